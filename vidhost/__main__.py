@@ -1,0 +1,3 @@
+from vidhost.cli import app
+
+app(prog_name="vidhost")

@@ -1,0 +1,44 @@
+"""Request dependencies: the container and the calling user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from vidhost.auth.tokens import verify_token
+from vidhost.domain.errors import Unauthorized
+from vidhost.domain.services import VideoService
+from vidhost.wiring import Container
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def get_videos(request: Request) -> VideoService:
+    return get_container(request).videos
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_user(request: Request) -> str:
+    container = get_container(request)
+    if container.settings.auth == "none":
+        return container.settings.anonymous_user
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("Unauthorized", code="unauthorized")
+    return verify_token(container.jwt_secret(), token)
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+VideosDep = Annotated[VideoService, Depends(get_videos)]
+CurrentUser = Annotated[str, Depends(current_user)]

@@ -1,0 +1,204 @@
+"""How each seed names the one lifecycle, and the response models built from it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, Field
+
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.models import Task, Video
+
+S = VideoState
+
+SEED001_STATE = {
+    S.CREATED: "UPLOADED",
+    S.UPLOADING: "UPLOADED",
+    S.UPLOADED: "UPLOADED",
+    S.PROCESSING: "PROCESSING",
+    S.READY: "READY",
+    S.FAILED: "FAILED",
+    S.DELETED: "FAILED",
+}
+"""Seed 001 knows UPLOADED|PROCESSING|READY|FAILED (``/stream/ready`` calls READY COMPLETED)."""
+
+SEED002_STATUS = {
+    S.CREATED: "uploading",
+    S.UPLOADING: "uploading",
+    S.UPLOADED: "processing",
+    S.PROCESSING: "processing",
+    S.READY: "ready",
+    S.FAILED: "error",
+    S.DELETED: "error",
+}
+"""Seed 002 knows uploading|processing|ready|error."""
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.container.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def playback_url(request: Request, video: Video) -> str | None:
+    if video.state is not S.READY:
+        return None
+    return f"{base_url(request)}/stream/{video.id}/manifest"
+
+
+def thumbnail_url(request: Request, video: Video) -> str | None:
+    if video.poster_key is None:
+        return None
+    return f"{base_url(request)}/stream/{video.id}/poster.jpg"
+
+
+class Resolution(BaseModel):
+    width: int
+    height: int
+
+
+class RenditionOut(BaseModel):
+    name: str
+    width: int
+    height: int
+    bitrate: int = Field(description="Peak bits per second, video + audio.")
+    playlistUrl: str
+
+
+class TaskOut(BaseModel):
+    type: str = Field(description="transcode | metadata_extraction | video_enhancement | ...")
+    status: str = Field(description="pending | processing | completed | failed")
+    progress: float
+    error: str | None
+    errorCode: str | None
+    updatedAt: datetime
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str | None
+
+
+class VideoStatus(BaseModel):
+    videoId: str
+    state: str = Field(description="created|uploading|uploaded|processing|ready|failed")
+    status: str = Field(description="Seed 002 vocabulary: uploading|processing|ready|error")
+    progress: float = Field(description="0-100 of the transcode to HLS")
+    duration: float | None
+    resolution: Resolution | None
+    renditions: list[RenditionOut]
+    playbackUrl: str | None
+    thumbnailUrl: str | None
+    provider: str = "vidhost"
+    error: ErrorOut | None
+    tasks: list[TaskOut]
+    createdAt: datetime
+    updatedAt: datetime
+    readyAt: datetime | None
+
+
+class VideoDetails(VideoStatus):
+    id: str
+    owner: str
+    title: str | None
+    description: str | None
+    tags: list[str]
+    visibility: str
+    metadata: dict[str, Any]
+    filename: str | None
+    contentType: str | None
+    sizeBytes: int | None
+    videoCodec: str | None
+    audioCodec: str | None
+    fps: float | None
+    bitrate: int | None
+    clientId: str | None
+    playback: dict[str, str]
+
+
+def progress_of(video: Video, tasks: list[Task]) -> float:
+    if video.state is S.READY:
+        return 100.0
+    for task in tasks:
+        if task.kind is TaskKind.TRANSCODE:
+            return round(task.progress, 1)
+    return 0.0
+
+
+def task_out(task: Task) -> TaskOut:
+    return TaskOut(
+        type=task.kind.value,
+        status=task.status.value,
+        progress=100.0 if task.status is TaskStatus.COMPLETED else round(task.progress, 1),
+        error=task.error,
+        errorCode=task.error_code,
+        updatedAt=task.updated_at,
+    )
+
+
+def video_status(request: Request, video: Video, tasks: list[Task]) -> VideoStatus:
+    return VideoStatus(**_status_fields(request, video, tasks))
+
+
+def _status_fields(request: Request, video: Video, tasks: list[Task]) -> dict[str, Any]:
+    base = base_url(request)
+    return {
+        "videoId": video.id,
+        "state": video.state.value,
+        "status": SEED002_STATUS[video.state],
+        "progress": progress_of(video, tasks),
+        "duration": video.duration,
+        "resolution": (
+            Resolution(width=video.width, height=video.height)
+            if video.width and video.height
+            else None
+        ),
+        "renditions": [
+            RenditionOut(
+                name=r.name,
+                width=r.width,
+                height=r.height,
+                bitrate=r.bitrate,
+                playlistUrl=f"{base}/stream/{video.id}/{r.playlist}",
+            )
+            for r in video.renditions
+        ],
+        "playbackUrl": playback_url(request, video),
+        "thumbnailUrl": thumbnail_url(request, video),
+        "error": (
+            ErrorOut(code=video.error_code, message=video.error_message)
+            if video.error_code
+            else None
+        ),
+        "tasks": [task_out(t) for t in tasks],
+        "createdAt": video.created_at,
+        "updatedAt": video.updated_at,
+        "readyAt": video.ready_at,
+    }
+
+
+def video_details(request: Request, video: Video, tasks: list[Task]) -> VideoDetails:
+    fields = _status_fields(request, video, tasks)
+    playback = {}
+    if fields["playbackUrl"]:
+        playback["hls"] = fields["playbackUrl"]
+    return VideoDetails(
+        **fields,
+        id=video.id,
+        owner=video.owner,
+        title=video.title,
+        description=video.description,
+        tags=video.tags,
+        visibility=video.visibility,
+        metadata=video.metadata,
+        filename=video.filename,
+        contentType=video.content_type,
+        sizeBytes=video.size_bytes,
+        videoCodec=video.video_codec,
+        audioCodec=video.audio_codec,
+        fps=video.fps,
+        bitrate=video.bitrate,
+        clientId=video.client_id,
+        playback=playback,
+    )

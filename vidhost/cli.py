@@ -1,0 +1,87 @@
+"""The ``vidhost`` command: serve, worker, token."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vidhost.settings import Settings
+
+app = typer.Typer(help="vidhost: upload, process and stream video.", no_args_is_help=True)
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    if data_dir is not None:
+        os.environ["VIDHOST_DATA_DIR"] = str(data_dir)
+    return Settings()
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=os.environ.get("VIDHOST_LOG_LEVEL", level),
+        format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
+) -> None:
+    """Run the HTTP API (and, by default, an embedded worker) until interrupted."""
+    import uvicorn
+
+    from vidhost.api.app import create_app
+
+    _logging()
+    settings = _settings(data_dir)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command()
+def worker(
+    data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Tasks run at once.")] = None,
+) -> None:
+    """Run a processing worker (Celery) on the configured broker."""
+    from vidhost.wiring import build_container
+
+    _logging()
+    settings = _settings(data_dir)
+    container = build_container(settings, worker=True)
+    worker_ = container.celery.Worker(
+        pool="threads",
+        concurrency=concurrency or settings.worker_concurrency,
+        loglevel=os.environ.get("VIDHOST_LOG_LEVEL", "INFO"),
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    worker_.start()
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="The user the token is for (JWT sub).")],
+    ttl: Annotated[float, typer.Option(help="Lifetime in seconds.")] = 30 * 24 * 3600,
+    data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
+) -> None:
+    """Print a bearer token for USER."""
+    from vidhost.auth.tokens import issue_token
+
+    settings = _settings(data_dir)
+    typer.echo(issue_token(settings.resolved_jwt_secret(), user, ttl=ttl))

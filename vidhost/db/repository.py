@@ -1,0 +1,307 @@
+"""SQL implementation of the ``VideoRepository`` port (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from vidhost.db.tables import events, tasks, videos
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.models import DomainEvent, Rendition, Task, Video, utcnow
+
+# Domain field name -> column name where they differ.
+_COLUMN = {"metadata": "meta"}
+_FIELD = {v: k for k, v in _COLUMN.items()}
+
+
+def _video_values(fields: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "renditions":
+            value = [asdict(r) if isinstance(r, Rendition) else r for r in value]
+        elif isinstance(value, VideoState):
+            value = value.value
+        values[_COLUMN.get(name, name)] = value
+    return values
+
+
+def _video(row: RowMapping) -> Video:
+    data = {_FIELD.get(k, k): v for k, v in row.items()}
+    data["state"] = VideoState(data["state"])
+    data["renditions"] = [Rendition(**r) for r in data["renditions"] or []]
+    data["tags"] = list(data["tags"] or [])
+    data["metadata"] = dict(data["metadata"] or {})
+    data["options"] = dict(data["options"] or {})
+    return Video(**data)
+
+
+def _task(row: RowMapping) -> Task:
+    data = dict(row)
+    data.pop("dispatched_at", None)
+    data["kind"] = TaskKind(data["kind"])
+    data["status"] = TaskStatus(data["status"])
+    return Task(**data)
+
+
+def _event(row: RowMapping) -> DomainEvent:
+    return DomainEvent(
+        id=row["id"],
+        type=row["type"],
+        video_id=row["video_id"],
+        data=dict(row["data"]),
+        at=row["created_at"],
+    )
+
+
+def _emit(conn: Connection, event: DomainEvent) -> None:
+    conn.execute(
+        insert(events).values(
+            video_id=event.video_id, type=event.type, data=event.data, created_at=event.at
+        )
+    )
+
+
+class SqlRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- videos -----------------------------------------------------------------------------
+
+    def add_video(self, video: Video, *, event: DomainEvent | None = None) -> None:
+        values = _video_values(asdict(video))
+        values["renditions"] = [asdict(r) for r in video.renditions]
+        with self.engine.begin() as conn:
+            conn.execute(insert(videos).values(**values))
+            if event is not None:
+                _emit(conn, event)
+
+    def get_video(self, video_id: str) -> Video | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(videos).where(videos.c.id == video_id)).mappings().first()
+        return _video(row) if row else None
+
+    def list_videos(
+        self,
+        *,
+        owner: str | None = None,
+        states: Sequence[VideoState] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Video], int]:
+        conds = [videos.c.state != VideoState.DELETED.value]
+        if owner is not None:
+            conds.append(videos.c.owner == owner)
+        if states:
+            conds.append(videos.c.state.in_([s.value for s in states]))
+        where = and_(*conds)
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(videos).where(where)).scalar()
+            rows = conn.execute(
+                select(videos)
+                .where(where)
+                .order_by(videos.c.created_at.desc(), videos.c.id)
+                .limit(limit)
+                .offset(offset)
+            ).mappings()
+            return [_video(r) for r in rows], int(total or 0)
+
+    def update_video(self, video_id: str, **fields: Any) -> None:
+        values = _video_values(fields)
+        values["updated_at"] = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(update(videos).where(videos.c.id == video_id).values(**values))
+
+    def change_state(
+        self,
+        video_id: str,
+        target: VideoState,
+        *,
+        expected: frozenset[VideoState],
+        event: DomainEvent,
+        **fields: Any,
+    ) -> bool:
+        values = _video_values(fields)
+        values["state"] = target.value
+        values["updated_at"] = utcnow()
+        if target is VideoState.READY:
+            values.setdefault("ready_at", values["updated_at"])
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(videos)
+                .where(videos.c.id == video_id, videos.c.state.in_([s.value for s in expected]))
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                return False
+            _emit(conn, event)
+        return True
+
+    def ready_video_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(videos.c.id)
+                .where(videos.c.state == VideoState.READY.value, videos.c.manifest_key.isnot(None))
+                .order_by(videos.c.ready_at, videos.c.id)
+            )
+            return [r[0] for r in rows]
+
+    # --- tasks ------------------------------------------------------------------------------
+
+    def ensure_task(self, video_id: str, kind: TaskKind) -> Task:
+        now = utcnow()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(tasks).values(
+                        video_id=video_id,
+                        kind=kind.value,
+                        status=TaskStatus.PENDING.value,
+                        progress=0.0,
+                        attempts=0,
+                        created_at=now,
+                        updated_at=now,
+                        dispatched_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass
+        task = self.get_task(video_id, kind)
+        assert task is not None
+        return task
+
+    def get_task(self, video_id: str, kind: TaskKind) -> Task | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(tasks).where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
+                )
+                .mappings()
+                .first()
+            )
+        return _task(row) if row else None
+
+    def list_tasks(self, video_id: str) -> list[Task]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tasks).where(tasks.c.video_id == video_id).order_by(tasks.c.created_at)
+            ).mappings()
+            return [_task(r) for r in rows]
+
+    def claim_task(self, video_id: str, kind: TaskKind, *, stale_before: datetime) -> bool:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tasks)
+                .where(
+                    tasks.c.video_id == video_id,
+                    tasks.c.kind == kind.value,
+                    or_(
+                        tasks.c.status == TaskStatus.PENDING.value,
+                        and_(
+                            tasks.c.status == TaskStatus.PROCESSING.value,
+                            or_(
+                                tasks.c.heartbeat_at.is_(None), tasks.c.heartbeat_at < stale_before
+                            ),
+                        ),
+                    ),
+                )
+                .values(
+                    status=TaskStatus.PROCESSING.value,
+                    progress=0.0,
+                    error=None,
+                    error_code=None,
+                    attempts=tasks.c.attempts + 1,
+                    heartbeat_at=now,
+                    updated_at=now,
+                )
+            )
+            return result.rowcount == 1
+
+    def heartbeat(self, video_id: str, kind: TaskKind) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tasks)
+                .where(
+                    tasks.c.video_id == video_id,
+                    tasks.c.kind == kind.value,
+                    tasks.c.status == TaskStatus.PROCESSING.value,
+                )
+                .values(heartbeat_at=utcnow())
+            )
+
+    def update_task(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        status: TaskStatus,
+        progress: float,
+        event: DomainEvent,
+        error_code: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tasks)
+                .where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
+                .values(
+                    status=status.value,
+                    progress=progress,
+                    error_code=error_code,
+                    error=error,
+                    updated_at=now,
+                    heartbeat_at=now,
+                )
+            )
+            _emit(conn, event)
+
+    def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tasks).where(
+                    or_(
+                        and_(
+                            tasks.c.status == TaskStatus.PENDING.value,
+                            or_(
+                                tasks.c.dispatched_at.is_(None),
+                                tasks.c.dispatched_at < stale_before,
+                            ),
+                        ),
+                        and_(
+                            tasks.c.status == TaskStatus.PROCESSING.value,
+                            or_(
+                                tasks.c.heartbeat_at.is_(None), tasks.c.heartbeat_at < stale_before
+                            ),
+                        ),
+                    )
+                )
+            ).mappings()
+            return [_task(r) for r in rows]
+
+    def mark_dispatched(self, video_id: str, kind: TaskKind) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tasks)
+                .where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
+                .values(dispatched_at=utcnow())
+            )
+
+    # --- events -----------------------------------------------------------------------------
+
+    def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events).where(events.c.id > event_id).order_by(events.c.id).limit(limit)
+            ).mappings()
+            return [_event(r) for r in rows]
+
+    def last_event_id(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)

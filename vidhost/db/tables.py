@@ -1,0 +1,114 @@
+"""SQLAlchemy Core tables. The schema itself is owned by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+videos = Table(
+    "videos",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False, index=True),
+    Column("state", String(20), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("filename", String(1024)),
+    Column("content_type", String(255)),
+    Column("size_bytes", BigInteger),
+    Column("source_key", String(1024)),
+    Column("duration", Float),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("video_codec", String(64)),
+    Column("audio_codec", String(64)),
+    Column("fps", Float),
+    Column("bitrate", BigInteger),
+    Column("renditions", JSON, nullable=False, default=list),
+    Column("manifest_key", String(1024)),
+    Column("poster_key", String(1024)),
+    Column("error_code", String(64)),
+    Column("error_message", Text),
+    Column("client_id", String(255), index=True),
+    Column("title", String(500)),
+    Column("description", Text),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("visibility", String(20), nullable=False, default="public"),
+    Column("meta", JSON, nullable=False, default=dict),
+    Column("options", JSON, nullable=False, default=dict),
+    Column("ready_at", UTCDateTime()),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column(
+        "video_id",
+        String(64),
+        ForeignKey("videos.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(40), primary_key=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("error_code", String(64)),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime()),
+    Column("dispatched_at", UTCDateTime()),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("video_id", String(64), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_events_video_id", "video_id"),
+)

@@ -1,0 +1,65 @@
+"""The video lifecycle: one explicit transition table and a pure ``transition()``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from vidhost.domain.errors import InvalidTransition
+
+
+class VideoState(StrEnum):
+    CREATED = "created"
+    UPLOADING = "uploading"
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+    DELETED = "deleted"
+
+
+S = VideoState
+
+TRANSITIONS: dict[VideoState, frozenset[VideoState]] = {
+    S.CREATED: frozenset({S.UPLOADING, S.UPLOADED, S.FAILED, S.DELETED}),
+    S.UPLOADING: frozenset({S.UPLOADED, S.FAILED, S.DELETED}),
+    S.UPLOADED: frozenset({S.PROCESSING, S.FAILED, S.DELETED}),
+    S.PROCESSING: frozenset({S.READY, S.FAILED, S.DELETED}),
+    S.READY: frozenset({S.DELETED}),
+    S.FAILED: frozenset({S.DELETED}),
+    S.DELETED: frozenset(),
+}
+
+TERMINAL: frozenset[VideoState] = frozenset({S.READY, S.FAILED, S.DELETED})
+
+
+def can_transition(current: VideoState, target: VideoState) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def transition(current: VideoState, target: VideoState) -> VideoState:
+    """Return ``target`` if the table allows ``current -> target``; raise otherwise."""
+    if not can_transition(current, target):
+        raise InvalidTransition(current.value, target.value)
+    return target
+
+
+def sources_of(target: VideoState) -> frozenset[VideoState]:
+    """Every state from which ``target`` may be reached (for conditional updates)."""
+    return frozenset(state for state, targets in TRANSITIONS.items() if target in targets)
+
+
+class TaskKind(StrEnum):
+    TRANSCODE = "transcode"
+    THUMBNAILS = "thumbnails"
+    METADATA_EXTRACTION = "metadata_extraction"
+    VIDEO_ENHANCEMENT = "video_enhancement"
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+TASK_DONE: frozenset[TaskStatus] = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED})

@@ -1,0 +1,89 @@
+"""Domain records. Plain dataclasses: no ORM, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Rendition:
+    name: str
+    width: int
+    height: int
+    bitrate: int
+    playlist: str
+    """File name of the variant playlist, relative to the video's stream root."""
+
+
+@dataclass
+class Video:
+    id: str
+    owner: str
+    state: VideoState = VideoState.CREATED
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    filename: str | None = None
+    content_type: str | None = None
+    size_bytes: int | None = None
+    source_key: str | None = None
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    fps: float | None = None
+    bitrate: int | None = None
+    renditions: list[Rendition] = field(default_factory=list)
+    manifest_key: str | None = None
+    poster_key: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    client_id: str | None = None
+    title: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    visibility: str = "public"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """Free-form client metadata (seed 002 ``metadata``, seed 003 ``session_id`` ...)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Processing options chosen at upload time (e.g. ``{"enhance": "default"}``)."""
+    ready_at: datetime | None = None
+
+
+@dataclass
+class Task:
+    video_id: str
+    kind: TaskKind
+    status: TaskStatus = TaskStatus.PENDING
+    progress: float = 0.0
+    error_code: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    heartbeat_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Emitted for every persisted transition or progress step."""
+
+    type: str
+    """``video.state`` or ``task.progress`` (later: webhooks map these to public names)."""
+    video_id: str
+    data: dict[str, Any]
+    at: datetime = field(default_factory=utcnow)
+    id: int | None = None
+    """Position in the event log once persisted."""
+
+
+VIDEO_STATE_CHANGED = "video.state"
+TASK_CHANGED = "task.progress"

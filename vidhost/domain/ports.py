@@ -1,0 +1,161 @@
+"""Ports: what the domain needs from the outside world. Adapters implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.models import DomainEvent, Task, Video
+
+# --- storage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    modified: datetime
+    etag: str
+
+
+class Storage(Protocol):
+    """Object storage addressed by ``/``-separated keys. Missing keys raise FileNotFoundError."""
+
+    def put_file(self, key: str, path: Path, *, move: bool = False) -> ObjectInfo: ...
+
+    def put_bytes(
+        self, key: str, data: bytes, *, content_type: str | None = None
+    ) -> ObjectInfo: ...
+
+    def get_bytes(self, key: str) -> bytes: ...
+
+    def stat(self, key: str) -> ObjectInfo: ...
+
+    def iter_range(
+        self, key: str, start: int = 0, end: int | None = None, *, chunk_size: int = 256 * 1024
+    ) -> Iterator[bytes]:
+        """Bytes ``start..end`` inclusive (``end=None``: to the end of the object)."""
+        ...
+
+    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+        """A local file holding the object for the duration of the ``with`` block."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+    def delete_prefix(self, prefix: str) -> int: ...
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
+
+
+# --- persistence -----------------------------------------------------------------------------
+
+
+class VideoRepository(Protocol):
+    """The database is the source of truth. Every write is its own committed transaction."""
+
+    def add_video(self, video: Video, *, event: DomainEvent | None = None) -> None: ...
+
+    def get_video(self, video_id: str) -> Video | None: ...
+
+    def list_videos(
+        self,
+        *,
+        owner: str | None = None,
+        states: Sequence[VideoState] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Video], int]: ...
+
+    def update_video(self, video_id: str, **fields: Any) -> None: ...
+
+    def change_state(
+        self,
+        video_id: str,
+        target: VideoState,
+        *,
+        expected: frozenset[VideoState],
+        event: DomainEvent,
+        **fields: Any,
+    ) -> bool:
+        """Set ``state=target`` only if the current state is in ``expected``; emit ``event``."""
+        ...
+
+    def ready_video_ids(self) -> list[str]: ...
+
+    def ensure_task(self, video_id: str, kind: TaskKind) -> Task: ...
+
+    def get_task(self, video_id: str, kind: TaskKind) -> Task | None: ...
+
+    def list_tasks(self, video_id: str) -> list[Task]: ...
+
+    def claim_task(self, video_id: str, kind: TaskKind, *, stale_before: datetime) -> bool:
+        """pending (or processing with a stale heartbeat) -> processing; False if taken."""
+        ...
+
+    def update_task(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        status: TaskStatus,
+        progress: float,
+        event: DomainEvent,
+        error_code: str | None = None,
+        error: str | None = None,
+    ) -> None: ...
+
+    def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
+        """Tasks pending, or processing with a heartbeat older than ``stale_before``."""
+        ...
+
+    def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]: ...
+
+
+# --- jobs and events -------------------------------------------------------------------------
+
+
+class JobQueue(Protocol):
+    def dispatch(self, video_id: str, kind: TaskKind) -> None:
+        """Send a task for execution. Called only after the rows it needs are committed."""
+        ...
+
+
+EventListener = Callable[[DomainEvent], None]
+
+
+@runtime_checkable
+class EventBus(Protocol):
+    def publish(self, event: DomainEvent) -> None: ...
+
+    def subscribe(self, listener: EventListener) -> Callable[[], None]:
+        """Register ``listener``; returns a function that unsubscribes it."""
+        ...
+
+
+# --- media -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What probing a source file tells the domain."""
+
+    duration: float
+    width: int
+    height: int
+    video_codec: str
+    audio_codec: str | None
+    fps: float
+    bitrate: int | None
+    size_bytes: int
+
+
+class Prober(Protocol):
+    def probe(self, path: Path) -> SourceInfo:
+        """Raise ``InvalidInput`` (code ``empty_file``/``not_a_video``/``corrupt_media``)."""
+        ...

@@ -1,0 +1,42 @@
+"""The Celery application, built from settings (never at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from celery import Celery
+
+from vidhost.jobs import sqlite_transport
+from vidhost.settings import Settings
+
+RUN_TASK = "vidhost.run_task"
+QUEUE = "vidhost"
+
+TaskFn = Callable[[str, str], None]
+
+
+def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
+    """A Celery app on the configured broker. ``run`` executes tasks in a worker."""
+    sqlite_transport.register()
+    app = Celery("vidhost", broker=settings.resolved_broker_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=QUEUE,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"polling_interval": 0.2},
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    if run is not None:
+        task_fn = run
+
+        @app.task(name=RUN_TASK, bind=False)
+        def run_task(video_id: str, kind: str) -> None:
+            task_fn(video_id, kind)
+
+    return app

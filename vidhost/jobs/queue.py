@@ -1,0 +1,24 @@
+"""``JobQueue`` adapter: tasks are sent to Celery (after the caller has committed)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+
+from vidhost.domain.lifecycle import TaskKind
+from vidhost.jobs.celery_app import QUEUE, RUN_TASK
+
+log = logging.getLogger(__name__)
+
+
+class CeleryJobQueue:
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def dispatch(self, video_id: str, kind: TaskKind) -> None:
+        try:
+            self.app.send_task(RUN_TASK, args=[video_id, kind.value], queue=QUEUE)
+        except Exception:
+            # The database is the source of truth: the reconciler sends it again later.
+            log.exception("could not send %s for %s; the reconciler will retry", kind, video_id)

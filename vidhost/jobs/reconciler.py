@@ -1,0 +1,56 @@
+"""Re-dispatch work left behind by a crash, a lost message or a dead worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from vidhost.db.repository import SqlRepository
+from vidhost.domain.models import utcnow
+from vidhost.domain.ports import JobQueue
+
+log = logging.getLogger(__name__)
+
+
+def reconcile(repo: SqlRepository, jobs: JobQueue, *, stale_after: float) -> int:
+    """Send again every task pending or processing without a recent heartbeat."""
+    stale_before = utcnow() - timedelta(seconds=stale_after)
+    count = 0
+    for task in repo.unfinished_tasks(stale_before=stale_before):
+        repo.mark_dispatched(task.video_id, task.kind)
+        jobs.dispatch(task.video_id, task.kind)
+        log.info("reconciler re-dispatched %s for %s (%s)", task.kind, task.video_id, task.status)
+        count += 1
+    return count
+
+
+class Reconciler:
+    """Runs ``reconcile`` at start-up and then every ``interval`` seconds in a thread."""
+
+    def __init__(
+        self, repo: SqlRepository, jobs: JobQueue, *, interval: float, stale_after: float
+    ) -> None:
+        self.repo = repo
+        self.jobs = jobs
+        self.interval = interval
+        self.stale_after = stale_after
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="vidhost-reconciler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        # At start-up every processing task belongs to a worker that may be gone: stale
+        # heartbeats are detected from the first pass on.
+        while not self._stop.is_set():
+            try:
+                reconcile(self.repo, self.jobs, stale_after=self.stale_after)
+            except Exception:
+                log.exception("reconcile pass failed")
+            self._stop.wait(self.interval)

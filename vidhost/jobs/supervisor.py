@@ -1,0 +1,67 @@
+"""The embedded worker: a ``vidhost worker`` child process that ``serve`` starts and restarts."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child: get SIGKILL when the parent dies, so no orphan outlives a crash."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+class WorkerSupervisor:
+    def __init__(self, env: dict[str, str], *, restart_delay: float = 1.0) -> None:
+        self.env = env
+        self.restart_delay = restart_delay
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="vidhost-worker-sup", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._thread.start()
+
+    def _spawn(self) -> None:
+        cmd = [sys.executable, "-m", "vidhost", "worker"]
+        self.process = subprocess.Popen(
+            cmd, env={**os.environ, **self.env}, preexec_fn=die_with_parent
+        )
+        log.info("embedded worker started (pid %s)", self.process.pid)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            proc = self.process
+            if proc is not None and proc.poll() is not None and not self._stop.is_set():
+                log.warning("embedded worker exited with %s; restarting", proc.returncode)
+                time.sleep(self.restart_delay)
+                if not self._stop.is_set():
+                    self._spawn()
+            self._stop.wait(0.5)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,428 @@
+"""Probing media files with PyAV (there is no ffprobe binary)."""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, cast
+
+import av
+import av.error
+from av.audio.stream import AudioStream as AvAudioStream
+from av.container import InputContainer
+from av.sidedata.sidedata import SideData
+from av.stream import Disposition
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream as AvVideoStream
+
+from vidhost.media.errors import CORRUPT_MEDIA, EMPTY_FILE, NOT_A_VIDEO, MediaError
+
+# How much work the decode check may do before calling the stream undecodable.
+_DECODE_FRAMES = 2
+_DECODE_MAX_PACKETS = 120
+# Index entries per stream inspected for the truncation check (the last ones sit furthest in).
+_TRUNCATION_TAIL = 32
+
+_FIELD_ORDER = {1: "progressive", 2: "tt", 3: "bb", 4: "tb", 5: "bt"}
+_COLOR_SPACE = {
+    0: "gbr",
+    1: "bt709",
+    4: "fcc",
+    5: "bt470bg",
+    6: "smpte170m",
+    7: "smpte240m",
+    8: "ycgco",
+    9: "bt2020nc",
+    10: "bt2020c",
+    11: "smpte2085",
+    12: "chroma-derived-nc",
+    13: "chroma-derived-c",
+    14: "ictcp",
+    15: "ipt-c2",
+    16: "ycgco-re",
+    17: "ycgco-ro",
+}
+_COLOR_PRIMARIES = {
+    1: "bt709",
+    4: "bt470m",
+    5: "bt470bg",
+    6: "smpte170m",
+    7: "smpte240m",
+    8: "film",
+    9: "bt2020",
+    10: "smpte428",
+    11: "smpte431",
+    12: "smpte432",
+    22: "ebu3213",
+}
+_COLOR_TRC = {
+    1: "bt709",
+    4: "gamma22",
+    5: "gamma28",
+    6: "smpte170m",
+    7: "smpte240m",
+    8: "linear",
+    9: "log100",
+    10: "log316",
+    11: "iec61966-2-4",
+    12: "bt1361e",
+    13: "iec61966-2-1",
+    14: "bt2020-10",
+    15: "bt2020-12",
+    16: "smpte2084",
+    17: "smpte428",
+    18: "arib-std-b67",
+}
+_COLOR_RANGE = {1: "tv", 2: "pc"}
+
+
+@dataclass
+class VideoStream:
+    """The primary video stream.
+
+    ``width``/``height`` are the coded (stored) frame size. ``display_width``/``display_height``
+    are what a player shows: sample aspect ratio applied, then swapped when ``rotation`` is 90 or
+    270. ``rotation`` is the clockwise rotation a player applies, in {0, 90, 180, 270} (the
+    legacy ``rotate`` tag convention; a portrait phone clip is usually 90).
+    """
+
+    codec: str
+    width: int
+    height: int
+    display_width: int
+    display_height: int
+    rotation: int
+    fps: float
+    frame_count: int | None
+    pix_fmt: str | None
+    field_order: str | None
+    color_space: str | None
+    bit_rate: int | None
+
+
+@dataclass
+class AudioStream:
+    """The primary audio stream."""
+
+    codec: str
+    channels: int
+    sample_rate: int
+    bit_rate: int | None
+
+
+@dataclass
+class MediaInfo:
+    """Probe result. ``raw`` is a JSON-serialisable ffprobe-like dump (format + all streams)."""
+
+    format_name: str
+    duration: float
+    size_bytes: int
+    bit_rate: int | None
+    video: VideoStream | None
+    audio: AudioStream | None
+    tags: dict[str, str]
+    raw: dict[str, Any]
+
+
+def probe(path: str | os.PathLike[str], *, decode_check: bool = True) -> MediaInfo:
+    """Inspect a media file without decoding more than a couple of frames.
+
+    Raises :class:`MediaError` with code ``empty_file`` (0 bytes), ``not_a_video`` (not a media
+    container PyAV can open, a still image, or no video stream other than cover art) or, when
+    ``decode_check``, ``corrupt_media`` (the first video frames cannot be decoded, or the
+    container's sample index points past the end of the file, i.e. a truncated upload).
+    A missing path raises :class:`FileNotFoundError`.
+    """
+    fspath = os.fspath(path)
+    size = os.stat(fspath).st_size
+    if size == 0:
+        raise MediaError(EMPTY_FILE, "The file is empty.")
+    try:
+        container = av.open(fspath, mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise MediaError(NOT_A_VIDEO, f"Not a recognised media file ({exc}).") from exc
+    with container:
+        return _probe_container(container, size, decode_check=decode_check)
+
+
+def _probe_container(container: InputContainer, size: int, *, decode_check: bool) -> MediaInfo:
+    format_name = container.format.name
+    if format_name == "image2" or format_name.endswith("_pipe"):
+        raise MediaError(NOT_A_VIDEO, f"This is a still image ({format_name}), not a video.")
+    vstream = _primary_video(container)
+    if vstream is None:
+        raise MediaError(NOT_A_VIDEO, "The file has no video stream.")
+    astream = container.streams.audio[0] if container.streams.audio else None
+
+    if decode_check:
+        _check_not_truncated(container, size)
+    frame = _first_frame(container, vstream, strict=decode_check)
+    rotation = _rotation(vstream, frame)
+    video = _video_info(vstream, rotation)
+    audio = _audio_info(astream) if astream is not None else None
+    duration = _duration(container, vstream, video)
+    return MediaInfo(
+        format_name=format_name,
+        duration=duration,
+        size_bytes=size,
+        bit_rate=_positive(container.bit_rate),
+        video=video,
+        audio=audio,
+        tags={str(k): str(v) for k, v in container.metadata.items()},
+        raw=_raw(container, size, duration, vstream, rotation, frame),
+    )
+
+
+def _primary_video(container: InputContainer) -> AvVideoStream | None:
+    candidates = [
+        s for s in container.streams.video if not s.disposition & Disposition.attached_pic
+    ]
+    if not candidates:
+        return None
+    defaults = [s for s in candidates if s.disposition & Disposition.default]
+    return (defaults or candidates)[0]
+
+
+def _check_not_truncated(container: InputContainer, size: int) -> None:
+    """Indexed containers (MP4/MOV) list every sample's offset; past EOF means truncated."""
+    end = 0
+    for stream in container.streams:
+        entries = stream.index_entries
+        count = len(entries)
+        for i in range(max(0, count - _TRUNCATION_TAIL), count):
+            entry = entries[i]
+            end = max(end, entry.pos + entry.size)
+    if end > size:
+        raise MediaError(
+            CORRUPT_MEDIA,
+            f"The file is truncated: media data extends to byte {end} but the file has {size}.",
+        )
+
+
+def _first_frame(
+    container: InputContainer, stream: AvVideoStream, *, strict: bool
+) -> VideoFrame | None:
+    """Decode the first frame(s). ``strict``: failure raises ``corrupt_media``, else ``None``."""
+    first: VideoFrame | None = None
+    decoded = 0
+    packets = 0
+    try:
+        for packet in container.demux(stream):
+            packets += 1
+            for frame in packet.decode():
+                if isinstance(frame, VideoFrame):
+                    if first is None:
+                        first = frame
+                    decoded += 1
+            if decoded >= _DECODE_FRAMES or packets >= _DECODE_MAX_PACKETS:
+                break
+    except (av.error.FFmpegError, ValueError) as exc:
+        if strict and first is None:
+            raise MediaError(CORRUPT_MEDIA, f"The video stream cannot be decoded ({exc}).") from exc
+    if first is None and strict:
+        raise MediaError(CORRUPT_MEDIA, "No video frame could be decoded.")
+    return first
+
+
+def _rotation(stream: AvVideoStream, frame: VideoFrame | None) -> int:
+    """Clockwise display rotation in {0, 90, 180, 270}.
+
+    FFmpeg exports the MP4/MOV display matrix only as side data (PyAV 18 has no getter for the
+    stream's copy), which the decoder attaches to every frame; ``VideoFrame.rotation`` is its
+    counter-clockwise angle. Falls back to the legacy ``rotate`` tag.
+    """
+    if frame is not None:
+        ccw = _frame_ccw_rotation(frame)
+        if ccw is not None:
+            return _quantise(-ccw)
+    tag = stream.metadata.get("rotate")
+    if tag is not None:
+        try:
+            return _quantise(float(tag))
+        except ValueError:
+            return 0
+    return 0
+
+
+def _frame_ccw_rotation(frame: VideoFrame) -> float | None:
+    for side_data in _side_data(frame):
+        if side_data.type.name != "DISPLAYMATRIX":
+            continue
+        try:
+            return float(frame.rotation)
+        except AttributeError:  # PyAV < 13: decode the 3x3 16.16/2.30 fixed-point matrix
+            m = struct.unpack("<9i", bytes(side_data)[:36])
+            scale0 = math.hypot(m[0], m[3])
+            scale1 = math.hypot(m[1], m[4])
+            if scale0 == 0 or scale1 == 0:
+                return None
+            return -math.degrees(math.atan2(m[1] / scale1, m[0] / scale0))
+    return None
+
+
+def _side_data(frame: VideoFrame) -> list[SideData]:
+    # PyAV's stub types Frame.side_data loosely; at runtime iterating yields SideData objects.
+    return list(cast("Iterable[SideData]", frame.side_data))
+
+
+def _quantise(degrees: float) -> int:
+    return int(round(degrees / 90.0)) % 4 * 90
+
+
+def _video_info(stream: AvVideoStream, rotation: int) -> VideoStream:
+    cc = stream.codec_context
+    width, height = cc.width, cc.height
+    sar = stream.sample_aspect_ratio
+    display_w, display_h = width, height
+    if sar is not None and sar > 0 and sar != 1:
+        display_w = max(1, round(width * sar))
+    if rotation in (90, 270):
+        display_w, display_h = display_h, display_w
+    frames = stream.frames
+    return VideoStream(
+        codec=_codec_name(stream),
+        width=width,
+        height=height,
+        display_width=display_w,
+        display_height=display_h,
+        rotation=rotation,
+        fps=_fps(stream),
+        frame_count=frames if frames > 0 else None,
+        pix_fmt=cc.pix_fmt,
+        field_order=_FIELD_ORDER.get(cc.field_order),
+        color_space=_COLOR_SPACE.get(cc.colorspace),
+        bit_rate=_positive(cc.bit_rate),
+    )
+
+
+def _audio_info(stream: AvAudioStream) -> AudioStream:
+    cc = stream.codec_context
+    return AudioStream(
+        codec=_codec_name(stream),
+        channels=cc.channels,
+        sample_rate=cc.sample_rate,
+        bit_rate=_positive(cc.bit_rate),
+    )
+
+
+def _codec_name(stream: AvVideoStream | AvAudioStream | Any) -> str:
+    codec = stream.codec_context.codec
+    return str(getattr(codec, "canonical_name", None) or codec.name)
+
+
+def _fps(stream: AvVideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and rate > 0:
+            return float(rate)
+    return 0.0
+
+
+def _duration(container: InputContainer, stream: AvVideoStream, video: VideoStream) -> float:
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
+        return float(stream.duration * stream.time_base)
+    if video.frame_count and video.fps > 0:
+        return video.frame_count / video.fps
+    return 0.0
+
+
+def _positive(value: int | None) -> int | None:
+    return value if value is not None and value > 0 else None
+
+
+def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
+    if value is None or time_base is None:
+        return None
+    return float(value * time_base)
+
+
+def _ratio(value: Fraction | None, sep: str = "/") -> str | None:
+    if value is None:
+        return None
+    return f"{value.numerator}{sep}{value.denominator}"
+
+
+def _raw(
+    container: InputContainer,
+    size: int,
+    duration: float,
+    primary: AvVideoStream,
+    rotation: int,
+    frame: VideoFrame | None,
+) -> dict[str, Any]:
+    fmt: dict[str, Any] = {
+        "format_name": container.format.name,
+        "format_long_name": container.format.long_name,
+        "nb_streams": len(container.streams),
+        "duration": duration,
+        "start_time": (
+            container.start_time / av.time_base if container.start_time is not None else None
+        ),
+        "size": size,
+        "bit_rate": _positive(container.bit_rate),
+        "tags": {str(k): str(v) for k, v in container.metadata.items()},
+    }
+    streams: list[dict[str, Any]] = []
+    for stream in container.streams:
+        streams.append(_raw_stream(stream, primary, rotation, frame))
+    return {"format": fmt, "streams": streams}
+
+
+def _raw_stream(
+    stream: Any, primary: AvVideoStream, rotation: int, frame: VideoFrame | None
+) -> dict[str, Any]:
+    info: dict[str, Any] = {"index": stream.index, "codec_type": stream.type}
+    cc = stream.codec_context
+    if cc is not None:
+        codec = cc.codec
+        info["codec_name"] = str(getattr(codec, "canonical_name", None) or codec.name)
+        info["codec_long_name"] = codec.long_name
+        info["codec_tag"] = cc.codec_tag or None
+        info["bit_rate"] = _positive(cc.bit_rate)
+    info["profile"] = stream.profile
+    info["time_base"] = _ratio(stream.time_base)
+    info["start_time"] = _seconds(stream.start_time, stream.time_base)
+    info["duration"] = _seconds(stream.duration, stream.time_base)
+    info["nb_frames"] = stream.frames or None
+    info["language"] = stream.language
+    info["disposition"] = [
+        flag.name for flag in Disposition if flag.name and stream.disposition & flag
+    ]
+    info["tags"] = {str(k): str(v) for k, v in stream.metadata.items()}
+
+    if isinstance(stream, AvVideoStream):
+        vcc = stream.codec_context
+        info.update(
+            width=vcc.width,
+            height=vcc.height,
+            pix_fmt=vcc.pix_fmt,
+            level=vcc.level if vcc.level > 0 else None,
+            has_b_frames=bool(vcc.has_b_frames),
+            sample_aspect_ratio=_ratio(stream.sample_aspect_ratio, ":"),
+            display_aspect_ratio=_ratio(stream.display_aspect_ratio, ":"),
+            avg_frame_rate=_ratio(stream.average_rate),
+            r_frame_rate=_ratio(stream.base_rate),
+            field_order=_FIELD_ORDER.get(vcc.field_order, "unknown"),
+            color_range=_COLOR_RANGE.get(vcc.color_range),
+            color_space=_COLOR_SPACE.get(vcc.colorspace),
+            color_primaries=_COLOR_PRIMARIES.get(vcc.color_primaries),
+            color_transfer=_COLOR_TRC.get(vcc.color_trc),
+        )
+        if stream is primary:
+            info["rotation"] = rotation
+            if frame is not None:
+                info["side_data"] = [sd.type.name for sd in _side_data(frame)]
+    elif isinstance(stream, AvAudioStream):
+        acc = stream.codec_context
+        info.update(
+            sample_rate=acc.sample_rate,
+            channels=acc.channels,
+            channel_layout=acc.layout.name,
+            sample_fmt=acc.format.name if acc.format is not None else None,
+        )
+    return info

@@ -1,0 +1,137 @@
+"""The transcode task: source -> adaptive HLS ladder + poster, stored under the video."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidhost.domain.lifecycle import VideoState
+from vidhost.domain.models import Rendition
+from vidhost.domain.ports import Storage
+from vidhost.domain.services import VideoService, hls_prefix
+from vidhost.media.errors import MediaError
+from vidhost.media.hls import build_hls_command, build_poster_command, rewrite_segment_uris
+from vidhost.media.ladder import select_ladder
+from vidhost.media.probe import probe
+from vidhost.media.runner import run_ffmpeg
+from vidhost.pipeline.runner import TaskContext
+
+log = logging.getLogger(__name__)
+
+MASTER = "master.m3u8"
+POSTER = "poster.jpg"
+
+
+@dataclass
+class TranscodeConfig:
+    ffmpeg: str
+    heights: Sequence[int]
+    segment_seconds: float
+    preset: str
+    timeout: float
+    tmp_dir: Path
+
+
+class Transcoder:
+    def __init__(self, service: VideoService, storage: Storage, config: TranscodeConfig) -> None:
+        self.service = service
+        self.storage = storage
+        self.config = config
+
+    def __call__(self, ctx: TaskContext) -> None:
+        video = ctx.video
+        if video.source_key is None:
+            raise MediaError("no_source", "the video has no uploaded source")
+        self.service.change_state(video, VideoState.PROCESSING)
+        try:
+            self._transcode(ctx)
+        except MediaError as exc:
+            self.service.change_state(
+                video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
+            )
+            raise
+        except Exception as exc:
+            self.service.change_state(
+                video,
+                VideoState.FAILED,
+                error_code="internal_error",
+                error_message=f"processing failed: {type(exc).__name__}",
+            )
+            raise
+
+    def _transcode(self, ctx: TaskContext) -> None:
+        video = ctx.video
+        cfg = self.config
+        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        assert video.source_key is not None
+        with (
+            self.storage.local_copy(video.source_key) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"hls-{video.id}-") as tmp,
+        ):
+            info = probe(source)
+            if info.video is None:
+                raise MediaError("not_a_video", "the source has no video stream")
+            v = info.video
+            ladder = select_ladder(v.display_width, v.display_height, cfg.heights)
+            out = Path(tmp)
+            cmd = build_hls_command(
+                cfg.ffmpeg,
+                str(source),
+                str(out),
+                ladder,
+                has_audio=info.audio is not None,
+                fps=v.fps or 25.0,
+                segment_seconds=cfg.segment_seconds,
+                preset=cfg.preset,
+                master_name=MASTER,
+            )
+            run_ffmpeg(cmd, duration=info.duration, on_progress=ctx.progress, timeout=cfg.timeout)
+            poster_at = min(1.0, info.duration / 2) if info.duration else 0.0
+            run_ffmpeg(
+                build_poster_command(
+                    cfg.ffmpeg, str(source), str(out / POSTER), at_seconds=poster_at, width=1280
+                ),
+                duration=None,
+                timeout=cfg.timeout,
+            )
+            for playlist in out.glob("*.m3u8"):
+                if playlist.name != MASTER:
+                    playlist.write_text(rewrite_segment_uris(playlist.read_text()))
+            prefix = hls_prefix(video.id)
+            self.storage.delete_prefix(prefix)  # idempotent re-runs start clean
+            # Segments first, playlists last: a stored playlist never names a missing segment.
+            files = sorted(out.iterdir(), key=lambda p: (p.suffix == ".m3u8", p.name))
+            for path in files:
+                if path.name != POSTER:
+                    self.storage.put_file(prefix + path.name, path, move=True)
+            poster_key = f"videos/{video.id}/{POSTER}"
+            self.storage.put_file(poster_key, out / POSTER, move=True)
+        renditions = [
+            Rendition(
+                name=r.name,
+                width=r.width,
+                height=r.height,
+                bitrate=r.video_bitrate + (r.audio_bitrate if info.audio else 0),
+                playlist=f"{r.name}.m3u8",
+            )
+            for r in ladder
+        ]
+        self.service.change_state(
+            video,
+            VideoState.READY,
+            renditions=renditions,
+            manifest_key=prefix + MASTER,
+            poster_key=poster_key,
+            duration=info.duration,
+            width=v.display_width,
+            height=v.display_height,
+            video_codec=v.codec,
+            audio_codec=info.audio.codec if info.audio else None,
+            fps=v.fps,
+            bitrate=info.bit_rate,
+            error_code=None,
+            error_message=None,
+        )
