@@ -85,3 +85,22 @@ def token(
 
     settings = _settings(data_dir)
     typer.echo(issue_token(settings.resolved_jwt_secret(), user, ttl=ttl))
+
+
+@app.command()
+def cleanup(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would go.")] = False,
+    data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
+) -> None:
+    """Remove abandoned records, expired uploads and orphaned objects (each with a reason)."""
+    from vidhost.jobs.cleanup import run_sweepers
+    from vidhost.wiring import build_container
+
+    _logging("WARNING")
+    container = build_container(_settings(data_dir))
+    removed = run_sweepers(container.sweepers, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for r in removed:
+        typer.echo(f"{verb} {r.kind} {r.id} reason={r.reason}")
+    typer.echo(f"{len(removed)} item(s) {verb}")
+    container.close()

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     task_stale_after: float = 120.0
     """A processing task whose heartbeat is older than this is taken over by the reconciler."""
     reconcile_interval: float = 30.0
+    cleanup_interval: float = 600.0
+    """Seconds between periodic cleanup passes in ``serve``."""
 
     @field_validator("data_dir")
     @classmethod

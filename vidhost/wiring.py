@@ -15,6 +15,7 @@ from vidhost.domain.ports import Storage
 from vidhost.domain.services import Limits, VideoService
 from vidhost.events.memory import InMemoryBus
 from vidhost.jobs.celery_app import make_celery
+from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.pipeline.probing import MediaProber
@@ -39,6 +40,8 @@ class Container:
     bus: InMemoryBus
     celery: Celery
     videos: VideoService
+    sweepers: list[Sweeper] = field(default_factory=list)
+    """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
     extras: dict[str, Any] = field(default_factory=dict)
 
     def jwt_secret(self) -> str:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from vidhost import __version__
 from vidhost.api import errors, health, streaming, uploads, videos
 from vidhost.events.log_tail import EventLogTailer
+from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
 from vidhost.settings import Settings
@@ -50,10 +51,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             supervisor = WorkerSupervisor(worker_env(settings))
             supervisor.start()
         reconciler.start()
+        cleanup = CleanupLoop(c.sweepers, interval=settings.cleanup_interval)
+        cleanup.start()
         log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
         try:
             yield
         finally:
+            cleanup.stop()
             reconciler.stop()
             tailer.stop()
             if supervisor is not None:
