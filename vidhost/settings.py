@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     cleanup_interval: float = 600.0
     """Seconds between periodic cleanup passes in ``serve``."""
 
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode()) < 32:
+            raise ValueError("VIDHOST_JWT_SECRET must be at least 32 bytes (HS256)")
+        return value
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ def video_bitrate_for(width: int, height: int) -> int:
         rate = refs[-1][1] * pixels / refs[-1][0]
     else:
         rate = float(refs[-1][1])
-        for (p0, r0), (p1, r1) in zip(refs, refs[1:], strict=False):
+        for (p0, r0), (p1, r1) in itertools.pairwise(refs):
             if p0 <= pixels <= p1:
                 frac = math.log(pixels / p0) / math.log(p1 / p0)
                 rate = math.exp(math.log(r0) + frac * (math.log(r1) - math.log(r0)))

@@ -23,7 +23,7 @@ from vidhost.media.errors import CORRUPT_MEDIA, EMPTY_FILE, NOT_A_VIDEO, MediaEr
 
 # How much work the decode check may do before calling the stream undecodable.
 _DECODE_FRAMES = 2
-_DECODE_MAX_PACKETS = 120
+_DECODE_MAX_PACKETS = 600
 # Index entries per stream inspected for the truncation check (the last ones sit furthest in).
 _TRUNCATION_TAIL = 32
 
@@ -206,25 +206,35 @@ def _check_not_truncated(container: InputContainer, size: int) -> None:
 def _first_frame(
     container: InputContainer, stream: AvVideoStream, *, strict: bool
 ) -> VideoFrame | None:
-    """Decode the first frame(s). ``strict``: failure raises ``corrupt_media``, else ``None``."""
+    """Decode the first frame(s). ``strict``: failure raises ``corrupt_media``, else ``None``.
+
+    Decoder errors before the first picture are tolerated (a stream cut mid-GOP, e.g. MPEG-TS,
+    only decodes from its first keyframe), within a budget of ``_DECODE_MAX_PACKETS`` packets.
+    """
     first: VideoFrame | None = None
     decoded = 0
     packets = 0
+    error: Exception | None = None
     try:
         for packet in container.demux(stream):
             packets += 1
-            for frame in packet.decode():
+            try:
+                frames = packet.decode()
+            except (av.error.FFmpegError, ValueError) as exc:
+                error = exc
+                frames = []
+            for frame in frames:
                 if isinstance(frame, VideoFrame):
                     if first is None:
                         first = frame
                     decoded += 1
             if decoded >= _DECODE_FRAMES or packets >= _DECODE_MAX_PACKETS:
                 break
-    except (av.error.FFmpegError, ValueError) as exc:
-        if strict and first is None:
-            raise MediaError(CORRUPT_MEDIA, f"The video stream cannot be decoded ({exc}).") from exc
+    except (av.error.FFmpegError, ValueError) as exc:  # demuxing failed
+        error = exc
     if first is None and strict:
-        raise MediaError(CORRUPT_MEDIA, "No video frame could be decoded.")
+        detail = f" ({error})" if error is not None else ""
+        raise MediaError(CORRUPT_MEDIA, f"The video stream cannot be decoded{detail}.") from error
     return first
 
 
@@ -270,7 +280,7 @@ def _side_data(frame: VideoFrame) -> list[SideData]:
 
 
 def _quantise(degrees: float) -> int:
-    return int(round(degrees / 90.0)) % 4 * 90
+    return round(degrees / 90.0) % 4 * 90
 
 
 def _video_info(stream: AvVideoStream, rotation: int) -> VideoStream:

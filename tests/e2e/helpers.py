@@ -1,0 +1,85 @@
+"""Client-side helpers shared by end-to-end tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urljoin
+
+import av
+import httpx
+
+SECRET = "e2e-test-secret-0123456789abcdefghijklmnop"
+AUTH_ENV = {"VIDHOST_AUTH": "jwt", "VIDHOST_JWT_SECRET": SECRET}
+
+
+def auth(user: str) -> dict[str, str]:
+    from vidhost.auth.tokens import issue_token
+
+    return {"Authorization": f"Bearer {issue_token(SECRET, user)}"}
+
+
+def upload(base: str, path: Path, headers: dict[str, str], content_type: str = "video/mp4") -> str:
+    with open(path, "rb") as fh:
+        r = httpx.post(
+            base + "/upload", files={"file": (path.name, fh, content_type)}, headers=headers
+        )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["videoId"] == body["file_id"]
+    assert body["message"] == "Video uploaded successfully"
+    return str(body["videoId"])
+
+
+def wait_for_state(
+    base: str, video_id: str, headers: dict[str, str], states: set[str], timeout: float = 90
+) -> dict:
+    deadline = time.monotonic() + timeout
+    body: dict = {}
+    while time.monotonic() < deadline:
+        r = httpx.get(f"{base}/api/videos/{video_id}/status", headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        if body["state"] in states:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"video {video_id} never reached {states}; last: {body}")
+
+
+def playlist_uris(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def fetch_rendition(manifest_url: str, variant_uri: str, dest: Path) -> tuple[Path, list[str]]:
+    """Download every segment of one variant into one .ts file; return it and the URLs."""
+    variant_url = urljoin(manifest_url, variant_uri)
+    r = httpx.get(variant_url)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/vnd.apple.mpegurl"
+    segment_urls = [urljoin(variant_url, uri) for uri in playlist_uris(r.text)]
+    with open(dest, "wb") as out:
+        for url in segment_urls:
+            seg = httpx.get(url)
+            assert seg.status_code == 200, url
+            assert seg.headers["content-type"] == "video/MP2T"
+            out.write(seg.content)
+    return dest, segment_urls
+
+
+def decoded_duration(path: Path) -> tuple[float, int, int]:
+    """(seconds of decoded video, width, height) of a media file."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        first = last = None
+        width = height = 0
+        frame_time = 0.0
+        for frame in container.decode(stream):
+            t = float(frame.pts * frame.time_base)
+            first = t if first is None else min(first, t)
+            last = t if last is None else max(last, t)
+            width, height = frame.width, frame.height
+        rate = stream.average_rate or stream.guessed_rate
+        if rate:
+            frame_time = 1 / float(rate)
+    assert first is not None and last is not None
+    return last - first + frame_time, width, height

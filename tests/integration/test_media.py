@@ -1,0 +1,421 @@
+"""vidhost.media against the real bundled ffmpeg and PyAV, on tiny generated clips."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+from av.video.frame import VideoFrame
+
+from tests.clips import make_clip
+from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.errors import MediaError
+from vidhost.media.hls import build_hls_command, build_poster_command, rewrite_segment_uris
+from vidhost.media.ladder import Rung, select_ladder
+from vidhost.media.probe import MediaInfo, probe
+from vidhost.media.runner import run_ffmpeg
+
+FFMPEG = ffmpeg_path()
+LAVFI = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def media_lines(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def stream_inf(master: str) -> dict[str, str]:
+    """URI -> its #EXT-X-STREAM-INF attribute text."""
+    lines = master.splitlines()
+    return {
+        lines[i + 1]: line.split(":", 1)[1]
+        for i, line in enumerate(lines)
+        if line.startswith("#EXT-X-STREAM-INF:")
+    }
+
+
+def first_frame(path: Path) -> VideoFrame:
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            return frame
+    raise AssertionError(f"no frame in {path}")
+
+
+def transcode(
+    source: Path, out_dir: Path, *, segment_seconds: float = 4.0
+) -> tuple[MediaInfo, list[Rung], list[float]]:
+    info = probe(source)
+    assert info.video is not None
+    ladder = select_ladder(info.video.display_width, info.video.display_height)
+    out_dir.mkdir()
+    cmd = build_hls_command(
+        FFMPEG,
+        str(source),
+        str(out_dir),
+        ladder,
+        has_audio=info.audio is not None,
+        fps=info.video.fps,
+        segment_seconds=segment_seconds,
+    )
+    progress: list[float] = []
+    run_ffmpeg(cmd, duration=info.duration, on_progress=progress.append, timeout=60)
+    return info, ladder, progress
+
+
+@pytest.fixture(scope="module")
+def ladder_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One full ladder transcode of a 640x360, 3 s clip with 1 s segments, shared by tests."""
+    base = tmp_path_factory.mktemp("ladder")
+    clip = make_clip(base / "src.mp4", duration=3.0, width=640, height=360)
+    info, ladder, progress = transcode(clip, base / "hls", segment_seconds=1.0)
+    return {"out": base / "hls", "info": info, "ladder": ladder, "progress": progress}
+
+
+# --------------------------------------------------------------------------- probe
+
+
+def test_probe_reports_video_and_audio(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "a.mp4", duration=2.0, width=320, height=240, fps=25)
+    info = probe(clip)
+    assert info.format_name.startswith("mov,mp4")
+    assert info.duration == pytest.approx(2.0, abs=0.1)
+    assert info.size_bytes == clip.stat().st_size
+    assert info.bit_rate and info.bit_rate > 0
+    video = info.video
+    assert video is not None
+    assert (video.codec, video.width, video.height) == ("h264", 320, 240)
+    assert (video.display_width, video.display_height, video.rotation) == (320, 240, 0)
+    assert video.fps == pytest.approx(25.0)
+    assert video.frame_count == 50
+    assert video.pix_fmt == "yuv420p"
+    assert video.field_order == "progressive"
+    assert info.audio is not None
+    assert info.audio.codec == "aac"
+    assert info.audio.sample_rate == 48000
+    assert info.audio.channels == 1
+    assert "major_brand" in info.tags
+    raw = json.loads(json.dumps(info.raw))
+    assert raw["format"]["size"] == info.size_bytes
+    assert [s["codec_type"] for s in raw["streams"]] == ["video", "audio"]
+    assert raw["streams"][0]["avg_frame_rate"] == "25/1"
+    assert raw["streams"][0]["rotation"] == 0
+
+
+def test_probe_without_audio(tmp_path: Path) -> None:
+    info = probe(make_clip(tmp_path / "silent.mp4", audio=False, color="red"))
+    assert info.video is not None
+    assert info.audio is None
+
+
+@pytest.mark.parametrize("ext", [".ts", ".mkv", ".mov"])
+def test_probe_other_containers(tmp_path: Path, ext: str) -> None:
+    info = probe(make_clip(tmp_path / f"clip{ext}", duration=1.0, width=160, height=90))
+    assert info.video is not None and info.audio is not None
+    assert (info.video.width, info.video.height) == (160, 90)
+    assert info.duration == pytest.approx(1.0, abs=0.1)
+
+
+def test_probe_interlaced_field_order(tmp_path: Path) -> None:
+    info = probe(make_clip(tmp_path / "i.mp4", duration=1.0, interlaced=True, audio=False))
+    assert info.video is not None
+    assert info.video.field_order == "tt"
+
+
+def test_probe_rotated_phone_clip_swaps_display_dims(tmp_path: Path) -> None:
+    info = probe(make_clip(tmp_path / "phone.mp4", width=320, height=240, rotate=90))
+    video = info.video
+    assert video is not None
+    assert (video.width, video.height) == (320, 240)
+    assert video.rotation == 90
+    assert (video.display_width, video.display_height) == (240, 320)
+    assert info.raw["streams"][0]["rotation"] == 90
+
+
+@pytest.mark.parametrize(("rotate", "display"), [(180, (320, 240)), (270, (240, 320))])
+def test_probe_other_rotations(tmp_path: Path, rotate: int, display: tuple[int, int]) -> None:
+    video = probe(make_clip(tmp_path / "r.mp4", duration=0.5, rotate=rotate, audio=False)).video
+    assert video is not None
+    assert video.rotation == rotate
+    assert (video.display_width, video.display_height) == display
+
+
+def test_probe_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(MediaError) as exc:
+        probe(empty)
+    assert exc.value.code == "empty_file"
+
+
+def test_probe_text_file_renamed_mp4(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("this is definitely not a video\n" * 20)
+    with pytest.raises(MediaError) as exc:
+        probe(fake)
+    assert exc.value.code == "not_a_video"
+
+
+def test_probe_audio_only_is_not_a_video(tmp_path: Path) -> None:
+    audio = tmp_path / "tone.mp4"
+    subprocess.run(
+        [*LAVFI, "sine=d=1", "-c:a", "aac", "-y", str(audio)],
+        check=True,
+    )
+    with pytest.raises(MediaError) as exc:
+        probe(audio)
+    assert exc.value.code == "not_a_video"
+
+
+def test_probe_missing_file_raises_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        probe(tmp_path / "nope.mp4")
+
+
+def test_probe_truncated_mp4_with_index_at_end_is_not_a_video(tmp_path: Path) -> None:
+    # ffmpeg (like most cameras) writes the moov index after the media data, so the first
+    # 30 % of the file has no index at all: the container cannot be opened -> not_a_video.
+    data = make_clip(tmp_path / "full.mp4", duration=3.0).read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: int(len(data) * 0.3)])
+    with pytest.raises(MediaError) as exc:
+        probe(truncated)
+    assert exc.value.code == "not_a_video"
+
+
+def test_probe_truncated_faststart_mp4_is_corrupt(tmp_path: Path) -> None:
+    # With the index first (faststart), the file opens and its first frames decode, but the
+    # sample table points past EOF -> corrupt_media; decode_check=False skips that check.
+    full = make_clip(tmp_path / "full.mp4", duration=3.0, extra_args=["-movflags", "+faststart"])
+    data = full.read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: int(len(data) * 0.3)])
+    with pytest.raises(MediaError) as exc:
+        probe(truncated)
+    assert exc.value.code == "corrupt_media"
+    assert probe(truncated, decode_check=False).video is not None
+
+
+def test_probe_undecodable_video_is_corrupt(tmp_path: Path) -> None:
+    full = make_clip(tmp_path / "full.mp4", extra_args=["-movflags", "+faststart"])
+    data = full.read_bytes()
+    start = data.index(b"mdat") + 4
+    rng = np.random.default_rng(1)
+    garbage = rng.integers(0, 256, len(data) - start, dtype=np.uint8).tobytes()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(data[:start] + garbage)
+    with pytest.raises(MediaError) as exc:
+        probe(broken)
+    assert exc.value.code == "corrupt_media"
+    assert probe(broken, decode_check=False).video is not None
+
+
+def test_probe_accepts_transport_stream_cut_mid_gop(tmp_path: Path) -> None:
+    # Packets before the first keyframe fail to decode (no SPS/PPS yet); that is not corruption.
+    full = make_clip(tmp_path / "long_gop.ts", duration=6.0, audio=False, extra_args=["-g", "100"])
+    data = full.read_bytes()
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(data[int(len(data) * 0.1) // 188 * 188 :])
+    info = probe(cut)
+    assert info.video is not None and info.video.width == 320
+
+
+def test_probe_still_image_is_not_a_video(tmp_path: Path) -> None:
+    image = tmp_path / "photo.mp4"
+    subprocess.run(
+        [*LAVFI, "testsrc2=s=64x64", "-frames:v", "1", "-f", "image2", "-c:v", "png", str(image)],
+        check=True,
+    )
+    with pytest.raises(MediaError) as exc:
+        probe(image)
+    assert exc.value.code == "not_a_video"
+
+
+# --------------------------------------------------------------------------- HLS ladder
+
+
+def test_ladder_run_writes_master_variants_and_segments(ladder_run: dict[str, Any]) -> None:
+    out: Path = ladder_run["out"]
+    ladder: list[Rung] = ladder_run["ladder"]
+    assert [r.name for r in ladder] == ["360p", "240p"]
+    master = (out / "master.m3u8").read_text()
+    attrs = stream_inf(master)
+    assert list(attrs) == ["360p.m3u8", "240p.m3u8"]
+    for rung in ladder:
+        line = attrs[f"{rung.name}.m3u8"]
+        assert "BANDWIDTH=" in line
+        assert f"RESOLUTION={rung.width}x{rung.height}" in line
+        assert 'CODECS="avc1.64' in line and "mp4a.40.2" in line
+        playlist = (out / f"{rung.name}.m3u8").read_text()
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist
+        assert "#EXT-X-ENDLIST" in playlist
+        segments = media_lines(playlist)
+        assert segments == [f"{rung.name}_{i:05d}.ts" for i in range(3)]
+        assert all((out / s).is_file() for s in segments)
+        assert media_lines(rewrite_segment_uris(playlist)) == [f"segment/{s}" for s in segments]
+
+
+def test_ladder_segments_decode_and_start_with_keyframes(ladder_run: dict[str, Any]) -> None:
+    out: Path = ladder_run["out"]
+    durations = {}
+    for rung in ladder_run["ladder"]:
+        playlist = (out / f"{rung.name}.m3u8").read_text()
+        durations[rung.name] = [line for line in playlist.splitlines() if "#EXTINF" in line]
+        total_frames = 0
+        for segment in media_lines(playlist):
+            with av.open(str(out / segment)) as container:
+                assert len(container.streams.audio) == 1
+                video = container.streams.video[0]
+                packets = [p for p in container.demux(video) if p.size]
+                assert packets[0].is_keyframe, f"{segment} does not start with a keyframe"
+                frames = [f for p in packets for f in p.decode() if isinstance(f, VideoFrame)]
+                frames += [f for f in video.codec_context.decode(None)]
+                assert all((f.width, f.height) == (rung.width, rung.height) for f in frames)
+                total_frames += len(frames)
+        assert total_frames == 75
+    # Keyframes at the same timestamps in every rendition -> identical segment durations.
+    assert durations["360p"] == durations["240p"]
+
+
+def test_ladder_progress_is_monotonic_and_ends_at_100(ladder_run: dict[str, Any]) -> None:
+    progress: list[float] = ladder_run["progress"]
+    assert progress, "no progress reported"
+    assert progress == sorted(progress)
+    assert progress[-1] == 100.0
+    assert progress.count(100.0) == 1
+    assert all(0.0 <= p <= 100.0 for p in progress)
+
+
+def test_ladder_without_audio(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "silent.mp4", duration=2.0, audio=False)
+    _, ladder, progress = transcode(clip, tmp_path / "hls")
+    master = (tmp_path / "hls" / "master.m3u8").read_text()
+    for rung in ladder:
+        line = stream_inf(master)[f"{rung.name}.m3u8"]
+        assert 'CODECS="avc1.64' in line and "mp4a" not in line
+        segment = tmp_path / "hls" / f"{rung.name}_00000.ts"
+        with av.open(str(segment)) as container:
+            assert len(container.streams.audio) == 0
+            assert len(container.streams.video) == 1
+    assert progress[-1] == 100.0
+
+
+def test_rotated_phone_clip_is_transcoded_upright(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "phone.mp4", width=320, height=240, rotate=90, duration=1.0)
+    _, ladder, _ = transcode(clip, tmp_path / "hls")
+    assert [(r.name, r.width, r.height) for r in ladder] == [("240p", 240, 320)]
+    assert "RESOLUTION=240x320" in (tmp_path / "hls" / "master.m3u8").read_text()
+
+    source = first_frame(clip).to_ndarray(format="gray").astype(float)  # stored 320x240
+    output = first_frame(tmp_path / "hls" / "240p_00000.ts").to_ndarray(format="gray")
+    assert output.shape == (320, 240)
+    clockwise = np.rot90(source, k=-1)
+    counter_clockwise = np.rot90(source, k=1)
+    error = np.abs(output - clockwise).mean()
+    assert error < 12
+    assert error * 3 < np.abs(output - counter_clockwise).mean()
+
+
+# --------------------------------------------------------------------------- runner
+
+
+def long_running_command() -> list[str]:
+    return [
+        FFMPEG,
+        "-hide_banner",
+        "-nostdin",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=64x64:r=10:d=120",
+        "-f",
+        "null",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-",
+    ]
+
+
+@pytest.fixture
+def spawned(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Records the processes run_ffmpeg starts."""
+    procs: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        proc: subprocess.Popen[bytes] = real_popen(*args, **kwargs)
+        procs.append(proc)
+        return proc
+
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
+    return procs
+
+
+def test_timeout_kills_ffmpeg(spawned: list[subprocess.Popen[bytes]]) -> None:
+    started = time.monotonic()
+    with pytest.raises(MediaError) as exc:
+        run_ffmpeg(long_running_command(), duration=120.0, timeout=1.0)
+    assert exc.value.code == "ffmpeg_timeout"
+    assert time.monotonic() - started < 5
+    assert len(spawned) == 1 and spawned[0].poll() is not None
+
+
+def test_progress_callback_exception_cancels(spawned: list[subprocess.Popen[bytes]]) -> None:
+    class Cancelled(Exception):
+        pass
+
+    def cancel(_: float) -> None:
+        raise Cancelled
+
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        run_ffmpeg(long_running_command(), duration=120.0, on_progress=cancel, timeout=30)
+    assert time.monotonic() - started < 5
+    assert len(spawned) == 1 and spawned[0].poll() is not None
+
+
+def test_failure_reports_stderr_tail(tmp_path: Path) -> None:
+    cmd = [FFMPEG, "-hide_banner", "-i", str(tmp_path / "missing.mp4"), "-f", "null", "-"]
+    with pytest.raises(MediaError) as exc:
+        run_ffmpeg(cmd, duration=None)
+    assert exc.value.code == "ffmpeg_failed"
+    assert "missing.mp4" in exc.value.message
+
+
+def test_missing_binary_is_ffmpeg_failed(tmp_path: Path) -> None:
+    with pytest.raises(MediaError) as exc:
+        run_ffmpeg([str(tmp_path / "no-ffmpeg"), "-version"], duration=None)
+    assert exc.value.code == "ffmpeg_failed"
+
+
+def test_binary_override(tmp_path: Path) -> None:
+    assert ffmpeg_path(FFMPEG) == FFMPEG
+    with pytest.raises(FileNotFoundError):
+        ffmpeg_path(str(tmp_path / "nope"))
+
+
+# --------------------------------------------------------------------------- poster
+
+
+def test_poster_is_an_upright_jpeg(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "phone.mp4", width=320, height=240, rotate=90, audio=False)
+    poster = tmp_path / "poster.jpg"
+    run_ffmpeg(build_poster_command(FFMPEG, str(clip), str(poster), at_seconds=1.0), duration=None)
+    assert poster.read_bytes()[:3] == b"\xff\xd8\xff"
+    frame = first_frame(poster)
+    assert (frame.width, frame.height) == (240, 320)
+
+    scaled = tmp_path / "small.jpg"
+    cmd = build_poster_command(FFMPEG, str(clip), str(scaled), at_seconds=0.5, width=120)
+    run_ffmpeg(cmd, duration=None)
+    frame = first_frame(scaled)
+    assert (frame.width, frame.height) == (120, 160)
