@@ -49,7 +49,9 @@ def test_upload_transcode_and_play_every_rendition(api, tmp_path: Path) -> None:
     master = httpx.get(manifest_url)
     assert master.status_code == 200
     assert master.headers["content-type"] == "application/vnd.apple.mpegurl"
-    stream_infs = [line for line in master.text.splitlines() if line.startswith("#EXT-X-STREAM-INF")]
+    stream_infs = [
+        line for line in master.text.splitlines() if line.startswith("#EXT-X-STREAM-INF")
+    ]
     assert len(stream_infs) == 2
     for line in stream_infs:
         assert re.search(r"BANDWIDTH=\d+", line)
@@ -199,7 +201,9 @@ def test_not_ready_is_409_and_limit_is_413(server_factory, tmp_path: Path) -> No
     big = make_clip(tmp_path / "big.mp4", duration=4, width=640, height=480)
     assert big.stat().st_size > 200000
     r = httpx.post(
-        api.url + "/upload", files={"file": ("big.mp4", big.read_bytes(), "video/mp4")}, headers=alice
+        api.url + "/upload",
+        files={"file": ("big.mp4", big.read_bytes(), "video/mp4")},
+        headers=alice,
     )
     assert (r.status_code, r.json()["code"]) == (413, "file_too_large")
     assert list((api.data_dir / "tmp").iterdir()) == []

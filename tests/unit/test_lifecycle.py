@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from vidhost.domain.errors import InvalidTransition
@@ -18,7 +20,7 @@ HAPPY_PATH = [S.CREATED, S.UPLOADING, S.UPLOADED, S.PROCESSING, S.READY]
 
 
 def test_happy_path_is_allowed_step_by_step() -> None:
-    for current, target in zip(HAPPY_PATH, HAPPY_PATH[1:], strict=False):
+    for current, target in itertools.pairwise(HAPPY_PATH):
         assert transition(current, target) is target
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -10,7 +12,7 @@ from vidhost.api.views import VideoDetails, VideoStatus, video_details, video_st
 
 router = APIRouter(prefix="/api/videos", tags=["videos"])
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "The video belongs to another user"},
     404: {"description": "Unknown video"},

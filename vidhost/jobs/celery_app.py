@@ -35,7 +35,7 @@ def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
     if run is not None:
         task_fn = run
 
-        @app.task(name=RUN_TASK, bind=False)
+        @app.task(name=RUN_TASK, bind=False)  # type: ignore[untyped-decorator]
         def run_task(video_id: str, kind: str) -> None:
             task_fn(video_id, kind)
 

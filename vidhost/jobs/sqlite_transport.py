@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event
 ALIAS = "vidhost-sqla"
 
 
-class Channel(_Channel):  # type: ignore[misc]
+class Channel(_Channel):
     def _engine_from_config(self) -> Any:
         url = self.connection.client.hostname
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -33,7 +33,7 @@ class Channel(_Channel):  # type: ignore[misc]
         return engine
 
 
-class Transport(_Transport):  # type: ignore[misc]
+class Transport(_Transport):
     Channel = Channel
 
 
