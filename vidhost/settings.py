@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     """Path of the ffmpeg binary. Default: the one shipped in the imageio-ffmpeg wheel."""
     ffmpeg_timeout: float = 3600.0
     """Seconds after which an ffmpeg run is killed and its task fails."""
-    task_stale_after: float = 120.0
+    strict_decode: bool = True
+    """Fail a video whose source has decode errors (ffmpeg ``-xerror``) instead of concealing."""
+    task_stale_after: float = 30.0
     """A processing task whose heartbeat is older than this is taken over by the reconciler."""
     reconcile_interval: float = 30.0
     cleanup_interval: float = 600.0

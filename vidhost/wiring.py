@@ -59,6 +59,7 @@ class Container:
                 preset=s.x264_preset,
                 timeout=s.ffmpeg_timeout,
                 tmp_dir=s.tmp_dir,
+                strict_decode=s.strict_decode,
             ),
         )
         return {TaskKind.TRANSCODE: transcode}

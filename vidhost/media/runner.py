@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
-from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError
+from vidhost.media.errors import CORRUPT_MEDIA, FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError
 
 PROGRESS_INTERVAL = 0.5  # seconds between on_progress calls (unless a whole percent is crossed)
 STDERR_TAIL_LINES = 40  # stderr lines kept for error messages
@@ -102,12 +102,22 @@ def run_ffmpeg(
         proc.stdout.close()
         proc.stderr.close()
 
+    if returncode == _INVALID_DATA_EXIT:
+        raise MediaError(
+            CORRUPT_MEDIA,
+            "the source has corrupt or truncated media data: "
+            + _format_tail(tail, _ERROR_LINES),
+        )
     if returncode != 0:
         raise MediaError(
             FFMPEG_FAILED,
             f"ffmpeg exited with code {returncode}: " + _format_tail(tail, _ERROR_LINES),
         )
     reporter.finish()
+
+
+_INVALID_DATA_EXIT = 183
+"""ffmpeg's exit status for AVERROR_INVALIDDATA (``-xerror`` stops on a decode error)."""
 
 
 class _ProgressReporter:

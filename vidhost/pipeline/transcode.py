@@ -33,6 +33,7 @@ class TranscodeConfig:
     preset: str
     timeout: float
     tmp_dir: Path
+    strict_decode: bool = True
 
 
 class Transcoder:
@@ -88,6 +89,8 @@ class Transcoder:
                 preset=cfg.preset,
                 master_name=MASTER,
             )
+            if cfg.strict_decode:
+                cmd.insert(1, "-xerror")
             run_ffmpeg(cmd, duration=info.duration, on_progress=ctx.progress, timeout=cfg.timeout)
             poster_at = min(1.0, info.duration / 2) if info.duration else 0.0
             run_ffmpeg(

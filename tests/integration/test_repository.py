@@ -1,0 +1,158 @@
+"""The SQL repository against real SQLite and real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.pg import temporary_database
+from vidhost.db.engine import make_engine, migrate
+from vidhost.db.repository import SqlRepository
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of
+from vidhost.domain.models import Rendition, Video, utcnow
+from vidhost.domain.services import state_event, task_event
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlRepository]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        migrate(engine)
+        yield SqlRepository(engine)
+        engine.dispose()
+        return
+    with temporary_database() as url:
+        engine = make_engine(url)
+        migrate(engine)
+        yield SqlRepository(engine)
+        engine.dispose()
+
+
+def _video(
+    repo: SqlRepository, video_id: str = "v1", state: VideoState = VideoState.UPLOADED
+) -> Video:
+    video = Video(id=video_id, owner="alice", state=state, tags=["a", "b"], metadata={"k": 1})
+    repo.add_video(video, event=state_event(video, state))
+    return video
+
+
+def test_round_trip_keeps_every_field(repo: SqlRepository) -> None:
+    _video(repo)
+    repo.update_video(
+        "v1",
+        renditions=[Rendition("720p", 1280, 720, 3000000, "720p.m3u8")],
+        duration=3.5,
+        metadata={"session_id": "s"},
+    )
+    got = repo.get_video("v1")
+    assert got is not None
+    assert got.state is VideoState.UPLOADED
+    assert got.renditions == [Rendition("720p", 1280, 720, 3000000, "720p.m3u8")]
+    assert got.tags == ["a", "b"]
+    assert got.metadata == {"session_id": "s"}
+    assert got.duration == 3.5
+    assert got.created_at.tzinfo is not None
+    assert repo.get_video("missing") is None
+
+
+def test_conditional_state_change_has_exactly_one_winner(repo: SqlRepository) -> None:
+    video = _video(repo)
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def attempt() -> None:
+        barrier.wait()
+        results.append(
+            repo.change_state(
+                "v1",
+                VideoState.PROCESSING,
+                expected=sources_of(VideoState.PROCESSING),
+                event=state_event(video, VideoState.PROCESSING),
+            )
+        )
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 7 + [True]
+    # The event log holds the creation and the one transition that happened, in order.
+    events = repo.events_after(0)
+    assert [e.data["state"] for e in events] == ["uploaded", "processing"]
+    assert events[0].id is not None and events[1].id is not None and events[0].id < events[1].id
+
+
+def test_illegal_source_state_is_refused(repo: SqlRepository) -> None:
+    video = _video(repo, state=VideoState.READY)
+    changed = repo.change_state(
+        "v1",
+        VideoState.PROCESSING,
+        expected=sources_of(VideoState.PROCESSING),
+        event=state_event(video, VideoState.PROCESSING),
+    )
+    assert not changed
+    got = repo.get_video("v1")
+    assert got is not None and got.state is VideoState.READY
+    assert len(repo.events_after(0)) == 1
+
+
+def test_task_claim_is_exclusive_until_heartbeat_goes_stale(repo: SqlRepository) -> None:
+    _video(repo)
+    repo.ensure_task("v1", TaskKind.TRANSCODE)
+    repo.ensure_task("v1", TaskKind.TRANSCODE)  # idempotent
+    assert len(repo.list_tasks("v1")) == 1
+    now = utcnow()
+    assert repo.claim_task("v1", TaskKind.TRANSCODE, stale_before=now - timedelta(seconds=30))
+    assert not repo.claim_task("v1", TaskKind.TRANSCODE, stale_before=now - timedelta(seconds=30))
+    # A heartbeat older than the threshold lets another worker take it over.
+    assert repo.claim_task("v1", TaskKind.TRANSCODE, stale_before=utcnow() + timedelta(seconds=1))
+    task = repo.get_task("v1", TaskKind.TRANSCODE)
+    assert task is not None and task.attempts == 2 and task.status is TaskStatus.PROCESSING
+
+    repo.update_task(
+        "v1",
+        TaskKind.TRANSCODE,
+        status=TaskStatus.COMPLETED,
+        progress=100.0,
+        event=task_event("v1", TaskKind.TRANSCODE, TaskStatus.COMPLETED, 100.0),
+    )
+    assert not repo.claim_task("v1", TaskKind.TRANSCODE, stale_before=utcnow() + timedelta(days=1))
+
+
+def test_unfinished_tasks_finds_stale_work_only(repo: SqlRepository) -> None:
+    _video(repo, "a")
+    _video(repo, "b")
+    _video(repo, "c")
+    for vid in ("a", "b", "c"):
+        repo.ensure_task(vid, TaskKind.TRANSCODE)
+    repo.claim_task("b", TaskKind.TRANSCODE, stale_before=utcnow())
+    repo.update_task(
+        "c",
+        TaskKind.TRANSCODE,
+        status=TaskStatus.COMPLETED,
+        progress=100.0,
+        event=task_event("c", TaskKind.TRANSCODE, TaskStatus.COMPLETED, 100.0),
+    )
+    fresh = {t.video_id for t in repo.unfinished_tasks(stale_before=utcnow() - timedelta(hours=1))}
+    assert fresh == set()
+    later = {
+        t.video_id for t in repo.unfinished_tasks(stale_before=utcnow() + timedelta(seconds=1))
+    }
+    assert later == {"a", "b"}
+
+
+def test_listing_and_ready_ids(repo: SqlRepository) -> None:
+    for i, state in enumerate([VideoState.UPLOADED, VideoState.READY, VideoState.FAILED]):
+        _video(repo, f"v{i}", state)
+    repo.update_video("v1", manifest_key="videos/v1/hls/master.m3u8")
+    assert repo.ready_video_ids() == ["v1"]
+    videos, total = repo.list_videos(owner="alice", limit=2)
+    assert total == 3 and len(videos) == 2
+    failed, n = repo.list_videos(owner="alice", states=[VideoState.FAILED])
+    assert n == 1 and failed[0].id == "v2"
+    assert repo.list_videos(owner="bob")[1] == 0
