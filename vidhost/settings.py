@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     """``vidhost serve`` starts and supervises a worker process itself."""
     worker_concurrency: int = 2
 
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    """Origins allowed to call the API from a browser (players, upload widgets)."""
+
     auth: Literal["jwt", "none"] = "jwt"
     jwt_secret: str | None = None
     """HS256 secret. Default: generated once and kept in ``jwt_secret`` in the data dir."""

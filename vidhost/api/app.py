@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from vidhost import __version__
 from vidhost.api import errors, health, streaming, uploads, videos
@@ -19,6 +20,28 @@ from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
 log = logging.getLogger(__name__)
+
+
+EXPOSED_HEADERS = [
+    "Content-Length",
+    "Content-Range",
+    "Accept-Ranges",
+    "ETag",
+    "Last-Modified",
+    "Location",
+    "Upload-Offset",
+    "Upload-Length",
+    "Upload-Metadata",
+    "Upload-Defer-Length",
+    "Upload-Concat",
+    "Upload-Expires",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Tus-Checksum-Algorithm",
+]
+"""Response headers a browser on another origin may read (players, tus clients)."""
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -70,6 +93,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=__version__,
         description="Self-hosted video platform: upload, process, stream.",
         lifespan=lifespan,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=86400,
     )
     errors.install(app)
     for module in (health, uploads, videos, streaming):

@@ -105,8 +105,7 @@ def run_ffmpeg(
     if returncode == _INVALID_DATA_EXIT:
         raise MediaError(
             CORRUPT_MEDIA,
-            "the source has corrupt or truncated media data: "
-            + _format_tail(tail, _ERROR_LINES),
+            "the source has corrupt or truncated media data: " + _format_tail(tail, _ERROR_LINES),
         )
     if returncode != 0:
         raise MediaError(

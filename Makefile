@@ -1,0 +1,66 @@
+# vidhost — see README.md. Everything installs into .venv; nothing is installed globally
+# except, when missing, Debian's python3-venv (to create the venv), Node.js/npm and Chromium
+# (for the real-client tests), and only when running as root.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+JSDIR  := tests/js
+
+.DEFAULT_GOAL := help
+
+.PHONY: help run test check format bench clean venv install install-test
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(PY):
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python venv support missing; installing Debian's python3-venv"; \
+	  rm -rf $(VENV); \
+	  apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; \
+	  $(PYTHON) -m venv $(VENV); }
+	@$(PIP) install -q --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PIP) install -q -e .
+	@touch $@
+
+$(TSTAMP): $(STAMP) pyproject.toml
+	$(PIP) install -q -e '.[test,dev]'
+	@touch $@
+
+venv: $(PY)
+install: $(STAMP) ## Install vidhost into .venv
+install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS test clients
+	@if [ -f $(JSDIR)/package.json ]; then \
+	  command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }; \
+	  [ -d $(JSDIR)/node_modules ] || (cd $(JSDIR) && npm install --no-audit --no-fund --loglevel=error); \
+	fi
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser HLS test"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+run: $(STAMP) ## Start vidhost with embedded defaults on http://127.0.0.1:8000
+	$(VENV)/bin/vidhost serve
+
+test: install-test ## Install what tests need and run the whole suite
+	$(VENV)/bin/pytest
+
+check: $(TSTAMP) ## ruff format --check, ruff check, mypy
+	$(VENV)/bin/ruff format --check vidhost tests benchmarks
+	$(VENV)/bin/ruff check vidhost tests benchmarks
+	$(VENV)/bin/mypy vidhost
+
+format: $(TSTAMP) ## Apply ruff formatting and autofixes
+	$(VENV)/bin/ruff format vidhost tests benchmarks
+	$(VENV)/bin/ruff check --fix vidhost tests benchmarks
+
+bench: $(TSTAMP) ## Run every benchmark script (slow; prints figures next to baselines)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: ## Remove the venv, caches and the default data dir
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache vidhost-data $(JSDIR)/node_modules
