@@ -65,6 +65,7 @@ def worker(
     worker_ = container.celery.Worker(
         pool="threads",
         concurrency=concurrency or settings.worker_concurrency,
+        queues=[settings.queue],
         loglevel=os.environ.get("VIDHOST_LOG_LEVEL", "INFO"),
         without_heartbeat=True,
         without_mingle=True,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +32,8 @@ class Settings(BaseSettings):
 
     broker_url: str | None = None
     """Celery broker. Default: server-less SQLAlchemy transport on ``broker.db`` in the data dir."""
+    queue: str = "vidhost"
+    """Celery queue name (lets several deployments share one broker)."""
     embedded_worker: bool = True
     """``vidhost serve`` starts and supervises a worker process itself."""
     worker_concurrency: int = 2
@@ -90,16 +94,26 @@ class Settings(BaseSettings):
         return self.data_dir / "tmp"
 
     def resolved_jwt_secret(self) -> str:
-        """The configured secret, else one generated once and kept in the data dir."""
+        """The configured secret, else one generated once and kept in the data dir.
+
+        Creation is exclusive (``O_EXCL``): concurrent processes all end up with the first one.
+        """
         if self.jwt_secret:
             return self.jwt_secret
         path = self.data_dir / "jwt_secret"
-        if path.exists():
-            return path.read_text().strip()
         path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):  # the creator may not have written it yet
+                secret = path.read_text().strip()
+                if secret:
+                    return secret
+                time.sleep(0.01)
+            raise RuntimeError(f"{path} is empty") from None
         secret = secrets.token_urlsafe(48)
-        path.write_text(secret)
-        path.chmod(0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secret)
         return secret
 
     def prepare_dirs(self) -> None:

@@ -61,9 +61,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         c = container or build_container(settings)
         app.state.container = c
+        if settings.auth == "jwt":
+            c.jwt_secret()  # created now, so `vidhost token` and every process share it
         tailer = EventLogTailer(c.repo, c.bus)
         tailer.start()
         reconciler = Reconciler(
+            c.videos,
             c.repo,
             c.videos.jobs,
             interval=settings.reconcile_interval,

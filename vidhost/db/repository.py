@@ -285,6 +285,19 @@ class SqlRepository:
             ).mappings()
             return [_task(r) for r in rows]
 
+    def uploaded_without_tasks(self, *, before: datetime) -> list[str]:
+        """Videos committed as uploaded whose task rows were never created (crash between)."""
+        has_task = select(tasks.c.video_id).where(tasks.c.video_id == videos.c.id).exists()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(videos.c.id).where(
+                    videos.c.state == VideoState.UPLOADED.value,
+                    videos.c.updated_at < before,
+                    ~has_task,
+                )
+            )
+            return [r[0] for r in rows]
+
     def mark_dispatched(self, video_id: str, kind: TaskKind) -> None:
         with self.engine.begin() as conn:
             conn.execute(

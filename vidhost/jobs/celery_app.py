@@ -10,7 +10,6 @@ from vidhost.jobs import sqlite_transport
 from vidhost.settings import Settings
 
 RUN_TASK = "vidhost.run_task"
-QUEUE = "vidhost"
 
 TaskFn = Callable[[str, str], None]
 
@@ -20,7 +19,7 @@ def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
     sqlite_transport.register()
     app = Celery("vidhost", broker=settings.resolved_broker_url, set_as_current=False)
     app.conf.update(
-        task_default_queue=QUEUE,
+        task_default_queue=settings.queue,
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,

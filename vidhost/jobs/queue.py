@@ -7,7 +7,7 @@ import logging
 from celery import Celery
 
 from vidhost.domain.lifecycle import TaskKind
-from vidhost.jobs.celery_app import QUEUE, RUN_TASK
+from vidhost.jobs.celery_app import RUN_TASK
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,9 @@ class CeleryJobQueue:
 
     def dispatch(self, video_id: str, kind: TaskKind) -> None:
         try:
-            self.app.send_task(RUN_TASK, args=[video_id, kind.value], queue=QUEUE)
+            self.app.send_task(
+                RUN_TASK, args=[video_id, kind.value], queue=self.app.conf.task_default_queue
+            )
         except Exception:
             # The database is the source of truth: the reconciler sends it again later.
             log.exception("could not send %s for %s; the reconciler will retry", kind, video_id)

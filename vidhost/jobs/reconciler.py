@@ -9,14 +9,22 @@ from datetime import timedelta
 from vidhost.db.repository import SqlRepository
 from vidhost.domain.models import utcnow
 from vidhost.domain.ports import JobQueue
+from vidhost.domain.services import VideoService
 
 log = logging.getLogger(__name__)
 
 
-def reconcile(repo: SqlRepository, jobs: JobQueue, *, stale_after: float) -> int:
-    """Send again every task pending or processing without a recent heartbeat."""
+def reconcile(
+    videos: VideoService, repo: SqlRepository, jobs: JobQueue, *, stale_after: float
+) -> int:
+    """Start uploads that never got tasks; send again every task pending or processing
+    without a recent heartbeat."""
     stale_before = utcnow() - timedelta(seconds=stale_after)
     count = 0
+    for video_id in repo.uploaded_without_tasks(before=stale_before):
+        videos.start_processing(video_id)
+        log.info("reconciler started processing of %s (no task rows)", video_id)
+        count += 1
     for task in repo.unfinished_tasks(stale_before=stale_before):
         repo.mark_dispatched(task.video_id, task.kind)
         jobs.dispatch(task.video_id, task.kind)
@@ -29,8 +37,15 @@ class Reconciler:
     """Runs ``reconcile`` at start-up and then every ``interval`` seconds in a thread."""
 
     def __init__(
-        self, repo: SqlRepository, jobs: JobQueue, *, interval: float, stale_after: float
+        self,
+        videos: VideoService,
+        repo: SqlRepository,
+        jobs: JobQueue,
+        *,
+        interval: float,
+        stale_after: float,
     ) -> None:
+        self.videos = videos
         self.repo = repo
         self.jobs = jobs
         self.interval = interval
@@ -50,7 +65,7 @@ class Reconciler:
         # heartbeats are detected from the first pass on.
         while not self._stop.is_set():
             try:
-                reconcile(self.repo, self.jobs, stale_after=self.stale_after)
+                reconcile(self.videos, self.repo, self.jobs, stale_after=self.stale_after)
             except Exception:
                 log.exception("reconcile pass failed")
             self._stop.wait(self.interval)
