@@ -69,7 +69,6 @@ class Container:
             self.videos,
             self.handlers(),
             stale_after=self.settings.task_stale_after,
-            heartbeat=self.repo.heartbeat,
         )
 
     def close(self) -> None:

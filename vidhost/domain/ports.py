@@ -110,11 +110,24 @@ class VideoRepository(Protocol):
         error: str | None = None,
     ) -> None: ...
 
+    def heartbeat(self, video_id: str, kind: TaskKind) -> None:
+        """Record that the worker running this task is alive."""
+        ...
+
     def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
-        """Tasks pending, or processing with a heartbeat older than ``stale_before``."""
+        """Tasks pending (dispatched before ``stale_before``), or processing with a heartbeat
+        older than ``stale_before``."""
+        ...
+
+    def mark_dispatched(self, video_id: str, kind: TaskKind) -> None: ...
+
+    def uploaded_without_tasks(self, *, before: datetime) -> list[str]:
+        """Ids of videos uploaded before ``before`` that have no task rows."""
         ...
 
     def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]: ...
+
+    def last_event_id(self) -> int: ...
 
 
 # --- jobs and events -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Fan-out from the durable event log.
 
 Every domain event is written to the ``events`` table in the same transaction as the change
-it describes (see ``SqlRepository``). Each API process tails that table and publishes what
+it describes (see ``VideoRepository``). Each API process tails that table and publishes what
 it finds on its in-process bus, so a change made by any process - a worker on another
 machine included - reaches every subscriber, in commit order, exactly once per process.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from vidhost.db.repository import SqlRepository
-from vidhost.domain.ports import EventBus
+from vidhost.domain.ports import EventBus, VideoRepository
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 class EventLogTailer:
     def __init__(
         self,
-        repo: SqlRepository,
+        repo: VideoRepository,
         bus: EventBus,
         *,
         interval: float = 0.02,

@@ -6,16 +6,15 @@ import logging
 import threading
 from datetime import timedelta
 
-from vidhost.db.repository import SqlRepository
 from vidhost.domain.models import utcnow
-from vidhost.domain.ports import JobQueue
+from vidhost.domain.ports import JobQueue, VideoRepository
 from vidhost.domain.services import VideoService
 
 log = logging.getLogger(__name__)
 
 
 def reconcile(
-    videos: VideoService, repo: SqlRepository, jobs: JobQueue, *, stale_after: float
+    videos: VideoService, repo: VideoRepository, jobs: JobQueue, *, stale_after: float
 ) -> int:
     """Start uploads that never got tasks; send again every task pending or processing
     without a recent heartbeat."""
@@ -39,7 +38,7 @@ class Reconciler:
     def __init__(
         self,
         videos: VideoService,
-        repo: SqlRepository,
+        repo: VideoRepository,
         jobs: JobQueue,
         *,
         interval: float,

@@ -67,12 +67,10 @@ class TaskRunner:
         handlers: Mapping[TaskKind, Handler],
         *,
         stale_after: float,
-        heartbeat: Callable[[str, TaskKind], None],
     ) -> None:
         self.service = service
         self.handlers = handlers
         self.stale_after = stale_after
-        self.heartbeat = heartbeat
 
     def run(self, video_id: str, kind_name: str) -> TaskStatus | None:
         """Run the task if nobody else is; returns its final status, None if skipped."""
@@ -126,6 +124,6 @@ class TaskRunner:
         interval = max(0.5, self.stale_after / 4)
         while not stop.wait(interval):
             try:
-                self.heartbeat(video_id, kind)
+                self.service.repo.heartbeat(video_id, kind)
             except Exception:
                 log.exception("heartbeat failed")
