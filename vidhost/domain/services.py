@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -194,21 +194,7 @@ class VideoService:
                 video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
             )
             raise
-        _apply_source_info(video, source)
-        fields = {
-            name: getattr(video, name)
-            for name in (
-                "duration",
-                "width",
-                "height",
-                "video_codec",
-                "audio_codec",
-                "fps",
-                "bitrate",
-                "size_bytes",
-            )
-        }
-        if not self.change_state(video, VideoState.UPLOADED, **fields):
+        if not self.change_state(video, VideoState.UPLOADED, **source_fields(source)):
             return self.get(video_id)  # someone else completed it first
         self.start_processing(video.id)
         return self.get(video_id)
@@ -267,15 +253,14 @@ class VideoService:
         self.storage.delete_prefix(video_prefix(video.id))
 
 
+def source_fields(info: SourceInfo) -> dict[str, Any]:
+    """The video fields a probe determines (their names match ``Video`` attributes)."""
+    return asdict(info)
+
+
 def _apply_source_info(video: Video, info: SourceInfo) -> None:
-    video.duration = info.duration
-    video.width = info.width
-    video.height = info.height
-    video.video_codec = info.video_codec
-    video.audio_codec = info.audio_codec
-    video.fps = info.fps
-    video.bitrate = info.bitrate
-    video.size_bytes = info.size_bytes
+    for name, value in source_fields(info).items():
+        setattr(video, name, value)
 
 
 def require_input(condition: bool, message: str, code: str = "invalid_request") -> None:

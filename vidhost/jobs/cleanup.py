@@ -9,12 +9,12 @@ video: it re-checks its condition in the same conditional update that removes th
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from vidhost.domain.models import utcnow
+from vidhost.jobs.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +52,6 @@ def run_sweepers(sweepers: Sequence[Sweeper], *, dry_run: bool = False) -> list[
     return removed
 
 
-class CleanupLoop:
+class CleanupLoop(Periodic):
     def __init__(self, sweepers: Sequence[Sweeper], *, interval: float) -> None:
-        self.sweepers = sweepers
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="vidhost-cleanup", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            run_sweepers(self.sweepers)
+        super().__init__("vidhost-cleanup", lambda: run_sweepers(sweepers), interval=interval)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 from vidhost.domain.models import utcnow
 from vidhost.domain.ports import JobQueue, VideoRepository
 from vidhost.domain.services import VideoService
+from vidhost.jobs.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,12 @@ def reconcile(
     return count
 
 
-class Reconciler:
-    """Runs ``reconcile`` at start-up and then every ``interval`` seconds in a thread."""
+class Reconciler(Periodic):
+    """Runs ``reconcile`` at start-up and then every ``interval`` seconds in a thread.
+
+    At start-up every processing task belongs to a worker that may be gone: stale heartbeats
+    are detected from the first pass on.
+    """
 
     def __init__(
         self,
@@ -44,27 +48,9 @@ class Reconciler:
         interval: float,
         stale_after: float,
     ) -> None:
-        self.videos = videos
-        self.repo = repo
-        self.jobs = jobs
-        self.interval = interval
-        self.stale_after = stale_after
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="vidhost-reconciler", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        # At start-up every processing task belongs to a worker that may be gone: stale
-        # heartbeats are detected from the first pass on.
-        while not self._stop.is_set():
-            try:
-                reconcile(self.videos, self.repo, self.jobs, stale_after=self.stale_after)
-            except Exception:
-                log.exception("reconcile pass failed")
-            self._stop.wait(self.interval)
+        super().__init__(
+            "vidhost-reconciler",
+            lambda: reconcile(videos, repo, jobs, stale_after=stale_after),
+            interval=interval,
+            immediately=True,
+        )

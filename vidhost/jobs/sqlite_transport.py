@@ -12,25 +12,15 @@ from typing import Any
 from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport.sqlalchemy import Channel as _Channel
 from kombu.transport.sqlalchemy import Transport as _Transport
-from sqlalchemy import create_engine, event
+
+from vidhost.db.engine import sqlite_engine
 
 ALIAS = "vidhost-sqla"
 
 
 class Channel(_Channel):
     def _engine_from_config(self) -> Any:
-        url = self.connection.client.hostname
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
+        return sqlite_engine(self.connection.client.hostname)
 
 
 class Transport(_Transport):

@@ -11,12 +11,13 @@ from pathlib import Path
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Rendition
 from vidhost.domain.ports import Storage
-from vidhost.domain.services import VideoService, hls_prefix
+from vidhost.domain.services import VideoService, hls_prefix, source_fields
 from vidhost.media.errors import MediaError
 from vidhost.media.hls import build_hls_command, build_poster_command, rewrite_segment_uris
 from vidhost.media.ladder import select_ladder
 from vidhost.media.probe import probe
 from vidhost.media.runner import run_ffmpeg
+from vidhost.pipeline.probing import source_info
 from vidhost.pipeline.runner import TaskContext
 
 log = logging.getLogger(__name__)
@@ -128,13 +129,7 @@ class Transcoder:
             renditions=renditions,
             manifest_key=prefix + MASTER,
             poster_key=poster_key,
-            duration=info.duration,
-            width=v.display_width,
-            height=v.display_height,
-            video_codec=v.codec,
-            audio_codec=info.audio.codec if info.audio else None,
-            fps=v.fps,
-            bitrate=info.bit_rate,
+            **source_fields(source_info(info)),
             error_code=None,
             error_message=None,
         )
