@@ -9,9 +9,11 @@ from celery import Celery
 from sqlalchemy import Engine
 
 from vidhost.db.engine import make_engine, migrate
+from vidhost.db.posts import SqlPostRepository
 from vidhost.db.repository import SqlRepository
 from vidhost.domain.lifecycle import TaskKind
 from vidhost.domain.ports import Storage
+from vidhost.domain.posts import PostService
 from vidhost.domain.services import Limits, VideoService
 from vidhost.events.memory import InMemoryBus
 from vidhost.jobs.celery_app import make_celery
@@ -40,6 +42,7 @@ class Container:
     bus: InMemoryBus
     celery: Celery
     videos: VideoService
+    posts: PostService
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
     extras: dict[str, Any] = field(default_factory=dict)
@@ -98,7 +101,8 @@ def build_container(
         MediaProber(),
         Limits(max_upload_bytes=settings.max_upload_bytes),
     )
-    container = Container(settings, engine, repo, storage, InMemoryBus(), celery, videos)
+    posts = PostService(SqlPostRepository(engine), videos)
+    container = Container(settings, engine, repo, storage, InMemoryBus(), celery, videos, posts)
     if worker:
         holder["runner"] = container.task_runner()
     return container

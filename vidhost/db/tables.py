@@ -112,3 +112,15 @@ events = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_events_video_id", "video_id"),
 )
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False, index=True),
+    Column("content", Text, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("video_id", String(64), ForeignKey("videos.id", ondelete="SET NULL")),
+    Column("community_id", String(255), index=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)
