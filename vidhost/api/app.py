@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vidhost import __version__
-from vidhost.api import errors, health, streaming, uploads, videos
+from vidhost.api import errors, health, processing, streaming, thumbnails, uploads, videos
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
@@ -68,6 +68,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, uploads, videos, streaming):
+    for module in (health, uploads, videos, streaming, processing, thumbnails):
         app.include_router(module.router)
     return app

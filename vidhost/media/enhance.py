@@ -253,12 +253,3 @@ def enhance_command(
         args += ["-movflags", "+faststart"]
     args += ["-f", container, out, "-progress", "pipe:1", "-nostats"]
     return args
-
-
-def output_extension(filename: str | None) -> str:
-    """The enhanced file keeps the upload's container when it is mp4/mov/mkv, else mp4."""
-    if filename and "." in filename:
-        ext = filename.rsplit(".", 1)[1].lower()
-        if ext in CONTAINERS:
-            return ext
-    return "mp4"
