@@ -70,6 +70,20 @@ class Settings(BaseSettings):
             raise ValueError("VIDHOST_JWT_SECRET must be at least 32 bytes (HS256)")
         return value
 
+    # Seed 004 processing (metadata extraction, enhancement) -------------------------------
+    enhance: Literal["request", "always", "off"] = "request"
+    """``always``: every upload is enhanced (seed 004); ``request``: only videos whose
+    ``enhance`` option names a preset; ``off``: never."""
+    enhance_preset: str = "default"
+    """Preset (``name[:key=value,...]``) used when ``enhance=always`` and a video names none."""
+    enhance_feeds_ladder: bool = False
+    """The HLS ladder is cut from the enhanced file (the transcode waits for enhancement)."""
+    enhance_crf: int = 18
+    analysis_max_samples: int = 120
+    """Keyframes sampled at most for a long video's colour histograms."""
+    analysis_full_decode_max_frames: int = 300
+    """Clips with at most this many frames have every frame analysed."""
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

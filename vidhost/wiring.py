@@ -14,12 +14,15 @@ from vidhost.db.repository import SqlRepository
 from vidhost.domain.lifecycle import TaskKind
 from vidhost.domain.ports import Storage
 from vidhost.domain.posts import PostService
+from vidhost.domain.processing import make_planner
 from vidhost.domain.services import Limits, VideoService
 from vidhost.events.memory import InMemoryBus
 from vidhost.jobs.celery_app import make_celery
 from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
+from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.pipeline.probing import MediaProber
 from vidhost.pipeline.runner import Handler, TaskRunner
 from vidhost.pipeline.transcode import TranscodeConfig, Transcoder
@@ -65,7 +68,31 @@ class Container:
                 strict_decode=s.strict_decode,
             ),
         )
-        return {TaskKind.TRANSCODE: transcode}
+        return {
+            TaskKind.TRANSCODE: (
+                LadderFromEnhanced(transcode, self.storage) if s.enhance_feeds_ladder else transcode
+            ),
+            TaskKind.METADATA_EXTRACTION: MetadataExtractor(
+                self.storage,
+                AnalysisConfig(
+                    full_decode_max_frames=s.analysis_full_decode_max_frames,
+                    max_samples=s.analysis_max_samples,
+                ),
+            ),
+            TaskKind.VIDEO_ENHANCEMENT: Enhancer(
+                self.videos,
+                self.storage,
+                EnhanceConfig(
+                    ffmpeg=ffmpeg_path(s.ffmpeg),
+                    mode=s.enhance,
+                    default_preset=s.enhance_preset,
+                    x264_preset=s.x264_preset,
+                    crf=s.enhance_crf,
+                    timeout=s.ffmpeg_timeout,
+                    tmp_dir=s.tmp_dir,
+                ),
+            ),
+        }
 
     def task_runner(self) -> TaskRunner:
         return TaskRunner(
@@ -100,6 +127,11 @@ def build_container(
         CeleryJobQueue(celery),
         MediaProber(),
         Limits(max_upload_bytes=settings.max_upload_bytes),
+        planner=make_planner(
+            mode=settings.enhance,
+            default_preset=settings.enhance_preset,
+            feeds_ladder=settings.enhance_feeds_ladder,
+        ),
     )
     posts = PostService(SqlPostRepository(engine), videos)
     container = Container(settings, engine, repo, storage, InMemoryBus(), celery, videos, posts)

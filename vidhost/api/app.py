@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from vidhost import __version__
-from vidhost.api import errors, health, posts, streaming, uploads, videos
+from vidhost.api import errors, health, posts, processing, streaming, thumbnails, uploads, videos
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
@@ -106,6 +106,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         max_age=86400,
     )
     errors.install(app)
-    for module in (health, uploads, videos, streaming, posts):
+    for module in (health, uploads, videos, streaming, processing, thumbnails, posts):
         app.include_router(module.router)
     return app

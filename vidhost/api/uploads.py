@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.api.errors import ApiError
 from vidhost.api.multipart import read_form
+from vidhost.api.processing import validate_enhance_option
 
 router = APIRouter(tags=["upload"])
 
@@ -40,6 +41,11 @@ FORM_SCHEMA = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "client_id": {"type": "string"},
+                        "enhance": {
+                            "type": "string",
+                            "description": "Enhancement preset, e.g. default or "
+                            "default:sharpen=1.0; none opts out",
+                        },
                     },
                 }
             }
@@ -67,7 +73,14 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
     if file.size == 0:
         form.discard()
         raise ApiError(400, "empty_file", "the uploaded file is empty")
-    options = {k: v for k, v in form.fields.items() if k in ("enhance",) and v}
+    options: dict[str, Any] = {}
+    try:
+        enhance = validate_enhance_option(form.fields.get("enhance"), mode=settings.enhance)
+    except ApiError:
+        form.discard()
+        raise
+    if enhance:
+        options["enhance"] = enhance
     video = await run_in_threadpool(
         lambda: container.videos.upload_file(
             owner=user,

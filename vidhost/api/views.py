@@ -115,6 +115,12 @@ class VideoDetails(VideoStatus):
     bitrate: int | None
     clientId: str | None
     playback: dict[str, str]
+    analysisUrl: str | None = Field(
+        default=None, description="Seed 004 metadata JSON, once metadata extraction completed"
+    )
+    enhancedUrl: str | None = Field(
+        default=None, description="The enhanced file, once video enhancement completed"
+    )
 
 
 def progress_of(video: Video, tasks: list[Task]) -> float:
@@ -201,4 +207,14 @@ def video_details(request: Request, video: Video, tasks: list[Task]) -> VideoDet
         bitrate=video.bitrate,
         clientId=video.client_id,
         playback=playback,
+        analysisUrl=_done_url(request, video, tasks, TaskKind.METADATA_EXTRACTION, "analysis"),
+        enhancedUrl=_done_url(request, video, tasks, TaskKind.VIDEO_ENHANCEMENT, "enhanced"),
     )
+
+
+def _done_url(
+    request: Request, video: Video, tasks: list[Task], kind: TaskKind, name: str
+) -> str | None:
+    if any(t.kind is kind and t.status is TaskStatus.COMPLETED for t in tasks):
+        return f"{base_url(request)}/api/videos/{video.id}/{name}"
+    return None

@@ -13,6 +13,7 @@ from vidhost.domain.errors import Forbidden, InvalidInput, NotFound, StorageFail
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of, transition
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Task, Video
 from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
+from vidhost.domain.processing import enhanced_prefix, metadata_key
 
 log = logging.getLogger(__name__)
 
@@ -209,11 +210,16 @@ class VideoService:
         """Create the task rows for an uploaded video, then dispatch them (after commit)."""
         video = self.get(video_id)
         kinds = list(self.planner(video))
+        self.start_tasks(video_id, kinds)
+        return kinds
+
+    def start_tasks(self, video_id: str, kinds: Iterable[TaskKind]) -> None:
+        """Ensure a row for each task, then dispatch them (a task already done is a no-op)."""
+        kinds = list(kinds)
         for kind in kinds:
             self.repo.ensure_task(video_id, kind)
         for kind in kinds:
             self.jobs.dispatch(video_id, kind)
-        return kinds
 
     # --- processing transitions ---------------------------------------------------------------
 
@@ -251,6 +257,9 @@ class VideoService:
         video = self.get(video_id, owner=owner)
         self.change_state(video, VideoState.DELETED)
         self.storage.delete_prefix(video_prefix(video.id))
+        # Seed 004 outputs live outside the video's prefix (processed_videos/...).
+        self.storage.delete(metadata_key(video.id))
+        self.storage.delete_prefix(enhanced_prefix(video.id))
 
 
 def source_fields(info: SourceInfo) -> dict[str, Any]:

@@ -1,0 +1,58 @@
+"""Shared helpers for the processing integration tests (not a test module)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from vidhost.media.binaries import ffmpeg_path
+from vidhost.settings import Settings
+from vidhost.wiring import Container, build_container
+
+
+@contextmanager
+def container(data_dir: Path, **settings: Any) -> Iterator[Container]:
+    """A real container (SQLite, local storage, real ffmpeg) with no worker process."""
+    s = Settings(
+        data_dir=data_dir,
+        auth="none",
+        ladder_heights=[240],
+        x264_preset="ultrafast",
+        segment_seconds=1.0,
+        **settings,
+    )
+    c = build_container(s)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def upload(c: Container, clip: Path, **options: str) -> str:
+    copy = clip.parent / f"upload-{clip.name}"
+    copy.write_bytes(clip.read_bytes())
+    video = c.videos.upload_file(
+        owner="tester",
+        path=copy,
+        filename=clip.name,
+        content_type="video/mp4",
+        options=dict(options),
+    )
+    return video.id
+
+
+def integrated_loudness(path: Path, *, stream: str = "0:a:0") -> float:
+    """EBU R128 integrated loudness (LUFS) measured by ffmpeg's ebur128 filter."""
+    result = subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostats", "-i", str(path), "-map", stream,
+         "-af", "ebur128", "-f", "null", "-"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
+    match = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    assert match, summary
+    return float(match.group(1))

@@ -1,0 +1,135 @@
+"""Thumbnails on demand, storyboard (sprite + WebVTT) and animated previews.
+
+- ``GET /api/videos/{id}/thumbnail.{jpg|png|webp}?time=&width=&height=&fit=``
+- ``GET /api/videos/{id}/storyboard.vtt`` and ``/storyboard.jpg``
+- ``GET /api/videos/{id}/preview.{gif|webp}?start=&duration=&width=&fps=``
+
+Rendered on first request, then served from the storage cache (ETag, Range, 304).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from vidhost.api.deps import ContainerDep, CurrentUser
+from vidhost.api.errors import ApiError
+from vidhost.api.ranges import object_response
+from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
+from vidhost.pipeline.thumbnails import MediaRenderer, RenderConfig, Still
+from vidhost.wiring import Container
+
+router = APIRouter(prefix="/api/videos", tags=["thumbnails"])
+
+CACHE = "private, max-age=3600"
+MAX_SIDE = 3840
+DOC: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad parameter (invalid_request, unsupported_format, bad_time)"},
+    401: {"description": "Missing or invalid bearer token"},
+    403: {"description": "The video belongs to another user"},
+    404: {"description": "Unknown video"},
+    409: {"description": "No source to render from yet (not_ready)"},
+}
+
+
+def renderer(container: Container) -> MediaRenderer:
+    s = container.settings
+    return MediaRenderer(
+        container.storage,
+        RenderConfig(
+            ffmpeg=ffmpeg_path(s.ffmpeg),
+            tmp_dir=s.tmp_dir,
+            feeds_ladder=s.enhance_feeds_ladder,
+            timeout=min(s.ffmpeg_timeout, 600.0),
+        ),
+    )
+
+
+def _format(value: str, allowed: dict[str, str]) -> str:
+    if value not in allowed:
+        raise ApiError(
+            400, "unsupported_format", f"format must be one of {', '.join(sorted(allowed))}"
+        )
+    return value
+
+
+@router.get("/{video_id}/thumbnail.{fmt}", responses=DOC)
+async def thumbnail(
+    video_id: str,
+    fmt: str,
+    request: Request,
+    user: CurrentUser,
+    container: ContainerDep,
+    time: Annotated[float | None, Query(ge=0, description="Seconds; default: poster time")] = None,
+    width: Annotated[int | None, Query(ge=16, le=MAX_SIDE)] = None,
+    height: Annotated[int | None, Query(ge=16, le=MAX_SIDE)] = None,
+    fit: Annotated[str, Query(description=" | ".join(FITS))] = "contain",
+) -> Response:
+    """One frame at ``time`` (0.1 s steps), scaled into ``width`` x ``height`` per ``fit``."""
+    fmt = _format(fmt, IMAGE_TYPES)
+    if fit not in FITS:
+        raise ApiError(400, "invalid_request", f"fit must be one of {', '.join(FITS)}")
+    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    duration = video.duration or 0.0
+    at = min(1.0, duration / 2) if time is None else time
+    if at > duration:
+        raise ApiError(
+            400, "bad_time", f"time {at:g} is past the end of the video ({duration:g} s)"
+        )
+    info = await run_in_threadpool(
+        renderer(container).still, video, Still(at, width, height, fit, fmt)
+    )
+    return object_response(
+        request, container.storage, info, media_type=IMAGE_TYPES[fmt], cache_control=CACHE
+    )
+
+
+@router.get("/{video_id}/storyboard.vtt", responses=DOC)
+async def storyboard_vtt(video_id: str, user: CurrentUser, container: ContainerDep) -> Response:
+    """WebVTT cues, one per tile: ``storyboard.jpg#xywh=x,y,w,h``."""
+    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    _, vtt = await run_in_threadpool(renderer(container).storyboard, video)
+    return Response(vtt, media_type="text/vtt", headers={"Cache-Control": CACHE})
+
+
+@router.get("/{video_id}/storyboard.jpg", responses=DOC)
+async def storyboard_jpg(
+    video_id: str, request: Request, user: CurrentUser, container: ContainerDep
+) -> Response:
+    """The sprite sheet: tiles left to right, top to bottom."""
+    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    sprite, _ = await run_in_threadpool(renderer(container).storyboard, video)
+    return object_response(
+        request, container.storage, sprite, media_type="image/jpeg", cache_control=CACHE
+    )
+
+
+@router.get("/{video_id}/preview.{fmt}", responses=DOC)
+async def preview(
+    video_id: str,
+    fmt: str,
+    request: Request,
+    user: CurrentUser,
+    container: ContainerDep,
+    start: Annotated[float, Query(ge=0)] = 0.0,
+    duration: Annotated[float, Query(gt=0, le=10)] = 3.0,
+    width: Annotated[int, Query(ge=32, le=640)] = 320,
+    fps: Annotated[int, Query(ge=1, le=30)] = 10,
+) -> Response:
+    """A looping, silent animation of ``duration`` s from ``start`` (GIF or animated WebP)."""
+    fmt = _format(fmt, ANIMATION_TYPES)
+    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    if start >= (video.duration or 0.0):
+        raise ApiError(400, "bad_time", "start is past the end of the video")
+    info = await run_in_threadpool(
+        lambda: renderer(container).preview(
+            video, start=start, duration=duration, width=width, fps=fps, fmt=fmt
+        )
+    )
+    return object_response(
+        request, container.storage, info, media_type=ANIMATION_TYPES[fmt], cache_control=CACHE
+    )

@@ -1,0 +1,69 @@
+"""The metadata_extraction task: probe + sampled colour profile -> seed 004 JSON in storage."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from vidhost.domain.ports import Storage
+from vidhost.domain.processing import metadata_key
+from vidhost.media.analysis import analyse_colors, metadata_document
+from vidhost.media.errors import NOT_A_VIDEO, MediaError
+from vidhost.media.probe import probe
+from vidhost.media.sampling import FULL_DECODE_MAX_FRAMES, MAX_SAMPLES
+from vidhost.pipeline.runner import TaskContext
+
+log = logging.getLogger(__name__)
+
+_PROBED = 2.0  # percent reported once probing is done
+
+
+@dataclass
+class AnalysisConfig:
+    full_decode_max_frames: int = FULL_DECODE_MAX_FRAMES
+    max_samples: int = MAX_SAMPLES
+
+
+class MetadataExtractor:
+    """Never changes the video's state: a failed analysis leaves playback alone."""
+
+    def __init__(self, storage: Storage, config: AnalysisConfig) -> None:
+        self.storage = storage
+        self.config = config
+
+    def __call__(self, ctx: TaskContext) -> None:
+        video = ctx.video
+        if video.source_key is None:
+            raise MediaError("no_source", "the video has no uploaded source")
+        try:
+            with self.storage.local_copy(video.source_key) as path:
+                info = probe(path)
+                if info.video is None:
+                    raise MediaError(NOT_A_VIDEO, "the source has no video stream")
+                ctx.progress(_PROBED)
+                colors = analyse_colors(
+                    path,
+                    duration=info.duration,
+                    frame_count=info.video.frame_count,
+                    fps=info.video.fps,
+                    on_progress=lambda p: ctx.progress(_PROBED + p * (97.0 - _PROBED) / 100),
+                    full_decode_max_frames=self.config.full_decode_max_frames,
+                    max_samples=self.config.max_samples,
+                )
+        except FileNotFoundError:
+            raise MediaError("source_missing", "the uploaded source is not in storage") from None
+        document = metadata_document(
+            file_id=video.id, filename=video.filename, info=info, colors=colors
+        )
+        self.storage.put_bytes(
+            metadata_key(video.id),
+            json.dumps(document, separators=(",", ":")).encode(),
+            content_type="application/json",
+        )
+        log.info(
+            "metadata for %s: %s sampling, %d frames analysed",
+            video.id,
+            colors.plan.mode,
+            colors.report.decoded,
+        )
