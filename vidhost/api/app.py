@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vidhost import __version__
-from vidhost.api import errors, health, streaming, uploads, videos
+from vidhost.api import errors, health, streaming, tus, upload_sessions, uploads, videos
+from vidhost.api.tus_middleware import TusMiddleware
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, uploads, videos, streaming):
+    app.add_middleware(TusMiddleware)
+    for module in (health, uploads, videos, streaming, tus, upload_sessions):
         app.include_router(module.router)
     return app
