@@ -84,7 +84,9 @@ def tus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real, tiny video (about 60 KB)."""
-    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", duration=2, width=160, height=120)
+    return make_clip(
+        tmp_path_factory.mktemp("clips") / "clip.mp4", duration=2, width=160, height=120
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +95,7 @@ def tus_js() -> Path:
     if not (JS_DIR / "node_modules" / "tus-js-client").is_dir():
         npm = shutil.which("npm")
         assert npm is not None, "npm is required to run the tus-js-client tests"
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True, timeout=300
-        )
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True, timeout=300)
     return JS_DIR
 
 

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.uploads.conftest import OCTETS, client, create, patch, sha256, source_path, start_server
+from tests.e2e.uploads.conftest import (
+    OCTETS,
+    client,
+    create,
+    patch,
+    sha256,
+    source_path,
+    start_server,
+)
 
 
 def slow_body(data: bytes, piece: int, pause: float, sent: list[int]) -> Iterator[bytes]:
@@ -97,9 +105,7 @@ def test_lock_holds_across_two_server_processes(tmp_path: Path):
             losers = [
                 patch(cb, upload_path, 0, b"x" * 1000),
                 cb.delete(upload_path),
-                cb.post(
-                    "/api/v1/videos/upload/complete", json={"upload_id": upload_path[-32:]}
-                ),
+                cb.post("/api/v1/videos/upload/complete", json={"upload_id": upload_path[-32:]}),
             ]
             assert losers[0].status_code == 423
             assert losers[0].json()["code"] == "upload_locked"

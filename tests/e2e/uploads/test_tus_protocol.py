@@ -318,14 +318,18 @@ def test_cors_lets_another_origin_use_every_tus_header(tus_server: ServerProcess
         r = c.post("/api/v1/videos/tus", headers={"Upload-Length": "3", "Origin": origin})
         assert r.headers["access-control-allow-origin"] == origin
         exposed = r.headers["access-control-expose-headers"].lower()
-        for header in ("location", "upload-offset", "upload-length", "upload-expires", "tus-resumable"):
+        for header in (
+            "location",
+            "upload-offset",
+            "upload-length",
+            "upload-expires",
+            "tus-resumable",
+        ):
             assert header in exposed
 
 
 def test_auth_required_and_other_users_get_403(tus_server: ServerProcess):
-    r = httpx.post(
-        tus_server.url + "/api/v1/videos/tus", headers={**TUS, "Upload-Length": "3"}
-    )
+    r = httpx.post(tus_server.url + "/api/v1/videos/tus", headers={**TUS, "Upload-Length": "3"})
     assert r.status_code == 401
     with client(tus_server, "alice") as alice, client(tus_server, "mallory") as mallory:
         url = create(alice, 3)

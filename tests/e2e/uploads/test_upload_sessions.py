@@ -142,7 +142,12 @@ def test_duration_limit_and_seed_variable_names(tmp_path: Path, clip: Path):
             assert r.status_code == 413
             r = c.post(
                 "/api/v1/videos/upload/init",
-                json={"session_id": "s", "filename": "a.mp4", "file_size": 10, "duration_seconds": 5},
+                json={
+                    "session_id": "s",
+                    "filename": "a.mp4",
+                    "file_size": 10,
+                    "duration_seconds": 5,
+                },
             )
             assert r.status_code == 400
             assert r.json()["code"] == "duration_too_long"
