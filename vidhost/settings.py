@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -84,10 +84,40 @@ class Settings(BaseSettings):
     analysis_full_decode_max_frames: int = 300
     """Clips with at most this many frames have every frame analysed."""
 
+    # Resumable uploads (tus + seed 003 sessions) ------------------------------------------
+    tus_max_size: int | None = None
+    """Largest ``Upload-Length`` accepted. Default: ``max_upload_bytes``."""
+    upload_expiry_seconds: float = 86400.0
+    """An incomplete resumable upload expires this long after its creation."""
+    chunk_size: int = 5 * MIB
+    """Chunk size suggested to clients by ``POST /api/v1/videos/upload/init``."""
+    max_duration_seconds: float | None = None
+    """Longest accepted video (probed duration); ``None``: no limit."""
+    upload_lock_seconds: float = 30.0
+    """Lifetime of an upload's write lock; renewed while a request writes."""
+    max_video_size_mb: float | None = Field(default=None, validation_alias="MAX_VIDEO_SIZE_MB")
+    """Seed 003's name for the size limit; used when ``VIDHOST_MAX_UPLOAD_BYTES`` is unset."""
+    max_video_duration_minutes: float | None = Field(
+        default=None, validation_alias="MAX_VIDEO_DURATION_MINUTES"
+    )
+    """Seed 003's name for the duration limit (used when ``VIDHOST_MAX_DURATION_SECONDS`` is
+    unset)."""
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _seed003_aliases(self) -> Settings:
+        if self.max_video_size_mb is not None and "max_upload_bytes" not in self.model_fields_set:
+            self.max_upload_bytes = int(self.max_video_size_mb * MIB)
+        if (
+            self.max_video_duration_minutes is not None
+            and "max_duration_seconds" not in self.model_fields_set
+        ):
+            self.max_duration_seconds = self.max_video_duration_minutes * 60
+        return self
 
     # Derived values -----------------------------------------------------------------------
 
@@ -98,6 +128,14 @@ class Settings(BaseSettings):
     @property
     def resolved_broker_url(self) -> str:
         return self.broker_url or f"vidhost-sqla+sqlite:///{self.data_dir / 'broker.db'}"
+
+    @property
+    def tus_size_limit(self) -> int:
+        return self.tus_max_size if self.tus_max_size is not None else self.max_upload_bytes
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
     @property
     def storage_dir(self) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from celery import Celery
 from sqlalchemy import Engine
@@ -28,12 +27,32 @@ from vidhost.pipeline.runner import Handler, TaskRunner
 from vidhost.pipeline.transcode import TranscodeConfig, Transcoder
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
+from vidhost.uploads.cleanup import expired_upload_sweeper
+from vidhost.uploads.locks import UploadLocks
+from vidhost.uploads.repository import UploadRepository
+from vidhost.uploads.service import UploadConfig, UploadService
+from vidhost.uploads.store import LocalUploadData
 
 
 def make_storage(settings: Settings) -> Storage:
     if settings.storage == "local":
         return LocalStorage(settings.storage_dir)
     raise ValueError(f"storage backend {settings.storage!r} is not available")
+
+
+def make_upload_service(settings: Settings, engine: Engine, videos: VideoService) -> UploadService:
+    """Resumable uploads: bytes in ``<data_dir>/uploads/``, records and locks in the DB."""
+    return UploadService(
+        UploadRepository(engine),
+        LocalUploadData(settings.uploads_dir),
+        UploadLocks(engine, ttl=settings.upload_lock_seconds),
+        videos,
+        UploadConfig(
+            max_size=settings.tus_size_limit,
+            expiry_seconds=settings.upload_expiry_seconds,
+            chunk_size=settings.chunk_size,
+        ),
+    )
 
 
 @dataclass
@@ -46,9 +65,9 @@ class Container:
     celery: Celery
     videos: VideoService
     posts: PostService
+    uploads: UploadService
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def jwt_secret(self) -> str:
         return self.settings.resolved_jwt_secret()
@@ -126,7 +145,10 @@ def build_container(
         storage,
         CeleryJobQueue(celery),
         MediaProber(),
-        Limits(max_upload_bytes=settings.max_upload_bytes),
+        Limits(
+            max_upload_bytes=settings.max_upload_bytes,
+            max_duration_seconds=settings.max_duration_seconds,
+        ),
         planner=make_planner(
             mode=settings.enhance,
             default_preset=settings.enhance_preset,
@@ -134,7 +156,11 @@ def build_container(
         ),
     )
     posts = PostService(SqlPostRepository(engine), videos)
-    container = Container(settings, engine, repo, storage, InMemoryBus(), celery, videos, posts)
+    uploads = make_upload_service(settings, engine, videos)
+    container = Container(
+        settings, engine, repo, storage, InMemoryBus(), celery, videos, posts, uploads
+    )
+    container.sweepers.append(expired_upload_sweeper(uploads))
     if worker:
         holder["runner"] = container.task_runner()
     return container

@@ -83,3 +83,9 @@ def decoded_duration(path: Path) -> tuple[float, int, int]:
             frame_time = 1 / float(rate)
     assert first is not None and last is not None
     return last - first + frame_time, width, height
+
+
+def task(status: dict, kind: str) -> dict:
+    """The row of one task kind in a status response."""
+    (row,) = [t for t in status["tasks"] if t["type"] == kind]
+    return dict(row)

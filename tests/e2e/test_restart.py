@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, task, upload, wait_for_state
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_kill_during_processing_then_restart_finishes_the_video(tmp_path: Path) 
     try:
         status = wait_for_state(second.url, video_id, alice, {"ready", "failed"}, timeout=120)
         assert status["state"] == "ready", (status, second.log())
-        transcode = status["tasks"][0]
+        transcode = task(status, "transcode")
         assert transcode["status"] == "completed"
         manifest = httpx.get(status["playbackUrl"])
         assert manifest.status_code == 200

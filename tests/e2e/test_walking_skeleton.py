@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     decoded_duration,
     fetch_rendition,
     playlist_uris,
+    task,
     upload,
     wait_for_state,
 )
@@ -196,7 +197,7 @@ def test_not_ready_is_409_and_limit_is_413(server_factory, tmp_path: Path) -> No
     assert video_id not in httpx.get(api.url + "/stream/ready").json()
     status = httpx.get(f"{api.url}/api/videos/{video_id}/status", headers=alice).json()
     assert status["state"] == "uploaded"
-    assert status["tasks"][0]["status"] == "pending"
+    assert task(status, "transcode")["status"] == "pending"
 
     big = make_clip(tmp_path / "big.mp4", duration=4, width=640, height=480)
     assert big.stat().st_size > 200000

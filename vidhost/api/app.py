@@ -11,7 +11,19 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from vidhost import __version__
-from vidhost.api import errors, health, posts, processing, streaming, thumbnails, uploads, videos
+from vidhost.api import (
+    errors,
+    health,
+    posts,
+    processing,
+    streaming,
+    thumbnails,
+    tus,
+    upload_sessions,
+    uploads,
+    videos,
+)
+from vidhost.api.tus_middleware import TusMiddleware
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
@@ -21,6 +33,25 @@ from vidhost.wiring import Container, build_container
 
 log = logging.getLogger(__name__)
 
+
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Range",
+    "If-None-Match",
+    "If-Range",
+    "If-Modified-Since",
+    "Tus-Resumable",
+    "Upload-Length",
+    "Upload-Offset",
+    "Upload-Metadata",
+    "Upload-Defer-Length",
+    "Upload-Concat",
+    "Upload-Checksum",
+    "X-HTTP-Method-Override",
+    "X-Requested-With",
+]
+"""Request headers a browser on another origin may send (players, tus clients)."""
 
 EXPOSED_HEADERS = [
     "Content-Length",
@@ -40,6 +71,7 @@ EXPOSED_HEADERS = [
     "Tus-Extension",
     "Tus-Max-Size",
     "Tus-Checksum-Algorithm",
+    "Vidhost-Video-Id",
 ]
 """Response headers a browser on another origin may read (players, tus clients)."""
 
@@ -97,15 +129,26 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description="Self-hosted video platform: upload, process, stream.",
         lifespan=lifespan,
     )
+    app.add_middleware(TusMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["*"],
-        allow_headers=["*"],
+        allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,
         max_age=86400,
     )
     errors.install(app)
-    for module in (health, uploads, videos, streaming, processing, thumbnails, posts):
+    for module in (
+        health,
+        uploads,
+        videos,
+        streaming,
+        processing,
+        thumbnails,
+        posts,
+        tus,
+        upload_sessions,
+    ):
         app.include_router(module.router)
     return app

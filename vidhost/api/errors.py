@@ -11,10 +11,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vidhost.domain import errors as e
+from vidhost.uploads import errors as uploads
 
 log = logging.getLogger(__name__)
 
 STATUS: list[tuple[type[e.DomainError], int]] = [
+    (uploads.UploadGone, 410),
+    (uploads.UploadLocked, 423),
+    (uploads.ChecksumMismatch, 460),
+    (uploads.ExceedsLength, 413),
     (e.NotReady, 409),
     (e.NotFound, 404),
     (e.Forbidden, 403),

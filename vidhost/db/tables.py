@@ -124,3 +124,22 @@ posts = Table(
     Column("community_id", String(255), index=True),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
 )
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False, index=True),
+    Column("video_id", String(64), index=True),
+    Column("length", BigInteger),
+    Column("upload_offset", BigInteger, nullable=False, default=0),
+    Column("concat", String(10)),
+    Column("parts", JSON, nullable=False, default=list),
+    Column("meta", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("finished_at", UTCDateTime()),
+    Column("lock_owner", String(128)),
+    Column("lock_expires_at", UTCDateTime()),
+)

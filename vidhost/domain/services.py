@@ -67,6 +67,16 @@ def task_event(
 @dataclass
 class Limits:
     max_upload_bytes: int
+    max_duration_seconds: float | None = None
+    """Longest accepted source (probed); ``None``: no limit."""
+
+    def check_duration(self, duration: float) -> None:
+        limit = self.max_duration_seconds
+        if limit is not None and duration > limit:
+            raise InvalidInput(
+                f"the video lasts {duration:.1f} s, longer than the {limit:g} s limit",
+                code="duration_too_long",
+            )
 
 
 class VideoService:
@@ -190,6 +200,7 @@ class VideoService:
         try:
             with self.storage.local_copy(video.source_key) as path:
                 source = self.prober.probe(path)
+            self.limits.check_duration(source.duration)
         except InvalidInput as exc:
             self.change_state(
                 video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
@@ -204,7 +215,9 @@ class VideoService:
         size = path.stat().st_size
         if size > self.limits.max_upload_bytes:
             raise TooLarge(f"file exceeds the {self.limits.max_upload_bytes} byte limit")
-        return self.prober.probe(path)
+        info = self.prober.probe(path)
+        self.limits.check_duration(info.duration)
+        return info
 
     def start_processing(self, video_id: str) -> list[TaskKind]:
         """Create the task rows for an uploaded video, then dispatch them (after commit)."""

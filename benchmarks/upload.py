@@ -1,0 +1,215 @@
+"""Upload throughput over loopback: tus (5 MiB and 50 MiB chunks), POST /upload, and a raw
+socket sink writing to the same disk (the baseline), all in one run.
+
+    python benchmarks/upload.py [--size-mib 1024]
+
+Prints MB/s per method, the ratio to the raw baseline, and the server's peak RSS growth.
+Goals: tus with 50 MiB chunks >= 0.7 x raw; RSS growth < 64 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+
+MIB = 1024 * 1024
+BLOCK = os.urandom(4 * MIB)
+
+
+def body(size: int) -> Iterator[bytes]:
+    sent = 0
+    while sent < size:
+        n = min(len(BLOCK), size - sent)
+        yield BLOCK[:n]
+        sent += n
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- raw baseline -------------------------------------------------------------------------------
+
+
+def _sink(port: int, path: str, ready: multiprocessing.synchronize.Event) -> None:
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen(1)
+        ready.set()
+        conn, _ = server.accept()
+        buf = bytearray(MIB)
+        view = memoryview(buf)
+        with conn, open(path, "wb") as out:
+            while n := conn.recv_into(buf):
+                out.write(view[:n])
+            out.flush()
+            os.fsync(out.fileno())
+            conn.sendall(b"ok")
+
+
+def raw_sink(size: int, data_dir: Path) -> float:
+    port = free_port()
+    ready = multiprocessing.Event()
+    target = data_dir / "raw-sink.bin"
+    proc = multiprocessing.Process(target=_sink, args=(port, str(target), ready))
+    proc.start()
+    ready.wait(10)
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        for block in body(size):
+            s.sendall(block)
+        s.shutdown(socket.SHUT_WR)
+        assert s.recv(2) == b"ok"
+    elapsed = time.perf_counter() - start
+    proc.join()
+    target.unlink()
+    return elapsed
+
+
+# --- vidhost ----------------------------------------------------------------------------------
+
+
+def tus(c: httpx.Client, size: int, chunk: int) -> float:
+    start = time.perf_counter()
+    r = c.post("/api/v1/videos/tus", headers={"Upload-Length": str(size)})
+    r.raise_for_status()
+    url = r.headers["location"]
+    offset = 0
+    while offset < size:
+        n = min(chunk, size - offset)
+        r = c.patch(
+            url,
+            headers={
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+                "Content-Length": str(n),
+            },
+            content=body(n),
+        )
+        assert r.status_code == 204, r.text
+        offset = int(r.headers["upload-offset"])
+    return time.perf_counter() - start
+
+
+def post_upload(c: httpx.Client, size: int) -> float:
+    boundary = "vidhostbenchboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def parts() -> Iterator[bytes]:
+        yield head
+        yield from body(size)
+        yield tail
+
+    start = time.perf_counter()
+    r = c.post(
+        "/upload",
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(head) + size + len(tail)),
+        },
+        content=parts(),
+    )
+    # Random bytes are refused once probed (400 not_a_video): the transfer is what is timed.
+    assert r.status_code in (201, 400), r.text
+    return time.perf_counter() - start
+
+
+class Server:
+    def __init__(self, data_dir: Path, size: int) -> None:
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "VIDHOST_DATA_DIR": str(data_dir),
+            "VIDHOST_AUTH": "none",
+            "VIDHOST_EMBEDDED_WORKER": "false",
+            "VIDHOST_MAX_UPLOAD_BYTES": str(size + MIB),
+            "VIDHOST_LOG_LEVEL": "WARNING",
+        }
+        self.log = open(data_dir / "server.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vidhost", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.ps = psutil.Process(self.proc.pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._watch = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.ps.memory_info().rss)
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self._stop.set()
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(20)
+        self.log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--dir", type=Path, default=None, help="Disk to write to (tmp default)")
+    args = parser.parse_args()
+    size = args.size_mib * MIB
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        data_dir = Path(tmp)
+        baseline = raw_sink(size, data_dir)
+        server = Server(data_dir, size)
+        try:
+            rss_before = server.ps.memory_info().rss
+            server.peak = rss_before
+            server._watch.start()
+            results: list[tuple[str, float]] = [("raw socket sink (baseline)", baseline)]
+            with httpx.Client(base_url=server.url, headers={"Tus-Resumable": "1.0.0"}) as c:
+                c.timeout = httpx.Timeout(600)
+                results.append(("tus, 5 MiB chunks", tus(c, size, 5 * MIB)))
+                results.append(("tus, 50 MiB chunks", tus(c, size, 50 * MIB)))
+                results.append(("POST /upload (multipart)", post_upload(c, size)))
+            growth = (server.peak - rss_before) / MIB
+        finally:
+            server.stop()
+    print(f"{args.size_mib} MiB over loopback, data dir on the same disk for every method")
+    print(f"{'method':30} {'MB/s':>9} {'x baseline':>11}")
+    for name, seconds in results:
+        rate = size / seconds / 1e6
+        print(f"{name:30} {rate:9.1f} {baseline / seconds:11.2f}")
+    tus50 = baseline / dict(results)["tus, 50 MiB chunks"]
+    print(f"server peak RSS growth: {growth:.1f} MiB (goal < 64)")
+    print(f"tus 50 MiB / raw: {tus50:.2f} (goal >= 0.70)")
+
+
+if __name__ == "__main__":
+    main()
