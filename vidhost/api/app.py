@@ -10,11 +10,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vidhost import __version__
-from vidhost.api import errors, health, streaming, uploads, videos
+from vidhost.api import (
+    direct,
+    errors,
+    health,
+    library,
+    signed_upload,
+    streaming,
+    uploads,
+    videos,
+)
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
+from vidhost.jobs.upload_watcher import UploadWatcher
 from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
@@ -53,11 +63,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         reconciler.start()
         cleanup = CleanupLoop(c.sweepers, interval=settings.cleanup_interval)
         cleanup.start()
+        watcher = None
+        if c.direct is not None:
+            watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
+            watcher.start()
         log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
         try:
             yield
         finally:
             cleanup.stop()
+            if watcher is not None:
+                watcher.stop()
             reconciler.stop()
             tailer.stop()
             if supervisor is not None:
@@ -72,6 +88,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, uploads, videos, streaming):
+    for module in (health, uploads, direct, library, videos, signed_upload, streaming):
         app.include_router(module.router)
     return app
