@@ -64,8 +64,9 @@ def test_large_put_file_round_trips(storage: Storage, tmp_path: Path) -> None:
     storage.put_file("videos/big/source", src)
     assert src.exists()
     assert storage.stat("videos/big/source").size == len(data)
-    assert b"".join(storage.iter_range("videos/big/source", 5_000_000, 5_000_099)) == (
-        data[5_000_000:5_000_100]
+    assert (
+        b"".join(storage.iter_range("videos/big/source", 5_000_000, 5_000_099))
+        == (data[5_000_000:5_000_100])
     )
 
 
