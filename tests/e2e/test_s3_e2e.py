@@ -78,9 +78,7 @@ def test_upload_process_stream_on_s3(
 def test_redirect_mode_sends_presigned_gets(
     seaweed: SeaweedS3, clip_path: Path, tmp_path: Path
 ) -> None:
-    server = start_server(
-        tmp_path / "redirect", "s3", seaweed, VIDHOST_S3_STREAM_MODE="redirect"
-    )
+    server = start_server(tmp_path / "redirect", "s3", seaweed, VIDHOST_S3_STREAM_MODE="redirect")
     try:
         video_id = _upload(server, clip_path)
         wait_state(server, video_id, {"ready"})
@@ -204,7 +202,9 @@ def test_library_list_and_delete(
         assert stored_keys(server, seaweed, backend, ready_id) == []
         assert httpx.get(f"{server.url}/api/videos/{ready_id}", headers=auth()).status_code == 404
         assert httpx.get(f"{server.url}/stream/{ready_id}/manifest").status_code == 404
-        assert httpx.delete(f"{server.url}/api/videos/{ready_id}", headers=auth()).status_code == 404
+        assert (
+            httpx.delete(f"{server.url}/api/videos/{ready_id}", headers=auth()).status_code == 404
+        )
         after = httpx.get(f"{server.url}/api/videos", headers=auth()).json()
         assert after["total"] == 3
     finally:
