@@ -18,7 +18,7 @@ import pytest
 
 from tests.clips import make_clip
 from tests.s3 import ACCESS_KEY, SECRET_KEY, new_bucket
-from vidhost.domain.errors import DomainError, NotFound
+from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import utcnow
 from vidhost.jobs.cleanup import Removal
@@ -167,14 +167,20 @@ def test_begin_upload_races_cleanup_exactly_one_wins(container: Container) -> No
         barrier = threading.Barrier(2)
         outcome: dict[str, object] = {}
 
-        def upload(video_id: str = video.id) -> None:
+        def upload(
+            video_id: str = video.id,
+            barrier: threading.Barrier = barrier,
+            outcome: dict[str, object] = outcome,
+        ) -> None:
             barrier.wait()
             try:
                 outcome["upload"] = direct.begin_upload(video_id).state
             except DomainError as exc:
                 outcome["upload"] = exc.code
 
-        def clean() -> None:
+        def clean(
+            barrier: threading.Barrier = barrier, outcome: dict[str, object] = outcome
+        ) -> None:
             barrier.wait()
             outcome["clean"] = sweep(container, days=0)
 
