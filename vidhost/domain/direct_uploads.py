@@ -191,7 +191,12 @@ class DirectUploads:
         if info.size > cap:
             self.reject(video, f"the uploaded file ({info.size} bytes) exceeds {cap} bytes")
             raise InvalidInput("File too large", code="file_too_large")
-        return self.videos.complete_upload(video_id)
+        try:
+            return self.videos.complete_upload(video_id)
+        except FileNotFoundError:  # removed while being validated (deleted or swept)
+            raise InvalidInput(
+                "no uploaded file for this video", code="upload_incomplete"
+            ) from None
 
     def reject(self, video: Video, message: str) -> None:
         """Remove an oversized upload and mark the video failed (``file_too_large``)."""
