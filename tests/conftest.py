@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.s3 import SeaweedS3
 from tests.server import ServerProcess
 
 
@@ -25,3 +26,11 @@ def server_factory(tmp_path: Path) -> Iterator[object]:
 @pytest.fixture
 def server(server_factory) -> ServerProcess:
     return server_factory()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """One real SeaweedFS S3 server for the whole session (signatures enforced)."""
+    store = SeaweedS3(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield store
+    store.stop()

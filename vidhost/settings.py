@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -17,7 +17,7 @@ MIB = 1024 * 1024
 class Settings(BaseSettings):
     """Every knob vidhost has. Defaults give the embedded profile (no other service)."""
 
-    model_config = SettingsConfigDict(env_prefix="VIDHOST_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="VIDHOST_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path("vidhost-data")
     host: str = "127.0.0.1"
@@ -29,6 +29,39 @@ class Settings(BaseSettings):
     """SQLAlchemy URL. Default: SQLite file ``vidhost.db`` in the data dir."""
 
     storage: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("VIDHOST_S3_ENDPOINT_URL", "S3_ENDPOINT_URL")
+    )
+    """S3 API endpoint (MinIO, SeaweedFS, R2 ...); unset means AWS."""
+    s3_public_endpoint_url: str | None = None
+    """Endpoint written into pre-signed URLs when clients reach the store by another name."""
+    s3_bucket: str = Field(
+        default="vidhost", validation_alias=AliasChoices("VIDHOST_S3_BUCKET", "S3_BUCKET_NAME")
+    )
+    s3_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("VIDHOST_S3_REGION", "AWS_REGION")
+    )
+    s3_access_key_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VIDHOST_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+    )
+    s3_secret_access_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VIDHOST_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+    )
+    s3_stream_mode: Literal["proxy", "redirect"] = "proxy"
+    """``proxy``: vidhost streams the bytes; ``redirect``: 302 to a short-lived pre-signed GET."""
+    s3_redirect_ttl: int = 300
+    upload_url_ttl: int = Field(default=3600, ge=1)
+    """Seconds a pre-signed upload URL (or part URL) stays valid."""
+    upload_watch_interval: float = 2.0
+    """Seconds between checks for direct uploads that have landed in storage."""
+    abandoned_after: float = 86400.0
+    """Records initialised but never uploaded are removed after this many seconds."""
+    multipart_threshold: int = 64 * MIB
+    """Declared sizes above this get an S3 multipart upload with pre-signed part URLs."""
+    multipart_part_size: int = Field(default=16 * MIB, ge=1)
+    """Part size for multipart uploads (S3 requires >= 5 MiB for all but the last part)."""
 
     broker_url: str | None = None
     """Celery broker. Default: server-less SQLAlchemy transport on ``broker.db`` in the data dir."""

@@ -10,14 +10,16 @@ from sqlalchemy import Engine
 from vidhost.db.engine import make_engine, migrate
 from vidhost.db.posts import SqlPostRepository
 from vidhost.db.repository import SqlRepository
+from vidhost.domain.direct_uploads import DirectConfig, DirectUploads
 from vidhost.domain.lifecycle import TaskKind
-from vidhost.domain.ports import Storage
+from vidhost.domain.ports import MultipartUploads, PresignedDownloads, PresignedUploads, Storage
 from vidhost.domain.posts import PostService
 from vidhost.domain.processing import make_planner
 from vidhost.domain.services import Limits, VideoService
 from vidhost.events.memory import InMemoryBus
 from vidhost.jobs.celery_app import make_celery
 from vidhost.jobs.cleanup import Sweeper
+from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
@@ -27,6 +29,8 @@ from vidhost.pipeline.runner import Handler, TaskRunner
 from vidhost.pipeline.transcode import TranscodeConfig, Transcoder
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
+from vidhost.storage.s3 import S3Config, S3Storage
+from vidhost.storage.signed_urls import LocalSignedUploads, UrlSigner, derive_secret
 from vidhost.uploads.cleanup import expired_upload_sweeper
 from vidhost.uploads.locks import UploadLocks
 from vidhost.uploads.repository import UploadRepository
@@ -37,6 +41,20 @@ from vidhost.uploads.store import LocalUploadData
 def make_storage(settings: Settings) -> Storage:
     if settings.storage == "local":
         return LocalStorage(settings.storage_dir)
+    if settings.storage == "s3":
+        return S3Storage(
+            S3Config(
+                bucket=settings.s3_bucket,
+                endpoint_url=settings.s3_endpoint_url,
+                public_endpoint_url=settings.s3_public_endpoint_url,
+                region=settings.s3_region,
+                access_key_id=settings.s3_access_key_id,
+                secret_access_key=settings.s3_secret_access_key,
+                multipart_threshold=settings.multipart_threshold,
+                part_size=settings.multipart_part_size,
+            ),
+            settings.tmp_dir,
+        )
     raise ValueError(f"storage backend {settings.storage!r} is not available")
 
 
@@ -55,6 +73,34 @@ def make_upload_service(settings: Settings, engine: Engine, videos: VideoService
     )
 
 
+def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploads:
+    """Direct uploads with whatever the storage backend can do (resolved once, here)."""
+    storage = videos.storage
+    presigner: PresignedUploads
+    multipart: MultipartUploads | None = None
+    if isinstance(storage, S3Storage):
+        presigner = storage
+        multipart = storage
+    else:
+        signer = UrlSigner(derive_secret(settings.resolved_jwt_secret()))
+        presigner = LocalSignedUploads(signer, default_max_size=settings.max_upload_bytes)
+    return DirectUploads(
+        videos,
+        presigner,
+        multipart,
+        DirectConfig(
+            url_ttl=settings.upload_url_ttl,
+            max_upload_bytes=settings.max_upload_bytes,
+            multipart_threshold=settings.multipart_threshold,
+            part_size=settings.multipart_part_size,
+        ),
+    )
+
+
+def make_downloads(storage: Storage) -> PresignedDownloads | None:
+    return storage if isinstance(storage, S3Storage) else None
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -66,6 +112,10 @@ class Container:
     videos: VideoService
     posts: PostService
     uploads: UploadService
+    direct: DirectUploads
+    """Direct-to-storage uploads (pre-signed URLs, multipart), see ``make_direct_uploads``."""
+    downloads: PresignedDownloads | None
+    """Pre-signed GETs, when the storage backend can sign them (S3)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
 
@@ -157,10 +207,22 @@ def build_container(
     )
     posts = PostService(SqlPostRepository(engine), videos)
     uploads = make_upload_service(settings, engine, videos)
+    direct = make_direct_uploads(settings, videos)
     container = Container(
-        settings, engine, repo, storage, InMemoryBus(), celery, videos, posts, uploads
+        settings,
+        engine,
+        repo,
+        storage,
+        InMemoryBus(),
+        celery,
+        videos,
+        posts,
+        uploads,
+        direct,
+        make_downloads(storage),
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
+    container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))
     if worker:
         holder["runner"] = container.task_runner()
     return container

@@ -12,10 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from vidhost import __version__
 from vidhost.api import (
+    direct,
     errors,
     health,
+    library,
     posts,
     processing,
+    signed_upload,
     streaming,
     thumbnails,
     tus,
@@ -28,6 +31,7 @@ from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
+from vidhost.jobs.upload_watcher import UploadWatcher
 from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
@@ -111,11 +115,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         reconciler.start()
         cleanup = CleanupLoop(c.sweepers, interval=settings.cleanup_interval)
         cleanup.start()
+        watcher = None
+        if c.direct is not None:
+            watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
+            watcher.start()
         log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
         try:
             yield
         finally:
             cleanup.stop()
+            if watcher is not None:
+                watcher.stop()
             reconciler.stop()
             tailer.stop()
             if supervisor is not None:
@@ -142,7 +152,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for module in (
         health,
         uploads,
+        direct,
+        library,
         videos,
+        signed_upload,
         streaming,
         processing,
         thumbnails,

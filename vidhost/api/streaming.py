@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep
@@ -51,6 +51,7 @@ async def _serve(
     media_type: str,
     cache: str,
     key: str | None = None,
+    redirectable: bool = False,
 ) -> Response:
     video = await run_in_threadpool(_ready_video, container, video_id)
     key = key or hls_prefix(video.id) + name
@@ -58,6 +59,11 @@ async def _serve(
         info = await run_in_threadpool(container.storage.stat, key)
     except FileNotFoundError:
         raise ApiError(404, "not_found", f"{name} not found") from None
+    downloads = container.downloads
+    if redirectable and downloads is not None and container.settings.s3_stream_mode == "redirect":
+        ttl = container.settings.s3_redirect_ttl
+        url = await run_in_threadpool(lambda: downloads.presign_get(info.key, expires_in=ttl))
+        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
     return object_response(
         request, container.storage, info, media_type=media_type, cache_control=cache
     )
@@ -92,7 +98,13 @@ async def segment(
     if not _SEGMENT.match(segment_id):
         raise ApiError(404, "segment_not_found", "unknown segment")
     return await _serve(
-        request, container, video_id, segment_id, media_type="video/MP2T", cache=SEGMENT_CACHE
+        request,
+        container,
+        video_id,
+        segment_id,
+        media_type="video/MP2T",
+        cache=SEGMENT_CACHE,
+        redirectable=True,
     )
 
 
@@ -106,6 +118,7 @@ async def poster(video_id: str, request: Request, container: ContainerDep) -> Re
         media_type="image/jpeg",
         cache=PLAYLIST_CACHE,
         key=f"videos/{video_id}/poster.jpg",
+        redirectable=True,
     )
 
 

@@ -79,6 +79,10 @@ videos = Table(
     Column("meta", JSON, nullable=False, default=dict),
     Column("options", JSON, nullable=False, default=dict),
     Column("ready_at", UTCDateTime()),
+    # 0004_direct: direct-to-storage uploads
+    Column("declared_size", BigInteger),
+    Column("upload_expires_at", UTCDateTime()),
+    Column("multipart_upload_id", String(1024)),
 )
 
 tasks = Table(

@@ -56,6 +56,12 @@ class Video:
     options: dict[str, Any] = field(default_factory=dict)
     """Processing options chosen at upload time (e.g. ``{"enhance": "default"}``)."""
     ready_at: datetime | None = None
+    declared_size: int | None = None
+    """Size the client announced for a direct upload; a larger stored object is refused."""
+    upload_expires_at: datetime | None = None
+    """When the pre-signed upload URL stops working (direct uploads only)."""
+    multipart_upload_id: str | None = None
+    """The S3 multipart upload in progress for the source, if any."""
 
 
 @dataclass

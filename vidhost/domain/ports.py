@@ -53,6 +53,66 @@ class Storage(Protocol):
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
 
 
+# Optional storage capabilities: small Protocols, resolved once at start-up (vidhost.wiring).
+
+
+@dataclass(frozen=True)
+class PresignedRequest:
+    """An HTTP request a client may send without credentials of its own."""
+
+    url: str
+    """Absolute for S3; for local storage a path on vidhost itself (``/storage/upload/...``)."""
+    method: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class IncompleteUpload:
+    """A multipart upload that was created but neither completed nor aborted."""
+
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
+class PresignedUploads(Protocol):
+    def presign_put(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        max_size: int | None = None,
+    ) -> PresignedRequest:
+        """A PUT scoped to ``key`` that stops working after ``expires_in`` seconds."""
+        ...
+
+
+class PresignedDownloads(Protocol):
+    def presign_get(self, key: str, *, expires_in: int) -> str: ...
+
+
+class MultipartUploads(Protocol):
+    def create_multipart(self, key: str, *, content_type: str | None = None) -> str:
+        """Start a multipart upload of ``key``; returns its upload id."""
+        ...
+
+    def presign_part(
+        self, key: str, upload_id: str, part_number: int, *, expires_in: int
+    ) -> PresignedRequest: ...
+
+    def complete_multipart(
+        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+    ) -> ObjectInfo:
+        """Assemble ``(part_number, etag)`` parts into the object."""
+        ...
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+    def list_multipart(self, prefix: str = "") -> list[IncompleteUpload]: ...
+
+
 # --- persistence -----------------------------------------------------------------------------
 
 

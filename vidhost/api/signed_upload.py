@@ -1,0 +1,84 @@
+"""``PUT /storage/upload/{key}``: the pre-signed upload URL of local storage.
+
+vidhost plays the object store here: it checks the HMAC signature and expiry, streams the
+body to a temp file with constant memory, enforces the size cap the URL was signed with,
+stores the object and starts processing (no client call needed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from vidhost.api.deps import ContainerDep
+from vidhost.api.errors import ApiError
+from vidhost.storage.signed_urls import LocalSignedUploads
+
+router = APIRouter(prefix="/storage", tags=["direct uploads"])
+
+_SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
+
+
+@router.put(
+    "/upload/{key:path}",
+    responses={
+        200: {"description": "Stored; processing has started"},
+        403: {"description": "Bad signature, expired URL, or URL signed for another key"},
+        409: {"description": "The upload for this video is already complete"},
+        413: {"description": "Larger than the size the URL was issued for"},
+    },
+)
+async def signed_put(
+    key: str,
+    request: Request,
+    container: ContainerDep,
+    expires: str = Query(""),
+    max_size: str = Query("", alias="max"),
+    sig: str = Query(""),
+) -> JSONResponse:
+    direct = container.direct
+    if direct is None or not isinstance(direct.presigner, LocalSignedUploads):
+        raise ApiError(404, "not_found", "signed uploads are served by the storage backend")
+    cap = direct.presigner.signer.verify(key, expires, max_size, sig, now=time.time())
+    match = _SOURCE.match(key)
+    if match is None:
+        raise ApiError(403, "invalid_signature", "this URL does not name an upload")
+    video = await run_in_threadpool(direct.begin_upload, match.group(1))
+    cap = min(cap, direct.size_cap(video))
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        await run_in_threadpool(direct.reject, video, f"Content-Length exceeds {cap} bytes")
+        raise ApiError(413, "file_too_large", "File too large")
+    tmp_dir = container.settings.tmp_dir
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
+    path = Path(name)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > cap:
+                    break
+                out.write(chunk)
+        if size > cap:
+            await run_in_threadpool(direct.reject, video, f"the upload exceeds {cap} bytes")
+            raise ApiError(413, "file_too_large", "File too large")
+        info = await run_in_threadpool(lambda: container.storage.put_file(key, path, move=True))
+    except ClientDisconnect:
+        raise ApiError(400, "upload_interrupted", "the upload was interrupted") from None
+    finally:
+        path.unlink(missing_ok=True)
+    video = await run_in_threadpool(direct.finish, video.id)
+    return JSONResponse(
+        {"videoId": video.id, "size": info.size, "state": video.state.value},
+        headers={"ETag": f'"{info.etag}"'},
+    )
