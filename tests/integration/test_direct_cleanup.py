@@ -259,7 +259,9 @@ def test_bytes_landing_during_cleanup_end_consistently(container: Container, cli
 
 def test_cleanup_cli(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    settings = Settings(data_dir=data, jwt_secret="cli-test-secret-0123456789abcdefghijklmn", upload_url_ttl=1)
+    settings = Settings(
+        data_dir=data, jwt_secret="cli-test-secret-0123456789abcdefghijklmn", upload_url_ttl=1
+    )
     c = build_container(settings)
     assert c.direct is not None
     video_id = c.direct.init(owner="alice").video.id
