@@ -14,6 +14,7 @@ from vidhost.domain.lifecycle import TaskKind
 from vidhost.domain.ports import Storage
 from vidhost.domain.services import Limits, VideoService
 from vidhost.events.memory import InMemoryBus
+from vidhost.events.wakeup import install_publisher
 from vidhost.jobs.celery_app import make_celery
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
@@ -81,6 +82,7 @@ def build_container(
     if migrate_db:
         migrate(engine)
     repo = SqlRepository(engine)
+    install_publisher(settings, repo)
     storage = make_storage(settings)
     holder: dict[str, TaskRunner] = {}
 

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from vidhost import __version__
-from vidhost.api import errors, health, streaming, uploads, videos
+from vidhost.api import (
+    client_socket,
+    errors,
+    health,
+    status_stream,
+    streaming,
+    uploads,
+    videos,
+    webhooks,
+)
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
+from vidhost.realtime.services import RealtimeServices
 from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
@@ -37,7 +48,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         c = container or build_container(settings)
         app.state.container = c
-        tailer = EventLogTailer(c.repo, c.bus)
+        wakeup = threading.Event()
+        tailer = EventLogTailer(c.repo, c.bus, interval=settings.event_poll_interval, wakeup=wakeup)
+        realtime = RealtimeServices(c, wakeup)
+        realtime.start(app.state)
         tailer.start()
         reconciler = Reconciler(
             c.repo,
@@ -56,6 +70,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         finally:
             reconciler.stop()
             tailer.stop()
+            realtime.stop()
             if supervisor is not None:
                 supervisor.stop()
             if container is None:
@@ -68,6 +83,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, uploads, videos, streaming):
+    for module in (health, uploads, videos, streaming, status_stream, client_socket, webhooks):
         app.include_router(module.router)
     return app
