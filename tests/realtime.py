@@ -27,7 +27,9 @@ async def recv_json(ws: websockets.ClientConnection, timeout: float = 10.0) -> d
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))  # type: ignore[no-any-return]
 
 
-async def read_until_closed(ws: websockets.ClientConnection, timeout: float = 60.0) -> list[dict[str, Any]]:
+async def read_until_closed(
+    ws: websockets.ClientConnection, timeout: float = 60.0
+) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
 
     async def collect() -> None:

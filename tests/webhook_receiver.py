@@ -60,7 +60,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length).decode()
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -104,7 +104,9 @@ class Receiver:
             else:
                 status = 200
             self._seen.add(message_id)
-            self.requests.append(Received(headers, body, status, seed002_ok, standard_ok, time.time()))
+            self.requests.append(
+                Received(headers, body, status, seed002_ok, standard_ok, time.time())
+            )
         return status
 
     def delivered(self, event_type: str | None = None) -> list[Received]:
@@ -122,4 +124,6 @@ class Receiver:
             if len(found) >= count:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"{event_type} not delivered; got {[r.event['type'] for r in self.requests]}")
+        raise AssertionError(
+            f"{event_type} not delivered; got {[r.event['type'] for r in self.requests]}"
+        )

@@ -53,9 +53,10 @@ class Settings(BaseSettings):
     reconcile_interval: float = 30.0
 
     # Real-time status and webhooks (docs/realtime.md) ---------------------------------------
-    events: Literal["auto", "poll", "redis", "postgres"] = "auto"
+    events: Literal["auto", "poll", "local", "redis", "postgres"] = "auto"
     """Cross-process wake-ups for the event log tailer. ``auto``: PostgreSQL LISTEN/NOTIFY when
-    the database is PostgreSQL, else polling only; ``redis`` needs ``redis_url``."""
+    the database is PostgreSQL, else ``local`` (loopback UDP between the processes sharing the
+    data dir); ``redis`` needs ``redis_url``; ``poll``: none (the log is polled)."""
     redis_url: str | None = None
     event_poll_interval: float = 0.02
     """Seconds between polls of the event log (the fallback when no wake-up arrives)."""

@@ -47,7 +47,11 @@ def start(started: list[ServerProcess], data_dir: Path, env: dict[str, str]) -> 
 def test_global_endpoint_gets_every_event_signed_and_retried(servers, tmp_path):
     with Receiver(SECRET) as receiver:
         # seed 002's own variable name for the secret is honoured
-        env = {"VIDHOST_AUTH": "none", "VIDHOST_WEBHOOK_URL": receiver.url, "WEBHOOK_SECRET": SECRET}
+        env = {
+            "VIDHOST_AUTH": "none",
+            "VIDHOST_WEBHOOK_URL": receiver.url,
+            "WEBHOOK_SECRET": SECRET,
+        }
         server = start(servers, tmp_path / "data", env)
         video_id = upload(server, make_clip(tmp_path / "a.mp4", duration=1))
         ready = receiver.wait_for("video.asset.ready")[0].event
@@ -205,7 +209,9 @@ def test_pending_delivery_survives_a_server_restart(servers, tmp_path):
         delivered = receiver.wait_for("video.asset.errored")
         assert delivered[0].event["data"]["error_message"] == "before the crash"
         time.sleep(1.0)  # nothing else is (re)sent: the cursor and the outbox persisted
-        assert len(receiver.delivered()) == len({r.headers["webhook-id"] for r in receiver.delivered()})
+        assert len(receiver.delivered()) == len(
+            {r.headers["webhook-id"] for r in receiver.delivered()}
+        )
         assert refused >= 2
 
     store = WebhookStore(other_process_engine(data_dir))

@@ -6,6 +6,8 @@ wake-up costs at most one poll interval and never an event.
 
 - ``postgres``: ``SqlRepository`` runs ``NOTIFY vidhost_events`` in the transaction that
   writes an event; PostgreSQL delivers it at commit to every ``LISTEN``ing connection.
+- ``local`` (embedded profile): loopback UDP datagrams between the processes that share the
+  data dir (``vidhost.events.local_wakeup``).
 - ``redis``: every process that writes events publishes on ``vidhost:events`` after commit
   (hook installed by ``install_publisher``); API processes subscribe.
 """
@@ -20,6 +22,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from vidhost.db.repository import NOTIFY_CHANNEL, SqlRepository
+from vidhost.events.local_wakeup import LocalListener, LocalPublisher
 from vidhost.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,9 +37,9 @@ class Wakeup(Protocol):
 
 
 def mode(settings: Settings, engine: Engine) -> str:
-    """``poll``, ``redis`` or ``postgres``: what ``settings.events`` means for this engine."""
+    """``poll``, ``local``, ``redis`` or ``postgres``: what ``settings.events`` means here."""
     if settings.events == "auto":
-        return "postgres" if engine.dialect.name == "postgresql" else "poll"
+        return "postgres" if engine.dialect.name == "postgresql" else "local"
     if settings.events == "redis" and not settings.redis_url:
         raise ValueError("VIDHOST_EVENTS=redis needs VIDHOST_REDIS_URL")
     if settings.events == "postgres" and engine.dialect.name != "postgresql":
@@ -45,8 +48,11 @@ def mode(settings: Settings, engine: Engine) -> str:
 
 
 def install_publisher(settings: Settings, repo: SqlRepository) -> None:
-    """In every process that writes events: publish a Redis wake-up after each commit."""
-    if mode(settings, repo.engine) != "redis":
+    """In every process that writes events: publish a wake-up after each commit."""
+    chosen = mode(settings, repo.engine)
+    if chosen == "local":
+        repo.after_event_commit.append(LocalPublisher(settings.data_dir))
+    if chosen != "redis":
         return
     import redis
 
@@ -62,8 +68,10 @@ def install_publisher(settings: Settings, repo: SqlRepository) -> None:
 def start_listener(settings: Settings, engine: Engine, wakeup: threading.Event) -> Wakeup | None:
     """In an API process: a thread that sets ``wakeup`` whenever another process commits."""
     chosen = mode(settings, engine)
-    listener: _ListenerThread
-    if chosen == "redis":
+    listener: _ListenerThread | LocalListener
+    if chosen == "local":
+        listener = LocalListener(settings.data_dir, wakeup)
+    elif chosen == "redis":
         assert settings.redis_url is not None
         listener = _ListenerThread(_redis_loop(settings.redis_url), wakeup)
     elif chosen == "postgres":
