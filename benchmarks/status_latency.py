@@ -84,6 +84,17 @@ def writer(data_dir: str, plan_path: str, rate: float) -> None:
 # --- baseline: bare poller --------------------------------------------------------------------
 
 
+def poller(data_dir: str) -> None:
+    """Process entry point: poll until stdin closes, then print what was seen when."""
+    bare = BarePoller(Path(data_dir))
+    print("ready", flush=True)
+    bare.start()
+    sys.stdin.read()
+    bare.stop.set()
+    bare.join()
+    print(json.dumps(bare.seen), flush=True)
+
+
 class BarePoller(threading.Thread):
     """Reads new ``events`` rows every 20 ms and notes when each was first seen."""
 
@@ -181,8 +192,16 @@ async def run(args: argparse.Namespace) -> int:
         readers = [asyncio.ensure_future(reader(ws)) for ws in sockets]
         await asyncio.sleep(1.0)  # initial messages and replays settle
         received.clear()
-        poller = BarePoller(server.data_dir)
-        poller.start()
+        bare = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--poller",
+            str(server.data_dir),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert bare.stdout is not None
+        await bare.stdout.readline()  # ready
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             __file__,
@@ -201,13 +220,13 @@ async def run(args: argparse.Namespace) -> int:
             and time.monotonic() < deadline
         ):
             await asyncio.sleep(0.05)
-        poller.stop.set()
+        seen = json.loads((await bare.communicate(b""))[0].decode())
         for ws in sockets:
             await ws.close()
         for task in readers:
             task.cancel()
         vid = [(received[k] - t) * 1000 for k, t in commits.items() if k in received]
-        base_ms = [(poller.seen[k] - t) * 1000 for k, t in commits.items() if k in poller.seen]
+        base_ms = [(seen[k] - t) * 1000 for k, t in commits.items() if k in seen]
         missing = len(commits) - len(vid)
         rate = f"{args.rate:g}/s"
         print(
@@ -229,7 +248,11 @@ def main() -> int:
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=250.0, help="commits per second")
     parser.add_argument("--writer", nargs=2, metavar=("DATA_DIR", "PLAN"))
+    parser.add_argument("--poller", metavar="DATA_DIR")
     args = parser.parse_args()
+    if args.poller:
+        poller(args.poller)
+        return 0
     if args.writer:
         writer(args.writer[0], args.writer[1], args.rate)
         return 0

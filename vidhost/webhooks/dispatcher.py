@@ -12,13 +12,14 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import httpx
 
 from vidhost.db.webhook_store import WebhookStore
-from vidhost.domain.models import DomainEvent, utcnow
+from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.domain.ports import EventBus
 from vidhost.webhooks.models import Attempt, Delivery
 from vidhost.webhooks.outbox import OutboxFiller
@@ -62,13 +63,14 @@ class WebhookDispatcher:
         self._pool = ThreadPoolExecutor(senders, thread_name_prefix="vidhost-webhook")
         self._client = httpx.Client(timeout=timeout, follow_redirects=False)
         self._thread = threading.Thread(target=self._loop, name="vidhost-outbox", daemon=True)
-        self._unsubscribe: list[object] = []
+        self._unsubscribe: list[Callable[[], None]] = []
 
     def attach(self, bus: EventBus) -> None:
         """Wake up as soon as the bus carries an event (instead of at the next idle tick)."""
 
-        def on_event(_: DomainEvent) -> None:
-            self.wake.set()
+        def on_event(event: DomainEvent) -> None:
+            if event.type == VIDEO_STATE_CHANGED:  # task progress makes no webhook
+                self.wake.set()
 
         self._unsubscribe.append(bus.subscribe(on_event))
 
@@ -82,8 +84,7 @@ class WebhookDispatcher:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._client.close()
         for unsubscribe in self._unsubscribe:
-            if callable(unsubscribe):
-                unsubscribe()
+            unsubscribe()
 
     def run_once(self) -> int:
         self.filler.fill()

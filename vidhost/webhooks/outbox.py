@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from vidhost.db.repository import SqlRepository
 from vidhost.db.webhook_store import WebhookStore
-from vidhost.domain.models import DomainEvent, utcnow
+from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.webhooks import payload
 
 log = logging.getLogger(__name__)
@@ -64,15 +64,13 @@ class OutboxFiller:
     def _handle(self, event: DomainEvent) -> int:
         assert event.id is not None
         owner = event.data.get("owner")
-        if not isinstance(owner, str):
-            return 0
-        first = self.store.first_event_of_video(event.video_id, event.id)
-        types = payload.public_types(event, first_of_video=first)
-        if not types:
+        if event.type != VIDEO_STATE_CHANGED or not isinstance(owner, str):
             return 0
         endpoints = [e for e in self.store.endpoints_for(owner) if e.created_at <= event.at]
         if not endpoints:
             return 0
+        first = self.store.first_event_of_video(event.video_id, event.id)
+        types = payload.public_types(event, first_of_video=first)
         video = self.repo.get_video(event.video_id)
         queued = 0
         for event_type in types:
