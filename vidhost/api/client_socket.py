@@ -59,7 +59,7 @@ def status_update(
 def replay(videos: list[ClientVideo]) -> list[dict[str, Any]]:
     messages = []
     for video in videos:
-        if video.state in UPLOADED_STATES or video.tasks:
+        if video.state in UPLOADED_STATES:
             messages.append(upload_status(video.id, iso(video.updated_at)))
         for t in video.tasks:
             messages.append(

@@ -136,7 +136,11 @@ class WebhookStore:
                     .where(webhook_endpoints.c.id == GLOBAL_ENDPOINT_ID)
                     .values(**values)
                 )
-            elif url and secret:
+                return
+        if not (url and secret):
+            return
+        try:
+            with self.engine.begin() as conn:
                 conn.execute(
                     insert(webhook_endpoints).values(
                         id=GLOBAL_ENDPOINT_ID,
@@ -147,6 +151,8 @@ class WebhookStore:
                         **values,
                     )
                 )
+        except IntegrityError:  # another API process starting at the same time made it
+            self.configure_global(url, secret)
 
     # --- outbox -----------------------------------------------------------------------------
 
