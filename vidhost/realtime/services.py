@@ -35,6 +35,7 @@ class RealtimeServices:
         filler = OutboxFiller(
             container.repo, self.store, base_url=base_url(container), retry_for=s.webhook_retry_for
         )
+        filler.init_cursor()  # before the first request: nothing after start-up is skipped
         self.dispatcher = WebhookDispatcher(
             self.store, filler, timeout=s.webhook_timeout, retry_base=s.webhook_retry_base
         )

@@ -40,11 +40,16 @@ class OutboxFiller:
         self.gap_grace = gap_grace
         self.batch = batch
 
+    def init_cursor(self) -> None:
+        """On the very first start, begin at the end of the log (history is not replayed)."""
+        if self.store.cursor(CURSOR) is None:
+            self.store.set_cursor(CURSOR, self.repo.last_event_id())
+
     def fill(self) -> int:
         """Handle the events after the cursor; returns how many deliveries were queued."""
         cursor = self.store.cursor(CURSOR)
-        if cursor is None:  # first start: history before webhooks existed is not replayed
-            self.store.set_cursor(CURSOR, self.repo.last_event_id())
+        if cursor is None:
+            self.init_cursor()
             return 0
         events = self.repo.events_after(cursor, limit=self.batch)
         young = utcnow() - timedelta(seconds=self.gap_grace)
