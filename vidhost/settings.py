@@ -136,6 +136,31 @@ class Settings(BaseSettings):
     """Seed 003's name for the duration limit (used when ``VIDHOST_MAX_DURATION_SECONDS`` is
     unset)."""
 
+    # Real-time status and webhooks (docs/realtime.md) ---------------------------------------
+    events: Literal["auto", "poll", "local", "redis", "postgres"] = "auto"
+    """Cross-process wake-ups for the event log tailer. ``auto``: PostgreSQL LISTEN/NOTIFY when
+    the database is PostgreSQL, else ``local`` (loopback UDP between the processes sharing the
+    data dir); ``redis`` needs ``redis_url``; ``poll``: none (the log is polled)."""
+    redis_url: str | None = None
+    event_poll_interval: float = 0.02
+    """Seconds between polls of the event log (the fallback when no wake-up arrives)."""
+    ws_queue_size: int = 256
+    """Messages a WebSocket may have waiting; a client that falls further behind is closed."""
+    ws_replay_seconds: float = 600.0
+    """``/ws/{client_id}``: on connect, the current task status of that client's videos
+    changed within this many seconds is sent again."""
+    webhook_url: str | None = None
+    """A global endpoint that receives every event of every owner."""
+    webhook_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices("VIDHOST_WEBHOOK_SECRET", "WEBHOOK_SECRET")
+    )
+    """Secret of the global endpoint (seed 002's ``WEBHOOK_SECRET`` is read too)."""
+    webhook_timeout: float = 10.0
+    webhook_retry_base: float = 5.0
+    """First retry delay in seconds; doubled after each failed attempt (capped at 1 h)."""
+    webhook_retry_for: float = 24 * 3600.0
+    """Seconds after which an undelivered webhook is given up."""
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

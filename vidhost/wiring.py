@@ -17,6 +17,7 @@ from vidhost.domain.posts import PostService
 from vidhost.domain.processing import make_planner
 from vidhost.domain.services import Limits, VideoService
 from vidhost.events.memory import InMemoryBus
+from vidhost.events.wakeup import install_publisher
 from vidhost.jobs.celery_app import make_celery
 from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.direct_cleanup import direct_upload_sweepers
@@ -183,6 +184,7 @@ def build_container(
     if migrate_db:
         migrate(engine)
     repo = SqlRepository(engine)
+    install_publisher(settings, repo)
     storage = make_storage(settings)
     holder: dict[str, TaskRunner] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from vidhost import __version__
 from vidhost.api import (
+    client_socket,
     direct,
     errors,
     health,
@@ -19,12 +21,14 @@ from vidhost.api import (
     posts,
     processing,
     signed_upload,
+    status_stream,
     streaming,
     thumbnails,
     tus,
     upload_sessions,
     uploads,
     videos,
+    webhooks,
 )
 from vidhost.api.tus_middleware import TusMiddleware
 from vidhost.events.log_tail import EventLogTailer
@@ -32,6 +36,7 @@ from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
 from vidhost.jobs.upload_watcher import UploadWatcher
+from vidhost.realtime.services import RealtimeServices
 from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
@@ -99,7 +104,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.state.container = c
         if settings.auth == "jwt":
             c.jwt_secret()  # created now, so `vidhost token` and every process share it
-        tailer = EventLogTailer(c.repo, c.bus)
+        wakeup = threading.Event()
+        tailer = EventLogTailer(c.repo, c.bus, interval=settings.event_poll_interval, wakeup=wakeup)
+        realtime = RealtimeServices(c, wakeup)
+        realtime.start(app.state)
         tailer.start()
         reconciler = Reconciler(
             c.videos,
@@ -115,19 +123,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         reconciler.start()
         cleanup = CleanupLoop(c.sweepers, interval=settings.cleanup_interval)
         cleanup.start()
-        watcher = None
-        if c.direct is not None:
-            watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
-            watcher.start()
+        watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
+        watcher.start()
         log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
         try:
             yield
         finally:
             cleanup.stop()
-            if watcher is not None:
-                watcher.stop()
+            watcher.stop()
             reconciler.stop()
             tailer.stop()
+            realtime.stop()
             if supervisor is not None:
                 supervisor.stop()
             if container is None:
@@ -162,6 +168,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         posts,
         tus,
         upload_sessions,
+        status_stream,
+        client_socket,
+        webhooks,
     ):
         app.include_router(module.router)
     return app

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from vidhost.db.tables import events, tasks, videos
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import DomainEvent, Rendition, Task, Video, utcnow
+from vidhost.domain.models import TASK_CHANGED, DomainEvent, Rendition, Task, Video, utcnow
+
+NOTIFY_CHANNEL = "vidhost_events"
+"""PostgreSQL: every event insert also ``NOTIFY``s this channel (delivered at commit)."""
 
 # Domain field name -> column name where they differ.
 _COLUMN = {"metadata": "meta"}
@@ -65,11 +69,20 @@ def _emit(conn: Connection, event: DomainEvent) -> None:
             video_id=event.video_id, type=event.type, data=event.data, created_at=event.at
         )
     )
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
 class SqlRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.after_event_commit: list[Callable[[], None]] = []
+        """Called after each commit that wrote an event (e.g. a Redis wake-up publish)."""
+
+    def _committed_event(self) -> None:
+        for hook in self.after_event_commit:
+            with contextlib.suppress(Exception):  # a wake-up only saves a poll interval
+                hook()
 
     # --- videos -----------------------------------------------------------------------------
 
@@ -80,6 +93,8 @@ class SqlRepository:
             conn.execute(insert(videos).values(**values))
             if event is not None:
                 _emit(conn, event)
+        if event is not None:
+            self._committed_event()
 
     def get_video(self, video_id: str) -> Video | None:
         with self.engine.connect() as conn:
@@ -140,6 +155,7 @@ class SqlRepository:
             if result.rowcount != 1:
                 return False
             _emit(conn, event)
+        self._committed_event()
         return True
 
     def ready_video_ids(self) -> list[str]:
@@ -169,6 +185,8 @@ class SqlRepository:
                         dispatched_at=now,
                     )
                 )
+                _emit(conn, _pending_event(video_id, kind))
+            self._committed_event()
         except IntegrityError:
             pass
         task = self.get_task(video_id, kind)
@@ -261,6 +279,7 @@ class SqlRepository:
                 )
             )
             _emit(conn, event)
+        self._committed_event()
 
     def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
         with self.engine.connect() as conn:
@@ -315,6 +334,20 @@ class SqlRepository:
             ).mappings()
             return [_event(r) for r in rows]
 
+    def events_with_ids(self, ids: Sequence[int]) -> list[DomainEvent]:
+        if not ids:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events).where(events.c.id.in_(list(ids))).order_by(events.c.id)
+            ).mappings()
+            return [_event(r) for r in rows]
+
     def last_event_id(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
+
+def _pending_event(video_id: str, kind: TaskKind) -> DomainEvent:
+    data = {"kind": kind.value, "status": "pending", "progress": 0.0, "error": None}
+    return DomainEvent(TASK_CHANGED, video_id, {**data, "error_code": None})

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -146,4 +148,78 @@ uploads = Table(
     Column("finished_at", UTCDateTime()),
     Column("lock_owner", String(128)),
     Column("lock_expires_at", UTCDateTime()),
+)
+
+# --- webhooks (migration 0005_webhooks) ------------------------------------------------------
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    # NULL owner: the global endpoint (VIDHOST_WEBHOOK_URL), which receives every owner's events.
+    Column("owner", String(255), index=True),
+    Column("url", Text, nullable=False),
+    Column("secret", String(255), nullable=False),
+    Column("previous_secret", String(255)),
+    Column("previous_secret_until", UTCDateTime()),
+    Column("events", JSON, nullable=False, default=list),
+    Column("description", Text),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column(
+        "endpoint_id",
+        String(64),
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("message_id", String(64), nullable=False),
+    Column("source_event_id", Integer, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("video_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime()),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("endpoint_id", "message_id", name="uq_webhook_deliveries_message"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        String(64),
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("attempted_at", UTCDateTime(), nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("error", Text),
+)
+
+outbox_cursors = Table(
+    "outbox_cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last_event_id", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

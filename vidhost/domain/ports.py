@@ -187,6 +187,10 @@ class VideoRepository(Protocol):
 
     def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]: ...
 
+    def events_with_ids(self, ids: Sequence[int]) -> list[DomainEvent]:
+        """Events by id (to pick up ids that committed after later ones)."""
+        ...
+
     def last_event_id(self) -> int: ...
 
 

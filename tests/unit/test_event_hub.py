@@ -1,0 +1,68 @@
+"""The WebSocket hub: topic routing, and a slow subscriber overflowing without delaying others."""
+
+from __future__ import annotations
+
+import asyncio
+
+from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
+from vidhost.events.memory import InMemoryBus
+from vidhost.realtime.hub import OVERFLOW, EventHub, client_topic, video_topic
+
+
+def _state(video_id: str, state: str, client: str | None = None) -> DomainEvent:
+    data = {"state": state, "owner": "u"}
+    if client:
+        data["client_id"] = client
+    return DomainEvent(VIDEO_STATE_CHANGED, video_id, data)
+
+
+def _task(video_id: str, progress: float) -> DomainEvent:
+    data = {"kind": "transcode", "status": "processing", "progress": progress, "error": None}
+    return DomainEvent(TASK_CHANGED, video_id, data)
+
+
+def test_routing_and_overflow():
+    lookups: list[str] = []
+
+    def client_of(video_id: str) -> str | None:
+        lookups.append(video_id)
+        return {"v2": "c2"}.get(video_id)
+
+    async def scenario() -> None:
+        bus = InMemoryBus()
+        hub = EventHub(bus, client_of)
+        loop = asyncio.get_running_loop()
+        slow = hub.subscribe([video_topic("v1")], loop, maxsize=3)
+        fast = hub.subscribe([video_topic("v1")], loop, maxsize=3)
+        client = hub.subscribe([client_topic("c1")], loop, maxsize=100)
+        client2 = hub.subscribe([client_topic("c2")], loop, maxsize=100)
+
+        fast_got: list[object] = []
+
+        async def consume() -> None:
+            while len(fast_got) < 10:
+                fast_got.append(await fast.get())
+
+        consumer = asyncio.ensure_future(consume())
+        bus.publish(_state("v1", "uploaded", client="c1"))  # from another thread in real life
+        for i in range(9):
+            bus.publish(_task("v1", float(i)))
+            await asyncio.sleep(0)  # let the fast consumer run between events
+        await asyncio.wait_for(consumer, 2)
+        assert len(fast_got) == 10 and fast_got[0].type == VIDEO_STATE_CHANGED  # type: ignore[attr-defined]
+        # The slow subscriber never read: it holds only the overflow marker.
+        assert slow.overflowed
+        assert await slow.get() is OVERFLOW and slow.queue.empty()
+        # The client subscription got the upload (client_id in the event) and the task
+        # events (client learned from the state event: no database lookup needed).
+        assert client.queue.qsize() == 10 and lookups == []
+        bus.publish(_task("v2", 5.0))  # unknown video: looked up once, then cached
+        bus.publish(_task("v2", 6.0))
+        await asyncio.sleep(0.01)
+        assert lookups == ["v2"] and client2.queue.qsize() == 2
+        for sub in (slow, fast, client, client2):
+            hub.unsubscribe(sub)
+        assert hub.subscriber_count() == 0
+        hub.close()
+
+    asyncio.run(scenario())

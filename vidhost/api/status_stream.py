@@ -1,0 +1,117 @@
+"""Seed 001: ``GET /video/{videoId}/status/stream``, a WebSocket of the video's state.
+
+- unknown id: HTTP 404 before the upgrade (WebSocket denial response);
+- a plain HTTP request: 400 (uvicorn answers 400 itself to a malformed upgrade);
+- on connect the current state, then each change ``{"videoId", "state", "timestamp",
+  "progress"}``; the server closes with 1000 right after READY or FAILED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from vidhost.api.deps import ContainerDep
+from vidhost.api.errors import ApiError, error_body
+from vidhost.api.views import SEED001_STATE
+from vidhost.domain.lifecycle import TERMINAL, TaskKind, VideoState, can_transition
+from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Video
+from vidhost.realtime.hub import EventHub, video_topic
+from vidhost.realtime.sockets import CLOSE_NORMAL, iso, pump
+from vidhost.wiring import Container
+
+router = APIRouter(tags=["realtime"])
+
+PATH = "/video/{video_id}/status/stream"
+
+
+@dataclass
+class _Seen:
+    state: VideoState
+    progress: float
+
+
+def _find(container: Container, video_id: str) -> tuple[Video | None, float]:
+    video = container.repo.get_video(video_id)
+    if video is None or video.state is VideoState.DELETED:
+        return None, 0.0
+    task = container.repo.get_task(video_id, TaskKind.TRANSCODE)
+    return video, (task.progress if task else 0.0)
+
+
+def message(video_id: str, state: VideoState, timestamp: str, progress: float) -> dict[str, Any]:
+    if state is VideoState.READY:
+        progress = 100.0
+    return {
+        "videoId": video_id,
+        "state": SEED001_STATE[state],
+        "timestamp": timestamp,
+        "progress": round(progress, 1),
+    }
+
+
+@router.get(
+    PATH,
+    responses={
+        101: {"description": "Switching Protocols: a WebSocket of JSON status messages"},
+        400: {"description": "Not a WebSocket upgrade request"},
+        404: {"description": "Unknown video id (answered before the upgrade)"},
+    },
+)
+async def status_stream_http(video_id: str, container: ContainerDep) -> None:
+    """Real-time state of one video over a WebSocket (connect with ``ws://``)."""
+    video, _ = await run_in_threadpool(_find, container, video_id)
+    if video is None:
+        raise ApiError(404, "video_not_found", "unknown video")
+    raise ApiError(
+        400, "websocket_upgrade_required", "this endpoint needs a WebSocket upgrade request"
+    )
+
+
+@router.websocket(PATH)
+async def status_stream(websocket: WebSocket, video_id: str) -> None:
+    container: Container = websocket.app.state.container
+    hub: EventHub = websocket.app.state.hub
+    sub = hub.subscribe(
+        [video_topic(video_id)], asyncio.get_running_loop(), container.settings.ws_queue_size
+    )
+    try:
+        video, progress = await run_in_threadpool(_find, container, video_id)
+        if video is None:
+            body = error_body("unknown video", "video_not_found")
+            await websocket.send_denial_response(JSONResponse(body, status_code=404))
+            return
+        await websocket.accept()
+        state = video.state
+        await websocket.send_json(message(video_id, state, iso(video.updated_at), progress))
+        if state in TERMINAL:
+            await websocket.close(CLOSE_NORMAL)
+            return
+        current = _Seen(state, progress)
+
+        async def on_event(event: DomainEvent) -> bool:
+            if event.type == TASK_CHANGED and event.data.get("kind") == TaskKind.TRANSCODE.value:
+                current.progress = float(event.data.get("progress") or 0.0)
+                return True
+            if event.type != VIDEO_STATE_CHANGED:
+                return True
+            new = VideoState(event.data["state"])
+            old = current.state
+            if not can_transition(old, new):
+                return True  # already reflected in what this socket has sent
+            current.state = new
+            if SEED001_STATE[new] != SEED001_STATE[old]:
+                await websocket.send_json(message(video_id, new, iso(event.at), current.progress))
+            if new in TERMINAL:
+                await websocket.close(CLOSE_NORMAL)
+                return False
+            return True
+
+        await pump(websocket, sub, on_event)
+    finally:
+        hub.unsubscribe(sub)

@@ -1,0 +1,99 @@
+"""Wake-ups between processes on one machine (the embedded profile): loopback UDP.
+
+Each API process binds a UDP port on 127.0.0.1 and registers it as a file
+``{data_dir}/wakeup/{pid}-{port}``; every process that writes events sends one datagram to
+each registered port after a commit. Registrations of dead processes are removed by the
+next listener that starts. Datagrams carry nothing: the event log stays the only record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+
+def registry(data_dir: Path) -> Path:
+    return data_dir / "wakeup"
+
+
+class LocalPublisher:
+    """After-commit hook: a datagram to every registered listener (list refreshed each 0.5 s)."""
+
+    def __init__(self, data_dir: Path, refresh: float = 0.5) -> None:
+        self.dir = registry(data_dir)
+        self.refresh = refresh
+        self._ports: list[int] = []
+        self._listed = 0.0
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setblocking(False)
+        self._lock = threading.Lock()
+
+    def _targets(self) -> list[int]:
+        now = time.monotonic()
+        if now - self._listed > self.refresh:
+            ports = []
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(self.dir):
+                    _, _, port = entry.name.partition("-")
+                    if port.isdigit():
+                        ports.append(int(port))
+            self._ports, self._listed = ports, now
+        return self._ports
+
+    def __call__(self) -> None:
+        with self._lock:
+            for port in self._targets():
+                with contextlib.suppress(OSError):
+                    self._sock.sendto(b"1", ("127.0.0.1", port))
+
+
+class LocalListener:
+    def __init__(self, data_dir: Path, wakeup: threading.Event) -> None:
+        self.dir = registry(data_dir)
+        self.wakeup = wakeup
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.settimeout(0.5)
+        port = self._sock.getsockname()[1]
+        self._file = self.dir / f"{os.getpid()}-{port}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vidhost-wakeup", daemon=True)
+
+    def start(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        _remove_dead(self.dir)
+        self._file.touch()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._file.unlink(missing_ok=True)
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._sock.recv(64)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.wakeup.set()
+
+
+def _remove_dead(directory: Path) -> None:
+    for entry in directory.iterdir():
+        pid, _, _ = entry.name.partition("-")
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            entry.unlink(missing_ok=True)
+        except PermissionError:
+            pass

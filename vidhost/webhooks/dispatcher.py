@@ -1,0 +1,159 @@
+"""Delivers the webhook outbox: signed POSTs, exponential backoff for 24 h, every attempt logged.
+
+Runs in each API process as one thread (fill the outbox, lease due deliveries) plus a small
+pool of sender threads, so a slow endpoint delays neither processing nor other endpoints.
+Deliveries are leased (``locked_until``) so several API processes never send the same
+attempt twice; a lease left by a crashed process expires and the delivery is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import httpx
+
+from vidhost.db.webhook_store import WebhookStore
+from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
+from vidhost.domain.ports import EventBus
+from vidhost.webhooks.models import Attempt, Delivery
+from vidhost.webhooks.outbox import OutboxFiller
+from vidhost.webhooks.signing import signed_headers
+
+log = logging.getLogger(__name__)
+
+MAX_DELAY = 3600.0
+
+
+def retry_at(attempts: int, now: datetime, expires_at: datetime, base: float) -> datetime | None:
+    """When to try again after ``attempts`` failures: ``base * 2^(attempts-1)`` (capped at
+    1 h, +-10 % jitter), never later than ``expires_at``; None once it has passed."""
+    if now >= expires_at:
+        return None
+    delay = min(base * 2 ** max(0, attempts - 1), MAX_DELAY) * random.uniform(0.9, 1.1)
+    return min(now + timedelta(seconds=delay), expires_at)
+
+
+class WebhookDispatcher:
+    def __init__(
+        self,
+        store: WebhookStore,
+        filler: OutboxFiller,
+        *,
+        timeout: float,
+        retry_base: float,
+        senders: int = 4,
+        idle_interval: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.filler = filler
+        self.timeout = timeout
+        self.retry_base = retry_base
+        self.senders = senders
+        self.idle_interval = idle_interval
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._inflight = 0
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(senders, thread_name_prefix="vidhost-webhook")
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self._thread = threading.Thread(target=self._loop, name="vidhost-outbox", daemon=True)
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    def attach(self, bus: EventBus) -> None:
+        """Wake up as soon as the bus carries an event (instead of at the next idle tick)."""
+
+        def on_event(event: DomainEvent) -> None:
+            if event.type == VIDEO_STATE_CHANGED:  # task progress makes no webhook
+                self.wake.set()
+
+        self._unsubscribe.append(bus.subscribe(on_event))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+        self._thread.join(timeout=5)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._client.close()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    def run_once(self) -> int:
+        self.filler.fill()
+        with self._lock:
+            free = self.senders - self._inflight
+        if free <= 0:
+            return 0
+        due = self.store.claim_due(limit=free, lease=self.timeout * 2 + 5)
+        for delivery in due:
+            with self._lock:
+                self._inflight += 1
+            self._pool.submit(self._send_guarded, delivery)
+        return len(due)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception:
+                log.exception("webhook outbox pass failed")
+            self.wake.wait(self.idle_interval)
+            self.wake.clear()
+
+    def _send_guarded(self, delivery: Delivery) -> None:
+        try:
+            self.send(delivery)
+        except Exception:
+            log.exception("webhook delivery %s crashed", delivery.id)
+        finally:
+            with self._lock:
+                self._inflight -= 1
+            self.wake.set()
+
+    def send(self, delivery: Delivery) -> None:
+        endpoint = self.store.get_endpoint(delivery.endpoint_id)
+        now = utcnow()
+        if endpoint is None or not endpoint.enabled:
+            attempt = Attempt(now, None, 0.0, "endpoint removed or disabled")
+            self.store.record_attempt(delivery, attempt, succeeded=False, next_attempt_at=None)
+            return
+        body = delivery.body.encode()
+        headers = signed_headers(
+            endpoint.secret,
+            delivery.message_id,
+            int(time.time()),
+            body,
+            previous_secret=endpoint.previous_secret_at(now),
+        )
+        started = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = self._client.post(endpoint.url, content=body, headers=headers)
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except httpx.TimeoutException:
+            error = f"timed out after {self.timeout:g} s"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        latency = (time.perf_counter() - started) * 1000
+        ok = error is None
+        attempt = Attempt(now, status, round(latency, 1), error)
+        next_at = (
+            None
+            if ok
+            else retry_at(delivery.attempts + 1, utcnow(), delivery.expires_at, self.retry_base)
+        )
+        self.store.record_attempt(delivery, attempt, succeeded=ok, next_attempt_at=next_at)
+        level = logging.INFO if ok else logging.WARNING
+        log.log(level, "webhook %s %s -> %s", delivery.event_type, endpoint.url, status or error)

@@ -1,0 +1,74 @@
+"""Webhook records and the public event vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PUBLIC_EVENTS: tuple[str, ...] = (
+    "video.upload.created",
+    "video.asset.created",
+    "video.asset.processing",
+    "video.asset.ready",
+    "video.asset.errored",
+    "video.asset.deleted",
+)
+
+GLOBAL_ENDPOINT_ID = "global"
+"""The endpoint configured by ``VIDHOST_WEBHOOK_URL``; it receives every owner's events."""
+
+PENDING = "pending"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+
+
+@dataclass
+class Endpoint:
+    id: str
+    owner: str | None
+    url: str
+    secret: str
+    events: list[str]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    previous_secret: str | None = None
+    previous_secret_until: datetime | None = None
+
+    def wants(self, event_type: str) -> bool:
+        return not self.events or "*" in self.events or event_type in self.events
+
+    def previous_secret_at(self, now: datetime) -> str | None:
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return self.previous_secret
+        return None
+
+
+@dataclass
+class Attempt:
+    attempted_at: datetime
+    status_code: int | None
+    latency_ms: float
+    error: str | None
+
+
+@dataclass
+class Delivery:
+    id: str
+    endpoint_id: str
+    message_id: str
+    source_event_id: int
+    event_type: str
+    video_id: str
+    body: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    last_status_code: int | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+    attempt_log: list[Attempt] = field(default_factory=list)

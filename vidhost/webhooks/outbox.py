@@ -1,0 +1,95 @@
+"""Fills the webhook outbox from the durable event log, exactly once per (event, endpoint).
+
+A persisted cursor (``outbox_cursors``) records the last event id handled, so a restart
+neither loses nor repeats work; the unique (endpoint, message id) constraint makes handling
+an event twice harmless. The cursor never moves past a recent gap in the ids (a PostgreSQL
+transaction that took a lower id and has not committed yet): the events after the gap are
+handled again on the next pass until the gap fills or is older than ``gap_grace`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from vidhost.db.repository import SqlRepository
+from vidhost.db.webhook_store import WebhookStore
+from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
+from vidhost.webhooks import payload
+
+log = logging.getLogger(__name__)
+
+CURSOR = "webhooks"
+
+
+class OutboxFiller:
+    def __init__(
+        self,
+        repo: SqlRepository,
+        store: WebhookStore,
+        *,
+        base_url: str,
+        retry_for: float,
+        gap_grace: float = 10.0,
+        batch: int = 500,
+    ) -> None:
+        self.repo = repo
+        self.store = store
+        self.base_url = base_url
+        self.retry_for = retry_for
+        self.gap_grace = gap_grace
+        self.batch = batch
+
+    def init_cursor(self) -> None:
+        """On the very first start, begin at the end of the log (history is not replayed)."""
+        if self.store.cursor(CURSOR) is None:
+            self.store.set_cursor(CURSOR, self.repo.last_event_id())
+
+    def fill(self) -> int:
+        """Handle the events after the cursor; returns how many deliveries were queued."""
+        cursor = self.store.cursor(CURSOR)
+        if cursor is None:
+            self.init_cursor()
+            return 0
+        events = self.repo.events_after(cursor, limit=self.batch)
+        young = utcnow() - timedelta(seconds=self.gap_grace)
+        expected, new_cursor, blocked, queued = cursor + 1, cursor, False, 0
+        for event in events:
+            assert event.id is not None
+            if event.id != expected and event.at > young:
+                blocked = True
+            queued += self._handle(event)
+            expected = event.id + 1
+            if not blocked:
+                new_cursor = event.id
+        if new_cursor != cursor:
+            self.store.set_cursor(CURSOR, new_cursor)
+        return queued
+
+    def _handle(self, event: DomainEvent) -> int:
+        assert event.id is not None
+        owner = event.data.get("owner")
+        if event.type != VIDEO_STATE_CHANGED or not isinstance(owner, str):
+            return 0
+        endpoints = [e for e in self.store.endpoints_for(owner) if e.created_at <= event.at]
+        if not endpoints:
+            return 0
+        first = self.store.first_event_of_video(event.video_id, event.id)
+        types = payload.public_types(event, first_of_video=first)
+        video = self.repo.get_video(event.video_id)
+        queued = 0
+        for event_type in types:
+            body = payload.encode(payload.build(event_type, event, video, self.base_url))
+            for endpoint in endpoints:
+                if not endpoint.wants(event_type):
+                    continue
+                queued += self.store.enqueue(
+                    endpoint_id=endpoint.id,
+                    message_id=payload.message_id(event.id, event_type),
+                    source_event_id=event.id,
+                    event_type=event_type,
+                    video_id=event.video_id,
+                    body=body,
+                    retry_for=self.retry_for,
+                )
+        return queued
