@@ -16,8 +16,13 @@ pytestmark = pytest.mark.e2e
 ENV = {"VIDHOST_AUTH": "none", "VIDHOST_LADDER_HEIGHTS": "[240]"}
 
 
+PLANNED = {"transcode", "metadata_extraction"}
+
+
 def _until_completed(messages: list[dict[str, object]]) -> bool:
-    return any(m.get("status") in ("completed", "failed") for m in messages)
+    """Every planned task has reported its end."""
+    done = {m["process_type"] for m in messages if m.get("status") in ("completed", "failed")}
+    return done >= PLANNED
 
 
 def test_upload_status_and_task_updates_reach_every_socket_of_the_client(server_factory, tmp_path):
@@ -45,12 +50,14 @@ def test_upload_status_and_task_updates_reach_every_socket_of_the_client(server_
                 assert got[0]["type"] == "upload_status"
                 assert got[0]["file_id"] == file_id and got[0]["status"] == "uploaded"
                 updates = [m for m in got[1:] if m["type"] == "status_update"]
-                assert {m["process_type"] for m in updates} == {"transcode"}
-                statuses = [m["status"] for m in updates]
-                assert statuses[0] == "pending" and statuses[-1] == "completed"
-                assert "processing" in statuses
-                progress = [m["progress"] for m in updates]
-                assert progress == sorted(progress) and progress[-1] == 100
+                assert {m["process_type"] for m in updates} == PLANNED
+                for kind in PLANNED:  # each task reports its own lifecycle, in order
+                    mine = [m for m in updates if m["process_type"] == kind]
+                    statuses = [m["status"] for m in mine]
+                    assert statuses[0] == "pending" and statuses[-1] == "completed", kind
+                    assert "processing" in statuses, kind
+                    progress = [m["progress"] for m in mine]
+                    assert progress == sorted(progress) and progress[-1] == 100, kind
                 assert all(m["file_id"] == file_id and m["timestamp"] for m in updates)
                 assert all(m["error"] is None for m in updates)
             assert await drain(b, 0.5) == []  # another client hears nothing

@@ -209,6 +209,7 @@ def test_cleanup_never_touches_an_upload_being_written(tmp_path: Path, dry_run: 
 
     from vidhost.domain.models import utcnow
     from vidhost.settings import Settings
+    from vidhost.uploads.cleanup import expired_upload_sweeper
     from vidhost.wiring import build_container
 
     container = build_container(
@@ -221,7 +222,7 @@ def test_cleanup_never_touches_an_upload_being_written(tmp_path: Path, dry_run: 
         token = uploads.locks.acquire(locked.id)
         assert token is not None
         later = utcnow() + timedelta(seconds=1)
-        removed = {r.id for r in container.sweepers[-1](later, dry_run)}
+        removed = {r.id for r in expired_upload_sweeper(uploads)(later, dry_run)}
         assert removed == {idle.id}
         assert uploads.repo.get(locked.id) is not None
         assert (uploads.repo.get(idle.id) is None) is not dry_run
