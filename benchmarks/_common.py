@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -43,10 +44,11 @@ def make_source(path: Path, *, seconds: int, size: str, fps: int = 30, codec: st
 
 
 def wait_ready(base: str, video_id: str, timeout: float = 1800) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = httpx.get(f"{base}/api/videos/{video_id}/status").json()
-        if body["state"] in ("ready", "failed"):
-            return dict(body)
-        time.sleep(0.05)
-    raise TimeoutError(video_id)
+    """Wait on seed 001's status WebSocket (no polling load on the machine being measured)."""
+    ws_url = base.replace("http://", "ws://") + f"/video/{video_id}/status/stream"
+    with connect(ws_url, open_timeout=30) as ws:
+        while True:
+            message = json.loads(ws.recv(timeout=timeout))
+            if message["state"] in ("READY", "FAILED"):
+                break
+    return dict(httpx.get(f"{base}/api/videos/{video_id}/status").json())

@@ -142,7 +142,7 @@ class Settings(BaseSettings):
     the database is PostgreSQL, else ``local`` (loopback UDP between the processes sharing the
     data dir); ``redis`` needs ``redis_url``; ``poll``: none (the log is polled)."""
     redis_url: str | None = None
-    event_poll_interval: float = 0.02
+    event_poll_interval: float = 0.25
     """Seconds between polls of the event log (the fallback when no wake-up arrives)."""
     ws_queue_size: int = 256
     """Messages a WebSocket may have waiting; a client that falls further behind is closed."""
