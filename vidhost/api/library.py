@@ -70,9 +70,5 @@ async def list_videos(
 @router.delete("/{video_id}", response_model=Deleted, responses=ERRORS)
 async def delete_video(video_id: str, user: CurrentUser, container: ContainerDep) -> Deleted:
     """Remove the record and every object it owns (source, renditions, segments, poster)."""
-    direct = container.direct
-    if direct is not None:
-        await run_in_threadpool(lambda: direct.delete(video_id, owner=user))
-    else:
-        await run_in_threadpool(lambda: container.videos.delete(video_id, owner=user))
+    await run_in_threadpool(lambda: container.direct.delete(video_id, owner=user))
     return Deleted(videoId=video_id)
