@@ -193,21 +193,8 @@ class DirectUploads:
     def finish(self, video_id: str) -> Video:
         """The source is in storage: enforce the declared size, then validate and process."""
         video = self.videos.get(video_id)
-        if video.state not in (S.CREATED, S.UPLOADING):
-            return video
-        assert video.source_key is not None
         try:
-            info = self.storage.stat(video.source_key)
-        except FileNotFoundError:
-            raise InvalidInput(
-                "no uploaded file for this video", code="upload_incomplete"
-            ) from None
-        cap = self.size_cap(video)
-        if info.size > cap:
-            self.reject(video, f"the uploaded file ({info.size} bytes) exceeds {cap} bytes")
-            raise InvalidInput("File too large", code="file_too_large")
-        try:
-            return self.videos.complete_upload(video_id)
+            return self.videos.complete_upload(video_id, max_bytes=self.size_cap(video))
         except FileNotFoundError:  # removed while being validated (deleted or swept)
             raise InvalidInput(
                 "no uploaded file for this video", code="upload_incomplete"
@@ -215,12 +202,7 @@ class DirectUploads:
 
     def reject(self, video: Video, message: str) -> None:
         """Remove an oversized upload and mark the video failed (``file_too_large``)."""
-        assert video.source_key is not None
-        self.storage.delete(video.source_key)
-        self.videos.change_state(
-            video, S.FAILED, error_code="file_too_large", error_message=message
-        )
-        log.info("upload %s rejected: %s", video.id, message)
+        self.videos.reject_upload(video, message)
 
     def pending(self, now: datetime | None = None) -> list[Video]:
         """Direct uploads still waiting for their bytes (their URL may be in use)."""

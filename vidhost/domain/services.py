@@ -178,12 +178,14 @@ class VideoService:
         self.repo.add_video(video, event=state_event(video, state))
         return video
 
-    def complete_upload(self, video_id: str) -> Video:
+    def complete_upload(self, video_id: str, *, max_bytes: int | None = None) -> Video:
         """The source object is complete in storage: validate it and start processing.
 
         Idempotent: only the first call for a video moves it to ``uploaded`` and dispatches
-        processing; later calls return the video unchanged. An invalid source ends ``failed``
-        with the probe's error code (and the error is raised).
+        processing; later calls return the video unchanged. An object larger than
+        ``max_bytes`` (e.g. the size the client declared) or the upload limit is removed and
+        the video ends ``failed`` (``file_too_large``); an invalid source ends ``failed`` with
+        the probe's error code. Either way the error is raised.
         """
         video = self.get(video_id)
         if video.state not in (VideoState.CREATED, VideoState.UPLOADING):
@@ -195,8 +197,12 @@ class VideoService:
             raise InvalidInput(
                 "no uploaded file for this video", code="upload_incomplete"
             ) from None
-        if info.size > self.limits.max_upload_bytes:
-            raise TooLarge(f"file exceeds the {self.limits.max_upload_bytes} byte limit")
+        cap = self.limits.max_upload_bytes
+        if max_bytes is not None:
+            cap = min(cap, max_bytes)
+        if info.size > cap:
+            self.reject_upload(video, f"the uploaded file ({info.size} bytes) exceeds {cap} bytes")
+            raise TooLarge("File too large", code="file_too_large")
         try:
             with self.storage.local_copy(video.source_key) as path:
                 source = self.prober.probe(path)
@@ -210,6 +216,15 @@ class VideoService:
             return self.get(video_id)  # someone else completed it first
         self.start_processing(video.id)
         return self.get(video_id)
+
+    def reject_upload(self, video: Video, message: str) -> None:
+        """Remove an oversized source and mark the video failed (``file_too_large``)."""
+        assert video.source_key is not None
+        self.storage.delete(video.source_key)
+        self.change_state(
+            video, VideoState.FAILED, error_code="file_too_large", error_message=message
+        )
+        log.info("upload %s rejected: %s", video.id, message)
 
     def _validate_source(self, path: Path) -> SourceInfo:
         size = path.stat().st_size
