@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from tests.e2e.helpers import wait_for_state
 from tests.s3 import SeaweedS3
 from tests.server import ServerProcess
 from vidhost.auth.tokens import issue_token
@@ -37,15 +35,7 @@ def start_server(root: Path, backend: str, seaweed: SeaweedS3 | None, **env: str
 def wait_state(
     server: ServerProcess, video_id: str, states: set[str], user: str = "alice", timeout: float = 90
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        r = httpx.get(f"{server.url}/api/videos/{video_id}/status", headers=auth(user))
-        body = r.json()
-        if body.get("state") in states:
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"video {video_id} never reached {states}: {body}\n{server.log()}")
+    return wait_for_state(server.url, video_id, auth(user), states, timeout)
 
 
 def stored_keys(

@@ -32,12 +32,20 @@ def upload(base: str, path: Path, headers: dict[str, str], content_type: str = "
 
 
 def wait_for_state(
-    base: str, video_id: str, headers: dict[str, str], states: set[str], timeout: float = 90
+    base: str,
+    video_id: str,
+    headers: dict[str, str],
+    states: set[str],
+    timeout: float = 90,
+    *,
+    details: bool = False,
 ) -> dict:
+    """Poll ``/api/videos/{id}/status`` (or the details) until the video is in ``states``."""
+    url = f"{base}/api/videos/{video_id}" + ("" if details else "/status")
     deadline = time.monotonic() + timeout
     body: dict = {}
     while time.monotonic() < deadline:
-        r = httpx.get(f"{base}/api/videos/{video_id}/status", headers=headers)
+        r = httpx.get(url, headers=headers, timeout=10)
         assert r.status_code == 200, r.text
         body = r.json()
         if body["state"] in states:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.clips import make_clip
+from tests.e2e.helpers import wait_for_state
 from tests.server import ServerProcess
 from vidhost.auth.tokens import issue_token
 
@@ -85,15 +86,7 @@ def watch(server: ServerProcess, file_id: str, kinds: list[str], timeout: float 
 
 
 def wait_ready(server: ServerProcess, file_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        body: dict[str, Any] = httpx.get(
-            f"{server.url}/api/videos/{file_id}", headers=ALICE, timeout=10
-        ).json()
-        if body["state"] in ("ready", "failed"):
-            return body
-        time.sleep(0.1)
-    raise AssertionError(server.log())
+    return wait_for_state(server.url, file_id, ALICE, {"ready", "failed"}, 120, details=True)
 
 
 ORDER = {"pending": 0, "processing": 1, "completed": 2, "failed": 2}

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.api.processing import validate_enhance_option
 from vidhost.api.views import VideoStatus, base_url, video_status
-from vidhost.domain.direct_uploads import DirectUploads, Metadata, Ticket
+from vidhost.domain.direct_uploads import Metadata, Ticket
 from vidhost.domain.ports import PresignedRequest
 from vidhost.wiring import Container
 
@@ -32,10 +32,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The video belongs to another user"},
     404: {"description": "Unknown video"},
 }
-
-
-def _direct(container: Container) -> DirectUploads:
-    return container.direct
 
 
 def _absolute(request: Request, url: str) -> str:
@@ -165,26 +161,36 @@ def _ticket_fields(request: Request, ticket: Ticket) -> dict[str, Any]:
     }
 
 
+async def _issue(
+    request: Request,
+    container: Container,
+    user: str,
+    body: InitRequest | UploadUrlRequest,
+    use_multipart: bool | None,
+) -> dict[str, Any]:
+    """Create the record and its pre-signed upload (seed 000 init and seed 002 upload-url)."""
+    options = _options(container, body.enhance)
+    ticket = await run_in_threadpool(
+        lambda: container.direct.init(
+            owner=user,
+            filename=body.filename,
+            content_type=body.mimeType,
+            size=body.fileSize,
+            metadata=body.metadata,
+            use_multipart=use_multipart,
+            options=options,
+        )
+    )
+    return _ticket_fields(request, ticket)
+
+
 @router.post("/init", response_model=InitResponse, responses=ERRORS)
 async def init_upload(
     request: Request, user: CurrentUser, container: ContainerDep, body: InitRequest | None = None
 ) -> InitResponse:
     """Seed 000: create the empty record and a pre-signed PUT URL scoped to its key."""
     body = body or InitRequest()
-    direct = _direct(container)
-    options = _options(container, body.enhance)
-    ticket = await run_in_threadpool(
-        lambda: direct.init(
-            owner=user,
-            filename=body.filename,
-            content_type=body.mimeType,
-            size=body.fileSize,
-            metadata=body.metadata,
-            use_multipart=body.multipart,
-            options=options,
-        )
-    )
-    return InitResponse(**_ticket_fields(request, ticket))
+    return InitResponse(**await _issue(request, container, user, body, body.multipart))
 
 
 @router.post("/upload-url", response_model=UploadUrlResponse, responses=ERRORS)
@@ -192,19 +198,7 @@ async def upload_url(
     body: UploadUrlRequest, request: Request, user: CurrentUser, container: ContainerDep
 ) -> UploadUrlResponse:
     """Seed 002: ``File too large`` / ``Invalid file type`` are 400s; size is enforced."""
-    direct = _direct(container)
-    options = _options(container, body.enhance)
-    ticket = await run_in_threadpool(
-        lambda: direct.init(
-            owner=user,
-            filename=body.filename,
-            content_type=body.mimeType,
-            size=body.fileSize,
-            metadata=body.metadata,
-            options=options,
-        )
-    )
-    return UploadUrlResponse(**_ticket_fields(request, ticket))
+    return UploadUrlResponse(**await _issue(request, container, user, body, None))
 
 
 @router.put("/{video_id}/metadata", response_model=MessageResponse, responses=ERRORS)
@@ -212,7 +206,7 @@ async def put_metadata(
     video_id: str, body: MetadataRequest, user: CurrentUser, container: ContainerDep
 ) -> MessageResponse:
     """Title, description, tags, visibility: accepted before, during or after the upload."""
-    direct = _direct(container)
+    direct = container.direct
     meta = Metadata(
         title=body.title,
         description=body.description,
@@ -231,7 +225,7 @@ async def complete(
     video_id: str, request: Request, user: CurrentUser, container: ContainerDep
 ) -> VideoStatus:
     """Optional: tell vidhost the bytes are in storage (it also notices by itself)."""
-    direct = _direct(container)
+    direct = container.direct
     await run_in_threadpool(container.videos.get, video_id, owner=user)
     video = await run_in_threadpool(direct.finish, video_id)
     tasks = await run_in_threadpool(container.videos.tasks, video_id)
@@ -247,7 +241,7 @@ async def sign_parts(
     container: ContainerDep,
 ) -> SignPartsResponse:
     """Fresh pre-signed URLs for parts of the multipart upload (e.g. after expiry)."""
-    direct = _direct(container)
+    direct = container.direct
     parts = await run_in_threadpool(
         lambda: direct.sign_parts(video_id, owner=user, part_numbers=body.partNumbers)
     )
@@ -263,7 +257,7 @@ async def complete_multipart(
     container: ContainerDep,
 ) -> VideoStatus:
     """Assemble the uploaded parts (``ETag`` of each part's PUT); processing starts."""
-    direct = _direct(container)
+    direct = container.direct
     parts = [(p.partNumber, p.etag) for p in body.parts]
     video = await run_in_threadpool(
         lambda: direct.complete_multipart(video_id, owner=user, parts=parts)
@@ -275,6 +269,6 @@ async def complete_multipart(
 @router.delete("/{video_id}/multipart", status_code=204, responses=ERRORS)
 async def abort_multipart(video_id: str, user: CurrentUser, container: ContainerDep) -> Response:
     """Abort the multipart upload; its parts are discarded."""
-    direct = _direct(container)
+    direct = container.direct
     await run_in_threadpool(lambda: direct.abort_multipart(video_id, owner=user))
     return Response(status_code=204)

@@ -18,9 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep
 from vidhost.api.errors import ApiError, error_body
-from vidhost.api.views import SEED001_STATE
 from vidhost.domain.lifecycle import TERMINAL, TaskKind, VideoState, can_transition
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Video
+from vidhost.domain.vocabulary import SEED001_STATE
 from vidhost.realtime.hub import EventHub, video_topic
 from vidhost.realtime.sockets import CLOSE_NORMAL, iso, pump
 from vidhost.wiring import Container

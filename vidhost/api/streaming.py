@@ -21,6 +21,7 @@ from vidhost.api.ranges import object_response
 from vidhost.domain.errors import NotFound, NotReady
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video
+from vidhost.domain.ports import ObjectInfo
 from vidhost.domain.services import hls_prefix
 from vidhost.wiring import Container
 
@@ -53,12 +54,15 @@ async def _serve(
     key: str | None = None,
     redirectable: bool = False,
 ) -> Response:
-    video = await run_in_threadpool(_ready_video, container, video_id)
-    key = key or hls_prefix(video.id) + name
-    try:
-        info = await run_in_threadpool(container.storage.stat, key)
-    except FileNotFoundError:
-        raise ApiError(404, "not_found", f"{name} not found") from None
+
+    def locate() -> ObjectInfo:  # one threadpool hop per request: the row, then the object
+        video = _ready_video(container, video_id)
+        try:
+            return container.storage.stat(key or hls_prefix(video.id) + name)
+        except FileNotFoundError:
+            raise ApiError(404, "not_found", f"{name} not found") from None
+
+    info = await run_in_threadpool(locate)
     downloads = container.downloads
     if redirectable and downloads is not None and container.settings.s3_stream_mode == "redirect":
         ttl = container.settings.s3_redirect_ttl

@@ -1,4 +1,4 @@
-"""How each seed names the one lifecycle, and the response models built from it."""
+"""Response models of the video reads, in each seed's vocabulary."""
 
 from __future__ import annotations
 
@@ -10,30 +10,9 @@ from pydantic import BaseModel, Field
 
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Task, Video
+from vidhost.domain.vocabulary import SEED002_STATUS
 
 S = VideoState
-
-SEED001_STATE = {
-    S.CREATED: "UPLOADED",
-    S.UPLOADING: "UPLOADED",
-    S.UPLOADED: "UPLOADED",
-    S.PROCESSING: "PROCESSING",
-    S.READY: "READY",
-    S.FAILED: "FAILED",
-    S.DELETED: "FAILED",
-}
-"""Seed 001 knows UPLOADED|PROCESSING|READY|FAILED (``/stream/ready`` calls READY COMPLETED)."""
-
-SEED002_STATUS = {
-    S.CREATED: "uploading",
-    S.UPLOADING: "uploading",
-    S.UPLOADED: "processing",
-    S.PROCESSING: "processing",
-    S.READY: "ready",
-    S.FAILED: "error",
-    S.DELETED: "error",
-}
-"""Seed 002 knows uploading|processing|ready|error."""
 
 
 def base_url(request: Request) -> str:

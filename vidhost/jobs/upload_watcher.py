@@ -9,31 +9,17 @@ docs/direct-uploads.md.)
 from __future__ import annotations
 
 import logging
-import threading
 
 from vidhost.domain.direct_uploads import DirectUploads
+from vidhost.jobs.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
 
-class UploadWatcher:
+class UploadWatcher(Periodic):
     def __init__(self, direct: DirectUploads, *, interval: float) -> None:
-        self.direct = direct
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="vidhost-uploads", daemon=True)
+        def check() -> None:
+            for video_id in direct.poll():
+                log.info("direct upload %s arrived", video_id)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                for video_id in self.direct.poll():
-                    log.info("direct upload %s arrived", video_id)
-            except Exception:
-                log.exception("upload watcher pass failed")
+        super().__init__("vidhost-uploads", check, interval=interval)

@@ -14,6 +14,7 @@ from typing import Any
 
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, Video
+from vidhost.domain.vocabulary import SEED002_STATUS
 
 S = VideoState
 
@@ -26,16 +27,6 @@ STATE_EVENT: dict[VideoState, str] = {
 }
 UPLOAD_CREATED = "video.upload.created"
 
-STATUS: dict[VideoState, str] = {
-    S.CREATED: "uploading",
-    S.UPLOADING: "uploading",
-    S.UPLOADED: "processing",
-    S.PROCESSING: "processing",
-    S.READY: "ready",
-    S.FAILED: "error",
-    S.DELETED: "deleted",
-}
-"""Seed 002's status vocabulary (uploading|processing|ready|error), plus ``deleted``."""
 
 _NAMESPACE = uuid.UUID("6f1c1f1e-5b1a-4a53-9d3e-7a7c1d0e0b05")
 
@@ -89,10 +80,7 @@ def build(
     event_type: str, event: DomainEvent, video: Video | None, base_url: str
 ) -> dict[str, Any]:
     state = VideoState(event.data["state"])
-    if event_type == UPLOAD_CREATED:
-        status = "uploading" if state in (S.CREATED, S.UPLOADING) else STATUS[state]
-    else:
-        status = STATUS[state]
+    status = SEED002_STATUS[state]
     data: dict[str, Any] = {
         "id": event.video_id,
         "status": status,
