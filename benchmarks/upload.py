@@ -188,6 +188,7 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds (median)")
     parser.add_argument("--dir", type=Path, default=None, help="Disk to write to (tmp default)")
+    parser.add_argument("--settle", type=float, default=3.0, help="Idle seconds before each trial")
     args = parser.parse_args()
     size = args.size_mib * MIB
     names = [
@@ -218,6 +219,7 @@ def main() -> None:
                 for _ in range(args.rounds):
                     for name, trial in zip(names, trials, strict=True):
                         os.sync()
+                        time.sleep(args.settle)
                         seconds = trial()
                         times[name].append(seconds)
                         print(f"  {name:30} {size / seconds / 1e6:9.1f} MB/s", flush=True)

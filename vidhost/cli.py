@@ -39,6 +39,7 @@ def serve(
     import uvicorn
 
     from vidhost.api.app import create_app
+    from vidhost.api.http_protocol import VidhostHttpProtocol
 
     _logging()
     settings = _settings(data_dir)
@@ -48,6 +49,7 @@ def serve(
         port=port or settings.port,
         log_level="info",
         timeout_graceful_shutdown=5,
+        http=VidhostHttpProtocol,
     )
 
 

@@ -119,9 +119,13 @@ class Container:
     """Pre-signed GETs, when the storage backend can sign them (S3)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
+    _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
-        return self.settings.resolved_jwt_secret()
+        """The token secret, read once (it never changes while the process runs)."""
+        if self._jwt_secret is None:
+            self._jwt_secret = self.settings.resolved_jwt_secret()
+        return self._jwt_secret
 
     def handlers(self) -> dict[TaskKind, Handler]:
         s = self.settings

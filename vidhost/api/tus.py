@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from vidhost.api.deps import CurrentUser, get_container
+from vidhost.api.deps import CurrentUser, container_of
 from vidhost.api.errors import ApiError
 from vidhost.api.tus_middleware import TUS_VERSION
 from vidhost.api.views import base_url
@@ -32,12 +32,12 @@ EXTENSIONS = (
 )
 
 
-def get_uploads(request: Request) -> UploadService:
-    service: UploadService = get_container(request).uploads
+async def get_uploads(request: Request) -> UploadService:
+    service: UploadService = container_of(request).uploads
     return service
 
 
-def require_tus_version(request: Request) -> None:
+async def require_tus_version(request: Request) -> None:
     if request.headers.get("tus-resumable") != TUS_VERSION:
         raise ApiError(
             412,
@@ -132,10 +132,10 @@ def part_ids(header: str) -> list[str]:
 
 
 async def write_body(
-    request: Request, uploads: UploadService, user: str, upload: Upload, offset: int
+    request: Request, uploads: UploadService, user: str, upload_id: str, offset: int
 ) -> Upload:
     return await uploads.write(
-        upload.id,
+        upload_id,
         user,
         offset=offset,
         body=body_of(request),
@@ -194,7 +194,7 @@ async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Re
         lambda: uploads.create(owner=user, length=length, metadata=meta, concat=concat)
     )
     if has_body(request):
-        upload = await write_body(request, uploads, user, upload, 0)
+        upload = await write_body(request, uploads, user, upload.id, 0)
     return created(request, upload)
 
 
@@ -207,7 +207,7 @@ async def create_on_session(
     length = int_header(request, "upload-length")
     upload = await run_in_threadpool(uploads.adopt, upload_id, user, length, meta)
     if has_body(request) and upload.offset == 0:
-        upload = await write_body(request, uploads, user, upload, 0)
+        upload = await write_body(request, uploads, user, upload.id, 0)
     return created(request, upload)
 
 
@@ -231,8 +231,7 @@ async def patch(
     offset = int_header(request, "upload-offset")
     if offset is None:
         raise bad_header("Upload-Offset is required")
-    upload = await run_in_threadpool(uploads.get, upload_id, user)
-    upload = await write_body(request, uploads, user, upload, offset)
+    upload = await write_body(request, uploads, user, upload_id, offset)
     headers = upload_headers(request, upload)
     headers.pop("Cache-Control")
     return Response(status_code=204, headers=headers)

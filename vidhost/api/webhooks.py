@@ -25,7 +25,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_store(container: ContainerDep) -> WebhookStore:
+async def get_store(container: ContainerDep) -> WebhookStore:
     return WebhookStore(container.engine)
 
 

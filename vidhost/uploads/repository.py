@@ -67,12 +67,21 @@ class UploadRepository:
             conn.execute(update(uploads).where(uploads.c.id == upload_id).values(**values))
 
     def commit_offset(
-        self, upload_id: str, token: str, offset: int, *, length: int | None = None
+        self,
+        upload_id: str,
+        token: str,
+        offset: int,
+        *,
+        length: int | None = None,
+        release: bool = False,
     ) -> bool:
-        """Record ``offset`` (and a now-known length) if ``token`` still holds the lock."""
+        """Record ``offset`` (and a now-known length) if ``token`` still holds the lock;
+        ``release``: give the lock up in the same statement."""
         values: dict[str, Any] = {"upload_offset": offset, "updated_at": utcnow()}
         if length is not None:
             values["length"] = length
+        if release:
+            values.update(lock_owner=None, lock_expires_at=None)
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(uploads)

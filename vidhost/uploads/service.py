@@ -243,46 +243,91 @@ class UploadService:
         length: int | None = None,
         content_length: int | None = None,
     ) -> Upload:
-        """Append ``body`` at ``offset`` under the upload's lock; return the committed upload."""
-        upload = await run_in_threadpool(self.get, upload_id, owner)
-        if upload.concat is Concat.FINAL:
-            raise NotWritable("a final concatenated upload cannot be patched")
-        token = await run_in_threadpool(self.locks.acquire, upload_id)
-        if token is None:
-            raise UploadLocked("another request is writing this upload")
+        """Append ``body`` at ``offset`` under the upload's lock; return the committed upload.
+
+        Two thread hops per request whatever its size: one to check and lock the upload and
+        open its data, one to make the bytes durable and commit the offset (and release).
+        """
+        upload, token, handle = await run_in_threadpool(
+            self._begin_write, upload_id, owner, offset, length, content_length
+        )
         lost = asyncio.Event()
         renewer = asyncio.create_task(self._keep_lock(upload_id, token, lost))
         try:
-            upload = await run_in_threadpool(self.get, upload_id, owner)
-            if offset != upload.offset:
-                raise OffsetMismatch(
-                    f"Upload-Offset {offset} does not match the upload's offset {upload.offset}"
-                )
-            new_length = self._declared_length(upload, length)
-            limit = new_length if new_length is not None else self.config.max_size
-            if content_length is not None and offset + content_length > limit:
-                raise ExceedsLength(f"the request would pass the upload length of {limit} bytes")
-            handle = await run_in_threadpool(self.data.open_append, upload_id, offset)
-            try:
-                await self._stream(handle, body, checksum, limit - offset, lost)
-                await run_in_threadpool(handle.sync)
-            finally:
-                await run_in_threadpool(handle.close)
-            upload.offset = offset + handle.written
-            committed = await run_in_threadpool(
-                lambda: self.repo.commit_offset(upload_id, token, upload.offset, length=new_length)
-            )
-            if not committed:
-                raise UploadLocked("the upload lock was lost; nothing was committed")
-            upload.length = new_length
-            if upload.complete and upload.concat is None:
-                await run_in_threadpool(self._hand_over, upload, False)
-            return upload
+            room = (upload.length if upload.length is not None else self.config.max_size) - offset
+            await self._stream(handle, body, checksum, room, lost)
+        except BaseException:
+            renewer.cancel()
+            await run_in_threadpool(self._abort_write, upload_id, token, handle)
+            raise
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-            await run_in_threadpool(self.locks.release, upload_id, token)
+        return await run_in_threadpool(self._finish_write, upload, token, handle)
+
+    def _begin_write(
+        self,
+        upload_id: str,
+        owner: str,
+        offset: int,
+        length: int | None,
+        content_length: int | None,
+    ) -> tuple[Upload, str, AppendHandle]:
+        """Check, lock and open: the upload as it is under the lock (with the declared length)."""
+        upload = self.get(upload_id, owner)
+        if upload.concat is Concat.FINAL:
+            raise NotWritable("a final concatenated upload cannot be patched")
+        token = self.locks.acquire(upload_id)
+        if token is None:
+            raise UploadLocked("another request is writing this upload")
+        try:
+            upload = self.get(upload_id, owner)
+            if offset != upload.offset:
+                raise OffsetMismatch(
+                    f"Upload-Offset {offset} does not match the upload's offset {upload.offset}"
+                )
+            upload.length = self._declared_length(upload, length)
+            limit = upload.length if upload.length is not None else self.config.max_size
+            if content_length is not None and offset + content_length > limit:
+                raise ExceedsLength(f"the request would pass the upload length of {limit} bytes")
+            return upload, token, self.data.open_append(upload_id, offset)
+        except BaseException:
+            self.locks.release(upload_id, token)
+            raise
+
+    def _abort_write(self, upload_id: str, token: str, handle: AppendHandle) -> None:
+        """Nothing of a failed request is kept: truncate back, then unlock."""
+        try:
+            handle.rollback()
+        finally:
+            handle.close()
+            self.locks.release(upload_id, token)
+
+    def _finish_write(self, upload: Upload, token: str, handle: AppendHandle) -> Upload:
+        """fsync, then commit the new offset (and a now-known length) and unlock."""
+        try:
+            try:
+                handle.sync()
+            finally:
+                handle.close()
+            upload.offset = handle.start + handle.written
+            hand_over = upload.complete and upload.concat is None
+            # One UPDATE commits and unlocks, unless the video is handed over under the lock.
+            committed = self.repo.commit_offset(
+                upload.id, token, upload.offset, length=upload.length, release=not hand_over
+            )
+            if not committed:
+                raise UploadLocked("the upload lock was lost; nothing was committed")
+        except BaseException:
+            self.locks.release(upload.id, token)
+            raise
+        if hand_over:
+            try:
+                self._hand_over(upload, False)
+            finally:
+                self.locks.release(upload.id, token)
+        return upload
 
     def _declared_length(self, upload: Upload, length: int | None) -> int | None:
         if length is None:
@@ -306,22 +351,18 @@ class UploadService:
         lost: asyncio.Event,
     ) -> None:
         hasher = checksum.hasher() if checksum else None
-        try:
-            async for chunk in body:
-                if lost.is_set():
-                    raise UploadLocked("the upload lock was lost")
-                if handle.written + len(chunk) > room:
-                    raise ExceedsLength("the request passes the upload length")
-                # Chunks are small (the server's read size): writing them to the page cache
-                # here costs less than a thread hop; durability comes from sync() afterwards.
-                if hasher is not None:
-                    hasher.update(chunk)
-                handle.write(chunk)
-            if checksum is not None and hasher is not None and not checksum.matches(hasher):
-                raise ChecksumMismatch(f"the body does not match its {checksum.algorithm} checksum")
-        except BaseException:
-            await run_in_threadpool(handle.rollback)
-            raise
+        async for chunk in body:
+            if lost.is_set():
+                raise UploadLocked("the upload lock was lost")
+            if handle.written + len(chunk) > room:
+                raise ExceedsLength("the request passes the upload length")
+            # Chunks are small (the server's read size): writing them to the page cache
+            # here costs less than a thread hop; durability comes from sync() afterwards.
+            if hasher is not None:
+                hasher.update(chunk)
+            handle.write(chunk)
+        if checksum is not None and hasher is not None and not checksum.matches(hasher):
+            raise ChecksumMismatch(f"the body does not match its {checksum.algorithm} checksum")
 
     async def _keep_lock(self, upload_id: str, token: str, lost: asyncio.Event) -> None:
         while True:
