@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.engine import RowMapping
 
 from vidhost.db.tables import uploads
 from vidhost.domain.models import utcnow
@@ -76,6 +77,31 @@ class UploadLocks:
                 .values(**values)
             )
             return token if result.rowcount == 1 else None
+
+    def acquire_own(self, upload_id: str, owner: str) -> tuple[str, RowMapping] | None:
+        """Fast path: lock a free upload of ``owner`` and read its row, in one statement.
+
+        None when the upload is unknown, someone else's, or locked: ``acquire`` (after the
+        caller has told those apart) handles a lock whose holder died.
+        """
+        token = new_token()
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = (
+                conn.execute(
+                    update(uploads)
+                    .where(
+                        uploads.c.id == upload_id,
+                        uploads.c.owner == owner,
+                        or_(uploads.c.lock_owner.is_(None), uploads.c.lock_expires_at < now),
+                    )
+                    .values(lock_owner=token, lock_expires_at=now + timedelta(seconds=self.ttl))
+                    .returning(*uploads.c)
+                )
+                .mappings()
+                .first()
+            )
+        return (token, row) if row is not None else None
 
     def renew(self, upload_id: str, token: str) -> bool:
         with self.engine.begin() as conn:

@@ -13,7 +13,7 @@ from vidhost.domain.models import utcnow
 from vidhost.uploads.models import Concat, Upload
 
 
-def _upload(row: RowMapping) -> Upload:
+def upload_from_row(row: RowMapping) -> Upload:
     return Upload(
         id=row["id"],
         owner=row["owner"],
@@ -59,7 +59,7 @@ class UploadRepository:
     def get(self, upload_id: str) -> Upload | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).mappings().first()
-        return _upload(row) if row else None
+        return upload_from_row(row) if row else None
 
     def update(self, upload_id: str, **values: Any) -> None:
         values["updated_at"] = utcnow()
@@ -111,7 +111,7 @@ class UploadRepository:
                     uploads.c.finished_at.is_(None), uploads.c.expires_at < now, _unlocked(now)
                 )
             ).mappings()
-            return [_upload(r) for r in rows]
+            return [upload_from_row(r) for r in rows]
 
     def delete_if_expired(self, upload_id: str, now: datetime) -> bool:
         """Delete only if still unfinished, expired and unlocked (checked in the same DELETE)."""

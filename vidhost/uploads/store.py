@@ -63,7 +63,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-WRITEBACK_STEP = 8 * 1024 * 1024
+WRITEBACK_STEP = 2 * 1024 * 1024
 """Bytes after which an append starts the disk writeback of what it has written."""
 
 
