@@ -208,6 +208,8 @@ def test_pending_delivery_survives_a_server_restart(servers, tmp_path):
         start(servers, data_dir, env)
         delivered = receiver.wait_for("video.asset.errored")
         assert delivered[0].event["data"]["error_message"] == "before the crash"
+        # Both pending deliveries go out after the restart, each on its own retry schedule.
+        receiver.wait_for("video.upload.created")
         time.sleep(1.0)  # nothing else is (re)sent: the cursor and the outbox persisted
         assert len(receiver.delivered()) == len(
             {r.headers["webhook-id"] for r in receiver.delivered()}
