@@ -21,10 +21,11 @@ def registry(data_dir: Path) -> Path:
 
 
 class LocalPublisher:
-    """After-commit hook: a datagram to every registered listener (list refreshed each 0.5 s)."""
+    """After-commit hook: a datagram to every listener registered in ``directory`` (the list
+    is refreshed each 0.5 s)."""
 
-    def __init__(self, data_dir: Path, refresh: float = 0.5) -> None:
-        self.dir = registry(data_dir)
+    def __init__(self, directory: Path, refresh: float = 0.5) -> None:
+        self.dir = directory
         self.refresh = refresh
         self._ports: list[int] = []
         self._listed = 0.0
@@ -52,8 +53,8 @@ class LocalPublisher:
 
 
 class LocalListener:
-    def __init__(self, data_dir: Path, wakeup: threading.Event) -> None:
-        self.dir = registry(data_dir)
+    def __init__(self, directory: Path, wakeup: threading.Event) -> None:
+        self.dir = directory
         self.wakeup = wakeup
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind(("127.0.0.1", 0))
@@ -84,6 +85,50 @@ class LocalListener:
             except OSError:
                 return
             self.wakeup.set()
+
+
+class Doorbell:
+    """A listener without a thread: ``wait(timeout)`` returns early when a datagram arrives.
+
+    Registered in ``directory`` on first use; the registration goes when the process does.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self._sock: socket.socket | None = None
+        self._file: Path | None = None
+
+    def _open(self) -> socket.socket:
+        if self._sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            self.dir.mkdir(parents=True, exist_ok=True)
+            _remove_dead(self.dir)
+            self._file = self.dir / f"{os.getpid()}-{sock.getsockname()[1]}"
+            self._file.touch()
+            self._sock = sock
+        return self._sock
+
+    def wait(self, timeout: float) -> bool:
+        """True if rung (any datagrams waiting are consumed), False after ``timeout``."""
+        sock = self._open()
+        sock.settimeout(timeout)
+        try:
+            sock.recv(64)
+        except TimeoutError:
+            return False
+        sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                sock.recv(64)
+        return True
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.unlink(missing_ok=True)
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = self._file = None
 
 
 def _remove_dead(directory: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from vidhost.db.repository import NOTIFY_CHANNEL, SqlRepository
-from vidhost.events.local_wakeup import LocalListener, LocalPublisher
+from vidhost.events.local_wakeup import LocalListener, LocalPublisher, registry
 from vidhost.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def install_publisher(settings: Settings, repo: SqlRepository) -> None:
     """In every process that writes events: publish a wake-up after each commit."""
     chosen = mode(settings, repo.engine)
     if chosen == "local":
-        repo.after_event_commit.append(LocalPublisher(settings.data_dir))
+        repo.after_event_commit.append(LocalPublisher(registry(settings.data_dir)))
     if chosen != "redis":
         return
     import redis
@@ -70,7 +70,7 @@ def start_listener(settings: Settings, engine: Engine, wakeup: threading.Event) 
     chosen = mode(settings, engine)
     listener: _ListenerThread | LocalListener
     if chosen == "local":
-        listener = LocalListener(settings.data_dir, wakeup)
+        listener = LocalListener(registry(settings.data_dir), wakeup)
     elif chosen == "redis":
         assert settings.redis_url is not None
         listener = _ListenerThread(_redis_loop(settings.redis_url), wakeup)

@@ -27,7 +27,6 @@ def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"polling_interval": 0.2},
         task_serializer="json",
         accept_content=["json"],
     )
