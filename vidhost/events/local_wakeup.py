@@ -8,6 +8,7 @@ next listener that starts. Datagrams carry nothing: the event log stays the only
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import socket
@@ -90,7 +91,8 @@ class LocalListener:
 class Doorbell:
     """A listener without a thread: ``wait(timeout)`` returns early when a datagram arrives.
 
-    Registered in ``directory`` on first use; the registration goes when the process does.
+    Registered in ``directory`` on first ``wait``; the registration is removed by ``close``,
+    at exit, or (after a crash) by the next registrant that finds its process gone.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -107,6 +109,7 @@ class Doorbell:
             self._file = self.dir / f"{os.getpid()}-{sock.getsockname()[1]}"
             self._file.touch()
             self._sock = sock
+            atexit.register(self.close)
         return self._sock
 
     def wait(self, timeout: float) -> bool:
@@ -124,6 +127,7 @@ class Doorbell:
         return True
 
     def close(self) -> None:
+        atexit.unregister(self.close)
         if self._file is not None:
             self._file.unlink(missing_ok=True)
         if self._sock is not None:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import atexit
 import time
 from pathlib import Path
 from queue import Empty
@@ -55,8 +54,6 @@ class Transport(_Transport):
         directory = doorbell_dir(client.hostname or "")
         self._publisher = LocalPublisher(directory) if directory else None
         self._doorbell = Doorbell(directory) if directory else None
-        if self._doorbell is not None:
-            atexit.register(self._doorbell.close)
 
     def ring(self) -> None:
         if self._publisher is not None:
