@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -54,6 +55,27 @@ T = TypeVar("T")
 
 async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+
+
+@dataclass
+class Lease:
+    """How long this request may still write: its lock's expiry as this process last set it,
+    less a sixth of the TTL for clock skew between servers. Past that, another request may
+    take the lock over, so writing stops."""
+
+    ttl: float
+    until: float = 0.0
+    lost: bool = False
+
+    def __post_init__(self) -> None:
+        self.renewed(time.monotonic())
+
+    def renewed(self, started: float) -> None:
+        """A renewal that started at ``started`` (monotonic) succeeded."""
+        self.until = started + self.ttl - self.ttl / 6
+
+    def holds(self) -> bool:
+        return not self.lost and time.monotonic() < self.until
 
 
 @dataclass(frozen=True)
@@ -248,14 +270,14 @@ class UploadService:
         Two thread hops per request whatever its size: one to check and lock the upload and
         open its data, one to make the bytes durable and commit the offset (and release).
         """
+        lease = Lease(self.locks.ttl)  # counted from before the lock is taken
         upload, token, handle = await run_in_threadpool(
             self._begin_write, upload_id, owner, offset, length, content_length
         )
-        lost = asyncio.Event()
-        renewer = asyncio.create_task(self._keep_lock(upload_id, token, lost))
+        renewer = asyncio.create_task(self._keep_lock(upload_id, token, lease))
         try:
             room = (upload.length if upload.length is not None else self.config.max_size) - offset
-            await self._stream(handle, body, checksum, room, lost)
+            await self._stream(handle, body, checksum, room, lease)
         except BaseException:
             renewer.cancel()
             await run_in_threadpool(self._abort_write, upload_id, token, handle)
@@ -310,9 +332,16 @@ class UploadService:
             raise
 
     def _abort_write(self, upload_id: str, token: str, handle: AppendHandle) -> None:
-        """Nothing of a failed request is kept: truncate back, then unlock."""
+        """Nothing of a failed request is kept: truncate back, then unlock.
+
+        Only while the lock is still ours (renewed first): once another request has taken an
+        expired lock over, the bytes past our start are its bytes.
+        """
         try:
-            handle.rollback()
+            if self.locks.renew(upload_id, token):
+                handle.rollback()
+            else:
+                log.warning("upload %s: lock lost; leaving its data to the new holder", upload_id)
         finally:
             handle.close()
             self.locks.release(upload_id, token)
@@ -361,12 +390,12 @@ class UploadService:
         body: AsyncIterator[bytes],
         checksum: Checksum | None,
         room: int,
-        lost: asyncio.Event,
+        lease: Lease,
     ) -> None:
         hasher = checksum.hasher() if checksum else None
         async for chunk in body:
-            if lost.is_set():
-                raise UploadLocked("the upload lock was lost")
+            if not lease.holds():
+                raise UploadLocked("the upload lock was lost or could not be renewed in time")
             if handle.written + len(chunk) > room:
                 raise ExceedsLength("the request passes the upload length")
             # Chunks are small (the server's read size): writing them to the page cache
@@ -377,12 +406,15 @@ class UploadService:
         if checksum is not None and hasher is not None and not checksum.matches(hasher):
             raise ChecksumMismatch(f"the body does not match its {checksum.algorithm} checksum")
 
-    async def _keep_lock(self, upload_id: str, token: str, lost: asyncio.Event) -> None:
+    async def _keep_lock(self, upload_id: str, token: str, lease: Lease) -> None:
+        """Renew every third of the TTL; the lease moves on only when a renewal succeeds."""
         while True:
             await asyncio.sleep(self.locks.ttl / 3)
+            started = time.monotonic()
             if not await run_in_threadpool(self.locks.renew, upload_id, token):
-                lost.set()
+                lease.lost = True
                 return
+            lease.renewed(started)
 
     # --- completion ---------------------------------------------------------------------------
 
