@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, CurrentUser
-from vidhost.api.processing import validate_enhance_option
+from vidhost.api.processing import enhance_options, validate_enhance_option
 from vidhost.api.views import VideoStatus, base_url, video_status
 from vidhost.domain.direct_uploads import Metadata, Ticket
 from vidhost.domain.ports import PresignedRequest
@@ -58,11 +58,6 @@ class MultipartOut(BaseModel):
 
 
 ENHANCE_DOC = "Enhancement preset (`name[:key=value,...]`) or `none`; see docs/processing.md"
-
-
-def _options(container: Container, enhance: str | None) -> dict[str, Any]:
-    value = validate_enhance_option(enhance, mode=container.settings.enhance)
-    return {"enhance": value} if value else {}
 
 
 class InitRequest(BaseModel):
@@ -169,7 +164,7 @@ async def _issue(
     use_multipart: bool | None,
 ) -> dict[str, Any]:
     """Create the record and its pre-signed upload (seed 000 init and seed 002 upload-url)."""
-    options = _options(container, body.enhance)
+    options = enhance_options(body.enhance, mode=container.settings.enhance)
     ticket = await run_in_threadpool(
         lambda: container.direct.init(
             owner=user,
@@ -213,7 +208,7 @@ async def put_metadata(
         tags=list(body.tags),
         visibility=body.visibility,
     )
-    enhance = _options(container, body.enhance).get("enhance")
+    enhance = validate_enhance_option(body.enhance, mode=container.settings.enhance)
     await run_in_threadpool(
         lambda: direct.set_metadata(video_id, owner=user, metadata=meta, enhance=enhance)
     )

@@ -167,3 +167,9 @@ def validate_enhance_option(value: str | None, *, mode: str) -> str | None:
     if mode == "off":
         raise ApiError(400, "enhancement_disabled", "enhancement is disabled on this server")
     return value
+
+
+def enhance_options(value: str | None, *, mode: str) -> dict[str, str]:
+    """A video's processing options from its ``enhance`` field (validated as above)."""
+    checked = validate_enhance_option(value, mode=mode)
+    return {"enhance": checked} if checked else {}

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.api.errors import ApiError
 from vidhost.api.multipart import read_form
-from vidhost.api.processing import validate_enhance_option
+from vidhost.api.processing import enhance_options
 
 router = APIRouter(tags=["upload"])
 
@@ -73,14 +73,11 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
     if file.size == 0:
         form.discard()
         raise ApiError(400, "empty_file", "the uploaded file is empty")
-    options: dict[str, Any] = {}
     try:
-        enhance = validate_enhance_option(form.fields.get("enhance"), mode=settings.enhance)
+        options = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
     except ApiError:
         form.discard()
         raise
-    if enhance:
-        options["enhance"] = enhance
     video = await run_in_threadpool(
         lambda: container.videos.upload_file(
             owner=user,

@@ -34,10 +34,9 @@ class MetadataExtractor:
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
-        if video.source_key is None:
-            raise MediaError("no_source", "the video has no uploaded source")
+        source_key = ctx.source_key
         try:
-            with self.storage.local_copy(video.source_key) as path:
+            with self.storage.local_copy(source_key) as path:
                 info = probe(path)
                 if info.video is None:
                     raise MediaError(NOT_A_VIDEO, "the source has no video stream")

@@ -91,12 +91,11 @@ class Enhancer:
         video = ctx.video
         cfg = self.config
         options = self.options_for(ctx)
-        if video.source_key is None:
-            raise MediaError("no_source", "the video has no uploaded source")
+        source_key = ctx.source_key
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         ext = enhanced_extension(video.filename)
         with (
-            self.storage.local_copy(video.source_key) as source,
+            self.storage.local_copy(source_key) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"enh-{video.id}-") as tmp,
         ):
             info = probe(source)

@@ -27,6 +27,13 @@ class TaskContext:
     kind: TaskKind
     progress: ProgressFn
 
+    @property
+    def source_key(self) -> str:
+        """The uploaded source every task reads; ``no_source`` when there is none."""
+        if self.video.source_key is None:
+            raise MediaError("no_source", "the video has no uploaded source")
+        return self.video.source_key
+
 
 class TaskFailed(Exception):
     def __init__(self, code: str, message: str) -> None:

@@ -45,11 +45,10 @@ class Transcoder:
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
-        if video.source_key is None:
-            raise MediaError("no_source", "the video has no uploaded source")
+        source_key = ctx.source_key  # ``no_source`` before the state changes
         self.service.change_state(video, VideoState.PROCESSING)
         try:
-            self._transcode(ctx)
+            self._transcode(ctx, source_key)
         except MediaError as exc:
             self.service.change_state(
                 video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
@@ -64,13 +63,12 @@ class Transcoder:
             )
             raise
 
-    def _transcode(self, ctx: TaskContext) -> None:
+    def _transcode(self, ctx: TaskContext, source_key: str) -> None:
         video = ctx.video
         cfg = self.config
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
-        assert video.source_key is not None
         with (
-            self.storage.local_copy(video.source_key) as source,
+            self.storage.local_copy(source_key) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"hls-{video.id}-") as tmp,
         ):
             info = probe(source)
