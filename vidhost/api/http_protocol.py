@@ -14,7 +14,7 @@ uvicorn's own code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http import flow_control, httptools_impl
 
@@ -62,11 +62,9 @@ class VidhostHttpProtocol(httptools_impl.HttpToolsProtocol):
             cycle.buffered = 0
 
     def on_body(self, body: bytes) -> None:
-        cycle = self.cycle
+        # Every request's cycle became a ChunkedCycle in on_headers_complete.
+        cycle = cast(ChunkedCycle, self.cycle)
         if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
-            return
-        if not isinstance(cycle, ChunkedCycle):  # pragma: no cover - defensive
-            super().on_body(body)
             return
         cycle.chunks.append(body)
         cycle.buffered += len(body)

@@ -53,41 +53,6 @@ class LocalPublisher:
                     self._sock.sendto(b"1", ("127.0.0.1", port))
 
 
-class LocalListener:
-    def __init__(self, directory: Path, wakeup: threading.Event) -> None:
-        self.dir = directory
-        self.wakeup = wakeup
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.settimeout(0.5)
-        port = self._sock.getsockname()[1]
-        self._file = self.dir / f"{os.getpid()}-{port}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="vidhost-wakeup", daemon=True)
-
-    def start(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        _remove_dead(self.dir)
-        self._file.touch()
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._file.unlink(missing_ok=True)
-        self._thread.join(timeout=5)
-        self._sock.close()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._sock.recv(64)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.wakeup.set()
-
-
 class Doorbell:
     """A listener without a thread: ``wait(timeout)`` returns early when a datagram arrives.
 
@@ -100,7 +65,8 @@ class Doorbell:
         self._sock: socket.socket | None = None
         self._file: Path | None = None
 
-    def _open(self) -> socket.socket:
+    def open(self) -> socket.socket:
+        """Bind and register now (``wait`` does it on first use)."""
         if self._sock is None:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.bind(("127.0.0.1", 0))
@@ -114,7 +80,7 @@ class Doorbell:
 
     def wait(self, timeout: float) -> bool:
         """True if rung (any datagrams waiting are consumed), False after ``timeout``."""
-        sock = self._open()
+        sock = self.open()
         sock.settimeout(timeout)
         try:
             sock.recv(64)
@@ -133,6 +99,33 @@ class Doorbell:
         if self._sock is not None:
             self._sock.close()
         self._sock = self._file = None
+
+
+class LocalListener:
+    """A thread that sets ``wakeup`` whenever the doorbell in ``directory`` rings."""
+
+    def __init__(self, directory: Path, wakeup: threading.Event) -> None:
+        self.wakeup = wakeup
+        self._bell = Doorbell(directory)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vidhost-wakeup", daemon=True)
+
+    def start(self) -> None:
+        self._bell.open()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._bell.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self._bell.wait(0.5):
+                    self.wakeup.set()
+            except OSError:
+                return
 
 
 def _remove_dead(directory: Path) -> None:

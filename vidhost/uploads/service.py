@@ -279,7 +279,6 @@ class UploadService:
             room = (upload.length if upload.length is not None else self.config.max_size) - offset
             await self._stream(handle, body, checksum, room, lease)
         except BaseException:
-            renewer.cancel()
             await run_in_threadpool(self._abort_write, upload_id, token, handle)
             raise
         finally:
