@@ -15,7 +15,15 @@ import pytest
 import websockets
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, SECRET, auth, playlist_uris, upload, wait_for_state
+from tests.e2e.helpers import (
+    AUTH_ENV,
+    SECRET,
+    auth,
+    playlist_uris,
+    set_visibility,
+    upload,
+    wait_for_state,
+)
 from tests.realtime import recv_json, ws_url
 from tests.server import ServerProcess
 from vidhost.auth.tokens import issue_token
@@ -23,15 +31,6 @@ from vidhost.auth.tokens import issue_token
 pytestmark = pytest.mark.e2e
 
 ALICE, BOB = auth("alice"), auth("bob")
-
-
-def set_visibility(base: str, video_id: str, visibility: str, headers: dict[str, str]) -> None:
-    r = httpx.put(
-        f"{base}/api/videos/{video_id}/metadata",
-        json={"title": "t", "visibility": visibility},
-        headers=headers,
-    )
-    assert r.status_code == 200, r.text
 
 
 def playback_token(base: str, video_id: str, audience: str = "v", who=ALICE) -> str:
