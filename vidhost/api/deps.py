@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from starlette.requests import HTTPConnection
 
 from vidhost.auth.tokens import verify_token
@@ -84,8 +84,17 @@ def viewer_of(conn: HTTPConnection) -> Viewer:
     return Viewer(user=user_of(conn), token=token)
 
 
-async def get_viewer(request: Request) -> Viewer:
-    return viewer_of(request)
+TOKEN_DOC = (
+    "A playback token (RS256 JWT with kid, sub = video id, aud, exp) for a private video; "
+    "see POST /api/videos/{id}/playback-token and /api/signing-keys"
+)
+
+
+async def get_viewer(
+    request: Request,
+    token: Annotated[str | None, Query(max_length=4096, description=TOKEN_DOC)] = None,
+) -> Viewer:
+    return Viewer(user=user_of(request), token=token or None)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]

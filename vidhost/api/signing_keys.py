@@ -26,8 +26,11 @@ from vidhost.domain.models import SigningKey
 
 router = APIRouter(tags=["signed playback"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+AUTH: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token"},
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **AUTH,
     404: {"description": "Unknown signing key (signing_key_not_found), or another user's"},
 }
 
@@ -64,16 +67,14 @@ def _out(key: SigningKey) -> SigningKeyOut:
     return SigningKeyOut(id=key.id, createdAt=key.created_at)
 
 
-@router.post(
-    "/api/signing-keys", status_code=201, response_model=CreatedSigningKey, responses=ERRORS
-)
+@router.post("/api/signing-keys", status_code=201, response_model=CreatedSigningKey, responses=AUTH)
 async def create_signing_key(user: CurrentUser, container: ContainerDep) -> CreatedSigningKey:
     """A new RS256 (2048-bit) key: sign playback tokens for your videos with it."""
     key, private = await run_in_threadpool(container.playback.create_key, user)
     return CreatedSigningKey(id=key.id, createdAt=key.created_at, privateKey=private)
 
 
-@router.get("/api/signing-keys", response_model=SigningKeyList, responses=ERRORS)
+@router.get("/api/signing-keys", response_model=SigningKeyList, responses=AUTH)
 async def list_signing_keys(user: CurrentUser, container: ContainerDep) -> SigningKeyList:
     keys = await run_in_threadpool(container.playback.list_keys, user)
     return SigningKeyList(signingKeys=[_out(k) for k in keys])
@@ -98,7 +99,7 @@ async def delete_signing_key(key_id: str, user: CurrentUser, container: Containe
     "/api/videos/{video_id}/playback-token",
     response_model=PlaybackTokenOut,
     responses={
-        401: ERRORS[401],
+        **AUTH,
         403: {"description": "The video belongs to another user"},
         404: {"description": "Unknown video"},
     },
