@@ -108,6 +108,9 @@ def test_a_tokenized_manifest_carries_the_token_into_every_variant_and_segment(s
     assert master.headers["cache-control"].startswith("private")
     variants = playlist_uris(master.text)
     assert variants and all(uri.endswith(f"?token={token}") for uri in variants)
+    head = httpx.head(manifest)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["cache-control"].startswith("private")
     fetched = 0
     for uri in variants:
         variant_url = urljoin(manifest, uri)
