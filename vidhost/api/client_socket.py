@@ -21,8 +21,8 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import user_of
-from vidhost.api.status_stream import deny, offered_bearer
+from vidhost.api.deps import bearer_subprotocol, user_of
+from vidhost.api.status_stream import deny
 from vidhost.db.client_videos import ClientVideo, ClientVideos
 from vidhost.domain.errors import DomainError, Unauthorized
 from vidhost.domain.lifecycle import VideoState
@@ -110,7 +110,7 @@ async def client_socket(websocket: WebSocket, client_id: str) -> None:
         await websocket.send_json(message)
 
     try:
-        await websocket.accept(subprotocol=offered_bearer(websocket))
+        await websocket.accept(subprotocol=bearer_subprotocol(websocket))
         await websocket.send_json(
             {"type": "connection", "status": "connected", "client_id": client_id}
         )

@@ -43,13 +43,22 @@ BEARER_SUBPROTOCOL = "bearer"
 """Browsers cannot set headers on a WebSocket: ``Sec-WebSocket-Protocol: bearer, <jwt>``."""
 
 
+def _offered(conn: HTTPConnection) -> list[str]:
+    return [p.strip() for p in conn.scope.get("subprotocols") or []]
+
+
 def subprotocol_token(conn: HTTPConnection) -> str | None:
     """The user JWT offered as a WebSocket subprotocol next to ``bearer``, if any."""
-    offered = [p.strip() for p in conn.scope.get("subprotocols") or []]
+    offered = _offered(conn)
     if BEARER_SUBPROTOCOL not in offered:
         return None
     rest = [p for p in offered if p and p != BEARER_SUBPROTOCOL]
     return rest[0] if rest else None
+
+
+def bearer_subprotocol(conn: HTTPConnection) -> str | None:
+    """``bearer`` if the client offered it (the subprotocol to answer on accept), else None."""
+    return BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in _offered(conn) else None
 
 
 def user_of(conn: HTTPConnection) -> str | None:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import BEARER_SUBPROTOCOL, ContainerDep, ViewerDep, viewer_of
+from vidhost.api.deps import ContainerDep, ViewerDep, bearer_subprotocol, viewer_of
 from vidhost.api.errors import ApiError, error_body, status_for
 from vidhost.api.reads import readable
 from vidhost.domain.access import Audience, Viewer
@@ -55,12 +55,6 @@ async def deny(websocket: WebSocket, exc: DomainError) -> None:
     """Refuse an upgrade with the HTTP status and JSON body a plain request would get."""
     body = error_body(exc.message, exc.code)
     await websocket.send_denial_response(JSONResponse(body, status_code=status_for(exc)))
-
-
-def offered_bearer(websocket: WebSocket) -> str | None:
-    """``bearer`` if the client offered it as a subprotocol (to be echoed on accept)."""
-    offered = [p.strip() for p in websocket.scope.get("subprotocols") or []]
-    return BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in offered else None
 
 
 def message(video_id: str, state: VideoState, timestamp: str, progress: float) -> dict[str, Any]:
@@ -106,7 +100,7 @@ async def status_stream(websocket: WebSocket, video_id: str) -> None:
         except DomainError as exc:
             await deny(websocket, exc)
             return
-        await websocket.accept(subprotocol=offered_bearer(websocket))
+        await websocket.accept(subprotocol=bearer_subprotocol(websocket))
         state = video.state
         await websocket.send_json(message(video_id, state, iso(video.updated_at), progress))
         if state in TERMINAL:
