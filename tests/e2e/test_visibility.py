@@ -154,8 +154,10 @@ def test_public_and_unlisted_media_are_open_to_anyone(site) -> None:
 
 def test_stream_ready_lists_public_videos_and_the_callers_own(site) -> None:
     base, ids = site["url"], site["ids"]
-    anonymous = httpx.get(f"{base}/stream/ready").json()
-    assert set(anonymous) == {ids["public"], ids["bob"]}
+    anonymous = httpx.get(f"{base}/stream/ready")
+    assert set(anonymous.json()) == {ids["public"], ids["bob"]}
+    assert "Authorization" in anonymous.headers["vary"]
+    assert anonymous.headers["cache-control"].startswith("private")
     assert set(httpx.get(f"{base}/stream/ready", headers=ALICE).json()) == {
         ids["private"],
         ids["unlisted"],

@@ -106,8 +106,10 @@ async def _serve(
 
 
 @router.get("/ready", response_model=list[str])
-async def ready(container: ContainerDep, user: OptionalUser) -> list[str]:
+async def ready(container: ContainerDep, user: OptionalUser, response: Response) -> list[str]:
     """Ready videos with a manifest: the public ones, plus the caller's own (bearer token)."""
+    response.headers["Vary"] = VARY  # the answer depends on who asks: no shared caching
+    response.headers["Cache-Control"] = "private, no-cache"
     return await run_in_threadpool(lambda: container.repo.ready_video_ids(viewer=user))
 
 
