@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from celery import Celery
 from sqlalchemy import Engine
 
+from vidhost.auth.playback import PlaybackTokens
 from vidhost.db.engine import make_engine, migrate
 from vidhost.db.posts import SqlPostRepository
 from vidhost.db.repository import SqlRepository
+from vidhost.db.signing_keys import SqlSigningKeyRepository
 from vidhost.domain.direct_uploads import DirectConfig, DirectUploads
 from vidhost.domain.lifecycle import TaskKind
 from vidhost.domain.ports import MultipartUploads, PresignedDownloads, PresignedUploads, Storage
@@ -117,6 +119,8 @@ class Container:
     """Direct-to-storage uploads (pre-signed URLs, multipart), see ``make_direct_uploads``."""
     downloads: PresignedDownloads | None
     """Pre-signed GETs, when the storage backend can sign them (S3)."""
+    playback: PlaybackTokens
+    """Signing keys and playback tokens (vidhost.domain.access asks it to verify tokens)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
@@ -226,6 +230,7 @@ def build_container(
         uploads,
         direct,
         make_downloads(storage),
+        PlaybackTokens(SqlSigningKeyRepository(engine)),
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))

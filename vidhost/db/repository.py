@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from vidhost.db.tables import events, tasks, videos
+from vidhost.domain.access import LISTED
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import TASK_CHANGED, DomainEvent, Rendition, Task, Video, utcnow
 
@@ -158,11 +160,18 @@ class SqlRepository:
         self._committed_event()
         return True
 
-    def ready_video_ids(self) -> list[str]:
+    def ready_video_ids(self, *, viewer: str | None = None) -> list[str]:
+        listed: ColumnElement[bool] = videos.c.visibility.in_(sorted(LISTED))
+        if viewer is not None:
+            listed = or_(listed, videos.c.owner == viewer)
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(videos.c.id)
-                .where(videos.c.state == VideoState.READY.value, videos.c.manifest_key.isnot(None))
+                .where(
+                    videos.c.state == VideoState.READY.value,
+                    videos.c.manifest_key.isnot(None),
+                    listed,
+                )
                 .order_by(videos.c.ready_at, videos.c.id)
             )
             return [r[0] for r in rows]
