@@ -37,7 +37,11 @@ class RealtimeServices:
         )
         filler.init_cursor()  # before the first request: nothing after start-up is skipped
         self.dispatcher = WebhookDispatcher(
-            self.store, filler, timeout=s.webhook_timeout, retry_base=s.webhook_retry_base
+            self.store,
+            filler,
+            timeout=s.webhook_timeout,
+            retry_base=s.webhook_retry_base,
+            guard=container.url_guard,
         )
         self.dispatcher.attach(container.bus)
         self._container = container
