@@ -11,6 +11,7 @@ from typing import Any
 
 from vidhost.domain.errors import Forbidden, InvalidInput, NotFound, StorageFailure, TooLarge
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of, transition
+from vidhost.domain.limits import check_metadata
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Task, Video
 from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
 from vidhost.domain.processing import enhanced_prefix, metadata_key
@@ -171,7 +172,7 @@ class VideoService:
             filename=filename,
             content_type=content_type,
             client_id=client_id,
-            metadata=dict(metadata or {}),
+            metadata=check_metadata(metadata),
             options=dict(options or {}),
         )
         video.source_key = source_key(video.id)
