@@ -25,14 +25,14 @@ NAME = "hooks.example.test"  # .test never resolves for real: any connection was
 
 
 class FlippingResolver:
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
+    def __init__(self, *answer: str) -> None:
+        self.answer = list(answer)
         self.calls = 0
 
     def __call__(self, host: str, port: int) -> list[str]:
         assert host == NAME
         self.calls += 1
-        return [self.answer]
+        return self.answer
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_rebinding_to_loopback_after_registration_is_blocked(store: WebhookStore
         guard.check(url)  # registration: the name is public now
         delivery = queue_one(store, url)
 
-        resolver.answer = "127.0.0.1"  # ... and loopback when the webhook goes out
+        resolver.answer = ["127.0.0.1"]  # ... and loopback when the webhook goes out
         sender = dispatcher(store, guard)
         try:
             sender.send(delivery)
@@ -90,12 +90,13 @@ def test_rebinding_to_loopback_after_registration_is_blocked(store: WebhookStore
 def test_delivery_connects_to_the_checked_address_with_the_name_as_host(
     store: WebhookStore,
 ) -> None:
-    """The positive control: with loopback allowed, the request reaches the address the
-    guard checked (``.test`` has no DNS), carrying the endpoint's own host name."""
+    """The positive control: with loopback allowed, the request reaches an address the
+    guard checked (``.test`` has no DNS), carrying the endpoint's own host name. The first
+    address refuses the connection (nothing listens on 127.0.0.2), the second takes it."""
     with Listener() as listener:
         url = f"http://{NAME}:{listener.port}/hook?x=1"
-        resolver = FlippingResolver("127.0.0.1")
-        guard = UrlGuard(UrlPolicy.build(networks=["127.0.0.1/32"]), resolver=resolver)
+        resolver = FlippingResolver("127.0.0.2", "127.0.0.1")
+        guard = UrlGuard(UrlPolicy.build(networks=["127.0.0.0/8"]), resolver=resolver)
         delivery = queue_one(store, url)
         sender = dispatcher(store, guard)
         try:

@@ -40,6 +40,8 @@ from vidhost.webhooks.signing import signed_headers
 log = logging.getLogger(__name__)
 
 MAX_DELAY = 3600.0
+MAX_ADDRESSES = 3
+"""Checked addresses of an endpoint tried in one attempt when connecting fails."""
 
 
 def retry_at(attempts: int, now: datetime, expires_at: datetime, base: float) -> datetime | None:
@@ -174,26 +176,51 @@ class WebhookDispatcher:
         self, endpoint: Endpoint, body: bytes, headers: dict[str, str]
     ) -> tuple[int | None, str | None]:
         """POST once; ``(status, outcome)``: outcome None on a 2xx, else one of ``OUTCOMES``
-        or ``http_<status>``. Exception detail goes to the server log, never to the outcome."""
+        or ``http_<status>``. Exception detail goes to the server log, never to the outcome.
+
+        An API-registered endpoint is resolved and checked now, and the request goes to a
+        checked address (the next one only if connecting to one failed), never to whatever
+        DNS answers at connect time (ADR 0052)."""
         if endpoint.owner is None:  # the operator's VIDHOST_WEBHOOK_URL is trusted
-            url, extensions = endpoint.url, {}
-        else:
-            try:
-                resolved = self.guard.check(endpoint.url)
-            except (ForbiddenUrl, InvalidUrl) as exc:
-                log.warning("webhook endpoint %s refused: %s", endpoint.id, exc.message)
-                return None, BLOCKED_ADDRESS
-            target = resolved.target
-            url = pinned_url(target, resolved.addresses[0])
-            headers = {**headers, "host": host_header(target)}
-            extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+            return self._attempt(endpoint, [endpoint.url], headers, {}, body)
         try:
-            response = self._client.post(url, content=body, headers=headers, extensions=extensions)
-        except httpx.TimeoutException:
-            return None, TIMEOUT
-        except httpx.HTTPError as exc:
-            log.info("webhook endpoint %s: %s: %s", endpoint.id, type(exc).__name__, exc)
-            return None, TLS_ERROR if _is_tls_error(exc) else CONNECTION_FAILED
+            resolved = self.guard.check(endpoint.url)
+        except (ForbiddenUrl, InvalidUrl) as exc:
+            log.warning("webhook endpoint %s refused: %s", endpoint.id, exc.message)
+            return None, BLOCKED_ADDRESS
+        target = resolved.target
+        urls = [pinned_url(target, address) for address in resolved.addresses[:MAX_ADDRESSES]]
+        headers = {**headers, "host": host_header(target)}
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        return self._attempt(endpoint, urls, headers, extensions, body)
+
+    def _attempt(
+        self,
+        endpoint: Endpoint,
+        urls: list[str],
+        headers: dict[str, str],
+        extensions: dict[str, str],
+        body: bytes,
+    ) -> tuple[int | None, str | None]:
+        outcome = CONNECTION_FAILED
+        for url in urls:
+            try:
+                response = self._client.post(
+                    url, content=body, headers=headers, extensions=extensions
+                )
+                break
+            except httpx.TimeoutException:
+                return None, TIMEOUT
+            except httpx.ConnectError as exc:  # not connected: the next address may be
+                log.info("webhook endpoint %s: %s: %s", endpoint.id, type(exc).__name__, exc)
+                outcome = TLS_ERROR if _is_tls_error(exc) else CONNECTION_FAILED
+                if outcome == TLS_ERROR:
+                    return None, outcome
+            except httpx.HTTPError as exc:
+                log.info("webhook endpoint %s: %s: %s", endpoint.id, type(exc).__name__, exc)
+                return None, TLS_ERROR if _is_tls_error(exc) else CONNECTION_FAILED
+        else:
+            return None, outcome
         status = response.status_code
         if 200 <= status < 300:
             return status, None
