@@ -25,6 +25,7 @@ from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.pipeline.probing import MediaProber
@@ -100,6 +101,17 @@ def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploa
     )
 
 
+def make_url_guard(settings: Settings) -> UrlGuard:
+    """The guard of every server-side fetch of a URL an API user supplied (ADR 0052)."""
+    return UrlGuard(
+        UrlPolicy.build(
+            allow_private=settings.webhook_allow_private,
+            networks=settings.webhook_allowed_networks,
+            hosts=settings.webhook_allowed_hosts,
+        )
+    )
+
+
 def make_downloads(storage: Storage) -> PresignedDownloads | None:
     return storage if isinstance(storage, S3Storage) else None
 
@@ -123,6 +135,8 @@ class Container:
     """Signing keys and playback tokens (vidhost.domain.access asks it to verify tokens)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
+    url_guard: UrlGuard = field(default_factory=UrlGuard)
+    """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
@@ -231,6 +245,7 @@ def build_container(
         direct,
         make_downloads(storage),
         PlaybackTokens(SqlSigningKeyRepository(engine)),
+        url_guard=make_url_guard(settings),
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))

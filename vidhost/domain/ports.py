@@ -132,6 +132,10 @@ class VideoRepository(Protocol):
         offset: int = 0,
     ) -> tuple[list[Video], int]: ...
 
+    def awaiting_direct_uploads(self) -> list[Video]:
+        """``created|uploading`` videos with an upload URL, without client-supplied fields."""
+        ...
+
     def update_video(self, video_id: str, **fields: Any) -> None: ...
 
     def change_state(
