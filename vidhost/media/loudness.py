@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Sequence
 
 from vidhost.media.enhance import Loudness
-from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError
+from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError, scrub_paths
 
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
 
@@ -45,8 +45,8 @@ def measure_loudness(args: Sequence[str], *, timeout: float) -> Loudness | None:
     except subprocess.TimeoutExpired as exc:
         raise MediaError(FFMPEG_TIMEOUT, f"loudness measurement took over {timeout:g} s") from exc
     except OSError as exc:
-        raise MediaError(FFMPEG_FAILED, f"could not start ffmpeg: {exc}") from exc
+        raise MediaError(FFMPEG_FAILED, f"could not start ffmpeg: {exc.strerror}") from exc
     if result.returncode != 0:
-        tail = "\n".join(result.stderr.splitlines()[-10:])
+        tail = scrub_paths("\n".join(result.stderr.splitlines()[-10:]))
         raise MediaError(FFMPEG_FAILED, f"loudness measurement failed: {tail}")
     return parse_loudnorm_report(result.stderr)

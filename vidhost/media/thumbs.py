@@ -6,11 +6,15 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from vidhost.media.formats import input_args
+
 FITS: Final = ("contain", "cover", "fill", "pad")
 IMAGE_TYPES: Final = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 ANIMATION_TYPES: Final = {"gif": "image/gif", "webp": "image/webp"}
 KEYFRAMES_ONLY_AFTER: Final = 120.0
 """Storyboards of videos longer than this (seconds) decode keyframes only."""
+_THREADS: Final = ("-threads", "2")
+"""On-demand renders decode with two threads (bounded memory per render)."""
 
 
 def _n(value: float) -> str:
@@ -62,11 +66,18 @@ def thumbnail_command(
     height: int | None,
     fit: str,
     fmt: str,
+    input_format: str | None = None,
+    last_frame: bool = False,
 ) -> list[str]:
-    """One frame at ``at`` seconds (fast input seek, then exact), scaled, in ``fmt``."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-    args += ["-ss", _n(max(0.0, at)), "-i", source, "-map", "0:v:0", "-an", "-sn", "-dn"]
-    args += ["-frames:v", "1"]
+    """One frame at ``at`` seconds (fast input seek, then exact), scaled, in ``fmt``.
+
+    ``last_frame``: the last frame from ``at`` to the end instead (every decoded frame
+    overwrites the output), for times in the video's final frame interval.
+    """
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_THREADS]
+    args += ["-ss", _n(max(0.0, at)), *input_args(input_format), "-i", source]
+    args += ["-map", "0:v:0", "-an", "-sn", "-dn"]
+    args += ["-update", "1"] if last_frame else ["-frames:v", "1"]
     scale = scale_filter(width, height, fit)
     if scale:
         args += ["-vf", scale]
@@ -111,10 +122,16 @@ def storyboard_layout(
 
 
 def storyboard_command(
-    ffmpeg: str, source: str, out: str, layout: StoryboardLayout, *, duration: float
+    ffmpeg: str,
+    source: str,
+    out: str,
+    layout: StoryboardLayout,
+    *,
+    duration: float,
+    input_format: str | None = None,
 ) -> list[str]:
     """All tiles in one JPEG sprite sheet, row by row (the last row may be part-filled)."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_THREADS]
     if duration > KEYFRAMES_ONLY_AFTER:
         args += ["-skip_frame", "nokey"]
     vf = (
@@ -122,7 +139,8 @@ def storyboard_command(
         f"scale={layout.tile_width}:{layout.tile_height},setsar=1,"
         f"tile={layout.columns}x{layout.rows}"
     )
-    args += ["-i", source, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf, "-frames:v", "1"]
+    args += [*input_args(input_format), "-i", source]
+    args += ["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf, "-frames:v", "1"]
     return [*args, *_image_codec("jpg"), out]
 
 
@@ -160,10 +178,12 @@ def preview_command(
     width: int,
     fps: int,
     fmt: str,
+    input_format: str | None = None,
 ) -> list[str]:
     """An animated, looping, silent clip: GIF with a generated palette, or animated WebP."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-    args += ["-ss", _n(max(0.0, start)), "-t", _n(duration), "-i", source]
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_THREADS]
+    args += ["-ss", _n(max(0.0, start)), "-t", _n(duration), *input_args(input_format)]
+    args += ["-i", source]
     args += ["-map", "0:v:0", "-an", "-sn", "-dn"]
     base = f"fps={fps},scale={width}:-2:flags=lanczos,setsar=1"
     if fmt == "gif":
