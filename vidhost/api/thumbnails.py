@@ -9,7 +9,8 @@ Rendered on first request, then served from the storage cache (ETag, Range, 304)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -20,7 +21,7 @@ from vidhost.api.errors import ApiError
 from vidhost.api.ranges import object_response
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
-from vidhost.pipeline.thumbnails import MediaRenderer, RenderConfig, Still
+from vidhost.pipeline.thumbnails import MediaRenderer, RenderBusy, RenderConfig, Still
 from vidhost.wiring import Container
 
 router = APIRouter(prefix="/api/videos", tags=["thumbnails"])
@@ -32,8 +33,12 @@ DOC: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "The video belongs to another user"},
     404: {"description": "Unknown video"},
-    409: {"description": "No source to render from yet (not_ready)"},
+    409: {
+        "description": "No source to render from yet (not_ready), or it changed (source_changed)"
+    },
+    503: {"description": "Every render slot is busy (render_busy); see Retry-After"},
 }
+T = TypeVar("T")
 
 
 def renderer(container: Container) -> MediaRenderer:
@@ -44,9 +49,21 @@ def renderer(container: Container) -> MediaRenderer:
             ffmpeg=ffmpeg_path(s.ffmpeg),
             tmp_dir=s.tmp_dir,
             feeds_ladder=s.enhance_feeds_ladder,
-            timeout=min(s.ffmpeg_timeout, 600.0),
+            timeout=min(s.ffmpeg_timeout, s.render_timeout),
+            gate=container.render_gate,
+            memory_bytes=s.render_memory_mb * 1024 * 1024 if s.render_memory_mb else None,
         ),
     )
+
+
+async def _render(work: Callable[[], T]) -> T:
+    """Run a render in the thread pool; a full render gate is 503 ``render_busy``."""
+    try:
+        return await run_in_threadpool(work)
+    except RenderBusy as exc:
+        raise ApiError(
+            503, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)}
+        ) from None
 
 
 def _format(value: str, allowed: dict[str, str]) -> str:
@@ -80,8 +97,8 @@ async def thumbnail(
         raise ApiError(
             400, "bad_time", f"time {at:g} is past the end of the video ({duration:g} s)"
         )
-    info = await run_in_threadpool(
-        renderer(container).still, video, Still(at, width, height, fit, fmt)
+    info = await _render(
+        lambda: renderer(container).still(video, Still(at, width, height, fit, fmt))
     )
     return object_response(
         request, container.storage, info, media_type=IMAGE_TYPES[fmt], cache_control=CACHE
@@ -92,7 +109,7 @@ async def thumbnail(
 async def storyboard_vtt(video_id: str, user: CurrentUser, container: ContainerDep) -> Response:
     """WebVTT cues, one per tile: ``storyboard.jpg#xywh=x,y,w,h``."""
     video = await run_in_threadpool(container.videos.get, video_id, owner=user)
-    _, vtt = await run_in_threadpool(renderer(container).storyboard, video)
+    _, vtt = await _render(lambda: renderer(container).storyboard(video))
     return Response(vtt, media_type="text/vtt", headers={"Cache-Control": CACHE})
 
 
@@ -102,7 +119,7 @@ async def storyboard_jpg(
 ) -> Response:
     """The sprite sheet: tiles left to right, top to bottom."""
     video = await run_in_threadpool(container.videos.get, video_id, owner=user)
-    sprite, _ = await run_in_threadpool(renderer(container).storyboard, video)
+    sprite, _ = await _render(lambda: renderer(container).storyboard(video))
     return object_response(
         request, container.storage, sprite, media_type="image/jpeg", cache_control=CACHE
     )
@@ -125,7 +142,7 @@ async def preview(
     video = await run_in_threadpool(container.videos.get, video_id, owner=user)
     if start >= (video.duration or 0.0):
         raise ApiError(400, "bad_time", "start is past the end of the video")
-    info = await run_in_threadpool(
+    info = await _render(
         lambda: renderer(container).preview(
             video, start=start, duration=duration, width=width, fps=fps, fmt=fmt
         )
