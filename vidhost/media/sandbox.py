@@ -38,7 +38,7 @@ class ProcessLimits:
     """Bounds for a child that reads untrusted media. ``None`` leaves a limit unset."""
 
     timeout: float = 30.0
-    """Wall-clock seconds before the child is killed (CPU time is capped just above it)."""
+    """Wall-clock seconds before the child is killed (CPU time: that on every core)."""
     memory_bytes: int | None = 512 * MIB
     """Address space (``RLIMIT_AS``)."""
     max_files: int | None = 64
@@ -49,7 +49,8 @@ class ProcessLimits:
     """Run in a new, empty network namespace when the kernel allows it."""
 
     def rlimits(self) -> dict[str, int]:
-        limits = {"RLIMIT_CPU": math.ceil(self.timeout) + 1}
+        # CPU seconds add up over threads: allow every core busy for the whole timeout.
+        limits = {"RLIMIT_CPU": math.ceil(self.timeout) * (os.cpu_count() or 1) + 1}
         if self.memory_bytes is not None:
             limits["RLIMIT_AS"] = self.memory_bytes
         if self.max_files is not None:
