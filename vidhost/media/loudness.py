@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from vidhost.media.enhance import Loudness
 from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError, scrub_paths
+from vidhost.media.sandbox import limited_command, task_limits
 
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
 
@@ -40,7 +41,11 @@ def measure_loudness(args: Sequence[str], *, timeout: float) -> Loudness | None:
     """Run a :func:`vidhost.media.enhance.measure_command` and parse what it reports."""
     try:
         result = subprocess.run(
-            list(args), capture_output=True, text=True, errors="replace", timeout=timeout
+            limited_command(list(args), task_limits(timeout)),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
         raise MediaError(FFMPEG_TIMEOUT, f"loudness measurement took over {timeout:g} s") from exc

@@ -27,6 +27,7 @@ from vidhost.media.errors import (
     RESOLUTION_TOO_LARGE,
     TOO_MANY_STREAMS,
     MediaError,
+    scrub_paths,
 )
 from vidhost.media.formats import open_input
 
@@ -308,7 +309,7 @@ def _first_frame(
     except (av.error.FFmpegError, ValueError) as exc:  # demuxing failed
         error = exc
     if first is None and strict:
-        detail = f" ({error})" if error is not None else ""
+        detail = f" ({scrub_paths(str(error))})" if error is not None else ""
         raise MediaError(CORRUPT_MEDIA, f"The video stream cannot be decoded{detail}.") from error
     return first
 

@@ -60,6 +60,12 @@ class ProcessLimits:
         return limits
 
 
+def task_limits(timeout: float) -> ProcessLimits:
+    """For ffmpeg runs of background tasks: no network, bounded descriptors and time; memory
+    left to the worker's sizing (a 1080p ladder needs several GB of address space)."""
+    return ProcessLimits(timeout=timeout, memory_bytes=None, max_files=256)
+
+
 _LAUNCHER: Final = f"""\
 import ctypes, json, os, resource, sys
 spec = json.loads(sys.argv[1])
@@ -67,8 +73,11 @@ for name, value in spec["rlimits"].items():
     resource.setrlimit(getattr(resource, name), (value, value))
 if spec["no_network"]:
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare({CLONE_NEWUSER} | {CLONE_NEWNET}) != 0:
-        libc.unshare({CLONE_NEWNET})
+    # root keeps its own user namespace (and so its file access); others need a new one
+    tries = [{CLONE_NEWNET}] if os.geteuid() == 0 else []
+    for flags in tries + [{CLONE_NEWUSER} | {CLONE_NEWNET}]:
+        if libc.unshare(flags) == 0:
+            break
 os.execv(sys.argv[2], sys.argv[2:])
 """
 

@@ -34,6 +34,7 @@ from vidhost.media.errors import CORRUPT_MEDIA, NOT_A_VIDEO, MediaError
 from vidhost.media.loudness import measure_loudness
 from vidhost.media.probe import MediaInfo, probe
 from vidhost.media.runner import run_ffmpeg
+from vidhost.media.sandbox import task_limits
 from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
 from vidhost.pipeline.runner import Handler, TaskContext, TaskFailed
 
@@ -119,7 +120,7 @@ class Enhancer:
                     ),
                     duration=info.duration,
                     on_progress=_stage(ctx.progress, 0.0, _DETECT_SHARE),
-                    timeout=cfg.timeout,
+                    limits=task_limits(cfg.timeout),
                 )
                 start = _DETECT_SHARE
             measured = None
@@ -144,7 +145,7 @@ class Enhancer:
                 ),
                 duration=info.duration,
                 on_progress=_stage(ctx.progress, start, 99.0),
-                timeout=cfg.timeout,
+                limits=task_limits(cfg.timeout),
             )
             result = probe(out)
             if result.video is None:

@@ -13,7 +13,7 @@ from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.services import VideoService
-from vidhost.media.errors import MediaError
+from vidhost.media.errors import MediaError, scrub_paths
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class TaskRunner:
                 TaskStatus.FAILED,
                 0.0,
                 error_code="internal_error",
-                error=f"{type(exc).__name__}: {exc}",
+                error=scrub_paths(f"{type(exc).__name__}: {exc}"),
             )
             return TaskStatus.FAILED
         finally:

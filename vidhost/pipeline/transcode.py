@@ -16,6 +16,7 @@ from vidhost.media.errors import INPUT_ERRORS, MediaError
 from vidhost.media.hls import build_hls_command, build_poster_command, rewrite_segment_uris
 from vidhost.media.ladder import select_ladder
 from vidhost.media.runner import run_ffmpeg
+from vidhost.media.sandbox import task_limits
 from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy, source_info
 from vidhost.pipeline.runner import TaskContext
 
@@ -98,7 +99,12 @@ class Transcoder:
             )
             if cfg.strict_decode:
                 cmd.insert(1, "-xerror")
-            run_ffmpeg(cmd, duration=info.duration, on_progress=ctx.progress, timeout=cfg.timeout)
+            run_ffmpeg(
+                cmd,
+                duration=info.duration,
+                on_progress=ctx.progress,
+                limits=task_limits(cfg.timeout),
+            )
             poster_at = min(1.0, info.duration / 2) if info.duration else 0.0
             run_ffmpeg(
                 build_poster_command(
@@ -110,7 +116,7 @@ class Transcoder:
                     input_format=info.format_name,
                 ),
                 duration=None,
-                timeout=cfg.timeout,
+                limits=task_limits(cfg.timeout),
             )
             for playlist in out.glob("*.m3u8"):
                 if playlist.name != MASTER:
