@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 
 from tests import crafted
 from tests.clips import make_clip
+from vidhost.domain.errors import InvalidInput
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.errors import MediaError, scrub_paths
 from vidhost.media.formats import demuxer, input_args
@@ -18,6 +21,8 @@ from vidhost.media.probe import MediaLimits, probe
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import MIB, ProcessLimits, probe_isolated
 from vidhost.media.thumbs import thumbnail_command
+from vidhost.settings import Settings
+from vidhost.wiring import Container, build_container
 
 FFMPEG = ffmpeg_path()
 
@@ -193,3 +198,84 @@ def test_error_messages_carry_no_server_paths() -> None:
     text = "Error opening input file /srv/data/storage/videos/abc/source.\nfps 30000/1001"
     assert scrub_paths(text) == "Error opening input file source.\nfps 30000/1001"
     assert scrub_paths("see file:///etc/passwd now") == "see file://passwd now"
+
+
+# --------------------------------------------------------------------------- domain + tasks
+
+
+def _container(tmp_path: Path, **settings: object) -> Container:
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "data",
+        "auth": "none",
+        "ladder_heights": [240],
+        "x264_preset": "ultrafast",
+        "segment_seconds": 1,
+        **settings,
+    }
+    return build_container(Settings.model_validate(values), worker=True)
+
+
+def test_accepted_source_keeps_its_container_and_etag(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    c = _container(tmp_path)
+    try:
+        copy = tmp_path / "in.mp4"
+        shutil.copy(files["clip"], copy)
+        video = c.videos.upload_file(owner="u", path=copy, filename="in.mp4", content_type=None)
+        stored = c.repo.get_video(video.id)
+        assert stored is not None and stored.source_key is not None
+        assert stored.source_format is not None and stored.source_format.startswith("mov,")
+        assert stored.source_etag == c.storage.stat(stored.source_key).etag
+    finally:
+        c.close()
+
+
+def test_a_task_refuses_a_source_changed_after_acceptance(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """What a second S3 PUT does before processing: the transcode fails, the bytes go."""
+    c = _container(tmp_path)
+    try:
+        init = c.direct.init(owner="u")
+        key = f"videos/{init.video.id}/source"
+        c.storage.put_bytes(key, files["clip"].read_bytes())
+        c.direct.finish(init.video.id)
+        c.storage.put_bytes(key, files["hls"].read_bytes())  # swapped after acceptance
+        assert c.task_runner().run(init.video.id, TaskKind.TRANSCODE.value) is TaskStatus.FAILED
+        video = c.repo.get_video(init.video.id)
+        assert video is not None and video.state is VideoState.FAILED
+        assert video.error_code == "source_changed"
+        with pytest.raises(FileNotFoundError):
+            c.storage.stat(key)
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("name", ["hls", "duration_bomb", "ffconcat"])
+def test_a_refused_direct_upload_keeps_no_bytes(
+    files: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    c = _container(tmp_path)
+    try:
+        init = c.direct.init(owner="u")
+        key = f"videos/{init.video.id}/source"
+        c.storage.put_bytes(key, files[name].read_bytes())
+        with pytest.raises(InvalidInput) as exc:
+            c.direct.finish(init.video.id)
+        assert exc.value.code in {"not_a_video", "duration_too_long"}
+        with pytest.raises(FileNotFoundError):
+            c.storage.stat(key)
+        video = c.repo.get_video(init.video.id)
+        assert video is not None and video.state is VideoState.FAILED
+        assert video.error_code == exc.value.code
+    finally:
+        c.close()
+
+
+def test_seed003_duration_override_and_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert Settings(data_dir=tmp_path).max_duration_seconds == 21600
+    monkeypatch.setenv("MAX_VIDEO_DURATION_MINUTES", "2")
+    assert Settings(data_dir=tmp_path).max_duration_seconds == 120
