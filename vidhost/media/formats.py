@@ -83,4 +83,7 @@ def open_input(path: str | os.PathLike[str], format_name: str | None = None) -> 
         return av.open(os.fspath(path), mode="r", format=fmt, options=av_options())
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise MediaError(NOT_A_VIDEO, f"Not a recognised video container ({reason}).") from exc
+        accepted = ", ".join(VIDEO_DEMUXERS)
+        raise MediaError(
+            NOT_A_VIDEO, f"Not a video in an accepted container ({accepted}): {reason}."
+        ) from exc

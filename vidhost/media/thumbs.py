@@ -46,13 +46,15 @@ def scale_filter(width: int | None, height: int | None, fit: str) -> str | None:
     return f"{inside},setsar=1"
 
 
-def _image_codec(fmt: str) -> list[str]:
+def _image_codec(fmt: str, *, image2: bool = False) -> list[str]:
+    """Encoder and muxer of one still; ``image2``: WebP through the image2 muxer too (it
+    alone can overwrite its output per frame, ``-update 1``)."""
     if fmt == "jpg":
         return ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", "-f", "image2"]
     if fmt == "png":
         return ["-c:v", "png", "-f", "image2"]
     if fmt == "webp":
-        return ["-c:v", "libwebp", "-quality", "80", "-f", "webp"]
+        return ["-c:v", "libwebp", "-quality", "80", "-f", "image2" if image2 else "webp"]
     raise ValueError(f"image format must be one of {sorted(IMAGE_TYPES)}")
 
 
@@ -81,7 +83,7 @@ def thumbnail_command(
     scale = scale_filter(width, height, fit)
     if scale:
         args += ["-vf", scale]
-    return [*args, *_image_codec(fmt), out]
+    return [*args, *_image_codec(fmt, image2=last_frame), out]
 
 
 @dataclass(frozen=True)
