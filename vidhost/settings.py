@@ -125,8 +125,8 @@ class Settings(BaseSettings):
     """An incomplete resumable upload expires this long after its creation."""
     chunk_size: int = 5 * MIB
     """Chunk size suggested to clients by ``POST /api/v1/videos/upload/init``."""
-    max_duration_seconds: float | None = None
-    """Longest accepted video (probed duration); ``None``: no limit."""
+    max_duration_seconds: float | None = 21600.0
+    """Longest accepted video (probed duration, 6 h); ``None``: no limit."""
     upload_lock_seconds: float = 30.0
     """Lifetime of an upload's write lock; renewed while a request writes."""
     max_video_size_mb: float | None = Field(default=None, validation_alias="MAX_VIDEO_SIZE_MB")
@@ -136,6 +136,25 @@ class Settings(BaseSettings):
     )
     """Seed 003's name for the duration limit (used when ``VIDHOST_MAX_DURATION_SECONDS`` is
     unset)."""
+
+    # Untrusted media (ADR 0051): what an upload may be, and bounds on reading it ------------
+    max_video_width: int = Field(default=8192, ge=16)
+    max_video_height: int = Field(default=8192, ge=16)
+    max_video_pixels: int = Field(default=36_000_000, ge=256)
+    """Largest coded frame (width x height) of any video stream."""
+    max_video_fps: float = Field(default=240.0, gt=0)
+    max_video_streams: int = Field(default=16, ge=1)
+    probe_timeout: float = Field(default=30.0, gt=0)
+    """Seconds the probe child may take before the upload is refused (``probe_timeout``)."""
+    probe_memory_mb: int = Field(default=512, ge=128)
+    """Address space of the probe child (MiB)."""
+    max_concurrent_renders: int = Field(default=2, ge=1)
+    """On-demand renders (thumbnails, storyboards, previews) running at once per API process."""
+    render_queue_seconds: float = Field(default=2.0, ge=0)
+    """How long a render waits for a slot before ``503 render_busy``."""
+    render_timeout: float = Field(default=120.0, gt=0)
+    render_memory_mb: int | None = 1024
+    """Address space of each render's ffmpeg (MiB); ``None``: unlimited."""
 
     # Real-time status and webhooks (docs/realtime.md) ---------------------------------------
     events: Literal["auto", "poll", "local", "redis", "postgres"] = "auto"

@@ -25,11 +25,14 @@ from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.probe import MediaLimits
+from vidhost.media.sandbox import MIB, ProcessLimits
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
-from vidhost.pipeline.probing import MediaProber
+from vidhost.pipeline.probing import MediaProber, ProbeConfig
 from vidhost.pipeline.runner import Handler, TaskRunner
+from vidhost.pipeline.thumbnails import RenderGate
 from vidhost.pipeline.transcode import TranscodeConfig, Transcoder
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
@@ -60,6 +63,26 @@ def make_storage(settings: Settings) -> Storage:
             settings.tmp_dir,
         )
     raise ValueError(f"storage backend {settings.storage!r} is not available")
+
+
+def probe_config(settings: Settings) -> ProbeConfig:
+    """Media limits and probe-sandbox bounds: the same at upload and in every task."""
+    return ProbeConfig(
+        limits=MediaLimits(
+            max_width=settings.max_video_width,
+            max_height=settings.max_video_height,
+            max_pixels=settings.max_video_pixels,
+            max_duration=settings.max_duration_seconds,
+            max_fps=settings.max_video_fps,
+            max_streams=settings.max_video_streams,
+        ),
+        sandbox=ProcessLimits(
+            timeout=settings.probe_timeout,
+            memory_bytes=settings.probe_memory_mb * MIB,
+            max_files=64,
+            max_file_bytes=0,
+        ),
+    )
 
 
 def make_upload_service(settings: Settings, engine: Engine, videos: VideoService) -> UploadService:
@@ -137,6 +160,8 @@ class Container:
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
     url_guard: UrlGuard = field(default_factory=UrlGuard)
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
+    render_gate: RenderGate = field(default_factory=lambda: RenderGate(2))
+    """The bound on concurrent on-demand renders of this process."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
@@ -158,6 +183,7 @@ class Container:
                 timeout=s.ffmpeg_timeout,
                 tmp_dir=s.tmp_dir,
                 strict_decode=s.strict_decode,
+                probe=probe_config(s),
             ),
         )
         return {
@@ -169,6 +195,7 @@ class Container:
                 AnalysisConfig(
                     full_decode_max_frames=s.analysis_full_decode_max_frames,
                     max_samples=s.analysis_max_samples,
+                    probe=probe_config(s),
                 ),
             ),
             TaskKind.VIDEO_ENHANCEMENT: Enhancer(
@@ -182,6 +209,7 @@ class Container:
                     crf=s.enhance_crf,
                     timeout=s.ffmpeg_timeout,
                     tmp_dir=s.tmp_dir,
+                    probe=probe_config(s),
                 ),
             ),
         }
@@ -218,7 +246,7 @@ def build_container(
         repo,
         storage,
         CeleryJobQueue(celery),
-        MediaProber(),
+        MediaProber(probe_config(settings)),
         Limits(
             max_upload_bytes=settings.max_upload_bytes,
             max_duration_seconds=settings.max_duration_seconds,
@@ -246,6 +274,9 @@ def build_container(
         make_downloads(storage),
         PlaybackTokens(SqlSigningKeyRepository(engine)),
         url_guard=make_url_guard(settings),
+    )
+    container.render_gate = RenderGate(
+        settings.max_concurrent_renders, wait=settings.render_queue_seconds
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))

@@ -59,6 +59,21 @@ def test_round_trip_keeps_every_field(repo: SqlRepository) -> None:
     assert repo.get_video("missing") is None
 
 
+def test_accepted_source_container_and_etag_round_trip(repo: SqlRepository) -> None:
+    video = _video(repo, state=VideoState.UPLOADING)
+    fmt = "mov,mp4,m4a,3gp,3g2,mj2"
+    assert repo.change_state(
+        video.id,
+        VideoState.UPLOADED,
+        expected=sources_of(VideoState.UPLOADED),
+        event=state_event(video, VideoState.UPLOADED),
+        source_format=fmt,
+        source_etag='"abc-2"',
+    )
+    got = repo.get_video(video.id)
+    assert got is not None and (got.source_format, got.source_etag) == (fmt, '"abc-2"')
+
+
 def test_conditional_state_change_has_exactly_one_winner(repo: SqlRepository) -> None:
     video = _video(repo)
     results: list[bool] = []

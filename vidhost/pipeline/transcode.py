@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Rendition
 from vidhost.domain.ports import Storage
 from vidhost.domain.services import VideoService, hls_prefix, source_fields
-from vidhost.media.errors import MediaError
+from vidhost.media.errors import INPUT_ERRORS, MediaError
 from vidhost.media.hls import build_hls_command, build_poster_command, rewrite_segment_uris
 from vidhost.media.ladder import select_ladder
-from vidhost.media.probe import probe
 from vidhost.media.runner import run_ffmpeg
-from vidhost.pipeline.probing import source_info
+from vidhost.media.sandbox import task_limits
+from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy, source_info
 from vidhost.pipeline.runner import TaskContext
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,18 @@ class TranscodeConfig:
     timeout: float
     tmp_dir: Path
     strict_decode: bool = True
+    probe: ProbeConfig = field(default_factory=ProbeConfig)
 
 
 class Transcoder:
+    """Re-probes the source (sandboxed, with the limits, pinned to the accepted container)
+    before reading it; a source refused for what it is loses its bytes."""
+
     def __init__(self, service: VideoService, storage: Storage, config: TranscodeConfig) -> None:
         self.service = service
         self.storage = storage
         self.config = config
+        self.prober = MediaProber(config.probe)
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
@@ -50,9 +55,12 @@ class Transcoder:
         try:
             self._transcode(ctx, source_key)
         except MediaError as exc:
-            self.service.change_state(
-                video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
-            )
+            if exc.code in INPUT_ERRORS:
+                self.service.reject_source(video, exc.code, exc.message)
+            else:
+                self.service.change_state(
+                    video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
+                )
             raise
         except Exception as exc:
             self.service.change_state(
@@ -68,10 +76,10 @@ class Transcoder:
         cfg = self.config
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
-            self.storage.local_copy(source_key) as source,
+            source_copy(self.storage, video, source_key) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"hls-{video.id}-") as tmp,
         ):
-            info = probe(source)
+            info = self.prober.media(source, format_name=video.source_format)
             if info.video is None:
                 raise MediaError("not_a_video", "the source has no video stream")
             v = info.video
@@ -87,17 +95,28 @@ class Transcoder:
                 segment_seconds=cfg.segment_seconds,
                 preset=cfg.preset,
                 master_name=MASTER,
+                input_format=info.format_name,
             )
             if cfg.strict_decode:
                 cmd.insert(1, "-xerror")
-            run_ffmpeg(cmd, duration=info.duration, on_progress=ctx.progress, timeout=cfg.timeout)
+            run_ffmpeg(
+                cmd,
+                duration=info.duration,
+                on_progress=ctx.progress,
+                limits=task_limits(cfg.timeout),
+            )
             poster_at = min(1.0, info.duration / 2) if info.duration else 0.0
             run_ffmpeg(
                 build_poster_command(
-                    cfg.ffmpeg, str(source), str(out / POSTER), at_seconds=poster_at, width=1280
+                    cfg.ffmpeg,
+                    str(source),
+                    str(out / POSTER),
+                    at_seconds=poster_at,
+                    width=1280,
+                    input_format=info.format_name,
                 ),
                 duration=None,
-                timeout=cfg.timeout,
+                limits=task_limits(cfg.timeout),
             )
             for playlist in out.glob("*.m3u8"):
                 if playlist.name != MASTER:
@@ -121,13 +140,15 @@ class Transcoder:
             )
             for r in ladder
         ]
+        probed = source_fields(source_info(info))
+        probed.pop("source_format")  # the accepted container stays (this may be the enhanced file)
         self.service.change_state(
             video,
             VideoState.READY,
             renditions=renditions,
             manifest_key=prefix + MASTER,
             poster_key=poster_key,
-            **source_fields(source_info(info)),
+            **probed,
             error_code=None,
             error_message=None,
         )
