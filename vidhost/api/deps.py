@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from vidhost.auth.tokens import verify_token
 from vidhost.domain.errors import Unauthorized
@@ -47,6 +47,10 @@ async def current_user(request: Request) -> str:
     return verify_token(container.jwt_secret(), token)
 
 
+MAX_OFFSET = 2**63 - 1
+"""The largest row offset a database takes (SQLite INTEGER, PostgreSQL bigint)."""
+
 ContainerDep = Annotated[Container, Depends(get_container)]
 VideosDep = Annotated[VideoService, Depends(get_videos)]
 CurrentUser = Annotated[str, Depends(current_user)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")]

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, CurrentUser, VideosDep
 from vidhost.api.errors import ApiError
+from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.domain.errors import NotFound, NotReady
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
@@ -104,7 +105,13 @@ OWNED_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/api/videos/{video_id}/analysis", responses=OWNED_DOC)
+@router.get(
+    "/api/videos/{video_id}/analysis",
+    responses={
+        **binary("application/json", description="The stored metadata JSON (seed 004)"),
+        **OWNED_DOC,
+    },
+)
 async def analysis(
     video_id: str, request: Request, user: CurrentUser, container: ContainerDep
 ) -> Response:
@@ -125,7 +132,11 @@ async def analysis(
     )
 
 
-@router.api_route("/api/videos/{video_id}/enhanced", methods=["GET", "HEAD"], responses=OWNED_DOC)
+@router.api_route(
+    "/api/videos/{video_id}/enhanced",
+    methods=["GET", "HEAD"],
+    responses={**binary(*_MEDIA_TYPES.values(), description="The enhanced file"), **OWNED_DOC},
+)
 async def enhanced(
     video_id: str, request: Request, user: CurrentUser, container: ContainerDep
 ) -> Response:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep
 from vidhost.api.errors import ApiError
+from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.domain.errors import NotFound, NotReady
 from vidhost.domain.lifecycle import VideoState
@@ -83,7 +84,7 @@ async def ready(container: ContainerDep) -> list[str]:
     "/{video_id}/manifest",
     methods=["GET", "HEAD"],
     responses={
-        200: {"content": {HLS: {}}, "description": "HLS master playlist"},
+        **binary(HLS, description="HLS master playlist"),
         404: {"description": "Unknown video"},
         409: {"description": "The video exists but is not ready"},
     },
@@ -94,7 +95,17 @@ async def manifest(video_id: str, request: Request, container: ContainerDep) -> 
     )
 
 
-@router.api_route("/{video_id}/segment/{segment_id}", methods=["GET", "HEAD"])
+NOT_READY: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown video or file"},
+    409: {"description": "The video exists but is not ready"},
+}
+
+
+@router.api_route(
+    "/{video_id}/segment/{segment_id}",
+    methods=["GET", "HEAD"],
+    responses={**binary("video/MP2T", description="MPEG-TS segment", redirect=True), **NOT_READY},
+)
 async def segment(
     video_id: str, segment_id: str, request: Request, container: ContainerDep
 ) -> Response:
@@ -112,7 +123,11 @@ async def segment(
     )
 
 
-@router.api_route("/{video_id}/poster.jpg", methods=["GET", "HEAD"])
+@router.api_route(
+    "/{video_id}/poster.jpg",
+    methods=["GET", "HEAD"],
+    responses={**binary("image/jpeg", description="Poster frame", redirect=True), **NOT_READY},
+)
 async def poster(video_id: str, request: Request, container: ContainerDep) -> Response:
     return await _serve(
         request,
@@ -126,7 +141,11 @@ async def poster(video_id: str, request: Request, container: ContainerDep) -> Re
     )
 
 
-@router.api_route("/{video_id}/{rendition}.m3u8", methods=["GET", "HEAD"])
+@router.api_route(
+    "/{video_id}/{rendition}.m3u8",
+    methods=["GET", "HEAD"],
+    responses={**binary(HLS, description="HLS variant playlist"), **NOT_READY},
+)
 async def variant(
     video_id: str, rendition: str, request: Request, container: ContainerDep
 ) -> Response:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.api.errors import ApiError
+from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
@@ -57,7 +58,10 @@ def _format(value: str, allowed: dict[str, str]) -> str:
     return value
 
 
-@router.get("/{video_id}/thumbnail.{fmt}", responses=DOC)
+@router.get(
+    "/{video_id}/thumbnail.{fmt}",
+    responses={**binary(*IMAGE_TYPES.values(), description="One frame"), **DOC},
+)
 async def thumbnail(
     video_id: str,
     fmt: str,
@@ -88,7 +92,10 @@ async def thumbnail(
     )
 
 
-@router.get("/{video_id}/storyboard.vtt", responses=DOC)
+@router.get(
+    "/{video_id}/storyboard.vtt",
+    responses={**binary("text/vtt", description="WebVTT index", ranges=False), **DOC},
+)
 async def storyboard_vtt(video_id: str, user: CurrentUser, container: ContainerDep) -> Response:
     """WebVTT cues, one per tile: ``storyboard.jpg#xywh=x,y,w,h``."""
     video = await run_in_threadpool(container.videos.get, video_id, owner=user)
@@ -96,7 +103,10 @@ async def storyboard_vtt(video_id: str, user: CurrentUser, container: ContainerD
     return Response(vtt, media_type="text/vtt", headers={"Cache-Control": CACHE})
 
 
-@router.get("/{video_id}/storyboard.jpg", responses=DOC)
+@router.get(
+    "/{video_id}/storyboard.jpg",
+    responses={**binary("image/jpeg", description="The sprite sheet"), **DOC},
+)
 async def storyboard_jpg(
     video_id: str, request: Request, user: CurrentUser, container: ContainerDep
 ) -> Response:
@@ -108,7 +118,10 @@ async def storyboard_jpg(
     )
 
 
-@router.get("/{video_id}/preview.{fmt}", responses=DOC)
+@router.get(
+    "/{video_id}/preview.{fmt}",
+    responses={**binary(*ANIMATION_TYPES.values(), description="Looping animation"), **DOC},
+)
 async def preview(
     video_id: str,
     fmt: str,

@@ -1,0 +1,128 @@
+"""schemathesis over the whole OpenAPI of a real ``vidhost serve``, with a token and without.
+
+Each operation of the schema is one test per caller (token, anonymous): Hypothesis draws
+valid and invalid requests (schemathesis' positive and negative modes), sends them to the
+server and checks: no 5xx, every status documented, content types and bodies as documented.
+Bounded (``MAX_EXAMPLES`` per operation and mode) and derandomized: the same cases every run.
+
+- The schema is the one ``create_app()`` builds (the test collects one test per operation
+  from it); ``test_served_schema_is_the_one_fuzzed`` checks the server serves exactly it.
+- One ready video of the token's user exists first; requests are also drawn with its id as
+  the path's id, so streaming, thumbnails and processing routes run past their 404s (never
+  on DELETE, so it stays for the whole run).
+- Webhook registration is pointed at a local listener: nothing leaves the machine.
+- WebSocket routes are not in the OpenAPI; ``GET /video/{id}/status/stream`` without an
+  upgrade is, and is fuzzed as plain HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.clips import make_clip
+from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
+from tests.server import ServerProcess
+from tests.webhook_receiver import Receiver
+from vidhost.api.app import create_app
+
+pytestmark = pytest.mark.e2e
+
+MAX_EXAMPLES = 10
+USER = "fuzzer"
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+ID_PARAMETERS = ("video_id", "file_id")
+FUZZ = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    print_blob=False,
+)
+
+RAW_SCHEMA = create_app().openapi()
+SCHEMA = schemathesis.openapi.from_dict(RAW_SCHEMA)
+OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Receiver]:
+    with Receiver("whsec_" + "A" * 32, fail_first=False) as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    env = {**AUTH_ENV, "VIDHOST_WEBHOOK_ALLOW_PRIVATE": "true"}
+    server = ServerProcess(tmp_path_factory.mktemp("fuzz") / "data", env).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def ready_video(fuzz_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
+    clip = make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", duration=2.0)
+    video_id = upload(fuzz_server.url, clip, auth(USER))
+    wait_for_state(fuzz_server.url, video_id, auth(USER), {"ready"})
+    return video_id
+
+
+def test_served_schema_is_the_one_fuzzed(fuzz_server: ServerProcess) -> None:
+    assert httpx.get(fuzz_server.url + "/openapi.json").json() == RAW_SCHEMA
+    assert len(OPERATIONS) == sum(len(ops) for ops in RAW_SCHEMA["paths"].values())
+
+
+def _strategy(operation: Any, video_id: str, headers: dict[str, str]) -> st.SearchStrategy[Any]:
+    """Valid and invalid requests, and valid ones about the ready video; ``headers`` fixed."""
+    strategies = [
+        operation.as_strategy(GenerationMode.POSITIVE, headers=headers),
+        operation.as_strategy(GenerationMode.NEGATIVE, headers=headers),
+    ]
+    names = {p["name"] for p in operation.definition.raw.get("parameters", [])}
+    ids = {name: video_id for name in ID_PARAMETERS if name in names}
+    if ids and operation.method.upper() != "DELETE":
+        strategies.append(
+            operation.as_strategy(GenerationMode.POSITIVE, headers=headers, path_parameters=ids)
+        )
+    return st.one_of(strategies)
+
+
+@pytest.mark.parametrize("token", [True, False], ids=["token", "anonymous"])
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
+def test_operation(
+    operation: Any, token: bool, fuzz_server: ServerProcess, ready_video: str, listener: Receiver
+) -> None:
+    headers = auth(USER) if token else {}
+
+    @FUZZ
+    @given(case=_strategy(operation, ready_video, headers))
+    def fuzz(case: Any) -> None:
+        if operation.path == "/api/webhooks" and isinstance(case.body, dict) and "url" in case.body:
+            case.body["url"] = listener.url
+        case.call_and_validate(base_url=fuzz_server.url, headers=headers, checks=CHECKS, timeout=60)
+
+    fuzz()
+
+
+def test_webhooks_reached_only_the_local_listener(listener: Receiver) -> None:
+    assert all(r.headers.get("host", "").startswith("127.0.0.1") for r in listener.requests)
