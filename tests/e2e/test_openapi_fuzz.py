@@ -41,7 +41,7 @@ from vidhost.api.app import create_app
 
 pytestmark = pytest.mark.e2e
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 30
 USER = "fuzzer"
 CHECKS = [
     not_a_server_error,

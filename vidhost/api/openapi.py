@@ -92,14 +92,6 @@ def error_schemas() -> dict[str, Any]:
     return schemas
 
 
-def catalogue_markdown() -> str:
-    lines = ["| code | status | meaning |", "|---|---|---|"]
-    lines += [
-        f"| `{e.code}` | {e.status} | {e.description} |" for e in error_codes.CATALOGUE.values()
-    ]
-    return "\n".join(lines)
-
-
 def _needs(dependant: Dependant, call: Callable[..., Any]) -> bool:
     return any(d.call is call or _needs(d, call) for d in dependant.dependencies)
 
@@ -211,7 +203,7 @@ def complete(
         info.get("description", "")
         + '\n\nEvery error is JSON `{"error": message, "code": code}`; the status follows'
         + " from the code.\n\n"
-        + catalogue_markdown()
+        + error_codes.markdown_table()
     )
     return schema
 

@@ -162,3 +162,19 @@ def codes_for(status: int) -> list[str]:
 def statuses() -> list[int]:
     """Every status some code is answered with, ascending."""
     return sorted({e.status for e in CATALOGUE.values()})
+
+
+def markdown_table() -> str:
+    """The catalogue as a Markdown table (``vidhost error-codes``, docs/errors.md, OpenAPI)."""
+    lines = ["| code | status | meaning |", "|---|---|---|"]
+    lines += [f"| `{e.code}` | {e.status} | {e.description} |" for e in CATALOGUE.values()]
+    return "\n".join(lines)
+
+
+def status_table() -> str:
+    """status -> its codes, as a Markdown table (the README's summary)."""
+    lines = ["| status | codes |", "|---|---|"]
+    lines += [
+        f"| {status} | {', '.join(f'`{c}`' for c in codes_for(status))} |" for status in statuses()
+    ]
+    return "\n".join(lines)
