@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -64,7 +64,7 @@ def _format(value: str, allowed: dict[str, str]) -> str:
 )
 async def thumbnail(
     video_id: str,
-    fmt: str,
+    fmt: Annotated[str, Path(json_schema_extra={"enum": list(IMAGE_TYPES)})],
     request: Request,
     user: CurrentUser,
     container: ContainerDep,
@@ -124,7 +124,7 @@ async def storyboard_jpg(
 )
 async def preview(
     video_id: str,
-    fmt: str,
+    fmt: Annotated[str, Path(json_schema_extra={"enum": list(ANIMATION_TYPES)})],
     request: Request,
     user: CurrentUser,
     container: ContainerDep,
