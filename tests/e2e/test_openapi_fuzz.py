@@ -7,9 +7,9 @@ Bounded (``MAX_EXAMPLES`` per operation and mode) and derandomized: the same cas
 
 - The schema is the one ``create_app()`` builds (the test collects one test per operation
   from it); ``test_served_schema_is_the_one_fuzzed`` checks the server serves exactly it.
-- One ready video of the token's user exists first; requests are also drawn with its id as
-  the path's id, so streaming, thumbnails and processing routes run past their 404s (never
-  on DELETE, so it stays for the whole run).
+- One ready video of the token's user exists first; requests are also drawn with its id (and
+  one of its renditions and segments) in the path, so streaming, thumbnails and processing
+  routes run past their 404s (never on DELETE, so it stays for the whole run).
 - Webhook registration is pointed at a local listener: nothing leaves the machine.
 - WebSocket routes are not in the OpenAPI; ``GET /video/{id}/status/stream`` without an
   upgrade is, and is fuzzed as plain HTTP.
@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, playlist_uris, upload, wait_for_state
 from tests.server import ServerProcess
 from tests.webhook_receiver import Receiver
 from vidhost.api.app import create_app
@@ -49,7 +49,6 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-ID_PARAMETERS = ("video_id", "file_id")
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -82,11 +81,22 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 
 
 @pytest.fixture(scope="module")
-def ready_video(fuzz_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
+def ready_video(
+    fuzz_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """The path parameters that name the ready video, one of its renditions and segments."""
     clip = make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", duration=2.0)
     video_id = upload(fuzz_server.url, clip, auth(USER))
     wait_for_state(fuzz_server.url, video_id, auth(USER), {"ready"})
-    return video_id
+    stream = f"{fuzz_server.url}/stream/{video_id}/"
+    variant = playlist_uris(httpx.get(stream + "manifest").text)[0]
+    segment = playlist_uris(httpx.get(stream + variant).text)[0]
+    return {
+        "video_id": video_id,
+        "file_id": video_id,
+        "rendition": variant.removesuffix(".m3u8"),
+        "segment_id": segment.removeprefix("segment/"),
+    }
 
 
 def test_served_schema_is_the_one_fuzzed(fuzz_server: ServerProcess) -> None:
@@ -94,14 +104,14 @@ def test_served_schema_is_the_one_fuzzed(fuzz_server: ServerProcess) -> None:
     assert len(OPERATIONS) == sum(len(ops) for ops in RAW_SCHEMA["paths"].values())
 
 
-def _strategy(operation: Any, video_id: str) -> st.SearchStrategy[Any]:
+def _strategy(operation: Any, ready: dict[str, str]) -> st.SearchStrategy[Any]:
     """Valid and invalid requests, and valid ones about the ready video."""
     strategies = [
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
     ]
-    names = {p["name"] for p in operation.definition.raw.get("parameters", [])}
-    ids = {name: video_id for name in ID_PARAMETERS if name in names}
+    names = {p["name"] for p in operation.definition.raw.get("parameters", []) if p["in"] == "path"}
+    ids = {name: value for name, value in ready.items() if name in names}
     if ids and operation.method.upper() != "DELETE":
         strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=ids))
     return st.one_of(strategies)
@@ -110,7 +120,11 @@ def _strategy(operation: Any, video_id: str) -> st.SearchStrategy[Any]:
 @pytest.mark.parametrize("token", [True, False], ids=["token", "anonymous"])
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
 def test_operation(
-    operation: Any, token: bool, fuzz_server: ServerProcess, ready_video: str, listener: Receiver
+    operation: Any,
+    token: bool,
+    fuzz_server: ServerProcess,
+    ready_video: dict[str, str],
+    listener: Receiver,
 ) -> None:
     headers = auth(USER) if token else {}
 

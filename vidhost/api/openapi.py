@@ -8,8 +8,9 @@ FastAPI documents what it can see in signatures; :func:`install` adds what it ca
 - 400 (not FastAPI's 422) wherever a parameter or body is validated; 401 and the bearer
   security requirement wherever the route needs a token; 404 wherever a path has parameters
   (an unknown id, or a value that matches no route);
-- the path parameters of routes that do not declare them (``OPTIONS .../{upload_id}``), and
-  one operationId per method of multi-method routes (GET and HEAD).
+- the path parameters of routes that do not declare them (``OPTIONS .../{upload_id}``), the
+  headers that tus (``Tus-Resumable``) and byte serving (``Range``, ``If-None-Match``,
+  ``If-Range``) read, and one operationId per method of multi-method routes (GET and HEAD).
 
 Routes document their own specific errors and media types (``responses=``); ``binary``
 builds the responses of a route that serves stored bytes.
@@ -142,6 +143,22 @@ def _operations(paths: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any
                 yield path, method, op
 
 
+CONDITIONAL = [
+    {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+    for name, description in (
+        ("Range", "One `bytes=start-end` range (206, or 416 outside the object)"),
+        ("If-None-Match", "ETags; 304 when one matches"),
+        ("If-Range", "The ETag or Last-Modified the Range is conditional on"),
+    )
+]
+"""The request headers of a route that serves stored bytes (``ranges.object_response``)."""
+
 TUS_RESUMABLE = {
     "name": "Tus-Resumable",
     "in": "header",
@@ -166,6 +183,8 @@ def complete(
         params = op.setdefault("parameters", [])
         if versioned and (path, method) in versioned:
             params.append(dict(TUS_RESUMABLE))
+        if "206" in op.get("responses", {}):
+            params.extend(dict(p) for p in CONDITIONAL)
         declared = {(p["in"], p["name"]) for p in params}
         for name in _PARAM.findall(path):
             if ("path", name) not in declared:
