@@ -8,8 +8,9 @@ Bounded (``MAX_EXAMPLES`` per operation and mode) and derandomized: the same cas
 - The schema is the one ``create_app()`` builds (the test collects one test per operation
   from it); ``test_served_schema_is_the_one_fuzzed`` checks the server serves exactly it.
 - One ready video of the token's user exists first; requests are also drawn with its id (and
-  one of its renditions and segments) in the path, so streaming, thumbnails and processing
-  routes run past their 404s (never on DELETE, so it stays for the whole run).
+  one of its renditions and segments, and an open tus upload) in the path, so streaming,
+  thumbnails, processing and tus routes run past their 404s (never on DELETE, so they stay
+  for the whole run).
 - Webhook registration is pointed at a local listener: nothing leaves the machine.
 - WebSocket routes are not in the OpenAPI; ``GET /video/{id}/status/stream`` without an
   upgrade is, and is fuzzed as plain HTTP.
@@ -59,6 +60,9 @@ FUZZ = settings(
     print_blob=False,
 )
 
+# tus bodies are bytes, as application/octet-stream is.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+
 RAW_SCHEMA = create_app().openapi()
 SCHEMA = schemathesis.openapi.from_dict(RAW_SCHEMA)
 # The bearer token is the caller's (or absent), not a generated header.
@@ -84,14 +88,21 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 def ready_video(
     fuzz_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    """The path parameters that name the ready video, one of its renditions and segments."""
+    """Path parameters that exist: the ready video, one of its renditions and segments, and
+    an open tus upload of 4096 bytes."""
     clip = make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", duration=2.0)
     video_id = upload(fuzz_server.url, clip, auth(USER))
     wait_for_state(fuzz_server.url, video_id, auth(USER), {"ready"})
     stream = f"{fuzz_server.url}/stream/{video_id}/"
     variant = playlist_uris(httpx.get(stream + "manifest").text)[0]
     segment = playlist_uris(httpx.get(stream + variant).text)[0]
+    tus = httpx.post(
+        f"{fuzz_server.url}/api/v1/videos/tus",
+        headers={**auth(USER), "Tus-Resumable": "1.0.0", "Upload-Length": "4096"},
+    )
+    assert tus.status_code == 201, tus.text
     return {
+        "upload_id": tus.headers["location"].rsplit("/", 1)[1],
         "video_id": video_id,
         "file_id": video_id,
         "rendition": variant.removesuffix(".m3u8"),
