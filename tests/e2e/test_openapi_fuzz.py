@@ -8,9 +8,9 @@ Bounded (``MAX_EXAMPLES`` per operation and mode) and derandomized: the same cas
 - The schema is the one ``create_app()`` builds (the test collects one test per operation
   from it); ``test_served_schema_is_the_one_fuzzed`` checks the server serves exactly it.
 - One ready video of the token's user exists first; requests are also drawn with its id (and
-  one of its renditions and segments, and an open tus upload) in the path, so streaming,
-  thumbnails, processing and tus routes run past their 404s (never on DELETE, so they stay
-  for the whole run).
+  one of its renditions and segments, an open tus upload, a signed upload URL) in the path,
+  so streaming, thumbnails, processing, tus and signed-upload routes run past their 404s
+  (never on DELETE, so they stay for the whole run).
 - Webhook registration is pointed at a local listener: nothing leaves the machine.
 - WebSocket routes are not in the OpenAPI; ``GET /video/{id}/status/stream`` without an
   upgrade is, and is fuzzed as plain HTTP.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -88,8 +89,8 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 def ready_video(
     fuzz_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    """Path parameters that exist: the ready video, one of its renditions and segments, and
-    an open tus upload of 4096 bytes."""
+    """Parameters that name things that exist: the ready video, one of its renditions and
+    segments, an open tus upload of 4096 bytes, and a signed upload URL (key and query)."""
     clip = make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", duration=2.0)
     video_id = upload(fuzz_server.url, clip, auth(USER))
     wait_for_state(fuzz_server.url, video_id, auth(USER), {"ready"})
@@ -102,12 +103,22 @@ def ready_video(
     )
     assert tus.status_code == 201, tus.text
     return {
+        **_signed_upload(fuzz_server.url),
         "upload_id": tus.headers["location"].rsplit("/", 1)[1],
         "video_id": video_id,
         "file_id": video_id,
         "rendition": variant.removesuffix(".m3u8"),
         "segment_id": segment.removeprefix("segment/"),
     }
+
+
+def _signed_upload(base: str) -> dict[str, str]:
+    """The key and signature of a fresh signed upload URL (``POST /api/videos/init``)."""
+    r = httpx.post(f"{base}/api/videos/init", json={}, headers=auth(USER))
+    assert r.status_code == 200, r.text
+    url = urlsplit(r.json()["uploadUrl"])
+    query = dict(parse_qsl(url.query))
+    return {"key": url.path.removeprefix("/storage/upload/"), **query}
 
 
 def test_served_schema_is_the_one_fuzzed(fuzz_server: ServerProcess) -> None:
@@ -121,10 +132,21 @@ def _strategy(operation: Any, ready: dict[str, str]) -> st.SearchStrategy[Any]:
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
     ]
-    names = {p["name"] for p in operation.definition.raw.get("parameters", []) if p["in"] == "path"}
-    ids = {name: value for name, value in ready.items() if name in names}
-    if ids and operation.method.upper() != "DELETE":
-        strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=ids))
+    params = operation.definition.raw.get("parameters", [])
+    fixed = {
+        where: {
+            p["name"]: ready[p["name"]] for p in params if p["in"] == where and p["name"] in ready
+        }
+        for where in ("path", "query")
+    }
+    if fixed["path"] and operation.method.upper() != "DELETE":
+        strategies.append(
+            operation.as_strategy(
+                GenerationMode.POSITIVE,
+                path_parameters=fixed["path"],
+                query=fixed["query"] or None,
+            )
+        )
     return st.one_of(strategies)
 
 

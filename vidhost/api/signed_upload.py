@@ -35,6 +35,14 @@ _SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
         409: {"description": "The upload for this video is already complete"},
         413: {"description": "Larger than the size the URL was issued for"},
     },
+    openapi_extra={  # the body is read as a stream, so FastAPI cannot see it
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
 )
 async def signed_put(
     key: str,
