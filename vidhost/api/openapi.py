@@ -10,7 +10,8 @@ FastAPI documents what it can see in signatures; :func:`install` adds what it ca
   (an unknown id, or a value that matches no route);
 - the path parameters of routes that do not declare them (``OPTIONS .../{upload_id}``), the
   headers that tus (``Tus-Resumable``) and byte serving (``Range``, ``If-None-Match``,
-  ``If-Range``) read, and one operationId per method of multi-method routes (GET and HEAD).
+  ``If-Range``) read, and one operationId per method of multi-method routes (GET and HEAD);
+- not FastAPI's default ``application/json`` next to the media types a route declares.
 
 Routes document their own specific errors and media types (``responses=``); ``binary``
 builds the responses of a route that serves stored bytes.
@@ -203,6 +204,9 @@ def complete(
             _add(responses, 401, "Missing or invalid bearer token")
             op["security"] = [{"bearer": []}]
         for status, response in responses.items():
+            content = response.get("content", {})
+            if len(content) > 1 and content.get("application/json", {}).get("schema") == {}:
+                del content["application/json"]  # FastAPI's default next to declared bytes
             if status.isdigit() and int(status) >= 400 and not response.get("content"):
                 responses[status] = _error_response(int(status), response["description"])
     components = schema.setdefault("components", {})
