@@ -131,6 +131,10 @@ def sites() -> list[Site]:
                     else _own_code(name, bases, class_codes)
                 )
                 implied = error_codes.status_of(own) if own else None
+            if name == "ApiError":  # ApiError(status=..., code=...): the status it names
+                status_kw = next((k.value for k in node.keywords if k.arg == "status"), None)
+                if isinstance(status_kw, ast.Constant) and isinstance(status_kw.value, int):
+                    implied = status_kw.value
             for kw in node.keywords:
                 if kw.arg == "code" and (code := _text(kw.value, constants)) is not None:
                     found.append(Site(code, implied, where))
