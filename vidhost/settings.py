@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import time
@@ -160,6 +161,21 @@ class Settings(BaseSettings):
     """First retry delay in seconds; doubled after each failed attempt (capped at 1 h)."""
     webhook_retry_for: float = 24 * 3600.0
     """Seconds after which an undelivered webhook is given up."""
+    webhook_allow_private: bool = False
+    """Endpoints registered through the API may point at loopback, private and link-local
+    hosts (development, tests, internal deployments). ``VIDHOST_WEBHOOK_URL`` always may."""
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
+    """CIDRs (JSON list, e.g. ``["10.1.0.0/16"]``) API-registered endpoints may resolve to
+    although they are not public."""
+    webhook_allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names (JSON list) API-registered endpoints may use whatever they resolve to."""
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network.strip(), strict=False)  # ValueError names the entry
+        return value
 
     @field_validator("data_dir")
     @classmethod
@@ -220,7 +236,7 @@ class Settings(BaseSettings):
                 if secret:
                     return secret
                 time.sleep(0.01)
-            raise RuntimeError(f"{path} is empty") from None
+            raise RuntimeError("the jwt_secret file in the data dir is empty") from None
         secret = secrets.token_urlsafe(48)
         with os.fdopen(fd, "w") as fh:
             fh.write(secret)

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from celery import Celery
 from sqlalchemy import Engine
 
+from vidhost.auth.playback import PlaybackTokens
 from vidhost.db.engine import make_engine, migrate
 from vidhost.db.posts import SqlPostRepository
 from vidhost.db.repository import SqlRepository
+from vidhost.db.signing_keys import SqlSigningKeyRepository
 from vidhost.domain.direct_uploads import DirectConfig, DirectUploads
 from vidhost.domain.lifecycle import TaskKind
 from vidhost.domain.ports import MultipartUploads, PresignedDownloads, PresignedUploads, Storage
@@ -23,6 +25,7 @@ from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.pipeline.probing import MediaProber
@@ -98,6 +101,17 @@ def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploa
     )
 
 
+def make_url_guard(settings: Settings) -> UrlGuard:
+    """The guard of every server-side fetch of a URL an API user supplied (ADR 0052)."""
+    return UrlGuard(
+        UrlPolicy.build(
+            allow_private=settings.webhook_allow_private,
+            networks=settings.webhook_allowed_networks,
+            hosts=settings.webhook_allowed_hosts,
+        )
+    )
+
+
 def make_downloads(storage: Storage) -> PresignedDownloads | None:
     return storage if isinstance(storage, S3Storage) else None
 
@@ -117,8 +131,12 @@ class Container:
     """Direct-to-storage uploads (pre-signed URLs, multipart), see ``make_direct_uploads``."""
     downloads: PresignedDownloads | None
     """Pre-signed GETs, when the storage backend can sign them (S3)."""
+    playback: PlaybackTokens
+    """Signing keys and playback tokens (vidhost.domain.access asks it to verify tokens)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
+    url_guard: UrlGuard = field(default_factory=UrlGuard)
+    """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
@@ -226,6 +244,8 @@ def build_container(
         uploads,
         direct,
         make_downloads(storage),
+        PlaybackTokens(SqlSigningKeyRepository(engine)),
+        url_guard=make_url_guard(settings),
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))

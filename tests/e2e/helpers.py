@@ -31,6 +31,15 @@ def upload(base: str, path: Path, headers: dict[str, str], content_type: str = "
     return str(body["videoId"])
 
 
+def set_visibility(base: str, video_id: str, visibility: str, headers: dict[str, str]) -> None:
+    r = httpx.put(
+        f"{base}/api/videos/{video_id}/metadata",
+        json={"title": "t", "visibility": visibility},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+
+
 def wait_for_state(
     base: str,
     video_id: str,

@@ -1,4 +1,5 @@
-"""A real HLS player (hls.js in headless Chromium) plays a vidhost stream from another origin."""
+"""A real HLS player (hls.js in headless Chromium) plays a vidhost stream from another origin:
+a public video from its plain URL, a private one only from a tokenized URL."""
 
 from __future__ import annotations
 
@@ -6,17 +7,22 @@ import functools
 import json
 import subprocess
 import threading
+from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, set_visibility, upload, wait_for_state
+from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
 JS = Path(__file__).resolve().parent.parent / "js"
+ALICE = auth("alice")
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -24,32 +30,66 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def test_hls_js_in_chromium_plays_to_the_end(server_factory, tmp_path: Path) -> None:
-    api = server_factory(env=AUTH_ENV)
-    alice = auth("alice")
-    clip = make_clip(tmp_path / "clip.mp4", duration=3, width=640, height=360)
-    video_id = upload(api.url, clip, alice)
-    status = wait_for_state(api.url, video_id, alice, {"ready", "failed"})
-    assert status["state"] == "ready"
-
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One server with a public and a private video, and a page server on another origin."""
+    data = tmp_path_factory.mktemp("browser")
+    api = ServerProcess(data, env=AUTH_ENV).start()
     # The player page comes from a different origin than the stream (CORS exercised).
     handler = functools.partial(_Quiet, directory=str(JS))
     page_server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=page_server.serve_forever, daemon=True).start()
     try:
-        page = f"http://127.0.0.1:{page_server.server_address[1]}/player.html"
-        out = subprocess.run(
-            ["node", str(JS / "hls_play.mjs"), page, status["playbackUrl"]],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
+        clip = make_clip(data / "clip.mp4", duration=3, width=640, height=360)
+        public = upload(api.url, clip, ALICE)
+        private = upload(api.url, clip, ALICE)
+        set_visibility(api.url, private, "private", ALICE)
+        statuses = {}
+        for name, video_id in (("public", public), ("private", private)):
+            statuses[name] = wait_for_state(api.url, video_id, ALICE, {"ready", "failed"})
+            assert statuses[name]["state"] == "ready"
+        yield {
+            "api": api,
+            "page": f"http://127.0.0.1:{page_server.server_address[1]}/player.html",
+            "status": statuses,
+        }
     finally:
         page_server.shutdown()
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+        api.stop()
+
+
+def play(page: str, manifest_url: str) -> dict[str, Any]:
+    out = subprocess.run(
+        ["node", str(JS / "hls_play.mjs"), page, manifest_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def assert_played_to_the_end(result: dict[str, Any]) -> None:
     assert result["ok"], result
     assert abs(result["duration"] - 3.0) < 0.5, result
     assert result["currentTime"] >= result["duration"] - 0.2
     assert sorted(result["levels"])[0].startswith("426x240")
     assert result["fragmentsLoaded"] >= 3
+
+
+def test_hls_js_in_chromium_plays_to_the_end(site) -> None:
+    assert_played_to_the_end(play(site["page"], site["status"]["public"]["playbackUrl"]))
+
+
+def test_hls_js_plays_a_private_video_from_a_tokenized_url_only(site) -> None:
+    status = site["status"]["private"]
+    refused = play(site["page"], status["playbackUrl"])
+    assert not refused["ok"] and refused["fragmentsLoaded"] == 0, refused
+    assert any("manifestLoadError" in e for e in refused["errors"]), refused
+
+    r = httpx.post(
+        f"{site['api'].url}/api/videos/{status['videoId']}/playback-token", headers=ALICE
+    )
+    assert r.status_code == 200, r.text
+    assert_played_to_the_end(play(site["page"], r.json()["playbackUrl"]))

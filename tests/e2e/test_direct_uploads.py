@@ -228,7 +228,7 @@ def test_reusing_a_url_after_completion_is_refused(api: ServerProcess, clip: byt
 def _enhancement(api: ServerProcess, video_id: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        r = httpx.get(f"{api.url}/internal/video-enhancement-status/{video_id}")
+        r = httpx.get(f"{api.url}/internal/video-enhancement-status/{video_id}", headers=auth())
         if r.status_code == 200 and r.json()["status"] in ("completed", "failed"):
             return dict(r.json())
         time.sleep(0.2)
@@ -259,7 +259,9 @@ def test_enhance_option_on_init_upload_url_and_metadata(
     ).json()
     assert plain_put(other["uploadUrl"], clip, other["headers"]).status_code == 200
     wait_state(api, other["videoId"], {"ready"})
-    missing = httpx.get(f"{api.url}/internal/video-enhancement-status/{other['videoId']}")
+    missing = httpx.get(
+        f"{api.url}/internal/video-enhancement-status/{other['videoId']}", headers=auth()
+    )
     assert (missing.status_code, missing.json()["code"]) == (404, "task_not_found")
     meta = {"title": "Later", "enhance": "default"}
     r = httpx.put(f"{api.url}/api/videos/{other['videoId']}/metadata", json=meta, headers=auth())

@@ -64,7 +64,7 @@ def upload(server: ServerProcess, clip: Path, **fields: str) -> httpx.Response:
 
 
 def status(server: ServerProcess, kind: str, file_id: str) -> dict[str, Any]:
-    r = httpx.get(f"{server.url}/internal/{kind}-status/{file_id}", timeout=10)
+    r = httpx.get(f"{server.url}/internal/{kind}-status/{file_id}", headers=ALICE, timeout=10)
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     assert set(body) == {"status", "progress", "error", "last_updated"}
@@ -145,11 +145,16 @@ def test_failed_status_for_a_broken_source(server: ServerProcess, clips: dict[st
 
 def test_unknown_ids_and_missing_tasks(server: ServerProcess, clips: dict[str, Path]) -> None:
     for kind in ("metadata-extraction", "video-enhancement"):
-        r = httpx.get(f"{server.url}/internal/{kind}-status/no-such-file")
+        r = httpx.get(f"{server.url}/internal/{kind}-status/no-such-file", headers=ALICE)
         assert r.status_code == 404 and r.json()["code"] == "video_not_found"
     file_id = upload(server, clips["small"]).json()["file_id"]
-    r = httpx.get(f"{server.url}/internal/video-enhancement-status/{file_id}")
+    r = httpx.get(f"{server.url}/internal/video-enhancement-status/{file_id}", headers=ALICE)
     assert r.status_code == 404 and r.json()["code"] == "task_not_found"
+    # Seed 004 statuses answer the owner only (ADR 0050).
+    r = httpx.get(f"{server.url}/internal/video-enhancement-status/{file_id}")
+    assert (r.status_code, r.json()["code"]) == (401, "unauthorized")
+    r = httpx.get(f"{server.url}/internal/metadata-extraction-status/{file_id}", headers=BOB)
+    assert (r.status_code, r.json()["code"]) == (403, "access_denied")
     bad = upload(server, clips["small"], enhance="sparkle")
     assert bad.status_code == 400 and bad.json()["code"] == "unknown_preset"
     bad = upload(server, clips["small"], enhance="default:sharpen=99")
@@ -218,7 +223,9 @@ def test_thumbnails_storyboard_and_previews(server: ServerProcess, clips: dict[s
     for path, code, error in errors:
         r = httpx.get(f"{base}/{path}", headers=ALICE)
         assert (r.status_code, r.json()["code"]) == (code, error), path
-    assert httpx.get(f"{base}/thumbnail.jpg", headers=BOB).status_code == 403
-    assert httpx.get(f"{base}/thumbnail.jpg").status_code == 401
+    # A public video's images are open to anyone, like Mux's image host (ADR 0050).
+    for who in (BOB, {}):
+        r = httpx.get(f"{base}/thumbnail.jpg", headers=who)
+        assert r.status_code == 200 and r.headers["cache-control"].startswith("public")
     missing = httpx.get(f"{server.url}/api/videos/nope/thumbnail.jpg", headers=ALICE)
     assert missing.status_code == 404

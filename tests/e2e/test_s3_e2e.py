@@ -14,6 +14,7 @@ import pytest
 
 from tests.clips import make_clip
 from tests.e2e.direct_helpers import auth, start_server, stored_keys, wait_state
+from tests.e2e.helpers import set_visibility
 from tests.s3 import SeaweedS3, plain_put
 from tests.server import ServerProcess
 
@@ -95,6 +96,17 @@ def test_redirect_mode_sends_presigned_gets(
         assert direct.status_code == 206 and len(direct.content) == 100
         followed = httpx.get(f"{base}/{segment}", follow_redirects=True)
         assert followed.status_code == 200 and followed.content[:1] == b"\x47"  # TS sync byte
+
+        # Private: no redirect without a token; with one, the pre-signed redirect after the check.
+        set_visibility(server.url, video_id, "private", auth())
+        refused = httpx.get(f"{base}/{segment}")
+        assert (refused.status_code, refused.json()["code"]) == (403, "playback_token_required")
+        token = httpx.post(
+            f"{server.url}/api/videos/{video_id}/playback-token", headers=auth()
+        ).json()["token"]
+        tokenized = httpx.get(f"{base}/{segment}", params={"token": token})
+        assert tokenized.status_code == 302 and "X-Amz-Signature=" in tokenized.headers["location"]
+        assert tokenized.headers["cache-control"] == "no-store"
     finally:
         server.stop()
 

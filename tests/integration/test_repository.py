@@ -156,3 +156,25 @@ def test_listing_and_ready_ids(repo: SqlRepository) -> None:
     failed, n = repo.list_videos(owner="alice", states=[VideoState.FAILED])
     assert n == 1 and failed[0].id == "v2"
     assert repo.list_videos(owner="bob")[1] == 0
+
+
+def test_awaiting_direct_uploads_skips_client_fields_and_other_uploads(
+    repo: SqlRepository,
+) -> None:
+    """The upload watcher's query (every 2 s): direct uploads only, no metadata loaded."""
+    big = {"note": "x" * 15000}
+    direct = Video(id="d1", owner="alice", state=VideoState.CREATED, metadata=big, tags=["t"])
+    direct.upload_expires_at = utcnow() + timedelta(hours=1)
+    direct.source_key = "videos/d1/source"
+    tus = Video(id="t1", owner="alice", state=VideoState.UPLOADING, metadata=big)
+    for video in (direct, tus):
+        repo.add_video(video, event=state_event(video, video.state))
+    _video(repo, "done", VideoState.UPLOADED)
+    repo.update_video("done", upload_expires_at=utcnow())
+
+    (found,) = repo.awaiting_direct_uploads()
+    assert found.id == "d1" and found.source_key == "videos/d1/source"
+    assert found.state is VideoState.CREATED and found.upload_expires_at is not None
+    assert found.metadata == {} and found.tags == []
+    full = repo.get_video("d1")
+    assert full is not None and full.metadata == big  # only the lean read leaves it out

@@ -7,7 +7,8 @@ here until it is in ``vidhost/domain/error_codes.py`` with the status its raise 
 - ``SomeDomainError(..., code="code")`` and ``bad_header(msg, "code")``: the status of the
   class's own code (``NotFound`` -> 404, ``InvalidInput`` -> 400 ...);
 - ``MediaError("code", ...)``, ``TaskFailed(...)``, ``EnhanceSpecError(...)`` (code first,
-  literal or a module constant), and class attributes ``code = "..."``: listed, any status.
+  literal or a module constant), ``error_body(msg, "code")``, bodies written out as
+  ``{"error": ..., "code": "..."}``, and class attributes ``code = "..."``: listed, any status.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _own_code(name: str, bases: dict[str, list[str]], codes: dict[str, str]) -> 
     return next((codes[c] for c in _ancestry(name, bases) if c in codes), None)
 
 
-def _text(node: ast.expr, constants: dict[str, str]) -> str | None:
+def _text(node: ast.expr | None, constants: dict[str, str]) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Name):
@@ -118,6 +119,14 @@ def sites() -> list[Site]:
             where = f"{rel}:{getattr(node, 'lineno', 0)}"
             if isinstance(node, ast.ClassDef) and node.name in class_codes:
                 found.append(Site(class_codes[node.name], None, where))
+            if isinstance(node, ast.Dict):  # a body written out: {"error": ..., "code": ...}
+                keys = {
+                    k.value: v
+                    for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant)
+                }
+                if "error" in keys and (code := _text(keys.get("code"), constants)):
+                    found.append(Site(code, None, where))
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -142,7 +151,9 @@ def sites() -> list[Site]:
                 status, code = node.args[0], _text(node.args[1], constants)
                 if code is not None and isinstance(status, ast.Constant):
                     found.append(Site(code, int(status.value), where))
-            positional = {"bad_header": 1, **dict.fromkeys(CODE_FIRST, 0)}.get(name)
+            positional = {"bad_header": 1, "error_body": 1, **dict.fromkeys(CODE_FIRST, 0)}.get(
+                name
+            )
             if positional is not None and len(node.args) > positional:
                 code = _text(node.args[positional], constants)
                 if code is not None:

@@ -24,9 +24,9 @@ def _task(video_id: str, progress: float) -> DomainEvent:
 def test_routing_and_overflow():
     lookups: list[str] = []
 
-    def client_of(video_id: str) -> str | None:
+    def client_of(video_id: str) -> tuple[str, str] | None:
         lookups.append(video_id)
-        return {"v2": "c2"}.get(video_id)
+        return {"v2": ("u", "c2")}.get(video_id)
 
     async def scenario() -> None:
         bus = InMemoryBus()
@@ -34,8 +34,9 @@ def test_routing_and_overflow():
         loop = asyncio.get_running_loop()
         slow = hub.subscribe([video_topic("v1")], loop, maxsize=3)
         fast = hub.subscribe([video_topic("v1")], loop, maxsize=3)
-        client = hub.subscribe([client_topic("c1")], loop, maxsize=100)
-        client2 = hub.subscribe([client_topic("c2")], loop, maxsize=100)
+        client = hub.subscribe([client_topic("u", "c1")], loop, maxsize=100)
+        client2 = hub.subscribe([client_topic("u", "c2")], loop, maxsize=100)
+        other_owner = hub.subscribe([client_topic("someone-else", "c1")], loop, maxsize=100)
 
         fast_got: list[object] = []
 
@@ -56,11 +57,12 @@ def test_routing_and_overflow():
         # The client subscription got the upload (client_id in the event) and the task
         # events (client learned from the state event: no database lookup needed).
         assert client.queue.qsize() == 10 and lookups == []
+        assert other_owner.queue.empty()  # same client_id, another owner: nothing
         bus.publish(_task("v2", 5.0))  # unknown video: looked up once, then cached
         bus.publish(_task("v2", 6.0))
         await asyncio.sleep(0.01)
         assert lookups == ["v2"] and client2.queue.qsize() == 2
-        for sub in (slow, fast, client, client2):
+        for sub in (slow, fast, client, client2, other_owner):
             hub.unsubscribe(sub)
         assert hub.subscriber_count() == 0
         hub.close()

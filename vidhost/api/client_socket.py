@@ -6,6 +6,10 @@ task step of such a video, whatever its kind (``process_type``: ``transcode``,
 ``metadata_extraction``, ``video_enhancement``...). On connect the current status of the
 client's videos changed in the last ``VIDHOST_WS_REPLAY_SECONDS`` is sent again, so a client
 that reconnects misses no final status.
+
+Client ids are scoped per owner: the socket needs the owner's user JWT (``Authorization:
+Bearer``, or from a browser the subprotocol pair ``bearer, <jwt>``, answered ``bearer``) and
+carries only that owner's videos. Without credentials: HTTP 401 before the upgrade.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 
+from vidhost.api.deps import bearer_subprotocol, user_of
+from vidhost.api.status_stream import deny
 from vidhost.db.client_videos import ClientVideo, ClientVideos
+from vidhost.domain.errors import DomainError, Unauthorized
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.realtime.hub import EventHub, client_topic
@@ -75,9 +82,16 @@ async def client_socket(websocket: WebSocket, client_id: str) -> None:
     if not client_id or len(client_id) > MAX_CLIENT_ID:
         await websocket.close(1008, "client_id must be 1-255 characters")
         return
+    try:
+        owner = user_of(websocket)
+        if owner is None:
+            raise Unauthorized("Unauthorized", code="unauthorized")
+    except DomainError as exc:
+        await deny(websocket, exc)
+        return
     settings = container.settings
     sub = hub.subscribe(
-        [client_topic(client_id)], asyncio.get_running_loop(), settings.ws_queue_size
+        [client_topic(owner, client_id)], asyncio.get_running_loop(), settings.ws_queue_size
     )
     sent: dict[tuple[str, str], tuple[str, float]] = {}
     uploaded: set[str] = set()
@@ -96,13 +110,13 @@ async def client_socket(websocket: WebSocket, client_id: str) -> None:
         await websocket.send_json(message)
 
     try:
-        await websocket.accept()
+        await websocket.accept(subprotocol=bearer_subprotocol(websocket))
         await websocket.send_json(
             {"type": "connection", "status": "connected", "client_id": client_id}
         )
         since = utcnow() - timedelta(seconds=settings.ws_replay_seconds)
         lookup = ClientVideos(container.engine)
-        recent = await run_in_threadpool(lookup.recent, client_id, since=since)
+        recent = await run_in_threadpool(lookup.recent, owner, client_id, since=since)
         for message in replay(recent):
             if message["type"] == "status_update":
                 await send_update(message)

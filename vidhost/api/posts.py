@@ -70,7 +70,10 @@ class PostList(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "No content and no video; or `Video is still processing`"},
     401: {"description": "Missing or invalid bearer token"},
-    404: {"description": "`Video not found` (missing, deleted or another user's)"},
+    404: {
+        "description": "`Video not found` (missing, deleted or another user's); "
+        "`post_not_found` (missing, or another user's post without a public/unlisted video)"
+    },
 }
 
 
@@ -114,6 +117,8 @@ async def list_posts(
     limit: int = Query(20, ge=1, le=100),
     offset: Offset = 0,
 ) -> PostList:
+    """The caller's own posts, newest first."""
+
     def load() -> tuple[list[PostOut], int]:
         found, total = container.posts.posts.list_posts(owner=user, limit=limit, offset=offset)
         out = []
@@ -130,5 +135,6 @@ async def list_posts(
 async def get_post(
     post_id: str, request: Request, user: CurrentUser, container: ContainerDep
 ) -> PostOut:
-    post, video = await run_in_threadpool(container.posts.get, post_id)
+    """The author's post; another user's only if it embeds a public or unlisted video."""
+    post, video = await run_in_threadpool(lambda: container.posts.get(post_id, viewer=user))
     return post_out(request, post, video)

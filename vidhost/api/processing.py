@@ -2,10 +2,15 @@
 
 - ``GET /internal/metadata-extraction-status/{file_id}`` and
   ``GET /internal/video-enhancement-status/{file_id}``: ``{status, progress, error,
-  last_updated}`` from the task row. No auth (seed 004 has none). 404 ``video_not_found`` for an
-  unknown id; 404 ``task_not_found`` for a video that has no such task (not enhanced).
+  last_updated}`` from the task row. The owner only (bearer token, or ``?token=`` a playback
+  token with aud ``v``): 401 without credentials, 403 ``access_denied`` for another user's video.
+  404 ``video_not_found`` for an unknown id; 404 ``task_not_found`` for a video that has no such
+  task (not enhanced).
 - ``GET /api/videos/{id}/analysis``: the stored metadata JSON (409 ``not_ready`` until done).
 - ``GET /api/videos/{id}/enhanced``: the enhanced file, with Range support.
+
+All of them are owner surfaces (``vidhost.domain.access``): the owner, or a playback token
+with aud ``v`` for the video, whatever its visibility.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import ContainerDep, CurrentUser, VideosDep
+from vidhost.api.deps import ContainerDep, ViewerDep
 from vidhost.api.errors import ApiError
 from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
+from vidhost.api.reads import VARY, readable
+from vidhost.domain.access import Audience, Viewer
 from vidhost.domain.errors import NotFound, NotReady
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.lifecycle import TaskKind, TaskStatus
 from vidhost.domain.models import Task
 from vidhost.domain.processing import (
     NO_ENHANCEMENT,
@@ -33,6 +40,7 @@ from vidhost.domain.processing import (
 )
 from vidhost.domain.services import VideoService
 from vidhost.media.enhance import EnhanceSpecError, parse_spec
+from vidhost.wiring import Container
 
 router = APIRouter(tags=["processing"])
 
@@ -47,15 +55,17 @@ class TaskStatusOut(BaseModel):
 
 
 STATUS_DOC: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown file_id (video_not_found) or no such task (task_not_found)"}
+    401: {"description": "No bearer token and no playback token"},
+    403: {"description": "Another user's file (access_denied), or a bad playback token"},
+    404: {"description": "Unknown file_id (video_not_found) or no such task (task_not_found)"},
 }
 
 
-def task_status(videos: VideoService, video_id: str, kind: TaskKind) -> TaskStatusOut:
-    video = videos.repo.get_video(video_id)
-    if video is None or video.state is VideoState.DELETED:
-        raise NotFound("File not found", code="video_not_found")
-    task = videos.repo.get_task(video_id, kind)
+def task_status(
+    container: Container, viewer: Viewer, video_id: str, kind: TaskKind
+) -> TaskStatusOut:
+    readable(container, video_id, viewer, Audience.VIDEO, owner_only=True)
+    task = container.repo.get_task(video_id, kind)
     if task is None:
         raise NotFound(f"no {kind.value} task for this file", code="task_not_found")
     return status_out(task)
@@ -76,8 +86,12 @@ def status_out(task: Task) -> TaskStatusOut:
     response_model=TaskStatusOut,
     responses=STATUS_DOC,
 )
-async def metadata_extraction_status(file_id: str, videos: VideosDep) -> TaskStatusOut:
-    return await run_in_threadpool(task_status, videos, file_id, TaskKind.METADATA_EXTRACTION)
+async def metadata_extraction_status(
+    file_id: str, container: ContainerDep, viewer: ViewerDep
+) -> TaskStatusOut:
+    return await run_in_threadpool(
+        task_status, container, viewer, file_id, TaskKind.METADATA_EXTRACTION
+    )
 
 
 @router.get(
@@ -85,8 +99,12 @@ async def metadata_extraction_status(file_id: str, videos: VideosDep) -> TaskSta
     response_model=TaskStatusOut,
     responses=STATUS_DOC,
 )
-async def video_enhancement_status(file_id: str, videos: VideosDep) -> TaskStatusOut:
-    return await run_in_threadpool(task_status, videos, file_id, TaskKind.VIDEO_ENHANCEMENT)
+async def video_enhancement_status(
+    file_id: str, container: ContainerDep, viewer: ViewerDep
+) -> TaskStatusOut:
+    return await run_in_threadpool(
+        task_status, container, viewer, file_id, TaskKind.VIDEO_ENHANCEMENT
+    )
 
 
 def _require_done(videos: VideoService, video_id: str, kind: TaskKind) -> None:
@@ -98,8 +116,8 @@ def _require_done(videos: VideoService, video_id: str, kind: TaskKind) -> None:
 
 
 OWNED_DOC: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or invalid bearer token"},
-    403: {"description": "The video belongs to another user"},
+    401: {"description": "Missing or invalid bearer token (and no playback token)"},
+    403: {"description": "Another user's video (access_denied), or a bad playback token"},
     404: {"description": "Unknown video, or no such task"},
     409: {"description": "The task has not completed (not_ready)"},
 }
@@ -114,11 +132,11 @@ OWNED_DOC: dict[int | str, dict[str, Any]] = {
     },
 )
 async def analysis(
-    video_id: str, request: Request, user: CurrentUser, container: ContainerDep
+    video_id: str, request: Request, viewer: ViewerDep, container: ContainerDep
 ) -> Response:
     """The seed 004 metadata document (resolution, fps, colour profile, full probe)."""
     videos = container.videos
-    await run_in_threadpool(videos.get, video_id, owner=user)
+    await run_in_threadpool(readable, container, video_id, viewer, Audience.VIDEO, owner_only=True)
     await run_in_threadpool(_require_done, videos, video_id, TaskKind.METADATA_EXTRACTION)
     try:
         info = await run_in_threadpool(container.storage.stat, metadata_key(video_id))
@@ -130,6 +148,7 @@ async def analysis(
         info,
         media_type="application/json",
         cache_control="private, max-age=60",
+        vary=VARY,
     )
 
 
@@ -139,11 +158,13 @@ async def analysis(
     responses={**binary(*_MEDIA_TYPES.values(), description="The enhanced file"), **OWNED_DOC},
 )
 async def enhanced(
-    video_id: str, request: Request, user: CurrentUser, container: ContainerDep
+    video_id: str, request: Request, viewer: ViewerDep, container: ContainerDep
 ) -> Response:
     """Download the enhanced file (``enhanced_{id}.{ext}``); honours Range."""
     videos = container.videos
-    video = await run_in_threadpool(videos.get, video_id, owner=user)
+    video, _ = await run_in_threadpool(
+        readable, container, video_id, viewer, Audience.VIDEO, owner_only=True
+    )
     await run_in_threadpool(_require_done, videos, video_id, TaskKind.VIDEO_ENHANCEMENT)
     try:
         info = await run_in_threadpool(container.storage.stat, enhanced_key(video))
@@ -156,6 +177,7 @@ async def enhanced(
         info,
         media_type=_MEDIA_TYPES[ext],
         cache_control="private, max-age=3600",
+        vary=VARY,
     )
     response.headers["Content-Disposition"] = f'attachment; filename="enhanced_{video.id}.{ext}"'
     return response

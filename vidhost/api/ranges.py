@@ -57,6 +57,7 @@ def object_response(
     *,
     media_type: str,
     cache_control: str,
+    vary: str | None = None,
 ) -> Response:
     etag = f'"{info.etag}"'
     headers = {
@@ -65,6 +66,8 @@ def object_response(
         "Cache-Control": cache_control,
         "Accept-Ranges": "bytes",
     }
+    if vary:
+        headers["Vary"] = vary
     if etag in _etags(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     byte_range = None

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from vidhost.api.body_limit import StreamedBody
 from vidhost.api.deps import ContainerDep
 from vidhost.api.errors import ApiError
 from vidhost.storage.signed_urls import LocalSignedUploads
@@ -35,6 +36,7 @@ _SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
         409: {"description": "The upload for this video is already complete"},
         413: {"description": "Larger than the size the URL was issued for"},
     },
+    dependencies=[StreamedBody],  # the body is not capped at 1 MiB: the signed size is
     openapi_extra={  # the body is read as a stream, so FastAPI cannot see it
         "requestBody": {
             "required": True,

@@ -1,5 +1,10 @@
 """Seed 001: ``GET /video/{videoId}/status/stream``, a WebSocket of the video's state.
 
+- the owner only (an owner surface of ``vidhost.domain.access``): a bearer user JWT in
+  ``Authorization`` or, from a browser, as the subprotocol pair ``bearer, <jwt>`` (the server
+  answers ``bearer``), or ``?token=`` a playback token with aud ``v``. No credential: 401;
+  another user's video: 403 ``access_denied``; a bad token: 403 ``playback_token_*``. Each is
+  an HTTP answer before the upgrade (WebSocket denial response) with the JSON error body;
 - unknown id: HTTP 404 before the upgrade (WebSocket denial response);
 - a plain HTTP request: 400 (uvicorn answers 400 itself to a malformed upgrade);
 - on connect the current state, then each change ``{"videoId", "state", "timestamp",
@@ -16,8 +21,11 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import ContainerDep
-from vidhost.api.errors import ApiError, error_body
+from vidhost.api.deps import ContainerDep, ViewerDep, bearer_subprotocol, viewer_of
+from vidhost.api.errors import ApiError, error_body, status_for
+from vidhost.api.reads import readable
+from vidhost.domain.access import Audience, Viewer
+from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import TERMINAL, TaskKind, VideoState, can_transition
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Video
 from vidhost.domain.vocabulary import SEED001_STATE
@@ -36,12 +44,17 @@ class _Seen:
     progress: float
 
 
-def _find(container: Container, video_id: str) -> tuple[Video | None, float]:
-    video = container.repo.get_video(video_id)
-    if video is None or video.state is VideoState.DELETED:
-        return None, 0.0
+def _find(container: Container, video_id: str, viewer: Viewer) -> tuple[Video, float]:
+    """The video (if ``viewer`` may watch its status) and its transcode progress, or raise."""
+    video, _ = readable(container, video_id, viewer, Audience.VIDEO, owner_only=True)
     task = container.repo.get_task(video_id, TaskKind.TRANSCODE)
     return video, (task.progress if task else 0.0)
+
+
+async def deny(websocket: WebSocket, exc: DomainError) -> None:
+    """Refuse an upgrade with the HTTP status and JSON body a plain request would get."""
+    body = error_body(exc.message, exc.code)
+    await websocket.send_denial_response(JSONResponse(body, status_code=status_for(exc)))
 
 
 def message(video_id: str, state: VideoState, timestamp: str, progress: float) -> dict[str, Any]:
@@ -60,14 +73,14 @@ def message(video_id: str, state: VideoState, timestamp: str, progress: float) -
     responses={
         101: {"description": "Switching Protocols: a WebSocket of JSON status messages"},
         400: {"description": "Not a WebSocket upgrade request"},
+        401: {"description": "No credentials (answered before the upgrade)"},
+        403: {"description": "Another user's video, or a bad playback token"},
         404: {"description": "Unknown video id (answered before the upgrade)"},
     },
 )
-async def status_stream_http(video_id: str, container: ContainerDep) -> None:
+async def status_stream_http(video_id: str, container: ContainerDep, viewer: ViewerDep) -> None:
     """Real-time state of one video over a WebSocket (connect with ``ws://``)."""
-    video, _ = await run_in_threadpool(_find, container, video_id)
-    if video is None:
-        raise ApiError(404, "video_not_found", "unknown video")
+    await run_in_threadpool(_find, container, video_id, viewer)
     raise ApiError(
         400, "websocket_upgrade_required", "this endpoint needs a WebSocket upgrade request"
     )
@@ -81,12 +94,13 @@ async def status_stream(websocket: WebSocket, video_id: str) -> None:
         [video_topic(video_id)], asyncio.get_running_loop(), container.settings.ws_queue_size
     )
     try:
-        video, progress = await run_in_threadpool(_find, container, video_id)
-        if video is None:
-            body = error_body("unknown video", "video_not_found")
-            await websocket.send_denial_response(JSONResponse(body, status_code=404))
+        try:
+            viewer = viewer_of(websocket)
+            video, progress = await run_in_threadpool(_find, container, video_id, viewer)
+        except DomainError as exc:
+            await deny(websocket, exc)
             return
-        await websocket.accept()
+        await websocket.accept(subprotocol=bearer_subprotocol(websocket))
         state = video.state
         await websocket.send_json(message(video_id, state, iso(video.updated_at), progress))
         if state in TERMINAL:

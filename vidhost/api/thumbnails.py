@@ -5,20 +5,26 @@
 - ``GET /api/videos/{id}/preview.{gif|webp}?start=&duration=&width=&fps=``
 
 Rendered on first request, then served from the storage cache (ETag, Range, 304).
+Public and unlisted videos' images are open to anyone (like Mux's image host); a private
+video's need the owner's bearer token or ``?token=`` with aud ``t`` (thumbnails), ``s``
+(storyboard) or ``g`` (previews). Private answers are ``Cache-Control: private``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import ContainerDep, CurrentUser
+from vidhost.api.deps import ContainerDep, ViewerDep
 from vidhost.api.errors import ApiError
 from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
+from vidhost.api.reads import VARY, readable
+from vidhost.domain.access import Access, Audience
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
 from vidhost.pipeline.thumbnails import MediaRenderer, RenderConfig, Still
@@ -26,12 +32,13 @@ from vidhost.wiring import Container
 
 router = APIRouter(prefix="/api/videos", tags=["thumbnails"])
 
-CACHE = "private, max-age=3600"
+CACHE = "public, max-age=3600"
+PRIVATE_CACHE = "private, max-age=3600"
 MAX_SIDE = 3840
 DOC: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad parameter (invalid_request, unsupported_format, bad_time)"},
-    401: {"description": "Missing or invalid bearer token"},
-    403: {"description": "The video belongs to another user"},
+    401: {"description": "Invalid bearer token"},
+    403: {"description": "Private video: playback_token_required or playback_token_*"},
     404: {"description": "Unknown video"},
     409: {"description": "No source to render from yet (not_ready)"},
 }
@@ -50,6 +57,10 @@ def renderer(container: Container) -> MediaRenderer:
     )
 
 
+def _cache(access: Access) -> str:
+    return PRIVATE_CACHE if access.private else CACHE
+
+
 def _format(value: str, allowed: dict[str, str]) -> str:
     if value not in allowed:
         raise ApiError(
@@ -66,7 +77,7 @@ async def thumbnail(
     video_id: str,
     fmt: Annotated[str, Path(json_schema_extra={"enum": list(IMAGE_TYPES)})],
     request: Request,
-    user: CurrentUser,
+    viewer: ViewerDep,
     container: ContainerDep,
     time: Annotated[float | None, Query(ge=0, description="Seconds; default: poster time")] = None,
     width: Annotated[int | None, Query(ge=16, le=MAX_SIDE)] = None,
@@ -77,7 +88,9 @@ async def thumbnail(
     fmt = _format(fmt, IMAGE_TYPES)
     if fit not in FITS:
         raise ApiError(400, "invalid_request", f"fit must be one of {', '.join(FITS)}")
-    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    video, access = await run_in_threadpool(
+        readable, container, video_id, viewer, Audience.THUMBNAIL
+    )
     duration = video.duration or 0.0
     at = min(1.0, duration / 2) if time is None else time
     if at > duration:
@@ -88,7 +101,12 @@ async def thumbnail(
         renderer(container).still, video, Still(at, width, height, fit, fmt)
     )
     return object_response(
-        request, container.storage, info, media_type=IMAGE_TYPES[fmt], cache_control=CACHE
+        request,
+        container.storage,
+        info,
+        media_type=IMAGE_TYPES[fmt],
+        cache_control=_cache(access),
+        vary=VARY,
     )
 
 
@@ -96,11 +114,19 @@ async def thumbnail(
     "/{video_id}/storyboard.vtt",
     responses={**binary("text/vtt", description="WebVTT index", ranges=False), **DOC},
 )
-async def storyboard_vtt(video_id: str, user: CurrentUser, container: ContainerDep) -> Response:
+async def storyboard_vtt(video_id: str, viewer: ViewerDep, container: ContainerDep) -> Response:
     """WebVTT cues, one per tile: ``storyboard.jpg#xywh=x,y,w,h``."""
-    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    video, access = await run_in_threadpool(
+        readable, container, video_id, viewer, Audience.STORYBOARD
+    )
     _, vtt = await run_in_threadpool(renderer(container).storyboard, video)
-    return Response(vtt, media_type="text/vtt", headers={"Cache-Control": CACHE})
+    if access.by_token and viewer.token is not None:  # the sprite needs the same token
+        vtt = vtt.replace(
+            "storyboard.jpg#", f"storyboard.jpg?token={quote(viewer.token, safe='')}#"
+        )
+    return Response(
+        vtt, media_type="text/vtt", headers={"Cache-Control": _cache(access), "Vary": VARY}
+    )
 
 
 @router.get(
@@ -108,13 +134,20 @@ async def storyboard_vtt(video_id: str, user: CurrentUser, container: ContainerD
     responses={**binary("image/jpeg", description="The sprite sheet"), **DOC},
 )
 async def storyboard_jpg(
-    video_id: str, request: Request, user: CurrentUser, container: ContainerDep
+    video_id: str, request: Request, viewer: ViewerDep, container: ContainerDep
 ) -> Response:
     """The sprite sheet: tiles left to right, top to bottom."""
-    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    video, access = await run_in_threadpool(
+        readable, container, video_id, viewer, Audience.STORYBOARD
+    )
     sprite, _ = await run_in_threadpool(renderer(container).storyboard, video)
     return object_response(
-        request, container.storage, sprite, media_type="image/jpeg", cache_control=CACHE
+        request,
+        container.storage,
+        sprite,
+        media_type="image/jpeg",
+        cache_control=_cache(access),
+        vary=VARY,
     )
 
 
@@ -126,7 +159,7 @@ async def preview(
     video_id: str,
     fmt: Annotated[str, Path(json_schema_extra={"enum": list(ANIMATION_TYPES)})],
     request: Request,
-    user: CurrentUser,
+    viewer: ViewerDep,
     container: ContainerDep,
     start: Annotated[float, Query(ge=0)] = 0.0,
     duration: Annotated[float, Query(gt=0, le=10)] = 3.0,
@@ -135,7 +168,9 @@ async def preview(
 ) -> Response:
     """A looping, silent animation of ``duration`` s from ``start`` (GIF or animated WebP)."""
     fmt = _format(fmt, ANIMATION_TYPES)
-    video = await run_in_threadpool(container.videos.get, video_id, owner=user)
+    video, access = await run_in_threadpool(
+        readable, container, video_id, viewer, Audience.ANIMATED
+    )
     if start >= (video.duration or 0.0):
         raise ApiError(400, "bad_time", "start is past the end of the video")
     info = await run_in_threadpool(
@@ -144,5 +179,10 @@ async def preview(
         )
     )
     return object_response(
-        request, container.storage, info, media_type=ANIMATION_TYPES[fmt], cache_control=CACHE
+        request,
+        container.storage,
+        info,
+        media_type=ANIMATION_TYPES[fmt],
+        cache_control=_cache(access),
+        vary=VARY,
     )

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from vidhost.api.body_limit import StreamedBody
 from vidhost.api.deps import CurrentUser, container_of
 from vidhost.api.errors import ApiError
 from vidhost.api.tus_middleware import TUS_VERSION
@@ -210,7 +211,11 @@ async def options(uploads: UploadsDep) -> Response:
 
 
 @router.post(
-    "", status_code=201, dependencies=Versioned, responses=TUS_ERRORS, openapi_extra=CREATE_DOC
+    "",
+    status_code=201,
+    dependencies=[*Versioned, StreamedBody],
+    responses=TUS_ERRORS,
+    openapi_extra=CREATE_DOC,
 )
 async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Response:
     """creation (+ with-upload, defer-length, concatenation): a new upload and its video."""
@@ -242,7 +247,7 @@ async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Re
 @router.post(
     "/{upload_id}",
     status_code=201,
-    dependencies=Versioned,
+    dependencies=[*Versioned, StreamedBody],
     responses=TUS_ERRORS,
     openapi_extra=ADOPT_DOC,
 )
@@ -270,7 +275,7 @@ async def head(
 @router.patch(
     "/{upload_id}",
     status_code=204,
-    dependencies=Versioned,
+    dependencies=[*Versioned, StreamedBody],
     responses=TUS_ERRORS,
     openapi_extra=PATCH_DOC,
 )

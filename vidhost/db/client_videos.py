@@ -32,17 +32,26 @@ class ClientVideos:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def client_of(self, video_id: str) -> str | None:
+    def client_of(self, video_id: str) -> tuple[str, str] | None:
+        """(owner, client_id) of the video, if it was uploaded with a ``client_id``."""
         with self.engine.connect() as conn:
-            value = conn.execute(select(videos.c.client_id).where(videos.c.id == video_id)).scalar()
-        return value if isinstance(value, str) else None
+            row = conn.execute(
+                select(videos.c.owner, videos.c.client_id).where(videos.c.id == video_id)
+            ).first()
+        if row is None or not isinstance(row[1], str):
+            return None
+        return str(row[0]), row[1]
 
-    def recent(self, client_id: str, *, since: datetime, limit: int = 100) -> list[ClientVideo]:
-        """Videos of ``client_id`` changed since ``since`` (oldest first), with their tasks."""
+    def recent(
+        self, owner: str, client_id: str, *, since: datetime, limit: int = 100
+    ) -> list[ClientVideo]:
+        """``owner``'s videos of ``client_id`` changed since ``since`` (oldest first), with
+        their tasks. Client ids are scoped per owner."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(videos.c.id, videos.c.state, videos.c.updated_at)
                 .where(
+                    videos.c.owner == owner,
                     videos.c.client_id == client_id,
                     videos.c.updated_at >= since,
                     videos.c.state != VideoState.DELETED.value,

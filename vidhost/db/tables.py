@@ -223,3 +223,25 @@ outbox_cursors = Table(
     Column("last_event_id", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# --- playback signing keys (migration 0006_signing_keys) -------------------------------------
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False, index=True),
+    Column("public_pem", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("deleted_at", UTCDateTime()),
+)
+
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("kid", String(64), nullable=False, unique=True),
+    Column("private_pem", Text, nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

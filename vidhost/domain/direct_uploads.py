@@ -203,17 +203,9 @@ class DirectUploads:
         self.videos.reject_upload(video, message)
 
     def pending(self, now: datetime | None = None) -> list[Video]:
-        """Direct uploads still waiting for their bytes (their URL may be in use)."""
-        found: list[Video] = []
-        offset = 0
-        while True:
-            page, total = self.repo.list_videos(
-                states=[S.CREATED, S.UPLOADING], limit=500, offset=offset
-            )
-            found.extend(v for v in page if v.upload_expires_at is not None)
-            offset += len(page)
-            if not page or offset >= total:
-                return found
+        """Direct uploads still waiting for their bytes (their URL may be in use), without
+        their client-supplied fields (metadata, tags ...): the watcher polls this."""
+        return self.repo.awaiting_direct_uploads()
 
     def poll(self) -> list[str]:
         """Finish every pending direct upload whose object has arrived. Returns their ids."""

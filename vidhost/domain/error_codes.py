@@ -40,6 +40,8 @@ CATALOGUE: Final = _catalogue(
     ("invalid_checksum", 400, "Upload-Checksum is not a valid digest for its algorithm"),
     ("unsupported_checksum_algorithm", 400, "Upload-Checksum names an unsupported algorithm"),
     ("invalid_metadata", 400, "Upload-Metadata is malformed, duplicated or too long"),
+    ("too_many_metadata_keys", 400, "The metadata has more keys than allowed"),
+    ("metadata_too_large", 400, "The metadata is larger than allowed (as JSON)"),
     ("upload_length_mismatch", 400, "Upload-Length differs from the length already declared"),
     ("invalid_file_size", 400, "The declared file size is not a positive number"),
     ("file_size_too_large", 400, "The declared fileSize is over the maximum upload size"),
@@ -50,6 +52,8 @@ CATALOGUE: Final = _catalogue(
     ("empty_file", 400, "The uploaded file is empty"),
     ("multiple_files", 400, "The multipart body has more than one file"),
     ("field_too_large", 400, "A multipart form field is over its size limit"),
+    ("too_many_fields", 400, "The multipart body has more form fields than allowed"),
+    ("invalid_client_id", 400, "The client_id is longer than allowed"),
     ("malformed_multipart", 400, "The multipart body cannot be parsed"),
     ("not_a_video", 400, "The file is not a video (no video stream, or a still image)"),
     ("corrupt_media", 400, "The video stream cannot be decoded"),
@@ -78,6 +82,13 @@ CATALOGUE: Final = _catalogue(
     ("invalid_signature", 403, "The signed upload URL is malformed or its signature is wrong"),
     ("url_expired", 403, "The signed upload URL has expired"),
     ("upload_not_writable", 403, "A final concatenation upload takes no PATCH"),
+    ("playback_token_required", 403, "The video is private: a playback token is required"),
+    ("playback_token_invalid", 403, "The playback token is malformed or its signature is wrong"),
+    ("playback_token_expired", 403, "The playback token has expired"),
+    ("playback_token_revoked", 403, "The playback token's signing key was deleted"),
+    ("playback_token_wrong_video", 403, "The playback token is for another video"),
+    ("playback_token_wrong_audience", 403, "The playback token is for another kind of media"),
+    ("playback_token_wrong_key", 403, "The playback token's key belongs to another user"),
     # 404 Not Found
     ("not_found", 404, "No such route or resource"),
     ("video_not_found", 404, "No such video (or it was deleted)"),
@@ -89,6 +100,7 @@ CATALOGUE: Final = _catalogue(
     ("post_not_found", 404, "No such post"),
     ("webhook_not_found", 404, "No such webhook endpoint for this user"),
     ("delivery_not_found", 404, "No such webhook delivery"),
+    ("signing_key_not_found", 404, "No such signing key for this user"),
     # 405 Method Not Allowed
     ("method_not_allowed", 405, "The route does not take this HTTP method"),
     # 409 Conflict
@@ -110,13 +122,15 @@ CATALOGUE: Final = _catalogue(
     # 413 Content Too Large
     ("file_too_large", 413, "The file is over the maximum (or declared) upload size"),
     ("upload_too_large", 413, "More bytes than Upload-Length or the server's Tus-Max-Size"),
-    ("payload_too_large", 413, "The request body is too large"),
+    ("request_too_large", 413, "The request body is over its size limit"),
     # 415 Unsupported Media Type
     ("unsupported_media_type", 415, "The request body has the wrong Content-Type"),
     # 416 Range Not Satisfiable
     ("range_not_satisfiable", 416, "The Range header lies outside the object"),
     # 423 Locked
     ("upload_locked", 423, "Another request is writing this upload"),
+    # 431 Request Header Fields Too Large
+    ("request_header_too_large", 431, "The request line and headers are too large or too many"),
     # 460 Checksum Mismatch (tus)
     ("checksum_mismatch", 460, "The body does not match Upload-Checksum; none of it was kept"),
     # 500 Internal Server Error (logged; the body carries only the description)
@@ -139,7 +153,7 @@ HTTP_STATUS_CODES: Final[Mapping[int, str]] = MappingProxyType(
         404: "not_found",
         405: "method_not_allowed",
         409: "conflict",
-        413: "payload_too_large",
+        413: "request_too_large",
         415: "unsupported_media_type",
         416: "range_not_satisfiable",
         500: "internal_error",

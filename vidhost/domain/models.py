@@ -93,3 +93,25 @@ class DomainEvent:
 
 VIDEO_STATE_CHANGED = "video.state"
 TASK_CHANGED = "task.progress"
+
+
+@dataclass
+class SigningKey:
+    """A user's RS256 playback signing key. Only the public half is kept (ADR 0050)."""
+
+    id: str
+    owner: str
+    public_pem: str | None
+    """``None`` once deleted (the id is kept: its tokens are *revoked*, not *unknown*)."""
+    created_at: datetime = field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ServerKey:
+    """The server's own RS256 playback key, shared by every API node through the database."""
+
+    kid: str
+    private_pem: str
+    public_pem: str
+    created_at: datetime = field(default_factory=utcnow)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import DomainEvent, Task, Video
+from vidhost.domain.models import DomainEvent, ServerKey, SigningKey, Task, Video
 
 # --- storage --------------------------------------------------------------------------------
 
@@ -132,6 +132,10 @@ class VideoRepository(Protocol):
         offset: int = 0,
     ) -> tuple[list[Video], int]: ...
 
+    def awaiting_direct_uploads(self) -> list[Video]:
+        """``created|uploading`` videos with an upload URL, without client-supplied fields."""
+        ...
+
     def update_video(self, video_id: str, **fields: Any) -> None: ...
 
     def change_state(
@@ -146,7 +150,9 @@ class VideoRepository(Protocol):
         """Set ``state=target`` only if the current state is in ``expected``; emit ``event``."""
         ...
 
-    def ready_video_ids(self) -> list[str]: ...
+    def ready_video_ids(self, *, viewer: str | None = None) -> list[str]:
+        """Ready videos listed to ``viewer``: public ones, plus ``viewer``'s own."""
+        ...
 
     def ensure_task(self, video_id: str, kind: TaskKind) -> Task: ...
 
@@ -192,6 +198,28 @@ class VideoRepository(Protocol):
         ...
 
     def last_event_id(self) -> int: ...
+
+
+class SigningKeyRepository(Protocol):
+    """Playback signing keys (users') and the server's own playback key."""
+
+    def add_key(self, key: SigningKey) -> None: ...
+
+    def get_key(self, key_id: str) -> SigningKey | None:
+        """The key, deleted ones included (``public_pem`` is then ``None``)."""
+        ...
+
+    def list_keys(self, owner: str) -> list[SigningKey]:
+        """``owner``'s keys that are not deleted, oldest first."""
+        ...
+
+    def delete_key(self, key_id: str, *, owner: str) -> bool:
+        """Mark ``owner``'s key deleted and drop its public key; False if there is none."""
+        ...
+
+    def server_key(self, create: Callable[[], ServerKey]) -> ServerKey:
+        """The server key; the first caller stores ``create()`` (one winner across nodes)."""
+        ...
 
 
 # --- jobs and events -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from vidhost.domain.access import may_see_embedded
 from vidhost.domain.errors import InvalidInput, NotFound
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video, utcnow
@@ -66,9 +67,13 @@ class PostService:
         self.posts.add_post(post)
         return post, video
 
-    def get(self, post_id: str) -> tuple[Post, Video | None]:
+    def get(self, post_id: str, *, viewer: str) -> tuple[Post, Video | None]:
+        """The post, for its author; for anyone else only if it embeds a public or unlisted
+        video. Otherwise ``post_not_found``, as for a post that does not exist."""
         post = self.posts.get_post(post_id)
         if post is None:
             raise NotFound("Post not found", code="post_not_found")
         video = self.videos.repo.get_video(post.video_id) if post.video_id else None
+        if not may_see_embedded(video, post.owner, viewer):
+            raise NotFound("Post not found", code="post_not_found")
         return post, video

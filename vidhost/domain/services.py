@@ -18,6 +18,8 @@ from vidhost.domain.errors import (
     TooLarge,
 )
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of, transition
+from vidhost.domain.limits import check_metadata
+from vidhost.domain.messages import public
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Task, Video
 from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
 from vidhost.domain.processing import enhanced_prefix, metadata_key
@@ -178,7 +180,7 @@ class VideoService:
             filename=filename,
             content_type=content_type,
             client_id=client_id,
-            metadata=dict(metadata or {}),
+            metadata=check_metadata(metadata),
             options=dict(options or {}),
         )
         video.source_key = source_key(video.id)
@@ -257,6 +259,8 @@ class VideoService:
     # --- processing transitions ---------------------------------------------------------------
 
     def change_state(self, video: Video, target: VideoState, **fields: Any) -> bool:
+        if fields.get("error_message"):
+            fields["error_message"] = public(fields["error_message"])
         extra = {k: v for k, v in fields.items() if k in ("error_code", "error_message")}
         return self.repo.change_state(
             video.id,
@@ -282,8 +286,8 @@ class VideoService:
             status=status,
             progress=progress,
             error_code=error_code,
-            error=error,
-            event=task_event(video_id, kind, status, progress, error, error_code),
+            error=public(error),
+            event=task_event(video_id, kind, status, progress, public(error), error_code),
         )
 
     def delete(self, video_id: str, *, owner: str | None = None) -> None:

@@ -118,7 +118,7 @@ class TaskRunner:
                 TaskStatus.FAILED,
                 0.0,
                 error_code="internal_error",
-                error=f"{type(exc).__name__}: {exc}",
+                error=f"internal error ({type(exc).__name__}; details in the server log)",
             )
             return TaskStatus.FAILED
         finally:

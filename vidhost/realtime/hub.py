@@ -1,7 +1,8 @@
 """Routes domain events from the bus to WebSocket subscriptions on the event loop.
 
 The bus calls ``EventHub.on_event`` in the event-log tailer's thread. The hub picks the
-subscriptions whose topics match - ``("video", id)`` and ``("client", client_id)`` - and
+subscriptions whose topics match - ``("video", id)`` and ``("client", owner, client_id)``
+(client ids are scoped per owner: two users may use the same one) - and
 hands the event to each subscription's event loop with ``call_soon_threadsafe``: the tailer
 never waits for a socket. Each subscription has a bounded queue; a subscription that falls
 ``maxsize`` events behind is *overflowed*: its queue is emptied and it receives ``OVERFLOW``
@@ -23,7 +24,7 @@ from vidhost.domain.ports import EventBus
 
 log = logging.getLogger(__name__)
 
-Topic = tuple[str, str]
+Topic = tuple[str, ...]
 
 
 class _Overflow:
@@ -39,8 +40,8 @@ def video_topic(video_id: str) -> Topic:
     return ("video", video_id)
 
 
-def client_topic(client_id: str) -> Topic:
-    return ("client", client_id)
+def client_topic(owner: str, client_id: str) -> Topic:
+    return ("client", owner, client_id)
 
 
 class Subscription:
@@ -69,14 +70,17 @@ class Subscription:
         return await self.queue.get()
 
 
-ClientLookup = Callable[[str], "str | None"]
-"""video id -> the ``client_id`` it was uploaded with (a database read)."""
+ClientKey = tuple[str, str]
+"""(owner, client_id) of a video uploaded with a ``client_id``."""
+
+ClientLookup = Callable[[str], "ClientKey | None"]
+"""video id -> its owner and the ``client_id`` it was uploaded with (a database read)."""
 
 
 class EventHub:
     def __init__(self, bus: EventBus, client_of: ClientLookup, *, cache_size: int = 10_000):
         self._client_of = client_of
-        self._cache: OrderedDict[str, str | None] = OrderedDict()
+        self._cache: OrderedDict[str, ClientKey | None] = OrderedDict()
         self._cache_size = cache_size
         self._subs: dict[Topic, set[Subscription]] = {}
         self._client_subs = 0
@@ -116,7 +120,7 @@ class EventHub:
         topics = [video_topic(event.video_id)]
         client = self._client_for(event)
         if client:
-            topics.append(client_topic(client))
+            topics.append(client_topic(*client))
         with self._lock:
             targets = {s for t in topics for s in self._subs.get(t, ())}
         for sub in targets:
@@ -125,11 +129,12 @@ class EventHub:
             except RuntimeError:  # the socket's loop is closed: it is going away
                 self.unsubscribe(sub)
 
-    def _client_for(self, event: DomainEvent) -> str | None:
+    def _client_for(self, event: DomainEvent) -> ClientKey | None:
         if event.type == VIDEO_STATE_CHANGED:
-            client = event.data.get("client_id")
-            self._remember(event.video_id, client if isinstance(client, str) else None)
-            return client if isinstance(client, str) else None
+            client, owner = event.data.get("client_id"), event.data.get("owner")
+            key = (owner, client) if isinstance(client, str) and isinstance(owner, str) else None
+            self._remember(event.video_id, key)
+            return key
         with self._lock:
             wanted = self._client_subs > 0
         if not wanted:
@@ -145,7 +150,7 @@ class EventHub:
         self._remember(event.video_id, client)
         return client
 
-    def _remember(self, video_id: str, client: str | None) -> None:
+    def _remember(self, video_id: str, client: ClientKey | None) -> None:
         self._cache[video_id] = client
         self._cache.move_to_end(video_id)
         while len(self._cache) > self._cache_size:

@@ -1,0 +1,100 @@
+"""The signing-key repository and playback-token verification, on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pg import temporary_database
+from vidhost.auth.playback import PlaybackTokens, new_server_key
+from vidhost.db.engine import make_engine, migrate
+from vidhost.db.signing_keys import SqlSigningKeyRepository
+from vidhost.domain.access import Audience
+from vidhost.domain.errors import Forbidden, NotFound
+from vidhost.domain.models import SigningKey
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def keys(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSigningKeyRepository]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        migrate(engine)
+        yield SqlSigningKeyRepository(engine)
+        engine.dispose()
+        return
+    with temporary_database() as url:
+        engine = make_engine(url)
+        migrate(engine)
+        yield SqlSigningKeyRepository(engine)
+        engine.dispose()
+
+
+def test_keys_round_trip_list_per_owner_and_delete_keeps_the_id(
+    keys: SqlSigningKeyRepository,
+) -> None:
+    keys.add_key(SigningKey(id="k1", owner="alice", public_pem="PEM1"))
+    keys.add_key(SigningKey(id="k2", owner="alice", public_pem="PEM2"))
+    keys.add_key(SigningKey(id="k3", owner="bob", public_pem="PEM3"))
+    got = keys.get_key("k1")
+    assert got is not None and got.owner == "alice" and got.public_pem == "PEM1"
+    assert got.created_at.tzinfo is not None and got.deleted_at is None
+    assert [k.id for k in keys.list_keys("alice")] == ["k1", "k2"]
+    assert [k.id for k in keys.list_keys("bob")] == ["k3"]
+    assert keys.get_key("missing") is None
+
+    assert not keys.delete_key("k1", owner="bob")  # not bob's
+    assert keys.delete_key("k1", owner="alice")
+    assert not keys.delete_key("k1", owner="alice")  # already deleted
+    deleted = keys.get_key("k1")
+    assert deleted is not None and deleted.public_pem is None and deleted.deleted_at is not None
+    assert [k.id for k in keys.list_keys("alice")] == ["k2"]
+
+
+def test_server_key_is_created_once_under_a_race(keys: SqlSigningKeyRepository) -> None:
+    made: list[str] = []
+    got: list[str] = []
+
+    def create():  # type: ignore[no-untyped-def]
+        key = new_server_key()
+        made.append(key.kid)
+        time.sleep(0.05)  # widen the window between "not found" and the insert
+        return key
+
+    def racer() -> None:
+        got.append(keys.server_key(create).kid)
+
+    threads = [threading.Thread(target=racer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(got)) == 1 and got[0] in made
+    assert keys.server_key(create).kid == got[0]  # later calls read the stored one
+
+
+def test_tokens_verify_through_the_repository(keys: SqlSigningKeyRepository) -> None:
+    tokens = PlaybackTokens(keys)
+    key, private_b64 = tokens.create_key("alice")
+    assert [k.id for k in tokens.list_keys("alice")] == [key.id]
+    with pytest.raises(NotFound):
+        tokens.get_key(key.id, owner="bob")
+
+    token, _ = tokens.issue("video-1", Audience.VIDEO, 60)
+    grant = PlaybackTokens(keys).verify(token)  # another node: same server key from the DB
+    assert (grant.video_id, grant.audience, grant.key_owner) == ("video-1", "v", None)
+
+    import base64
+
+    from vidhost.auth.playback import sign
+
+    pem = base64.b64decode(private_b64).decode()
+    user_token = sign(pem, key.id, "video-1", Audience.THUMBNAIL, int(time.time()) + 60)
+    assert tokens.verify(user_token).key_owner == "alice"
+    tokens.delete_key(key.id, owner="alice")
+    with pytest.raises(Forbidden) as info:
+        tokens.verify(user_token)
+    assert info.value.code == "playback_token_revoked"

@@ -1,0 +1,81 @@
+"""What every read surface shares: find the video, ask ``domain.access``, cache headers.
+
+The decision itself lives in ``vidhost.domain.access``; this module only feeds it the row and
+the caller, and turns its answer into ``Cache-Control``/``Vary`` and tokenized playlists.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from vidhost.domain.access import Access, Audience, Viewer, authorize
+from vidhost.domain.errors import NotFound, Unauthorized
+from vidhost.domain.lifecycle import VideoState
+from vidhost.domain.models import Video
+from vidhost.wiring import Container
+
+PRIVATE_CACHE = "private, max-age=60"
+VARY = "Authorization"
+
+
+def find_video(container: Container, video_id: str) -> Video:
+    video = container.repo.get_video(video_id)
+    if video is None or video.state is VideoState.DELETED:
+        raise NotFound("video not found", code="video_not_found")
+    return video
+
+
+def authorize_read(
+    container: Container,
+    video: Video,
+    viewer: Viewer,
+    audience: Audience,
+    *,
+    owner_only: bool = False,
+) -> Access:
+    """Blocking (a token's key is read from the database): call it in the threadpool."""
+    return authorize(video, viewer, audience, container.playback, owner_only=owner_only)
+
+
+def readable(
+    container: Container,
+    video_id: str,
+    viewer: Viewer,
+    audience: Audience,
+    *,
+    owner_only: bool = False,
+) -> tuple[Video, Access]:
+    """The video and the access granted; an owner surface without any credential is a 401
+    before the lookup (as ``CurrentUser`` routes answer)."""
+    if owner_only and viewer.user is None and viewer.token is None:
+        raise Unauthorized("Unauthorized", code="unauthorized")
+    video = find_video(container, video_id)
+    return video, authorize_read(container, video, viewer, audience, owner_only=owner_only)
+
+
+def cache_headers(access: Access, public: str, private: str = PRIVATE_CACHE) -> dict[str, str]:
+    """``Cache-Control`` for the answer (``private`` for private videos) and ``Vary``."""
+    return {"Cache-Control": private if access.private else public, "Vary": VARY}
+
+
+_URI_ATTR = re.compile(r'URI="([^"]*)"')
+
+
+def carry_token(playlist: str, token: str) -> str:
+    """Append ``token`` to every URI of an HLS playlist (URI lines and ``URI="..."``)."""
+    value = quote(token, safe="")
+
+    def add(uri: str) -> str:
+        return f"{uri}{'&' if '?' in uri else '?'}token={value}"
+
+    lines = []
+    for line in playlist.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            lines.append(line)
+        elif stripped.startswith("#"):
+            lines.append(_URI_ATTR.sub(lambda m: f'URI="{add(m.group(1))}"', line))
+        else:
+            lines.append(add(stripped))
+    return "\n".join(lines) + "\n"
