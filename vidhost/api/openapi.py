@@ -5,7 +5,8 @@ FastAPI documents what it can see in signatures; :func:`install` adds what it ca
 - the error body (``ErrorBody``) and, per status, the codes of the catalogue
   (``Error404``: ``code`` is one of the 404 codes), on every 4xx/5xx response; the whole
   catalogue in ``x-error-codes`` and in the description;
-- 400 (not FastAPI's 422) wherever a parameter or body is validated; 401 and the bearer
+- 400 (not FastAPI's 422) wherever a parameter or body is validated, 413 wherever there is
+  a body (every body has a size limit); 401 and the bearer
   security requirement wherever the route needs a token; 404 wherever a path has parameters
   (an unknown id, or a value that matches no route);
 - the path parameters of routes that do not declare them (``OPTIONS .../{upload_id}``), the
@@ -198,6 +199,8 @@ def complete(
         responses.pop("422", None)
         if params or "requestBody" in op:
             _add(responses, 400, "Invalid request (invalid_request: `fields` says which)")
+        if "requestBody" in op:
+            _add(responses, 413, "The body is over its size limit")
         if _PARAM.search(path):
             _add(responses, 404, "Not found")
         if (path, method) in authenticated:
