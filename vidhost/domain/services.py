@@ -9,7 +9,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from vidhost.domain.errors import Forbidden, InvalidInput, NotFound, StorageFailure, TooLarge
+from vidhost.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageFailure,
+    TooLarge,
+)
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of, transition
 from vidhost.domain.limits import check_metadata
 from vidhost.domain.messages import public
@@ -191,9 +198,7 @@ class VideoService:
         try:
             info = self.storage.stat(video.source_key)
         except FileNotFoundError:
-            raise InvalidInput(
-                "no uploaded file for this video", code="upload_incomplete"
-            ) from None
+            raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
         cap = self.limits.max_upload_bytes
         if max_bytes is not None:
             cap = min(cap, max_bytes)

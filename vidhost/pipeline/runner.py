@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from vidhost.domain.errors import DomainError
+from vidhost.domain.errors import CodedError
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.services import VideoService
@@ -35,11 +35,12 @@ class TaskContext:
         return self.video.source_key
 
 
-class TaskFailed(Exception):
+class TaskFailed(CodedError):
+    code = "task_failed"
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
+        self.args = (code, message)
 
 
 class ProgressReporter:
@@ -103,12 +104,10 @@ class TaskRunner:
             self.handlers[kind](
                 TaskContext(video, kind, ProgressReporter(self.service, video_id, kind))
             )
-        except (TaskFailed, MediaError, DomainError) as exc:
-            code = getattr(exc, "code", "task_failed")
-            message = getattr(exc, "message", str(exc))
-            log.warning("%s for %s failed: %s %s", kind, video_id, code, message)
+        except CodedError as exc:
+            log.warning("%s for %s failed: %s %s", kind, video_id, exc.code, exc.message)
             self.service.report_task(
-                video_id, kind, TaskStatus.FAILED, 0.0, error_code=code, error=message
+                video_id, kind, TaskStatus.FAILED, 0.0, error_code=exc.code, error=exc.message
             )
             return TaskStatus.FAILED
         except Exception as exc:
