@@ -47,6 +47,11 @@ CATALOGUE: Final = _catalogue(
     ("file_size_too_large", 400, "The declared fileSize is over the maximum upload size"),
     ("invalid_file_type", 400, "The declared MIME type is not a video type"),
     ("duration_too_long", 400, "The video is longer than the maximum duration"),
+    ("resolution_too_large", 400, "The video's frame is wider, taller or larger than allowed"),
+    ("frame_rate_too_high", 400, "The video's frame rate is over the maximum"),
+    ("too_many_streams", 400, "The file has more streams than allowed"),
+    ("probe_failed", 400, "The file could not be probed safely (the sandboxed probe failed)"),
+    ("probe_timeout", 400, "Probing the file took longer than allowed"),
     ("upload_interrupted", 400, "The upload request ended before its body was complete"),
     ("no_file", 400, "The multipart body has no 'file' field"),
     ("empty_file", 400, "The uploaded file is empty"),
@@ -110,6 +115,8 @@ CATALOGUE: Final = _catalogue(
     ("offset_mismatch", 409, "Upload-Offset does not match the upload's offset"),
     ("upload_exists", 409, "The upload was already created, concatenated or finished"),
     ("upload_complete", 409, "The video's upload is already complete"),
+    ("upload_in_progress", 409, "Another request is already uploading to this URL"),
+    ("source_changed", 409, "The stored source is not the file that was accepted"),
     ("upload_incomplete", 409, "The upload does not hold every byte yet"),
     ("upload_finished", 409, "The upload became a video; delete the video instead"),
     ("no_multipart_upload", 409, "No S3 multipart upload is in progress for this video"),
@@ -142,6 +149,8 @@ CATALOGUE: Final = _catalogue(
     ("ffmpeg_failed", 500, "ffmpeg failed on the video"),
     ("ffmpeg_timeout", 500, "ffmpeg took longer than its time limit"),
     ("task_failed", 500, "A processing task failed"),
+    # 503 Service Unavailable (with Retry-After)
+    ("render_busy", 503, "Every render slot of this server is busy; retry after Retry-After"),
 )
 """code -> :class:`ErrorCode`, in the order above (grouped by status)."""
 

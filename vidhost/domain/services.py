@@ -209,10 +209,10 @@ class VideoService:
             with self.storage.local_copy(video.source_key) as path:
                 source = self.prober.probe(path)
             if self.storage.stat(video.source_key).etag != info.etag:
-                raise InvalidInput(
+                raise Conflict(
                     "the uploaded file changed while it was checked", code="source_changed"
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:
             self.reject_source(video, exc.code, exc.message)
             raise
         fields = {**source_fields(source), "source_etag": info.etag}
