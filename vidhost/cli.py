@@ -1,4 +1,5 @@
-"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes."""
+"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes; the client commands
+(upload, ls, status, rm, open, login, logout) live in ``vidhost.cli_client``."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Annotated
 
 import typer
 
+from vidhost.cli_client import register as register_client_commands
 from vidhost.settings import Settings
 
 app = typer.Typer(help="vidhost: upload, process and stream video.", no_args_is_help=True)
+register_client_commands(app)
 
 
 def _settings(data_dir: Path | None = None) -> Settings:
