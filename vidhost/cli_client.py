@@ -218,6 +218,8 @@ def _upload_one(
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"file": str(path)}
     try:
+        if path.stat().st_size == 0:
+            raise ClientError("empty_file", "the file is empty")
         filetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         up, key = uploader.open(path, {"filename": path.name, "filetype": filetype})
         result.update(videoId=up.video_id, size=up.size, resumedFrom=up.started_at)

@@ -132,6 +132,11 @@ def test_not_a_video_exits_1_with_the_code(srv, tmp_path):
     assert r.returncode == 1
     [result] = json.loads(r.stdout)
     assert result["state"] == "failed" and result["error"]["code"] == "not_a_video"
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    r = vidhost(env, "upload", str(empty), str(fake), "--json")
+    assert r.returncode == 1
+    assert [res["error"]["code"] for res in json.loads(r.stdout)] == ["empty_file", "not_a_video"]
 
 
 def test_server_errors_exit_1_with_the_code(srv, clip, tmp_path):

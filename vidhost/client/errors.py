@@ -11,7 +11,8 @@ class ClientError(Exception):
     """A failed call: the server's ``{"error", "code"}`` body, or a client-side code.
 
     Client-side codes: ``connection_failed`` (the server cannot be reached), ``bad_response``
-    (an answer that is not vidhost's), ``file_changed`` (the file changed during the upload).
+    (an answer that is not vidhost's), ``file_changed`` (the file changed during the upload),
+    ``empty_file`` (nothing to upload; the server's code for the same refusal).
     """
 
     def __init__(self, code: str, message: str, status: int | None = None) -> None:
