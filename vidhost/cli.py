@@ -1,5 +1,4 @@
-"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes; the client commands
-(upload, ls, status, rm, open, login, logout) live in ``vidhost.cli_client``."""
+"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from vidhost.cli_client import register as register_client_commands
 from vidhost.settings import Settings
 
 app = typer.Typer(help="vidhost: upload, process and stream video.", no_args_is_help=True)
-register_client_commands(app)
+register_client_commands(app)  # upload, ls, status, rm, open, login, logout
 
 
 def _settings(data_dir: Path | None = None) -> Settings:

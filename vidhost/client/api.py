@@ -86,16 +86,12 @@ class Api:
         return result
 
     def playback_url(self, video: dict[str, Any]) -> str | None:
-        """The URL a player opens: a signed one for a private video."""
-        if video.get("visibility") == "private" or (
-            "visibility" not in video and self._is_private(str(video["videoId"]))
-        ):
+        """The URL a player opens (``video`` as ``GET /api/videos/{id}`` answers it): for a
+        private video, the signed one of ``POST /api/videos/{id}/playback-token``."""
+        if video.get("visibility") == "private":
             return str(self.playback_token(str(video["videoId"]))["playbackUrl"])
         url = video.get("playbackUrl")
         return str(url) if url else None
-
-    def _is_private(self, video_id: str) -> bool:
-        return self.video(video_id).get("visibility") == "private"
 
     def page_url(self, video_id: str) -> str:
         """The web app's page of a video."""
