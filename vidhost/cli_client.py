@@ -217,6 +217,7 @@ def _upload_one(
     metadata: dict[str, Any],
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"file": str(path)}
+    key: str | None = None
     try:
         if path.stat().st_size == 0:
             raise ClientError("empty_file", "the file is empty")
@@ -235,7 +236,9 @@ def _upload_one(
         store.remove(key)
         status = api.status(up.video_id)
     except ClientError as exc:
-        result["state"] = "failed"
+        # A stored URL means the bytes sent so far are kept: running again resumes.
+        resumable = key is not None and store.get(key) is not None
+        result["state"] = "interrupted" if resumable else "failed"
         result["error"] = exc.as_dict()
         return result
     result["state"] = status["state"]
@@ -276,9 +279,11 @@ def _print_result(r: dict[str, Any]) -> None:
     if "error" in r:
         error = r["error"] or {}
         stderr.print(
-            f"[red]{escape(name)}[/]: failed: {escape(str(error.get('code')))}: "
-            f"{escape(str(error.get('message')))}"
+            f"[red]{escape(name)}[/]: {r.get('state', 'failed')}: "
+            f"{escape(str(error.get('code')))}: {escape(str(error.get('message')))}"
         )
+        if r.get("state") == "interrupted":
+            stderr.print("run the same command again to resume the upload")
         return
     line = f"{name}: {r['videoId']} {r['state']}"
     if r.get("playbackUrl"):
