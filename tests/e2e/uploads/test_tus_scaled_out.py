@@ -237,9 +237,15 @@ def test_kill_9_of_node_a_mid_upload_client_resumes_on_b(
         h = head(cluster.b, url)
         assert h.status_code == 200
         assert int(h.headers["upload-offset"]) == 6 * MIB  # only what was acknowledged
-        # tuspy resumes on node B from HEAD's offset; the dead node's lock expires (3 s).
+        # tuspy resumes on node B from HEAD's offset (with a sha1 Upload-Checksum per PATCH);
+        # the dead node's lock expires (3 s).
         resumed = tus_client.TusClient(cluster.b.url + "/api/v1/videos/tus", headers=auth).uploader(
-            str(path), url=on(cluster.b, url), chunk_size=4 * MIB, retries=10, retry_delay=1
+            str(path),
+            url=on(cluster.b, url),
+            chunk_size=4 * MIB,
+            retries=10,
+            retry_delay=1,
+            upload_checksum=True,
         )
         assert resumed.offset == 6 * MIB
         resumed.upload()
