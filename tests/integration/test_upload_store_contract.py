@@ -260,3 +260,12 @@ def test_a_checksum_mismatch_keeps_nothing(env: Env, tmp_path: Path) -> None:
 def _seaweed_of(storage: S3Storage) -> str:
     assert storage.config.endpoint_url
     return storage.config.endpoint_url
+
+
+def test_s3_part_size_grows_so_an_upload_fits_in_s3s_part_limit() -> None:
+    from vidhost.uploads.s3store import MAX_PARTS, part_size_for
+
+    assert part_size_for(16 * MIB, None) == 16 * MIB
+    assert part_size_for(16 * MIB, 10 * 1024 * MIB) == 16 * MIB
+    huge = 1024 * 1024 * MIB  # 1 TiB
+    assert part_size_for(16 * MIB, huge) * (MAX_PARTS - 1000) >= huge

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from vidhost.domain.errors import StorageFailure
 from vidhost.domain.ports import ObjectInfo, Storage
+from vidhost.uploads.errors import ExceedsLength
 from vidhost.uploads.models import Upload
 from vidhost.uploads.port import StoreState
 
@@ -33,7 +34,12 @@ log = logging.getLogger(__name__)
 MIN_PART = 5 * 1024 * 1024
 """S3's minimum size of every part but the last."""
 MAX_COPY = 5 * 1024 * 1024 * 1024
-"""S3's maximum size of one UploadPartCopy range."""
+"""S3's maximum size of one part, and of one UploadPartCopy range."""
+MAX_PARTS = 10_000
+"""S3's maximum number of parts of one multipart upload."""
+DEFERRED_PARTS = 5_000
+"""Parts a deferred-length upload may spend on request remainders (the rest stay for full
+parts)."""
 TAILS = "uploads/tails/"
 
 
@@ -78,6 +84,14 @@ class S3Parts(Protocol):
     def delete_prefix(self, prefix: str) -> int: ...
 
 
+def part_size_for(part_size: int, length: int | None) -> int:
+    """The part size for an upload: the configured one, larger when the declared length
+    would need more than 9,000 parts (like tusd's ``calcOptimalPartSize``)."""
+    if length is None:
+        return part_size
+    return min(max(part_size, -(-length // (MAX_PARTS - 1_000))), MAX_COPY)
+
+
 def _state(upload: Upload) -> dict[str, Any]:
     if not upload.store or "key" not in upload.store:
         raise StorageFailure("the upload has no S3 state", code="upload_data_lost")
@@ -107,7 +121,7 @@ class S3Writer:
         self.committed_parts = len(self.parts)
         self.old_tail: list[Any] | None = state.get("tail")
         self.new_tail: str | None = None
-        self.part_size = part_size
+        self.part_size = part_size_for(part_size, upload.length)
         self.expected = expected
         self.start = upload.offset
         self.written = 0
@@ -146,8 +160,20 @@ class S3Writer:
         left = self.expected - self.written
         return left == 0 or left >= MIN_PART
 
+    def _remainder_as_part(self) -> bool:
+        """May a request's remainder (>= 5 MiB, under a part) be a part of its own? Only while
+        the parts left are enough for the rest of the upload in full parts."""
+        if self.length is None:
+            return len(self.parts) < DEFERRED_PARTS
+        rest = self.length - (self.start + self.written)
+        return len(self.parts) + 1 + -(-rest // self.part_size) <= MAX_PARTS
+
     def _upload(self, data: bytes | bytearray) -> None:
         number = len(self.parts) + 1
+        if number > MAX_PARTS:
+            raise ExceedsLength(
+                f"the upload needs more than {MAX_PARTS} parts; send larger PATCH bodies"
+            )
         etag = self.s3.upload_part(self.key, self.mp, number, data)
         self.parts.append([number, etag, len(data)])
 
@@ -163,7 +189,7 @@ class S3Writer:
             tail = self.old_tail  # nothing new: the committed state stays as it is
             self.consumed_tail = False
         elif self.buffer:
-            if len(self.buffer) >= MIN_PART or self._ends_upload():
+            if self._ends_upload() or (len(self.buffer) >= MIN_PART and self._remainder_as_part()):
                 self.flush()
             else:
                 self.new_tail = f"{TAILS}{self.upload_id}/{uuid.uuid4().hex}"
