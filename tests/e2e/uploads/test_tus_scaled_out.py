@@ -306,3 +306,27 @@ def test_the_sweeper_aborts_an_expired_uploads_multipart_upload(
     assert cluster.tails(upload_id) == []
     with client(cluster.b) as cb:
         assert cb.head(on(cluster.b, url)).status_code == 404
+
+
+def test_seed_003_session_written_on_both_nodes_and_completed_on_the_other(
+    cluster: Cluster, big_clip: bytes
+) -> None:
+    data = big_clip
+    half = 6 * MIB
+    with client(cluster.a) as ca, client(cluster.b) as cb:
+        r = ca.post(
+            "/api/v1/videos/upload/init",
+            json={"session_id": "s-1", "filename": "noise.mp4", "file_size": len(data)},
+        )
+        assert r.status_code == 200, r.text
+        init = r.json()
+        url = init["upload_url"]
+        assert patch(cb, on(cluster.b, url), 0, data[:half]).status_code == 204
+        status = ca.get(f"/api/v1/videos/upload/{init['upload_id']}/status").json()
+        assert status["offset"] == half and not status["completed"]
+        # The last PATCH hands the video over already; /complete (on B) is idempotent.
+        assert patch(ca, on(cluster.a, url), half, data[half:]).status_code == 204
+        r = cb.post("/api/v1/videos/upload/complete", json={"upload_id": init["upload_id"]})
+        assert r.status_code == 200, r.text
+        assert r.json()["video_id"] == init["video_id"]
+    assert_ready(cluster, init["video_id"], data)
