@@ -25,7 +25,16 @@ from tusclient import client as tus_client
 
 from tests.clips import make_clip
 from tests.e2e.helpers import wait_for_state
-from tests.e2e.uploads.conftest import BASE_ENV, OCTETS, TUS, client, create, patch, token
+from tests.e2e.uploads.conftest import (
+    BASE_ENV,
+    OCTETS,
+    TUS,
+    client,
+    create,
+    patch,
+    run_node,
+    token,
+)
 from tests.pg import temporary_database
 from tests.s3 import SeaweedS3, new_bucket
 from tests.server import ServerProcess
@@ -330,3 +339,18 @@ def test_seed_003_session_written_on_both_nodes_and_completed_on_the_other(
         assert r.status_code == 200, r.text
         assert r.json()["video_id"] == init["video_id"]
     assert_ready(cluster, init["video_id"], data)
+
+
+def test_tus_js_client_parallel_uploads_on_s3(
+    cluster: Cluster, big_clip: bytes, tus_js: Path, tmp_path: Path
+) -> None:
+    """tus-js-client's parallelUploads (3 partial uploads, then a final concatenation) to node
+    B; HEAD on node A. Its parts are about 4 MiB, under S3's minimum part size, so the final
+    upload is streamed through (the UploadPartCopy path is the concatenation test above)."""
+    path = tmp_path / "noise.mp4"
+    path.write_bytes(big_clip)
+    env = {"VIDHOST_URL": cluster.b.url, "VIDHOST_TOKEN": token("alice"), "UPLOAD_FILE": str(path)}
+    out = run_node(tus_js, "parallel.js", env)
+    h = head(cluster.a, out["url"])
+    assert h.headers["upload-concat"].startswith("final;")
+    assert_ready(cluster, h.headers["vidhost-video-id"], big_clip)
