@@ -269,3 +269,33 @@ def test_s3_part_size_grows_so_an_upload_fits_in_s3s_part_limit() -> None:
     assert part_size_for(16 * MIB, 10 * 1024 * MIB) == 16 * MIB
     huge = 1024 * 1024 * MIB  # 1 TiB
     assert part_size_for(16 * MIB, huge) * (MAX_PARTS - 1000) >= huge
+
+
+def test_s3_failures_are_coded_errors(seaweed: SeaweedS3, tmp_path: Path) -> None:
+    import boto3
+
+    from tests.s3 import ACCESS_KEY
+    from vidhost.domain.errors import StorageFailure
+
+    s3 = make_s3(seaweed, tmp_path)
+    store = S3Store(s3, part_size=5 * MIB)
+    upload = Upload(id=uuid.uuid4().hex, owner="u", created_at=utcnow(), expires_at=utcnow())
+    upload.store = store.create(upload, f"videos/{upload.id}/source")
+    assert upload.store is not None
+    s3.abort_multipart(upload.store["key"], upload.store["mp"])  # gone behind its back
+    writer = store.writer(upload, expected=None)
+    writer.write(os.urandom(5 * MIB))
+    with pytest.raises(StorageFailure) as lost:
+        writer.flush()
+    assert lost.value.code == "upload_data_lost"
+
+    s3.client = boto3.client(
+        "s3",
+        endpoint_url=seaweed.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key="not-the-secret",
+    )
+    with pytest.raises(StorageFailure) as failed:
+        store.create(upload, f"videos/{upload.id}/source")
+    assert failed.value.code == "storage_error"

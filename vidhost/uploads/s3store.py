@@ -19,11 +19,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, ParamSpec, Protocol, TypeVar
 
-from vidhost.domain.errors import StorageFailure
+from vidhost.domain.errors import CodedError, StorageFailure
 from vidhost.domain.ports import ObjectInfo, Storage
 from vidhost.uploads.errors import ExceedsLength
 from vidhost.uploads.models import Upload
@@ -82,6 +84,33 @@ class S3Parts(Protocol):
     def delete(self, key: str) -> None: ...
 
     def delete_prefix(self, prefix: str) -> int: ...
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def s3_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """A failure of the S3 service becomes a coded error, logged here with its cause (the
+    client sees no vendor detail): a multipart upload or object that is gone is
+    ``upload_data_lost``, anything else ``storage_error``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CodedError:
+            raise
+        except FileNotFoundError as exc:
+            log.warning("S3 upload store: %s: %s is gone", func.__name__, exc)
+            raise StorageFailure(
+                "the upload's stored data is gone", code="upload_data_lost"
+            ) from exc
+        except Exception as exc:
+            log.exception("S3 upload store: %s failed", func.__name__)
+            raise StorageFailure("the upload store failed") from exc
+
+    return wrapper
 
 
 def part_size_for(part_size: int, length: int | None) -> int:
@@ -177,12 +206,14 @@ class S3Writer:
         etag = self.s3.upload_part(self.key, self.mp, number, data)
         self.parts.append([number, etag, len(data)])
 
+    @s3_errors
     def flush(self) -> None:
         """Store the buffer as the next part (it is at least the minimum part size)."""
         if self.buffer:
             self._upload(self.buffer)
             self.buffer = bytearray()
 
+    @s3_errors
     def sync(self) -> StoreState:
         tail: list[Any] | None = None
         if self.written == 0 and not (self._ends_upload() and self.buffer):
@@ -225,6 +256,7 @@ class S3Store:
 
     # --- UploadStore --------------------------------------------------------------------------
 
+    @s3_errors
     def create(self, upload: Upload, target_key: str) -> StoreState:
         content_type = upload.metadata.get("filetype") or upload.metadata.get("content_type")
         mp = self.s3.create_multipart(
@@ -232,6 +264,7 @@ class S3Store:
         )
         return {"key": target_key, "mp": mp, "parts": [], "tail": None}
 
+    @s3_errors
     def writer(self, upload: Upload, *, expected: int | None = None) -> S3Writer:
         state = _state(upload)
         if state.get("done"):
@@ -244,6 +277,7 @@ class S3Store:
             return self.s3.stat(state["key"]).size
         return _stored(state)
 
+    @s3_errors
     def finish(self, upload: Upload, storage: Storage, key: str) -> None:
         """Complete the multipart upload; it was created on ``key``, so nothing is copied."""
         state = _state(upload)
@@ -274,6 +308,7 @@ class S3Store:
 
     # --- capabilities -------------------------------------------------------------------------
 
+    @s3_errors
     def terminate(self, upload: Upload) -> None:
         """Abort the multipart upload and remove tails (and a partial's assembled object)."""
         state = upload.store or {}
@@ -283,6 +318,7 @@ class S3Store:
             self.s3.delete(state["key"])
         self.s3.delete_prefix(f"{TAILS}{upload.id}/")
 
+    @s3_errors
     def concatenate(self, final: Upload, parts: list[Upload], target_key: str) -> StoreState:
         sizes: list[int] = []
         for part in parts:
