@@ -8,7 +8,7 @@ parts of ``--part-mib``), and boto3 ``create_multipart_upload`` + sequential ``u
 of the same part size + ``complete_multipart_upload``. A second reference, boto3's
 ``upload_fileobj`` (its default: 8 MiB parts, 10 threads), is printed too. The tus upload is
 a partial one, so its time is ingest only (no video probe after the last byte). Prints the
-median MB/s of each and the ratio tus / boto3. Goal: >= 0.7.
+median MB/s of each, the ratio tus / boto3 (goal: >= 0.7) and the server's peak RSS growth.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -108,6 +110,27 @@ def boto3_fileobj(s3: object, bucket: str, size: int) -> float:
     return elapsed
 
 
+class PeakRss:
+    """The server process's peak RSS while it runs (sampled every 20 ms)."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = psutil.Process(pid)
+        self.base = self.proc.memory_info().rss
+        self.peak = self.base
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.02):
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+
+    def growth_mib(self) -> float:
+        self.stop.set()
+        self.thread.join()
+        return (self.peak - self.base) / MIB
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=256)
@@ -131,7 +154,6 @@ def main() -> None:
         )
         try:
             server.start()
-            s3 = weed.client()
             from botocore.config import Config
 
             s3 = __import__("boto3").client(
@@ -151,6 +173,8 @@ def main() -> None:
             with httpx.Client(
                 base_url=server.url, headers={"Tus-Resumable": "1.0.0"}, timeout=600
             ) as c:
+                assert server.proc is not None
+                rss = PeakRss(server.proc.pid)  # from before the first PATCH
                 tus(c, min(size, 64 * MIB))  # warm-up: connections, first parts
                 boto3_multipart(s3, bucket, min(size, 64 * MIB), part)
                 for i in range(args.rounds):
@@ -162,6 +186,7 @@ def main() -> None:
                         + ", ".join(f"{k} {v[-1]:.0f} MB/s" for k, v in results.items()),
                         flush=True,
                     )
+            growth = rss.growth_mib()
             med = {k: statistics.median(v) for k, v in results.items()}
             print(f"{args.size_mib} MiB, tus chunks 50 MiB, parts {args.part_mib} MiB, median of "
                   f"{args.rounds} interleaved rounds:")  # fmt: skip
@@ -172,6 +197,8 @@ def main() -> None:
             )
             print(f"  ratio tus / boto3 upload_fileobj (threads)   = "
                   f"{med['tus'] / med['boto3-threads']:.2f}")  # fmt: skip
+            print(f"  server peak RSS growth during the rounds: {growth:.1f} MiB "
+                  f"(one part of {args.part_mib} MiB + < 5 MiB per request)")  # fmt: skip
         finally:
             server.stop()
             weed.stop()
