@@ -92,6 +92,10 @@ def worker(
     from vidhost.wiring import build_container
 
     container = build_container(settings, worker=True)
+    if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from vidhost.metrics import serve_worker_metrics
+
+        serve_worker_metrics(settings.host, settings.worker_metrics_port, settings.metrics_token)
     worker_ = container.celery.Worker(
         hostname=worker_node_name(name),
         pool="threads",

@@ -14,11 +14,15 @@ Under ``vidhost serve`` the values live in ``PROMETHEUS_MULTIPROC_DIR``
 
 from __future__ import annotations
 
+import hmac
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import (
+    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -204,3 +208,53 @@ def scrape(engine: Engine) -> bytes:
         registry.register(_InMemory())
     registry.register(TaskStates(engine))
     return generate_latest(registry)
+
+
+def token_ok(header: str | None, token: str | None) -> str | None:
+    """None when ``header`` (an ``Authorization`` value) may read the metrics, else the error
+    code (``unauthorized``: no bearer token; ``invalid_token``: another one)."""
+    if not token:
+        return None
+    scheme, _, given = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return "unauthorized"
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        return "invalid_token"
+    return None
+
+
+def serve_worker_metrics(host: str, port: int, token: str | None) -> ThreadingHTTPServer:
+    """``GET /metrics`` of a standalone ``vidhost worker`` (its task metrics), in a thread."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?", 1)[0] != "/metrics":
+                self._answer(
+                    404, b'{"error": "Not Found", "code": "not_found"}', "application/json"
+                )
+                return
+            error = token_ok(self.headers.get("authorization"), token)
+            if error is not None:
+                body = f'{{"error": "/metrics needs the metrics token", "code": "{error}"}}'
+                self._answer(401, body.encode(), "application/json")
+                return
+            registry = CollectorRegistry()
+            registry.register(_InMemory())
+            self._answer(200, generate_latest(registry), CONTENT_TYPE_LATEST)
+
+        def _answer(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            if status == 401:
+                self.send_header("WWW-Authenticate", 'Bearer realm="metrics"')
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="vidhost-metrics", daemon=True).start()
+    return server

@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     # Operations (ADR 0072) --------------------------------------------------------------
     metrics_token: str | None = None
     """When set, ``GET /metrics`` needs ``Authorization: Bearer <token>``."""
+    worker_metrics_port: int | None = None
+    """A standalone ``vidhost worker`` serves its own ``GET /metrics`` on this port (on
+    ``host``); under ``serve`` the embedded worker's metrics are in the API's ``/metrics``."""
 
     @field_validator("webhook_allowed_networks")
     @classmethod

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload, wait_for_state
@@ -186,7 +187,10 @@ def test_two_workers_on_one_host_both_consume(broker: str, tmp_path: Path) -> No
     }
     api = ServerProcess(data, env).start()
     logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
-    workers = [_worker(env, logs[0]), _worker(env, logs[1], "--name", "second")]
+    metrics_port = free_port()
+    first_env = {**env, "VIDHOST_WORKER_METRICS_PORT": str(metrics_port)}
+    first_env["VIDHOST_METRICS_TOKEN"] = "worker-metrics-token"
+    workers = [_worker(first_env, logs[0]), _worker(env, logs[1], "--name", "second")]
     try:
         for proc, log in zip(workers, logs, strict=True):
             _wait_for_text(log, " ready.", proc)
@@ -202,6 +206,19 @@ def test_two_workers_on_one_host_both_consume(broker: str, tmp_path: Path) -> No
         for proc, log in zip(workers, logs, strict=True):
             assert proc.poll() is None, log.read_text()[-3000:]
             assert "succeeded" in log.read_text(), log.read_text()[-3000:]  # each did work
+        # A standalone worker serves its own task metrics (VIDHOST_WORKER_METRICS_PORT).
+        worker_metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+        assert httpx.get(worker_metrics).status_code == 401
+        r = httpx.get(worker_metrics, headers={"Authorization": "Bearer worker-metrics-token"})
+        assert r.status_code == 200
+        done = [
+            s.value
+            for family in text_string_to_metric_families(r.text)
+            for s in family.samples
+            if s.name == "vidhost_tasks_finished_total"
+            and s.labels == {"kind": "transcode", "outcome": "completed"}
+        ]
+        assert done and done[0] >= 1, r.text[-2000:]
     finally:
         for proc in workers:
             proc.terminate()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import time
 
 from fastapi import APIRouter, Request, Response
@@ -12,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidhost.api.deps import ContainerDep
 from vidhost.api.errors import ApiError
-from vidhost.metrics import http_request, scrape
+from vidhost.metrics import http_request, scrape, token_ok
 
 
 class HttpMetrics:
@@ -49,15 +48,13 @@ router = APIRouter(tags=["metrics"])
 
 
 def _authorize(request: Request, token: str | None) -> None:
-    if not token:
+    error = token_ok(request.headers.get("authorization"), token)
+    if error is None:
         return
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="metrics"'}
-    if scheme.lower() != "bearer" or not given:
+    if error == "unauthorized":
         raise ApiError(401, "unauthorized", "/metrics needs a bearer token", headers=challenge)
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ApiError(401, "invalid_token", "the metrics token is wrong", headers=challenge)
+    raise ApiError(401, "invalid_token", "the metrics token is wrong", headers=challenge)
 
 
 @router.get("/metrics", include_in_schema=False)
