@@ -75,6 +75,19 @@ def test_counters_move_for_an_upload_that_becomes_ready(
         r = httpx.post(server.url + "/upload", files={"file": ("clip.mp4", fh, "video/mp4")})
     assert r.status_code == 201, r.text
     video_id = r.json()["videoId"]
+    data = clip.read_bytes()
+    tus = httpx.post(  # tus creation-with-upload: the whole file in one request
+        server.url + "/api/v1/videos/tus",
+        content=data,
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": "filename Y2xpcC5tcDQ=",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+    assert tus.status_code == 201, tus.text
+    assert tus.headers["upload-offset"] == str(len(data))
     assert wait_for_state(server.url, video_id, {}, {"ready", "failed"})["state"] == "ready"
     # The worker's task metrics are written by another process (the embedded worker).
     deadline = time.monotonic() + 20
@@ -92,6 +105,9 @@ def test_counters_move_for_an_upload_that_becomes_ready(
 
     moved("vidhost_uploads_total", way="form", outcome="accepted")
     moved("vidhost_upload_bytes_total", by=clip.stat().st_size, way="form")
+    moved("vidhost_uploads_total", way="resumable", outcome="accepted")
+    moved("vidhost_upload_bytes_total", by=len(data), way="resumable")
+    moved("vidhost_http_requests_total", method="POST", route="/api/v1/videos/tus", status="201")
     moved("vidhost_http_requests_total", method="POST", route="/upload", status="201")
     moved("vidhost_http_request_duration_seconds_count", method="POST", route="/upload")
     # route templates, never raw paths (bounded label values)
