@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from celery import Celery
@@ -28,6 +29,7 @@ from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.probe import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
+from vidhost.metrics import ServiceMetrics, instrumented
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
@@ -35,6 +37,7 @@ from vidhost.pipeline.probing import MediaProber, ProbeConfig
 from vidhost.pipeline.runner import Handler, TaskRunner
 from vidhost.pipeline.thumbnails import RenderGate
 from vidhost.pipeline.transcode import TranscodeConfig, Transcoder
+from vidhost.process import sweep_stale_tmp
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
 from vidhost.storage.s3 import S3Config, S3Storage
@@ -242,16 +245,21 @@ def build_container(
 ) -> Container:
     """Everything vidhost needs, from settings. ``worker=True`` registers the task handlers."""
     settings.prepare_dirs()
+    sweep_stale_tmp(settings.tmp_root)  # what dead processes left behind (ADR 0071)
     engine = make_engine(settings.resolved_database_url)
     if migrate_db:
         migrate(engine)
     repo = SqlRepository(engine)
     install_publisher(settings, repo)
     storage = make_storage(settings)
-    holder: dict[str, TaskRunner] = {}
+    holder: dict[str, Callable[[str, str], None]] = {}
+
+    def duration_of(video_id: str) -> float | None:
+        video = repo.get_video(video_id)
+        return video.duration if video is not None else None
 
     def run(video_id: str, kind: str) -> None:
-        holder["runner"].run(video_id, kind)
+        holder["run"](video_id, kind)
 
     celery = make_celery(settings, run if worker else None)
     videos = VideoService(
@@ -292,6 +300,7 @@ def build_container(
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))
+    videos.telemetry = ServiceMetrics()
     if worker:
-        holder["runner"] = container.task_runner()
+        holder["run"] = instrumented(container.task_runner().run, duration_of)
     return container

@@ -18,6 +18,7 @@ from vidhost.api import (
     errors,
     health,
     library,
+    metrics,
     openapi,
     posts,
     processing,
@@ -33,6 +34,7 @@ from vidhost.api import (
     webhooks,
 )
 from vidhost.api.body_limit import BodyLimit
+from vidhost.api.metrics import HttpMetrics
 from vidhost.api.tus_middleware import TusMiddleware
 from vidhost.domain import limits
 from vidhost.events.log_tail import EventLogTailer
@@ -149,7 +151,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description="Self-hosted video platform: upload, process, stream.",
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimit, limit=limits.JSON_BODY_BYTES)  # innermost: see body_limit
+    # innermost: sees the matched route (metrics.HttpMetrics), then the body limit
+    app.add_middleware(HttpMetrics)
+    app.add_middleware(BodyLimit, limit=limits.JSON_BODY_BYTES)
     app.add_middleware(TusMiddleware)
     app.add_middleware(
         CORSMiddleware,
@@ -178,6 +182,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         status_stream,
         client_socket,
         webhooks,
+        metrics,
     ):
         app.include_router(module.router)
     return app
