@@ -42,6 +42,7 @@ from vidhost.jobs.supervisor import WorkerSupervisor
 from vidhost.jobs.upload_watcher import UploadWatcher
 from vidhost.realtime.services import RealtimeServices
 from vidhost.settings import Settings
+from vidhost.web import pages, signin
 from vidhost.wiring import Container, build_container
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         cleanup.start()
         watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
         watcher.start()
+        if signin.is_embedded(c):
+            app.state.sign_in_codes = signin.SignInCodes()
+            signin.announce(app.state.sign_in_codes, c)
         log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
         try:
             yield
@@ -148,6 +152,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=__version__,
         description="Self-hosted video platform: upload, process, stream.",
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets by vidhost.web.pages
+        redoc_url=None,
     )
     app.add_middleware(BodyLimit, limit=limits.JSON_BODY_BYTES)  # innermost: see body_limit
     app.add_middleware(TusMiddleware)
@@ -180,4 +186,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         webhooks,
     ):
         app.include_router(module.router)
+    pages.install(app)
     return app
