@@ -187,8 +187,10 @@ def test_sign_in_upload_watch_play_storyboard_post_delete(
     style = page.locator(".preview-img").get_attribute("style") or ""
     assert "storyboard.jpg" in style and "background-position" in style
     page.locator("#histogram").wait_for()
-    assert page.locator("#embed-code").input_value().startswith(
-        f'<iframe src="{server.url}/embed/{video_id}"'
+    assert (
+        page.locator("#embed-code")
+        .input_value()
+        .startswith(f'<iframe src="{server.url}/embed/{video_id}"')
     )
     page.screenshot(path=shots / "video.png", full_page=True)
 
@@ -252,9 +254,10 @@ def test_upload_resumes_from_the_server_offset_after_a_cut_and_a_reload(
         patches.append((offset, len(request.post_data_buffer or b"")))
         route.continue_()
 
-    page.route(re.compile(r".*/api/v1/videos/tus/.+"), lambda route: (
-        on_patch(route) if route.request.method == "PATCH" else route.continue_()
-    ))
+    page.route(
+        re.compile(r".*/api/v1/videos/tus/.+"),
+        lambda route: on_patch(route) if route.request.method == "PATCH" else route.continue_(),
+    )
     page.goto(f"{server.url}/upload")
     page.set_input_files("#files", str(clip))
     row = page.locator(".upload-row", has_text="long.mp4")
@@ -288,9 +291,9 @@ def test_upload_resumes_from_the_server_offset_after_a_cut_and_a_reload(
     assert page.evaluate("window.__sameDocument") is True
     stored = wait_for_state(server.url, video_id, USER, {"ready"})
     assert stored["state"] == "ready"
-    assert httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER).json()[
-        "sizeBytes"
-    ] == size
+    assert (
+        httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER).json()["sizeBytes"] == size
+    )
     watch.check(expected="net::ERR_CONNECTION_RESET")  # the cut this test made, nothing else
     context.close()
 
@@ -352,7 +355,9 @@ def test_every_page_is_accessible_and_loads_cleanly(
     context.close()
 
 
-def test_api_docs_load_offline_from_vendored_assets(server: ServerProcess, browser: Browser) -> None:
+def test_api_docs_load_offline_from_vendored_assets(
+    server: ServerProcess, browser: Browser
+) -> None:
     context, page, watch = new_page(browser)
     external: list[str] = []
     context.route(
@@ -362,9 +367,10 @@ def test_api_docs_load_offline_from_vendored_assets(server: ServerProcess, brows
     page.goto(server.url + "/docs")
     page.locator(".swagger-ui .information-container").wait_for()
     page.goto(server.url + "/redoc")
-    page.locator("redoc h1, [role=main] h1, h1").first.wait_for()
+    page.get_by_role("heading", name=re.compile("vidhost")).first.wait_for()
+    page.get_by_text("upload", exact=False).first.wait_for()
     assert external == []
-    assert not watch.bad
+    watch.check(expected="cdn.redoc.ly")  # ReDoc's logo, refused by the page's CSP
     context.close()
 
 

@@ -63,9 +63,7 @@ async def list_videos(
         states = [VideoState(s) for s in wanted]
     repo = container.repo
     videos, total = await run_in_threadpool(
-        lambda: repo.list_videos(
-            owner=user, states=states, limit=limit, offset=offset, search=q
-        )
+        lambda: repo.list_videos(owner=user, states=states, limit=limit, offset=offset, search=q)
     )
     out = []
     for video in videos:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from vidhost.api.deps import container_of
+from vidhost.api.deps import OptionalUser, container_of
 from vidhost.auth.tokens import DEFAULT_TTL, issue_token
 from vidhost.domain.errors import Unauthorized
 from vidhost.realtime.services import base_url
@@ -108,3 +108,21 @@ async def sign_in(body: SignInRequest, request: Request) -> SignInResponse:
     token = issue_token(container.jwt_secret(), user, ttl=DEFAULT_TTL)
     expires = datetime.fromtimestamp(int(time.time()) + DEFAULT_TTL, UTC)
     return SignInResponse(token=token, user=user, expiresAt=expires)
+
+
+class Session(BaseModel):
+    user: str | None
+    """Who the caller is: the bearer token's subject (the anonymous user with
+    ``VIDHOST_AUTH=none``), or null without credentials."""
+    auth: str
+    """``jwt`` (requests need a bearer token) or ``none`` (every caller is the one user)."""
+
+
+@router.get(
+    "/session",
+    response_model=Session,
+    responses={401: {"description": "A bearer token was sent but is invalid or expired"}},
+)
+async def session(user: OptionalUser, request: Request) -> Session:
+    """Who the caller is, and whether a sign-in is needed: 200 with or without a token."""
+    return Session(user=user, auth=container_of(request).settings.auth)

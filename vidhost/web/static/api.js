@@ -47,10 +47,12 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
   return response.json();
 }
 
-// Signed in, or no sign-in needed (VIDHOST_AUTH=none answers every caller)?
+// Signed in, or no sign-in needed (VIDHOST_AUTH=none: every caller is the one user)?
+// Without a token this asks GET /api/auth/session, which answers 200 either way.
 export async function signedIn() {
-  const response = await fetch("/api/videos?limit=1", { headers: authHeaders() });
-  return response.ok;
+  const response = await fetch("/api/auth/session", { headers: authHeaders() });
+  if (!response.ok) return false;
+  return (await response.json()).user !== null;
 }
 
 // A seed 001 status socket for a video: {state, progress} until READY or FAILED.

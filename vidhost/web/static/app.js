@@ -1,7 +1,7 @@
 // The app: one shell for every page; this module mounts the page the path names.
 // Navigation is ordinary links (a full, small page load): no client-side router.
 
-import { setToken, signedIn, token } from "/static/api.js";
+import { setToken, signedIn, token } from "./api.js";
 
 const routes = [
   [/^\/$/, "library", "Library"],
@@ -41,7 +41,7 @@ async function main() {
     title = "Sign in";
   }
   document.title = `${title} · vidhost`;
-  const page = await import(`/static/pages/${name}.js`);
+  const page = await import(`./pages/${name}.js`);
   await page.mount(main, ...params.map(decodeURIComponent));
 }
 

@@ -1,7 +1,7 @@
 // /embed/{id}[?token=<playback token>]: just the player, for <iframe>. A public or unlisted
 // video plays from its plain URLs; a private one from the signed link's playback token.
 
-import { createPlayer } from "/static/player.js";
+import { createPlayer } from "./player.js";
 
 const id = decodeURIComponent(location.pathname.split("/").pop());
 const playbackToken = new URLSearchParams(location.search).get("token");

@@ -1,10 +1,10 @@
 // The player: hls.js (vendored) behind custom, keyboard-usable controls, a quality menu and
 // storyboard previews over the seek bar (storyboard.vtt cues -> storyboard.jpg#xywh tiles).
 
-import { loadScript } from "/static/api.js";
-import { formatDuration, h } from "/static/ui.js";
+import { loadScript } from "./api.js";
+import { formatDuration, h } from "./ui.js";
 
-const HLS_JS = "/static/vendor/hls.js/hls.min.js";
+const HLS_JS = new URL("./vendor/hls.js/hls.min.js", import.meta.url).href;
 let players = 0;
 
 // Cues of a storyboard VTT: [{start, end, url, x, y, w, h}], sprite URLs made absolute.

@@ -1,8 +1,8 @@
 // Library: a grid of the caller's videos. Videos still in flight get a status socket each
 // (seed 001, /video/{id}/status/stream): state and progress change live, no polling.
 
-import { api, authorisedImage, statusSocket } from "/static/api.js";
-import { announce, errorText, formatDuration, h } from "/static/ui.js";
+import { api, authorisedImage, statusSocket } from "../api.js";
+import { announce, errorText, formatDuration, h } from "../ui.js";
 
 const STATES = ["ready", "processing", "uploaded", "uploading", "created", "failed"];
 const LIVE = { UPLOADED: null, PROCESSING: "processing", READY: "ready", FAILED: "failed" };

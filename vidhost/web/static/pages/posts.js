@@ -1,9 +1,9 @@
 // Posts (seed 002's "Create Post"): write, attach one of your ready videos, publish; your
 // posts below with their videos playing inline.
 
-import { api, playbackToken } from "/static/api.js";
-import { createPlayer } from "/static/player.js";
-import { errorText, h } from "/static/ui.js";
+import { api, playbackToken } from "../api.js";
+import { createPlayer } from "../player.js";
+import { errorText, h } from "../ui.js";
 
 export async function mount(main) {
   const ready = await api("/api/videos?state=ready&limit=100").catch(() => ({ videos: [] }));
@@ -60,7 +60,9 @@ async function postView(post, byId) {
     h("p", { class: "hint" }, h("time", { datetime: post.timestamp, text: new Date(post.timestamp).toLocaleString() })),
     post.content ? h("p", { class: "post-content", text: post.content }) : null,
   );
-  if (post.media && post.media.videoId) {
+  if (post.media && post.media.videoId && !post.media.url) {
+    article.append(h("p", { class: "hint", text: "The video of this post is no longer available." }));
+  } else if (post.media && post.media.videoId) {
     const video = byId.get(post.media.videoId);
     let url = post.media.url;
     if (video && video.visibility === "private") url = (await playbackToken(video.id, "v")).playbackUrl;

@@ -1,8 +1,8 @@
 // Sign-in: paste a token (vidhost token --user NAME), or follow the one-time link
 // `vidhost serve` prints (its code is in the URL fragment, which is never sent or logged).
 
-import { api, setToken, signedIn } from "/static/api.js";
-import { errorText, h } from "/static/ui.js";
+import { api, setToken, signedIn } from "../api.js";
+import { errorText, h } from "../ui.js";
 
 export async function mount(main) {
   const message = h("p", { id: "sign-in-message", role: "alert" });

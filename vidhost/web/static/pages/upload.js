@@ -4,10 +4,10 @@
 // offset. Title, description, tags and visibility go to PUT /api/videos/{id}/metadata as soon
 // as the upload exists; processing starts by itself after the last byte.
 
-import { api, authHeaders, loadScript, statusSocket } from "/static/api.js";
-import { formatBytes, formatDuration, h } from "/static/ui.js";
+import { api, authHeaders, loadScript, statusSocket } from "../api.js";
+import { formatBytes, formatDuration, h } from "../ui.js";
 
-const TUS_JS = "/static/vendor/tus-js-client/tus.min.js";
+const TUS_JS = new URL("../vendor/tus-js-client/tus.min.js", import.meta.url).href;
 const ENDPOINT = "/api/v1/videos/tus";
 const CHUNK_SIZE = Number(localStorage.getItem("vidhost.uploadChunkSize")) || 5 * 1024 * 1024;
 

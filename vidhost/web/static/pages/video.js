@@ -1,10 +1,10 @@
 // One video: the player, its details, the analysis (colour histograms drawn on a canvas),
 // the enhanced file, an embed snippet and a share link (a signed link for a private video).
 
-import { api, playbackToken, statusSocket, token } from "/static/api.js";
-import { createPlayer } from "/static/player.js";
-import { copyButton, errorText, formatBytes, formatDuration, h } from "/static/ui.js";
-import { confirmDialog, stateLabel } from "/static/pages/library.js";
+import { api, playbackToken, statusSocket, token } from "../api.js";
+import { createPlayer } from "../player.js";
+import { copyButton, errorText, formatBytes, formatDuration, h } from "../ui.js";
+import { confirmDialog, stateLabel } from "./library.js";
 
 const SHARE_TTL = 7 * 24 * 3600;
 

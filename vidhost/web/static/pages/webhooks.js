@@ -1,9 +1,9 @@
 // Webhooks: add an endpoint (its secret is shown once), rotate the secret, browse deliveries
 // with status codes and re-send one.
 
-import { api } from "/static/api.js";
-import { confirmDialog } from "/static/pages/library.js";
-import { copyButton, errorText, h } from "/static/ui.js";
+import { api } from "../api.js";
+import { confirmDialog } from "./library.js";
+import { copyButton, errorText, h } from "../ui.js";
 
 const EVENTS = ["video.upload.created", "video.asset.created", "video.asset.processing", "video.asset.ready", "video.asset.errored", "video.asset.deleted"];
 
