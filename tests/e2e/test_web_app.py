@@ -382,3 +382,19 @@ def test_no_app_asset_is_over_200_kb_except_the_vendored_ones() -> None:
         if p.is_file() and "vendor" not in p.parts and p.stat().st_size > 200_000
     ]
     assert big == []
+
+
+def test_without_tokens_the_app_needs_no_sign_in(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    proc = ServerProcess(tmp_path_factory.mktemp("noauth"), env={"VIDHOST_AUTH": "none"}).start()
+    try:
+        context, page, watch = new_page(browser)
+        page.goto(proc.url + "/")
+        page.get_by_role("heading", name="Library").wait_for()
+        page.locator("#library-summary", has_text="No videos yet").wait_for()
+        assert page.get_by_role("button", name="Sign out").is_hidden()
+        watch.check()
+        context.close()
+    finally:
+        proc.stop()

@@ -4,6 +4,27 @@
 import { loadScript } from "./api.js";
 import { formatDuration, h } from "./ui.js";
 
+const ICONS = {
+  volume: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4z",
+  muted: "M3 9v6h4l5 5V4L7 9H3zm13.6 3 2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4z",
+  full: "M4 4h6v2H6v4H4V4zm10 0h6v6h-2V6h-4V4zM4 14h2v4h4v2H4v-6zm14 0h2v6h-6v-2h4v-4z",
+};
+
+function icon(name) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "20");
+  svg.setAttribute("height", "20");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", ICONS[name]);
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
 const HLS_JS = new URL("./vendor/hls.js/hls.min.js", import.meta.url).href;
 let players = 0;
 
@@ -46,8 +67,8 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
   const preview = h("div", { class: "preview", hidden: true, "aria-hidden": "true" }, previewImg, previewTime);
   const time = h("span", { class: "time", "aria-live": "off", text: "0:00 / 0:00" });
   const quality = h("select", { id: `${id}-quality`, class: "quality" }, h("option", { value: "-1", text: "Auto" }));
-  const mute = h("button", { type: "button", class: "icon", "aria-label": "Mute", "aria-pressed": "false", text: "🔊" });
-  const full = h("button", { type: "button", class: "icon", "aria-label": "Full screen", text: "⛶" });
+  const mute = h("button", { type: "button", class: "icon", "aria-label": "Mute", "aria-pressed": "false" }, icon("volume"));
+  const full = h("button", { type: "button", class: "icon", "aria-label": "Full screen" }, icon("full"));
   const message = h("p", { class: "player-message", role: "status" });
   const figure = h(
     "div",
@@ -96,7 +117,7 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
   mute.addEventListener("click", () => {
     video.muted = !video.muted;
     mute.setAttribute("aria-pressed", String(video.muted));
-    mute.textContent = video.muted ? "🔇" : "🔊";
+    mute.replaceChildren(icon(video.muted ? "muted" : "volume"));
   });
   full.addEventListener("click", () => {
     if (document.fullscreenElement) document.exitFullscreen();

@@ -165,7 +165,7 @@ export function histogramChart(histograms) {
     const bins = histograms[c] || [];
     ctx.beginPath();
     ctx.moveTo(0, height);
-    bins.forEach((v, i) => ctx.lineTo((i / 255) * width, height - (v / peak) * (height - 4)));
+    bins.forEach((v, i) => ctx.lineTo((i / 255) * width, height - Math.sqrt(v / peak) * (height - 4)));
     ctx.lineTo(width, height);
     ctx.closePath();
     ctx.fillStyle = `${colour}55`;
@@ -173,5 +173,5 @@ export function histogramChart(histograms) {
     ctx.strokeStyle = colour;
     ctx.stroke();
   }
-  return h("figure", { class: "histogram" }, canvas, h("figcaption", { class: "hint", text: "Colour histograms (red, green, blue), 0–255 from left to right." }));
+  return h("figure", { class: "histogram" }, canvas, h("figcaption", { class: "hint", text: "Colour histograms (red, green, blue), 0–255 from left to right (square-root scale)." }));
 }
