@@ -23,12 +23,18 @@ pytestmark = pytest.mark.e2e
 
 AXE = Path(__file__).resolve().parent.parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 USER = auth("anonymous")  # the embedded profile's user: whom the sign-in link signs in
+MAX_SIZE = 16 * 1024 * 1024
 LINK = re.compile(r"Sign in to the vidhost web app[^:]*: (\S+)")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("webapp"), env=AUTH_ENV).start()
+    env = {
+        **AUTH_ENV,
+        "VIDHOST_TUS_MAX_SIZE": str(MAX_SIZE),
+        "VIDHOST_WEBHOOK_ALLOW_PRIVATE": "true",  # the test endpoint is on loopback
+    }
+    proc = ServerProcess(tmp_path_factory.mktemp("webapp"), env=env).start()
     try:
         yield proc
     finally:
@@ -295,6 +301,55 @@ def test_upload_resumes_from_the_server_offset_after_a_cut_and_a_reload(
         httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER).json()["sizeBytes"] == size
     )
     watch.check(expected="net::ERR_CONNECTION_RESET")  # the cut this test made, nothing else
+    context.close()
+
+
+def test_upload_explains_a_file_too_large_and_a_file_that_is_not_a_video(
+    server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "huge.mp4"
+    with open(big, "wb") as fh:
+        fh.truncate(MAX_SIZE + 1)
+    text = tmp_path / "notes.mp4"
+    text.write_text("these are my holiday notes, not a video\n" * 200)
+    context, page, watch = signed_in(browser, server)
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("#files", [str(big), str(text)])
+    too_large = page.locator(".upload-row", has_text="huge.mp4").locator(".row-status")
+    too_large.filter(has_text="too large").wait_for()
+    assert "16.8 MB" in too_large.inner_text()  # the limit, from Tus-Max-Size
+    not_video = page.locator(".upload-row", has_text="notes.mp4").locator(".row-status")
+    not_video.filter(has_text="not a video").wait_for(timeout=30_000)
+    page.screenshot(path=shots / "upload-refused.png", full_page=True)
+    watch.check()
+    context.close()
+
+
+def test_webhook_secret_shown_once_rotated_and_deliveries_listed(
+    server: ServerProcess, browser: Browser, shots: Path
+) -> None:
+    context, page, watch = signed_in(browser, server)
+    page.goto(f"{server.url}/webhooks")
+    page.get_by_label("URL").fill("http://127.0.0.1:9/hooks/vidhost")
+    page.get_by_label("video.asset.ready").check()
+    page.get_by_role("button", name="Add endpoint").click()
+    secret = page.get_by_label("Signing secret")
+    first = secret.input_value()
+    assert first.startswith("whsec_")
+    endpoint = page.locator("article.endpoint", has_text="127.0.0.1:9/hooks/vidhost")
+    assert "video.asset.ready" in endpoint.inner_text()
+    assert first not in endpoint.inner_text()  # the list never shows it
+    endpoint.get_by_role("button", name="Rotate secret").click()
+    page.get_by_role("dialog").get_by_role("button", name="Rotate").click()
+    page.locator("#hook-message", has_text="Secret rotated").wait_for()
+    assert page.get_by_label("Signing secret").input_value() not in ("", first)
+    endpoint.get_by_role("button", name="Deliveries").click()
+    endpoint.get_by_text("No deliveries yet").wait_for()
+    page.screenshot(path=shots / "webhooks-added.png", full_page=True)
+    page.reload()
+    page.locator("article.endpoint").first.wait_for()
+    assert page.get_by_label("Signing secret").count() == 0  # shown once: gone after a reload
+    watch.check()
     context.close()
 
 

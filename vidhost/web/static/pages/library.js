@@ -130,6 +130,7 @@ function card(video, dialog) {
 // A modal confirmation (<dialog>: focus stays inside, Escape cancels).
 export function confirmDialog() {
   const text = h("p", { id: "confirm-text" });
+  const ok = h("button", { value: "ok", class: "danger", text: "Delete" });
   const element = h(
     "dialog",
     { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
@@ -139,13 +140,14 @@ export function confirmDialog() {
       "form",
       { method: "dialog", class: "actions" },
       h("button", { value: "cancel", class: "secondary", text: "Cancel" }),
-      h("button", { value: "ok", class: "danger", text: "Delete" }),
+      ok,
     ),
   );
   return {
     element,
-    ask(message) {
+    ask(message, action = "Delete") {
       text.textContent = message;
+      ok.textContent = action;
       element.returnValue = "";
       element.showModal();
       return new Promise((resolve) => element.addEventListener("close", () => resolve(element.returnValue === "ok"), { once: true }));

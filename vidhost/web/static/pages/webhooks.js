@@ -75,7 +75,7 @@ export async function mount(main) {
       h("div", { class: "actions" },
         h("button", { type: "button", class: "secondary", text: "Deliveries", onclick: showDeliveries }),
         h("button", { type: "button", class: "secondary", text: "Rotate secret", onclick: async () => {
-          if (!(await dialog.ask("Rotate the secret? The old one keeps signing for 24 hours."))) return;
+          if (!(await dialog.ask("Rotate the secret? The old one keeps signing for 24 hours.", "Rotate"))) return;
           const rotated = await api(`${path}/rotate-secret`, { method: "POST", body: {} });
           showSecret(message, rotated.secret, "Secret rotated.");
         } }),
