@@ -274,6 +274,27 @@ def test_upload_resumes_from_the_server_offset_after_a_cut_and_a_reload(
     head = httpx.head(_stored_url(page), headers={**USER, "Tus-Resumable": "1.0.0"})
     assert int(head.headers["Upload-Offset"]) == before  # what the server has
 
+    video_id = row.get_attribute("data-video-id")
+    assert video_id
+
+    # The library, open in another tab while the upload waits: it will follow the video live.
+    library = context.new_page()
+    library_watch = Watch(library)
+    library.goto(f"{server.url}/")
+    card = library.locator(f'.video-card[data-video-id="{video_id}"]')
+    card.locator('.badge[data-state="uploading"]').wait_for()
+    library.evaluate(
+        """(id) => {
+          window.__sameDocument = true;
+          window.__states = [];
+          new MutationObserver(() => {
+            const badge = document.querySelector(`[data-video-id="${id}"] .badge[data-state]`);
+            if (badge) window.__states.push(badge.dataset.state);
+          }).observe(document.body, {subtree: true, childList: true, attributes: true});
+        }""",
+        video_id,
+    )
+
     cut["down"] = False
     page.reload()
     page.get_by_role("heading", name="Interrupted uploads").wait_for()
@@ -286,20 +307,20 @@ def test_upload_resumes_from_the_server_offset_after_a_cut_and_a_reload(
     after = patches[sent_before:]
     assert after[0][0] == before  # resumed at the server's offset, not at 0
     assert before + sum(n for _, n in after) == size  # the rest, not the whole file twice
-    video_id = row.get_attribute("data-video-id")
-    assert video_id
+    assert row.get_attribute("data-video-id") == video_id
 
-    # The library shows it going to ready live, without a reload.
-    page.goto(f"{server.url}/")
-    page.evaluate("window.__sameDocument = true")
-    card = page.locator(f'.video-card[data-video-id="{video_id}"]')
+    # The library tab saw it go processing, then ready: live, without a reload.
     card.locator('.badge[data-state="ready"]').wait_for(timeout=90_000)
-    assert page.evaluate("window.__sameDocument") is True
+    assert library.evaluate("window.__sameDocument") is True
+    states = library.evaluate("window.__states")
+    assert "processing" in states and states[-1] == "ready", states
+    card.locator("img.poster").evaluate("img => img.decode()")
+    library.screenshot(path=shots / "library-live.png", full_page=True)
+    library_watch.check()
     stored = wait_for_state(server.url, video_id, USER, {"ready"})
     assert stored["state"] == "ready"
-    assert (
-        httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER).json()["sizeBytes"] == size
-    )
+    source = server.data_dir / "storage" / "videos" / video_id / "source"
+    assert source.read_bytes() == clip.read_bytes()  # byte-identical after the resume
     watch.check(expected="net::ERR_CONNECTION_RESET")  # the cut this test made, nothing else
     context.close()
 
