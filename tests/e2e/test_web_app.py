@@ -5,6 +5,7 @@ cut halfway; every page screenshotted, free of console errors and axe violations
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
@@ -322,6 +323,87 @@ def test_upload_resumes_from_the_server_offset_after_a_cut_and_a_reload(
     source = server.data_dir / "storage" / "videos" / video_id / "source"
     assert source.read_bytes() == clip.read_bytes()  # byte-identical after the resume
     watch.check(expected="net::ERR_CONNECTION_RESET")  # the cut this test made, nothing else
+    context.close()
+
+
+def test_pause_and_resume_an_upload(
+    server: ServerProcess, browser: Browser, tmp_path: Path
+) -> None:
+    clip = make_clip(tmp_path / "pause.mp4", duration=3, extra_args=["-b:v", "2M"])
+    chunk = 128 * 1024
+    context, page, watch = signed_in(browser, server)
+    context.add_init_script(f"localStorage.setItem('vidhost.uploadChunkSize', '{chunk}')")
+    offsets: list[int] = []
+    held: list[Any] = []
+
+    def on_patch(route: Any) -> None:
+        if route.request.method != "PATCH":
+            route.continue_()
+            return
+        offset = int(route.request.headers["upload-offset"])
+        if offset >= 2 * chunk and not held:
+            held.append(route)  # this PATCH hangs: the upload is in flight when paused
+            return
+        offsets.append(offset)
+        route.continue_()
+
+    page.route(re.compile(r".*/api/v1/videos/tus/.+"), on_patch)
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("#files", str(clip))
+    row = page.locator(".upload-row", has_text="pause.mp4")
+    deadline = time.monotonic() + 30
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held
+    row.get_by_role("button", name="Pause pause.mp4").click()
+    row.locator(".stats", has_text="Paused at").wait_for()
+    offsets.append(-1)  # from here on nothing is held
+    with contextlib.suppress(Exception):
+        held[0].abort()  # the paused request went away with the pause
+    row.get_by_role("button", name="Resume pause.mp4").click()
+    row.locator(".row-status", has_text=re.compile("Checking|Processing|Ready")).wait_for()
+    resumed = offsets[offsets.index(-1) + 1 :]
+    assert resumed and resumed[0] == 2 * chunk  # where the server stood, not 0
+    watch.check(expected="net::ERR_FAILED")  # the request the pause aborted
+    context.close()
+
+
+def test_a_private_video_plays_from_signed_urls_only(
+    server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
+) -> None:
+    from tests.e2e.helpers import set_visibility, upload
+
+    video_id = upload(server.url, make_clip(tmp_path / "secret.mp4", duration=4), USER)
+    set_visibility(server.url, video_id, "private", USER)
+    wait_for_state(server.url, video_id, USER, {"ready"})
+    assert httpx.get(f"{server.url}/stream/{video_id}/manifest").status_code == 403
+
+    context, page, watch = signed_in(browser, server)
+    page.goto(f"{server.url}/videos/{video_id}")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1")
+    box = page.get_by_role("slider", name="Seek").bounding_box()
+    assert box
+    with page.expect_response(lambda r: "storyboard.jpg" in r.url) as sprite:
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    assert sprite.value.status == 200 and "token=" in sprite.value.url
+    link = page.get_by_label("Signed link").input_value()
+    assert link.startswith(f"{server.url}/embed/{video_id}?token=")
+    assert "token=" in page.locator("#embed-code").input_value()
+    page.screenshot(path=shots / "video-private.png", full_page=True)
+    watch.check()
+    context.close()
+
+    # Someone without an account opens the signed link: it plays; the bare link does not.
+    context, page, watch = new_page(browser)
+    page.goto(link)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.5")
+    watch.check()
+    bare, bare_page, _ = new_page(browser)
+    bare_page.goto(f"{server.url}/embed/{video_id}")
+    bare_page.locator(".player-message", has_text="private").wait_for()
+    bare.close()
     context.close()
 
 
