@@ -38,7 +38,8 @@ install: $(STAMP) ## Install vidhost into .venv
 install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS test clients
 	@if [ -f $(JSDIR)/package.json ]; then \
 	  command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }; \
-	  [ -d $(JSDIR)/node_modules ] || (cd $(JSDIR) && npm ci --no-audit --no-fund --loglevel=error); \
+	  [ $(JSDIR)/node_modules/.package-lock.json -nt $(JSDIR)/package-lock.json ] || \
+	    (cd $(JSDIR) && npm ci --no-audit --no-fund --loglevel=error); \
 	fi
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium for the browser HLS test"; \

@@ -126,11 +126,13 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
 
   // Storyboard previews on hover (and while seeking with the keyboard).
   let cues = [];
+  let hovering = null;
   if (storyboardUrl) {
     fetch(storyboardUrl)
       .then((r) => (r.ok ? r.text() : ""))
       .then((text) => {
         cues = text ? parseStoryboard(text, new URL(storyboardUrl, location.href)) : [];
+        if (hovering !== null) showPreview(hovering); // the pointer was already there
       })
       .catch(() => {});
   }
@@ -151,9 +153,13 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
   seek.addEventListener("pointermove", (event) => {
     const rect = seek.getBoundingClientRect();
     const frac = Math.min(Math.max((event.clientX - rect.left) / rect.width, 0), 1);
-    showPreview(frac * Number(seek.max));
+    hovering = frac * Number(seek.max);
+    showPreview(hovering);
   });
-  seek.addEventListener("pointerleave", () => (preview.hidden = true));
+  seek.addEventListener("pointerleave", () => {
+    hovering = null;
+    preview.hidden = true;
+  });
   seek.addEventListener("keydown", () => requestAnimationFrame(() => showPreview(Number(seek.value))));
   seek.addEventListener("blur", () => (preview.hidden = true));
 

@@ -99,9 +99,30 @@ export async function mount(main) {
     pending.append(
       h("h2", { text: "Interrupted uploads" }),
       h("p", { class: "hint", text: "Choose the same file again to continue where it stopped." }),
-      h("ul", {}, previous.map((p) => h("li", { text: `${p.metadata?.filename || "file"} (${formatBytes(p.size)})` }))),
+      h("ul", {}, previous.map((p) => interrupted(tus, p))),
     );
   }
+}
+
+// One stored, unfinished upload: choose the file again to resume, or discard it (tus
+// termination frees the server's partial file and its pending video).
+function interrupted(tus, previous) {
+  const name = previous.metadata?.filename || "file";
+  const item = h("li", {}, `${name} (${formatBytes(previous.size)}) `);
+  item.append(
+    h("button", {
+      type: "button",
+      class: "secondary small",
+      "aria-label": `Discard the interrupted upload of ${name}`,
+      text: "Discard",
+      onclick: async () => {
+        await fetch(previous.uploadUrl, { method: "DELETE", headers: { ...authHeaders(), "Tus-Resumable": "1.0.0" } }).catch(() => {});
+        await tus.defaultOptions.urlStorage.removeUpload(previous.urlStorageKey);
+        item.remove();
+      },
+    }),
+  );
+  return item;
 }
 
 function field(id, label, control, hint) {
