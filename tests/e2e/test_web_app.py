@@ -420,7 +420,7 @@ def test_upload_explains_a_file_too_large_and_a_file_that_is_not_a_video(
     page.set_input_files("#files", [str(big), str(text)])
     too_large = page.locator(".upload-row", has_text="huge.mp4").locator(".row-status")
     too_large.filter(has_text="too large").wait_for()
-    assert "16.8 MB" in too_large.inner_text()  # the limit, from Tus-Max-Size
+    assert "the limit is 16,777,216 bytes" in too_large.inner_text()  # from Tus-Max-Size
     not_video = page.locator(".upload-row", has_text="notes.mp4").locator(".row-status")
     not_video.filter(has_text="not a video").wait_for(timeout=30_000)
     page.screenshot(path=shots / "upload-refused.png", full_page=True)

@@ -143,7 +143,9 @@ function uploadRow(tus, file, meta, maxSize) {
     toggle.hidden = true;
   };
   if (maxSize && file.size > maxSize) {
-    fail(`${messageFor("upload_too_large")} It is ${formatBytes(file.size)}; the limit is ${formatBytes(maxSize)}.`);
+    let [size, limit] = [formatBytes(file.size), formatBytes(maxSize)];
+    if (size === limit) [size, limit] = [`${file.size.toLocaleString()} bytes`, `${maxSize.toLocaleString()} bytes`];
+    fail(`${messageFor("upload_too_large")} It is ${size}; the limit is ${limit}.`);
     return row;
   }
 
