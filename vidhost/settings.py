@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     """Longest accepted video (probed duration, 6 h); ``None``: no limit."""
     upload_lock_seconds: float = 30.0
     """Lifetime of an upload's write lock; renewed while a request writes."""
+    upload_part_size: int = Field(default=16 * MIB, ge=5 * MIB)
+    """S3 upload store: PATCH bodies become multipart parts of this size (>= 5 MiB); a
+    request buffers at most one part plus under 5 MiB."""
     max_video_size_mb: float | None = Field(default=None, validation_alias="MAX_VIDEO_SIZE_MB")
     """Seed 003's name for the size limit; used when ``VIDHOST_MAX_UPLOAD_BYTES`` is unset."""
     max_video_duration_minutes: float | None = Field(

@@ -18,6 +18,7 @@ from vidhost.domain.ports import MultipartUploads, PresignedDownloads, Presigned
 from vidhost.domain.posts import PostService
 from vidhost.domain.processing import make_planner
 from vidhost.domain.services import Limits, VideoService
+from vidhost.domain.upload_hooks import VideoUploadHooks
 from vidhost.events.memory import InMemoryBus
 from vidhost.events.wakeup import install_publisher
 from vidhost.jobs.celery_app import make_celery
@@ -40,9 +41,11 @@ from vidhost.storage.s3 import S3Config, S3Storage
 from vidhost.storage.signed_urls import LocalSignedUploads, UrlSigner, derive_secret
 from vidhost.uploads.cleanup import expired_upload_sweeper
 from vidhost.uploads.locks import UploadLocks
+from vidhost.uploads.port import StoreComposer, UploadStore
 from vidhost.uploads.repository import UploadRepository
+from vidhost.uploads.s3store import S3Store
 from vidhost.uploads.service import UploadConfig, UploadService
-from vidhost.uploads.store import LocalUploadData
+from vidhost.uploads.store import FileStore
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -85,13 +88,22 @@ def probe_config(settings: Settings) -> ProbeConfig:
     )
 
 
+def make_upload_store(settings: Settings, storage: Storage) -> UploadStore:
+    """Upload bytes in S3 multipart uploads with S3 storage (any node serves any upload),
+    else in ``<data_dir>/uploads/`` (ADR 0070)."""
+    if isinstance(storage, S3Storage):
+        return S3Store(storage, part_size=settings.upload_part_size)
+    return FileStore(settings.uploads_dir)
+
+
 def make_upload_service(settings: Settings, engine: Engine, videos: VideoService) -> UploadService:
-    """Resumable uploads: bytes in ``<data_dir>/uploads/``, records and locks in the DB."""
+    """Resumable uploads: bytes in the upload-data store, records and locks in the DB, and
+    the video domain's hooks as the completion callback."""
     return UploadService(
         UploadRepository(engine),
-        LocalUploadData(settings.uploads_dir),
+        StoreComposer.of(make_upload_store(settings, videos.storage)),
         UploadLocks(engine, ttl=settings.upload_lock_seconds),
-        videos,
+        VideoUploadHooks(videos),
         UploadConfig(
             max_size=settings.tus_size_limit,
             expiry_seconds=settings.upload_expiry_seconds,
