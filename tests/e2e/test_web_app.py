@@ -371,11 +371,24 @@ def test_pause_and_resume_an_upload(
 def test_a_private_video_plays_from_signed_urls_only(
     server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
 ) -> None:
-    from tests.e2e.helpers import set_visibility, upload
+    from tests.e2e.helpers import set_visibility
 
-    video_id = upload(server.url, make_clip(tmp_path / "secret.mp4", duration=4), USER)
+    clip = make_clip(tmp_path / "secret.mp4", duration=4)
+    with open(clip, "rb") as fh:
+        r = httpx.post(
+            f"{server.url}/upload",
+            files={"file": (clip.name, fh, "video/mp4")},
+            data={"enhance": "light"},
+            headers=USER,
+        )
+    assert r.status_code == 201, r.text
+    video_id = r.json()["videoId"]
     set_visibility(server.url, video_id, "private", USER)
     wait_for_state(server.url, video_id, USER, {"ready"})
+    deadline = time.monotonic() + 60
+    while not httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER).json()["enhancedUrl"]:
+        assert time.monotonic() < deadline, "the enhancement did not complete"
+        time.sleep(0.3)
     assert httpx.get(f"{server.url}/stream/{video_id}/manifest").status_code == 403
 
     context, page, watch = signed_in(browser, server)
@@ -390,6 +403,10 @@ def test_a_private_video_plays_from_signed_urls_only(
     link = page.get_by_label("Signed link").input_value()
     assert link.startswith(f"{server.url}/embed/{video_id}?token=")
     assert "token=" in page.locator("#embed-code").input_value()
+    enhanced = page.locator("#enhanced-link")
+    page.wait_for_function("() => document.querySelector('#enhanced-link').href.includes('token=')")
+    download = httpx.get(str(enhanced.get_attribute("href")))  # no bearer: the token suffices
+    assert download.status_code == 200 and len(download.content) > 1000
     page.screenshot(path=shots / "video-private.png", full_page=True)
     watch.check()
     context.close()
