@@ -44,6 +44,7 @@ from vidhost.jobs.supervisor import WorkerSupervisor
 from vidhost.jobs.upload_watcher import UploadWatcher
 from vidhost.realtime.services import RealtimeServices
 from vidhost.settings import Settings
+from vidhost.web import pages, signin
 from vidhost.wiring import Container, build_container
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         cleanup.start()
         watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
         watcher.start()
+        if signin.is_embedded(c):
+            app.state.sign_in_codes = signin.SignInCodes()
+            signin.announce(app.state.sign_in_codes, c)
         log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
         try:
             yield
@@ -150,6 +154,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=__version__,
         description="Self-hosted video platform: upload, process, stream.",
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets by vidhost.web.pages
+        redoc_url=None,
     )
     # innermost: sees the matched route (metrics.HttpMetrics), then the body limit
     app.add_middleware(HttpMetrics)
@@ -185,4 +191,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         metrics,
     ):
         app.include_router(module.router)
+    pages.install(app)
     return app
