@@ -39,8 +39,9 @@ class TranscodeConfig:
 
 
 class Transcoder:
-    """Re-probes the source (sandboxed, with the limits, pinned to the accepted container)
-    before reading it; a source refused for what it is loses its bytes."""
+    """Reads the source with the probe made at acceptance (an enhanced file is probed in the
+    sandbox, with the limits, pinned to the accepted container); a source refused for what
+    it is loses its bytes."""
 
     def __init__(self, service: VideoService, storage: Storage, config: TranscodeConfig) -> None:
         self.service = service
@@ -79,7 +80,7 @@ class Transcoder:
             source_copy(self.storage, video, source_key) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"hls-{video.id}-") as tmp,
         ):
-            info = self.prober.media(source, format_name=video.source_format)
+            info = self.prober.accepted(video, source, source_key)
             if info.video is None:
                 raise MediaError("not_a_video", "the source has no video stream")
             v = info.video
@@ -141,7 +142,8 @@ class Transcoder:
             for r in ladder
         ]
         probed = source_fields(source_info(info))
-        probed.pop("source_format")  # the accepted container stays (this may be the enhanced file)
+        for kept in ("source_format", "source_probe"):
+            probed.pop(kept)  # the accepted source's stay (this may be the enhanced file)
         self.service.change_state(
             video,
             VideoState.READY,
