@@ -29,9 +29,10 @@ def receiver(node: ast.expr) -> str:
 
 def calls(tree: ast.AST, names: set[str]) -> Iterator[ast.Call]:
     for node in ast.walk(tree):
-        func = node.func if isinstance(node, ast.Call) else None
-        if isinstance(func, ast.Attribute) and func.attr in names:
-            yield node  # type: ignore[misc]
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr in names:
+            yield node
 
 
 def test_only_the_video_service_writes_video_records() -> None:
