@@ -149,11 +149,12 @@ class VideoService:
         """Every way in ends here: check the source, keep it, hand it to processing.
 
         ``video`` is the id of a pending record (``created|uploading``: pre-signed URLs, tus,
-        upload sessions, S3 multipart), or a new, unsaved ``Video`` (``POST /upload``): that
-        record is only added once its source is accepted. ``file`` is a local file holding
-        the source (consumed: moved into storage when accepted, deleted otherwise); without
-        it the source is the object already stored under the video's source key. The size
-        cap is the upload limit, or ``max_bytes`` (a size the client declared) when smaller.
+        upload sessions, S3 multipart), or a new, unsaved ``Video`` with ``file``
+        (``POST /upload``): that record is only added once its source is accepted. ``file``
+        is a local file holding the source (consumed: moved into storage when accepted,
+        deleted otherwise); without it the source is the object already stored under the
+        video's source key. The size cap is the upload limit, or ``max_bytes`` (a size the
+        client declared) when smaller. New ways in (Mux, Cloudflare, a URL pull) end here.
 
         The source is probed once, here; the probe (``SourceInfo``, with the adapter's whole
         result for the tasks) and the stored object's ETag are kept on the video, so a task
@@ -179,6 +180,8 @@ class VideoService:
         max_bytes: int | None,
     ) -> Video:
         new = isinstance(video, Video)
+        if new and file is None:
+            raise ValueError("a new video is accepted from a local file")
         if isinstance(video, str):
             video = self.get(video)
             if video.state not in (VideoState.CREATED, VideoState.UPLOADING):
