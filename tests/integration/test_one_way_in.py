@@ -4,6 +4,7 @@ still refuse a source that changed (ADR 0051)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +14,16 @@ import pytest
 
 import vidhost.pipeline.probing as probing
 from tests.clips import make_clip
+from tests.pg import temporary_database
+from vidhost.db.engine import make_engine, migrate
+from vidhost.db.repository import SqlRepository
 from vidhost.domain.errors import Conflict, TooLarge
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.models import Video, utcnow
+from vidhost.domain.services import source_fields, state_event
 from vidhost.domain.upload_hooks import VideoUploadHooks
-from vidhost.media.probe import MediaInfo
+from vidhost.media.probe import MediaInfo, info_from_json
+from vidhost.pipeline.probing import MediaProber
 from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
@@ -194,3 +201,28 @@ def test_a_source_accepted_without_a_kept_probe_is_probed_by_the_task(
     c.repo.update_video(video.id, source_probe=None)
     assert c.task_runner().run(video.id, TaskKind.TRANSCODE.value) is TaskStatus.COMPLETED
     assert len(probes) == 2
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_kept_probe_round_trips_in_the_database(
+    database: str, clips: dict[str, Path], tmp_path: Path
+) -> None:
+    info = MediaProber().probe(clips["clip"])
+    assert info.source_probe is not None
+    with contextlib.ExitStack() as stack:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        if database == "postgresql":
+            url = stack.enter_context(temporary_database())
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        migrate(engine)
+        repo = SqlRepository(engine)
+        video = Video(id="v1", owner="u", state=VideoState.CREATED, upload_expires_at=utcnow())
+        repo.add_video(video, event=state_event(video, VideoState.CREATED))
+        repo.update_video("v1", **source_fields(info))
+        stored = repo.get_video("v1")
+        assert stored is not None and stored.source_probe == info.source_probe
+        assert info_from_json(stored.source_probe) == info_from_json(info.source_probe)
+        # The upload watcher's listing leaves the (large) probe out.
+        [lean] = repo.awaiting_direct_uploads()
+        assert lean.id == "v1" and lean.source_probe is None
