@@ -178,6 +178,7 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
       const level = hls.levels[data.level];
+      figure.dataset.level = level ? String(level.height) : ""; // the rendition playing
       quality.options[0].textContent = hls.autoLevelEnabled && level ? `Auto (${level.height}p)` : "Auto";
     });
     hls.on(Hls.Events.ERROR, (_event, data) => {
