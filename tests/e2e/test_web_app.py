@@ -597,15 +597,23 @@ def test_every_page_is_accessible_and_loads_cleanly(
         "posts": "/posts",
         "webhooks": "/webhooks",
     }
+    pages["embed"] = f"/embed/{video_id}"
     found = {}
     for name, path in pages.items():
         page.goto(server.url + path)
-        page.locator("main h1").first.wait_for()
+        page.locator("main h1" if name != "embed" else "main video").first.wait_for()
         page.wait_for_load_state("networkidle")
         page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
         found[name] = axe(page)
         if width < 500:  # phone width: nothing wider than the screen
             assert page.evaluate("document.documentElement.scrollWidth <= innerWidth + 1"), name
+        # Pages load fast: no asset the page fetched is over 200 KB but the vendored player.
+        big = page.evaluate(
+            """() => performance.getEntriesByType("resource")
+                 .filter((e) => e.decodedBodySize > 200000 && !e.name.includes("/hls.min.js"))
+                 .map((e) => e.name)"""
+        )
+        assert big == [], (name, big)
     assert found == {name: [] for name in pages}
     # Keyboard only: tab from the top reaches the nav, and focus is visible.
     page.goto(server.url + "/upload")
@@ -613,6 +621,8 @@ def test_every_page_is_accessible_and_loads_cleanly(
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "vidhost"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    _keyboard_only_play_and_cancel_a_delete(page, server, video_id)
     watch.check()
     context.close()
 
@@ -624,6 +634,48 @@ def test_every_page_is_accessible_and_loads_cleanly(
     assert axe(page) == []
     watch.check()
     context.close()
+
+
+def _tab_to(page: Page, label: str, limit: int = 60) -> None:
+    """Press Tab until the focused element's accessible label is ``label``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => document.activeElement.getAttribute('aria-label')"
+            " || document.activeElement.textContent.trim()"
+        )
+        if focused == label:
+            assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+            return
+    raise AssertionError(f"Tab never reached {label!r}")
+
+
+def _keyboard_only_play_and_cancel_a_delete(page: Page, server: ServerProcess, vid: str) -> None:
+    """The keyboard alone plays and seeks a video, and opens and cancels a delete."""
+    page.goto(f"{server.url}/videos/{vid}")
+    page.get_by_role("button", name="Play").wait_for()
+    _tab_to(page, "Play")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.3")
+    _tab_to(page, "Pause")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('video').paused")
+    _tab_to(page, "Seek")
+    before = page.evaluate("document.querySelector('video').currentTime")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "t => document.querySelector('video').currentTime > t + 0.5", arg=before, timeout=10_000
+    )
+    page.goto(server.url + "/")
+    title = page.locator(f'.video-card[data-video-id="{vid}"] .title').inner_text()
+    _tab_to(page, f"Delete {title}")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert page.evaluate("document.activeElement.closest('dialog') !== null")  # focus inside
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert httpx.get(f"{server.url}/api/videos/{vid}", headers=USER).status_code == 200
 
 
 def test_api_docs_load_offline_from_vendored_assets(
