@@ -73,10 +73,18 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         b.close()
 
 
+ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
+
+
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Screenshots of every page, kept as test artefacts under pytest's tmp dir."""
-    return tmp_path_factory.mktemp("screenshots")
+def shots() -> Path:
+    """Screenshots of every page, kept as test artefacts: ``$VIDHOST_TEST_ARTEFACTS`` or
+    ``build/test-artefacts`` (git-ignored), under ``screenshots/``, replaced on each run."""
+    import os
+
+    path = Path(os.environ.get("VIDHOST_TEST_ARTEFACTS") or ARTEFACTS) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class Watch:
@@ -276,6 +284,19 @@ def test_the_quality_menu_lists_each_rendition_and_switches_the_level(
     page.wait_for_function("() => document.querySelectorAll('select.quality option').length === 3")
     options = quality.locator("option").all_inner_texts()
     assert options[1:] == ["360p", "240p"] and options[0].startswith("Auto")
+    # The details: resolution, codecs, size, and one row per rendition.
+    times = "\N{MULTIPLICATION SIGN}"
+    facts = dict(
+        zip(
+            page.locator("dl.facts dt").all_inner_texts(),
+            page.locator("dl.facts dd").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert facts["Resolution"] == f"640{times}360" and facts["Codecs"].startswith("h264")
+    assert facts["Size"].endswith("KB") or facts["Size"].endswith("MB")
+    rows = page.locator("table.renditions tbody tr td:nth-child(2)").all_inner_texts()
+    assert sorted(rows) == [f"426{times}240", f"640{times}360"]
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => document.querySelector('video').currentTime > 0.2")
     figure = page.locator(".player[data-level]")
