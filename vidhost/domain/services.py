@@ -10,26 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from vidhost.domain.errors import Forbidden, InvalidInput, NotFound, StorageFailure, TooLarge
+from vidhost.domain.layout import (
+    enhanced_prefix,
+    hls_prefix,
+    metadata_key,
+    source_key,
+    video_prefix,
+)
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of, transition
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Task, Video
 from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
-from vidhost.domain.processing import enhanced_prefix, metadata_key
 
 log = logging.getLogger(__name__)
 
+__all__ = ["hls_prefix", "source_key", "video_prefix"]  # re-exported from the layout
+
 TaskPlanner = Callable[[Video], Iterable[TaskKind]]
-
-
-def source_key(video_id: str) -> str:
-    return f"videos/{video_id}/source"
-
-
-def video_prefix(video_id: str) -> str:
-    return f"videos/{video_id}/"
-
-
-def hls_prefix(video_id: str) -> str:
-    return f"videos/{video_id}/hls/"
 
 
 def default_plan(video: Video) -> list[TaskKind]:
