@@ -29,7 +29,15 @@ from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.pipeline.probing import MediaProber
 from vidhost.pipeline.runner import Handler, TaskRunner
-from vidhost.pipeline.transcode import TranscodeConfig, Transcoder
+from vidhost.pipeline.transcode import (
+    PARTS,
+    AudioEncoder,
+    ChunkEncoder,
+    LadderProgress,
+    SourceReader,
+    TranscodeConfig,
+    Transcoder,
+)
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
 from vidhost.storage.s3 import S3Config, S3Storage
@@ -131,25 +139,31 @@ class Container:
             self._jwt_secret = self.settings.resolved_jwt_secret()
         return self._jwt_secret
 
+    def transcode_config(self) -> TranscodeConfig:
+        s = self.settings
+        return TranscodeConfig(
+            ffmpeg=ffmpeg_path(s.ffmpeg),
+            heights=s.ladder_heights,
+            segment_seconds=s.segment_seconds,
+            preset=s.x264_preset,
+            timeout=s.ffmpeg_timeout,
+            tmp_dir=s.tmp_dir,
+            strict_decode=s.strict_decode,
+            chunk_seconds=s.chunk_seconds,
+            first_chunk_seconds=s.first_chunk_seconds,
+        )
+
     def handlers(self) -> dict[TaskKind, Handler]:
         s = self.settings
-        transcode = Transcoder(
-            self.videos,
-            self.storage,
-            TranscodeConfig(
-                ffmpeg=ffmpeg_path(s.ffmpeg),
-                heights=s.ladder_heights,
-                segment_seconds=s.segment_seconds,
-                preset=s.x264_preset,
-                timeout=s.ffmpeg_timeout,
-                tmp_dir=s.tmp_dir,
-                strict_decode=s.strict_decode,
-            ),
-        )
+        config = self.transcode_config()
+        reader = SourceReader(self.storage, self.downloads, config.url_ttl)
+        transcode = Transcoder(self.videos, self.storage, config, reader)
         return {
             TaskKind.TRANSCODE: (
                 LadderFromEnhanced(transcode, self.storage) if s.enhance_feeds_ladder else transcode
             ),
+            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(self.storage, config, reader),
+            TaskKind.TRANSCODE_AUDIO: AudioEncoder(self.storage, config, reader),
             TaskKind.METADATA_EXTRACTION: MetadataExtractor(
                 self.storage,
                 AnalysisConfig(
@@ -173,10 +187,13 @@ class Container:
         }
 
     def task_runner(self) -> TaskRunner:
+        ladder = LadderProgress(self.videos, self.storage)
         return TaskRunner(
             self.videos,
             self.handlers(),
             stale_after=self.settings.task_stale_after,
+            on_completed={kind: ladder.part_done for kind in PARTS},
+            on_failed={kind: ladder.part_failed for kind in PARTS},
         )
 
     def close(self) -> None:
@@ -196,8 +213,8 @@ def build_container(
     storage = make_storage(settings)
     holder: dict[str, TaskRunner] = {}
 
-    def run(video_id: str, kind: str) -> None:
-        holder["runner"].run(video_id, kind)
+    def run(video_id: str, kind: str, part: int = 0) -> None:
+        holder["runner"].run(video_id, kind, part)
 
     celery = make_celery(settings, run if worker else None)
     videos = VideoService(

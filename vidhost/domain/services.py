@@ -17,7 +17,15 @@ from vidhost.domain.layout import (
     source_key,
     video_prefix,
 )
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of, transition
+from vidhost.domain.lifecycle import (
+    INTERNAL_KINDS,
+    TASK_DONE,
+    TaskKind,
+    TaskStatus,
+    VideoState,
+    sources_of,
+    transition,
+)
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Task, Video
 from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
 
@@ -266,16 +274,34 @@ class VideoService:
         *,
         error_code: str | None = None,
         error: str | None = None,
-    ) -> None:
-        self.repo.update_task(
+        part: int = 0,
+        token: str | None = None,
+        only_if: TaskStatus | None = None,
+    ) -> bool:
+        """Write a task's status (and its ``task.progress`` event, except for the parts of a
+        task). With ``token`` the write is fenced: refused (False) once the claim is lost."""
+        event = None
+        if kind not in INTERNAL_KINDS:
+            event = task_event(video_id, kind, status, progress, error, error_code)
+        return self.repo.update_task(
             video_id,
             kind,
             status=status,
             progress=progress,
             error_code=error_code,
             error=error,
-            event=task_event(video_id, kind, status, progress, error, error_code),
+            event=event,
+            part=part,
+            token=token,
+            only_if=only_if,
         )
+
+    def start_parts(self, video_id: str, parts: Iterable[tuple[TaskKind, int]]) -> None:
+        """Ensure a row for each ``(kind, part)``, then dispatch the ones not done."""
+        rows = [self.repo.ensure_task(video_id, kind, part=part) for kind, part in parts]
+        for task in rows:
+            if task.status not in TASK_DONE:
+                self.jobs.dispatch(video_id, task.kind, task.part)
 
     def delete(self, video_id: str, *, owner: str | None = None) -> None:
         video = self.get(video_id, owner=owner)
