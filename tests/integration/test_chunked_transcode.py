@@ -1,0 +1,270 @@
+"""Chunked transcode (ADR 0060): plan and playlists first, chunks that play as one stream.
+
+A 7.5 s 320x180 clip with a 440 Hz tone, 1 s segments, 2 s chunks (first chunk: 1 segment):
+5 chunk tasks and one audio task. Continuity is checked on what a player gets: every
+rendition downloaded from the HLS URLs of a real ``vidhost serve`` and decoded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin
+
+import av
+import httpx
+import numpy as np
+import pytest
+
+from tests.clips import make_clip
+from tests.e2e.helpers import AUTH_ENV, auth, playlist_uris, task, upload, wait_for_state
+from tests.integration.helpers import container
+from tests.integration.helpers import upload as upload_local
+from tests.server import ServerProcess
+from vidhost.domain import layout
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.media.binaries import ffmpeg_path
+from vidhost.pipeline.runner import TaskContext
+from vidhost.pipeline.transcode import PARTS
+
+DURATION = 7.5
+FPS = 25
+CHUNKED = {
+    "VIDHOST_LADDER_HEIGHTS": "[180, 120]",
+    "VIDHOST_SEGMENT_SECONDS": "1",
+    "VIDHOST_CHUNK_SECONDS": "2",
+}
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clip") / "tone.mp4"
+    return make_clip(out, duration=DURATION, width=320, height=180, fps=FPS)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Iterator[tuple[str, str]]:
+    data = tmp_path_factory.mktemp("server")
+    server = ServerProcess(data / "data", env={**AUTH_ENV, **CHUNKED}).start()
+    try:
+        alice = auth("alice")
+        video_id = upload(server.url, clip, alice)
+        status = wait_for_state(server.url, video_id, alice, {"ready", "failed"})
+        assert status["state"] == "ready", (status, server.log())
+        assert task(status, "transcode")["status"] == "completed"
+        yield server.url, video_id
+    finally:
+        server.stop()
+
+
+# --- decoding what a player gets ------------------------------------------------------------
+
+
+def _download(manifest_url: str, uri: str, dest: Path) -> tuple[Path, str]:
+    url = urljoin(manifest_url, uri)
+    playlist = httpx.get(url)
+    assert playlist.status_code == 200, playlist.text
+    with open(dest, "wb") as out:
+        for seg_uri in playlist_uris(playlist.text):
+            seg = httpx.get(urljoin(url, seg_uri))
+            assert seg.status_code == 200, seg_uri
+            out.write(seg.content)
+    return dest, playlist.text
+
+
+def _video_pts(path: Path) -> list[float]:
+    with av.open(str(path)) as c:
+        return [float(f.pts * f.time_base) for f in c.decode(c.streams.video[0])]
+
+
+def _audio(path: Path) -> tuple[list[tuple[float, float]], np.ndarray, int]:
+    """[(start, end) of each decoded frame], the mono samples, the sample rate."""
+    spans: list[tuple[float, float]] = []
+    chunks: list[np.ndarray] = []
+    rate = 0
+    with av.open(str(path)) as c:
+        for frame in c.decode(c.streams.audio[0]):
+            rate = frame.sample_rate
+            start = float(frame.pts * frame.time_base)
+            spans.append((start, start + frame.samples / rate))
+            chunks.append(frame.to_ndarray().reshape(-1, frame.samples)[0].astype(np.float64))
+    return spans, np.concatenate(chunks), rate
+
+
+def _max_jump(samples: np.ndarray, rate: int) -> float:
+    body = samples[int(0.1 * rate) : -int(0.1 * rate)]  # leave out the encoder's ramp in/out
+    return float(np.max(np.abs(np.diff(body))))
+
+
+def _single_pass_audio(clip: Path, dest: Path) -> Path:
+    """The same clip's audio encoded in one pass, the way a single-pass ladder would."""
+    subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip), "-vn",
+         "-c:a", "aac", "-b:a", "96k", "-ac", "2", "-ar", "48000", "-f", "mpegts", str(dest)],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    return dest
+
+
+def test_every_rendition_plays_as_one_stream(served, clip: Path, tmp_path: Path) -> None:
+    base, video_id = served
+    manifest_url = f"{base}/stream/{video_id}/manifest"
+    master = httpx.get(manifest_url).text
+    media = [line for line in master.splitlines() if line.startswith("#EXT-X-MEDIA:")]
+    assert len(media) == 1 and "TYPE=AUDIO" in media[0] and 'URI="audio.m3u8"' in media[0]
+    infs = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF:")]
+    assert len(infs) == 2 and all('AUDIO="audio"' in line for line in infs)
+
+    source_pts = _video_pts(clip)
+    source_spans, source_samples, _ = _audio(clip)
+    source_audio = source_spans[-1][1] - source_spans[0][0]
+    frame = 1 / FPS
+
+    first_video: list[float] = []
+    for uri in playlist_uris(master):
+        joined, text = _download(manifest_url, uri, tmp_path / f"{uri}.ts")
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and text.rstrip().endswith("#EXT-X-ENDLIST")
+        assert "DISCONTINUITY" not in text
+        extinf = [
+            float(line[8:].rstrip(",")) for line in text.splitlines() if line[:8] == "#EXTINF:"
+        ]
+        assert len(extinf) == 8 and extinf[:7] == [1.0] * 7
+        pts = _video_pts(joined)
+        assert abs(len(pts) - len(source_pts)) <= 1, (uri, len(pts), len(source_pts))
+        gaps = np.diff(pts)
+        assert gaps.min() > 0, f"{uri}: repeated or reordered time"
+        assert gaps.max() <= 1.5 * frame + 1e-6, f"{uri}: gap of {gaps.max():.3f} s"
+        assert abs(sum(extinf) - len(pts) * frame) <= frame + 1e-6
+        first_video.append(pts[0])
+
+    joined, text = _download(manifest_url, "audio.m3u8", tmp_path / "audio.ts")
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and "DISCONTINUITY" not in text
+    spans, samples, rate = _audio(joined)
+    duration = spans[-1][1] - spans[0][0]
+    assert abs(duration - source_audio) <= 0.1, (duration, source_audio)
+    holes = [b[0] - a[1] for a, b in itertools.pairwise(spans)]
+    assert max(abs(h) for h in holes) <= 0.001, "audio hole or overlap at a seam"
+    _, reference, ref_rate = _audio(_single_pass_audio(clip, tmp_path / "single.ts"))
+    assert _max_jump(samples, rate) <= 1.5 * _max_jump(reference, ref_rate)
+    assert len(source_samples) > 0
+    for start in first_video:
+        assert abs(start - spans[0][0]) <= frame, (start, spans[0][0])
+
+
+# --- plan first, parts, fencing (in-process runners, real ffmpeg) -------------------------------
+
+
+def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
+    clip: Path, tmp_path: Path
+) -> None:
+    with container(
+        tmp_path / "data", ladder_heights=[180, 120], chunk_seconds=2.0, segment_seconds=1.0
+    ) as c:
+        video_id = upload_local(c, clip)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        keys = {o.key for o in c.storage.list(layout.video_prefix(video_id))}
+        hls = layout.hls_prefix(video_id)
+        assert {hls + n for n in ("master.m3u8", "180p.m3u8", "120p.m3u8", "audio.m3u8")} <= keys
+        assert layout.plan_key(video_id) in keys and layout.poster_key(video_id) in keys
+        assert not [k for k in keys if k.endswith(".ts")]  # nothing encoded yet
+        assert c.repo.get_video(video_id).state is VideoState.PROCESSING
+        parts = c.repo.list_parts(video_id, PARTS)
+        chunks = [t.part for t in parts if t.kind is TaskKind.TRANSCODE_CHUNK]
+        assert chunks == [0, 1, 2, 3, 4]  # 1 + 2 + 2 + 2 + 1 segments
+        assert {t.status for t in parts} == {TaskStatus.PENDING}
+        assert [t.kind for t in c.videos.tasks(video_id)].count(TaskKind.TRANSCODE) == 1
+
+        # Progress = stored segments / planned segments (8 segments x 3 renditions).
+        assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
+        row = c.repo.get_task(video_id, TaskKind.TRANSCODE)
+        assert row.status is TaskStatus.PROCESSING
+        assert row.progress == pytest.approx(100 * 4 / 24, abs=0.1)
+        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        assert c.repo.get_task(video_id, TaskKind.TRANSCODE).progress == pytest.approx(
+            100 * 12 / 24, abs=0.1
+        )
+        for part in (0, 2, 3):
+            assert runner.run(video_id, "transcode_chunk", part) is TaskStatus.COMPLETED
+        assert c.repo.get_video(video_id).state is VideoState.PROCESSING
+        assert runner.run(video_id, "transcode_chunk", 4) is TaskStatus.COMPLETED
+        video = c.repo.get_video(video_id)
+        assert video.state is VideoState.READY and video.manifest_key == layout.master_key(video_id)
+        row = c.repo.get_task(video_id, TaskKind.TRANSCODE)
+        assert row.status is TaskStatus.COMPLETED and row.progress == 100.0
+        events = [
+            e.data["progress"]
+            for e in c.repo.events_after(0)
+            if e.type == "task.progress" and e.data["kind"] == "transcode"
+        ]
+        assert events == sorted(events) and events[-1] == 100.0
+
+
+def test_two_runners_share_the_chunks_of_one_video(clip: Path, tmp_path: Path) -> None:
+    """Two TaskRunner instances (two containers: own engine, own runner) on one database:
+    each claims different chunks of the same video at the same time."""
+    settings = {"ladder_heights": [120], "chunk_seconds": 2.0, "segment_seconds": 1.0}
+    with (
+        container(tmp_path / "data", **settings) as a,
+        container(tmp_path / "data", **settings) as b,
+    ):
+        video_id = upload_local(a, clip)
+        first, second = a.task_runner(), b.task_runner()
+        assert first.run(video_id, "transcode") is TaskStatus.PROCESSING
+        ran: dict[int, str] = {}
+
+        def work(name: str, runner, parts: list[int]) -> None:
+            for part in parts:
+                if runner.run(video_id, "transcode_chunk", part) is TaskStatus.COMPLETED:
+                    ran[part] = name
+
+        threads = [
+            threading.Thread(target=work, args=("a", first, [0, 2, 4])),
+            threading.Thread(target=work, args=("b", second, [1, 3])),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert ran == {0: "a", 1: "b", 2: "a", 3: "b", 4: "a"}
+        assert second.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        assert a.repo.get_video(video_id).state is VideoState.READY
+        tokens = {t.claim_token for t in a.repo.list_parts(video_id, PARTS)}
+        assert len(tokens) == 6
+
+
+def test_a_chunk_whose_claim_was_taken_over_writes_nothing(clip: Path, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from vidhost.domain.models import utcnow
+
+    with container(tmp_path / "data", chunk_seconds=2.0) as c:
+        video_id = upload_local(c, clip)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        encode = runner.handlers[TaskKind.TRANSCODE_CHUNK]
+        taken: list[str | None] = []
+
+        def stalled_then_taken_over(ctx: TaskContext) -> None:
+            # While this worker runs, another one takes the chunk over (stale heartbeat).
+            taken.append(
+                c.repo.claim_task(
+                    video_id, ctx.kind, part=ctx.part, stale_before=utcnow() + timedelta(1)
+                )
+            )
+            encode(ctx)
+
+        late = type(runner)(c.videos, {TaskKind.TRANSCODE_CHUNK: stalled_then_taken_over},
+                            stale_after=30)  # fmt: skip
+        assert late.run(video_id, "transcode_chunk", 1) is None  # its result is refused
+        assert taken[0] is not None
+        row = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=1)
+        assert row.status is TaskStatus.PROCESSING and row.claim_token == taken[0]
+        segment = layout.segment_key(video_id, "240p", 1)
+        with pytest.raises(FileNotFoundError):
+            c.storage.stat(segment)
+        assert c.repo.get_task(video_id, TaskKind.TRANSCODE).progress == 0.0
