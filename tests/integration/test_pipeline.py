@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.clips import make_clip
+from tests.integration.helpers import run_transcode
 from vidhost.domain.errors import InvalidInput
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video
@@ -33,7 +34,7 @@ def _ingest(c: Container, clip: Path) -> Video:
 
 
 def _process(c: Container, video: Video) -> Video:
-    status = c.task_runner().run(video.id, TaskKind.TRANSCODE.value)
+    status = run_transcode(c, video.id)  # the plan, then every chunk and the audio task
     assert status is not None
     done = c.repo.get_video(video.id)
     assert done is not None
@@ -149,7 +150,8 @@ def test_ffmpeg_timeout_fails_the_video(tmp_path) -> None:
 def test_task_runs_once_even_if_dispatched_twice(container, tmp_path) -> None:
     video = _ingest(container, make_clip(tmp_path / "once.mp4"))
     runner = container.task_runner()
-    assert runner.run(video.id, "transcode") is TaskStatus.COMPLETED
+    assert run_transcode(container, video.id, runner) is TaskStatus.COMPLETED
     assert runner.run(video.id, "transcode") is None  # already completed: skipped
+    assert runner.run(video.id, "transcode_chunk", 0) is None
     task = container.repo.get_task(video.id, TaskKind.TRANSCODE)
     assert task is not None and task.attempts == 1
