@@ -21,14 +21,14 @@ import pytest
 
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, auth, playlist_uris, task, upload, wait_for_state
-from tests.integration.helpers import container
+from tests.integration.helpers import container, run_transcode
 from tests.integration.helpers import upload as upload_local
 from tests.server import ServerProcess
 from vidhost.domain import layout
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.pipeline.runner import TaskContext
-from vidhost.pipeline.transcode import PARTS
+from vidhost.pipeline.transcode import PARTS, load_plan
 
 DURATION = 7.5
 FPS = 25
@@ -268,3 +268,71 @@ def test_a_chunk_whose_claim_was_taken_over_writes_nothing(clip: Path, tmp_path:
         with pytest.raises(FileNotFoundError):
             c.storage.stat(segment)
         assert c.repo.get_task(video_id, TaskKind.TRANSCODE).progress == 0.0
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True, timeout=60
+    )
+
+
+def _segments(c, video_id: str, rendition: str) -> list[list[tuple[float, bool]]]:
+    """(pts, keyframe) of every packet of every stored segment of a rendition."""
+    plan_segments = []
+    for n in range(100):
+        try:
+            key = layout.segment_key(video_id, rendition, n)
+            with c.storage.local_copy(key) as path, av.open(str(path)) as ts:
+                s = ts.streams.video[0]
+                plan_segments.append(
+                    sorted(
+                        (float(p.pts * s.time_base), p.is_keyframe)
+                        for p in ts.demux(s)
+                        if p.pts is not None
+                    )
+                )
+        except FileNotFoundError:
+            break
+    return plan_segments
+
+
+def test_vfr_long_gop_source_gets_keyframes_exactly_on_the_boundaries(tmp_path: Path) -> None:
+    """Variable frame rate (jittered timestamps, dropped frames) and a 10 s GOP: the output
+    runs at a constant 25 fps, every segment starts with a keyframe at its planned time."""
+    source = tmp_path / "vfr.mkv"
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=320x180:r=50:d=6",
+        "-vf", "select='not(eq(mod(n,7),3))',setpts='PTS+0.004*sin(N)/TB'",
+        "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-g", "500",
+        "-bf", "0", str(source),
+    )  # fmt: skip
+    with container(tmp_path / "data", ladder_heights=[120], chunk_seconds=2.0) as c:
+        video_id = upload_local(c, source)
+        assert run_transcode(c, video_id) is TaskStatus.COMPLETED
+        plan = load_plan(c.storage, video_id)
+        segments = _segments(c, video_id, "120p")
+        assert len(segments) == len(plan.segments)
+        frame = float(1 / plan.fps)
+        origin = segments[0][0][0]
+        for planned, packets in zip(plan.segments, segments, strict=True):
+            assert len(packets) == planned.frames
+            assert packets[0][1], "a segment must start with a keyframe"
+            assert not any(key for _, key in packets[1:]), "no keyframe inside a segment"
+            assert packets[0][0] - origin == pytest.approx(planned.start_frame * frame, abs=1e-3)
+        pts = [p for seg in segments for p, _ in seg]
+        assert np.allclose(np.diff(pts), frame, atol=1e-3)  # constant output rate
+
+
+def test_audio_longer_than_video_still_fills_every_planned_segment(tmp_path: Path) -> None:
+    source = tmp_path / "long_audio.mp4"
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=5.6",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=6.5",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(source),
+    )  # fmt: skip
+    with container(tmp_path / "data", ladder_heights=[120], chunk_seconds=2.0) as c:
+        video_id = upload_local(c, source)
+        assert run_transcode(c, video_id) is TaskStatus.COMPLETED
+        plan = load_plan(c.storage, video_id)
+        segments = _segments(c, video_id, "120p")
+        assert [len(s) for s in segments] == [s.frames for s in plan.segments]

@@ -47,12 +47,15 @@ def build_chunk_command(
     preset: str = "veryfast",
     threads: int = 0,
     strict: bool = True,
+    pad_frames: int = 0,
 ) -> list[str]:
     """Decode frames ``[start_frame, end_frame)`` (``None``: to the end) of the source once
     and write every rung as MPEG-TS segments ``<rung>_<n>.ts`` (numbered from
     ``first_segment``) into ``out_dir``. ``segment_frames`` are the chunk-relative frame
     numbers where segments after the first start; each of them, and frame 0, is an IDR frame,
     and there is no other keyframe. ``input_args`` ends with ``-i <source>``.
+    ``pad_frames`` (the last chunk): when the video stream ends up to that many frames before
+    ``end_frame`` (a container whose audio lasts longer), the last frame is repeated to fill.
     """
     if not rungs:
         raise ValueError("at least one rung")
@@ -61,8 +64,9 @@ def build_chunk_command(
     count = len(rungs)
     seek = max(0.0, float(start_frame / fps) - SEEK_PREROLL)
     trim = f"trim=start_pts={start_frame}" + (f":end_pts={end_frame}" if end_frame else "")
+    pad = f"tpad=stop={pad_frames}:stop_mode=clone," if pad_frames > 0 else ""
     chains = [
-        f"[0:v:0]fps={fps.numerator}/{fps.denominator},{trim},"
+        f"[0:v:0]fps={fps.numerator}/{fps.denominator},{pad}{trim},"
         f"split={count}" + "".join(f"[s{i}]" for i in range(count))
     ]
     chains += [f"[s{i}]scale={r.width}:{r.height},setsar=1[v{i}]" for i, r in enumerate(rungs)]

@@ -36,7 +36,7 @@ from vidhost.domain.segments import (
 )
 from vidhost.domain.services import VideoService
 from vidhost.media.chunks import ChunkRung, build_audio_command, build_chunk_command
-from vidhost.media.errors import FFMPEG_FAILED, MediaError
+from vidhost.media.errors import CORRUPT_MEDIA, MediaError
 from vidhost.media.hls import build_poster_command, codecs_string
 from vidhost.media.ladder import select_ladder
 from vidhost.media.probe import probe
@@ -236,7 +236,12 @@ class _PartEncoder:
     def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:
         missing = [n for n in names if not (out / n).is_file()]
         if missing:
-            raise MediaError(FFMPEG_FAILED, f"ffmpeg wrote no {', '.join(missing[:3])}")
+            # ffmpeg succeeded but the source ran out of frames before the planned end.
+            raise MediaError(
+                CORRUPT_MEDIA,
+                f"the source ends before its declared duration (no {missing[0]}): "
+                "truncated or corrupt",
+            )
         ctx.check_claim()  # a worker that lost its claim writes nothing
         prefix = layout.hls_prefix(ctx.video.id)
         for name in names:
@@ -274,7 +279,8 @@ class ChunkEncoder(_PartEncoder):
                 rungs,
                 fps=plan.fps,
                 start_frame=start,
-                end_frame=None if last else end,
+                end_frame=end,
+                pad_frames=end - start if last else 0,
                 segment_frames=[s.start_frame - start for s in segments[1:]],
                 first_segment=chunk.first_segment,
                 ts_offset=plan.ts_offset,
