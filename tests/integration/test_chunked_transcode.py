@@ -7,22 +7,27 @@ rendition downloaded from the HLS URLs of a real ``vidhost serve`` and decoded.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import subprocess
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import av
 import httpx
 import numpy as np
 import pytest
+import websockets
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, playlist_uris, task, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, playlist_uris, task, wait_for_state
 from tests.integration.helpers import container, run_transcode
 from tests.integration.helpers import upload as upload_local
+from tests.realtime import recv_json
 from tests.server import ServerProcess
 from vidhost.domain import layout
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
@@ -46,18 +51,62 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Iterator[tuple[str, str]]:
+def served(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Iterator[Served]:
+    """The clip uploaded (with a seed 004 ``client_id``) to a real server and processed,
+    with every message the owner's ``/ws/{client_id}`` socket got meanwhile."""
     data = tmp_path_factory.mktemp("server")
     server = ServerProcess(data / "data", env={**AUTH_ENV, **CHUNKED}).start()
+    alice = auth("alice")
+
+    async def scenario() -> tuple[str, list[dict[str, Any]]]:
+        url = server.url.replace("http://", "ws://") + "/ws/chunky"
+        async with websockets.connect(url, additional_headers=alice) as ws:
+            assert (await recv_json(ws))["type"] == "connection"
+            with clip.open("rb") as fh:
+                r = await asyncio.to_thread(
+                    httpx.post,
+                    server.url + "/upload",
+                    files={"file": (clip.name, fh, "video/mp4")},
+                    data={"client_id": "chunky"},
+                    headers=alice,
+                    timeout=60,
+                )
+            assert r.status_code == 201, r.text
+            messages: list[dict[str, Any]] = []
+            while not any(
+                m.get("process_type") == "transcode" and m["status"] in ("completed", "failed")
+                for m in messages
+            ):
+                messages.append(await recv_json(ws, 60))
+            return str(r.json()["videoId"]), messages
+
     try:
-        alice = auth("alice")
-        video_id = upload(server.url, clip, alice)
+        video_id, messages = asyncio.run(scenario())
         status = wait_for_state(server.url, video_id, alice, {"ready", "failed"})
         assert status["state"] == "ready", (status, server.log())
         assert task(status, "transcode")["status"] == "completed"
-        yield server.url, video_id
+        yield Served(server.url, video_id, messages)
     finally:
         server.stop()
+
+
+@dataclass
+class Served:
+    url: str
+    video_id: str
+    socket: list[dict[str, Any]]
+
+
+def test_the_seed_004_socket_shows_the_transcode_progress(served: Served) -> None:
+    updates = [m for m in served.socket if m["type"] == "status_update"]
+    assert {m["process_type"] for m in updates} <= {"transcode", "metadata_extraction"}
+    transcode = [m for m in updates if m["process_type"] == "transcode"]
+    progress = [m["progress"] for m in transcode]
+    assert transcode[-1]["status"] == "completed" and progress[-1] == 100
+    assert progress == sorted(progress)
+    # stored segments / planned: several steps between the first and the last chunk
+    steps = {p for m, p in zip(transcode, progress, strict=True) if m["status"] == "processing"}
+    assert len([p for p in steps if 0 < p < 100]) >= 3, progress
 
 
 # --- decoding what a player gets ------------------------------------------------------------
@@ -110,8 +159,8 @@ def _single_pass_audio(clip: Path, dest: Path) -> Path:
     return dest
 
 
-def test_every_rendition_plays_as_one_stream(served, clip: Path, tmp_path: Path) -> None:
-    base, video_id = served
+def test_every_rendition_plays_as_one_stream(served: Served, clip: Path, tmp_path: Path) -> None:
+    base, video_id = served.url, served.video_id
     manifest_url = f"{base}/stream/{video_id}/manifest"
     master = httpx.get(manifest_url).text
     media = [line for line in master.splitlines() if line.startswith("#EXT-X-MEDIA:")]
