@@ -127,3 +127,53 @@ class Receiver:
         raise AssertionError(
             f"{event_type} not delivered; got {[r.event['type'] for r in self.requests]}"
         )
+
+
+class Listener:
+    """A loopback HTTP server that counts every TCP connection it accepts and answers each
+    request with ``status`` and ``headers`` (e.g. a redirect)."""
+
+    def __init__(self, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.response_headers = dict(headers or {})
+        self.connections = 0
+        self.requests: list[dict[str, str]] = []
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                self.rfile.read(length)
+                listener.requests.append({k.lower(): v for k, v in self.headers.items()})
+                self.send_response(listener.status)
+                for name, value in listener.response_headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            def verify_request(self, request: object, client_address: object) -> bool:
+                listener.connections += 1
+                return True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def __enter__(self) -> Listener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

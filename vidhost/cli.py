@@ -42,11 +42,17 @@ def serve(
     from vidhost.api.http_protocol import VidhostHttpProtocol
 
     _logging()
+    # The address given here is the one settings (and so the worker, which inherits the
+    # environment) see: URLs built without VIDHOST_PUBLIC_URL point at it, not at :8000.
+    if host:
+        os.environ["VIDHOST_HOST"] = host
+    if port:
+        os.environ["VIDHOST_PORT"] = str(port)
     settings = _settings(data_dir)
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level="info",
         timeout_graceful_shutdown=5,
         http=VidhostHttpProtocol,
@@ -80,7 +86,9 @@ def worker(
 @app.command()
 def token(
     user: Annotated[str, typer.Option(help="The user the token is for (JWT sub).")],
-    ttl: Annotated[float, typer.Option(help="Lifetime in seconds.")] = 30 * 24 * 3600,
+    ttl: Annotated[
+        float, typer.Option(help="Lifetime in seconds (at most 366 days).", min=1, max=366 * 86400)
+    ] = 30 * 24 * 3600,
     data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
 ) -> None:
     """Print a bearer token for USER."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import time
@@ -128,8 +129,8 @@ class Settings(BaseSettings):
     """An incomplete resumable upload expires this long after its creation."""
     chunk_size: int = 5 * MIB
     """Chunk size suggested to clients by ``POST /api/v1/videos/upload/init``."""
-    max_duration_seconds: float | None = None
-    """Longest accepted video (probed duration); ``None``: no limit."""
+    max_duration_seconds: float | None = 21600.0
+    """Longest accepted video (probed duration, 6 h); ``None``: no limit."""
     upload_lock_seconds: float = 30.0
     """Lifetime of an upload's write lock; renewed while a request writes."""
     max_video_size_mb: float | None = Field(default=None, validation_alias="MAX_VIDEO_SIZE_MB")
@@ -139,6 +140,25 @@ class Settings(BaseSettings):
     )
     """Seed 003's name for the duration limit (used when ``VIDHOST_MAX_DURATION_SECONDS`` is
     unset)."""
+
+    # Untrusted media (ADR 0051): what an upload may be, and bounds on reading it ------------
+    max_video_width: int = Field(default=8192, ge=16)
+    max_video_height: int = Field(default=8192, ge=16)
+    max_video_pixels: int = Field(default=36_000_000, ge=256)
+    """Largest coded frame (width x height) of any video stream."""
+    max_video_fps: float = Field(default=240.0, gt=0)
+    max_video_streams: int = Field(default=16, ge=1)
+    probe_timeout: float = Field(default=30.0, gt=0)
+    """Seconds the probe child may take before the upload is refused (``probe_timeout``)."""
+    probe_memory_mb: int = Field(default=512, ge=128)
+    """Address space of the probe child (MiB)."""
+    max_concurrent_renders: int = Field(default=2, ge=1)
+    """On-demand renders (thumbnails, storyboards, previews) running at once per API process."""
+    render_queue_seconds: float = Field(default=2.0, ge=0)
+    """How long a render waits for a slot before ``503 render_busy``."""
+    render_timeout: float = Field(default=120.0, gt=0)
+    render_memory_mb: int | None = 1024
+    """Address space of each render's ffmpeg (MiB); ``None``: unlimited."""
 
     # Real-time status and webhooks (docs/realtime.md) ---------------------------------------
     events: Literal["auto", "poll", "local", "redis", "postgres"] = "auto"
@@ -164,6 +184,21 @@ class Settings(BaseSettings):
     """First retry delay in seconds; doubled after each failed attempt (capped at 1 h)."""
     webhook_retry_for: float = 24 * 3600.0
     """Seconds after which an undelivered webhook is given up."""
+    webhook_allow_private: bool = False
+    """Endpoints registered through the API may point at loopback, private and link-local
+    hosts (development, tests, internal deployments). ``VIDHOST_WEBHOOK_URL`` always may."""
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
+    """CIDRs (JSON list, e.g. ``["10.1.0.0/16"]``) API-registered endpoints may resolve to
+    although they are not public."""
+    webhook_allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names (JSON list) API-registered endpoints may use whatever they resolve to."""
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network.strip(), strict=False)  # ValueError names the entry
+        return value
 
     @field_validator("data_dir")
     @classmethod
@@ -224,7 +259,7 @@ class Settings(BaseSettings):
                 if secret:
                     return secret
                 time.sleep(0.01)
-            raise RuntimeError(f"{path} is empty") from None
+            raise RuntimeError("the jwt_secret file in the data dir is empty") from None
         secret = secrets.token_urlsafe(48)
         with os.fdopen(fd, "w") as fh:
             fh.write(secret)

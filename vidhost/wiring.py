@@ -25,16 +25,20 @@ from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.probe import MediaLimits
+from vidhost.media.sandbox import MIB, ProcessLimits
+from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
-from vidhost.pipeline.probing import MediaProber
+from vidhost.pipeline.probing import MediaProber, ProbeConfig
 from vidhost.pipeline.runner import Handler, TaskRunner
+from vidhost.pipeline.thumbnails import RenderGate
 from vidhost.pipeline.transcode import (
     PARTS,
     AudioEncoder,
     ChunkEncoder,
     LadderProgress,
-    SourceReader,
+    SourceFiles,
     TranscodeConfig,
     Transcoder,
 )
@@ -67,6 +71,26 @@ def make_storage(settings: Settings) -> Storage:
             settings.tmp_dir,
         )
     raise ValueError(f"storage backend {settings.storage!r} is not available")
+
+
+def probe_config(settings: Settings) -> ProbeConfig:
+    """Media limits and probe-sandbox bounds: the same at upload and in every task."""
+    return ProbeConfig(
+        limits=MediaLimits(
+            max_width=settings.max_video_width,
+            max_height=settings.max_video_height,
+            max_pixels=settings.max_video_pixels,
+            max_duration=settings.max_duration_seconds,
+            max_fps=settings.max_video_fps,
+            max_streams=settings.max_video_streams,
+        ),
+        sandbox=ProcessLimits(
+            timeout=settings.probe_timeout,
+            memory_bytes=settings.probe_memory_mb * MIB,
+            max_files=64,
+            max_file_bytes=0,
+        ),
+    )
 
 
 def make_upload_service(settings: Settings, engine: Engine, videos: VideoService) -> UploadService:
@@ -108,6 +132,17 @@ def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploa
     )
 
 
+def make_url_guard(settings: Settings) -> UrlGuard:
+    """The guard of every server-side fetch of a URL an API user supplied (ADR 0052)."""
+    return UrlGuard(
+        UrlPolicy.build(
+            allow_private=settings.webhook_allow_private,
+            networks=settings.webhook_allowed_networks,
+            hosts=settings.webhook_allowed_hosts,
+        )
+    )
+
+
 def make_downloads(storage: Storage) -> PresignedDownloads | None:
     return storage if isinstance(storage, S3Storage) else None
 
@@ -131,6 +166,10 @@ class Container:
     """Signing keys and playback tokens (vidhost.domain.access asks it to verify tokens)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
+    url_guard: UrlGuard = field(default_factory=UrlGuard)
+    """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
+    render_gate: RenderGate = field(default_factory=lambda: RenderGate(2))
+    """The bound on concurrent on-demand renders of this process."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
@@ -151,24 +190,27 @@ class Container:
             strict_decode=s.strict_decode,
             chunk_seconds=s.chunk_seconds,
             first_chunk_seconds=s.first_chunk_seconds,
+            probe=probe_config(s),
+            cache_sources=0 if isinstance(self.storage, LocalStorage) else 2,
         )
 
     def handlers(self) -> dict[TaskKind, Handler]:
         s = self.settings
         config = self.transcode_config()
-        reader = SourceReader(self.storage, self.downloads, config.url_ttl)
-        transcode = Transcoder(self.videos, self.storage, config, reader)
+        sources = SourceFiles(self.storage, config.tmp_dir, config.cache_sources)
+        transcode = Transcoder(self.videos, self.storage, config)
         return {
             TaskKind.TRANSCODE: (
                 LadderFromEnhanced(transcode, self.storage) if s.enhance_feeds_ladder else transcode
             ),
-            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(self.storage, config, reader),
-            TaskKind.TRANSCODE_AUDIO: AudioEncoder(self.storage, config, reader),
+            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(self.storage, config, sources),
+            TaskKind.TRANSCODE_AUDIO: AudioEncoder(self.storage, config, sources),
             TaskKind.METADATA_EXTRACTION: MetadataExtractor(
                 self.storage,
                 AnalysisConfig(
                     full_decode_max_frames=s.analysis_full_decode_max_frames,
                     max_samples=s.analysis_max_samples,
+                    probe=probe_config(s),
                 ),
             ),
             TaskKind.VIDEO_ENHANCEMENT: Enhancer(
@@ -182,6 +224,7 @@ class Container:
                     crf=s.enhance_crf,
                     timeout=s.ffmpeg_timeout,
                     tmp_dir=s.tmp_dir,
+                    probe=probe_config(s),
                 ),
             ),
         }
@@ -221,7 +264,7 @@ def build_container(
         repo,
         storage,
         CeleryJobQueue(celery),
-        MediaProber(),
+        MediaProber(probe_config(settings)),
         Limits(
             max_upload_bytes=settings.max_upload_bytes,
             max_duration_seconds=settings.max_duration_seconds,
@@ -248,6 +291,10 @@ def build_container(
         direct,
         make_downloads(storage),
         PlaybackTokens(SqlSigningKeyRepository(engine)),
+        url_guard=make_url_guard(settings),
+    )
+    container.render_gate = RenderGate(
+        settings.max_concurrent_renders, wait=settings.render_queue_seconds
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))

@@ -31,10 +31,13 @@ def servers(tmp_path: Path) -> Iterator[list[ServerProcess]]:
         server.stop()
 
 
+LOOPBACK_ALLOWED = {"VIDHOST_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.1/32"]'}
+"""API-registered receivers on loopback need the operator's allow-list (ADR 0052)."""
+
+
 def start(started: list[ServerProcess], data_dir: Path, env: dict[str, str]) -> ServerProcess:
     port = free_port()
     full = {
-        "VIDHOST_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "VIDHOST_LADDER_HEIGHTS": "[240]",
         **FAST_RETRIES,
         **env,
@@ -58,9 +61,12 @@ def test_global_endpoint_gets_every_event_signed_and_retried(servers, tmp_path):
         for event_type in ("video.upload.created", "video.asset.created", "video.asset.processing"):
             assert receiver.wait_for(event_type)[0].event["data"]["id"] == video_id
 
-        # handleVideoReady (seed 002) reads exactly these fields.
+        # handleVideoReady (seed 002) reads exactly these fields. Without VIDHOST_PUBLIC_URL
+        # the URLs point at the port serve listens on (not :8000).
         data = ready["data"]
         assert data["id"] == video_id and data["status"] == "ready"
+        assert data["playback_url"] == f"{server.url}/stream/{video_id}/manifest"
+        assert data["thumbnail_url"].startswith(server.url + "/")
         assert httpx.get(data["playback_url"]).status_code == 200
         assert httpx.get(data["thumbnail_url"]).status_code == 200
         assert data["duration"] == pytest.approx(1.0, abs=0.2)
@@ -105,7 +111,9 @@ def test_global_endpoint_gets_every_event_signed_and_retried(servers, tmp_path):
 
 def test_owner_endpoints_api_filter_log_resend_rotate(servers, tmp_path):
     jwt_secret = "jwt-secret-for-webhook-tests-0123456789"
-    server = start(servers, tmp_path / "data", {"VIDHOST_JWT_SECRET": jwt_secret})
+    server = start(
+        servers, tmp_path / "data", {"VIDHOST_JWT_SECRET": jwt_secret, **LOOPBACK_ALLOWED}
+    )
     alice = {"authorization": f"Bearer {issue_token(jwt_secret, 'alice')}"}
     bob = {"authorization": f"Bearer {issue_token(jwt_secret, 'bob')}"}
     api = server.url + "/api/webhooks"
@@ -117,7 +125,7 @@ def test_owner_endpoints_api_filter_log_resend_rotate(servers, tmp_path):
 
     created = httpx.post(
         api,
-        json={"url": "http://placeholder/", "events": ["video.asset.errored"]},
+        json={"url": "http://127.0.0.1:9/", "events": ["video.asset.errored"]},
         headers=alice,
     )
     assert created.status_code == 201, created.text
@@ -157,7 +165,7 @@ def test_owner_endpoints_api_filter_log_resend_rotate(servers, tmp_path):
         assert delivery["status"] == "succeeded" and delivery["attempts"] == 2
         log = delivery["attempt_log"]
         assert [a["status_code"] for a in log] == [500, 200]
-        assert log[0]["error"] == "HTTP 500" and log[1]["error"] is None
+        assert log[0]["error"] == "http_500" and log[1]["error"] is None
         assert all(a["latency_ms"] >= 0 and a["attempted_at"] for a in log)
 
         # Rotation: the new secret signs x-webhook-signature; both sign webhook-signature.

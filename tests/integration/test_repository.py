@@ -59,6 +59,21 @@ def test_round_trip_keeps_every_field(repo: SqlRepository) -> None:
     assert repo.get_video("missing") is None
 
 
+def test_accepted_source_container_and_etag_round_trip(repo: SqlRepository) -> None:
+    video = _video(repo, state=VideoState.UPLOADING)
+    fmt = "mov,mp4,m4a,3gp,3g2,mj2"
+    assert repo.change_state(
+        video.id,
+        VideoState.UPLOADED,
+        expected=sources_of(VideoState.UPLOADED),
+        event=state_event(video, VideoState.UPLOADED),
+        source_format=fmt,
+        source_etag='"abc-2"',
+    )
+    got = repo.get_video(video.id)
+    assert got is not None and (got.source_format, got.source_etag) == (fmt, '"abc-2"')
+
+
 def test_conditional_state_change_has_exactly_one_winner(repo: SqlRepository) -> None:
     video = _video(repo)
     results: list[bool] = []
@@ -213,3 +228,25 @@ def test_chunk_tasks_are_keyed_by_part_and_not_listed(repo: SqlRepository) -> No
     # Parts emit no events of their own: only the transcode's pending event is logged.
     kinds = [e.data.get("kind") for e in repo.events_after(0) if e.type == "task.progress"]
     assert kinds == ["transcode"]
+
+
+def test_awaiting_direct_uploads_skips_client_fields_and_other_uploads(
+    repo: SqlRepository,
+) -> None:
+    """The upload watcher's query (every 2 s): direct uploads only, no metadata loaded."""
+    big = {"note": "x" * 15000}
+    direct = Video(id="d1", owner="alice", state=VideoState.CREATED, metadata=big, tags=["t"])
+    direct.upload_expires_at = utcnow() + timedelta(hours=1)
+    direct.source_key = "videos/d1/source"
+    tus = Video(id="t1", owner="alice", state=VideoState.UPLOADING, metadata=big)
+    for video in (direct, tus):
+        repo.add_video(video, event=state_event(video, video.state))
+    _video(repo, "done", VideoState.UPLOADED)
+    repo.update_video("done", upload_expires_at=utcnow())
+
+    (found,) = repo.awaiting_direct_uploads()
+    assert found.id == "d1" and found.source_key == "videos/d1/source"
+    assert found.state is VideoState.CREATED and found.upload_expires_at is not None
+    assert found.metadata == {} and found.tags == []
+    full = repo.get_video("d1")
+    assert full is not None and full.metadata == big  # only the lean read leaves it out

@@ -31,7 +31,9 @@ from vidhost.api import (
     videos,
     webhooks,
 )
+from vidhost.api.body_limit import BodyLimit
 from vidhost.api.tus_middleware import TusMiddleware
+from vidhost.domain import limits
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description="Self-hosted video platform: upload, process, stream.",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit, limit=limits.JSON_BODY_BYTES)  # innermost: see body_limit
     app.add_middleware(TusMiddleware)
     app.add_middleware(
         CORSMiddleware,

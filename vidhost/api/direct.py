@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.api.processing import enhance_options, validate_enhance_option
 from vidhost.api.views import VideoStatus, base_url, video_status
+from vidhost.domain import limits as L
 from vidhost.domain.direct_uploads import Metadata, Ticket
 from vidhost.domain.ports import PresignedRequest
 from vidhost.wiring import Container
@@ -57,16 +58,20 @@ class MultipartOut(BaseModel):
     abortUrl: str
 
 
+METADATA_DOC = (
+    f"Free-form JSON object, copied into webhooks: at most {L.METADATA_KEYS} keys and "
+    f"{L.METADATA_BYTES} bytes as JSON (`too_many_metadata_keys`, `metadata_too_large`)"
+)
 ENHANCE_DOC = "Enhancement preset (`name[:key=value,...]`) or `none`; see docs/processing.md"
 
 
 class InitRequest(BaseModel):
     """Seed 000 sends ``{}``; the other fields let a client announce its file."""
 
-    filename: str | None = Field(default=None, max_length=1024)
+    filename: str | None = Field(default=None, max_length=L.FILENAME_CHARS)
     fileSize: int | None = Field(default=None, ge=0)
-    mimeType: str | None = Field(default=None, max_length=255)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    mimeType: str | None = Field(default=None, max_length=L.CONTENT_TYPE_CHARS)
+    metadata: dict[str, Any] = Field(default_factory=dict, description=METADATA_DOC)
     multipart: bool | None = None
     enhance: str | None = Field(default=None, max_length=200, description=ENHANCE_DOC)
 
@@ -81,10 +86,10 @@ class InitResponse(BaseModel):
 
 
 class UploadUrlRequest(BaseModel):
-    filename: str = Field(max_length=1024)
+    filename: str = Field(max_length=L.FILENAME_CHARS)
     fileSize: int = Field(ge=0)
-    mimeType: str = Field(max_length=255)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    mimeType: str = Field(max_length=L.CONTENT_TYPE_CHARS)
+    metadata: dict[str, Any] = Field(default_factory=dict, description=METADATA_DOC)
     enhance: str | None = Field(default=None, max_length=200, description=ENHANCE_DOC)
 
 
@@ -92,15 +97,15 @@ class UploadUrlResponse(InitResponse):
     provider: str = "vidhost"
 
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=L.TAG_CHARS)]
 
 
 class MetadataRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    title: str = Field(min_length=1, max_length=L.TITLE_CHARS)
+    description: str = Field(default="", max_length=L.DESCRIPTION_CHARS)
+    tags: list[Tag] = Field(default_factory=list, max_length=L.TAGS)
     visibility: Literal["public", "unlisted", "private"] = "public"
     enhance: str | None = Field(default=None, max_length=200, description=ENHANCE_DOC)
 

@@ -10,15 +10,34 @@ between two ``receive()`` calls) lifts that to ~1.2 GB/s (ADR 0013).
 Flow control is unchanged: reading pauses past uvicorn's 64 KiB high-water mark, so memory
 per request stays bounded. Everything else (headers, keep-alive, pipelining, responses) is
 uvicorn's own code.
+
+The request line and headers are bounded too (httptools has no limit of its own, so a 64 MiB
+header used to be gathered in memory): more than ``HEADER_BYTES`` in total or more than
+``HEADER_COUNT`` header lines get a JSON ``431 request_header_too_large`` and the connection
+is closed. Headers still arriving are counted as they come, so a header that never ends is
+refused after at most ``HEADER_BYTES`` plus one read.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from uvicorn.protocols.http import flow_control, httptools_impl
 
+from vidhost.domain.limits import HEADER_BYTES, HEADER_COUNT
+
 HIGH_WATER_LIMIT = flow_control.HIGH_WATER_LIMIT
+HEADER_TOO_LARGE_BODY = json.dumps(
+    {
+        "error": f"request headers exceed {HEADER_BYTES} bytes or {HEADER_COUNT} lines",
+        "code": "request_header_too_large",
+    }
+).encode()
+
+
+class HeaderTooLarge(Exception):
+    """Raised from a parser callback; httptools turns it into an ``HttpParserError``."""
 
 
 class ChunkedCycle(httptools_impl.RequestResponseCycle):
@@ -50,7 +69,80 @@ class ChunkedCycle(httptools_impl.RequestResponseCycle):
 class VidhostHttpProtocol(httptools_impl.HttpToolsProtocol):
     """``uvicorn.run(..., http=VidhostHttpProtocol)``."""
 
+    max_header_bytes = HEADER_BYTES
+    max_header_count = HEADER_COUNT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = False
+        self._head_bytes = 0  # bytes received while the head is incomplete (an estimate)
+        self._head_size = 0  # exact: url + header names and values
+        self._head_count = 0
+        self._head_refused = False
+
+    # --- the header limit ---------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_refused:
+            return
+        in_head_before = self._in_head
+        super().data_received(data)
+        if in_head_before and self._in_head and not self._head_refused:
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_header_bytes:
+                self._refuse_head()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = self._head_size = self._head_count = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._head_size += len(url)
+        if self._head_size > self.max_header_bytes:
+            self._head_refused = True
+            raise HeaderTooLarge
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_size += len(name) + len(value) + 4
+        self._head_count += 1
+        if self._head_size > self.max_header_bytes or self._head_count > self.max_header_count:
+            self._head_refused = True
+            raise HeaderTooLarge
+        super().on_header(name, value)
+
+    def send_400_response(self, msg: str) -> None:
+        if self._head_refused:  # the parser error came from HeaderTooLarge
+            self._send_431()
+        else:
+            super().send_400_response(msg)
+
+    def _refuse_head(self) -> None:
+        self._head_refused = True
+        self._send_431()
+
+    def _send_431(self) -> None:
+        content = [b"HTTP/1.1 431 Request Header Fields Too Large\r\n"]
+        for name, value in self.server_state.default_headers:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend(
+            [
+                b"content-type: application/json\r\n",
+                b"content-length: " + str(len(HEADER_TOO_LARGE_BODY)).encode("ascii") + b"\r\n",
+                b"connection: close\r\n",
+                b"\r\n",
+                HEADER_TOO_LARGE_BODY,
+            ]
+        )
+        self.logger.warning("Request headers too large: refused with 431.")
+        self.transport.write(b"".join(content))
+        self.transport.close()
+
+    # --- the body path --------------------------------------------------------------------
+
     def on_headers_complete(self) -> None:
+        self._in_head = False
         before = self.cycle
         super().on_headers_complete()
         cycle = self.cycle

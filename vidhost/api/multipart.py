@@ -16,8 +16,9 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from vidhost.api.errors import ApiError
+from vidhost.domain.limits import FORM_FIELD_BYTES, FORM_FIELDS, FORM_PART_HEADER_BYTES
 
-MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELD_BYTES = FORM_FIELD_BYTES
 
 
 @dataclass
@@ -53,18 +54,32 @@ class _Collector:
         self._value = bytearray()
         self._fh: IO[bytes] | None = None
         self._size = 0
+        self._header_bytes = 0
+        self._field_bytes = 0
+        self._parts = 0
 
     # python-multipart callbacks -------------------------------------------------------------
 
     def on_part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > FORM_FIELDS + 1:  # the fields and the file
+            raise ApiError(400, "too_many_fields", f"more than {FORM_FIELDS} form fields")
+        self._header_bytes = 0
         self._headers = {}
         self._name = self._filename = self._content_type = None
         self._value = bytearray()
 
+    def _count_header(self, n: int) -> None:
+        self._header_bytes += n
+        if self._header_bytes > FORM_PART_HEADER_BYTES:
+            raise ApiError(400, "field_too_large", "form part headers too large")
+
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_field += data[start:end]
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_value += data[start:end]
 
     def on_header_end(self) -> None:
@@ -103,8 +118,9 @@ class _Collector:
             self._fh.write(data[start:end])
         else:
             self._value += data[start:end]
-            if len(self._value) > MAX_FIELD_BYTES:
-                raise ApiError(400, "field_too_large", "form field too large")
+            self._field_bytes += end - start
+            if len(self._value) > MAX_FIELD_BYTES or self._field_bytes > MAX_FIELD_BYTES:
+                raise ApiError(400, "field_too_large", "form fields too large")
 
     def on_part_end(self) -> None:
         if self._fh is not None:

@@ -3,6 +3,11 @@
 vidhost plays the object store here: it checks the HMAC signature and expiry, streams the
 body to a temp file with constant memory, enforces the size cap the URL was signed with,
 stores the object and starts processing (no client call needed).
+
+A URL stores one upload (ADR 0051): the PUT claims the video (``created -> uploading``)
+before reading the body, so a second PUT, concurrent or later, gets 409
+(``upload_in_progress`` / ``upload_complete``) and the stored source is never replaced. A
+PUT that stores nothing (interrupted, failed) hands the claim back for a retry.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from vidhost.api.body_limit import StreamedBody
 from vidhost.api.deps import ContainerDep
 from vidhost.api.errors import ApiError
 from vidhost.storage.signed_urls import LocalSignedUploads
@@ -32,9 +38,13 @@ _SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
     responses={
         200: {"description": "Stored; processing has started"},
         403: {"description": "Bad signature, expired URL, or URL signed for another key"},
-        409: {"description": "The upload for this video is already complete"},
+        409: {
+            "description": "This URL's upload is in progress (upload_in_progress) or "
+            "complete (upload_complete)"
+        },
         413: {"description": "Larger than the size the URL was issued for"},
     },
+    dependencies=[StreamedBody],  # the body is not capped at 1 MiB: the signed size is
 )
 async def signed_put(
     key: str,
@@ -62,6 +72,7 @@ async def signed_put(
     fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
     path = Path(name)
     size = 0
+    stored = False
     try:
         with os.fdopen(fd, "wb") as out:
             async for chunk in request.stream():
@@ -73,10 +84,13 @@ async def signed_put(
             await run_in_threadpool(direct.reject, video, f"the upload exceeds {cap} bytes")
             raise ApiError(413, "file_too_large", "File too large")
         info = await run_in_threadpool(lambda: container.storage.put_file(key, path, move=True))
+        stored = True
     except ClientDisconnect:
         raise ApiError(400, "upload_interrupted", "the upload was interrupted") from None
     finally:
         path.unlink(missing_ok=True)
+        if not stored:  # a no-op once rejected (failed)
+            await run_in_threadpool(direct.release_upload, video)
     video = await run_in_threadpool(direct.finish, video.id)
     return JSONResponse(
         {"videoId": video.id, "size": info.size, "state": video.state.value},

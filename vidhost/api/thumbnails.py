@@ -12,7 +12,8 @@ video's need the owner's bearer token or ``?token=`` with aud ``t`` (thumbnails)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -26,7 +27,7 @@ from vidhost.api.reads import VARY, readable
 from vidhost.domain.access import Access, Audience
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
-from vidhost.pipeline.thumbnails import MediaRenderer, RenderConfig, Still
+from vidhost.pipeline.thumbnails import MediaRenderer, RenderBusy, RenderConfig, Still
 from vidhost.wiring import Container
 
 router = APIRouter(prefix="/api/videos", tags=["thumbnails"])
@@ -39,8 +40,12 @@ DOC: dict[int | str, dict[str, Any]] = {
     401: {"description": "Invalid bearer token"},
     403: {"description": "Private video: playback_token_required or playback_token_*"},
     404: {"description": "Unknown video"},
-    409: {"description": "No source to render from yet (not_ready)"},
+    409: {
+        "description": "No source to render from yet (not_ready), or it changed (source_changed)"
+    },
+    503: {"description": "Every render slot is busy (render_busy); see Retry-After"},
 }
+T = TypeVar("T")
 
 
 def renderer(container: Container) -> MediaRenderer:
@@ -51,13 +56,25 @@ def renderer(container: Container) -> MediaRenderer:
             ffmpeg=ffmpeg_path(s.ffmpeg),
             tmp_dir=s.tmp_dir,
             feeds_ladder=s.enhance_feeds_ladder,
-            timeout=min(s.ffmpeg_timeout, 600.0),
+            timeout=min(s.ffmpeg_timeout, s.render_timeout),
+            gate=container.render_gate,
+            memory_bytes=s.render_memory_mb * 1024 * 1024 if s.render_memory_mb else None,
         ),
     )
 
 
 def _cache(access: Access) -> str:
     return PRIVATE_CACHE if access.private else CACHE
+
+
+async def _render(work: Callable[[], T]) -> T:
+    """Run a render in the thread pool; a full render gate is 503 ``render_busy``."""
+    try:
+        return await run_in_threadpool(work)
+    except RenderBusy as exc:
+        raise ApiError(
+            503, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)}
+        ) from None
 
 
 def _format(value: str, allowed: dict[str, str]) -> str:
@@ -93,8 +110,8 @@ async def thumbnail(
         raise ApiError(
             400, "bad_time", f"time {at:g} is past the end of the video ({duration:g} s)"
         )
-    info = await run_in_threadpool(
-        renderer(container).still, video, Still(at, width, height, fit, fmt)
+    info = await _render(
+        lambda: renderer(container).still(video, Still(at, width, height, fit, fmt))
     )
     return object_response(
         request,
@@ -112,7 +129,7 @@ async def storyboard_vtt(video_id: str, viewer: ViewerDep, container: ContainerD
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    _, vtt = await run_in_threadpool(renderer(container).storyboard, video)
+    _, vtt = await _render(lambda: renderer(container).storyboard(video))
     if access.by_token and viewer.token is not None:  # the sprite needs the same token
         vtt = vtt.replace(
             "storyboard.jpg#", f"storyboard.jpg?token={quote(viewer.token, safe='')}#"
@@ -130,7 +147,7 @@ async def storyboard_jpg(
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    sprite, _ = await run_in_threadpool(renderer(container).storyboard, video)
+    sprite, _ = await _render(lambda: renderer(container).storyboard(video))
     return object_response(
         request,
         container.storage,
@@ -160,7 +177,7 @@ async def preview(
     )
     if start >= (video.duration or 0.0):
         raise ApiError(400, "bad_time", "start is past the end of the video")
-    info = await run_in_threadpool(
+    info = await _render(
         lambda: renderer(container).preview(
             video, start=start, duration=duration, width=width, fps=fps, fmt=fmt
         )

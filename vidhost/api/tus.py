@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from vidhost.api.body_limit import StreamedBody
 from vidhost.api.deps import CurrentUser, container_of
 from vidhost.api.errors import ApiError
 from vidhost.api.tus_middleware import TUS_VERSION
@@ -170,7 +171,12 @@ async def options(uploads: UploadsDep) -> Response:
     )
 
 
-@router.post("", status_code=201, dependencies=Versioned, responses=TUS_ERRORS)
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[*Versioned, StreamedBody],
+    responses=TUS_ERRORS,
+)
 async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Response:
     """creation (+ with-upload, defer-length, concatenation): a new upload and its video."""
     meta = parse_metadata(request.headers.get("upload-metadata"))
@@ -198,7 +204,12 @@ async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Re
     return created(request, upload)
 
 
-@router.post("/{upload_id}", status_code=201, dependencies=Versioned, responses=TUS_ERRORS)
+@router.post(
+    "/{upload_id}",
+    status_code=201,
+    dependencies=[*Versioned, StreamedBody],
+    responses=TUS_ERRORS,
+)
 async def create_on_session(
     upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
 ) -> Response:
@@ -220,7 +231,12 @@ async def head(
     return Response(status_code=200, headers=upload_headers(request, upload))
 
 
-@router.patch("/{upload_id}", status_code=204, dependencies=Versioned, responses=TUS_ERRORS)
+@router.patch(
+    "/{upload_id}",
+    status_code=204,
+    dependencies=[*Versioned, StreamedBody],
+    responses=TUS_ERRORS,
+)
 async def patch(
     upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
 ) -> Response:

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import CurrentUser
 from vidhost.api.tus import UploadsDep, upload_url
+from vidhost.domain import limits as L
 from vidhost.uploads.models import Upload
 
 router = APIRouter(prefix="/api/v1/videos/upload", tags=["upload sessions"])
@@ -26,11 +27,11 @@ ERRORS: dict[int | str, dict[str, str]] = {
 
 
 class InitRequest(BaseModel):
-    session_id: str = Field(min_length=1, max_length=255)
-    filename: str = Field(min_length=1, max_length=1024)
+    session_id: str = Field(min_length=1, max_length=L.SESSION_ID_CHARS)
+    filename: str = Field(min_length=1, max_length=L.FILENAME_CHARS)
     file_size: int = Field(gt=0)
     duration_seconds: float | None = Field(default=None, ge=0)
-    content_type: str | None = Field(default=None, max_length=255)
+    content_type: str | None = Field(default=None, max_length=L.CONTENT_TYPE_CHARS)
 
 
 class InitResponse(BaseModel):

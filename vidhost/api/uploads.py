@@ -9,10 +9,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from vidhost.api.body_limit import StreamedBody
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.api.errors import ApiError
 from vidhost.api.multipart import read_form
 from vidhost.api.processing import enhance_options
+from vidhost.domain.limits import CLIENT_ID_CHARS
 
 router = APIRouter(tags=["upload"])
 
@@ -60,6 +62,7 @@ FORM_SCHEMA = {
     response_model=UploadResponse,
     responses=UPLOAD_DOC,
     openapi_extra=FORM_SCHEMA,
+    dependencies=[StreamedBody],
 )
 async def upload(request: Request, user: CurrentUser, container: ContainerDep) -> JSONResponse:
     """Upload a video; the body streams to disk, is probed, stored, and processing starts."""
@@ -74,6 +77,8 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
         form.discard()
         raise ApiError(400, "empty_file", "the uploaded file is empty")
     try:
+        if len(form.fields.get("client_id", "")) > CLIENT_ID_CHARS:
+            raise ApiError(400, "invalid_client_id", f"client_id is over {CLIENT_ID_CHARS} chars")
         options = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
     except ApiError:
         form.discard()

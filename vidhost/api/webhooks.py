@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -13,13 +12,17 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.db.webhook_store import WebhookStore
 from vidhost.domain.errors import InvalidInput, NotFound
-from vidhost.webhooks.models import PUBLIC_EVENTS, Delivery, Endpoint
+from vidhost.net.url_guard import UrlGuard
+from vidhost.webhooks.models import PUBLIC_EVENTS, Delivery, Endpoint, public_outcome
 from vidhost.webhooks.signing import new_secret
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid url, event type or secret"},
+    400: {
+        "description": "Invalid url (`invalid_url`), a url whose host is not public "
+        "(`url_forbidden`), an unknown event type or a bad secret"
+    },
     401: {"description": "Missing or invalid bearer token"},
     404: {"description": "No such endpoint for this user"},
 }
@@ -33,10 +36,14 @@ StoreDep = Annotated[WebhookStore, Depends(get_store)]
 
 
 class EndpointIn(BaseModel):
-    url: str = Field(description="http(s) URL that receives POSTed events")
+    url: str = Field(
+        max_length=2048,
+        description="http(s) URL that receives POSTed events; its host must resolve to "
+        "public addresses only (unless the operator allows private networks)",
+    )
     events: list[str] = Field(default_factory=list, description="Event filter; empty: all")
     secret: str | None = Field(default=None, description="Signing secret; generated if absent")
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=1000)
 
 
 class RotateIn(BaseModel):
@@ -58,11 +65,18 @@ class EndpointOut(BaseModel):
     previous_secret_expires_at: datetime | None = None
 
 
+OUTCOME_DOC = (
+    "Why the attempt failed: connection_failed, timeout, tls_error, redirect_not_followed "
+    "(a 3xx; redirects are never followed), blocked_address (the host is not public), "
+    "endpoint_disabled, or http_<status>; null when it succeeded"
+)
+
+
 class AttemptOut(BaseModel):
     attempted_at: datetime
     status_code: int | None
     latency_ms: float
-    error: str | None
+    error: str | None = Field(description=OUTCOME_DOC)
 
 
 class DeliveryOut(BaseModel):
@@ -77,7 +91,7 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     delivered_at: datetime | None
     last_status_code: int | None
-    last_error: str | None
+    last_error: str | None = Field(description=OUTCOME_DOC)
     attempt_log: list[AttemptOut]
 
 
@@ -108,16 +122,24 @@ def delivery_out(d: Delivery) -> DeliveryOut:
         created_at=d.created_at,
         delivered_at=d.delivered_at,
         last_status_code=d.last_status_code,
-        last_error=d.last_error,
-        attempt_log=[AttemptOut(**vars(a)) for a in d.attempt_log],
+        last_error=public_outcome(d.last_error),
+        attempt_log=[
+            AttemptOut(
+                attempted_at=a.attempted_at,
+                status_code=a.status_code,
+                latency_ms=a.latency_ms,
+                error=public_outcome(a.error),
+            )
+            for a in d.attempt_log
+        ],
     )
 
 
-def _check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("url must be an absolute http(s) URL", code="invalid_url")
-    return url.strip()
+def _check_url(guard: UrlGuard, url: str) -> str:
+    """Syntax, then every address the host resolves to now (blocking: run in a thread)."""
+    url = url.strip()
+    guard.check(url)
+    return url
 
 
 def _check_events(events: list[str]) -> list[str]:
@@ -146,14 +168,13 @@ def _owned(store: WebhookStore, endpoint_id: str, user: str) -> Endpoint:
 
 
 @router.post("", status_code=201, response_model=EndpointOut, responses=ERRORS)
-async def create_endpoint(body: EndpointIn, user: CurrentUser, store: StoreDep) -> EndpointOut:
+async def create_endpoint(
+    body: EndpointIn, user: CurrentUser, store: StoreDep, container: ContainerDep
+) -> EndpointOut:
     """Register an endpoint; the response is the only one that shows the secret (until a
-    rotation)."""
-    url, events, secret = (
-        _check_url(body.url),
-        _check_events(body.events),
-        _check_secret(body.secret),
-    )
+    rotation). Its host must not be local or private (checked again at each delivery)."""
+    events, secret = _check_events(body.events), _check_secret(body.secret)
+    url = await run_in_threadpool(_check_url, container.url_guard, body.url)
     endpoint = await run_in_threadpool(
         lambda: store.create_endpoint(
             owner=user, url=url, secret=secret, events=events, description=body.description

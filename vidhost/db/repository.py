@@ -41,11 +41,16 @@ def _video_values(fields: dict[str, Any]) -> dict[str, Any]:
 def _video(row: RowMapping) -> Video:
     data = {_FIELD.get(k, k): v for k, v in row.items()}
     data["state"] = VideoState(data["state"])
-    data["renditions"] = [Rendition(**r) for r in data["renditions"] or []]
-    data["tags"] = list(data["tags"] or [])
-    data["metadata"] = dict(data["metadata"] or {})
-    data["options"] = dict(data["options"] or {})
+    data["renditions"] = [Rendition(**r) for r in data.get("renditions") or []]
+    data["tags"] = list(data.get("tags") or [])
+    data["metadata"] = dict(data.get("metadata") or {})
+    data["options"] = dict(data.get("options") or {})
     return Video(**data)
+
+
+_CLIENT_FIELDS = {"meta", "options", "renditions", "tags", "description", "title"}
+_LEAN_VIDEO = [c for c in videos.c if c.name not in _CLIENT_FIELDS]
+"""Every column but the client-supplied (and potentially large) ones."""
 
 
 def _task(row: RowMapping) -> Task:
@@ -128,6 +133,21 @@ class SqlRepository:
                 .offset(offset)
             ).mappings()
             return [_video(r) for r in rows], int(total or 0)
+
+    def awaiting_direct_uploads(self) -> list[Video]:
+        """Direct uploads still waiting for their bytes (``created|uploading`` with an upload
+        URL), without title, description, tags, metadata, options or renditions: the upload
+        watcher asks every few seconds and needs none of them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*_LEAN_VIDEO)
+                .where(
+                    videos.c.state.in_([VideoState.CREATED.value, VideoState.UPLOADING.value]),
+                    videos.c.upload_expires_at.is_not(None),
+                )
+                .order_by(videos.c.created_at, videos.c.id)
+            ).mappings()
+            return [_video(r) for r in rows]
 
     def update_video(self, video_id: str, **fields: Any) -> None:
         values = _video_values(fields)

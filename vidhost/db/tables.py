@@ -85,6 +85,9 @@ videos = Table(
     Column("declared_size", BigInteger),
     Column("upload_expires_at", UTCDateTime()),
     Column("multipart_upload_id", String(1024)),
+    # 0051_source_check: the accepted source's container and ETag (ADR 0051)
+    Column("source_format", String(255)),
+    Column("source_etag", String(255)),
 )
 
 tasks = Table(

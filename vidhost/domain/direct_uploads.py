@@ -171,17 +171,23 @@ class DirectUploads:
     def begin_upload(self, video_id: str) -> Video:
         """The signed-PUT route starts receiving bytes: ``created -> uploading``.
 
-        A conditional update, so it and the abandoned-record sweeper cannot both win.
+        The transition is the URL's single-use claim: a conditional update, so of two PUTs
+        (or a PUT and the abandoned-record sweeper) exactly one wins. Any other PUT is refused
+        (``upload_in_progress`` while the winner streams, ``upload_complete`` afterwards), so
+        a stored source is never replaced. A PUT that fails hands the claim back
+        (:meth:`release_upload`) and may be retried.
         """
         video = self.videos.get(video_id)
-        if video.state is S.CREATED:
-            self.videos.change_state(video, S.UPLOADING)
-        elif video.state is S.UPLOADING:
-            self.repo.update_video(video.id)  # a retried PUT: refresh updated_at
+        if video.state is S.CREATED and self.videos.change_state(video, S.UPLOADING):
+            return self.videos.get(video_id)
         video = self.videos.get(video_id)
-        if video.state is not S.UPLOADING:
-            raise Conflict("this video's upload is already complete", code="upload_complete")
-        return video
+        if video.state is S.UPLOADING:
+            raise Conflict("another upload to this URL is in progress", code="upload_in_progress")
+        raise Conflict("this video's upload is already complete", code="upload_complete")
+
+    def release_upload(self, video: Video) -> None:
+        """A claimed PUT ended without storing anything: ``uploading -> created`` again."""
+        self.videos.change_state(video, S.CREATED)
 
     # --- finishing ----------------------------------------------------------------------------
 
@@ -206,17 +212,9 @@ class DirectUploads:
         self.videos.reject_upload(video, message)
 
     def pending(self, now: datetime | None = None) -> list[Video]:
-        """Direct uploads still waiting for their bytes (their URL may be in use)."""
-        found: list[Video] = []
-        offset = 0
-        while True:
-            page, total = self.repo.list_videos(
-                states=[S.CREATED, S.UPLOADING], limit=500, offset=offset
-            )
-            found.extend(v for v in page if v.upload_expires_at is not None)
-            offset += len(page)
-            if not page or offset >= total:
-                return found
+        """Direct uploads still waiting for their bytes (their URL may be in use), without
+        their client-supplied fields (metadata, tags ...): the watcher polls this."""
+        return self.repo.awaiting_direct_uploads()
 
     def poll(self) -> list[str]:
         """Finish every pending direct upload whose object has arrived. Returns their ids."""

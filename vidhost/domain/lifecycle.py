@@ -21,7 +21,7 @@ S = VideoState
 
 TRANSITIONS: dict[VideoState, frozenset[VideoState]] = {
     S.CREATED: frozenset({S.UPLOADING, S.UPLOADED, S.FAILED, S.DELETED}),
-    S.UPLOADING: frozenset({S.UPLOADED, S.FAILED, S.DELETED}),
+    S.UPLOADING: frozenset({S.CREATED, S.UPLOADED, S.FAILED, S.DELETED}),
     S.UPLOADED: frozenset({S.PROCESSING, S.FAILED, S.DELETED}),
     S.PROCESSING: frozenset({S.READY, S.FAILED, S.DELETED}),
     S.READY: frozenset({S.DELETED}),

@@ -62,6 +62,12 @@ class Video:
     """When the pre-signed upload URL stops working (direct uploads only)."""
     multipart_upload_id: str | None = None
     """The S3 multipart upload in progress for the source, if any."""
+    source_format: str | None = None
+    """Container the probe found in the source (e.g. ``mov,mp4,m4a,3gp,3g2,mj2``); every later
+    open of the source is pinned to it."""
+    source_etag: str | None = None
+    """Storage ETag of the source when it was accepted; a task or render that finds another
+    one refuses the source (``source_changed``)."""
 
 
 @dataclass

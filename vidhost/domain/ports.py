@@ -132,6 +132,10 @@ class VideoRepository(Protocol):
         offset: int = 0,
     ) -> tuple[list[Video], int]: ...
 
+    def awaiting_direct_uploads(self) -> list[Video]:
+        """``created|uploading`` videos with an upload URL, without client-supplied fields."""
+        ...
+
     def update_video(self, video_id: str, **fields: Any) -> None: ...
 
     def change_state(
@@ -273,9 +277,16 @@ class SourceInfo:
     fps: float
     bitrate: int | None
     size_bytes: int
+    source_format: str | None = None
+    """The container, as the probe named it; later opens of the source are pinned to it."""
 
 
 class Prober(Protocol):
     def probe(self, path: Path) -> SourceInfo:
-        """Raise ``InvalidInput`` (code ``empty_file``/``not_a_video``/``corrupt_media``)."""
+        """Raise ``InvalidInput`` with a stable code: ``empty_file``, ``not_a_video``,
+        ``corrupt_media``, a limit (``resolution_too_large``, ``duration_too_long``,
+        ``frame_rate_too_high``, ``too_many_streams``) or ``probe_failed``/``probe_timeout``.
+
+        Untrusted input: implementations read it away from the calling process, with bounds.
+        """
         ...

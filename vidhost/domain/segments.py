@@ -86,6 +86,8 @@ class SegmentPlan:
     renditions: tuple[PlannedRendition, ...]
     audio_bitrate: int | None
     """``None``: the source has no audio (no audio rendition)."""
+    source_format: str | None = None
+    """The container the probe found: every read of the source is pinned to it."""
     ts_offset: float = TS_OFFSET
     version: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
@@ -144,6 +146,7 @@ class SegmentPlan:
 def make_plan(
     *,
     source_key: str,
+    source_format: str | None = None,
     duration: float,
     fps: float | None,
     segment_seconds: float,
@@ -188,6 +191,7 @@ def make_plan(
         index += count
     return SegmentPlan(
         source_key=source_key,
+        source_format=source_format,
         duration=duration,
         fps_num=rate.numerator,
         fps_den=rate.denominator,

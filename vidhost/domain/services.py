@@ -26,6 +26,8 @@ from vidhost.domain.lifecycle import (
     sources_of,
     transition,
 )
+from vidhost.domain.limits import check_metadata
+from vidhost.domain.messages import public
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Task, Video
 from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
 
@@ -72,15 +74,8 @@ def task_event(
 class Limits:
     max_upload_bytes: int
     max_duration_seconds: float | None = None
-    """Longest accepted source (probed); ``None``: no limit."""
-
-    def check_duration(self, duration: float) -> None:
-        limit = self.max_duration_seconds
-        if limit is not None and duration > limit:
-            raise InvalidInput(
-                f"the video lasts {duration:.1f} s, longer than the {limit:g} s limit",
-                code="duration_too_long",
-            )
+    """Longest accepted source; ``None``: no limit. The prober enforces it (with the other
+    media limits) on the probed file; uploads that declare a duration are checked early."""
 
 
 class VideoService:
@@ -143,13 +138,14 @@ class VideoService:
             )
             video.source_key = source_key(video.id)
             try:
-                self.storage.put_file(video.source_key, path, move=True)
+                stored = self.storage.put_file(video.source_key, path, move=True)
             except OSError as exc:
                 log.exception("storing upload %s failed", video.id)
                 raise StorageFailure("could not store the uploaded file") from exc
         finally:
             path.unlink(missing_ok=True)
         _apply_source_info(video, info)
+        video.source_etag = stored.etag
         video.state = transition(VideoState.CREATED, VideoState.UPLOADED)
         self.repo.add_video(video, event=state_event(video, VideoState.UPLOADED))
         self.start_processing(video.id)
@@ -175,7 +171,7 @@ class VideoService:
             filename=filename,
             content_type=content_type,
             client_id=client_id,
-            metadata=dict(metadata or {}),
+            metadata=check_metadata(metadata),
             options=dict(options or {}),
         )
         video.source_key = source_key(video.id)
@@ -188,8 +184,9 @@ class VideoService:
         Idempotent: only the first call for a video moves it to ``uploaded`` and dispatches
         processing; later calls return the video unchanged. An object larger than
         ``max_bytes`` (e.g. the size the client declared) or the upload limit is removed and
-        the video ends ``failed`` (``file_too_large``); an invalid source ends ``failed`` with
-        the probe's error code. Either way the error is raised.
+        the video ends ``failed`` (``file_too_large``); an invalid source is removed too and
+        ends ``failed`` with the probe's error code. Either way the error is raised. The
+        object's ETag is kept: a source that changes later is refused (``source_changed``).
         """
         video = self.get(video_id)
         if video.state not in (VideoState.CREATED, VideoState.UPLOADING):
@@ -210,33 +207,37 @@ class VideoService:
         try:
             with self.storage.local_copy(video.source_key) as path:
                 source = self.prober.probe(path)
-            self.limits.check_duration(source.duration)
+            if self.storage.stat(video.source_key).etag != info.etag:
+                raise InvalidInput(
+                    "the uploaded file changed while it was checked", code="source_changed"
+                )
         except InvalidInput as exc:
-            self.change_state(
-                video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
-            )
+            self.reject_source(video, exc.code, exc.message)
             raise
-        if not self.change_state(video, VideoState.UPLOADED, **source_fields(source)):
+        fields = {**source_fields(source), "source_etag": info.etag}
+        if not self.change_state(video, VideoState.UPLOADED, **fields):
             return self.get(video_id)  # someone else completed it first
         self.start_processing(video.id)
         return self.get(video_id)
 
     def reject_upload(self, video: Video, message: str) -> None:
         """Remove an oversized source and mark the video failed (``file_too_large``)."""
-        assert video.source_key is not None
-        self.storage.delete(video.source_key)
-        self.change_state(
-            video, VideoState.FAILED, error_code="file_too_large", error_message=message
-        )
-        log.info("upload %s rejected: %s", video.id, message)
+        self.reject_source(video, "file_too_large", message)
+
+    def reject_source(self, video: Video, code: str, message: str) -> None:
+        """The source is refused for what it is: delete its bytes, mark the video failed.
+
+        No rejected upload keeps bytes in storage (the record, with its error, stays).
+        """
+        self.storage.delete(source_key(video.id))
+        self.change_state(video, VideoState.FAILED, error_code=code, error_message=message)
+        log.info("source of %s rejected: %s (%s)", video.id, message, code)
 
     def _validate_source(self, path: Path) -> SourceInfo:
         size = path.stat().st_size
         if size > self.limits.max_upload_bytes:
             raise TooLarge(f"file exceeds the {self.limits.max_upload_bytes} byte limit")
-        info = self.prober.probe(path)
-        self.limits.check_duration(info.duration)
-        return info
+        return self.prober.probe(path)
 
     def start_processing(self, video_id: str) -> list[TaskKind]:
         """Create the task rows for an uploaded video, then dispatch them (after commit)."""
@@ -256,6 +257,8 @@ class VideoService:
     # --- processing transitions ---------------------------------------------------------------
 
     def change_state(self, video: Video, target: VideoState, **fields: Any) -> bool:
+        if fields.get("error_message"):
+            fields["error_message"] = public(fields["error_message"])
         extra = {k: v for k, v in fields.items() if k in ("error_code", "error_message")}
         return self.repo.change_state(
             video.id,
@@ -282,14 +285,14 @@ class VideoService:
         task). With ``token`` the write is fenced: refused (False) once the claim is lost."""
         event = None
         if kind not in INTERNAL_KINDS:
-            event = task_event(video_id, kind, status, progress, error, error_code)
+            event = task_event(video_id, kind, status, progress, public(error), error_code)
         return self.repo.update_task(
             video_id,
             kind,
             status=status,
             progress=progress,
             error_code=error_code,
-            error=error,
+            error=public(error),
             event=event,
             part=part,
             token=token,

@@ -42,12 +42,13 @@ def analyse_colors(
     on_progress: Callable[[float], None] | None = None,
     full_decode_max_frames: int = FULL_DECODE_MAX_FRAMES,
     max_samples: int = MAX_SAMPLES,
+    format_name: str | None = None,
 ) -> ColorAnalysis:
     """Histograms and average colour of the frames :func:`plan_sampling` selects.
 
     A keyframe-sampled pass that reaches less than half of the video (a stream with very long
     GOPs) is redone decoding every frame; a full pass that still falls short is a corrupt or
-    truncated file (``MediaError`` ``corrupt_media``).
+    truncated file (``MediaError`` ``corrupt_media``). ``format_name`` pins the demuxer.
     """
     plan = plan_sampling(
         duration,
@@ -56,13 +57,13 @@ def analyse_colors(
         full_decode_max_frames=full_decode_max_frames,
         max_samples=max_samples,
     )
-    acc, report = _accumulate(path, plan, duration, on_progress)
+    acc, report = _accumulate(path, plan, duration, on_progress, format_name)
     fallback = False
     if plan.mode == "keyframes" and (
         report.decoded < _MIN_KEYFRAME_SAMPLES or not covered(report, duration)
     ):
         plan = SamplingPlan("all", 0.0)
-        acc, report = _accumulate(path, plan, duration, on_progress)
+        acc, report = _accumulate(path, plan, duration, on_progress, format_name)
         fallback = True
     check_coverage(report, duration)
     return ColorAnalysis(acc.profile(), plan, report, fallback)
@@ -73,11 +74,17 @@ def _accumulate(
     plan: SamplingPlan,
     duration: float,
     on_progress: Callable[[float], None] | None,
+    format_name: str | None,
 ) -> tuple[ColorAccumulator, SamplingReport]:
     acc = ColorAccumulator()
     report = SamplingReport()
     for sample in sample_frames(
-        path, plan, duration=duration, report=report, on_progress=on_progress
+        path,
+        plan,
+        duration=duration,
+        report=report,
+        on_progress=on_progress,
+        format_name=format_name,
     ):
         acc.add(sample.pixels)
     return acc, report

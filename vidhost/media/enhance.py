@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Final, Literal
 
+from vidhost.media.formats import input_args
+
 DENOISERS: Final = ("hqdn3d", "nlmeans")
 DEINTERLACE_MODES: Final = ("auto", "always", "never")
 CONTAINERS: Final = {"mp4": "mp4", "mov": "mov", "mkv": "matroska"}
@@ -207,21 +209,25 @@ def audio_filters(options: EnhanceOptions, measured: Loudness | None) -> str | N
     )
 
 
-def measure_command(ffmpeg: str, source: str, options: EnhanceOptions) -> list[str]:
+def measure_command(
+    ffmpeg: str, source: str, options: EnhanceOptions, *, input_format: str | None = None
+) -> list[str]:
     """loudnorm's measuring pass over the audio only; the JSON report goes to stderr."""
     target = f"I={_n(options.loudness)}:TP={_n(options.true_peak)}:LRA={_n(options.lra)}"
     return [
-        ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-i", source,
+        ffmpeg, "-hide_banner", "-nostdin", "-nostats", *input_args(input_format), "-i", source,
         "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-af", f"loudnorm={target}:print_format=json",
         "-f", "null", "-",
     ]  # fmt: skip
 
 
-def detect_command(ffmpeg: str, source: str, filters: str) -> list[str]:
+def detect_command(
+    ffmpeg: str, source: str, filters: str, *, input_format: str | None = None
+) -> list[str]:
     """vidstabdetect pass: decode and analyse, write nothing but the transforms file."""
     return [
-        ffmpeg, "-hide_banner", "-nostdin", "-y", "-i", source,
+        ffmpeg, "-hide_banner", "-nostdin", "-y", *input_args(input_format), "-i", source,
         "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", filters,
         "-f", "null", "-", "-progress", "pipe:1", "-nostats",
     ]  # fmt: skip
@@ -238,9 +244,11 @@ def enhance_command(
     container: str,
     x264_preset: str = "veryfast",
     crf: int = 18,
+    input_format: str | None = None,
 ) -> list[str]:
     """The encoding pass: H.264 (+ AAC) with the filter chains, progress on stdout."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-i", source, "-map", "0:v:0"]
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-y", *input_args(input_format), "-i", source]
+    args += ["-map", "0:v:0"]
     args += ["-vf", vf, "-c:v", "libx264", "-preset", x264_preset, "-crf", str(crf)]
     args += ["-pix_fmt", "yuv420p"]
     if has_audio:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 EMPTY_FILE: Final = "empty_file"
@@ -9,13 +10,38 @@ NOT_A_VIDEO: Final = "not_a_video"
 CORRUPT_MEDIA: Final = "corrupt_media"
 FFMPEG_FAILED: Final = "ffmpeg_failed"
 FFMPEG_TIMEOUT: Final = "ffmpeg_timeout"
+PROBE_FAILED: Final = "probe_failed"
+PROBE_TIMEOUT: Final = "probe_timeout"
+RESOLUTION_TOO_LARGE: Final = "resolution_too_large"
+DURATION_TOO_LONG: Final = "duration_too_long"
+FRAME_RATE_TOO_HIGH: Final = "frame_rate_too_high"
+TOO_MANY_STREAMS: Final = "too_many_streams"
+SOURCE_CHANGED: Final = "source_changed"
+
+
+INPUT_ERRORS: Final = frozenset(
+    {
+        EMPTY_FILE,
+        NOT_A_VIDEO,
+        CORRUPT_MEDIA,
+        RESOLUTION_TOO_LARGE,
+        DURATION_TOO_LONG,
+        FRAME_RATE_TOO_HIGH,
+        TOO_MANY_STREAMS,
+        SOURCE_CHANGED,
+    }
+)
+"""Codes that condemn the source itself (its bytes are deleted when a task meets one)."""
 
 
 class MediaError(Exception):
     """A media problem with a stable machine ``code`` and a human ``message``.
 
     Codes: ``empty_file``, ``not_a_video``, ``corrupt_media``, ``ffmpeg_failed``,
-    ``ffmpeg_timeout``. Pickles cleanly (``args == (code, message)``), so it survives being
+    ``ffmpeg_timeout``; the probe sandbox adds ``probe_failed``/``probe_timeout``, the input
+    limits ``resolution_too_large``/``duration_too_long``/``frame_rate_too_high``/
+    ``too_many_streams``, and tasks ``source_changed``. Messages never hold server paths.
+    Pickles cleanly (``args == (code, message)``), so it survives being
     passed through task queues.
     """
 
@@ -29,3 +55,12 @@ class MediaError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+
+_PATH = re.compile(r"(?<![\w.])/(?:[\w.@%+=~-]+/)+[\w.@%+=~-]*")
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` with absolute file paths cut to their last part (for messages users see):
+    ``/srv/vidhost-data/tmp/render-x/thumb.jpg`` -> ``thumb.jpg``."""
+    return _PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1] or "<path>", text)

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Sequence
 
+from vidhost.media.formats import input_args
 from vidhost.media.ladder import Rung
 
 _DEFAULT_FPS = 30.0
@@ -49,6 +50,7 @@ def build_hls_command(
     preset: str = "veryfast",
     threads: int = 0,
     master_name: str = "master.m3u8",
+    input_format: str | None = None,
 ) -> list[str]:
     """One ffmpeg invocation that decodes ``source`` once and writes every rendition as HLS.
 
@@ -81,6 +83,7 @@ def build_hls_command(
         "-hide_banner",
         "-nostdin",
         "-y",
+        *input_args(input_format),
         "-i",
         source,
         "-filter_complex",
@@ -166,6 +169,7 @@ def build_poster_command(
     *,
     at_seconds: float,
     width: int | None = None,
+    input_format: str | None = None,
 ) -> list[str]:
     """ffmpeg command writing one JPEG frame of ``source`` at ``at_seconds`` to ``out_path``.
 
@@ -180,6 +184,7 @@ def build_poster_command(
         "-y",
         "-ss",
         _num(max(0.0, at_seconds)),
+        *input_args(input_format),
         "-i",
         source,
         "-map",

@@ -8,7 +8,8 @@ import subprocess
 from collections.abc import Sequence
 
 from vidhost.media.enhance import Loudness
-from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError
+from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError, scrub_paths
+from vidhost.media.sandbox import limited_command, task_limits
 
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
 
@@ -40,13 +41,17 @@ def measure_loudness(args: Sequence[str], *, timeout: float) -> Loudness | None:
     """Run a :func:`vidhost.media.enhance.measure_command` and parse what it reports."""
     try:
         result = subprocess.run(
-            list(args), capture_output=True, text=True, errors="replace", timeout=timeout
+            limited_command(list(args), task_limits(timeout)),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
         raise MediaError(FFMPEG_TIMEOUT, f"loudness measurement took over {timeout:g} s") from exc
     except OSError as exc:
-        raise MediaError(FFMPEG_FAILED, f"could not start ffmpeg: {exc}") from exc
+        raise MediaError(FFMPEG_FAILED, f"could not start ffmpeg: {exc.strerror}") from exc
     if result.returncode != 0:
-        tail = "\n".join(result.stderr.splitlines()[-10:])
+        tail = scrub_paths("\n".join(result.stderr.splitlines()[-10:]))
         raise MediaError(FFMPEG_FAILED, f"loudness measurement failed: {tail}")
     return parse_loudnorm_report(result.stderr)

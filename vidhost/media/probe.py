@@ -6,12 +6,11 @@ import math
 import os
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any, cast
 
 import av
-import av.error
 from av.audio.stream import AudioStream as AvAudioStream
 from av.container import InputContainer
 from av.sidedata.sidedata import SideData
@@ -19,7 +18,18 @@ from av.stream import Disposition
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream as AvVideoStream
 
-from vidhost.media.errors import CORRUPT_MEDIA, EMPTY_FILE, NOT_A_VIDEO, MediaError
+from vidhost.media.errors import (
+    CORRUPT_MEDIA,
+    DURATION_TOO_LONG,
+    EMPTY_FILE,
+    FRAME_RATE_TOO_HIGH,
+    NOT_A_VIDEO,
+    RESOLUTION_TOO_LARGE,
+    TOO_MANY_STREAMS,
+    MediaError,
+    scrub_paths,
+)
+from vidhost.media.formats import open_input
 
 # How much work the decode check may do before calling the stream undecodable.
 _DECODE_FRAMES = 2
@@ -114,6 +124,22 @@ class AudioStream:
     bit_rate: int | None
 
 
+@dataclass(frozen=True)
+class MediaLimits:
+    """What an accepted source may be; checked from the headers, before any frame is decoded.
+
+    ``None`` switches a limit off. Width and height are the coded frame size of every video
+    stream (what decoding allocates), frame rate that of the primary stream.
+    """
+
+    max_width: int | None = 8192
+    max_height: int | None = 8192
+    max_pixels: int | None = 36_000_000
+    max_duration: float | None = 21600.0
+    max_fps: float | None = 240.0
+    max_streams: int | None = 16
+
+
 @dataclass
 class MediaInfo:
     """Probe result. ``raw`` is a JSON-serialisable ffprobe-like dump (format + all streams)."""
@@ -128,35 +154,44 @@ class MediaInfo:
     raw: dict[str, Any]
 
 
-def probe(path: str | os.PathLike[str], *, decode_check: bool = True) -> MediaInfo:
+def probe(
+    path: str | os.PathLike[str],
+    *,
+    decode_check: bool = True,
+    limits: MediaLimits | None = None,
+    format_name: str | None = None,
+) -> MediaInfo:
     """Inspect a media file without decoding more than a couple of frames.
 
     Raises :class:`MediaError` with code ``empty_file`` (0 bytes), ``not_a_video`` (not a media
     container PyAV can open, a still image, or no video stream other than cover art) or, when
     ``decode_check``, ``corrupt_media`` (the first video frames cannot be decoded, or the
     container's sample index points past the end of the file, i.e. a truncated upload).
-    A missing path raises :class:`FileNotFoundError`.
+    Only the containers of :data:`vidhost.media.formats.VIDEO_DEMUXERS` are read, from the
+    ``file`` protocol only; ``format_name`` forces one (a later probe of an accepted source).
+    ``limits`` are checked before anything is decoded (codes ``resolution_too_large``,
+    ``duration_too_long``, ``frame_rate_too_high``, ``too_many_streams``).
+    A missing path raises :class:`FileNotFoundError`. Run it through
+    :func:`vidhost.media.sandbox.probe_isolated` for files from users.
     """
     fspath = os.fspath(path)
     size = os.stat(fspath).st_size
     if size == 0:
         raise MediaError(EMPTY_FILE, "The file is empty.")
-    try:
-        container = av.open(fspath, mode="r")
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise MediaError(NOT_A_VIDEO, f"Not a recognised media file ({exc}).") from exc
-    with container:
-        return _probe_container(container, size, decode_check=decode_check)
+    with open_input(fspath, format_name) as container:
+        return _probe_container(container, size, decode_check=decode_check, limits=limits)
 
 
-def _probe_container(container: InputContainer, size: int, *, decode_check: bool) -> MediaInfo:
+def _probe_container(
+    container: InputContainer, size: int, *, decode_check: bool, limits: MediaLimits | None
+) -> MediaInfo:
     format_name = container.format.name
-    if format_name == "image2" or format_name.endswith("_pipe"):
-        raise MediaError(NOT_A_VIDEO, f"This is a still image ({format_name}), not a video.")
     vstream = _primary_video(container)
     if vstream is None:
         raise MediaError(NOT_A_VIDEO, "The file has no video stream.")
     astream = container.streams.audio[0] if container.streams.audio else None
+    if limits is not None:
+        check_limits(container, vstream, limits)
 
     if decode_check:
         _check_not_truncated(container, size)
@@ -175,6 +210,47 @@ def _probe_container(container: InputContainer, size: int, *, decode_check: bool
         tags={str(k): str(v) for k, v in container.metadata.items()},
         raw=_raw(container, size, duration, vstream, rotation, frame),
     )
+
+
+def check_limits(container: InputContainer, primary: AvVideoStream, limits: MediaLimits) -> None:
+    """Refuse sources beyond ``limits`` from their headers alone (nothing decoded yet)."""
+    count = len(container.streams)
+    if limits.max_streams is not None and count > limits.max_streams:
+        raise MediaError(
+            TOO_MANY_STREAMS, f"The file has {count} streams; at most {limits.max_streams}."
+        )
+    for stream in container.streams.video:
+        w, h = stream.codec_context.width, stream.codec_context.height
+        too_wide = limits.max_width is not None and w > limits.max_width
+        too_high = limits.max_height is not None and h > limits.max_height
+        too_many = limits.max_pixels is not None and w * h > limits.max_pixels
+        if too_wide or too_high or too_many:
+            raise MediaError(
+                RESOLUTION_TOO_LARGE,
+                f"The video is {w}x{h}; at most {limits.max_width}x{limits.max_height} and "
+                f"{limits.max_pixels} pixels are accepted.",
+            )
+    fps = _fps(primary)
+    if limits.max_fps is not None and fps > limits.max_fps:
+        raise MediaError(
+            FRAME_RATE_TOO_HIGH, f"The video runs at {fps:g} fps; at most {limits.max_fps:g}."
+        )
+    if limits.max_duration is not None:
+        longest = _container_duration(container, primary)
+        if longest > limits.max_duration:
+            raise MediaError(
+                DURATION_TOO_LONG,
+                f"the video lasts {longest:.1f} s, longer than the {limits.max_duration:g} s limit",
+            )
+
+
+def _container_duration(container: InputContainer, primary: AvVideoStream) -> float:
+    """The longest duration any header claims (container or stream)."""
+    seconds = [container.duration / av.time_base if container.duration else 0.0]
+    for stream in container.streams:
+        if stream.duration and stream.time_base is not None:
+            seconds.append(float(stream.duration * stream.time_base))
+    return max(seconds)
 
 
 def _primary_video(container: InputContainer) -> AvVideoStream | None:
@@ -233,7 +309,7 @@ def _first_frame(
     except (av.error.FFmpegError, ValueError) as exc:  # demuxing failed
         error = exc
     if first is None and strict:
-        detail = f" ({error})" if error is not None else ""
+        detail = f" ({scrub_paths(str(error))})" if error is not None else ""
         raise MediaError(CORRUPT_MEDIA, f"The video stream cannot be decoded{detail}.") from error
     return first
 
@@ -436,3 +512,19 @@ def _raw_stream(
             sample_fmt=acc.format.name if acc.format is not None else None,
         )
     return info
+
+
+def info_to_json(info: MediaInfo) -> dict[str, Any]:
+    """A JSON-serialisable form of ``info`` (what the probe sandbox sends back)."""
+    return asdict(info)
+
+
+def info_from_json(data: dict[str, Any]) -> MediaInfo:
+    fields = dict(data)
+    video = fields.pop("video")
+    audio = fields.pop("audio")
+    return MediaInfo(
+        **fields,
+        video=VideoStream(**video) if video is not None else None,
+        audio=AudioStream(**audio) if audio is not None else None,
+    )

@@ -11,7 +11,14 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
-from vidhost.media.errors import CORRUPT_MEDIA, FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError
+from vidhost.media.errors import (
+    CORRUPT_MEDIA,
+    FFMPEG_FAILED,
+    FFMPEG_TIMEOUT,
+    MediaError,
+    scrub_paths,
+)
+from vidhost.media.sandbox import ProcessLimits, limited_command
 
 PROGRESS_INTERVAL = 0.5  # seconds between on_progress calls (unless a whole percent is crossed)
 STDERR_TAIL_LINES = 40  # stderr lines kept for error messages
@@ -35,6 +42,7 @@ def run_ffmpeg(
     duration: float | None,
     on_progress: Callable[[float], None] | None = None,
     timeout: float | None = None,
+    limits: ProcessLimits | None = None,
 ) -> None:
     """Run an ffmpeg command built with ``-progress pipe:1`` and wait for it.
 
@@ -45,9 +53,14 @@ def run_ffmpeg(
     raises, ffmpeg is killed and the exception propagates (use this to cancel).
 
     Raises :class:`MediaError` ``ffmpeg_timeout`` (process killed after ``timeout`` seconds) or
-    ``ffmpeg_failed`` (could not start, or non-zero exit; message holds the stderr tail).
+    ``ffmpeg_failed`` (could not start, or non-zero exit; message holds the stderr tail, with
+    file paths replaced by ``<path>``). ``limits`` runs ffmpeg under those resource limits
+    (its ``timeout`` applies when ``timeout`` is not given).
     """
     argv = list(args)
+    if limits is not None:
+        argv = limited_command(argv, limits)
+        timeout = timeout if timeout is not None else limits.timeout
     try:
         proc = subprocess.Popen(
             argv,
@@ -56,7 +69,7 @@ def run_ffmpeg(
             stderr=subprocess.PIPE,
         )
     except OSError as exc:
-        raise MediaError(FFMPEG_FAILED, f"Could not start ffmpeg ({argv[:1]}): {exc}") from exc
+        raise MediaError(FFMPEG_FAILED, f"Could not start ffmpeg ({exc.strerror})") from exc
 
     assert proc.stdout is not None and proc.stderr is not None
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
@@ -224,4 +237,4 @@ def parse_timestamp(value: str) -> float | None:
 
 def _format_tail(tail: deque[str], count: int) -> str:
     lines = list(tail)[-count:]
-    return "\n".join(lines) if lines else "(no output on stderr)"
+    return scrub_paths("\n".join(lines)) if lines else "(no output on stderr)"

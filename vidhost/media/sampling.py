@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-import av
 import av.error
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +25,7 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
 from vidhost.media.errors import CORRUPT_MEDIA, NOT_A_VIDEO, MediaError
+from vidhost.media.formats import open_input
 
 FULL_DECODE_MAX_FRAMES = 300
 MAX_SAMPLES = 120
@@ -89,18 +89,17 @@ def sample_frames(
     report: SamplingReport | None = None,
     max_width: int = ANALYSIS_WIDTH,
     on_progress: Callable[[float], None] | None = None,
+    format_name: str | None = None,
 ) -> Iterator[Sample]:
     """Yield the frames ``plan`` selects from the primary video stream of ``path``.
+
+    ``path`` is opened pinned to ``format_name`` (the probed container) and the file protocol.
 
     Raises :class:`MediaError` ``corrupt_media`` when most packets fail to decode. Whether
     what was decoded is enough is for the caller to judge (:func:`check_coverage`).
     """
     report = report if report is not None else SamplingReport()
-    try:
-        container = av.open(os.fspath(path), mode="r")
-    except (av.error.FFmpegError, ValueError) as exc:
-        raise MediaError(NOT_A_VIDEO, f"Not a recognised media file ({exc}).") from exc
-    with container:
+    with open_input(path, format_name) as container:
         stream = _video_stream(container)
         stream.thread_type = "AUTO"
         if plan.mode == "keyframes":

@@ -6,11 +6,15 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from vidhost.media.formats import input_args
+
 FITS: Final = ("contain", "cover", "fill", "pad")
 IMAGE_TYPES: Final = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 ANIMATION_TYPES: Final = {"gif": "image/gif", "webp": "image/webp"}
 KEYFRAMES_ONLY_AFTER: Final = 120.0
 """Storyboards of videos longer than this (seconds) decode keyframes only."""
+_THREADS: Final = ("-threads", "2")
+"""On-demand renders decode with two threads (bounded memory per render)."""
 
 
 def _n(value: float) -> str:
@@ -42,13 +46,15 @@ def scale_filter(width: int | None, height: int | None, fit: str) -> str | None:
     return f"{inside},setsar=1"
 
 
-def _image_codec(fmt: str) -> list[str]:
+def _image_codec(fmt: str, *, image2: bool = False) -> list[str]:
+    """Encoder and muxer of one still; ``image2``: WebP through the image2 muxer too (it
+    alone can overwrite its output per frame, ``-update 1``)."""
     if fmt == "jpg":
         return ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", "-f", "image2"]
     if fmt == "png":
         return ["-c:v", "png", "-f", "image2"]
     if fmt == "webp":
-        return ["-c:v", "libwebp", "-quality", "80", "-f", "webp"]
+        return ["-c:v", "libwebp", "-quality", "80", "-f", "image2" if image2 else "webp"]
     raise ValueError(f"image format must be one of {sorted(IMAGE_TYPES)}")
 
 
@@ -62,15 +68,22 @@ def thumbnail_command(
     height: int | None,
     fit: str,
     fmt: str,
+    input_format: str | None = None,
+    last_frame: bool = False,
 ) -> list[str]:
-    """One frame at ``at`` seconds (fast input seek, then exact), scaled, in ``fmt``."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-    args += ["-ss", _n(max(0.0, at)), "-i", source, "-map", "0:v:0", "-an", "-sn", "-dn"]
-    args += ["-frames:v", "1"]
+    """One frame at ``at`` seconds (fast input seek, then exact), scaled, in ``fmt``.
+
+    ``last_frame``: the last frame from ``at`` to the end instead (every decoded frame
+    overwrites the output), for times in the video's final frame interval.
+    """
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_THREADS]
+    args += ["-ss", _n(max(0.0, at)), *input_args(input_format), "-i", source]
+    args += ["-map", "0:v:0", "-an", "-sn", "-dn"]
+    args += ["-update", "1"] if last_frame else ["-frames:v", "1"]
     scale = scale_filter(width, height, fit)
     if scale:
         args += ["-vf", scale]
-    return [*args, *_image_codec(fmt), out]
+    return [*args, *_image_codec(fmt, image2=last_frame), out]
 
 
 @dataclass(frozen=True)
@@ -111,10 +124,16 @@ def storyboard_layout(
 
 
 def storyboard_command(
-    ffmpeg: str, source: str, out: str, layout: StoryboardLayout, *, duration: float
+    ffmpeg: str,
+    source: str,
+    out: str,
+    layout: StoryboardLayout,
+    *,
+    duration: float,
+    input_format: str | None = None,
 ) -> list[str]:
     """All tiles in one JPEG sprite sheet, row by row (the last row may be part-filled)."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_THREADS]
     if duration > KEYFRAMES_ONLY_AFTER:
         args += ["-skip_frame", "nokey"]
     vf = (
@@ -122,7 +141,8 @@ def storyboard_command(
         f"scale={layout.tile_width}:{layout.tile_height},setsar=1,"
         f"tile={layout.columns}x{layout.rows}"
     )
-    args += ["-i", source, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf, "-frames:v", "1"]
+    args += [*input_args(input_format), "-i", source]
+    args += ["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf, "-frames:v", "1"]
     return [*args, *_image_codec("jpg"), out]
 
 
@@ -160,10 +180,12 @@ def preview_command(
     width: int,
     fps: int,
     fmt: str,
+    input_format: str | None = None,
 ) -> list[str]:
     """An animated, looping, silent clip: GIF with a generated palette, or animated WebP."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-    args += ["-ss", _n(max(0.0, start)), "-t", _n(duration), "-i", source]
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_THREADS]
+    args += ["-ss", _n(max(0.0, start)), "-t", _n(duration), *input_args(input_format)]
+    args += ["-i", source]
     args += ["-map", "0:v:0", "-an", "-sn", "-dn"]
     base = f"fps={fps},scale={width}:-2:flags=lanczos,setsar=1"
     if fmt == "gif":

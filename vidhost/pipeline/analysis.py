@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vidhost.domain.ports import Storage
 from vidhost.domain.processing import metadata_key
 from vidhost.media.analysis import analyse_colors, metadata_document
 from vidhost.media.errors import NOT_A_VIDEO, MediaError
-from vidhost.media.probe import probe
 from vidhost.media.sampling import FULL_DECODE_MAX_FRAMES, MAX_SAMPLES
+from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
 from vidhost.pipeline.runner import TaskContext
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ _PROBED = 2.0  # percent reported once probing is done
 class AnalysisConfig:
     full_decode_max_frames: int = FULL_DECODE_MAX_FRAMES
     max_samples: int = MAX_SAMPLES
+    probe: ProbeConfig = field(default_factory=ProbeConfig)
 
 
 class MetadataExtractor:
@@ -31,13 +32,14 @@ class MetadataExtractor:
     def __init__(self, storage: Storage, config: AnalysisConfig) -> None:
         self.storage = storage
         self.config = config
+        self.prober = MediaProber(config.probe)
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
         source_key = ctx.source_key
         try:
-            with self.storage.local_copy(source_key) as path:
-                info = probe(path)
+            with source_copy(self.storage, video, source_key) as path:
+                info = self.prober.media(path, format_name=video.source_format)
                 if info.video is None:
                     raise MediaError(NOT_A_VIDEO, "the source has no video stream")
                 ctx.progress(_PROBED)
@@ -49,6 +51,7 @@ class MetadataExtractor:
                     on_progress=lambda p: ctx.progress(_PROBED + p * (97.0 - _PROBED) / 100),
                     full_decode_max_frames=self.config.full_decode_max_frames,
                     max_samples=self.config.max_samples,
+                    format_name=info.format_name,
                 )
         except FileNotFoundError:
             raise MediaError("source_missing", "the uploaded source is not in storage") from None

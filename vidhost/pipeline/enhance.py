@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidhost.domain.lifecycle import TaskKind, VideoState
@@ -34,6 +34,8 @@ from vidhost.media.errors import CORRUPT_MEDIA, NOT_A_VIDEO, MediaError
 from vidhost.media.loudness import measure_loudness
 from vidhost.media.probe import MediaInfo, probe
 from vidhost.media.runner import run_ffmpeg
+from vidhost.media.sandbox import task_limits
+from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
 from vidhost.pipeline.runner import Handler, TaskContext, TaskFailed
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class EnhanceConfig:
     crf: int
     timeout: float
     tmp_dir: Path
+    probe: ProbeConfig = field(default_factory=ProbeConfig)
 
 
 def _stage(progress: Callable[[float], None], start: float, end: float) -> Callable[[float], None]:
@@ -72,6 +75,7 @@ class Enhancer:
         self.service = service
         self.storage = storage
         self.config = config
+        self.prober = MediaProber(config.probe)
 
     def __call__(self, ctx: TaskContext) -> None:
         try:
@@ -95,10 +99,11 @@ class Enhancer:
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         ext = enhanced_extension(video.filename)
         with (
-            self.storage.local_copy(source_key) as source,
+            source_copy(self.storage, video, source_key) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"enh-{video.id}-") as tmp,
         ):
-            info = probe(source)
+            info = self.prober.media(source, format_name=video.source_format)
+            pinned = info.format_name
             if info.video is None:
                 raise MediaError(NOT_A_VIDEO, "the source has no video stream")
             interlaced = is_interlaced(info)
@@ -111,16 +116,18 @@ class Enhancer:
                         cfg.ffmpeg,
                         str(source),
                         detect_filters(options, interlaced=interlaced, transforms=transforms),
+                        input_format=pinned,
                     ),
                     duration=info.duration,
                     on_progress=_stage(ctx.progress, 0.0, _DETECT_SHARE),
-                    timeout=cfg.timeout,
+                    limits=task_limits(cfg.timeout),
                 )
                 start = _DETECT_SHARE
             measured = None
             if options.loudnorm and info.audio is not None:
                 measured = measure_loudness(
-                    measure_command(cfg.ffmpeg, str(source), options), timeout=cfg.timeout
+                    measure_command(cfg.ffmpeg, str(source), options, input_format=pinned),
+                    timeout=cfg.timeout,
                 )
             out = Path(tmp) / f"enhanced.{ext}"
             run_ffmpeg(
@@ -134,10 +141,11 @@ class Enhancer:
                     container=CONTAINERS[ext],
                     x264_preset=cfg.x264_preset,
                     crf=cfg.crf,
+                    input_format=pinned,
                 ),
                 duration=info.duration,
                 on_progress=_stage(ctx.progress, start, 99.0),
-                timeout=cfg.timeout,
+                limits=task_limits(cfg.timeout),
             )
             result = probe(out)
             if result.video is None:
@@ -168,5 +176,6 @@ class LadderFromEnhanced:
         except FileNotFoundError:
             self.transcode(ctx)
             return
-        video = dataclasses.replace(ctx.video, source_key=key)
+        # Our own output: no accepted ETag or container to hold it to (readers stay allow-listed).
+        video = dataclasses.replace(ctx.video, source_key=key, source_etag=None, source_format=None)
         self.transcode(dataclasses.replace(ctx, video=video))

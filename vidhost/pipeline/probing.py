@@ -1,22 +1,61 @@
-"""``Prober`` adapter: PyAV probing, media errors translated to domain errors."""
+"""``Prober`` adapter: PyAV probing in a bounded child process, errors -> domain errors.
+
+Also what every task and render uses to open the accepted source: :func:`source_copy`
+refuses a source whose stored object is no longer the one that was accepted, and
+:meth:`MediaProber.media` re-probes it (same limits, pinned to the accepted container)
+before a task reads it (ADR 0051).
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidhost.domain.errors import InvalidInput
-from vidhost.domain.ports import SourceInfo
-from vidhost.media.errors import MediaError
-from vidhost.media.probe import MediaInfo, probe
+from vidhost.domain.models import Video
+from vidhost.domain.ports import SourceInfo, Storage
+from vidhost.media.errors import SOURCE_CHANGED, MediaError
+from vidhost.media.probe import MediaInfo, MediaLimits
+from vidhost.media.sandbox import ProcessLimits, probe_isolated
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    limits: MediaLimits = field(default_factory=MediaLimits)
+    """What an accepted source may be (resolution, duration, frame rate, streams)."""
+    sandbox: ProcessLimits = field(default_factory=lambda: ProcessLimits(max_file_bytes=0))
+    """Bounds of the child process that reads the file."""
 
 
 class MediaProber:
+    def __init__(self, config: ProbeConfig | None = None) -> None:
+        self.config = config or ProbeConfig()
+
     def probe(self, path: Path) -> SourceInfo:
         try:
-            info = probe(path)
+            info = self.media(path)
         except MediaError as exc:
             raise InvalidInput(exc.message, code=exc.code) from exc
         return source_info(info)
+
+    def media(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format_name: str | None = None,
+        decode_check: bool = True,
+    ) -> MediaInfo:
+        """The full probe (raises :class:`MediaError`), in the sandbox, with the limits."""
+        return probe_isolated(
+            path,
+            media_limits=self.config.limits,
+            limits=self.config.sandbox,
+            decode_check=decode_check,
+            format_name=format_name,
+        )
 
 
 def source_info(info: MediaInfo) -> SourceInfo:
@@ -33,4 +72,24 @@ def source_info(info: MediaInfo) -> SourceInfo:
         fps=v.fps,
         bitrate=info.bit_rate,
         size_bytes=info.size_bytes,
+        source_format=info.format_name,
     )
+
+
+@contextmanager
+def source_copy(storage: Storage, video: Video, key: str | None = None) -> Iterator[Path]:
+    """A local copy of the video's source (``key``: another file of it, e.g. the enhanced one).
+
+    Raises :class:`MediaError` ``source_changed`` when the stored source is not the object
+    accepted at upload (its ETag differs), ``no_source`` when there is none, and
+    ``FileNotFoundError`` when it is gone. The ETag is read after the copy is made, so a
+    copy taken before a swap is refused too.
+    """
+    key = key or video.source_key
+    if key is None:
+        raise MediaError("no_source", "the video has no uploaded source")
+    with storage.local_copy(key) as path:
+        checked = key == video.source_key and video.source_etag is not None
+        if checked and storage.stat(key).etag != video.source_etag:
+            raise MediaError(SOURCE_CHANGED, "the stored source is not the file that was accepted")
+        yield path

@@ -213,7 +213,12 @@ class TaskRunner:
             return self._failed(ctx, claim, code, message)
         except Exception as exc:
             log.exception("%s %s for %s crashed", kind, part, video_id)
-            return self._failed(ctx, claim, "internal_error", f"{type(exc).__name__}: {exc}")
+            return self._failed(
+                ctx,
+                claim,
+                "internal_error",
+                f"internal error ({type(exc).__name__}; details in the server log)",
+            )
         finally:
             stop.set()
         if not claim.report(TaskStatus.COMPLETED, 100.0):

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidhost.domain import layout
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Rendition, Video
-from vidhost.domain.ports import PresignedDownloads, Storage
+from vidhost.domain.ports import Storage
 from vidhost.domain.segments import (
     PlannedRendition,
     SegmentPlan,
@@ -36,18 +38,19 @@ from vidhost.domain.segments import (
 )
 from vidhost.domain.services import VideoService
 from vidhost.media.chunks import ChunkRung, build_audio_command, build_chunk_command
-from vidhost.media.errors import CORRUPT_MEDIA, MediaError
+from vidhost.media.errors import CORRUPT_MEDIA, INPUT_ERRORS, MediaError
+from vidhost.media.formats import input_args
 from vidhost.media.hls import build_poster_command, codecs_string
 from vidhost.media.ladder import select_ladder
-from vidhost.media.probe import probe
+from vidhost.media.probe import MediaInfo
 from vidhost.media.runner import run_ffmpeg
+from vidhost.media.sandbox import task_limits
+from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
 from vidhost.pipeline.runner import TaskContext, TaskContinues
 
 log = logging.getLogger(__name__)
 
 PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
-URL_PROTOCOLS = "https,http,tls,tcp,crypto"
-"""What ffmpeg may open when it reads a source from a pre-signed URL."""
 
 
 @dataclass
@@ -62,29 +65,62 @@ class TranscodeConfig:
     chunk_seconds: float = 12.0
     first_chunk_seconds: float | None = None
     """``None``: the first chunk is one segment (the start is fast)."""
-    url_ttl: int = 6 * 3600
-    """Lifetime of the pre-signed source URL a chunk reads from (S3)."""
+    probe: ProbeConfig = field(default_factory=ProbeConfig)
+    cache_sources: int = 0
+    """Sources a worker keeps between tasks (S3: each is downloaded once per worker, not
+    once per chunk); 0 when reading the source costs nothing (local storage)."""
 
 
-class SourceReader:
-    """ffmpeg input arguments for an object: a pre-signed GET URL when the storage can sign
-    one (S3: ffmpeg reads only the byte ranges it needs), else the local file."""
+class SourceFiles:
+    """The local file a part task reads: the accepted source (its ETag checked against the
+    one accepted at upload, ADR 0051) or the enhanced file.
 
-    def __init__(self, storage: Storage, downloads: PresignedDownloads | None, ttl: int) -> None:
+    With a remote store (``cache_sources`` > 0) a worker keeps its last few downloads in
+    ``tmp_dir/sources/`` (named by key and ETag), so the chunks of one video that land on the
+    same worker download the source once. ffmpeg never reads the network (the task sandbox
+    has none, ADR 0051), so a pre-signed URL is not an input: see ADR 0060.
+    """
+
+    def __init__(self, storage: Storage, tmp_dir: Path, keep: int) -> None:
         self.storage = storage
-        self.downloads = downloads
-        self.ttl = ttl
+        self.dir = tmp_dir / "sources"
+        self.keep = keep
 
     @contextlib.contextmanager
-    def open(self, key: str) -> Iterator[tuple[list[str], str]]:
-        """``(input_args, location)``: ``input_args`` ends with ``-i <location>``."""
-        if self.downloads is not None:
-            self.storage.stat(key)  # FileNotFoundError, not an ffmpeg HTTP error
-            url = self.downloads.presign_get(key, expires_in=self.ttl)
-            yield ["-protocol_whitelist", URL_PROTOCOLS, "-i", url], url
+    def open(self, video: Video, key: str) -> Iterator[Path]:
+        if self.keep <= 0:
+            with source_copy(self.storage, video, key) as path:
+                yield path
             return
-        with self.storage.local_copy(key) as path:
-            yield ["-i", str(path)], str(path)
+        etag = self.storage.stat(key).etag
+        if key == video.source_key and video.source_etag and etag != video.source_etag:
+            with source_copy(self.storage, video, key) as path:  # raises source_changed
+                yield path
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        cached = self.dir / hashlib.sha256(f"{key}\0{etag}".encode()).hexdigest()
+        if not cached.is_file():
+            with source_copy(self.storage, video, key) as path:
+                if self.storage.stat(key).etag == etag:
+                    os.replace(path, cached)  # a private temp file of this process
+                    self._evict(keep=cached)
+                else:
+                    yield path
+                    return
+        mine = self.dir / f".{cached.name}.{os.getpid()}.{id(self)}"
+        os.link(cached, mine)  # eviction by another process cannot pull it from under us
+        try:
+            yield mine
+        finally:
+            mine.unlink(missing_ok=True)
+
+    def _evict(self, *, keep: Path) -> None:
+        entries = sorted(
+            (p for p in self.dir.iterdir() if not p.name.startswith(".") and p != keep),
+            key=lambda p: p.stat().st_mtime,
+        )
+        for old in entries[: max(0, len(entries) - (self.keep - 1))]:
+            old.unlink(missing_ok=True)
 
 
 def load_plan(storage: Storage, video_id: str) -> SegmentPlan:
@@ -97,17 +133,11 @@ def load_plan(storage: Storage, video_id: str) -> SegmentPlan:
 class Transcoder:
     """The ``transcode`` task: plan, playlists, poster, then the chunk and audio tasks."""
 
-    def __init__(
-        self,
-        service: VideoService,
-        storage: Storage,
-        config: TranscodeConfig,
-        reader: SourceReader | None = None,
-    ) -> None:
+    def __init__(self, service: VideoService, storage: Storage, config: TranscodeConfig) -> None:
         self.service = service
         self.storage = storage
         self.config = config
-        self.reader = reader or SourceReader(storage, None, config.url_ttl)
+        self.prober = MediaProber(config.probe)
         self.progress = LadderProgress(service, storage)
 
     def __call__(self, ctx: TaskContext) -> None:
@@ -117,9 +147,7 @@ class Transcoder:
         try:
             plan = self._plan(ctx, source_key)
         except MediaError as exc:
-            self.service.change_state(
-                video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
-            )
+            fail_video(self.service, video, exc)
             raise
         except Exception as exc:
             self.service.change_state(
@@ -146,8 +174,30 @@ class Transcoder:
                 return plan  # a re-run: the plan, playlists and poster are stored already
         except MediaError:
             pass
-        plan = self._make_plan(video, source_key)
-        ctx.check_claim()
+        cfg = self.config
+        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            source_copy(self.storage, video, source_key) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"plan-{video.id}-") as tmp,
+        ):
+            # Re-probed in the sandbox, with the limits, pinned to the accepted container.
+            info = self.prober.media(source, format_name=video.source_format)
+            plan = self._make_plan(info, source_key)
+            poster = Path(tmp) / layout.POSTER
+            run_ffmpeg(
+                build_poster_command(
+                    cfg.ffmpeg,
+                    str(source),
+                    str(poster),
+                    at_seconds=min(1.0, plan.duration / 2),
+                    width=1280,
+                    input_format=plan.source_format,
+                ),
+                duration=None,
+                limits=task_limits(cfg.timeout),
+            )
+            ctx.check_claim()
+            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
         # The playlists and the plan name segments that do not exist yet: nothing serves them
         # before the video is ready (ADR 0060), and re-runs write the same bytes.
         for rung in plan.renditions:
@@ -167,25 +217,16 @@ class Transcoder:
             master_playlist(plan).encode(),
             content_type="application/vnd.apple.mpegurl",
         )
-        self._poster(video, source_key, plan)
         self.storage.put_bytes(layout.plan_key(video.id), plan.to_json())
         return plan
 
-    def _make_plan(self, video: Video, source_key: str) -> SegmentPlan:
+    def _make_plan(self, info: MediaInfo, source_key: str) -> SegmentPlan:
         cfg = self.config
-        duration, fps, width, height = video.duration, video.fps, video.width, video.height
-        has_audio = video.audio_codec is not None
-        if source_key != video.source_key or not (duration and width and height):
-            # Another file (the enhanced one) or no stored probe: probe the file itself.
-            with self.storage.local_copy(source_key) as path:
-                info = probe(path)
-            if info.video is None:
-                raise MediaError("not_a_video", "the source has no video stream")
-            duration, fps = info.duration, info.video.fps
-            width, height = info.video.display_width, info.video.display_height
-            has_audio = info.audio is not None
-        assert duration and width and height
-        ladder = select_ladder(width, height, cfg.heights)
+        if info.video is None:
+            raise MediaError("not_a_video", "the source has no video stream")
+        v = info.video
+        has_audio = info.audio is not None
+        ladder = select_ladder(v.display_width, v.display_height, cfg.heights)
         audio_bitrate = ladder[0].audio_bitrate if has_audio else None
         renditions = tuple(
             PlannedRendition(
@@ -196,14 +237,15 @@ class Transcoder:
                 video_bitrate=r.video_bitrate,
                 max_bitrate=r.max_bitrate,
                 buffer_size=r.buffer_size,
-                codecs=codecs_string(r, has_audio=has_audio, fps=fps or 30.0),
+                codecs=codecs_string(r, has_audio=has_audio, fps=v.fps or 30.0),
             )
             for r in ladder
         )
         return make_plan(
             source_key=source_key,
-            duration=duration,
-            fps=fps,
+            source_format=info.format_name,
+            duration=info.duration,
+            fps=v.fps,
             segment_seconds=cfg.segment_seconds,
             chunk_seconds=cfg.chunk_seconds,
             first_chunk_seconds=cfg.first_chunk_seconds or cfg.segment_seconds,
@@ -211,27 +253,30 @@ class Transcoder:
             audio_bitrate=audio_bitrate,
         )
 
-    def _poster(self, video: Video, source_key: str, plan: SegmentPlan) -> None:
-        cfg = self.config
-        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
-        at = min(1.0, plan.duration / 2)
-        with (
-            self.reader.open(source_key) as (_, location),
-            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"poster-{video.id}-") as tmp,
-        ):
-            out = Path(tmp) / layout.POSTER
-            cmd = build_poster_command(cfg.ffmpeg, location, str(out), at_seconds=at, width=1280)
-            if location.startswith("http"):
-                cmd[cmd.index("-i") : cmd.index("-i")] = ["-protocol_whitelist", URL_PROTOCOLS]
-            run_ffmpeg(cmd, duration=None, timeout=cfg.timeout)
-            self.storage.put_file(layout.poster_key(video.id), out, move=True)
+
+def fail_video(service: VideoService, video: Video, exc: MediaError) -> None:
+    """A media error fails the video; one that is about the input also drops its bytes."""
+    if exc.code in INPUT_ERRORS:
+        service.reject_source(video, exc.code, exc.message)
+    else:
+        service.change_state(
+            video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
+        )
 
 
 class _PartEncoder:
-    def __init__(self, storage: Storage, config: TranscodeConfig, reader: SourceReader) -> None:
+    def __init__(self, storage: Storage, config: TranscodeConfig, sources: SourceFiles) -> None:
         self.storage = storage
         self.config = config
-        self.reader = reader
+        self.sources = sources
+        self.prober = MediaProber(config.probe)
+
+    @contextlib.contextmanager
+    def _input(self, ctx: TaskContext, plan: SegmentPlan) -> Iterator[list[str]]:
+        """ffmpeg input arguments (pinned, ADR 0051) for the plan's source, re-probed."""
+        with self.sources.open(ctx.video, plan.source_key) as path:
+            self.prober.media(path, format_name=plan.source_format)
+            yield [*input_args(plan.source_format), "-i", str(path)]
 
     def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:
         missing = [n for n in names if not (out / n).is_file()]
@@ -266,7 +311,7 @@ class ChunkEncoder(_PartEncoder):
         ]
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
-            self.reader.open(plan.source_key) as (input_args, _),
+            self._input(ctx, plan) as source,
             tempfile.TemporaryDirectory(
                 dir=cfg.tmp_dir, prefix=f"chunk-{ctx.video.id}-{chunk.index}-"
             ) as tmp,
@@ -274,7 +319,7 @@ class ChunkEncoder(_PartEncoder):
             out = Path(tmp)
             cmd = build_chunk_command(
                 cfg.ffmpeg,
-                input_args,
+                source,
                 str(out),
                 rungs,
                 fps=plan.fps,
@@ -291,7 +336,7 @@ class ChunkEncoder(_PartEncoder):
                 cmd,
                 duration=plan.seconds(end - start),
                 on_progress=ctx.progress,
-                timeout=cfg.timeout,
+                limits=task_limits(cfg.timeout),
             )
             names = [layout.segment_name(r.name, s.index) for r in rungs for s in segments]
             self._store(ctx, out, names)
@@ -308,13 +353,13 @@ class AudioEncoder(_PartEncoder):
         end = plan.seconds(plan.total_frames)
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
-            self.reader.open(plan.source_key) as (input_args, _),
+            self._input(ctx, plan) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"audio-{ctx.video.id}-") as tmp,
         ):
             out = Path(tmp)
             cmd = build_audio_command(
                 cfg.ffmpeg,
-                input_args,
+                source,
                 str(out),
                 layout.AUDIO_RENDITION,
                 duration=end,
@@ -323,7 +368,7 @@ class AudioEncoder(_PartEncoder):
                 ts_offset=plan.ts_offset,
                 strict=cfg.strict_decode,
             )
-            run_ffmpeg(cmd, duration=end, on_progress=ctx.progress, timeout=cfg.timeout)
+            run_ffmpeg(cmd, duration=end, on_progress=ctx.progress, limits=task_limits(cfg.timeout))
             names = [layout.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
             self._store(ctx, out, names)
 
@@ -342,7 +387,7 @@ class LadderProgress:
         video = self.service.repo.get_video(ctx.video.id)
         if video is None:
             return
-        self.service.change_state(video, VideoState.FAILED, error_code=code, error_message=message)
+        fail_video(self.service, video, MediaError(code, message))
         self.service.report_task(
             video.id,
             TaskKind.TRANSCODE,

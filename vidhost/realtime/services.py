@@ -20,8 +20,15 @@ log = logging.getLogger(__name__)
 
 
 def base_url(container: Container) -> str:
+    """Where webhook payload URLs point: ``VIDHOST_PUBLIC_URL``, else the address ``serve``
+    listens on (a wildcard bind is reached on loopback; set the public URL for others)."""
     s = container.settings
-    return (s.public_url or f"http://{s.host}:{s.port}").rstrip("/")
+    if s.public_url:
+        return s.public_url.rstrip("/")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(s.host, s.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{s.port}"
 
 
 class RealtimeServices:
@@ -37,7 +44,11 @@ class RealtimeServices:
         )
         filler.init_cursor()  # before the first request: nothing after start-up is skipped
         self.dispatcher = WebhookDispatcher(
-            self.store, filler, timeout=s.webhook_timeout, retry_base=s.webhook_retry_base
+            self.store,
+            filler,
+            timeout=s.webhook_timeout,
+            retry_base=s.webhook_retry_base,
+            guard=container.url_guard,
         )
         self.dispatcher.attach(container.bus)
         self._container = container

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 
+from vidhost.domain.limits import UPLOAD_METADATA_BYTES
 from vidhost.uploads.errors import bad_header
 
-MAX_HEADER = 8192
+MAX_HEADER = UPLOAD_METADATA_BYTES
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:

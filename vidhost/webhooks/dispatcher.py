@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -21,13 +22,26 @@ import httpx
 from vidhost.db.webhook_store import WebhookStore
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.domain.ports import EventBus
-from vidhost.webhooks.models import Attempt, Delivery
+from vidhost.net.url_guard import ForbiddenUrl, InvalidUrl, UrlGuard, host_header, pinned_url
+from vidhost.webhooks.models import (
+    BLOCKED_ADDRESS,
+    CONNECTION_FAILED,
+    ENDPOINT_DISABLED,
+    REDIRECT_NOT_FOLLOWED,
+    TIMEOUT,
+    TLS_ERROR,
+    Attempt,
+    Delivery,
+    Endpoint,
+)
 from vidhost.webhooks.outbox import OutboxFiller
 from vidhost.webhooks.signing import signed_headers
 
 log = logging.getLogger(__name__)
 
 MAX_DELAY = 3600.0
+MAX_ADDRESSES = 3
+"""Checked addresses of an endpoint tried in one attempt when connecting fails."""
 
 
 def retry_at(attempts: int, now: datetime, expires_at: datetime, base: float) -> datetime | None:
@@ -47,10 +61,12 @@ class WebhookDispatcher:
         *,
         timeout: float,
         retry_base: float,
+        guard: UrlGuard | None = None,
         senders: int = 4,
         idle_interval: float = 0.5,
     ) -> None:
         self.store = store
+        self.guard = guard or UrlGuard()
         self.filler = filler
         self.timeout = timeout
         self.retry_base = retry_base
@@ -61,7 +77,14 @@ class WebhookDispatcher:
         self._inflight = 0
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(senders, thread_name_prefix="vidhost-webhook")
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        # No keep-alive: each attempt connects to the address it has just checked, and a
+        # pooled TLS connection must never carry a request for another host name.
+        self._client = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            trust_env=False,
+        )
         self._thread = threading.Thread(target=self._loop, name="vidhost-outbox", daemon=True)
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -80,7 +103,8 @@ class WebhookDispatcher:
     def stop(self) -> None:
         self._stop.set()
         self.wake.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._client.close()
         for unsubscribe in self._unsubscribe:
@@ -123,7 +147,7 @@ class WebhookDispatcher:
         endpoint = self.store.get_endpoint(delivery.endpoint_id)
         now = utcnow()
         if endpoint is None or not endpoint.enabled:
-            attempt = Attempt(now, None, 0.0, "endpoint removed or disabled")
+            attempt = Attempt(now, None, 0.0, ENDPOINT_DISABLED)
             self.store.record_attempt(delivery, attempt, succeeded=False, next_attempt_at=None)
             return
         body = delivery.body.encode()
@@ -135,17 +159,7 @@ class WebhookDispatcher:
             previous_secret=endpoint.previous_secret_at(now),
         )
         started = time.perf_counter()
-        status: int | None = None
-        error: str | None = None
-        try:
-            response = self._client.post(endpoint.url, content=body, headers=headers)
-            status = response.status_code
-            if not 200 <= status < 300:
-                error = f"HTTP {status}"
-        except httpx.TimeoutException:
-            error = f"timed out after {self.timeout:g} s"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        status, error = self._post(endpoint, body, headers)
         latency = (time.perf_counter() - started) * 1000
         ok = error is None
         attempt = Attempt(now, status, round(latency, 1), error)
@@ -156,4 +170,69 @@ class WebhookDispatcher:
         )
         self.store.record_attempt(delivery, attempt, succeeded=ok, next_attempt_at=next_at)
         level = logging.INFO if ok else logging.WARNING
-        log.log(level, "webhook %s %s -> %s", delivery.event_type, endpoint.url, status or error)
+        log.log(level, "webhook %s %s -> %s", delivery.event_type, endpoint.url, error or status)
+
+    def _post(
+        self, endpoint: Endpoint, body: bytes, headers: dict[str, str]
+    ) -> tuple[int | None, str | None]:
+        """POST once; ``(status, outcome)``: outcome None on a 2xx, else one of ``OUTCOMES``
+        or ``http_<status>``. Exception detail goes to the server log, never to the outcome.
+
+        An API-registered endpoint is resolved and checked now, and the request goes to a
+        checked address (the next one only if connecting to one failed), never to whatever
+        DNS answers at connect time (ADR 0052)."""
+        if endpoint.owner is None:  # the operator's VIDHOST_WEBHOOK_URL is trusted
+            return self._attempt(endpoint, [endpoint.url], headers, {}, body)
+        try:
+            resolved = self.guard.check(endpoint.url)
+        except (ForbiddenUrl, InvalidUrl) as exc:
+            log.warning("webhook endpoint %s refused: %s", endpoint.id, exc.message)
+            return None, BLOCKED_ADDRESS
+        target = resolved.target
+        urls = [pinned_url(target, address) for address in resolved.addresses[:MAX_ADDRESSES]]
+        headers = {**headers, "host": host_header(target)}
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        return self._attempt(endpoint, urls, headers, extensions, body)
+
+    def _attempt(
+        self,
+        endpoint: Endpoint,
+        urls: list[str],
+        headers: dict[str, str],
+        extensions: dict[str, str],
+        body: bytes,
+    ) -> tuple[int | None, str | None]:
+        outcome = CONNECTION_FAILED
+        for url in urls:
+            try:
+                response = self._client.post(
+                    url, content=body, headers=headers, extensions=extensions
+                )
+                break
+            except httpx.TimeoutException:
+                return None, TIMEOUT
+            except httpx.ConnectError as exc:  # not connected: the next address may be
+                log.info("webhook endpoint %s: %s: %s", endpoint.id, type(exc).__name__, exc)
+                outcome = TLS_ERROR if _is_tls_error(exc) else CONNECTION_FAILED
+                if outcome == TLS_ERROR:
+                    return None, outcome
+            except httpx.HTTPError as exc:
+                log.info("webhook endpoint %s: %s: %s", endpoint.id, type(exc).__name__, exc)
+                return None, TLS_ERROR if _is_tls_error(exc) else CONNECTION_FAILED
+        else:
+            return None, outcome
+        status = response.status_code
+        if 200 <= status < 300:
+            return status, None
+        if 300 <= status < 400:
+            return status, REDIRECT_NOT_FOLLOWED
+        return status, f"http_{status}"
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError | ssl.CertificateError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

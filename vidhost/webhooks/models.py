@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,38 @@ PUBLIC_EVENTS: tuple[str, ...] = (
 
 GLOBAL_ENDPOINT_ID = "global"
 """The endpoint configured by ``VIDHOST_WEBHOOK_URL``; it receives every owner's events."""
+
+# Outcomes of a failed attempt, as the delivery log shows them: a small fixed vocabulary (plus
+# ``http_<status>``), never exception text, addresses or errno strings (ADR 0052).
+CONNECTION_FAILED = "connection_failed"
+TIMEOUT = "timeout"
+TLS_ERROR = "tls_error"
+REDIRECT_NOT_FOLLOWED = "redirect_not_followed"
+BLOCKED_ADDRESS = "blocked_address"
+"""The endpoint's host is (now) local, private or otherwise not public, or does not resolve."""
+ENDPOINT_DISABLED = "endpoint_disabled"
+OUTCOMES = frozenset(
+    {
+        CONNECTION_FAILED,
+        TIMEOUT,
+        TLS_ERROR,
+        REDIRECT_NOT_FOLLOWED,
+        BLOCKED_ADDRESS,
+        ENDPOINT_DISABLED,
+    }
+)
+_HTTP_OUTCOME = re.compile(r"^(?:http_|HTTP )([1-5][0-9][0-9])$")
+
+
+def public_outcome(error: str | None) -> str | None:
+    """``error`` as the delivery log may show it (rows written before ADR 0052 included)."""
+    if error is None or error in OUTCOMES:
+        return error
+    match = _HTTP_OUTCOME.match(error)
+    if match:
+        return f"http_{match.group(1)}"
+    return TIMEOUT if error.startswith("timed out") else CONNECTION_FAILED
+
 
 PENDING = "pending"
 SUCCEEDED = "succeeded"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,24 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+@functools.cache
+def _tiny_mkv() -> bytes:
+    with tempfile.TemporaryDirectory() as d:
+        path = make_clip(Path(d) / "tiny.mkv", duration=0.5, width=64, height=64, audio=False)
+        return path.read_bytes()
+
+
+def video_bytes(size: int) -> bytes:
+    """``size`` bytes that are a valid video (a ~10 KB Matroska clip, then random padding).
+
+    A completed upload that is not a video is refused and its bytes deleted (ADR 0051), so
+    tests that compare the stored source with what was sent upload this.
+    """
+    clip = _tiny_mkv()
+    assert size >= len(clip), f"at least {len(clip)} bytes"
+    return clip + os.urandom(size - len(clip))
 
 
 def source_path(server: ServerProcess, video_id: str) -> Path:

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from tusclient import client as tus_client
 
-from tests.e2e.uploads.conftest import client, run_node, sha256, source_path, token
+from tests.e2e.uploads.conftest import (
+    client,
+    run_node,
+    sha256,
+    source_path,
+    token,
+    video_bytes,
+)
 from tests.server import ServerProcess
 
 
@@ -41,7 +48,7 @@ def test_tuspy_upload_with_sha1_checksums(tus_server: ServerProcess, clip: Path)
 
 
 def test_tuspy_resume_after_interruption(tus_server: ServerProcess, tmp_path: Path):
-    data = os.urandom(300_000)
+    data = video_bytes(300_000)
     path = tmp_path / "data.bin"
     path.write_bytes(data)
     first = tuspy(tus_server).uploader(str(path), chunk_size=64 * 1024)
@@ -95,7 +102,7 @@ def test_tus_js_client_seed_example(tus_server: ServerProcess, clip: Path, tus_j
 def test_tus_js_client_resume_from_stored_url(
     tus_server: ServerProcess, tmp_path: Path, tus_js: Path
 ):
-    data = os.urandom(1_500_000)
+    data = video_bytes(1_500_000)
     path = tmp_path / "data.bin"
     path.write_bytes(data)
     out = run_node(tus_js, "resume.js", node_env(tus_server, path))
@@ -118,7 +125,7 @@ def test_tus_js_client_parallel_uploads_concatenation(
 def test_tus_js_client_deferred_length_from_a_stream(
     tus_server: ServerProcess, tmp_path: Path, tus_js: Path
 ):
-    data = os.urandom(700_000)
+    data = video_bytes(700_000)
     path = tmp_path / "stream.bin"
     path.write_bytes(data)
     out = run_node(tus_js, "deferred.js", node_env(tus_server, path))

@@ -19,6 +19,7 @@ from tests.e2e.uploads.conftest import (
     sha256,
     source_path,
     start_server,
+    video_bytes,
 )
 
 
@@ -31,7 +32,7 @@ def slow_body(data: bytes, piece: int, pause: float, sent: list[int]) -> Iterato
 
 
 def test_kill_9_mid_patch_then_resume_is_byte_identical(tmp_path: Path):
-    data = os.urandom(6 * 1024 * 1024 + 12345)
+    data = video_bytes(6 * 1024 * 1024 + 12345)
     first = 2 * 1024 * 1024
     data_dir = tmp_path / "d"
     server = start_server(data_dir)
@@ -78,7 +79,7 @@ def test_kill_9_mid_patch_then_resume_is_byte_identical(tmp_path: Path):
 
 
 def test_lock_holds_across_two_server_processes(tmp_path: Path):
-    data = os.urandom(3 * 1024 * 1024)
+    data = video_bytes(3 * 1024 * 1024)
     data_dir = tmp_path / "shared"
     a = start_server(data_dir)
     b = start_server(data_dir)  # same database and upload dir, another process

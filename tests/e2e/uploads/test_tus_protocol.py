@@ -9,7 +9,16 @@ import os
 import httpx
 import pytest
 
-from tests.e2e.uploads.conftest import OCTETS, TUS, client, create, patch, sha256, source_path
+from tests.e2e.uploads.conftest import (
+    OCTETS,
+    TUS,
+    client,
+    create,
+    patch,
+    sha256,
+    source_path,
+    video_bytes,
+)
 from tests.server import ServerProcess
 
 MAX = 500 * 1024 * 1024
@@ -85,7 +94,7 @@ def test_empty_metadata_is_accepted_and_malformed_metadata_is_400(tus_server: Se
 
 
 def test_patch_appends_and_reports_the_new_offset(tus_server: ServerProcess):
-    data = os.urandom(300_000)
+    data = video_bytes(300_000)
     with client(tus_server) as c:
         url = create(c, len(data))
         r = patch(c, url, 0, data[:100_000])
@@ -167,7 +176,7 @@ def test_checksum_match_is_kept(tus_server: ServerProcess, algorithm: str):
 
 
 def test_checksum_mismatch_is_460_and_nothing_is_kept(tus_server: ServerProcess):
-    data = os.urandom(80_000)
+    data = video_bytes(80_000)
     with client(tus_server) as c:
         url = create(c, len(data))
         assert patch(c, url, 0, data[:30_000]).status_code == 204
@@ -233,7 +242,8 @@ def test_termination_removes_upload_and_its_video(tus_server: ServerProcess):
 
 
 def test_concatenation_of_partials_uploaded_out_of_order(tus_server: ServerProcess):
-    parts = [os.urandom(40_000), os.urandom(25_000), os.urandom(33_333)]
+    whole = video_bytes(40_000 + 25_000 + 33_333)
+    parts = [whole[:40_000], whole[40_000:65_000], whole[65_000:]]
     with client(tus_server) as c:
         urls = [create(c, len(p), **{"Upload-Concat": "partial"}) for p in parts]
         assert c.head(urls[0]).headers["upload-concat"] == "partial"

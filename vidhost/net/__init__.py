@@ -1,0 +1,1 @@
+"""Outbound network access on users' behalf (ADR 0052)."""
