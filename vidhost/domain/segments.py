@@ -236,8 +236,9 @@ def master_playlist(plan: SegmentPlan) -> str:
         )
     rate = f"{float(plan.fps):.3f}"
     for r in plan.renditions:
+        average = r.video_bitrate + (plan.audio_bitrate or 0)
         attrs = (
-            f"BANDWIDTH={r.bandwidth},RESOLUTION={r.width}x{r.height},"
+            f"BANDWIDTH={r.bandwidth},AVERAGE-BANDWIDTH={average},RESOLUTION={r.width}x{r.height},"
             f'CODECS="{r.codecs}",FRAME-RATE={rate}'
         )
         if plan.has_audio:
