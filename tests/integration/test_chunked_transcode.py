@@ -385,3 +385,29 @@ def test_audio_longer_than_video_still_fills_every_planned_segment(tmp_path: Pat
         plan = load_plan(c.storage, video_id)
         segments = _segments(c, video_id, "120p")
         assert [len(s) for s in segments] == [s.frames for s in plan.segments]
+
+
+def test_on_s3_a_worker_downloads_the_source_once_for_all_its_chunks(
+    seaweed, clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in seaweed.env().items():
+        monkeypatch.setenv(name, value)
+    with container(tmp_path / "data", ladder_heights=[120], chunk_seconds=2.0) as c:
+        assert c.settings.storage == "s3"
+        video_id = upload_local(c, clip)
+        fetched: list[str] = []
+        download = c.storage.local_copy
+
+        def counted(key: str):  # the S3 adapter's download, counted
+            fetched.append(key)
+            return download(key)
+
+        monkeypatch.setattr(c.storage, "local_copy", counted)
+        assert run_transcode(c, video_id) is TaskStatus.COMPLETED
+        video = c.repo.get_video(video_id)
+        assert video.state is VideoState.READY
+        # The plan task reads it once (probe + poster); 5 chunks + audio share one download.
+        assert fetched == [video.source_key, video.source_key]
+        assert len(list((c.settings.tmp_dir / "sources").iterdir())) == 1
+        keys = {o.key for o in c.storage.list(layout.hls_prefix(video_id))}
+        assert len([k for k in keys if k.endswith(".ts")]) == 8 * 2
