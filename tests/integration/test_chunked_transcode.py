@@ -411,3 +411,36 @@ def test_on_s3_a_worker_downloads_the_source_once_for_all_its_chunks(
         assert len(list((c.settings.tmp_dir / "sources").iterdir())) == 1
         keys = {o.key for o in c.storage.list(layout.hls_prefix(video_id))}
         assert len([k for k in keys if k.endswith(".ts")]) == 8 * 2
+
+
+def test_a_transcode_taken_over_resumes_its_plan_and_keeps_its_progress(
+    clip: Path, tmp_path: Path
+) -> None:
+    with container(tmp_path / "data", ladder_heights=[120], chunk_seconds=2.0) as c:
+        video_id = upload_local(c, clip)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        plan = c.storage.stat(layout.plan_key(video_id))
+        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        before = c.repo.get_task(video_id, TaskKind.TRANSCODE)
+        assert before.progress > 0
+        # Its worker is gone (stale heartbeat): another one takes the transcode over.
+        eager = type(runner)(c.videos, runner.handlers, stale_after=-1)
+        assert eager.run(video_id, "transcode") is TaskStatus.PROCESSING
+        after = c.repo.get_task(video_id, TaskKind.TRANSCODE)
+        assert after.attempts == 2 and after.claim_token != before.claim_token
+        assert after.progress == before.progress  # not back to 0 on the sockets
+        assert c.storage.stat(layout.plan_key(video_id)).etag == plan.etag  # same plan
+        progress = [
+            e.data["progress"]
+            for e in c.repo.events_after(0)
+            if e.type == "task.progress" and e.data["kind"] == "transcode"
+        ]
+        assert progress == sorted(progress)
+        parts = c.repo.list_parts(video_id, PARTS)
+        assert len(parts) == 6  # the same parts, not new ones
+        assert run_transcode(c, video_id, runner) is None  # the transcode is taken
+        for task in parts:
+            runner.run(video_id, task.kind.value, task.part)
+        assert c.repo.get_video(video_id).state is VideoState.READY
+        assert c.repo.get_task(video_id, TaskKind.TRANSCODE).status is TaskStatus.COMPLETED

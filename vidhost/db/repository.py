@@ -254,12 +254,20 @@ class SqlRepository:
             return [_task(r) for r in rows]
 
     def claim_task(
-        self, video_id: str, kind: TaskKind, *, stale_before: datetime, part: int = 0
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        stale_before: datetime,
+        part: int = 0,
+        keep_progress: bool = False,
     ) -> str | None:
         """pending (or processing with a stale heartbeat) -> processing, with a new fence
-        token (returned); None if someone else holds it or it is done."""
+        token (returned); None if someone else holds it or it is done. ``keep_progress``: a
+        task that resumes where it was (the ``transcode`` of a plan) keeps its progress."""
         now = utcnow()
         token = uuid.uuid4().hex
+        reset: dict[str, Any] = {} if keep_progress else {"progress": 0.0}
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(tasks)
@@ -277,13 +285,13 @@ class SqlRepository:
                 )
                 .values(
                     status=TaskStatus.PROCESSING.value,
-                    progress=0.0,
                     error=None,
                     error_code=None,
                     attempts=tasks.c.attempts + 1,
                     heartbeat_at=now,
                     updated_at=now,
                     claim_token=token,
+                    **reset,
                 )
             )
             return token if result.rowcount == 1 else None

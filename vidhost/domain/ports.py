@@ -169,7 +169,13 @@ class VideoRepository(Protocol):
         ...
 
     def claim_task(
-        self, video_id: str, kind: TaskKind, *, stale_before: datetime, part: int = 0
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        stale_before: datetime,
+        part: int = 0,
+        keep_progress: bool = False,
     ) -> str | None:
         """pending (or processing with a stale heartbeat) -> processing. Returns the claim's
         fence token, None if taken or done."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from vidhost.domain.errors import DomainError
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.services import VideoService
 from vidhost.media.errors import MediaError
@@ -78,10 +78,12 @@ class _Claim:
         self.lost = threading.Event()
 
     def beat(self) -> None:
-        if not self.service.repo.heartbeat(
-            self.video_id, self.kind, part=self.part, token=self.token
-        ):
+        repo = self.service.repo
+        if not repo.heartbeat(self.video_id, self.kind, part=self.part, token=self.token):
             self.lost.set()
+        elif self.kind in INTERNAL_KINDS:
+            # A part at work keeps the task it belongs to alive (no needless re-run of it).
+            repo.heartbeat(self.video_id, TaskKind.TRANSCODE)
 
     def check(self) -> None:
         if self.lost.is_set():
@@ -161,6 +163,7 @@ class TaskRunner:
         stale_after: float,
         on_completed: Mapping[TaskKind, Hook] | None = None,
         on_failed: Mapping[TaskKind, FailureHook] | None = None,
+        resumable: frozenset[TaskKind] = frozenset({TaskKind.TRANSCODE}),
     ) -> None:
         self.service = service
         self.handlers = handlers
@@ -168,6 +171,8 @@ class TaskRunner:
         self.on_completed = dict(on_completed or {})
         """Called after a task's completion was accepted (e.g. a chunk: count the stored)."""
         self.on_failed = dict(on_failed or {})
+        self.resumable = resumable
+        """Kinds that resume where they were when claimed again (their progress is kept)."""
         """Called after a task's failure was recorded (e.g. a chunk: fail the video)."""
 
     def run(self, video_id: str, kind_name: str, part: int = 0) -> TaskStatus | None:
@@ -176,7 +181,10 @@ class TaskRunner:
         kind = TaskKind(kind_name)
         repo = self.service.repo
         stale_before = utcnow() - timedelta(seconds=self.stale_after)
-        token = repo.claim_task(video_id, kind, stale_before=stale_before, part=part)
+        resumes = kind in self.resumable
+        token = repo.claim_task(
+            video_id, kind, stale_before=stale_before, part=part, keep_progress=resumes
+        )
         if token is None:
             log.info("%s %s for %s is taken or done; skipping", kind, part, video_id)
             return None
@@ -185,7 +193,8 @@ class TaskRunner:
         if video is None or video.state is VideoState.DELETED:
             claim.report(TaskStatus.FAILED, 0.0, error_code="video_deleted", error="deleted")
             return TaskStatus.FAILED
-        if not claim.report(TaskStatus.PROCESSING, 0.0):
+        row = repo.get_task(video_id, kind, part=part) if resumes else None
+        if not claim.report(TaskStatus.PROCESSING, row.progress if row else 0.0):
             return None
         ctx = TaskContext(
             video,
