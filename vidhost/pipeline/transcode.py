@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,8 +108,13 @@ class SourceFiles:
                 else:
                     yield path
                     return
-        mine = self.dir / f".{cached.name}.{os.getpid()}.{id(self)}"
-        os.link(cached, mine)  # eviction by another process cannot pull it from under us
+        mine = self.dir / f".{cached.name}.{uuid.uuid4().hex}"  # one per use (threads too)
+        try:
+            os.link(cached, mine)  # eviction by another worker cannot pull it from under us
+        except FileNotFoundError:  # evicted just now: read a copy of our own
+            with source_copy(self.storage, video, key) as path:
+                yield path
+            return
         try:
             yield mine
         finally:
