@@ -8,6 +8,7 @@ rendition downloaded from the HLS URLs of a real ``vidhost serve`` and decoded.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import subprocess
 import threading
@@ -444,3 +445,28 @@ def test_a_transcode_taken_over_resumes_its_plan_and_keeps_its_progress(
             runner.run(video_id, task.kind.value, task.part)
         assert c.repo.get_video(video_id).state is VideoState.READY
         assert c.repo.get_task(video_id, TaskKind.TRANSCODE).status is TaskStatus.COMPLETED
+
+
+def test_a_chunk_running_when_its_video_is_deleted_stores_nothing(
+    clip: Path, tmp_path: Path
+) -> None:
+    with container(tmp_path / "data", ladder_heights=[120], chunk_seconds=2.0) as c:
+        video_id = upload_local(c, clip)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        encode = runner.handlers[TaskKind.TRANSCODE_CHUNK]
+
+        def deleted_meanwhile(ctx: TaskContext) -> None:
+            def progress(percent: float) -> None:
+                if c.repo.get_video(video_id).state is not VideoState.DELETED:
+                    c.videos.delete(video_id)  # the owner deletes it while ffmpeg runs
+                ctx.progress(percent)
+
+            encode(dataclasses.replace(ctx, progress=progress))
+
+        late = type(runner)(c.videos, {TaskKind.TRANSCODE_CHUNK: deleted_meanwhile}, stale_after=30)
+        assert late.run(video_id, "transcode_chunk", 1) is None
+        assert list(c.storage.list(layout.video_prefix(video_id))) == []
+        # Parts dispatched before the delete find the video gone and do nothing.
+        assert runner.run(video_id, "transcode_chunk", 2) is TaskStatus.FAILED
+        assert list(c.storage.list(layout.video_prefix(video_id))) == []

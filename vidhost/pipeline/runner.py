@@ -86,11 +86,15 @@ class _Claim:
             repo.heartbeat(self.video_id, TaskKind.TRANSCODE)
 
     def check(self) -> None:
+        """Raise ``ClaimLost`` if the claim was taken over or the video deleted meanwhile."""
+        if not self.lost.is_set():
+            self.beat()
         if self.lost.is_set():
             raise ClaimLost(f"{self.kind} {self.part} of {self.video_id} was taken over")
-        self.beat()
-        if self.lost.is_set():
-            raise ClaimLost(f"{self.kind} {self.part} of {self.video_id} was taken over")
+        video = self.service.repo.get_video(self.video_id)
+        if video is None or video.state is VideoState.DELETED:
+            self.lost.set()
+            raise ClaimLost(f"{self.video_id} was deleted")
 
     def report(
         self,
