@@ -1,4 +1,4 @@
-"""The ``vidhost`` command: serve, worker, token."""
+"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes."""
 
 from __future__ import annotations
 
@@ -115,3 +115,11 @@ def cleanup(
         typer.echo(f"{verb} {r.kind} {r.id} reason={r.reason}")
     typer.echo(f"{len(removed)} item(s) {verb}")
     container.close()
+
+
+@app.command("error-codes")
+def error_codes() -> None:
+    """Print every error code with its HTTP status and meaning (a Markdown table)."""
+    from vidhost.domain.error_codes import markdown_table
+
+    typer.echo(markdown_table())

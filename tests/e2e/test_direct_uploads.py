@@ -152,7 +152,7 @@ def test_seed002_upload_url(api: ServerProcess, clip: bytes) -> None:
     too_big = {**body, "fileSize": 500 * 1024 * 1024 + 1}
     r = httpx.post(f"{api.url}/api/videos/upload-url", json=too_big, headers=auth())
     assert r.status_code == 400 and r.json()["error"] == "File too large"
-    assert r.json()["code"] == "file_too_large"
+    assert r.json()["code"] == "file_size_too_large"
     not_video = {**body, "mimeType": "image/png"}
     r = httpx.post(f"{api.url}/api/videos/upload-url", json=not_video, headers=auth())
     assert r.status_code == 400 and r.json()["error"] == "Invalid file type"

@@ -15,6 +15,7 @@ import pytest
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload, wait_for_state
 from tests.pg import temporary_database
+from vidhost.domain.error_codes import CATALOGUE
 
 pytestmark = pytest.mark.e2e
 
@@ -127,6 +128,8 @@ def test_storage_failure_is_a_json_500_and_keeps_nothing(server_factory, tmp_pat
             api.url + "/upload", files={"file": ("clip.mp4", fh, "video/mp4")}, headers=auth("a")
         )
     assert r.status_code == 500
-    assert r.json() == {"error": "could not store the uploaded file", "code": "storage_error"}
+    # A 5xx says what the code means, nothing of the server (the detail is in the log).
+    meaning = CATALOGUE["storage_error"].description
+    assert r.json() == {"error": meaning, "code": "storage_error"}
     assert list((data / "tmp").iterdir()) == []
     assert httpx.get(api.url + "/stream/ready").json() == []

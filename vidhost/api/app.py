@@ -18,6 +18,7 @@ from vidhost.api import (
     errors,
     health,
     library,
+    openapi,
     posts,
     processing,
     signed_upload,
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         max_age=86400,
     )
     errors.install(app)
+    openapi.install(app)
     for module in (
         health,
         uploads,

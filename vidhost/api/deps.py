@@ -106,8 +106,12 @@ async def get_viewer(
     return Viewer(user=user_of(request), token=token or None)
 
 
+MAX_OFFSET = 2**63 - 1
+"""The largest row offset a database takes (SQLite INTEGER, PostgreSQL bigint)."""
+
 ContainerDep = Annotated[Container, Depends(get_container)]
 VideosDep = Annotated[VideoService, Depends(get_videos)]
 CurrentUser = Annotated[str, Depends(current_user)]
 OptionalUser = Annotated[str | None, Depends(optional_user)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")]

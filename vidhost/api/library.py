@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import ContainerDep, CurrentUser
+from vidhost.api.deps import ContainerDep, CurrentUser, Offset
 from vidhost.api.errors import ApiError
 from vidhost.api.views import VideoDetails, video_details
 from vidhost.domain.lifecycle import VideoState
@@ -43,7 +43,7 @@ async def list_videos(
     user: CurrentUser,
     container: ContainerDep,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     state: list[str] | None = Query(
         None, description=f"Only videos in these states ({', '.join(LISTED)}); repeatable"
     ),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import ContainerDep, CurrentUser
+from vidhost.api.deps import ContainerDep, CurrentUser, Offset
 from vidhost.api.views import playback_url, thumbnail_url
 from vidhost.domain.models import Video
 from vidhost.domain.posts import Post
@@ -115,7 +115,7 @@ async def list_posts(
     user: CurrentUser,
     container: ContainerDep,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ) -> PostList:
     """The caller's own posts, newest first."""
 

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, ViewerDep
 from vidhost.api.errors import ApiError
+from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, readable
 from vidhost.domain.access import Audience, Viewer
@@ -122,7 +123,14 @@ OWNED_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/api/videos/{video_id}/analysis", responses=OWNED_DOC)
+@router.get(
+    "/api/videos/{video_id}/analysis",
+    responses={
+        # Range works here too, but a range of JSON is not JSON: not documented.
+        **binary("application/json", description="The metadata JSON (seed 004)", ranges=False),
+        **OWNED_DOC,
+    },
+)
 async def analysis(
     video_id: str, request: Request, viewer: ViewerDep, container: ContainerDep
 ) -> Response:
@@ -144,7 +152,11 @@ async def analysis(
     )
 
 
-@router.api_route("/api/videos/{video_id}/enhanced", methods=["GET", "HEAD"], responses=OWNED_DOC)
+@router.api_route(
+    "/api/videos/{video_id}/enhanced",
+    methods=["GET", "HEAD"],
+    responses={**binary(*_MEDIA_TYPES.values(), description="The enhanced file"), **OWNED_DOC},
+)
 async def enhanced(
     video_id: str, request: Request, viewer: ViewerDep, container: ContainerDep
 ) -> Response:

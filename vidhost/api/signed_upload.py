@@ -45,6 +45,14 @@ _SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
         413: {"description": "Larger than the size the URL was issued for"},
     },
     dependencies=[StreamedBody],  # the body is not capped at 1 MiB: the signed size is
+    openapi_extra={  # the body is read as a stream, so FastAPI cannot see it
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
 )
 async def signed_put(
     key: str,

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, OptionalUser, ViewerDep
 from vidhost.api.errors import ApiError
+from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, authorize_read, cache_headers, carry_token, find_video
 from vidhost.domain.access import Access, Audience, Viewer
@@ -117,7 +118,7 @@ async def ready(container: ContainerDep, user: OptionalUser, response: Response)
     "/{video_id}/manifest",
     methods=["GET", "HEAD"],
     description=TOKEN_DOC,
-    responses={200: {"content": {HLS: {}}, "description": "HLS master playlist"}, **ERRORS},
+    responses={**binary(HLS, description="HLS master playlist"), **ERRORS},
 )
 async def manifest(
     video_id: str, request: Request, container: ContainerDep, viewer: ViewerDep
@@ -134,7 +135,11 @@ async def manifest(
     )
 
 
-@router.api_route("/{video_id}/segment/{segment_id}", methods=["GET", "HEAD"], responses=ERRORS)
+@router.api_route(
+    "/{video_id}/segment/{segment_id}",
+    methods=["GET", "HEAD"],
+    responses={**binary("video/MP2T", description="MPEG-TS segment", redirect=True), **ERRORS},
+)
 async def segment(
     video_id: str, segment_id: str, request: Request, container: ContainerDep, viewer: ViewerDep
 ) -> Response:
@@ -154,7 +159,11 @@ async def segment(
     )
 
 
-@router.api_route("/{video_id}/poster.jpg", methods=["GET", "HEAD"], responses=ERRORS)
+@router.api_route(
+    "/{video_id}/poster.jpg",
+    methods=["GET", "HEAD"],
+    responses={**binary("image/jpeg", description="Poster frame", redirect=True), **ERRORS},
+)
 async def poster(
     video_id: str, request: Request, container: ContainerDep, viewer: ViewerDep
 ) -> Response:
@@ -173,7 +182,11 @@ async def poster(
     )
 
 
-@router.api_route("/{video_id}/{rendition}.m3u8", methods=["GET", "HEAD"], responses=ERRORS)
+@router.api_route(
+    "/{video_id}/{rendition}.m3u8",
+    methods=["GET", "HEAD"],
+    responses={**binary(HLS, description="HLS variant playlist"), **ERRORS},
+)
 async def variant(
     video_id: str, rendition: str, request: Request, container: ContainerDep, viewer: ViewerDep
 ) -> Response:

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, ViewerDep
 from vidhost.api.errors import ApiError
+from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, readable
 from vidhost.domain.access import Access, Audience
@@ -85,10 +86,13 @@ def _format(value: str, allowed: dict[str, str]) -> str:
     return value
 
 
-@router.get("/{video_id}/thumbnail.{fmt}", responses=DOC)
+@router.get(
+    "/{video_id}/thumbnail.{fmt}",
+    responses={**binary(*IMAGE_TYPES.values(), description="One frame"), **DOC},
+)
 async def thumbnail(
     video_id: str,
-    fmt: str,
+    fmt: Annotated[str, Path(json_schema_extra={"enum": list(IMAGE_TYPES)})],
     request: Request,
     viewer: ViewerDep,
     container: ContainerDep,
@@ -123,7 +127,10 @@ async def thumbnail(
     )
 
 
-@router.get("/{video_id}/storyboard.vtt", responses=DOC)
+@router.get(
+    "/{video_id}/storyboard.vtt",
+    responses={**binary("text/vtt", description="WebVTT index", ranges=False), **DOC},
+)
 async def storyboard_vtt(video_id: str, viewer: ViewerDep, container: ContainerDep) -> Response:
     """WebVTT cues, one per tile: ``storyboard.jpg#xywh=x,y,w,h``."""
     video, access = await run_in_threadpool(
@@ -139,7 +146,10 @@ async def storyboard_vtt(video_id: str, viewer: ViewerDep, container: ContainerD
     )
 
 
-@router.get("/{video_id}/storyboard.jpg", responses=DOC)
+@router.get(
+    "/{video_id}/storyboard.jpg",
+    responses={**binary("image/jpeg", description="The sprite sheet"), **DOC},
+)
 async def storyboard_jpg(
     video_id: str, request: Request, viewer: ViewerDep, container: ContainerDep
 ) -> Response:
@@ -158,10 +168,13 @@ async def storyboard_jpg(
     )
 
 
-@router.get("/{video_id}/preview.{fmt}", responses=DOC)
+@router.get(
+    "/{video_id}/preview.{fmt}",
+    responses={**binary(*ANIMATION_TYPES.values(), description="Looping animation"), **DOC},
+)
 async def preview(
     video_id: str,
-    fmt: str,
+    fmt: Annotated[str, Path(json_schema_extra={"enum": list(ANIMATION_TYPES)})],
     request: Request,
     viewer: ViewerDep,
     container: ContainerDep,

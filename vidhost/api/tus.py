@@ -51,7 +51,8 @@ async def require_tus_version(request: Request) -> None:
 UploadsDep = Annotated[UploadService, Depends(get_uploads)]
 Versioned = [Depends(require_tus_version)]
 
-router = APIRouter(prefix=PATH, tags=["tus"])
+# Every tus answer is headers only (no body, no Content-Type).
+router = APIRouter(prefix=PATH, tags=["tus"], default_response_class=Response)
 
 TUS_ERRORS: dict[int | str, dict[str, str]] = {
     400: {"description": "Malformed tus header"},
@@ -66,6 +67,44 @@ TUS_ERRORS: dict[int | str, dict[str, str]] = {
     423: {"description": "Another request is writing this upload"},
     460: {"description": "Checksum mismatch; nothing of the request was kept"},
 }
+
+
+def _header(name: str, description: str, *, required: bool = False) -> dict[str, object]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+LENGTH = _header("Upload-Length", "Total size in bytes")
+METADATA = _header("Upload-Metadata", "Comma-separated `key base64(value)` pairs")
+CHECKSUM = _header("Upload-Checksum", "`<algorithm> <base64 digest>` of this request's body")
+BODY = {"content": {OFFSET_STREAM: {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def _doc(*headers: dict[str, object], body: bool | None = None) -> dict[str, object]:
+    """``openapi_extra``: the tus headers a route reads (it reads them from the request)."""
+    extra: dict[str, object] = {"parameters": list(headers)}
+    if body is not None:
+        extra["requestBody"] = {**BODY, "required": body}
+    return extra
+
+
+CREATE_DOC = _doc(
+    LENGTH,
+    _header("Upload-Defer-Length", "`1`: the length is sent later"),
+    METADATA,
+    _header("Upload-Concat", "`partial`, or `final;<upload URLs>`"),
+    CHECKSUM,
+    body=False,
+)
+ADOPT_DOC = _doc(LENGTH, METADATA, CHECKSUM, body=False)
+PATCH_DOC = _doc(
+    _header("Upload-Offset", "Where this body starts", required=True), LENGTH, CHECKSUM, body=True
+)
 
 
 # --- header helpers ---------------------------------------------------------------------------
@@ -176,6 +215,7 @@ async def options(uploads: UploadsDep) -> Response:
     status_code=201,
     dependencies=[*Versioned, StreamedBody],
     responses=TUS_ERRORS,
+    openapi_extra=CREATE_DOC,
 )
 async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Response:
     """creation (+ with-upload, defer-length, concatenation): a new upload and its video."""
@@ -209,6 +249,7 @@ async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Re
     status_code=201,
     dependencies=[*Versioned, StreamedBody],
     responses=TUS_ERRORS,
+    openapi_extra=ADOPT_DOC,
 )
 async def create_on_session(
     upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
@@ -236,6 +277,7 @@ async def head(
     status_code=204,
     dependencies=[*Versioned, StreamedBody],
     responses=TUS_ERRORS,
+    openapi_extra=PATCH_DOC,
 )
 async def patch(
     upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep

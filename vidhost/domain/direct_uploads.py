@@ -92,7 +92,7 @@ class DirectUploads:
         if content_type is not None and not content_type.lower().startswith("video/"):
             raise InvalidInput("Invalid file type", code="invalid_file_type")
         if size is not None and size > self.config.max_upload_bytes:
-            raise InvalidInput("File too large", code="file_too_large")
+            raise InvalidInput("File too large", code="file_size_too_large")
         if size is not None and size < 0:
             raise InvalidInput("fileSize must not be negative", code="invalid_request")
         if use_multipart is None:
@@ -203,9 +203,7 @@ class DirectUploads:
         try:
             return self.videos.complete_upload(video_id, max_bytes=self.size_cap(video))
         except FileNotFoundError:  # removed while being validated (deleted or swept)
-            raise InvalidInput(
-                "no uploaded file for this video", code="upload_incomplete"
-            ) from None
+            raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
 
     def reject(self, video: Video, message: str) -> None:
         """Remove an oversized upload and mark the video failed (``file_too_large``)."""

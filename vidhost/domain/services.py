@@ -9,7 +9,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from vidhost.domain.errors import Forbidden, InvalidInput, NotFound, StorageFailure, TooLarge
+from vidhost.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageFailure,
+    TooLarge,
+)
 from vidhost.domain.layout import (
     enhanced_prefix,
     hls_prefix,
@@ -195,9 +202,7 @@ class VideoService:
         try:
             info = self.storage.stat(video.source_key)
         except FileNotFoundError:
-            raise InvalidInput(
-                "no uploaded file for this video", code="upload_incomplete"
-            ) from None
+            raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
         cap = self.limits.max_upload_bytes
         if max_bytes is not None:
             cap = min(cap, max_bytes)
@@ -208,10 +213,10 @@ class VideoService:
             with self.storage.local_copy(video.source_key) as path:
                 source = self.prober.probe(path)
             if self.storage.stat(video.source_key).etag != info.etag:
-                raise InvalidInput(
+                raise Conflict(
                     "the uploaded file changed while it was checked", code="source_changed"
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:
             self.reject_source(video, exc.code, exc.message)
             raise
         fields = {**source_fields(source), "source_etag": info.etag}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Final, Literal
 
+from vidhost.domain.errors import CodedError
 from vidhost.media.formats import input_args
 
 DENOISERS: Final = ("hqdn3d", "nlmeans")
@@ -17,13 +18,13 @@ DEINTERLACE_MODES: Final = ("auto", "always", "never")
 CONTAINERS: Final = {"mp4": "mp4", "mov": "mov", "mkv": "matroska"}
 
 
-class EnhanceSpecError(ValueError):
+class EnhanceSpecError(CodedError, ValueError):
     """A bad enhancement spec; ``code`` is ``unknown_preset`` or ``invalid_enhance_option``."""
 
+    code = "invalid_enhance_option"
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

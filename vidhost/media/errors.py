@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from vidhost.domain.errors import CodedError
+
 EMPTY_FILE: Final = "empty_file"
 NOT_A_VIDEO: Final = "not_a_video"
 CORRUPT_MEDIA: Final = "corrupt_media"
@@ -34,24 +36,20 @@ INPUT_ERRORS: Final = frozenset(
 """Codes that condemn the source itself (its bytes are deleted when a task meets one)."""
 
 
-class MediaError(Exception):
+class MediaError(CodedError):
     """A media problem with a stable machine ``code`` and a human ``message``.
 
     Codes: ``empty_file``, ``not_a_video``, ``corrupt_media``, ``ffmpeg_failed``,
     ``ffmpeg_timeout``; the probe sandbox adds ``probe_failed``/``probe_timeout``, the input
     limits ``resolution_too_large``/``duration_too_long``/``frame_rate_too_high``/
-    ``too_many_streams``, and tasks ``source_changed``. Messages never hold server paths.
-    Pickles cleanly (``args == (code, message)``), so it survives being
-    passed through task queues.
+    ``too_many_streams``, and tasks ``source_changed`` (statuses in
+    :mod:`vidhost.domain.error_codes`). Messages never hold server paths. Pickles cleanly
+    (``args == (code, message)``), so it survives being passed through task queues.
     """
 
-    code: str
-    message: str
-
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
+        self.args = (code, message)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from vidhost.domain.errors import DomainError
+from vidhost.domain.errors import CodedError
 from vidhost.domain.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.services import VideoService
@@ -59,11 +59,12 @@ class TaskContext:
         return self.video.source_key
 
 
-class TaskFailed(Exception):
+class TaskFailed(CodedError):
+    code = "task_failed"
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
+        self.args = (code, message)
 
 
 class _Claim:
@@ -219,11 +220,9 @@ class TaskRunner:
         except ClaimLost:
             log.warning("%s %s for %s: claim lost, result dropped", kind, part, video_id)
             return None
-        except (TaskFailed, MediaError, DomainError) as exc:
-            code = getattr(exc, "code", "task_failed")
-            message = getattr(exc, "message", str(exc))
-            log.warning("%s %s for %s failed: %s %s", kind, part, video_id, code, message)
-            return self._failed(ctx, claim, code, message)
+        except CodedError as exc:
+            log.warning("%s %s for %s failed: %s %s", kind, part, video_id, exc.code, exc.message)
+            return self._failed(ctx, claim, exc.code, exc.message)
         except Exception as exc:
             log.exception("%s %s for %s crashed", kind, part, video_id)
             return self._failed(

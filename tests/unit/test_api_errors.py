@@ -1,0 +1,125 @@
+"""``vidhost.api.errors``: the handler is found by class, the status comes from the code."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from vidhost.api.errors import ApiError, install
+from vidhost.domain.errors import CodedError, Conflict, InvalidInput, NotFound, StorageFailure
+from vidhost.media.enhance import EnhanceSpecError
+from vidhost.media.errors import MediaError
+from vidhost.pipeline.runner import TaskFailed
+from vidhost.uploads.errors import ChecksumMismatch, UploadLocked
+
+RAISES: dict[str, Exception] = {
+    "not_found": NotFound("video not found", code="video_not_found"),
+    "by_code": InvalidInput("no upload yet", code="upload_incomplete"),
+    "class_default": Conflict("busy"),
+    "tus_locked": UploadLocked("another request is writing"),
+    "tus_checksum": ChecksumMismatch("bad digest"),
+    "api": ApiError(412, "unsupported_tus_version", "v1", headers={"Tus-Version": "1.0.0"}),
+    "uncatalogued_api": ApiError(418, "brand_new_code", "teapot"),
+    "uncatalogued_domain": NotFound("gone", code="brand_new_code"),
+    "media": MediaError("not_a_video", "The file has no video stream."),
+    "spec": EnhanceSpecError("unknown_preset", "no preset 'x'"),
+    "task": TaskFailed("ffmpeg_timeout", "took too long"),
+    "storage": StorageFailure("could not write /srv/vidhost/data/videos/x/source"),
+    "crash": RuntimeError("boom at /srv/vidhost/app.py"),
+}
+
+
+class Client:
+    """Requests straight to the ASGI app (httpx's ASGI transport), one event loop each."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def request(self, method: str, path: str) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                return await c.request(method, path)
+
+        return asyncio.run(go())
+
+    def get(self, path: str) -> httpx.Response:
+        return self.request("GET", path)
+
+    def post(self, path: str) -> httpx.Response:
+        return self.request("POST", path)
+
+
+@pytest.fixture(scope="module")
+def client() -> Client:
+    app = FastAPI()
+    install(app)
+
+    @app.get("/raise/{name}")
+    async def raise_(name: str) -> None:
+        raise RAISES[name]
+
+    @app.get("/typed/{n}")
+    async def typed(n: int) -> int:
+        return n
+
+    return Client(app)
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "code"),
+    [
+        ("not_found", 404, "video_not_found"),
+        ("by_code", 409, "upload_incomplete"),
+        ("class_default", 409, "conflict"),
+        ("tus_locked", 423, "upload_locked"),
+        ("tus_checksum", 460, "checksum_mismatch"),
+        ("api", 412, "unsupported_tus_version"),
+        ("uncatalogued_api", 418, "brand_new_code"),
+        ("uncatalogued_domain", 404, "brand_new_code"),
+        ("media", 400, "not_a_video"),
+        ("spec", 400, "unknown_preset"),
+        ("task", 500, "ffmpeg_timeout"),
+    ],
+)
+def test_status_comes_from_the_code(client: Client, name: str, status: int, code: str) -> None:
+    r = client.get(f"/raise/{name}")
+    assert (r.status_code, r.json()["code"]) == (status, code)
+    assert r.json()["error"]
+
+
+def test_every_error_class_shares_one_base() -> None:
+    assert all(isinstance(exc, CodedError) for exc in RAISES.values() if exc is not RAISES["crash"])
+
+
+def test_extra_headers_are_sent(client: Client) -> None:
+    assert client.get("/raise/api").headers["tus-version"] == "1.0.0"
+
+
+def test_server_errors_are_logged_and_say_nothing_of_the_server(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="vidhost.api.errors"):
+        storage = client.get("/raise/storage")
+        crash = client.get("/raise/crash")
+    assert (storage.status_code, storage.json()["code"]) == (500, "storage_error")
+    assert (crash.status_code, crash.json()["code"]) == (500, "internal_error")
+    for r in (storage, crash):
+        assert "/srv" not in r.text and "boom" not in r.text
+    assert "/srv/vidhost/data" in caplog.text and "boom" in caplog.text
+
+
+def test_validation_and_routing_errors_have_codes(client: Client) -> None:
+    r = client.get("/typed/abc")
+    assert (r.status_code, r.json()["code"]) == (400, "invalid_request")
+    assert r.json()["fields"][0]["field"] == "path.n"
+    assert (client.get("/nowhere").status_code, client.get("/nowhere").json()["code"]) == (
+        404,
+        "not_found",
+    )
+    r = client.post("/typed/1")
+    assert (r.status_code, r.json()["code"]) == (405, "method_not_allowed")
