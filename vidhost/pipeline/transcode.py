@@ -163,9 +163,10 @@ class Transcoder:
                 error_message=f"processing failed: {type(exc).__name__}",
             )
             raise
+        # The first chunk and the audio first: together they are the start of the video.
         parts = [(TaskKind.TRANSCODE_CHUNK, c.index) for c in plan.chunks]
         if plan.has_audio:
-            parts.append((TaskKind.TRANSCODE_AUDIO, 0))
+            parts.insert(1, (TaskKind.TRANSCODE_AUDIO, 0))
         ctx.check_claim()
         self.service.start_parts(video.id, parts)
         if self.progress.update(video.id):  # a re-run after every part was already done
