@@ -236,9 +236,7 @@ class TaskRunner:
         if not claim.report(TaskStatus.COMPLETED, 100.0):
             log.warning("%s %s for %s: claim lost, completion refused", kind, part, video_id)
             return None
-        hook = self.on_completed.get(kind)
-        if hook is not None:
-            hook(ctx)
+        self._call(self.on_completed.get(kind), ctx)
         return TaskStatus.COMPLETED
 
     def _failed(
@@ -246,10 +244,18 @@ class TaskRunner:
     ) -> TaskStatus | None:
         if not claim.report(TaskStatus.FAILED, 0.0, error_code=code, error=message):
             return None
-        hook = self.on_failed.get(ctx.kind)
-        if hook is not None:
-            hook(ctx, code, message)
+        failed = self.on_failed.get(ctx.kind)
+        self._call(None if failed is None else lambda c: failed(c, code, message), ctx)
         return TaskStatus.FAILED
+
+    def _call(self, hook: Hook | None, ctx: TaskContext) -> None:
+        """A hook's error is logged: the task's own outcome is already recorded."""
+        if hook is None:
+            return
+        try:
+            hook(ctx)
+        except Exception:
+            log.exception("after %s %s of %s", ctx.kind, ctx.part, ctx.video.id)
 
     def _beat(self, claim: _Claim, stop: threading.Event) -> None:
         interval = max(0.5, self.stale_after / 4)

@@ -388,7 +388,10 @@ class LadderProgress:
         self.storage = storage
 
     def part_done(self, ctx: TaskContext) -> None:
-        self.update(ctx.video.id)
+        try:
+            self.update(ctx.video.id)
+        except MediaError:  # no plan: the video was deleted meanwhile
+            log.info("parts of %s: no plan any more", ctx.video.id)
 
     def part_failed(self, ctx: TaskContext, code: str, message: str) -> None:
         video = self.service.repo.get_video(ctx.video.id)
