@@ -29,9 +29,10 @@ from vidhost.domain.errors import (
     StorageFailure,
     TooLarge,
 )
+from vidhost.domain.layout import source_key
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video, utcnow
-from vidhost.domain.services import VideoService, source_key
+from vidhost.domain.services import VideoService
 from vidhost.uploads.checksum import Checksum
 from vidhost.uploads.errors import (
     ChecksumMismatch,
