@@ -11,9 +11,11 @@ from typing import Annotated
 
 import typer
 
+from vidhost.cli_client import register as register_client_commands
 from vidhost.settings import Settings
 
 app = typer.Typer(help="vidhost: upload, process and stream video.", no_args_is_help=True)
+register_client_commands(app)  # upload, ls, status, rm, open, login, logout
 
 
 def _settings(data_dir: Path | None = None) -> Settings:

@@ -16,6 +16,11 @@ from vidhost.media.errors import MediaError
 from vidhost.pipeline.runner import TaskFailed
 from vidhost.uploads.errors import ChecksumMismatch, UploadLocked
 
+
+class _NewRefusal(InvalidInput):
+    code = "brand_new_class_code"
+
+
 RAISES: dict[str, Exception] = {
     "not_found": NotFound("video not found", code="video_not_found"),
     "by_code": InvalidInput("no upload yet", code="upload_incomplete"),
@@ -25,6 +30,7 @@ RAISES: dict[str, Exception] = {
     "api": ApiError(412, "unsupported_tus_version", "v1", headers={"Tus-Version": "1.0.0"}),
     "uncatalogued_api": ApiError(418, "brand_new_code", "teapot"),
     "uncatalogued_domain": NotFound("gone", code="brand_new_code"),
+    "uncatalogued_class": _NewRefusal("refused"),
     "media": MediaError("not_a_video", "The file has no video stream."),
     "spec": EnhanceSpecError("unknown_preset", "no preset 'x'"),
     "task": TaskFailed("ffmpeg_timeout", "took too long"),
@@ -81,6 +87,7 @@ def client() -> Client:
         ("api", 412, "unsupported_tus_version"),
         ("uncatalogued_api", 418, "brand_new_code"),
         ("uncatalogued_domain", 404, "brand_new_code"),
+        ("uncatalogued_class", 400, "brand_new_class_code"),
         ("media", 400, "not_a_video"),
         ("spec", 400, "unknown_preset"),
         ("task", 500, "ffmpeg_timeout"),

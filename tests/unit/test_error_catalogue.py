@@ -62,8 +62,11 @@ def _constants(modules: list[tuple[str, ast.Module]]) -> dict[str, str]:
     return found
 
 
-def _classes(modules: list[tuple[str, ast.Module]]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Every class's base names, and the ``code = "..."`` each class body sets."""
+def _classes(
+    modules: list[tuple[str, ast.Module]], constants: dict[str, str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Every class's base names, and the ``code = "..."`` (or ``code = CONSTANT``) each class
+    body sets."""
     bases: dict[str, list[str]] = {}
     codes: dict[str, str] = {}
     for _, tree in modules:
@@ -79,10 +82,9 @@ def _classes(modules: list[tuple[str, ast.Module]]) -> tuple[dict[str, list[str]
                         ast.Name,
                     )
                     and t.id == "code"
-                    and isinstance(item.value, ast.Constant)
-                    and isinstance(item.value.value, str)
+                    and (code := _text(item.value, constants)) is not None
                 ):
-                    codes[node.name] = item.value.value
+                    codes[node.name] = code
     return bases, codes
 
 
@@ -112,7 +114,7 @@ def _text(node: ast.expr | None, constants: dict[str, str]) -> str | None:
 def sites() -> list[Site]:
     modules = _modules()
     constants = _constants(modules)
-    bases, class_codes = _classes(modules)
+    bases, class_codes = _classes(modules, constants)
     found: list[Site] = []
     for rel, tree in modules:
         for node in ast.walk(tree):
@@ -174,6 +176,7 @@ def test_the_scan_sees_the_raise_sites_it_should() -> None:
         "not_a_video",  # MediaError(NOT_A_VIDEO, ...)
         "no_source",  # MediaError("no_source", ...)
         "upload_locked",  # class attribute
+        "url_forbidden",  # class attribute set from a module constant
         "unsupported_tus_version",  # ApiError on several lines
     } <= codes
     assert len(SITES) > 100

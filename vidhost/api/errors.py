@@ -44,7 +44,10 @@ def status_for(exc: CodedError) -> int:
     log.warning("error code %r is not in the catalogue", exc.code)
     if isinstance(exc, ApiError):
         return exc.status
-    return error_codes.status_of(type(exc).default_code())
+    for cls in type(exc).__mro__:  # the nearest class whose own code is catalogued
+        if issubclass(cls, CodedError) and cls.default_code() in error_codes.CATALOGUE:
+            return error_codes.status_of(cls.default_code())
+    return 500
 
 
 def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:

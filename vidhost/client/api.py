@@ -1,0 +1,98 @@
+"""The REST calls the command line makes (``/api/videos``, playback tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from vidhost.client.config import ClientSettings
+from vidhost.client.errors import ClientError, connection_failed, from_response
+
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class Api:
+    """A thin wrapper over ``httpx.Client``: JSON in, JSON out, ``ClientError`` on failure."""
+
+    def __init__(self, settings: ClientSettings, http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.http = http or httpx.Client(timeout=TIMEOUT, headers=settings.headers)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, path: str) -> str:
+        return self.settings.server + path
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.http.request(method, self.url(path), **kwargs)
+        except httpx.TransportError as exc:
+            raise connection_failed(self.settings.server, exc) from None
+        if response.status_code >= 400:
+            raise from_response(response)
+        return response
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise ClientError(
+                "bad_response", f"{method} {path} did not answer JSON", response.status_code
+            ) from None
+
+    def videos(self, states: list[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """The caller's videos, newest first (pages followed up to ``limit``)."""
+        out: list[dict[str, Any]] = []
+        while len(out) < limit:
+            params: list[tuple[str, str | int]] = [
+                ("limit", min(100, limit - len(out))),
+                ("offset", len(out)),
+            ]
+            params += [("state", s) for s in states or []]
+            page = self.json("GET", "/api/videos", params=params)
+            out += page["videos"]
+            if not page["videos"] or len(out) >= int(page["total"]):
+                break
+        return out
+
+    def video(self, video_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.json("GET", f"/api/videos/{video_id}")
+        return result
+
+    def status(self, video_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.json("GET", f"/api/videos/{video_id}/status")
+        return result
+
+    def delete(self, video_id: str) -> None:
+        self.request("DELETE", f"/api/videos/{video_id}")
+
+    def set_metadata(self, video_id: str, metadata: dict[str, Any]) -> None:
+        self.request("PUT", f"/api/videos/{video_id}/metadata", json=metadata)
+
+    def playback_token(self, video_id: str, ttl: int | None = None) -> dict[str, Any]:
+        body = {"ttl": ttl} if ttl else {}
+        result: dict[str, Any] = self.json(
+            "POST", f"/api/videos/{video_id}/playback-token", json=body
+        )
+        return result
+
+    def playback_url(self, video: dict[str, Any]) -> str | None:
+        """The URL a player opens (``video`` as ``GET /api/videos/{id}`` answers it): for a
+        private video, the signed one of ``POST /api/videos/{id}/playback-token``."""
+        if video.get("visibility") == "private":
+            return str(self.playback_token(str(video["videoId"]))["playbackUrl"])
+        url = video.get("playbackUrl")
+        return str(url) if url else None
+
+    def page_url(self, video_id: str) -> str:
+        """The web app's page of a video."""
+        return self.url(f"/videos/{video_id}")
