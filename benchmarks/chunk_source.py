@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.s3 import SeaweedS3  # noqa: E402
-from vidhost.media.binaries import ffmpeg_path  # noqa: E402
+from tests.s3 import SeaweedS3
+from vidhost.media.binaries import ffmpeg_path
 
 
 def encode(source: str, start: float, extra: list[str]) -> float:
@@ -69,10 +69,11 @@ def main() -> None:
                 rows["download"].append(fetched)
                 rows["download+encode"].append(fetched + encode(str(local), start, []))
                 local.unlink()
-                print(f"round {n + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in rows.items()))
+                line = ", ".join(f"{k} {v[-1]:.2f} s" for k, v in rows.items())
+                print(f"round {n + 1}: {line}")
             size = source.stat().st_size / 1e6
-            print(f"source {size:.1f} MB; medians: "
-                  + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in rows.items()))  # fmt: skip
+            medians = ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in rows.items())
+            print(f"source {size:.1f} MB; medians: {medians}")
         finally:
             weed.stop()
 
