@@ -68,7 +68,9 @@ def run_transcode(c: Container, video_id: str, runner: Any = None) -> Any:
     status = runner.run(video_id, TaskKind.TRANSCODE.value)
     if status is not TaskStatus.PROCESSING:
         return status
-    for task in c.repo.list_parts(video_id, PARTS):
-        runner.run(video_id, task.kind.value, task.part)
+    for _ in range(3):  # a part that fails is run once more (ADR 0060)
+        for task in c.repo.list_parts(video_id, PARTS):
+            if task.status is TaskStatus.PENDING:
+                runner.run(video_id, task.kind.value, task.part)
     final = c.repo.get_task(video_id, TaskKind.TRANSCODE)
     return None if final is None else final.status

@@ -470,3 +470,54 @@ def test_a_chunk_running_when_its_video_is_deleted_stores_nothing(
         # Parts dispatched before the delete find the video gone and do nothing.
         assert runner.run(video_id, "transcode_chunk", 2) is TaskStatus.FAILED
         assert list(c.storage.list(layout.video_prefix(video_id))) == []
+
+
+def test_a_part_that_fails_once_runs_again_and_twice_fails_the_video(
+    clip: Path, tmp_path: Path
+) -> None:
+    from vidhost.media.errors import MediaError
+
+    with container(tmp_path / "data", ladder_heights=[120], chunk_seconds=2.0) as c:
+        video_id = upload_local(c, clip)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+
+        def broken(ctx: TaskContext) -> None:  # e.g. a worker whose ffmpeg is broken
+            raise MediaError("ffmpeg_failed", "ffmpeg exited with code 1")
+
+        bad = type(runner)(
+            c.videos,
+            {**runner.handlers, TaskKind.TRANSCODE_CHUNK: broken},
+            stale_after=30,
+            on_completed=runner.on_completed,
+            on_failed=runner.on_failed,
+        )
+        assert bad.run(video_id, "transcode_chunk", 2) is TaskStatus.FAILED
+        row = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=2)
+        assert row.status is TaskStatus.PENDING and row.attempts == 1  # queued again
+        assert c.repo.get_video(video_id).state is VideoState.PROCESSING
+        assert run_transcode(c, video_id, runner) is None  # the transcode row is running
+        for task in c.repo.list_parts(video_id, PARTS):
+            if task.status is TaskStatus.PENDING:
+                assert runner.run(video_id, task.kind.value, task.part) is TaskStatus.COMPLETED
+        assert c.repo.get_video(video_id).state is VideoState.READY
+
+        other = upload_local(c, clip)
+        assert runner.run(other, "transcode") is TaskStatus.PROCESSING
+        assert bad.run(other, "transcode_chunk", 0) is TaskStatus.FAILED
+        assert bad.run(other, "transcode_chunk", 0) is TaskStatus.FAILED
+        video = c.repo.get_video(other)
+        assert (video.state, video.error_code) == (VideoState.FAILED, "ffmpeg_failed")
+        row = c.repo.get_task(other, TaskKind.TRANSCODE_CHUNK, part=0)
+        assert row.status is TaskStatus.FAILED and row.attempts == 2
+        transcode = c.repo.get_task(other, TaskKind.TRANSCODE)
+        assert (transcode.status, transcode.error_code) == (TaskStatus.FAILED, "ffmpeg_failed")
+        # The other parts of the failed video do no work and are not run again.
+        assert runner.run(other, "transcode_chunk", 1) is TaskStatus.FAILED
+        row = c.repo.get_task(other, TaskKind.TRANSCODE_CHUNK, part=1)
+        assert (row.status, row.error_code, row.attempts) == (
+            TaskStatus.FAILED,
+            "ffmpeg_failed",
+            1,
+        )
+        assert not [k for k in c.storage.list(layout.hls_prefix(other)) if k.key.endswith(".ts")]

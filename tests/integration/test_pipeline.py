@@ -12,6 +12,7 @@ from tests.integration.helpers import run_transcode
 from vidhost.domain.errors import InvalidInput
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video
+from vidhost.pipeline.transcode import PARTS
 from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
@@ -106,6 +107,9 @@ def test_corrupt_source_fails_with_code_and_does_not_block_the_next(container, t
     task = container.repo.get_task(bad.id, TaskKind.TRANSCODE)
     assert task is not None and task.status is TaskStatus.FAILED
     assert task.error_code == "corrupt_media"
+    # The chunk over the destroyed data failed twice (it is run once more first).
+    failed = [t for t in container.repo.list_parts(bad.id, PARTS) if t.error_code]
+    assert failed and all(t.attempts == 2 for t in failed)
 
     good = _process(container, _ingest(container, make_clip(tmp_path / "ok.mp4")))
     assert good.state is VideoState.READY

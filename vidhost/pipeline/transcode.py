@@ -39,7 +39,7 @@ from vidhost.domain.segments import (
 )
 from vidhost.domain.services import VideoService
 from vidhost.media.chunks import ChunkRung, build_audio_command, build_chunk_command
-from vidhost.media.errors import CORRUPT_MEDIA, INPUT_ERRORS, MediaError
+from vidhost.media.errors import CORRUPT_MEDIA, INPUT_ERRORS, SOURCE_CHANGED, MediaError
 from vidhost.media.formats import input_args
 from vidhost.media.hls import build_poster_command, codecs_string
 from vidhost.media.ladder import select_ladder
@@ -52,6 +52,10 @@ from vidhost.pipeline.runner import TaskContext, TaskContinues
 log = logging.getLogger(__name__)
 
 PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
+PART_ATTEMPTS = 2
+"""A part that fails this many times fails the video (a crash, a bad worker: not the video)."""
+NO_RETRY = frozenset({"video_deleted", SOURCE_CHANGED, "no_plan", "no_chunk"})
+"""Failures that another attempt cannot change."""
 
 
 @dataclass
@@ -278,6 +282,12 @@ class _PartEncoder:
         self.sources = sources
         self.prober = MediaProber(config.probe)
 
+    @staticmethod
+    def _still_wanted(ctx: TaskContext) -> None:
+        """A part of a video that already failed (another part failed twice) does no work."""
+        if ctx.video.state is VideoState.FAILED:
+            raise MediaError(ctx.video.error_code or "task_failed", "the video already failed")
+
     @contextlib.contextmanager
     def _input(self, ctx: TaskContext, plan: SegmentPlan) -> Iterator[list[str]]:
         """ffmpeg input arguments (pinned, ADR 0051) for the plan's source, re-probed."""
@@ -304,6 +314,7 @@ class ChunkEncoder(_PartEncoder):
     """``transcode_chunk``: every rung of one chunk's segments."""
 
     def __call__(self, ctx: TaskContext) -> None:
+        self._still_wanted(ctx)
         cfg = self.config
         plan = load_plan(self.storage, ctx.video.id)
         if not 0 <= ctx.part < len(plan.chunks):
@@ -353,6 +364,7 @@ class AudioEncoder(_PartEncoder):
     """``transcode_audio``: the audio rendition, encoded once, cut on the plan's boundaries."""
 
     def __call__(self, ctx: TaskContext) -> None:
+        self._still_wanted(ctx)
         cfg = self.config
         plan = load_plan(self.storage, ctx.video.id)
         if plan.audio_bitrate is None:
@@ -394,9 +406,25 @@ class LadderProgress:
             log.info("parts of %s: no plan any more", ctx.video.id)
 
     def part_failed(self, ctx: TaskContext, code: str, message: str) -> None:
+        """A part that fails runs once more (any worker); failing again fails the video."""
         video = self.service.repo.get_video(ctx.video.id)
-        if video is None:
-            return
+        if video is None or video.state is not VideoState.PROCESSING:
+            return  # deleted, or failed already (by another part)
+        row = self.service.repo.get_task(video.id, ctx.kind, part=ctx.part)
+        if row is not None and row.attempts < PART_ATTEMPTS and code not in NO_RETRY:
+            retried = self.service.report_task(
+                video.id,
+                ctx.kind,
+                TaskStatus.PENDING,
+                0.0,
+                part=ctx.part,
+                only_if=TaskStatus.FAILED,
+            )
+            if retried:
+                log.info("%s %s of %s failed (%s); once more", ctx.kind, ctx.part, video.id, code)
+                self.service.repo.mark_dispatched(video.id, ctx.kind, part=ctx.part)
+                self.service.jobs.dispatch(video.id, ctx.kind, ctx.part)
+                return
         fail_video(self.service, video, MediaError(code, message))
         self.service.report_task(
             video.id,
