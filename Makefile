@@ -12,7 +12,7 @@ JSDIR  := tests/js
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check format bench clean venv install install-test
+.PHONY: help run test check format bench clean venv install install-test vendor vendor-check
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +38,8 @@ install: $(STAMP) ## Install vidhost into .venv
 install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS test clients
 	@if [ -f $(JSDIR)/package.json ]; then \
 	  command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }; \
-	  [ -d $(JSDIR)/node_modules ] || (cd $(JSDIR) && npm ci --no-audit --no-fund --loglevel=error); \
+	  [ $(JSDIR)/node_modules/.package-lock.json -nt $(JSDIR)/package-lock.json ] || \
+	    (cd $(JSDIR) && npm ci --no-audit --no-fund --loglevel=error); \
 	fi
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium for the browser HLS test"; \
@@ -61,6 +62,12 @@ format: $(TSTAMP) ## Apply ruff formatting and autofixes
 
 bench: $(TSTAMP) ## Run every benchmark script (slow; prints figures next to baselines)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+vendor: $(STAMP) ## Refresh the vendored browser libraries from npm; fail unless their sha256 match vidhost/web/vendor-lock.json
+	$(PY) -m vidhost.web.vendor refresh
+
+vendor-check: $(STAMP) ## Check the vendored browser libraries against the lock (no network)
+	$(PY) -m vidhost.web.vendor check
 
 clean: ## Remove the venv, caches and the default data dir
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache vidhost-data $(JSDIR)/node_modules

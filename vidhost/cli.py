@@ -1,4 +1,4 @@
-"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes."""
+"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes, check-config."""
 
 from __future__ import annotations
 
@@ -31,6 +31,16 @@ def _logging(level: str = "INFO") -> None:
     )
 
 
+def _require_shared_secret(settings: Settings) -> None:
+    """Nodes sharing a database must share the token secret: refuse to guess one (ADR 0071)."""
+    from vidhost.settings import shared_secret_problem
+
+    problem = shared_secret_problem(settings)
+    if problem:
+        typer.echo(f"vidhost: {problem}", err=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
@@ -38,11 +48,6 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
 ) -> None:
     """Run the HTTP API (and, by default, an embedded worker) until interrupted."""
-    import uvicorn
-
-    from vidhost.api.app import create_app
-    from vidhost.api.http_protocol import VidhostHttpProtocol
-
     _logging()
     # The address given here is the one settings (and so the worker, which inherits the
     # environment) see: URLs built without VIDHOST_PUBLIC_URL point at it, not at :8000.
@@ -51,6 +56,16 @@ def serve(
     if port:
         os.environ["VIDHOST_PORT"] = str(port)
     settings = _settings(data_dir)
+    _require_shared_secret(settings)
+    from vidhost.metrics_setup import enable_multiprocess
+
+    enable_multiprocess(settings)  # before prometheus_client is imported (ADR 0072)
+
+    import uvicorn
+
+    from vidhost.api.app import create_app
+    from vidhost.api.http_protocol import VidhostHttpProtocol
+
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -65,14 +80,26 @@ def serve(
 def worker(
     data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Tasks run at once.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Celery node name. Default: vidhost-worker@<host>.<pid> (unique)."),
+    ] = None,
 ) -> None:
     """Run a processing worker (Celery) on the configured broker."""
-    from vidhost.wiring import build_container
+    from vidhost.process import worker_node_name
 
     _logging()
     settings = _settings(data_dir)
+    _require_shared_secret(settings)
+    from vidhost.wiring import build_container
+
     container = build_container(settings, worker=True)
+    if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from vidhost.metrics import serve_worker_metrics
+
+        serve_worker_metrics(settings.host, settings.worker_metrics_port, settings.metrics_token)
     worker_ = container.celery.Worker(
+        hostname=worker_node_name(name),
         pool="threads",
         concurrency=concurrency or settings.worker_concurrency,
         queues=[settings.queue],
@@ -125,3 +152,20 @@ def error_codes() -> None:
     from vidhost.domain.error_codes import markdown_table
 
     typer.echo(markdown_table())
+
+
+@app.command("check-config")
+def check_config(
+    data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each service.")] = 5.0,
+) -> None:
+    """Print the effective profile (database, storage, broker, events) and whether each part is
+    reachable; exit 1 when one is not."""
+    from vidhost.config_check import check
+
+    settings = _settings(data_dir)
+    report = check(settings, timeout=timeout)
+    for line in report.lines():
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     """Longest accepted video (probed duration, 6 h); ``None``: no limit."""
     upload_lock_seconds: float = 30.0
     """Lifetime of an upload's write lock; renewed while a request writes."""
+    upload_part_size: int = Field(default=16 * MIB, ge=5 * MIB)
+    """S3 upload store: PATCH bodies become multipart parts of this size (>= 5 MiB); a
+    request buffers at most one part plus under 5 MiB."""
     max_video_size_mb: float | None = Field(default=None, validation_alias="MAX_VIDEO_SIZE_MB")
     """Seed 003's name for the size limit; used when ``VIDHOST_MAX_UPLOAD_BYTES`` is unset."""
     max_video_duration_minutes: float | None = Field(
@@ -193,6 +196,13 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: list[str] = Field(default_factory=list)
     """Host names (JSON list) API-registered endpoints may use whatever they resolve to."""
 
+    # Operations (ADR 0072) --------------------------------------------------------------
+    metrics_token: str | None = None
+    """When set, ``GET /metrics`` needs ``Authorization: Bearer <token>``."""
+    worker_metrics_port: int | None = None
+    """A standalone ``vidhost worker`` serves its own ``GET /metrics`` on this port (on
+    ``host``); under ``serve`` the embedded worker's metrics are in the API's ``/metrics``."""
+
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
@@ -239,8 +249,16 @@ class Settings(BaseSettings):
         return self.data_dir / "storage"
 
     @property
-    def tmp_dir(self) -> Path:
+    def tmp_root(self) -> Path:
         return self.data_dir / "tmp"
+
+    @property
+    def tmp_dir(self) -> Path:
+        """This process's own temporary directory (``tmp/p<pid>-<instance>``, ADR 0071):
+        what a dead process left there is swept when the next process starts."""
+        from vidhost.process import own_tmp_dir
+
+        return own_tmp_dir(self.tmp_root)
 
     def resolved_jwt_secret(self) -> str:
         """The configured secret, else one generated once and kept in the data dir.
@@ -266,5 +284,20 @@ class Settings(BaseSettings):
         return secret
 
     def prepare_dirs(self) -> None:
-        for directory in (self.data_dir, self.storage_dir, self.tmp_dir):
+        for directory in (self.data_dir, self.storage_dir, self.tmp_root):
             directory.mkdir(parents=True, exist_ok=True)
+
+
+def shared_secret_problem(settings: Settings) -> str | None:
+    """Why this node may not start with these settings, or ``None``.
+
+    With a database other than SQLite there may be several nodes, and a secret generated per
+    data dir would make each node reject the others' tokens and signed URLs.
+    """
+    if settings.jwt_secret or settings.resolved_database_url.startswith("sqlite"):
+        return None
+    return (
+        "VIDHOST_JWT_SECRET is required when the database is not SQLite: every API node and "
+        "worker sharing the database must use the same secret (at least 32 bytes, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+    )

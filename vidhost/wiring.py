@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from celery import Celery
@@ -18,6 +19,7 @@ from vidhost.domain.ports import MultipartUploads, PresignedDownloads, Presigned
 from vidhost.domain.posts import PostService
 from vidhost.domain.processing import make_planner
 from vidhost.domain.services import Limits, VideoService
+from vidhost.domain.upload_hooks import VideoUploadHooks
 from vidhost.events.memory import InMemoryBus
 from vidhost.events.wakeup import install_publisher
 from vidhost.jobs.celery_app import make_celery
@@ -25,8 +27,10 @@ from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.errors import MediaError
 from vidhost.media.probe import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
+from vidhost.metrics import ServiceMetrics, instrumented
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
@@ -41,16 +45,20 @@ from vidhost.pipeline.transcode import (
     SourceFiles,
     TranscodeConfig,
     Transcoder,
+    load_plan,
 )
+from vidhost.process import sweep_stale_tmp
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
 from vidhost.storage.s3 import S3Config, S3Storage
 from vidhost.storage.signed_urls import LocalSignedUploads, UrlSigner, derive_secret
 from vidhost.uploads.cleanup import expired_upload_sweeper
 from vidhost.uploads.locks import UploadLocks
+from vidhost.uploads.port import StoreComposer, UploadStore
 from vidhost.uploads.repository import UploadRepository
+from vidhost.uploads.s3store import S3Store
 from vidhost.uploads.service import UploadConfig, UploadService
-from vidhost.uploads.store import LocalUploadData
+from vidhost.uploads.store import FileStore
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -93,13 +101,22 @@ def probe_config(settings: Settings) -> ProbeConfig:
     )
 
 
+def make_upload_store(settings: Settings, storage: Storage) -> UploadStore:
+    """Upload bytes in S3 multipart uploads with S3 storage (any node serves any upload),
+    else in ``<data_dir>/uploads/`` (ADR 0070)."""
+    if isinstance(storage, S3Storage):
+        return S3Store(storage, part_size=settings.upload_part_size)
+    return FileStore(settings.uploads_dir)
+
+
 def make_upload_service(settings: Settings, engine: Engine, videos: VideoService) -> UploadService:
-    """Resumable uploads: bytes in ``<data_dir>/uploads/``, records and locks in the DB."""
+    """Resumable uploads: bytes in the upload-data store, records and locks in the DB, and
+    the video domain's hooks as the completion callback."""
     return UploadService(
         UploadRepository(engine),
-        LocalUploadData(settings.uploads_dir),
+        StoreComposer.of(make_upload_store(settings, videos.storage)),
         UploadLocks(engine, ttl=settings.upload_lock_seconds),
-        videos,
+        VideoUploadHooks(videos),
         UploadConfig(
             max_size=settings.tus_size_limit,
             expiry_seconds=settings.upload_expiry_seconds,
@@ -248,16 +265,35 @@ def build_container(
 ) -> Container:
     """Everything vidhost needs, from settings. ``worker=True`` registers the task handlers."""
     settings.prepare_dirs()
+    sweep_stale_tmp(settings.tmp_root)  # what dead processes left behind (ADR 0071)
     engine = make_engine(settings.resolved_database_url)
     if migrate_db:
         migrate(engine)
     repo = SqlRepository(engine)
     install_publisher(settings, repo)
     storage = make_storage(settings)
-    holder: dict[str, TaskRunner] = {}
+    holder: dict[str, Callable[[str, str, int], None]] = {}
+
+    def duration_of(video_id: str, kind: str, part: int) -> float | None:
+        """Seconds of media one run of the task encodes (the speed metric's numerator)."""
+        if kind in (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO):
+            try:
+                plan = load_plan(storage, video_id)
+            except MediaError:
+                return None
+            if kind == TaskKind.TRANSCODE_AUDIO:
+                return plan.seconds(plan.total_frames)
+            if not 0 <= part < len(plan.chunks):
+                return None
+            start, end = plan.chunk_frames(plan.chunks[part])
+            return plan.seconds(end - start)
+        if kind == TaskKind.TRANSCODE:
+            return None  # it plans; its parts encode
+        video = repo.get_video(video_id)
+        return video.duration if video is not None else None
 
     def run(video_id: str, kind: str, part: int = 0) -> None:
-        holder["runner"].run(video_id, kind, part)
+        holder["run"](video_id, kind, part)
 
     celery = make_celery(settings, run if worker else None)
     videos = VideoService(
@@ -298,6 +334,7 @@ def build_container(
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))
+    videos.telemetry = ServiceMetrics()
     if worker:
-        holder["runner"] = container.task_runner()
+        holder["run"] = instrumented(container.task_runner().run, duration_of)
     return container

@@ -106,3 +106,13 @@ def task(status: dict, kind: str) -> dict:
     """The row of one task kind in a status response."""
     (row,) = [t for t in status["tasks"] if t["type"] == kind]
     return dict(row)
+
+
+def tmp_files(data_dir: Path) -> list[Path]:
+    """Work files left in ``<data_dir>/tmp`` (per-process dirs, ADR 0071): neither the
+    per-process lock files nor the serve process's Prometheus value files (ADR 0072)."""
+    return [
+        p
+        for p in (data_dir / "tmp").rglob("*")
+        if p.is_file() and not p.name.endswith(".lock") and "prometheus" not in p.parts
+    ]

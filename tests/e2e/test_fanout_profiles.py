@@ -42,6 +42,7 @@ def database() -> Iterator[str]:
 def test_change_reaches_sockets_on_every_api_process(database, events, tmp_path):
     env = {
         "VIDHOST_AUTH": "none",
+        "VIDHOST_JWT_SECRET": "fanout-test-secret-0123456789abcdefgh",  # required off SQLite
         "VIDHOST_DATABASE_URL": database,
         "VIDHOST_EMBEDDED_WORKER": "false",
         # a slow poll: only a wake-up can deliver within the time asserted below

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, SECRET, auth, tmp_files, upload, wait_for_state
 from tests.pg import temporary_database
 from vidhost.domain.error_codes import CATALOGUE
 
@@ -131,5 +131,5 @@ def test_storage_failure_is_a_json_500_and_keeps_nothing(server_factory, tmp_pat
     # A 5xx says what the code means, nothing of the server (the detail is in the log).
     meaning = CATALOGUE["storage_error"].description
     assert r.json() == {"error": meaning, "code": "storage_error"}
-    assert list((data / "tmp").iterdir()) == []
+    assert tmp_files(data) == []
     assert httpx.get(api.url + "/stream/ready").json() == []

@@ -17,6 +17,7 @@ from tests.e2e.helpers import (
     fetch_rendition,
     playlist_uris,
     task,
+    tmp_files,
     upload,
     wait_for_state,
 )
@@ -160,7 +161,7 @@ def test_upload_errors(api, tmp_path: Path) -> None:
     assert (r.status_code, r.json()["code"]) == (401, "invalid_token")
 
     # Nothing rejected was kept: no stray temp files, no stored objects.
-    assert list((api.data_dir / "tmp").iterdir()) == []
+    assert tmp_files(api.data_dir) == []
     assert not (api.data_dir / "storage" / "videos").exists()
 
 
@@ -207,4 +208,4 @@ def test_not_ready_is_409_and_limit_is_413(server_factory, tmp_path: Path) -> No
         headers=alice,
     )
     assert (r.status_code, r.json()["code"]) == (413, "file_too_large")
-    assert list((api.data_dir / "tmp").iterdir()) == []
+    assert tmp_files(api.data_dir) == []

@@ -18,6 +18,7 @@ from vidhost.api import (
     errors,
     health,
     library,
+    metrics,
     openapi,
     posts,
     processing,
@@ -33,6 +34,7 @@ from vidhost.api import (
     webhooks,
 )
 from vidhost.api.body_limit import BodyLimit
+from vidhost.api.metrics import HttpMetrics
 from vidhost.api.tus_middleware import TusMiddleware
 from vidhost.domain import limits
 from vidhost.events.log_tail import EventLogTailer
@@ -42,6 +44,7 @@ from vidhost.jobs.supervisor import WorkerSupervisor
 from vidhost.jobs.upload_watcher import UploadWatcher
 from vidhost.realtime.services import RealtimeServices
 from vidhost.settings import Settings
+from vidhost.web import pages, signin
 from vidhost.wiring import Container, build_container
 
 log = logging.getLogger(__name__)
@@ -129,6 +132,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         cleanup.start()
         watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
         watcher.start()
+        if signin.is_embedded(c):
+            app.state.sign_in_codes = signin.SignInCodes()
+            signin.announce(app.state.sign_in_codes, c)
         log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
         try:
             yield
@@ -148,8 +154,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=__version__,
         description="Self-hosted video platform: upload, process, stream.",
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets by vidhost.web.pages
+        redoc_url=None,
     )
-    app.add_middleware(BodyLimit, limit=limits.JSON_BODY_BYTES)  # innermost: see body_limit
+    # innermost: sees the matched route (metrics.HttpMetrics), then the body limit
+    app.add_middleware(HttpMetrics)
+    app.add_middleware(BodyLimit, limit=limits.JSON_BODY_BYTES)
     app.add_middleware(TusMiddleware)
     app.add_middleware(
         CORSMiddleware,
@@ -178,6 +188,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         status_stream,
         client_socket,
         webhooks,
+        metrics,
     ):
         app.include_router(module.router)
+    pages.install(app)
     return app

@@ -47,6 +47,11 @@ async def list_videos(
     state: list[str] | None = Query(
         None, description=f"Only videos in these states ({', '.join(LISTED)}); repeatable"
     ),
+    q: str | None = Query(
+        None,
+        max_length=200,
+        description="Only videos whose title (or, untitled, filename) contains this, any case",
+    ),
 ) -> VideoPage:
     """The caller's videos, newest first."""
     states: list[VideoState] | None = None
@@ -58,7 +63,7 @@ async def list_videos(
         states = [VideoState(s) for s in wanted]
     repo = container.repo
     videos, total = await run_in_threadpool(
-        lambda: repo.list_videos(owner=user, states=states, limit=limit, offset=offset)
+        lambda: repo.list_videos(owner=user, states=states, limit=limit, offset=offset, search=q)
     )
     out = []
     for video in videos:

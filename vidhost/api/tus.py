@@ -27,10 +27,6 @@ from vidhost.uploads.service import UploadService
 
 PATH = "/api/v1/videos/tus"
 OFFSET_STREAM = "application/offset+octet-stream"
-EXTENSIONS = (
-    "creation,creation-with-upload,creation-defer-length,termination,concatenation,"
-    "checksum,expiration"
-)
 
 
 async def get_uploads(request: Request) -> UploadService:
@@ -204,7 +200,8 @@ async def options(uploads: UploadsDep) -> Response:
         headers={
             "Tus-Version": TUS_VERSION,
             "Tus-Max-Size": str(uploads.config.max_size),
-            "Tus-Extension": EXTENSIONS,
+            # Only what the upload-data store can do (resolved once, at start-up).
+            "Tus-Extension": ",".join(uploads.extensions()),
             "Tus-Checksum-Algorithm": ",".join(ALGORITHMS),
         },
     )

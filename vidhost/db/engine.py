@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -50,6 +54,42 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+MIGRATION_LOCK_KEY = 0x76696468  # "vidh": the PostgreSQL advisory lock all processes share
+
+
 def migrate(engine: Engine) -> None:
-    """Apply every migration (all branch heads)."""
-    command.upgrade(alembic_config(engine), "heads")
+    """Apply every migration (all branch heads), one process at a time (ADR 0071).
+
+    Processes started at once on a fresh database would otherwise all create the tables and
+    all but one crash (``UniqueViolation`` on ``alembic_version``). PostgreSQL: a session
+    advisory lock; SQLite: an ``flock`` on ``<database>.migrate.lock``. Whoever gets the lock
+    second finds the schema at its heads and does nothing.
+    """
+    with migration_lock(engine):
+        command.upgrade(alembic_config(engine), "heads")
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield  # one process only (or not a file we can lock beside)
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -116,12 +116,18 @@ class SqlRepository:
         states: Sequence[VideoState] | None = None,
         limit: int = 50,
         offset: int = 0,
+        search: str | None = None,
     ) -> tuple[list[Video], int]:
+        """Newest first. ``search``: the title (or, untitled, the filename) contains it,
+        ignoring case (``%`` and ``_`` are literal)."""
         conds = [videos.c.state != VideoState.DELETED.value]
         if owner is not None:
             conds.append(videos.c.owner == owner)
         if states:
             conds.append(videos.c.state.in_([s.value for s in states]))
+        if search:
+            name = func.lower(func.coalesce(videos.c.title, videos.c.filename, ""))
+            conds.append(name.contains(search.lower(), autoescape=True))
         where = and_(*conds)
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(videos).where(where)).scalar()

@@ -154,6 +154,8 @@ uploads = Table(
     Column("finished_at", UTCDateTime()),
     Column("lock_owner", String(128)),
     Column("lock_expires_at", UTCDateTime()),
+    # The upload-data store's state, committed with upload_offset (migration 0070).
+    Column("store_state", JSON),
 )
 
 # --- webhooks (migration 0005_webhooks) ------------------------------------------------------

@@ -201,7 +201,9 @@ class DirectUploads:
         """The source is in storage: enforce the declared size, then validate and process."""
         video = self.videos.get(video_id)
         try:
-            return self.videos.complete_upload(video_id, max_bytes=self.size_cap(video))
+            return self.videos.complete_upload(
+                video_id, max_bytes=self.size_cap(video), way="direct"
+            )
         except FileNotFoundError:  # removed while being validated (deleted or swept)
             raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
 

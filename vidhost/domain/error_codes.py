@@ -82,6 +82,7 @@ CATALOGUE: Final = _catalogue(
     ("unauthorized", 401, "No bearer token was sent"),
     ("invalid_token", 401, "The bearer token is malformed or its signature is wrong"),
     ("token_expired", 401, "The bearer token has expired"),
+    ("sign_in_code_invalid", 401, "The one-time sign-in code is unknown, used or expired"),
     # 403 Forbidden
     ("forbidden", 403, "The caller may not do this"),
     ("access_denied", 403, "The video or upload belongs to another user"),

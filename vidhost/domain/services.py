@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vidhost.domain.errors import (
+    CodedError,
     Conflict,
     Forbidden,
     InvalidInput,
@@ -35,8 +36,16 @@ from vidhost.domain.lifecycle import (
 )
 from vidhost.domain.limits import check_metadata
 from vidhost.domain.messages import public
-from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Task, Video
+from vidhost.domain.models import (
+    TASK_CHANGED,
+    VIDEO_STATE_CHANGED,
+    DomainEvent,
+    Task,
+    Video,
+    utcnow,
+)
 from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
+from vidhost.domain.telemetry import NoTelemetry, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +110,8 @@ class VideoService:
         self.prober = prober
         self.limits = limits
         self.planner = planner
+        self.telemetry: Telemetry = NoTelemetry()
+        """Upload and readiness metrics (set by ``vidhost.wiring``)."""
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -133,6 +144,30 @@ class VideoService:
         video_id: str | None = None,
     ) -> Video:
         """Validate a complete local file, store it and start processing. Consumes ``path``."""
+        try:
+            size: int | None = path.stat().st_size
+        except OSError:
+            size = None
+        try:
+            video = self._store_file(
+                path, owner, filename, content_type, client_id, options, video_id
+            )
+        except CodedError:
+            self.telemetry.upload_finished("form", "rejected", size)
+            raise
+        self.telemetry.upload_finished("form", "accepted", size)
+        return video
+
+    def _store_file(
+        self,
+        path: Path,
+        owner: str,
+        filename: str | None,
+        content_type: str | None,
+        client_id: str | None,
+        options: dict[str, Any] | None,
+        video_id: str | None,
+    ) -> Video:
         try:
             info = self._validate_source(path)
             video = Video(
@@ -185,7 +220,9 @@ class VideoService:
         self.repo.add_video(video, event=state_event(video, state))
         return video
 
-    def complete_upload(self, video_id: str, *, max_bytes: int | None = None) -> Video:
+    def complete_upload(
+        self, video_id: str, *, max_bytes: int | None = None, way: str = "resumable"
+    ) -> Video:
         """The source object is complete in storage: validate it and start processing.
 
         Idempotent: only the first call for a video moves it to ``uploaded`` and dispatches
@@ -194,6 +231,7 @@ class VideoService:
         the video ends ``failed`` (``file_too_large``); an invalid source is removed too and
         ends ``failed`` with the probe's error code. Either way the error is raised. The
         object's ETag is kept: a source that changes later is refused (``source_changed``).
+        ``way`` names the way in for metrics: ``resumable`` (tus, seed 003) or ``direct``.
         """
         video = self.get(video_id)
         if video.state not in (VideoState.CREATED, VideoState.UPLOADING):
@@ -208,6 +246,7 @@ class VideoService:
             cap = min(cap, max_bytes)
         if info.size > cap:
             self.reject_upload(video, f"the uploaded file ({info.size} bytes) exceeds {cap} bytes")
+            self.telemetry.upload_finished(way, "rejected", info.size)
             raise TooLarge("File too large", code="file_too_large")
         try:
             with self.storage.local_copy(video.source_key) as path:
@@ -218,10 +257,12 @@ class VideoService:
                 )
         except (InvalidInput, Conflict) as exc:
             self.reject_source(video, exc.code, exc.message)
+            self.telemetry.upload_finished(way, "rejected", info.size)
             raise
         fields = {**source_fields(source), "source_etag": info.etag}
         if not self.change_state(video, VideoState.UPLOADED, **fields):
             return self.get(video_id)  # someone else completed it first
+        self.telemetry.upload_finished(way, "accepted", info.size)
         self.start_processing(video.id)
         return self.get(video_id)
 
@@ -265,13 +306,16 @@ class VideoService:
         if fields.get("error_message"):
             fields["error_message"] = public(fields["error_message"])
         extra = {k: v for k, v in fields.items() if k in ("error_code", "error_message")}
-        return self.repo.change_state(
+        changed = self.repo.change_state(
             video.id,
             target,
             expected=sources_of(target),
             event=state_event(video, target, **extra),
             **fields,
         )
+        if changed and target is VideoState.READY:
+            self.telemetry.video_ready((utcnow() - video.created_at).total_seconds())
+        return changed
 
     def report_task(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
@@ -11,18 +10,9 @@ import sys
 import threading
 import time
 
+from vidhost.process import child_preexec
+
 log = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """In a child: get SIGKILL when the parent dies, so no orphan outlives a crash."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 class WorkerSupervisor:
@@ -40,7 +30,7 @@ class WorkerSupervisor:
     def _spawn(self) -> None:
         cmd = [sys.executable, "-m", "vidhost", "worker"]
         self.process = subprocess.Popen(
-            cmd, env={**os.environ, **self.env}, preexec_fn=die_with_parent
+            cmd, env={**os.environ, **self.env}, preexec_fn=child_preexec()
         )
         log.info("embedded worker started (pid %s)", self.process.pid)
 

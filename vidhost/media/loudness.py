@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from vidhost.media.enhance import Loudness
 from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError, scrub_paths
 from vidhost.media.sandbox import limited_command, task_limits
+from vidhost.process import child_preexec
 
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
 
@@ -46,6 +47,7 @@ def measure_loudness(args: Sequence[str], *, timeout: float) -> Loudness | None:
             text=True,
             errors="replace",
             timeout=timeout,
+            preexec_fn=child_preexec(),
         )
     except subprocess.TimeoutExpired as exc:
         raise MediaError(FFMPEG_TIMEOUT, f"loudness measurement took over {timeout:g} s") from exc

@@ -19,6 +19,7 @@ from vidhost.media.errors import (
     scrub_paths,
 )
 from vidhost.media.sandbox import ProcessLimits, limited_command
+from vidhost.process import child_preexec
 
 PROGRESS_INTERVAL = 0.5  # seconds between on_progress calls (unless a whole percent is crossed)
 STDERR_TAIL_LINES = 40  # stderr lines kept for error messages
@@ -67,6 +68,7 @@ def run_ffmpeg(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=child_preexec(),  # ffmpeg dies with its worker, even on kill -9
         )
     except OSError as exc:
         raise MediaError(FFMPEG_FAILED, f"Could not start ffmpeg ({exc.strerror})") from exc

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Final
 
+from vidhost import metrics
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent
 from vidhost.domain.ports import EventBus
 
@@ -98,17 +99,22 @@ class EventHub:
             for topic in sub.topics:
                 self._subs.setdefault(topic, set()).add(sub)
                 self._client_subs += topic[0] == "client"
+        metrics.websocket_opened(_surface(sub))
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
+        removed = False
         with self._lock:
             for topic in sub.topics:
                 subs = self._subs.get(topic)
                 if subs is not None and sub in subs:
+                    removed = True
                     subs.discard(sub)
                     self._client_subs -= topic[0] == "client"
                     if not subs:
                         del self._subs[topic]
+        if removed:
+            metrics.websocket_closed(_surface(sub))
 
     def subscriber_count(self) -> int:
         with self._lock:
@@ -155,3 +161,8 @@ class EventHub:
         self._cache.move_to_end(video_id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def _surface(sub: Subscription) -> str:
+    """``client`` for seed 004's per-client socket, ``video`` for seed 001's."""
+    return "client" if any(topic[0] == "client" for topic in sub.topics) else "video"

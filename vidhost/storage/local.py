@@ -128,4 +128,8 @@ class LocalStorage:
                 path = Path(dirpath) / name
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
-                    yield self._info(key, path)
+                    try:
+                        info = self._info(key, path)
+                    except FileNotFoundError:
+                        continue  # removed meanwhile (a concurrent sweep or delete)
+                    yield info

@@ -275,6 +275,51 @@ class S3Storage:
             raise
         return self.stat(key)
 
+    def upload_part(
+        self, key: str, upload_id: str, part_number: int, body: bytes | bytearray
+    ) -> str:
+        """Store one part (server-side); its ETag. A missing multipart upload is
+        ``FileNotFoundError``."""
+        try:
+            response = self.client.upload_part(
+                Bucket=self.bucket,
+                Key=check_key(key),
+                UploadId=upload_id,
+                PartNumber=part_number,
+                Body=body,
+            )
+        except ClientError as exc:
+            if _missing(exc):
+                raise FileNotFoundError(key) from None
+            raise
+        return _etag(response["ETag"])
+
+    def copy_part(
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        source_key: str,
+        byte_range: tuple[int, int] | None = None,
+    ) -> str:
+        """UploadPartCopy: a part made of (a range of) another object, copied server-side."""
+        kwargs: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": check_key(key),
+            "UploadId": upload_id,
+            "PartNumber": part_number,
+            "CopySource": {"Bucket": self.bucket, "Key": check_key(source_key)},
+        }
+        if byte_range is not None:
+            kwargs["CopySourceRange"] = f"bytes={byte_range[0]}-{byte_range[1]}"
+        try:
+            response = self.client.upload_part_copy(**kwargs)
+        except ClientError as exc:
+            if _missing(exc):
+                raise FileNotFoundError(source_key) from None
+            raise
+        return _etag(response["CopyPartResult"]["ETag"])
+
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:
             self.client.abort_multipart_upload(

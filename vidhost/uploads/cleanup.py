@@ -1,11 +1,10 @@
-"""Cleanup sweeper: expired, unfinished uploads (never one a request is writing)."""
+"""Cleanup sweeper: expired, unfinished uploads (never one a request is writing), on
+whatever store holds their bytes."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 
-from vidhost.domain.errors import Conflict, NotFound
 from vidhost.jobs.cleanup import Removal, Sweeper
 from vidhost.uploads.service import UploadService
 
@@ -22,10 +21,9 @@ def expired_upload_sweeper(uploads: UploadService) -> Sweeper:
             # The DELETE re-checks expiry and the lock: a writer that just got in keeps it.
             if not uploads.repo.delete_if_expired(upload.id, now):
                 continue
-            uploads.data.delete(upload.id)
-            if upload.video_id is not None:
-                with contextlib.suppress(Conflict, NotFound):
-                    uploads.videos.delete(upload.video_id)
+            # Its bytes: the local file, or (S3) its multipart upload aborted and its tails
+            # deleted, from the state in the shared database: any node sweeps any upload.
+            uploads.sweep_expired(upload)
             removed.append(Removal("upload", upload.id, REASON))
         return removed
 

@@ -2,13 +2,12 @@
 
 Acquired with one conditional ``UPDATE`` (free, or expired); renewed while a request writes;
 released in ``finally``. A lock whose holder died is taken over once it expires, or at once
-when the holder was a process on this host that no longer exists.
+when the holder was a process of this kernel and PID namespace that has ended. The holder is
+named by its process's random instance id (ADR 0071), never by hostname + PID.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from datetime import timedelta
 
@@ -17,32 +16,20 @@ from sqlalchemy.engine import RowMapping
 
 from vidhost.db.tables import uploads
 from vidhost.domain.models import utcnow
-
-HOST = socket.gethostname()[:60]
+from vidhost.process import ended, instance_id, liveness_tag
 
 
 def new_token() -> str:
-    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex}"
+    """``<instance id>:<liveness tag>:<random>``. The process's random instance id names the
+    holder, so containers sharing a hostname or a PID never take each other for it; the
+    liveness tag lets a process on the same kernel and PID namespace see that it died."""
+    return f"{instance_id()}:{liveness_tag()}:{uuid.uuid4().hex[:16]}"
 
 
 def _holder_dead(token: str) -> bool:
-    """True when ``token`` names a process on this host that no longer runs."""
-    rest = token.split(":")
-    if len(rest) != 3 or rest[0] != HOST:
-        return False
-    try:
-        pid = int(rest[1])
-    except ValueError:
-        return False
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    """True when ``token``'s process is known to have ended (else its lock must expire)."""
+    parts = token.split(":")
+    return len(parts) == 3 and ended(parts[1])
 
 
 class UploadLocks:

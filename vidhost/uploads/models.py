@@ -30,6 +30,9 @@ class Upload:
     metadata: dict[str, Any] = field(default_factory=dict)
     finished_at: datetime | None = None
     """When the complete upload was handed over to its video."""
+    store: dict[str, Any] | None = None
+    """The upload-data store's own record (S3: multipart id, parts, tail), committed in the
+    same statement as ``offset``; ``None`` for the file store."""
 
     @property
     def complete(self) -> bool:

@@ -26,6 +26,7 @@ def upload_from_row(row: RowMapping) -> Upload:
         parts=list(row["parts"] or []),
         metadata=dict(row["meta"] or {}),
         finished_at=row["finished_at"],
+        store=row.get("store_state"),
     )
 
 
@@ -53,6 +54,7 @@ class UploadRepository:
                     updated_at=upload.created_at,
                     expires_at=upload.expires_at,
                     finished_at=upload.finished_at,
+                    store_state=upload.store,
                 )
             )
 
@@ -73,11 +75,15 @@ class UploadRepository:
         offset: int,
         *,
         length: int | None = None,
+        store: dict[str, Any] | None = None,
         release: bool = False,
     ) -> bool:
-        """Record ``offset`` (and a now-known length) if ``token`` still holds the lock;
-        ``release``: give the lock up in the same statement."""
+        """Record ``offset`` (and a now-known length, and the store's state for those bytes)
+        if ``token`` still holds the lock; ``release``: give the lock up in the same
+        statement."""
         values: dict[str, Any] = {"upload_offset": offset, "updated_at": utcnow()}
+        if store is not None:
+            values["store_state"] = store
         if length is not None:
             values["length"] = length
         if release:

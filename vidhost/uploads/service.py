@@ -1,82 +1,40 @@
 """Upload sessions: create, write (locked, durable), concatenate, terminate, hand over.
 
-The web layer parses headers; this module decides. Bytes go through the ``UploadData`` port;
-the committed offset lives in the database and only moves after the bytes are fsync'd.
-A complete upload becomes its video's source through the storage port, then
-``VideoService.complete_upload`` validates it and starts processing (exactly once).
+The web layer parses headers; this module decides, with the pure rules of
+``vidhost.uploads.rules``. Bytes go through the upload-data port (``vidhost.uploads.port``,
+resolved into a ``StoreComposer``); the committed offset, and the store's state for exactly
+those bytes, live in the database and move only once the bytes are durable. A complete
+upload is finished into its video's source key, then the video domain's completion callback
+(``VideoHooks.post_finish``) validates it and starts processing (exactly once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-import anyio.to_thread
-
-from vidhost.domain.errors import (
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    StorageFailure,
-    TooLarge,
-)
-from vidhost.domain.layout import source_key
+from vidhost.domain.errors import Conflict, InvalidInput, StorageFailure
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video, utcnow
-from vidhost.domain.services import VideoService
+from vidhost.uploads import rules
 from vidhost.uploads.checksum import Checksum
-from vidhost.uploads.errors import (
-    ChecksumMismatch,
-    ExceedsLength,
-    NotWritable,
-    OffsetMismatch,
-    UploadGone,
-    UploadLocked,
-    UploadNotFound,
-)
+from vidhost.uploads.errors import UploadGone, UploadLocked
+from vidhost.uploads.hooks import VideoHooks
 from vidhost.uploads.locks import UploadLocks
 from vidhost.uploads.models import Concat, Upload
+from vidhost.uploads.port import StoreComposer, Writer
 from vidhost.uploads.repository import UploadRepository, upload_from_row
-from vidhost.uploads.store import AppendHandle, UploadData
+from vidhost.uploads.writer import Lease, keep_lock, run_in_threadpool, stream
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
-
-
-@dataclass
-class Lease:
-    """How long this request may still write: its lock's expiry as this process last set it,
-    less a sixth of the TTL for clock skew between servers. Past that, another request may
-    take the lock over, so writing stops."""
-
-    ttl: float
-    until: float = 0.0
-    lost: bool = False
-
-    def __post_init__(self) -> None:
-        self.renewed(time.monotonic())
-
-    def renewed(self, started: float) -> None:
-        """A renewal that started at ``started`` (monotonic) succeeded."""
-        self.until = started + self.ttl - self.ttl / 6
-
-    def holds(self) -> bool:
-        return not self.lost and time.monotonic() < self.until
+__all__ = ["Lease", "UploadConfig", "UploadService"]
 
 
 @dataclass(frozen=True)
@@ -90,40 +48,50 @@ class UploadService:
     def __init__(
         self,
         repo: UploadRepository,
-        data: UploadData,
+        store: StoreComposer,
         locks: UploadLocks,
-        videos: VideoService,
+        hooks: VideoHooks,
         config: UploadConfig,
     ) -> None:
         self.repo = repo
-        self.data = data
+        self.store = store
         self.locks = locks
-        self.videos = videos
+        self.hooks = hooks
         self.config = config
+
+    @property
+    def data(self) -> Any:
+        """The store itself (tests reach the file store's paths through it)."""
+        return self.store.core
+
+    def extensions(self) -> list[str]:
+        return self.store.extensions()
 
     # --- reads --------------------------------------------------------------------------------
 
     def get(self, upload_id: str, owner: str, *, allow_expired: bool = False) -> Upload:
-        upload = self.repo.get(upload_id)
-        if upload is None:
-            raise UploadNotFound("upload not found")
-        if upload.owner != owner:
-            raise Forbidden("access denied", code="access_denied")
-        if not allow_expired and upload.expired(utcnow()):
-            raise UploadGone("the upload has expired")
-        return upload
+        return rules.check_access(
+            self.repo.get(upload_id), owner, utcnow(), allow_expired=allow_expired
+        )
 
     # --- creation -----------------------------------------------------------------------------
 
     def check_length(self, length: int | None) -> None:
-        if length is None:
-            return
-        if length < 0:
-            raise InvalidInput("Upload-Length must be >= 0", code="invalid_header")
-        if length > self.config.max_size:
-            raise ExceedsLength(
-                f"Upload-Length {length} exceeds the maximum of {self.config.max_size} bytes"
-            )
+        rules.check_length(length, self.config.max_size)
+
+    def _new(
+        self, owner: str, length: int | None, concat: Concat | None, meta: dict[str, Any]
+    ) -> Upload:
+        now = utcnow()
+        return Upload(
+            id=uuid.uuid4().hex,
+            owner=owner,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.config.expiry_seconds),
+            length=length,
+            concat=concat,
+            metadata=dict(meta),
+        )
 
     def create(
         self,
@@ -136,33 +104,24 @@ class UploadService:
     ) -> Upload:
         """A new upload; unless it is a partial one, with its pending video."""
         self.check_length(length)
-        now = utcnow()
-        upload = Upload(
-            id=uuid.uuid4().hex,
-            owner=owner,
-            created_at=now,
-            expires_at=now + timedelta(seconds=self.config.expiry_seconds),
-            length=length,
-            concat=concat,
-            metadata=dict(metadata),
-        )
+        if length is None and self.store.length_deferrer is None:
+            raise InvalidInput("this server needs Upload-Length", code="invalid_header")
+        if concat is not None and self.store.concater is None:
+            raise InvalidInput("this server does not concatenate uploads", code="invalid_concat")
+        upload = self._new(owner, length, concat, metadata)
+        target = f"uploads/{upload.id}"
         if concat is not Concat.PARTIAL:
-            upload.video_id = self._create_video(upload, extra or {}).id
-        self.repo.add(upload)
+            upload.video_id, target = self.hooks.pre_create(
+                owner, {**metadata, **(extra or {}), "upload_id": upload.id}
+            )
+        try:
+            upload.store = self.store.core.create(upload, target)
+            self.repo.add(upload)
+        except BaseException:
+            if upload.video_id is not None:
+                self.hooks.post_terminate(upload.video_id)
+            raise
         return upload
-
-    def _create_video(self, upload: Upload, extra: dict[str, Any]) -> Video:
-        meta = upload.metadata
-        return self.videos.create_pending(
-            owner=upload.owner,
-            filename=extra.get("filename") or meta.get("filename") or meta.get("name"),
-            content_type=extra.get("content_type")
-            or meta.get("filetype")
-            or meta.get("content_type")
-            or meta.get("type"),
-            metadata={**meta, **extra, "upload_id": upload.id},
-            state=VideoState.UPLOADING,
-        )
 
     def init_session(
         self,
@@ -177,7 +136,7 @@ class UploadService:
         """Seed 003 ``/upload/init``: an upload of ``file_size`` bytes tus can write at once."""
         if file_size <= 0:
             raise InvalidInput("file_size must be > 0", code="invalid_file_size")
-        limit = self.videos.limits.max_duration_seconds
+        limit = self.hooks.max_duration_seconds
         if duration_seconds is not None and limit is not None and duration_seconds > limit:
             raise InvalidInput(
                 f"duration_seconds {duration_seconds:g} exceeds the {limit:g} s limit",
@@ -205,51 +164,41 @@ class UploadService:
             merged = {**meta, **upload.metadata}
             self.repo.update(upload_id, meta=merged)
             if upload.video_id is not None:
-                video = self.videos.get(upload.video_id)
-                self.videos.repo.update_video(upload.video_id, metadata={**meta, **video.metadata})
+                self.hooks.merge_metadata(upload.video_id, meta)
             upload.metadata = merged
         return upload
 
     def create_final(self, *, owner: str, part_ids: list[str], metadata: dict[str, str]) -> Upload:
         """concatenation: assemble complete partial uploads server-side into a new upload."""
+        concater = self.store.concater
+        if concater is None:
+            raise InvalidInput("this server does not concatenate uploads", code="invalid_concat")
         if not part_ids:
-            raise InvalidInput(
-                "Upload-Concat final names no partial uploads", code="invalid_concat"
-            )
+            rules.check_parts(part_ids, [], self.config.max_size)
         parts = [self.get(pid, owner) for pid in part_ids]
-        for part in parts:
-            if part.concat is not Concat.PARTIAL:
-                raise InvalidInput(f"upload {part.id} is not partial", code="invalid_concat")
-            if not part.complete:
-                raise InvalidInput(
-                    f"partial upload {part.id} is incomplete", code="partial_incomplete"
-                )
-        total = sum(p.length or 0 for p in parts)
-        self.check_length(total)
-        upload = Upload(
-            id=uuid.uuid4().hex,
-            owner=owner,
-            created_at=utcnow(),
-            expires_at=utcnow() + timedelta(seconds=self.config.expiry_seconds),
-            length=total,
-            concat=Concat.FINAL,
-            parts=[p.id for p in parts],
-            metadata=dict(metadata),
-        )
+        total = rules.check_parts(part_ids, parts, self.config.max_size)
+        upload = self._new(owner, total, Concat.FINAL, metadata)
+        upload.parts = [p.id for p in parts]
+        upload.video_id, target = self.hooks.pre_create(owner, {**metadata, "upload_id": upload.id})
         try:
-            size = self.data.concatenate(upload.id, upload.parts)
-        except OSError as exc:
-            self.data.delete(upload.id)
+            upload.store = concater.concatenate(upload, parts, target)
+            size = self.store.core.size(upload)
+        except (OSError, StorageFailure) as exc:
+            self._drop_data(upload)
+            self.hooks.post_terminate(upload.video_id)
+            if isinstance(exc, StorageFailure):
+                raise
+            log.exception("concatenating %s failed", upload.id)
             raise StorageFailure("could not assemble the partial uploads") from exc
         if size != total:
-            self.data.delete(upload.id)
+            self._drop_data(upload)
+            self.hooks.post_terminate(upload.video_id)
             raise StorageFailure("assembled upload has the wrong size", code="upload_data_lost")
         upload.offset = total
-        upload.video_id = self._create_video(upload, {}).id
         self.repo.add(upload)
         for part in parts:
             self.repo.delete(part.id)
-            self.data.delete(part.id)
+            self._drop_data(part)
         self._hand_over(upload, False)
         return upload
 
@@ -268,25 +217,26 @@ class UploadService:
     ) -> Upload:
         """Append ``body`` at ``offset`` under the upload's lock; return the committed upload.
 
-        Two thread hops per request whatever its size: one to check and lock the upload and
-        open its data, one to make the bytes durable and commit the offset (and release).
+        Two thread hops per request for the file store, whatever its size (ADR 0013): one to
+        check and lock the upload and open its writer, one to make the bytes durable and
+        commit the offset (and release). A store that buffers parts (S3) adds one per part.
         """
         lease = Lease(self.locks.ttl)  # counted from before the lock is taken
-        upload, token, handle = await run_in_threadpool(
+        upload, token, writer = await run_in_threadpool(
             self._begin_write, upload_id, owner, offset, length, content_length
         )
-        renewer = asyncio.create_task(self._keep_lock(upload_id, token, lease))
+        renewer = asyncio.create_task(keep_lock(self.locks, upload_id, token, lease))
         try:
-            room = (upload.length if upload.length is not None else self.config.max_size) - offset
-            await self._stream(handle, body, checksum, room, lease)
+            room = rules.room(upload, offset, self.config.max_size)
+            await stream(writer, body, checksum, room, lease)
         except BaseException:
-            await run_in_threadpool(self._abort_write, upload_id, token, handle)
+            await run_in_threadpool(self._abort_write, upload_id, token, writer)
             raise
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-        return await run_in_threadpool(self._finish_write, upload, token, handle)
+        return await run_in_threadpool(self._finish_write, upload, token, writer)
 
     def _begin_write(
         self,
@@ -295,23 +245,18 @@ class UploadService:
         offset: int,
         length: int | None,
         content_length: int | None,
-    ) -> tuple[Upload, str, AppendHandle]:
+    ) -> tuple[Upload, str, Writer]:
         """Check, lock and open: the upload as it is under the lock (with the declared length)."""
         upload, token = self._lock(upload_id, owner)
         try:
-            if upload.expired(utcnow()):
-                raise UploadGone("the upload has expired")
-            if upload.concat is Concat.FINAL:
-                raise NotWritable("a final concatenated upload cannot be patched")
-            if offset != upload.offset:
-                raise OffsetMismatch(
-                    f"Upload-Offset {offset} does not match the upload's offset {upload.offset}"
-                )
-            upload.length = self._declared_length(upload, length)
-            limit = upload.length if upload.length is not None else self.config.max_size
-            if content_length is not None and offset + content_length > limit:
-                raise ExceedsLength(f"the request would pass the upload length of {limit} bytes")
-            return upload, token, self.data.open_append(upload_id, offset)
+            declared = rules.check_patch(
+                upload, utcnow(), offset, length, content_length, self.config.max_size
+            )
+            deferrer = self.store.length_deferrer
+            if declared is not None and upload.length is None and deferrer is not None:
+                deferrer.declare_length(upload, declared)
+            upload.length = declared
+            return upload, token, self.store.core.writer(upload, expected=content_length)
         except BaseException:
             self.locks.release(upload_id, token)
             raise
@@ -331,36 +276,49 @@ class UploadService:
             self.locks.release(upload_id, token)
             raise
 
-    def _abort_write(self, upload_id: str, token: str, handle: AppendHandle) -> None:
-        """Nothing of a failed request is kept: truncate back, then unlock.
+    def _abort_write(self, upload_id: str, token: str, writer: Writer) -> None:
+        """Nothing of a failed request is kept: discard it, then unlock.
 
         Only while the lock is still ours (renewed first): once another request has taken an
         expired lock over, the bytes past our start are its bytes.
         """
         try:
             if self.locks.renew(upload_id, token):
-                handle.rollback()
+                writer.discard()
             else:
                 log.warning("upload %s: lock lost; leaving its data to the new holder", upload_id)
         finally:
-            handle.close()
+            writer.close()
             self.locks.release(upload_id, token)
 
-    def _finish_write(self, upload: Upload, token: str, handle: AppendHandle) -> Upload:
-        """fsync, then commit the new offset (and a now-known length) and unlock."""
+    def _finish_write(self, upload: Upload, token: str, writer: Writer) -> Upload:
+        """Make durable, then commit the new offset (and length, and store state); unlock."""
         try:
             try:
-                handle.sync()
+                state = writer.sync()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    if self.locks.renew(upload.id, token):
+                        writer.discard()
+                raise
             finally:
-                handle.close()
-            upload.offset = handle.start + handle.written
+                writer.close()
+            upload.offset = writer.start + writer.written
+            if state is not None:
+                upload.store = state
             hand_over = upload.complete and upload.concat is None
             # One UPDATE commits and unlocks, unless the video is handed over under the lock.
             committed = self.repo.commit_offset(
-                upload.id, token, upload.offset, length=upload.length, release=not hand_over
+                upload.id,
+                token,
+                upload.offset,
+                length=upload.length,
+                store=state,
+                release=not hand_over,
             )
             if not committed:
                 raise UploadLocked("the upload lock was lost; nothing was committed")
+            writer.committed()
         except BaseException:
             self.locks.release(upload.id, token)
             raise
@@ -371,83 +329,27 @@ class UploadService:
                 self.locks.release(upload.id, token)
         return upload
 
-    def _declared_length(self, upload: Upload, length: int | None) -> int | None:
-        if length is None:
-            return upload.length
-        if upload.length is not None and length != upload.length:
-            raise InvalidInput(
-                f"Upload-Length {length} differs from the upload's length {upload.length}",
-                code="upload_length_mismatch",
-            )
-        if length < upload.offset:
-            raise InvalidInput("Upload-Length is below the current offset", code="invalid_header")
-        self.check_length(length)
-        return length
-
-    async def _stream(
-        self,
-        handle: AppendHandle,
-        body: AsyncIterator[bytes],
-        checksum: Checksum | None,
-        room: int,
-        lease: Lease,
-    ) -> None:
-        hasher = checksum.hasher() if checksum else None
-        async for chunk in body:
-            if not lease.holds():
-                raise UploadLocked("the upload lock was lost or could not be renewed in time")
-            if handle.written + len(chunk) > room:
-                raise ExceedsLength("the request passes the upload length")
-            # Chunks are small (the server's read size): writing them to the page cache
-            # here costs less than a thread hop; durability comes from sync() afterwards.
-            if hasher is not None:
-                hasher.update(chunk)
-            handle.write(chunk)
-        if checksum is not None and hasher is not None and not checksum.matches(hasher):
-            raise ChecksumMismatch(f"the body does not match its {checksum.algorithm} checksum")
-
-    async def _keep_lock(self, upload_id: str, token: str, lease: Lease) -> None:
-        """Renew every third of the TTL; the lease moves on only when a renewal succeeds."""
-        while True:
-            await asyncio.sleep(self.locks.ttl / 3)
-            started = time.monotonic()
-            if not await run_in_threadpool(self.locks.renew, upload_id, token):
-                lease.lost = True
-                return
-            lease.renewed(started)
-
     # --- completion ---------------------------------------------------------------------------
 
     def _hand_over(self, upload: Upload, strict: bool) -> Video | None:
-        """Move the complete data to the video source and complete the video (idempotent).
+        """Finish the complete data into the video source, then the completion callback.
 
         ``strict``: re-raise the reason a video is refused (``/complete``); otherwise the
-        refusal is recorded on the video (state ``failed`` with its code) and the tus request
-        that carried the last byte still succeeds.
+        refusal is recorded on the video and the tus request with the last byte succeeds.
         """
         if upload.video_id is None:
             return None
         if upload.finished_at is None:
             try:
-                self.data.publish(upload.id, self.videos.storage, source_key(upload.video_id))
+                self.store.core.finish(
+                    upload, self.hooks.storage, self.hooks.source_key(upload.video_id)
+                )
             except OSError as exc:
                 log.exception("handing upload %s over failed", upload.id)
                 raise StorageFailure("could not store the uploaded file") from exc
             self.repo.mark_finished(upload.id)
             upload.finished_at = utcnow()
-        try:
-            return self.videos.complete_upload(upload.video_id)
-        except TooLarge as exc:
-            video = self.videos.get(upload.video_id)
-            self.videos.change_state(
-                video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
-            )
-            if strict:
-                raise
-        except InvalidInput:
-            if strict:
-                raise
-        return self.videos.get(upload.video_id)
+        return self.hooks.post_finish(upload.video_id, strict=strict)
 
     def complete(self, upload_id: str, owner: str) -> tuple[Upload, Video]:
         """Seed 003 ``/upload/complete``: the upload must hold every byte."""
@@ -468,7 +370,7 @@ class UploadService:
             self._hand_over(upload, True)
         finally:
             self.locks.release(upload_id, token)
-        video = self.videos.get(upload.video_id)
+        video = self.hooks.get(upload.video_id)
         if video.state is VideoState.FAILED:
             raise InvalidInput(
                 video.error_message or "video refused", code=video.error_code or "failed"
@@ -477,7 +379,13 @@ class UploadService:
 
     # --- termination --------------------------------------------------------------------------
 
+    def _drop_data(self, upload: Upload) -> None:
+        if self.store.terminater is not None:
+            self.store.terminater.terminate(upload)
+
     def terminate(self, upload_id: str, owner: str) -> None:
+        if self.store.terminater is None:
+            raise InvalidInput("this server does not terminate uploads", code="invalid_request")
         upload = self.get(upload_id, owner, allow_expired=True)
         if upload.finished_at is not None:
             raise Conflict(
@@ -488,7 +396,13 @@ class UploadService:
         if token is None:
             raise UploadLocked("another request is writing this upload")
         self.repo.delete(upload_id)
-        self.data.delete(upload_id)
+        self._drop_data(upload)
         if upload.video_id is not None:
-            with contextlib.suppress(Conflict, NotFound):
-                self.videos.delete(upload.video_id)
+            self.hooks.post_terminate(upload.video_id)
+
+    def sweep_expired(self, upload: Upload) -> None:
+        """An expired upload's record is gone: remove its bytes (shared storage too) and its
+        pending video."""
+        self._drop_data(upload)
+        if upload.video_id is not None:
+            self.hooks.post_terminate(upload.video_id)

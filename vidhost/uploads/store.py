@@ -1,8 +1,8 @@
-"""Where upload bytes live until the upload is complete: the upload-data port and a local
-implementation in ``<data_dir>/uploads/``.
+"""The file store of the upload-data port (``vidhost.uploads.port``): one file per upload
+in ``<data_dir>/uploads/`` (the embedded profile).
 
-The protocol code only ever asks a store to append bytes at an offset durably, report a size,
-concatenate uploads, delete one, and hand a complete one over to the storage port.
+Appends go to the page cache from the event loop, with writeback started every 2 MiB, and one
+fsync before the offset is committed (ADR 0010, ADR 0013). No store state: the file is it.
 """
 
 from __future__ import annotations
@@ -11,48 +11,14 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Protocol
 
 from vidhost.domain.errors import StorageFailure
 from vidhost.domain.ports import Storage
 from vidhost.uploads.errors import UploadNotFound
+from vidhost.uploads.models import Upload
+from vidhost.uploads.port import StoreState
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class AppendHandle(Protocol):
-    start: int
-    written: int
-
-    def write(self, data: bytes | bytearray) -> None: ...
-
-    def sync(self) -> None:
-        """Make everything written so far durable (survives a kill or power loss)."""
-        ...
-
-    def rollback(self) -> None:
-        """Forget everything written through this handle (durably)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-class UploadData(Protocol):
-    def open_append(self, upload_id: str, offset: int) -> AppendHandle:
-        """A writer at ``offset``; bytes beyond ``offset`` (never committed) are dropped."""
-        ...
-
-    def size(self, upload_id: str) -> int: ...
-
-    def concatenate(self, upload_id: str, parts: list[str]) -> int:
-        """Assemble ``parts`` (in order) into ``upload_id``; return its size."""
-        ...
-
-    def publish(self, upload_id: str, storage: Storage, key: str) -> None:
-        """Move the complete data into ``storage`` under ``key`` (a rename when local)."""
-        ...
-
-    def delete(self, upload_id: str) -> None: ...
 
 
 def _fsync_dir(path: Path) -> None:
@@ -105,8 +71,21 @@ class LocalAppend:
             )
             self._flushed = self.written
 
-    def sync(self) -> None:
+    def due(self) -> bool:
+        return False  # every write is already in the page cache
+
+    def flush(self) -> None:
+        return None
+
+    def sync(self) -> StoreState:
         os.fsync(self.fd)
+        return None
+
+    def committed(self) -> None:
+        return None
+
+    def discard(self) -> None:
+        self.rollback()
 
     def rollback(self) -> None:
         os.ftruncate(self.fd, self.start)
@@ -119,8 +98,8 @@ class LocalAppend:
         os.close(self.fd)
 
 
-class LocalUploadData:
-    """One file per upload: ``<root>/<upload_id>``."""
+class FileStore:
+    """One file per upload: ``<root>/<upload_id>``. Implements every capability."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -131,38 +110,61 @@ class LocalUploadData:
             raise UploadNotFound("upload not found")
         return self.root / upload_id
 
+    # --- UploadStore --------------------------------------------------------------------------
+
+    def create(self, upload: Upload, target_key: str) -> StoreState:
+        return None  # the file appears with the first byte
+
+    def writer(self, upload: Upload, *, expected: int | None = None) -> LocalAppend:
+        return self.open_append(upload.id, upload.offset)
+
     def open_append(self, upload_id: str, offset: int) -> LocalAppend:
+        """A writer at ``offset``; bytes beyond ``offset`` (never committed) are dropped."""
         return LocalAppend(self.path(upload_id), offset)
 
-    def size(self, upload_id: str) -> int:
+    def size(self, upload: Upload) -> int:
         try:
-            return self.path(upload_id).stat().st_size
+            return self.path(upload.id).stat().st_size
         except FileNotFoundError:
             return 0
 
-    def concatenate(self, upload_id: str, parts: list[str]) -> int:
-        target = self.path(upload_id)
-        tmp = target.with_name(f".{upload_id}.concat")
-        with open(tmp, "wb") as out:
-            for part in parts:
-                with open(self.path(part), "rb") as src:
-                    _copy(src.fileno(), out.fileno())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-        _fsync_dir(self.root)
-        return target.stat().st_size
-
-    def publish(self, upload_id: str, storage: Storage, key: str) -> None:
-        path = self.path(upload_id)
+    def finish(self, upload: Upload, storage: Storage, key: str) -> None:
+        path = self.path(upload.id)
         if not path.exists():
+            if upload.length == 0:
+                storage.put_bytes(key, b"")
+                return
             storage.stat(key)  # already handed over by an earlier attempt (else FileNotFound)
             return
         storage.put_file(key, path, move=True)
 
-    def delete(self, upload_id: str) -> None:
-        self.path(upload_id).unlink(missing_ok=True)
-        self.path(upload_id).with_name(f".{upload_id}.concat").unlink(missing_ok=True)
+    # --- capabilities -------------------------------------------------------------------------
+
+    def terminate(self, upload: Upload) -> None:
+        self.path(upload.id).unlink(missing_ok=True)
+        self.path(upload.id).with_name(f".{upload.id}.concat").unlink(missing_ok=True)
+
+    def concatenate(self, final: Upload, parts: list[Upload], target_key: str) -> StoreState:
+        target = self.path(final.id)
+        tmp = target.with_name(f".{final.id}.concat")
+        try:
+            with open(tmp, "wb") as out:
+                for part in parts:
+                    with open(self.path(part.id), "rb") as src:
+                        _copy(src.fileno(), out.fileno())
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except FileNotFoundError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageFailure(
+                "a partial upload's data is missing", code="upload_data_lost"
+            ) from exc
+        _fsync_dir(self.root)
+        return None
+
+    def declare_length(self, upload: Upload, length: int) -> None:
+        return None
 
 
 def _copy(src: int, dst: int) -> None:

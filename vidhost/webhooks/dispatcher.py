@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from vidhost import metrics
 from vidhost.db.webhook_store import WebhookStore
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.domain.ports import EventBus
@@ -169,6 +170,7 @@ class WebhookDispatcher:
             else retry_at(delivery.attempts + 1, utcnow(), delivery.expires_at, self.retry_base)
         )
         self.store.record_attempt(delivery, attempt, succeeded=ok, next_attempt_at=next_at)
+        metrics.webhook_attempt(error)
         level = logging.INFO if ok else logging.WARNING
         log.log(level, "webhook %s %s -> %s", delivery.event_type, endpoint.url, error or status)
 

@@ -1,0 +1,66 @@
+"""The video side of resumable uploads: the hooks ``vidhost.uploads`` calls (ADR 0070)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from vidhost.domain.errors import Conflict, InvalidInput, NotFound, TooLarge
+from vidhost.domain.lifecycle import VideoState
+from vidhost.domain.models import Video
+from vidhost.domain.ports import Storage
+from vidhost.domain.services import VideoService, source_key
+
+
+class VideoUploadHooks:
+    def __init__(self, videos: VideoService) -> None:
+        self.videos = videos
+
+    @property
+    def storage(self) -> Storage:
+        return self.videos.storage
+
+    @property
+    def max_duration_seconds(self) -> float | None:
+        return self.videos.limits.max_duration_seconds
+
+    def source_key(self, video_id: str) -> str:
+        return source_key(video_id)
+
+    def get(self, video_id: str) -> Video:
+        return self.videos.get(video_id)
+
+    def pre_create(self, owner: str, metadata: dict[str, Any]) -> tuple[str, str]:
+        meta = metadata
+        video = self.videos.create_pending(
+            owner=owner,
+            filename=meta.get("filename") or meta.get("name"),
+            content_type=meta.get("content_type") or meta.get("filetype") or meta.get("type"),
+            metadata=meta,
+            state=VideoState.UPLOADING,
+        )
+        assert video.source_key is not None
+        return video.id, video.source_key
+
+    def merge_metadata(self, video_id: str, metadata: dict[str, str]) -> None:
+        video = self.videos.get(video_id)
+        self.videos.repo.update_video(video_id, metadata={**metadata, **video.metadata})
+
+    def post_finish(self, video_id: str, *, strict: bool) -> Video:
+        try:
+            return self.videos.complete_upload(video_id)
+        except TooLarge as exc:
+            video = self.videos.get(video_id)
+            self.videos.change_state(
+                video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
+            )
+            if strict:
+                raise
+        except InvalidInput:
+            if strict:
+                raise
+        return self.videos.get(video_id)
+
+    def post_terminate(self, video_id: str) -> None:
+        with contextlib.suppress(Conflict, NotFound):
+            self.videos.delete(video_id)

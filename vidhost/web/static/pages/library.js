@@ -1,0 +1,156 @@
+// Library: a grid of the caller's videos. Videos still in flight get a status socket each
+// (seed 001, /video/{id}/status/stream): state and progress change live, no polling.
+
+import { api, authorisedImage, statusSocket } from "../api.js";
+import { announce, errorText, formatDuration, h } from "../ui.js";
+
+const STATES = ["ready", "processing", "uploaded", "uploading", "created", "failed"];
+const LIVE = { UPLOADED: null, PROCESSING: "processing", READY: "ready", FAILED: "failed" };
+const sockets = new Map();
+
+export function stateLabel(state) {
+  return { created: "waiting for upload", uploading: "uploading" }[state] || state;
+}
+
+export async function mount(main) {
+  const search = h("input", { id: "search", type: "search", name: "q", autocomplete: "off" });
+  const stateFilter = h(
+    "select",
+    { id: "state-filter", name: "state" },
+    h("option", { value: "", text: "All states" }),
+    STATES.map((s) => h("option", { value: s, text: stateLabel(s) })),
+  );
+  const grid = h("ul", { class: "grid", id: "library-grid", "aria-live": "polite", "aria-busy": "true" });
+  const summary = h("p", { class: "hint", id: "library-summary" });
+  const dialog = confirmDialog();
+  main.replaceChildren(
+    h("div", { class: "page-head" }, h("h1", { text: "Library" }), h("a", { class: "button", href: "/upload", text: "Upload" })),
+    h(
+      "form",
+      { class: "filters", role: "search", onsubmit: (e) => e.preventDefault() },
+      h("div", { class: "field" }, h("label", { for: "search", text: "Search by title" }), search),
+      h("div", { class: "field" }, h("label", { for: "state-filter", text: "State" }), stateFilter),
+    ),
+    summary,
+    grid,
+    dialog.element,
+  );
+
+  let timer = null;
+  const load = async () => {
+    for (const socket of sockets.values()) socket.close();
+    sockets.clear();
+    const params = new URLSearchParams({ limit: "100" });
+    if (search.value.trim()) params.set("q", search.value.trim());
+    if (stateFilter.value) params.set("state", stateFilter.value);
+    grid.setAttribute("aria-busy", "true");
+    try {
+      const page = await api(`/api/videos?${params}`);
+      grid.replaceChildren(...page.videos.map((v) => card(v, dialog)));
+      summary.textContent = page.total
+        ? `${page.total} video${page.total === 1 ? "" : "s"}`
+        : params.has("q") || params.has("state")
+          ? "No video matches."
+          : "No videos yet: upload one.";
+    } catch (error) {
+      summary.textContent = `Could not load the library: ${errorText(error)}`;
+    }
+    grid.setAttribute("aria-busy", "false");
+  };
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(load, 250);
+  });
+  stateFilter.addEventListener("change", load);
+  await load();
+}
+
+function card(video, dialog) {
+  const title = video.title || video.filename || video.id;
+  const poster = h("img", { alt: "", class: "poster", loading: "lazy", width: "320", height: "180" });
+  const art = h("div", { class: "art" }, video.thumbnailUrl ? poster : h("div", { class: "poster placeholder", text: "No poster yet" }));
+  if (video.thumbnailUrl) {
+    if (video.visibility === "private") authorisedImage(video.thumbnailUrl).then((url) => (poster.src = url), () => {});
+    else poster.src = video.thumbnailUrl;
+  }
+  const state = h("span", { class: `badge state-${video.state}`, "data-state": video.state, text: stateLabel(video.state) });
+  const progress = h("progress", { max: "100", value: String(video.progress || 0), "aria-label": `Processing progress of ${title}` });
+  progress.hidden = video.state !== "processing";
+  const error = h("p", { class: "error-text", text: video.error ? `${video.error.message || ""} (${video.error.code})` : "" });
+  const item = h(
+    "li",
+    { class: "card video-card", "data-video-id": video.id },
+    h("a", { href: `/videos/${encodeURIComponent(video.id)}`, class: "card-link" }, art, h("span", { class: "title", text: title })),
+    h("div", { class: "meta" }, h("span", { class: "duration", text: formatDuration(video.duration) }), state, video.visibility !== "public" ? h("span", { class: "badge", text: video.visibility }) : null),
+    progress,
+    error,
+    h("button", {
+      type: "button",
+      class: "danger small",
+      "aria-label": `Delete ${title}`,
+      text: "Delete",
+      onclick: async () => {
+        if (!(await dialog.ask(`Delete “${title}”? Its renditions, poster and source are removed for good.`))) return;
+        try {
+          await api(`/api/videos/${encodeURIComponent(video.id)}`, { method: "DELETE" });
+          sockets.get(video.id)?.close();
+          item.remove();
+          announce(`Deleted ${title}`);
+        } catch (err) {
+          announce(`Could not delete ${title}: ${errorText(err)}`);
+        }
+      },
+    }),
+  );
+  if (video.state !== "ready" && video.state !== "failed") {
+    const socket = statusSocket(video.id, async (message) => {
+      const next = LIVE[message.state];
+      if (next === "processing") {
+        state.textContent = "processing";
+        state.dataset.state = "processing";
+        progress.hidden = false;
+        progress.value = message.progress || 0;
+      } else if (next === "ready" || next === "failed") {
+        socket.close();
+        try {
+          const fresh = await api(`/api/videos/${encodeURIComponent(video.id)}`);
+          item.replaceWith(card(fresh, dialog));
+          announce(`${title} is ${fresh.state}`);
+        } catch {
+          state.textContent = next;
+          state.dataset.state = next;
+        }
+      }
+    });
+    sockets.set(video.id, socket);
+  }
+  return item;
+}
+
+// A modal confirmation (<dialog>: focus stays inside, Escape cancels).
+export function confirmDialog() {
+  const text = h("p", { id: "confirm-text" });
+  const ok = h("button", { value: "ok", class: "danger", text: "Delete" });
+  const element = h(
+    "dialog",
+    { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
+    h("h2", { id: "confirm-title", text: "Are you sure?" }),
+    text,
+    h(
+      "form",
+      { method: "dialog", class: "actions" },
+      h("button", { value: "cancel", class: "secondary", text: "Cancel" }),
+      ok,
+    ),
+  );
+  return {
+    element,
+    ask(message, action = "Delete") {
+      text.textContent = message;
+      ok.textContent = action;
+      element.returnValue = "";
+      element.showModal();
+      return new Promise((resolve) => element.addEventListener("close", () => resolve(element.returnValue === "ok"), { once: true }));
+    },
+  };
+}
