@@ -123,6 +123,8 @@ def instrumented(
         started = time.monotonic()
         status = run(video_id, kind, part)
         elapsed = time.monotonic() - started
+        if status is TaskStatus.PROCESSING:
+            return  # it goes on in its parts: counted when they end (transcode_finished)
         outcome = "skipped" if status is None else status.value
         TASKS_FINISHED.labels(kind, outcome).inc()
         if status is None:
@@ -134,6 +136,15 @@ def instrumented(
                 ENCODE_SPEED.labels(kind).observe(duration / elapsed)
 
     return observed
+
+
+def transcode_finished(outcome: str, seconds: float, media_seconds: float | None) -> None:
+    """The ``transcode`` of a video ended with its last part (ADR 0060): counted like a task
+    run, its duration from its creation, its speed over the whole ladder."""
+    TASKS_FINISHED.labels("transcode", outcome).inc()
+    TASK_DURATION.labels("transcode", outcome).observe(seconds)
+    if outcome == TaskStatus.COMPLETED.value and media_seconds and seconds > 0:
+        ENCODE_SPEED.labels("transcode").observe(media_seconds / seconds)
 
 
 def webhook_attempt(error: str | None) -> None:

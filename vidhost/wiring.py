@@ -30,7 +30,7 @@ from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.errors import MediaError
 from vidhost.media.probe import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
-from vidhost.metrics import ServiceMetrics, instrumented
+from vidhost.metrics import ServiceMetrics, instrumented, transcode_finished
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
@@ -211,11 +211,11 @@ class Container:
             cache_sources=0 if isinstance(self.storage, LocalStorage) else 2,
         )
 
-    def handlers(self) -> dict[TaskKind, Handler]:
+    def handlers(self, ladder: LadderProgress | None = None) -> dict[TaskKind, Handler]:
         s = self.settings
         config = self.transcode_config()
         sources = SourceFiles(self.storage, config.tmp_dir, config.cache_sources)
-        transcode = Transcoder(self.videos, self.storage, config)
+        transcode = Transcoder(self.videos, self.storage, config, ladder)
         return {
             TaskKind.TRANSCODE: (
                 LadderFromEnhanced(transcode, self.storage) if s.enhance_feeds_ladder else transcode
@@ -247,10 +247,10 @@ class Container:
         }
 
     def task_runner(self) -> TaskRunner:
-        ladder = LadderProgress(self.videos, self.storage)
+        ladder = LadderProgress(self.videos, self.storage, on_finished=transcode_finished)
         return TaskRunner(
             self.videos,
-            self.handlers(),
+            self.handlers(ladder),
             stale_after=self.settings.task_stale_after,
             on_completed={kind: ladder.part_done for kind in PARTS},
             on_failed={kind: ladder.part_failed for kind in PARTS},

@@ -22,13 +22,13 @@ import logging
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidhost.domain import layout
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import Rendition, Video
+from vidhost.domain.models import Rendition, Video, utcnow
 from vidhost.domain.ports import Storage
 from vidhost.domain.segments import (
     PlannedRendition,
@@ -143,12 +143,18 @@ def load_plan(storage: Storage, video_id: str) -> SegmentPlan:
 class Transcoder:
     """The ``transcode`` task: plan, playlists, poster, then the chunk and audio tasks."""
 
-    def __init__(self, service: VideoService, storage: Storage, config: TranscodeConfig) -> None:
+    def __init__(
+        self,
+        service: VideoService,
+        storage: Storage,
+        config: TranscodeConfig,
+        progress: LadderProgress | None = None,
+    ) -> None:
         self.service = service
         self.storage = storage
         self.config = config
         self.prober = MediaProber(config.probe)
-        self.progress = LadderProgress(service, storage)
+        self.progress = progress or LadderProgress(service, storage)
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
@@ -392,12 +398,30 @@ class AudioEncoder(_PartEncoder):
             self._store(ctx, out, names)
 
 
-class LadderProgress:
-    """Counts the stored parts of a video's ladder; the last one makes the video ready."""
+FinishedHook = Callable[[str, float, float | None], None]
+"""``(outcome, seconds since the transcode was created, seconds of media or None)``."""
 
-    def __init__(self, service: VideoService, storage: Storage) -> None:
+
+class LadderProgress:
+    """Counts the stored parts of a video's ladder; the last one makes the video ready.
+
+    ``on_finished`` hears of each transcode that ends (completed or failed) here, since the
+    ``transcode`` task ends with its last part, not with a run of its own (metrics)."""
+
+    def __init__(
+        self, service: VideoService, storage: Storage, on_finished: FinishedHook | None = None
+    ) -> None:
         self.service = service
         self.storage = storage
+        self.on_finished = on_finished
+
+    def _finished(self, video_id: str, outcome: str, media_seconds: float | None) -> None:
+        if self.on_finished is None:
+            return
+        row = self.service.repo.get_task(video_id, TaskKind.TRANSCODE)
+        if row is not None:
+            elapsed = (utcnow() - row.created_at).total_seconds()
+            self.on_finished(outcome, max(0.0, elapsed), media_seconds)
 
     def part_done(self, ctx: TaskContext) -> None:
         try:
@@ -426,7 +450,7 @@ class LadderProgress:
                 self.service.jobs.dispatch(video.id, ctx.kind, ctx.part)
                 return
         fail_video(self.service, video, MediaError(code, message))
-        self.service.report_task(
+        if self.service.report_task(
             video.id,
             TaskKind.TRANSCODE,
             TaskStatus.FAILED,
@@ -434,7 +458,8 @@ class LadderProgress:
             error_code=code,
             error=message,
             only_if=TaskStatus.PROCESSING,
-        )
+        ):
+            self._finished(video.id, TaskStatus.FAILED.value, None)
 
     def update(self, video_id: str) -> bool:
         """Report stored / planned segments on the ``transcode`` row; True once all are."""
@@ -485,11 +510,11 @@ class LadderProgress:
             error_code=None,
             error_message=None,
         )
-        if became_ready or video.state is VideoState.READY:
-            self.service.report_task(
-                video_id,
-                TaskKind.TRANSCODE,
-                TaskStatus.COMPLETED,
-                100.0,
-                only_if=TaskStatus.PROCESSING,
-            )
+        if (became_ready or video.state is VideoState.READY) and self.service.report_task(
+            video_id,
+            TaskKind.TRANSCODE,
+            TaskStatus.COMPLETED,
+            100.0,
+            only_if=TaskStatus.PROCESSING,
+        ):
+            self._finished(video_id, TaskStatus.COMPLETED.value, plan.duration)
