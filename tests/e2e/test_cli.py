@@ -191,6 +191,14 @@ def test_ls_status_open_rm(srv, clip, tmp_path):
 
     opened = vidhost(env, "open", video_id, "--print")
     assert opened.returncode == 0 and opened.stdout.strip() == f"{srv.url}/videos/{video_id}"
+    # Without --print it opens a browser: $BROWSER (as webbrowser honours it) gets the page.
+    seen = tmp_path / "browser-saw.txt"
+    browser = tmp_path / "fake-browser"
+    browser.write_text(f'#!/bin/sh\nprintf %s "$1" > {seen}\n')
+    browser.chmod(0o755)
+    launched = vidhost({**env, "BROWSER": str(browser)}, "open", video_id)
+    assert launched.returncode == 0 and launched.stdout == "", launched.stderr
+    assert seen.read_text() == f"{srv.url}/videos/{video_id}"
 
     removed = vidhost(env, "rm", video_id)
     assert removed.returncode == 0 and removed.stdout.strip() == f"deleted {video_id}"

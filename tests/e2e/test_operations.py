@@ -276,7 +276,9 @@ def test_kill_9_of_a_worker_leaves_no_ffmpeg_and_its_files_are_swept(
     time.sleep(1.0)  # ffmpeg is well into the (long) encode
     assert ffmpeg[0].is_running()
     tmp_root = slow_server.data_dir / "tmp"
-    worker_dirs = [d for d in tmp_root.iterdir() if d.name.startswith(f"p{worker.pid}-")]
+    worker_dirs = [
+        d for d in tmp_root.iterdir() if d.name.startswith(f"p{worker.pid}-") and d.is_dir()
+    ]
     assert worker_dirs and any(worker_dirs[0].iterdir())  # the worker's work files
     os.kill(worker.pid, signal.SIGKILL)
     _gone, alive = psutil.wait_procs(ffmpeg, timeout=5)

@@ -5,6 +5,7 @@ cut halfway; every page screenshotted, free of console errors and axe violations
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 import time
@@ -34,6 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         **AUTH_ENV,
         "VIDHOST_TUS_MAX_SIZE": str(MAX_SIZE),
         "VIDHOST_WEBHOOK_ALLOW_PRIVATE": "true",  # the test endpoint is on loopback
+        "VIDHOST_LADDER_HEIGHTS": "[360, 240]",  # two renditions of a 640x360 clip
     }
     proc = ServerProcess(tmp_path_factory.mktemp("webapp"), env=env).start()
     try:
@@ -71,10 +73,18 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         b.close()
 
 
+ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
+
+
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Screenshots of every page, kept as test artefacts under pytest's tmp dir."""
-    return tmp_path_factory.mktemp("screenshots")
+def shots() -> Path:
+    """Screenshots of every page, kept as test artefacts: ``$VIDHOST_TEST_ARTEFACTS`` or
+    ``build/test-artefacts`` (git-ignored), under ``screenshots/``, replaced on each run."""
+    import os
+
+    path = Path(os.environ.get("VIDHOST_TEST_ARTEFACTS") or ARTEFACTS) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class Watch:
@@ -232,6 +242,113 @@ def test_sign_in_upload_watch_play_storyboard_post_delete(
     assert gone.status_code == 404
     watch.check()
     assert any("hls.min.js" in url for url, _ in watch.assets)
+    context.close()
+
+
+def test_a_video_uploaded_elsewhere_appears_in_the_open_library_and_goes_ready(
+    server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
+) -> None:
+    from tests.e2e.helpers import upload
+
+    context, page, watch = signed_in(browser, server)
+    page.goto(server.url + "/")
+    page.locator("#library-grid[aria-busy=false]").wait_for(state="attached")
+    page.evaluate("window.__sameDocument = true")
+    # uploaded by the API (as the CLI or another tab would) while the library is open
+    clip = make_clip(tmp_path / "elsewhere.mp4", duration=2)
+    video_id = upload(server.url, clip, USER)
+    card = page.locator(f'.video-card[data-video-id="{video_id}"]')
+    card.wait_for(timeout=30_000)
+    card.locator('.badge[data-state="ready"]').wait_for(timeout=90_000)
+    assert card.locator(".duration").inner_text() == "0:02"
+    page.screenshot(path=shots / "library-live.png", full_page=True)
+    # deleted elsewhere: the card goes
+    assert httpx.delete(f"{server.url}/api/videos/{video_id}", headers=USER).status_code < 300
+    card.wait_for(state="detached", timeout=30_000)
+    assert page.evaluate("window.__sameDocument") is True  # never reloaded
+    watch.check()
+    context.close()
+
+
+def test_the_quality_menu_lists_each_rendition_and_switches_the_level(
+    server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
+) -> None:
+    from tests.e2e.helpers import upload
+
+    clip = make_clip(tmp_path / "wide.mp4", duration=4, width=640, height=360)
+    video_id = upload(server.url, clip, USER)
+    wait_for_state(server.url, video_id, USER, {"ready"})
+    context, page, watch = signed_in(browser, server)
+    page.goto(f"{server.url}/videos/{video_id}")
+    quality = page.get_by_label("Quality")
+    page.wait_for_function("() => document.querySelectorAll('select.quality option').length === 3")
+    options = quality.locator("option").all_inner_texts()
+    assert options[1:] == ["360p", "240p"] and options[0].startswith("Auto")
+    # The details: resolution, codecs, size, and one row per rendition.
+    times = "\N{MULTIPLICATION SIGN}"
+    facts = dict(
+        zip(
+            page.locator("dl.facts dt").all_inner_texts(),
+            page.locator("dl.facts dd").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert facts["Resolution"] == f"640{times}360" and facts["Codecs"].startswith("h264")
+    assert facts["Size"].endswith("KB") or facts["Size"].endswith("MB")
+    rows = page.locator("table.renditions tbody tr td:nth-child(2)").all_inner_texts()
+    assert sorted(rows) == [f"426{times}240", f"640{times}360"]
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.2")
+    figure = page.locator(".player[data-level]")
+    figure.wait_for()
+    for height in ("240", "360"):
+        with page.expect_request(lambda r, h=height: f"{h}p" in r.url or f"/{h}/" in r.url):
+            quality.select_option(label=f"{height}p")
+            page.wait_for_function(
+                "h => document.querySelector('.player[data-level]').dataset.level === h", arg=height
+            )
+    quality.select_option(value="-1")
+    page.screenshot(path=shots / "video-quality.png", full_page=True)
+    watch.check()
+    context.close()
+
+
+def test_drop_several_files_on_the_drop_zone(
+    server: ServerProcess, browser: Browser, tmp_path: Path
+) -> None:
+    clips = {
+        name: base64.b64encode(make_clip(tmp_path / name, duration=1).read_bytes()).decode()
+        for name in ("dropped-a.mp4", "dropped-b.mp4")
+    }
+    context, page, watch = signed_in(browser, server)
+    page.goto(server.url + "/upload")
+    zone = page.locator("#dropzone")
+    zone.wait_for()
+    # A real drop: a DataTransfer holding Files built in the page, dragged over and dropped.
+    page.evaluate(
+        """clips => {
+          const data = new DataTransfer();
+          for (const [name, b64] of Object.entries(clips)) {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            data.items.add(new File([bytes], name, { type: "video/mp4" }));
+          }
+          const zone = document.getElementById("dropzone");
+          const init = { dataTransfer: data, bubbles: true, cancelable: true };
+          zone.dispatchEvent(new DragEvent("dragover", init));
+          zone.dispatchEvent(new DragEvent("drop", init));
+        }""",
+        clips,
+    )
+    ids = []
+    for name in clips:
+        row = page.locator(".upload-row", has_text=name)
+        row.locator(".row-status", has_text="Ready").wait_for(timeout=90_000)
+        ids.append(row.get_attribute("data-video-id"))
+    for video_id, name in zip(ids, clips, strict=True):
+        details = httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER).json()
+        assert details["state"] == "ready" and details["filename"] == name
+    assert "over" not in (zone.get_attribute("class") or "")
+    watch.check()
     context.close()
 
 
@@ -501,15 +618,23 @@ def test_every_page_is_accessible_and_loads_cleanly(
         "posts": "/posts",
         "webhooks": "/webhooks",
     }
+    pages["embed"] = f"/embed/{video_id}"
     found = {}
     for name, path in pages.items():
         page.goto(server.url + path)
-        page.locator("main h1").first.wait_for()
+        page.locator("main h1" if name != "embed" else "main video").first.wait_for()
         page.wait_for_load_state("networkidle")
         page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
         found[name] = axe(page)
         if width < 500:  # phone width: nothing wider than the screen
             assert page.evaluate("document.documentElement.scrollWidth <= innerWidth + 1"), name
+        # Pages load fast: no asset the page fetched is over 200 KB but the vendored player.
+        big = page.evaluate(
+            """() => performance.getEntriesByType("resource")
+                 .filter((e) => e.decodedBodySize > 200000 && !e.name.includes("/hls.min.js"))
+                 .map((e) => e.name)"""
+        )
+        assert big == [], (name, big)
     assert found == {name: [] for name in pages}
     # Keyboard only: tab from the top reaches the nav, and focus is visible.
     page.goto(server.url + "/upload")
@@ -517,6 +642,8 @@ def test_every_page_is_accessible_and_loads_cleanly(
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "vidhost"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    _keyboard_only_play_and_cancel_a_delete(page, server, video_id)
     watch.check()
     context.close()
 
@@ -528,6 +655,48 @@ def test_every_page_is_accessible_and_loads_cleanly(
     assert axe(page) == []
     watch.check()
     context.close()
+
+
+def _tab_to(page: Page, label: str, limit: int = 60) -> None:
+    """Press Tab until the focused element's accessible label is ``label``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => document.activeElement.getAttribute('aria-label')"
+            " || document.activeElement.textContent.trim()"
+        )
+        if focused == label:
+            assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+            return
+    raise AssertionError(f"Tab never reached {label!r}")
+
+
+def _keyboard_only_play_and_cancel_a_delete(page: Page, server: ServerProcess, vid: str) -> None:
+    """The keyboard alone plays and seeks a video, and opens and cancels a delete."""
+    page.goto(f"{server.url}/videos/{vid}")
+    page.get_by_role("button", name="Play").wait_for()
+    _tab_to(page, "Play")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.3")
+    _tab_to(page, "Pause")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('video').paused")
+    _tab_to(page, "Seek")
+    before = page.evaluate("document.querySelector('video').currentTime")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "t => document.querySelector('video').currentTime > t + 0.5", arg=before, timeout=10_000
+    )
+    page.goto(server.url + "/")
+    title = page.locator(f'.video-card[data-video-id="{vid}"] .title').inner_text()
+    _tab_to(page, f"Delete {title}")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert page.evaluate("document.activeElement.closest('dialog') !== null")  # focus inside
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert httpx.get(f"{server.url}/api/videos/{vid}", headers=USER).status_code == 200
 
 
 def test_api_docs_load_offline_from_vendored_assets(

@@ -6,7 +6,7 @@ import asyncio
 
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
 from vidhost.events.memory import InMemoryBus
-from vidhost.realtime.hub import OVERFLOW, EventHub, client_topic, video_topic
+from vidhost.realtime.hub import OVERFLOW, EventHub, client_topic, owner_topic, video_topic
 
 
 def _state(video_id: str, state: str, client: str | None = None) -> DomainEvent:
@@ -63,6 +63,37 @@ def test_routing_and_overflow():
         await asyncio.sleep(0.01)
         assert lookups == ["v2"] and client2.queue.qsize() == 2
         for sub in (slow, fast, client, client2, other_owner):
+            hub.unsubscribe(sub)
+        assert hub.subscriber_count() == 0
+        hub.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_owner_topic_gets_every_video_of_its_owner_and_no_one_elses():
+    lookups: list[str] = []
+
+    def client_of(video_id: str) -> tuple[str, str | None] | None:
+        lookups.append(video_id)
+        return {"v3": ("u", None), "v4": ("other", None)}.get(video_id)
+
+    async def scenario() -> None:
+        bus = InMemoryBus()
+        hub = EventHub(bus, client_of)
+        loop = asyncio.get_running_loop()
+        mine = hub.subscribe([owner_topic("u")], loop, maxsize=100)
+        theirs = hub.subscribe([owner_topic("other")], loop, maxsize=100)
+        bus.publish(_state("v1", "created"))  # a new video, no client_id: owner in the event
+        bus.publish(_task("v1", 1.0))  # known from the state event: no lookup
+        bus.publish(_state("v2", "uploaded", client="c1"))  # with a client_id too
+        bus.publish(_task("v3", 2.0))  # unknown: looked up (owner, no client_id)
+        bus.publish(_task("v4", 3.0))  # another owner's
+        await asyncio.sleep(0.01)
+        got = [mine.queue.get_nowait().video_id for _ in range(mine.queue.qsize())]  # type: ignore[union-attr]
+        assert got == ["v1", "v1", "v2", "v3"]
+        assert [theirs.queue.get_nowait().video_id] == ["v4"]  # type: ignore[union-attr]
+        assert theirs.queue.empty() and lookups == ["v3", "v4"]
+        for sub in (mine, theirs):
             hub.unsubscribe(sub)
         assert hub.subscriber_count() == 0
         hub.close()

@@ -16,6 +16,7 @@ from vidhost.api import (
     client_socket,
     direct,
     errors,
+    events_socket,
     health,
     library,
     metrics,
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         upload_sessions,
         status_stream,
         client_socket,
+        events_socket,
         webhooks,
         metrics,
     ):

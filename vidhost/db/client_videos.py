@@ -32,15 +32,15 @@ class ClientVideos:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def client_of(self, video_id: str) -> tuple[str, str] | None:
-        """(owner, client_id) of the video, if it was uploaded with a ``client_id``."""
+    def client_of(self, video_id: str) -> tuple[str, str | None] | None:
+        """(owner, client_id) of the video; client_id ``None`` if uploaded without one."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(videos.c.owner, videos.c.client_id).where(videos.c.id == video_id)
             ).first()
-        if row is None or not isinstance(row[1], str):
+        if row is None:
             return None
-        return str(row[0]), row[1]
+        return str(row[0]), row[1] if isinstance(row[1], str) else None
 
     def recent(
         self, owner: str, client_id: str, *, since: datetime, limit: int = 100

@@ -1,8 +1,9 @@
 """Routes domain events from the bus to WebSocket subscriptions on the event loop.
 
 The bus calls ``EventHub.on_event`` in the event-log tailer's thread. The hub picks the
-subscriptions whose topics match - ``("video", id)`` and ``("client", owner, client_id)``
-(client ids are scoped per owner: two users may use the same one) - and
+subscriptions whose topics match - ``("video", id)``, ``("client", owner, client_id)``
+(client ids are scoped per owner: two users may use the same one) and ``("owner", owner)``
+(every video of one owner, for ``/api/events``) - and
 hands the event to each subscription's event loop with ``call_soon_threadsafe``: the tailer
 never waits for a socket. Each subscription has a bounded queue; a subscription that falls
 ``maxsize`` events behind is *overflowed*: its queue is emptied and it receives ``OVERFLOW``
@@ -45,6 +46,14 @@ def client_topic(owner: str, client_id: str) -> Topic:
     return ("client", owner, client_id)
 
 
+def owner_topic(owner: str) -> Topic:
+    return ("owner", owner)
+
+
+KEYED = frozenset({"client", "owner"})
+"""Topics that need the video's owner (and client id): a lookup for task events."""
+
+
 class Subscription:
     """One socket's inbox. ``offer`` runs on ``loop``; ``get`` is awaited by the socket."""
 
@@ -71,17 +80,17 @@ class Subscription:
         return await self.queue.get()
 
 
-ClientKey = tuple[str, str]
-"""(owner, client_id) of a video uploaded with a ``client_id``."""
+VideoKey = tuple[str, str | None]
+"""(owner, client_id) of a video; ``client_id`` is ``None`` if it was uploaded without one."""
 
-ClientLookup = Callable[[str], "ClientKey | None"]
+ClientLookup = Callable[[str], "VideoKey | None"]
 """video id -> its owner and the ``client_id`` it was uploaded with (a database read)."""
 
 
 class EventHub:
     def __init__(self, bus: EventBus, client_of: ClientLookup, *, cache_size: int = 10_000):
         self._client_of = client_of
-        self._cache: OrderedDict[str, ClientKey | None] = OrderedDict()
+        self._cache: OrderedDict[str, VideoKey | None] = OrderedDict()
         self._cache_size = cache_size
         self._subs: dict[Topic, set[Subscription]] = {}
         self._client_subs = 0
@@ -98,7 +107,7 @@ class EventHub:
         with self._lock:
             for topic in sub.topics:
                 self._subs.setdefault(topic, set()).add(sub)
-                self._client_subs += topic[0] == "client"
+                self._client_subs += topic[0] in KEYED
         metrics.websocket_opened(_surface(sub))
         return sub
 
@@ -110,7 +119,7 @@ class EventHub:
                 if subs is not None and sub in subs:
                     removed = True
                     subs.discard(sub)
-                    self._client_subs -= topic[0] == "client"
+                    self._client_subs -= topic[0] in KEYED
                     if not subs:
                         del self._subs[topic]
         if removed:
@@ -124,9 +133,12 @@ class EventHub:
 
     def on_event(self, event: DomainEvent) -> None:
         topics = [video_topic(event.video_id)]
-        client = self._client_for(event)
-        if client:
-            topics.append(client_topic(*client))
+        key = self._key_for(event)
+        if key:
+            owner, client = key
+            topics.append(owner_topic(owner))
+            if client is not None:
+                topics.append(client_topic(owner, client))
         with self._lock:
             targets = {s for t in topics for s in self._subs.get(t, ())}
         for sub in targets:
@@ -135,10 +147,12 @@ class EventHub:
             except RuntimeError:  # the socket's loop is closed: it is going away
                 self.unsubscribe(sub)
 
-    def _client_for(self, event: DomainEvent) -> ClientKey | None:
+    def _key_for(self, event: DomainEvent) -> VideoKey | None:
         if event.type == VIDEO_STATE_CHANGED:
             client, owner = event.data.get("client_id"), event.data.get("owner")
-            key = (owner, client) if isinstance(client, str) and isinstance(owner, str) else None
+            if not isinstance(owner, str):
+                return None
+            key = (owner, client if isinstance(client, str) else None)
             self._remember(event.video_id, key)
             return key
         with self._lock:
@@ -156,7 +170,7 @@ class EventHub:
         self._remember(event.video_id, client)
         return client
 
-    def _remember(self, video_id: str, client: ClientKey | None) -> None:
+    def _remember(self, video_id: str, client: VideoKey | None) -> None:
         self._cache[video_id] = client
         self._cache.move_to_end(video_id)
         while len(self._cache) > self._cache_size:
@@ -164,5 +178,9 @@ class EventHub:
 
 
 def _surface(sub: Subscription) -> str:
-    """``client`` for seed 004's per-client socket, ``video`` for seed 001's."""
-    return "client" if any(topic[0] == "client" for topic in sub.topics) else "video"
+    """``client`` for seed 004's per-client socket, ``owner`` for ``/api/events``, ``video``
+    for seed 001's."""
+    for kind in ("client", "owner"):
+        if any(topic[0] == kind for topic in sub.topics):
+            return kind
+    return "video"

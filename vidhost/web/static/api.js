@@ -65,6 +65,18 @@ export function statusSocket(videoId, onMessage) {
   return socket;
 }
 
+// The owner's event socket (/api/events): every state and progress change of the caller's
+// videos, new ones included: {type: "state", videoId, state} or {type: "progress", videoId,
+// kind, status, progress}.
+export function eventsSocket(onMessage) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const url = `${scheme}://${location.host}/api/events`;
+  const t = token();
+  const socket = t ? new WebSocket(url, ["bearer", t]) : new WebSocket(url);
+  socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
+  return socket;
+}
+
 // A playback token for one of the caller's videos (private media, enhanced downloads).
 export function playbackToken(videoId, audience = "v", ttl = 3600) {
   return api(`/api/videos/${encodeURIComponent(videoId)}/playback-token`, {

@@ -160,7 +160,17 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
     hovering = null;
     preview.hidden = true;
   });
-  seek.addEventListener("keydown", () => requestAnimationFrame(() => showPreview(Number(seek.value))));
+  // Arrow keys seek 5 s (the range's 0.1 s step is for pointers), as players do.
+  seek.addEventListener("keydown", (event) => {
+    const jump = { ArrowRight: 5, ArrowUp: 5, ArrowLeft: -5, ArrowDown: -5 }[event.key];
+    if (jump) {
+      event.preventDefault();
+      const target = Math.max(0, Math.min(Number(seek.max) || 0, video.currentTime + jump));
+      seek.value = String(target);
+      video.currentTime = target;
+    }
+    requestAnimationFrame(() => showPreview(Number(seek.value)));
+  });
   seek.addEventListener("blur", () => (preview.hidden = true));
 
   // Playback: hls.js where Media Source Extensions exist, native HLS (Safari) otherwise.
@@ -178,6 +188,7 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
       const level = hls.levels[data.level];
+      figure.dataset.level = level ? String(level.height) : ""; // the rendition playing
       quality.options[0].textContent = hls.autoLevelEnabled && level ? `Auto (${level.height}p)` : "Auto";
     });
     hls.on(Hls.Events.ERROR, (_event, data) => {

@@ -1,12 +1,12 @@
-// Library: a grid of the caller's videos. Videos still in flight get a status socket each
-// (seed 001, /video/{id}/status/stream): state and progress change live, no polling.
+// Library: a grid of the caller's videos. One socket, the owner's /api/events, keeps it live:
+// states and progress change, videos uploaded elsewhere (the CLI, another tab) appear and
+// deleted ones go, with no polling and no reload.
 
-import { api, authorisedImage, statusSocket } from "../api.js";
+import { api, authorisedImage, eventsSocket } from "../api.js";
 import { announce, errorText, formatDuration, h } from "../ui.js";
 
 const STATES = ["ready", "processing", "uploaded", "uploading", "created", "failed"];
-const LIVE = { UPLOADED: null, PROCESSING: "processing", READY: "ready", FAILED: "failed" };
-const sockets = new Map();
+const cards = new Map(); // video id -> {item, setState, setProgress}
 
 export function stateLabel(state) {
   return { created: "waiting for upload", uploading: "uploading" }[state] || state;
@@ -37,15 +37,15 @@ export async function mount(main) {
   );
 
   let timer = null;
+  const filtered = () => Boolean(search.value.trim() || stateFilter.value);
   const load = async () => {
-    for (const socket of sockets.values()) socket.close();
-    sockets.clear();
     const params = new URLSearchParams({ limit: "100" });
     if (search.value.trim()) params.set("q", search.value.trim());
     if (stateFilter.value) params.set("state", stateFilter.value);
     grid.setAttribute("aria-busy", "true");
     try {
       const page = await api(`/api/videos?${params}`);
+      cards.clear();
       grid.replaceChildren(...page.videos.map((v) => card(v, dialog)));
       summary.textContent = page.total
         ? `${page.total} video${page.total === 1 ? "" : "s"}`
@@ -62,6 +62,72 @@ export async function mount(main) {
     timer = setTimeout(load, 250);
   });
   stateFilter.addEventListener("change", load);
+
+  const fresh = async (id) => {
+    try {
+      return await api(`/api/videos/${encodeURIComponent(id)}`);
+    } catch {
+      return null; // gone meanwhile
+    }
+  };
+  const onEvent = async (message) => {
+    const known = cards.get(message.videoId);
+    if (message.type === "progress") {
+      if (known && message.kind === "transcode") known.setProgress(message.progress);
+      return;
+    }
+    if (message.type !== "state") return;
+    if (message.state === "deleted") {
+      if (known) {
+        known.item.remove();
+        cards.delete(message.videoId);
+      }
+      return;
+    }
+    if (!known) {
+      if (filtered()) {
+        clearTimeout(timer);
+        timer = setTimeout(load, 250); // the server decides what matches
+        return;
+      }
+      const video = await fresh(message.videoId);
+      if (video && !cards.has(video.id)) {
+        grid.prepend(card(video, dialog));
+        announce(`New video: ${video.title || video.filename || video.id}`);
+      }
+      return;
+    }
+    if (message.state === "ready" || message.state === "failed") {
+      const video = await fresh(message.videoId);
+      const current = cards.get(message.videoId);
+      if (video && current) {
+        current.item.replaceWith(card(video, dialog));
+        announce(`${video.title || video.filename || video.id} is ${video.state}`);
+      } else current?.setState(message.state);
+      return;
+    }
+    known.setState(message.state);
+  };
+  // Connect first, then list: nothing created in between is missed. A closed socket (a
+  // restart, or 1013 for a reader too slow) reconnects and lists again.
+  let retry = 500;
+  const connect = () =>
+    new Promise((resolve) => {
+      const socket = eventsSocket(onEvent);
+      socket.addEventListener("open", () => {
+        retry = 500;
+        resolve();
+      });
+      socket.addEventListener("close", () => {
+        resolve();
+        setTimeout(async () => {
+          await connect();
+          await load();
+        }, retry);
+        retry = Math.min(retry * 2, 15000);
+      });
+    });
+  await connect();
   await load();
 }
 
@@ -93,7 +159,7 @@ function card(video, dialog) {
         if (!(await dialog.ask(`Delete “${title}”? Its renditions, poster and source are removed for good.`))) return;
         try {
           await api(`/api/videos/${encodeURIComponent(video.id)}`, { method: "DELETE" });
-          sockets.get(video.id)?.close();
+          cards.delete(video.id);
           item.remove();
           announce(`Deleted ${title}`);
         } catch (err) {
@@ -102,28 +168,18 @@ function card(video, dialog) {
       },
     }),
   );
-  if (video.state !== "ready" && video.state !== "failed") {
-    const socket = statusSocket(video.id, async (message) => {
-      const next = LIVE[message.state];
-      if (next === "processing") {
-        state.textContent = "processing";
-        state.dataset.state = "processing";
-        progress.hidden = false;
-        progress.value = message.progress || 0;
-      } else if (next === "ready" || next === "failed") {
-        socket.close();
-        try {
-          const fresh = await api(`/api/videos/${encodeURIComponent(video.id)}`);
-          item.replaceWith(card(fresh, dialog));
-          announce(`${title} is ${fresh.state}`);
-        } catch {
-          state.textContent = next;
-          state.dataset.state = next;
-        }
-      }
-    });
-    sockets.set(video.id, socket);
-  }
+  cards.set(video.id, {
+    item,
+    setState(next) {
+      state.textContent = stateLabel(next);
+      state.dataset.state = next;
+      state.className = `badge state-${next}`;
+      progress.hidden = next !== "processing";
+    },
+    setProgress(value) {
+      progress.value = value || 0;
+    },
+  });
   return item;
 }
 
