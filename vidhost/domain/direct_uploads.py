@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vidhost.domain.errors import Conflict, DomainError, InvalidInput
+from vidhost.domain.layout import video_prefix
 from vidhost.domain.lifecycle import TaskKind, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.ports import MultipartUploads, PresignedRequest, PresignedUploads
@@ -305,5 +306,5 @@ class DirectUploads:
             return False
         if video.multipart_upload_id and self.multipart is not None and video.source_key:
             self.multipart.abort_multipart(video.source_key, video.multipart_upload_id)
-        self.storage.delete_prefix(f"videos/{video.id}/")
+        self.storage.delete_prefix(video_prefix(video.id))
         return True
