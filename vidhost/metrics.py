@@ -114,25 +114,38 @@ class ServiceMetrics:
 
 
 def instrumented(
-    run: Callable[[str, str], TaskStatus | None], duration_of: Callable[[str], float | None]
-) -> Callable[[str, str], None]:
-    """``run`` (``TaskRunner.run``) observed: outcome counts, duration, encode speed."""
+    run: Callable[[str, str, int], TaskStatus | None],
+    duration_of: Callable[[str, str, int], float | None],
+) -> Callable[[str, str, int], None]:
+    """``run`` (``TaskRunner.run``) observed: outcome counts, duration, encode speed
+    (``duration_of``: seconds of media that run encodes, e.g. one chunk's)."""
 
-    def observed(video_id: str, kind: str) -> None:
+    def observed(video_id: str, kind: str, part: int = 0) -> None:
         started = time.monotonic()
-        status = run(video_id, kind)
+        status = run(video_id, kind, part)
         elapsed = time.monotonic() - started
+        if status is TaskStatus.PROCESSING:
+            return  # it goes on in its parts: counted when they end (transcode_finished)
         outcome = "skipped" if status is None else status.value
         TASKS_FINISHED.labels(kind, outcome).inc()
         if status is None:
             return
         TASK_DURATION.labels(kind, outcome).observe(elapsed)
         if status is TaskStatus.COMPLETED and elapsed > 0:
-            duration = duration_of(video_id)
+            duration = duration_of(video_id, kind, part)
             if duration:
                 ENCODE_SPEED.labels(kind).observe(duration / elapsed)
 
     return observed
+
+
+def transcode_finished(outcome: str, seconds: float, media_seconds: float | None) -> None:
+    """The ``transcode`` of a video ended with its last part (ADR 0060): counted like a task
+    run, its duration from its creation, its speed over the whole ladder."""
+    TASKS_FINISHED.labels("transcode", outcome).inc()
+    TASK_DURATION.labels("transcode", outcome).observe(seconds)
+    if outcome == TaskStatus.COMPLETED.value and media_seconds and seconds > 0:
+        ENCODE_SPEED.labels("transcode").observe(media_seconds / seconds)
 
 
 def webhook_attempt(error: str | None) -> None:

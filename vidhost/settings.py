@@ -83,6 +83,10 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = 500 * MIB
     segment_seconds: float = 4.0
+    chunk_seconds: float = 12.0
+    """Length of one transcode chunk task (whole segments; ADR 0060)."""
+    first_chunk_seconds: float | None = None
+    """Length of the first chunk. Default: one segment, so the start is fast."""
     ladder_heights: list[int] = Field(default_factory=lambda: [1080, 720, 480, 360, 240])
     x264_preset: str = "veryfast"
     ffmpeg: str | None = None

@@ -27,16 +27,26 @@ from vidhost.jobs.cleanup import Sweeper
 from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.errors import MediaError
 from vidhost.media.probe import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
-from vidhost.metrics import ServiceMetrics, instrumented
+from vidhost.metrics import ServiceMetrics, instrumented, transcode_finished
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.pipeline.probing import MediaProber, ProbeConfig
 from vidhost.pipeline.runner import Handler, TaskRunner
 from vidhost.pipeline.thumbnails import RenderGate
-from vidhost.pipeline.transcode import TranscodeConfig, Transcoder
+from vidhost.pipeline.transcode import (
+    PARTS,
+    AudioEncoder,
+    ChunkEncoder,
+    LadderProgress,
+    SourceFiles,
+    TranscodeConfig,
+    Transcoder,
+    load_plan,
+)
 from vidhost.process import sweep_stale_tmp
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
@@ -185,26 +195,33 @@ class Container:
             self._jwt_secret = self.settings.resolved_jwt_secret()
         return self._jwt_secret
 
-    def handlers(self) -> dict[TaskKind, Handler]:
+    def transcode_config(self) -> TranscodeConfig:
         s = self.settings
-        transcode = Transcoder(
-            self.videos,
-            self.storage,
-            TranscodeConfig(
-                ffmpeg=ffmpeg_path(s.ffmpeg),
-                heights=s.ladder_heights,
-                segment_seconds=s.segment_seconds,
-                preset=s.x264_preset,
-                timeout=s.ffmpeg_timeout,
-                tmp_dir=s.tmp_dir,
-                strict_decode=s.strict_decode,
-                probe=probe_config(s),
-            ),
+        return TranscodeConfig(
+            ffmpeg=ffmpeg_path(s.ffmpeg),
+            heights=s.ladder_heights,
+            segment_seconds=s.segment_seconds,
+            preset=s.x264_preset,
+            timeout=s.ffmpeg_timeout,
+            tmp_dir=s.tmp_dir,
+            strict_decode=s.strict_decode,
+            chunk_seconds=s.chunk_seconds,
+            first_chunk_seconds=s.first_chunk_seconds,
+            probe=probe_config(s),
+            cache_sources=0 if isinstance(self.storage, LocalStorage) else 2,
         )
+
+    def handlers(self, ladder: LadderProgress | None = None) -> dict[TaskKind, Handler]:
+        s = self.settings
+        config = self.transcode_config()
+        sources = SourceFiles(self.storage, config.tmp_dir, config.cache_sources)
+        transcode = Transcoder(self.videos, self.storage, config, ladder)
         return {
             TaskKind.TRANSCODE: (
                 LadderFromEnhanced(transcode, self.storage) if s.enhance_feeds_ladder else transcode
             ),
+            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(self.storage, config, sources),
+            TaskKind.TRANSCODE_AUDIO: AudioEncoder(self.storage, config, sources),
             TaskKind.METADATA_EXTRACTION: MetadataExtractor(
                 self.storage,
                 AnalysisConfig(
@@ -230,10 +247,13 @@ class Container:
         }
 
     def task_runner(self) -> TaskRunner:
+        ladder = LadderProgress(self.videos, self.storage, on_finished=transcode_finished)
         return TaskRunner(
             self.videos,
-            self.handlers(),
+            self.handlers(ladder),
             stale_after=self.settings.task_stale_after,
+            on_completed={kind: ladder.part_done for kind in PARTS},
+            on_failed={kind: ladder.part_failed for kind in PARTS},
         )
 
     def close(self) -> None:
@@ -252,14 +272,28 @@ def build_container(
     repo = SqlRepository(engine)
     install_publisher(settings, repo)
     storage = make_storage(settings)
-    holder: dict[str, Callable[[str, str], None]] = {}
+    holder: dict[str, Callable[[str, str, int], None]] = {}
 
-    def duration_of(video_id: str) -> float | None:
+    def duration_of(video_id: str, kind: str, part: int) -> float | None:
+        """Seconds of media one run of the task encodes (the speed metric's numerator)."""
+        if kind in (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO):
+            try:
+                plan = load_plan(storage, video_id)
+            except MediaError:
+                return None
+            if kind == TaskKind.TRANSCODE_AUDIO:
+                return plan.seconds(plan.total_frames)
+            if not 0 <= part < len(plan.chunks):
+                return None
+            start, end = plan.chunk_frames(plan.chunks[part])
+            return plan.seconds(end - start)
+        if kind == TaskKind.TRANSCODE:
+            return None  # it plans; its parts encode
         video = repo.get_video(video_id)
         return video.duration if video is not None else None
 
-    def run(video_id: str, kind: str) -> None:
-        holder["run"](video_id, kind)
+    def run(video_id: str, kind: str, part: int = 0) -> None:
+        holder["run"](video_id, kind, part)
 
     celery = make_celery(settings, run if worker else None)
     videos = VideoService(

@@ -240,9 +240,18 @@ def _ffmpeg_children(proc: psutil.Process) -> list[psutil.Process]:
     return found
 
 
+def _encodes_video(proc: psutil.Process) -> bool:
+    try:
+        return "libx264" in proc.cmdline()
+    except psutil.NoSuchProcess:
+        return False
+
+
 @pytest.fixture
 def slow_server(tmp_path: Path) -> Iterator[ServerProcess]:
     env = {**AUTH_ENV, "VIDHOST_X264_PRESET": "veryslow", "VIDHOST_LADDER_HEIGHTS": "[480]"}
+    # One chunk for the whole clip: a long encode (ADR 0060 cuts the ladder into chunks).
+    env |= {"VIDHOST_CHUNK_SECONDS": "30", "VIDHOST_FIRST_CHUNK_SECONDS": "30"}
     server = ServerProcess(tmp_path / "data", env).start()
     yield server
     server.stop()
@@ -259,7 +268,7 @@ def test_kill_9_of_a_worker_leaves_no_ffmpeg_and_its_files_are_swept(
     deadline = time.monotonic() + 60
     ffmpeg: list[psutil.Process] = []
     while time.monotonic() < deadline and not ffmpeg:
-        ffmpeg = _ffmpeg_children(serve)
+        ffmpeg = [p for p in _ffmpeg_children(serve) if _encodes_video(p)]  # not the poster
         time.sleep(0.1)
     assert ffmpeg, "no ffmpeg started"
     worker = ffmpeg[0].parent()
@@ -267,7 +276,9 @@ def test_kill_9_of_a_worker_leaves_no_ffmpeg_and_its_files_are_swept(
     time.sleep(1.0)  # ffmpeg is well into the (long) encode
     assert ffmpeg[0].is_running()
     tmp_root = slow_server.data_dir / "tmp"
-    worker_dirs = [d for d in tmp_root.iterdir() if d.name.startswith(f"p{worker.pid}-")]
+    worker_dirs = [
+        d for d in tmp_root.iterdir() if d.name.startswith(f"p{worker.pid}-") and d.is_dir()
+    ]
     assert worker_dirs and any(worker_dirs[0].iterdir())  # the worker's work files
     os.kill(worker.pid, signal.SIGKILL)
     _gone, alive = psutil.wait_procs(ffmpeg, timeout=5)

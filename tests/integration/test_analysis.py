@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.clips import make_clip
-from tests.integration.helpers import container, upload
+from tests.integration.helpers import container, run_transcode, upload
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.processing import metadata_key
 from vidhost.media.analysis import analyse_colors, metadata_document
@@ -145,5 +145,5 @@ def test_task_failure_is_recorded_on_the_task_only(tmp_path: Path) -> None:
         assert task is not None and task.error_code == "corrupt_media"
         assert task.error and "truncated" in task.error
         assert c.videos.get(video_id).state is VideoState.UPLOADED
-        assert runner.run(video_id, TaskKind.TRANSCODE.value) is TaskStatus.COMPLETED
+        assert run_transcode(c, video_id, runner) is TaskStatus.COMPLETED
         assert c.videos.get(video_id).state is VideoState.READY

@@ -8,7 +8,7 @@ import av
 import pytest
 
 from tests.clips import make_clip
-from tests.integration.helpers import container, integrated_loudness, upload
+from tests.integration.helpers import container, integrated_loudness, run_transcode, upload
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.processing import enhanced_key
 from vidhost.media.probe import probe
@@ -95,7 +95,7 @@ def test_bad_preset_fails_only_the_enhancement(tmp_path: Path) -> None:
         assert runner.run(video_id, E) is TaskStatus.FAILED
         task = c.repo.get_task(video_id, TaskKind.VIDEO_ENHANCEMENT)
         assert task is not None and task.error_code == "unknown_preset"
-        assert runner.run(video_id, TaskKind.TRANSCODE.value) is TaskStatus.COMPLETED
+        assert run_transcode(c, video_id, runner) is TaskStatus.COMPLETED
         assert c.videos.get(video_id).state is VideoState.READY
 
 
@@ -109,11 +109,11 @@ def test_enhanced_file_feeds_the_ladder(tmp_path: Path) -> None:
         assert runner.run(video_id, E) is TaskStatus.COMPLETED
         transcode = c.repo.get_task(video_id, TaskKind.TRANSCODE)
         assert transcode is not None and transcode.status is TaskStatus.PENDING
-        assert runner.run(video_id, TaskKind.TRANSCODE.value) is TaskStatus.COMPLETED
+        assert run_transcode(c, video_id, runner) is TaskStatus.COMPLETED
         video = c.videos.get(video_id)
         assert video.state is VideoState.READY
         hls = tmp_path / "data" / "storage" / "videos" / video_id / "hls"
-        segment = sorted(hls.glob("*_00001.ts"))[0]
+        segment = hls / "audio_00001.ts"  # audio is its own rendition (ADR 0060)
         # Cut from the loudness-normalised file, not the +16 dB source.
         assert integrated_loudness(segment) == pytest.approx(-23.0, abs=2.0)
         c.videos.delete(video_id)
@@ -128,5 +128,5 @@ def test_failed_enhancement_still_releases_the_transcode(tmp_path: Path) -> None
         video_id = upload(c, clip)
         runner = c.task_runner()
         assert runner.run(video_id, E) is TaskStatus.FAILED
-        assert runner.run(video_id, TaskKind.TRANSCODE.value) is TaskStatus.COMPLETED
+        assert run_transcode(c, video_id, runner) is TaskStatus.COMPLETED
         assert c.videos.get(video_id).state is VideoState.READY

@@ -14,6 +14,7 @@ import pytest
 
 import vidhost.pipeline.probing as probing
 from tests.clips import make_clip
+from tests.integration.helpers import run_transcode
 from tests.pg import temporary_database
 from vidhost.db.engine import make_engine, migrate
 from vidhost.db.repository import SqlRepository
@@ -166,8 +167,8 @@ def test_a_task_uses_the_probe_made_at_acceptance(
         owner="u", path=_copy(clips["clip"], tmp_path), filename="a.mp4", content_type=None
     )
     assert len(probes) == 1
-    assert c.task_runner().run(video.id, TaskKind.TRANSCODE.value) is TaskStatus.COMPLETED
-    assert len(probes) == 1, probes  # the transcode did not probe the source again
+    assert run_transcode(c, video.id) is TaskStatus.COMPLETED
+    assert len(probes) == 1, probes  # neither the plan nor a chunk probed the source again
     done = c.repo.get_video(video.id)
     assert done is not None and done.state is VideoState.READY, done.error_message
     assert [(r.width, r.height) for r in done.renditions] == [(160, 120)]
@@ -199,8 +200,8 @@ def test_a_source_accepted_without_a_kept_probe_is_probed_by_the_task(
         owner="u", path=_copy(clips["clip"], tmp_path), filename="a.mp4", content_type=None
     )
     c.repo.update_video(video.id, source_probe=None)
-    assert c.task_runner().run(video.id, TaskKind.TRANSCODE.value) is TaskStatus.COMPLETED
-    assert len(probes) == 2
+    assert run_transcode(c, video.id) is TaskStatus.COMPLETED
+    assert len(probes) > 1  # the plan and every chunk probe it, as before
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.clips import make_clip
+from tests.integration.helpers import run_transcode
 from vidhost.domain.errors import InvalidInput
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video
+from vidhost.pipeline.transcode import PARTS
 from vidhost.settings import Settings
 from vidhost.wiring import Container, build_container
 
@@ -33,7 +35,7 @@ def _ingest(c: Container, clip: Path) -> Video:
 
 
 def _process(c: Container, video: Video) -> Video:
-    status = c.task_runner().run(video.id, TaskKind.TRANSCODE.value)
+    status = run_transcode(c, video.id)  # the plan, then every chunk and the audio task
     assert status is not None
     done = c.repo.get_video(video.id)
     assert done is not None
@@ -105,6 +107,9 @@ def test_corrupt_source_fails_with_code_and_does_not_block_the_next(container, t
     task = container.repo.get_task(bad.id, TaskKind.TRANSCODE)
     assert task is not None and task.status is TaskStatus.FAILED
     assert task.error_code == "corrupt_media"
+    # The chunk over the destroyed data failed twice (it is run once more first).
+    failed = [t for t in container.repo.list_parts(bad.id, PARTS) if t.error_code]
+    assert failed and all(t.attempts == 2 for t in failed)
 
     good = _process(container, _ingest(container, make_clip(tmp_path / "ok.mp4")))
     assert good.state is VideoState.READY
@@ -149,7 +154,8 @@ def test_ffmpeg_timeout_fails_the_video(tmp_path) -> None:
 def test_task_runs_once_even_if_dispatched_twice(container, tmp_path) -> None:
     video = _ingest(container, make_clip(tmp_path / "once.mp4"))
     runner = container.task_runner()
-    assert runner.run(video.id, "transcode") is TaskStatus.COMPLETED
+    assert run_transcode(container, video.id, runner) is TaskStatus.COMPLETED
     assert runner.run(video.id, "transcode") is None  # already completed: skipped
+    assert runner.run(video.id, "transcode_chunk", 0) is None
     task = container.repo.get_task(video.id, TaskKind.TRANSCODE)
     assert task is not None and task.attempts == 1

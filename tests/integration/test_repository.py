@@ -173,6 +173,63 @@ def test_listing_and_ready_ids(repo: SqlRepository) -> None:
     assert repo.list_videos(owner="bob")[1] == 0
 
 
+def test_a_late_result_from_a_lost_claim_is_refused(repo: SqlRepository) -> None:
+    """Fencing: once another worker took the task over, the first one's heartbeat, progress
+    and result are refused; the new holder's are accepted."""
+    _video(repo)
+    kind = TaskKind.TRANSCODE_CHUNK
+    repo.ensure_task("v1", kind, part=3)
+    first = repo.claim_task("v1", kind, part=3, stale_before=utcnow() - timedelta(seconds=30))
+    assert first is not None
+    assert repo.heartbeat("v1", kind, part=3, token=first)
+    # The first worker stalls; its heartbeat goes stale and a second worker takes over.
+    second = repo.claim_task("v1", kind, part=3, stale_before=utcnow() + timedelta(seconds=1))
+    assert second is not None and second != first
+
+    def write(token: str, status: TaskStatus) -> bool:
+        return repo.update_task(
+            "v1", kind, part=3, token=token, status=status, progress=100.0, event=None
+        )
+
+    assert not repo.heartbeat("v1", kind, part=3, token=first)
+    assert not write(first, TaskStatus.PROCESSING)
+    assert not write(first, TaskStatus.COMPLETED)
+    task = repo.get_task("v1", kind, part=3)
+    assert task is not None and task.status is TaskStatus.PROCESSING
+    assert task.claim_token == second and task.attempts == 2
+    assert repo.heartbeat("v1", kind, part=3, token=second)
+    assert write(second, TaskStatus.COMPLETED)
+    assert not write(second, TaskStatus.FAILED)  # done: the claim ended with it
+    task = repo.get_task("v1", kind, part=3)
+    assert task is not None and task.status is TaskStatus.COMPLETED
+
+
+def test_chunk_tasks_are_keyed_by_part_and_not_listed(repo: SqlRepository) -> None:
+    _video(repo)
+    repo.ensure_task("v1", TaskKind.TRANSCODE)
+    for part in range(3):
+        repo.ensure_task("v1", TaskKind.TRANSCODE_CHUNK, part=part)
+    repo.ensure_task("v1", TaskKind.TRANSCODE_CHUNK, part=1)  # idempotent
+    repo.ensure_task("v1", TaskKind.TRANSCODE_AUDIO)
+    assert [t.kind for t in repo.list_tasks("v1")] == [TaskKind.TRANSCODE]
+    parts = repo.list_parts("v1", [TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO])
+    assert [(t.kind, t.part) for t in parts] == [
+        (TaskKind.TRANSCODE_AUDIO, 0),
+        (TaskKind.TRANSCODE_CHUNK, 0),
+        (TaskKind.TRANSCODE_CHUNK, 1),
+        (TaskKind.TRANSCODE_CHUNK, 2),
+    ]
+    stale = utcnow() - timedelta(seconds=30)
+    tokens = {
+        p: repo.claim_task("v1", TaskKind.TRANSCODE_CHUNK, part=p, stale_before=stale)
+        for p in range(3)
+    }
+    assert all(tokens.values()) and len(set(tokens.values())) == 3
+    # Parts emit no events of their own: only the transcode's pending event is logged.
+    kinds = [e.data.get("kind") for e in repo.events_after(0) if e.type == "task.progress"]
+    assert kinds == ["transcode"]
+
+
 def test_awaiting_direct_uploads_skips_client_fields_and_other_uploads(
     repo: SqlRepository,
 ) -> None:

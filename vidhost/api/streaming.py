@@ -27,10 +27,10 @@ from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, authorize_read, cache_headers, carry_token, find_video
 from vidhost.domain.access import Access, Audience, Viewer
 from vidhost.domain.errors import NotReady
+from vidhost.domain.layout import POSTER, hls_prefix, poster_key
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video
 from vidhost.domain.ports import ObjectInfo
-from vidhost.domain.services import hls_prefix
 from vidhost.wiring import Container
 
 router = APIRouter(prefix="/stream", tags=["streaming"])
@@ -173,11 +173,11 @@ async def poster(
         container,
         viewer,
         video_id,
-        "poster.jpg",
+        POSTER,
         media_type="image/jpeg",
         cache=PLAYLIST_CACHE,
         audience=Audience.THUMBNAIL,
-        key=f"videos/{video_id}/poster.jpg",
+        key=poster_key(video_id),
         redirectable=True,
     )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from vidhost.db.tables import tasks, videos
-from vidhost.domain.lifecycle import VideoState
+from vidhost.domain.lifecycle import INTERNAL_KINDS, VideoState
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,10 @@ class ClientVideos:
                 task_rows = conn.execute(
                     select(tasks.c.kind, tasks.c.status, tasks.c.progress, tasks.c.error)
                     .add_columns(tasks.c.updated_at)
-                    .where(tasks.c.video_id == video_id)
+                    .where(
+                        tasks.c.video_id == video_id,
+                        tasks.c.kind.not_in(sorted(k.value for k in INTERNAL_KINDS)),
+                    )
                     .order_by(tasks.c.created_at)
                 ).all()
                 result.append(

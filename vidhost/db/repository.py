@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -15,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from vidhost.db.tables import events, tasks, videos
 from vidhost.domain.access import LISTED
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import TASK_CHANGED, DomainEvent, Rendition, Task, Video, utcnow
 
 NOTIFY_CHANNEL = "vidhost_events"
@@ -204,7 +205,7 @@ class SqlRepository:
 
     # --- tasks ------------------------------------------------------------------------------
 
-    def ensure_task(self, video_id: str, kind: TaskKind) -> Task:
+    def ensure_task(self, video_id: str, kind: TaskKind, *, part: int = 0) -> Task:
         now = utcnow()
         try:
             with self.engine.begin() as conn:
@@ -212,6 +213,7 @@ class SqlRepository:
                     insert(tasks).values(
                         video_id=video_id,
                         kind=kind.value,
+                        part=part,
                         status=TaskStatus.PENDING.value,
                         progress=0.0,
                         attempts=0,
@@ -220,40 +222,63 @@ class SqlRepository:
                         dispatched_at=now,
                     )
                 )
-                _emit(conn, _pending_event(video_id, kind))
+                if kind not in INTERNAL_KINDS:
+                    _emit(conn, _pending_event(video_id, kind))
             self._committed_event()
         except IntegrityError:
             pass
-        task = self.get_task(video_id, kind)
+        task = self.get_task(video_id, kind, part=part)
         assert task is not None
         return task
 
-    def get_task(self, video_id: str, kind: TaskKind) -> Task | None:
+    def get_task(self, video_id: str, kind: TaskKind, *, part: int = 0) -> Task | None:
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    select(tasks).where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
-                )
-                .mappings()
-                .first()
-            )
+            row = conn.execute(select(tasks).where(*_key(video_id, kind, part))).mappings().first()
         return _task(row) if row else None
 
     def list_tasks(self, video_id: str) -> list[Task]:
+        """The video's tasks as surfaces show them (parts of a task are not listed)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(tasks).where(tasks.c.video_id == video_id).order_by(tasks.c.created_at)
+                select(tasks)
+                .where(
+                    tasks.c.video_id == video_id,
+                    tasks.c.kind.not_in(sorted(k.value for k in INTERNAL_KINDS)),
+                )
+                .order_by(tasks.c.created_at)
             ).mappings()
             return [_task(r) for r in rows]
 
-    def claim_task(self, video_id: str, kind: TaskKind, *, stale_before: datetime) -> bool:
+    def list_parts(self, video_id: str, kinds: Sequence[TaskKind]) -> list[Task]:
+        """Every row of ``kinds`` for the video (e.g. its chunk tasks), by kind and part."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tasks)
+                .where(tasks.c.video_id == video_id, tasks.c.kind.in_([k.value for k in kinds]))
+                .order_by(tasks.c.kind, tasks.c.part)
+            ).mappings()
+            return [_task(r) for r in rows]
+
+    def claim_task(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        stale_before: datetime,
+        part: int = 0,
+        keep_progress: bool = False,
+    ) -> str | None:
+        """pending (or processing with a stale heartbeat) -> processing, with a new fence
+        token (returned); None if someone else holds it or it is done. ``keep_progress``: a
+        task that resumes where it was (the ``transcode`` of a plan) keeps its progress."""
         now = utcnow()
+        token = uuid.uuid4().hex
+        reset: dict[str, Any] = {} if keep_progress else {"progress": 0.0}
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(tasks)
                 .where(
-                    tasks.c.video_id == video_id,
-                    tasks.c.kind == kind.value,
+                    *_key(video_id, kind, part),
                     or_(
                         tasks.c.status == TaskStatus.PENDING.value,
                         and_(
@@ -266,27 +291,26 @@ class SqlRepository:
                 )
                 .values(
                     status=TaskStatus.PROCESSING.value,
-                    progress=0.0,
                     error=None,
                     error_code=None,
                     attempts=tasks.c.attempts + 1,
                     heartbeat_at=now,
                     updated_at=now,
+                    claim_token=token,
+                    **reset,
                 )
             )
-            return result.rowcount == 1
+            return token if result.rowcount == 1 else None
 
-    def heartbeat(self, video_id: str, kind: TaskKind) -> None:
+    def heartbeat(
+        self, video_id: str, kind: TaskKind, *, part: int = 0, token: str | None = None
+    ) -> bool:
+        conds = [*_key(video_id, kind, part), tasks.c.status == TaskStatus.PROCESSING.value]
+        if token is not None:
+            conds.append(tasks.c.claim_token == token)
         with self.engine.begin() as conn:
-            conn.execute(
-                update(tasks)
-                .where(
-                    tasks.c.video_id == video_id,
-                    tasks.c.kind == kind.value,
-                    tasks.c.status == TaskStatus.PROCESSING.value,
-                )
-                .values(heartbeat_at=utcnow())
-            )
+            result = conn.execute(update(tasks).where(*conds).values(heartbeat_at=utcnow()))
+            return result.rowcount == 1
 
     def update_task(
         self,
@@ -295,15 +319,25 @@ class SqlRepository:
         *,
         status: TaskStatus,
         progress: float,
-        event: DomainEvent,
+        event: DomainEvent | None,
         error_code: str | None = None,
         error: str | None = None,
-    ) -> None:
+        part: int = 0,
+        token: str | None = None,
+        only_if: TaskStatus | None = None,
+    ) -> bool:
+        """Write the task's status; with ``token``, only while that claim holds (the fence),
+        with ``only_if``, only while the row has that status. False if refused."""
         now = utcnow()
+        conds = list(_key(video_id, kind, part))
+        if token is not None:
+            conds += [tasks.c.claim_token == token, tasks.c.status == TaskStatus.PROCESSING.value]
+        if only_if is not None:
+            conds.append(tasks.c.status == only_if.value)
         with self.engine.begin() as conn:
-            conn.execute(
+            result = conn.execute(
                 update(tasks)
-                .where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
+                .where(*conds)
                 .values(
                     status=status.value,
                     progress=progress,
@@ -313,8 +347,13 @@ class SqlRepository:
                     heartbeat_at=now,
                 )
             )
-            _emit(conn, event)
-        self._committed_event()
+            if result.rowcount != 1:
+                return False
+            if event is not None:
+                _emit(conn, event)
+        if event is not None:
+            self._committed_event()
+        return True
 
     def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
         with self.engine.connect() as conn:
@@ -352,12 +391,10 @@ class SqlRepository:
             )
             return [r[0] for r in rows]
 
-    def mark_dispatched(self, video_id: str, kind: TaskKind) -> None:
+    def mark_dispatched(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(tasks)
-                .where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
-                .values(dispatched_at=utcnow())
+                update(tasks).where(*_key(video_id, kind, part)).values(dispatched_at=utcnow())
             )
 
     # --- events -----------------------------------------------------------------------------
@@ -381,6 +418,10 @@ class SqlRepository:
     def last_event_id(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
+
+def _key(video_id: str, kind: TaskKind, part: int) -> tuple[ColumnElement[bool], ...]:
+    return (tasks.c.video_id == video_id, tasks.c.kind == kind.value, tasks.c.part == part)
 
 
 def _pending_event(video_id: str, kind: TaskKind) -> DomainEvent:

@@ -102,6 +102,8 @@ tasks = Table(
         primary_key=True,
     ),
     Column("kind", String(40), primary_key=True),
+    # 0007_task_parts: chunk index (0 for kinds without parts) and the claim's fence token
+    Column("part", Integer, primary_key=True, default=0, server_default="0"),
     Column("status", String(20), nullable=False, index=True),
     Column("progress", Float, nullable=False, default=0.0),
     Column("error_code", String(64)),
@@ -111,6 +113,7 @@ tasks = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("heartbeat_at", UTCDateTime()),
     Column("dispatched_at", UTCDateTime()),
+    Column("claim_token", String(64)),
 )
 
 events = Table(

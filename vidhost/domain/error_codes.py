@@ -123,6 +123,8 @@ CATALOGUE: Final = _catalogue(
     ("upload_finished", 409, "The upload became a video; delete the video instead"),
     ("no_multipart_upload", 409, "No S3 multipart upload is in progress for this video"),
     ("no_source", 409, "The video has no uploaded source"),
+    ("no_plan", 409, "The video has no segment plan (a chunk task's failure code, ADR 0060)"),
+    ("no_chunk", 409, "The segment plan has no chunk of that index (a chunk task's failure code)"),
     # 410 Gone
     ("upload_expired", 410, "The upload expired"),
     ("video_deleted", 410, "The video was deleted while a task ran (a task's failure code)"),

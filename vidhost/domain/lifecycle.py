@@ -53,6 +53,17 @@ class TaskKind(StrEnum):
     THUMBNAILS = "thumbnails"
     METADATA_EXTRACTION = "metadata_extraction"
     VIDEO_ENHANCEMENT = "video_enhancement"
+    TRANSCODE_CHUNK = "transcode_chunk"
+    """One chunk of the ladder (``part`` = chunk index); part of the ``transcode``."""
+    TRANSCODE_AUDIO = "transcode_audio"
+    """The audio rendition, encoded once per video; part of the ``transcode``."""
+
+
+INTERNAL_KINDS: frozenset[TaskKind] = frozenset(
+    {TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO}
+)
+"""Parts of another task: never listed on a surface and emit no events of their own (the
+``transcode`` row reports their progress)."""
 
 
 class TaskStatus(StrEnum):

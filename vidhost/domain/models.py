@@ -77,6 +77,8 @@ class Video:
 class Task:
     video_id: str
     kind: TaskKind
+    part: int = 0
+    """Chunk index for ``transcode_chunk``; 0 for every other kind."""
     status: TaskStatus = TaskStatus.PENDING
     progress: float = 0.0
     error_code: str | None = None
@@ -85,6 +87,8 @@ class Task:
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     heartbeat_at: datetime | None = None
+    claim_token: str | None = None
+    """The fence of the current claim: only its holder may heartbeat, report or finish."""
 
 
 @dataclass(frozen=True)

@@ -154,14 +154,31 @@ class VideoRepository(Protocol):
         """Ready videos listed to ``viewer``: public ones, plus ``viewer``'s own."""
         ...
 
-    def ensure_task(self, video_id: str, kind: TaskKind) -> Task: ...
+    def ensure_task(self, video_id: str, kind: TaskKind, *, part: int = 0) -> Task:
+        """The task row, created pending (with a pending event) if it did not exist."""
+        ...
 
-    def get_task(self, video_id: str, kind: TaskKind) -> Task | None: ...
+    def get_task(self, video_id: str, kind: TaskKind, *, part: int = 0) -> Task | None: ...
 
-    def list_tasks(self, video_id: str) -> list[Task]: ...
+    def list_tasks(self, video_id: str) -> list[Task]:
+        """The tasks surfaces show (without the parts of a task, ``INTERNAL_KINDS``)."""
+        ...
 
-    def claim_task(self, video_id: str, kind: TaskKind, *, stale_before: datetime) -> bool:
-        """pending (or processing with a stale heartbeat) -> processing; False if taken."""
+    def list_parts(self, video_id: str, kinds: Sequence[TaskKind]) -> list[Task]:
+        """Every row of ``kinds`` of the video, by kind and part."""
+        ...
+
+    def claim_task(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        stale_before: datetime,
+        part: int = 0,
+        keep_progress: bool = False,
+    ) -> str | None:
+        """pending (or processing with a stale heartbeat) -> processing. Returns the claim's
+        fence token, None if taken or done."""
         ...
 
     def update_task(
@@ -171,13 +188,21 @@ class VideoRepository(Protocol):
         *,
         status: TaskStatus,
         progress: float,
-        event: DomainEvent,
+        event: DomainEvent | None,
         error_code: str | None = None,
         error: str | None = None,
-    ) -> None: ...
+        part: int = 0,
+        token: str | None = None,
+        only_if: TaskStatus | None = None,
+    ) -> bool:
+        """Write status and progress; refused (False) when ``token`` no longer holds the claim
+        or the row's status is not ``only_if``."""
+        ...
 
-    def heartbeat(self, video_id: str, kind: TaskKind) -> None:
-        """Record that the worker running this task is alive."""
+    def heartbeat(
+        self, video_id: str, kind: TaskKind, *, part: int = 0, token: str | None = None
+    ) -> bool:
+        """Record that the worker running this task is alive; False if its claim is lost."""
         ...
 
     def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
@@ -185,7 +210,7 @@ class VideoRepository(Protocol):
         older than ``stale_before``."""
         ...
 
-    def mark_dispatched(self, video_id: str, kind: TaskKind) -> None: ...
+    def mark_dispatched(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None: ...
 
     def uploaded_without_tasks(self, *, before: datetime) -> list[str]:
         """Ids of videos uploaded before ``before`` that have no task rows."""
@@ -226,7 +251,7 @@ class SigningKeyRepository(Protocol):
 
 
 class JobQueue(Protocol):
-    def dispatch(self, video_id: str, kind: TaskKind) -> None:
+    def dispatch(self, video_id: str, kind: TaskKind, part: int = 0) -> None:
         """Send a task for execution. Called only after the rows it needs are committed."""
         ...
 

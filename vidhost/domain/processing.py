@@ -12,22 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
+from vidhost.domain import layout
+from vidhost.domain.layout import PROCESSED, enhanced_prefix, media_prefix, metadata_key
 from vidhost.domain.lifecycle import TaskKind
 from vidhost.domain.models import Video
 
 EnhanceMode = Literal["request", "always", "off"]
 NO_ENHANCEMENT = "none"
-PROCESSED = "processed_videos/"
+__all__ = ["PROCESSED", "enhanced_prefix", "media_prefix", "metadata_key"]
 ENHANCED_CONTAINERS = ("mp4", "mov", "mkv")
-
-
-def metadata_key(video_id: str) -> str:
-    return f"{PROCESSED}metadata/{video_id}_metadata.json"
-
-
-def enhanced_prefix(video_id: str) -> str:
-    """Every ``enhanced_{id}.{ext}`` object of a video starts with this."""
-    return f"{PROCESSED}enhanced_{video_id}."
 
 
 def enhanced_extension(filename: str | None) -> str:
@@ -40,12 +33,7 @@ def enhanced_extension(filename: str | None) -> str:
 
 
 def enhanced_key(video: Video) -> str:
-    return f"{enhanced_prefix(video.id)}{enhanced_extension(video.filename)}"
-
-
-def media_prefix(video_id: str) -> str:
-    """Cached thumbnails, storyboards and previews (under the video's own prefix)."""
-    return f"videos/{video_id}/media/"
+    return layout.enhanced_key(video.id, enhanced_extension(video.filename))
 
 
 def enhancement_spec(video: Video, mode: EnhanceMode, default_preset: str) -> str | None:

@@ -19,7 +19,22 @@ from vidhost.domain.errors import (
     StorageFailure,
     TooLarge,
 )
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of, transition
+from vidhost.domain.layout import (
+    enhanced_prefix,
+    hls_prefix,
+    metadata_key,
+    source_key,
+    video_prefix,
+)
+from vidhost.domain.lifecycle import (
+    INTERNAL_KINDS,
+    TASK_DONE,
+    TaskKind,
+    TaskStatus,
+    VideoState,
+    sources_of,
+    transition,
+)
 from vidhost.domain.limits import check_metadata
 from vidhost.domain.messages import public
 from vidhost.domain.models import (
@@ -38,24 +53,13 @@ from vidhost.domain.ports import (
     Storage,
     VideoRepository,
 )
-from vidhost.domain.processing import enhanced_prefix, metadata_key
 from vidhost.domain.telemetry import NoTelemetry, Telemetry
 
 log = logging.getLogger(__name__)
 
+__all__ = ["hls_prefix", "source_key", "video_prefix"]  # re-exported from the layout
+
 TaskPlanner = Callable[[Video], Iterable[TaskKind]]
-
-
-def source_key(video_id: str) -> str:
-    return f"videos/{video_id}/source"
-
-
-def video_prefix(video_id: str) -> str:
-    return f"videos/{video_id}/"
-
-
-def hls_prefix(video_id: str) -> str:
-    return f"videos/{video_id}/hls/"
 
 
 def default_plan(video: Video) -> list[TaskKind]:
@@ -414,16 +418,34 @@ class VideoService:
         *,
         error_code: str | None = None,
         error: str | None = None,
-    ) -> None:
-        self.repo.update_task(
+        part: int = 0,
+        token: str | None = None,
+        only_if: TaskStatus | None = None,
+    ) -> bool:
+        """Write a task's status (and its ``task.progress`` event, except for the parts of a
+        task). With ``token`` the write is fenced: refused (False) once the claim is lost."""
+        event = None
+        if kind not in INTERNAL_KINDS:
+            event = task_event(video_id, kind, status, progress, public(error), error_code)
+        return self.repo.update_task(
             video_id,
             kind,
             status=status,
             progress=progress,
             error_code=error_code,
             error=public(error),
-            event=task_event(video_id, kind, status, progress, public(error), error_code),
+            event=event,
+            part=part,
+            token=token,
+            only_if=only_if,
         )
+
+    def start_parts(self, video_id: str, parts: Iterable[tuple[TaskKind, int]]) -> None:
+        """Ensure a row for each ``(kind, part)``, then dispatch the ones not done."""
+        rows = [self.repo.ensure_task(video_id, kind, part=part) for kind, part in parts]
+        for task in rows:
+            if task.status not in TASK_DONE:
+                self.jobs.dispatch(video_id, task.kind, task.part)
 
     def delete(self, video_id: str, *, owner: str | None = None) -> None:
         video = self.get(video_id, owner=owner)

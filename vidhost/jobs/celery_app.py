@@ -11,7 +11,7 @@ from vidhost.settings import Settings
 
 RUN_TASK = "vidhost.run_task"
 
-TaskFn = Callable[[str, str], None]
+TaskFn = Callable[[str, str, int], None]
 
 
 def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
@@ -34,7 +34,7 @@ def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
         task_fn = run
 
         @app.task(name=RUN_TASK, bind=False)  # type: ignore[untyped-decorator]
-        def run_task(video_id: str, kind: str) -> None:
-            task_fn(video_id, kind)
+        def run_task(video_id: str, kind: str, part: int = 0) -> None:
+            task_fn(video_id, kind, part)
 
     return app

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from vidhost.domain.direct_uploads import DirectUploads
+from vidhost.domain.layout import VIDEOS, video_id_of
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video
 from vidhost.domain.ports import MultipartUploads
@@ -25,7 +26,7 @@ from vidhost.jobs.cleanup import Removal, Sweeper
 
 log = logging.getLogger(__name__)
 
-PREFIX = "videos/"
+PREFIX = VIDEOS
 
 
 def _has_source(direct: DirectUploads, video: Video) -> bool:
@@ -105,7 +106,7 @@ def orphaned_objects(
         verdicts: dict[str, bool] = {}
         removed: list[Removal] = []
         for info in list(direct.storage.list(PREFIX)):
-            video_id = info.key.removeprefix(PREFIX).split("/", 1)[0]
+            video_id = video_id_of(info.key) or ""
             if video_id not in verdicts:
                 verdicts[video_id] = check(video_id)
             if verdicts[video_id] or info.modified > cutoff:

@@ -16,10 +16,10 @@ class CeleryJobQueue:
     def __init__(self, app: Celery) -> None:
         self.app = app
 
-    def dispatch(self, video_id: str, kind: TaskKind) -> None:
+    def dispatch(self, video_id: str, kind: TaskKind, part: int = 0) -> None:
         try:
             self.app.send_task(
-                RUN_TASK, args=[video_id, kind.value], queue=self.app.conf.task_default_queue
+                RUN_TASK, args=[video_id, kind.value, part], queue=self.app.conf.task_default_queue
             )
         except Exception:
             # The database is the source of truth: the reconciler sends it again later.

@@ -25,8 +25,8 @@ def reconcile(
         log.info("reconciler started processing of %s (no task rows)", video_id)
         count += 1
     for task in repo.unfinished_tasks(stale_before=stale_before):
-        repo.mark_dispatched(task.video_id, task.kind)
-        jobs.dispatch(task.video_id, task.kind)
+        repo.mark_dispatched(task.video_id, task.kind, part=task.part)
+        jobs.dispatch(task.video_id, task.kind, task.part)
         log.info("reconciler re-dispatched %s for %s (%s)", task.kind, task.video_id, task.status)
         count += 1
     return count

@@ -1,29 +1,61 @@
-"""The transcode task: source -> adaptive HLS ladder + poster, stored under the video."""
+"""The transcode: a segment plan, then chunk tasks and one audio task (ADR 0060).
+
+- ``transcode`` (``Transcoder``): fixes the segment plan from the probed source, stores it and
+  every playlist (master, one per rung, audio) before a frame is encoded, renders the poster,
+  then creates one ``transcode_chunk`` task per chunk and one ``transcode_audio`` task, and
+  dispatches them. Its row stays ``processing``; its progress is stored segments / planned.
+- ``transcode_chunk`` (``ChunkEncoder``): decodes only its chunk's time range of the source
+  (read through the storage port: a pre-signed GET URL with S3, the file itself locally),
+  encodes every rung, stores the chunk's segments.
+- ``transcode_audio`` (``AudioEncoder``): encodes the audio once, segmented on the same
+  boundaries, stored as the audio rendition.
+- ``LadderProgress``: after each part, counts what is stored; when every part is, the video
+  becomes ``ready`` and the ``transcode`` task ``completed``. A part that fails fails both.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 import logging
+import os
 import tempfile
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vidhost.domain.lifecycle import VideoState
-from vidhost.domain.models import Rendition
+from vidhost.domain import layout
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.models import Rendition, Video, utcnow
 from vidhost.domain.ports import Storage
-from vidhost.domain.services import VideoService, hls_prefix, source_fields
-from vidhost.media.errors import INPUT_ERRORS, MediaError
-from vidhost.media.hls import build_hls_command, build_poster_command, rewrite_segment_uris
+from vidhost.domain.segments import (
+    PlannedRendition,
+    SegmentPlan,
+    make_plan,
+    master_playlist,
+    media_playlist,
+)
+from vidhost.domain.services import VideoService
+from vidhost.media.chunks import ChunkRung, build_audio_command, build_chunk_command
+from vidhost.media.errors import CORRUPT_MEDIA, INPUT_ERRORS, SOURCE_CHANGED, MediaError
+from vidhost.media.formats import input_args
+from vidhost.media.hls import build_poster_command, codecs_string
 from vidhost.media.ladder import select_ladder
+from vidhost.media.probe import MediaInfo
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
-from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy, source_info
-from vidhost.pipeline.runner import TaskContext
+from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
+from vidhost.pipeline.runner import TaskContext, TaskContinues
 
 log = logging.getLogger(__name__)
 
-MASTER = "master.m3u8"
-POSTER = "poster.jpg"
+PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
+PART_ATTEMPTS = 2
+"""A part that fails this many times fails the video (a crash, a bad worker: not the video)."""
+NO_RETRY = frozenset({"video_deleted", SOURCE_CHANGED, "no_plan", "no_chunk"})
+"""Failures that another attempt cannot change."""
 
 
 @dataclass
@@ -35,33 +67,106 @@ class TranscodeConfig:
     timeout: float
     tmp_dir: Path
     strict_decode: bool = True
+    chunk_seconds: float = 12.0
+    first_chunk_seconds: float | None = None
+    """``None``: the first chunk is one segment (the start is fast)."""
     probe: ProbeConfig = field(default_factory=ProbeConfig)
+    cache_sources: int = 0
+    """Sources a worker keeps between tasks (S3: each is downloaded once per worker, not
+    once per chunk); 0 when reading the source costs nothing (local storage)."""
+
+
+class SourceFiles:
+    """The local file a part task reads: the accepted source (its ETag checked against the
+    one accepted at upload, ADR 0051) or the enhanced file.
+
+    With a remote store (``cache_sources`` > 0) a worker keeps its last few downloads in
+    ``tmp_dir/sources/`` (named by key and ETag), so the chunks of one video that land on the
+    same worker download the source once. ffmpeg never reads the network (the task sandbox
+    has none, ADR 0051), so a pre-signed URL is not an input: see ADR 0060.
+    """
+
+    def __init__(self, storage: Storage, tmp_dir: Path, keep: int) -> None:
+        self.storage = storage
+        self.dir = tmp_dir / "sources"
+        self.keep = keep
+
+    @contextlib.contextmanager
+    def open(self, video: Video, key: str) -> Iterator[Path]:
+        if self.keep <= 0:
+            with source_copy(self.storage, video, key) as path:
+                yield path
+            return
+        etag = self.storage.stat(key).etag
+        if key == video.source_key and video.source_etag and etag != video.source_etag:
+            with source_copy(self.storage, video, key) as path:  # raises source_changed
+                yield path
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        cached = self.dir / hashlib.sha256(f"{key}\0{etag}".encode()).hexdigest()
+        if not cached.is_file():
+            with source_copy(self.storage, video, key) as path:
+                if self.storage.stat(key).etag == etag:
+                    os.replace(path, cached)  # a private temp file of this process
+                    self._evict(keep=cached)
+                else:
+                    yield path
+                    return
+        mine = self.dir / f".{cached.name}.{uuid.uuid4().hex}"  # one per use (threads too)
+        try:
+            os.link(cached, mine)  # eviction by another worker cannot pull it from under us
+        except FileNotFoundError:  # evicted just now: read a copy of our own
+            with source_copy(self.storage, video, key) as path:
+                yield path
+            return
+        try:
+            yield mine
+        finally:
+            mine.unlink(missing_ok=True)
+
+    def _evict(self, *, keep: Path) -> None:
+        entries = sorted(
+            (p for p in self.dir.iterdir() if not p.name.startswith(".") and p != keep),
+            key=lambda p: p.stat().st_mtime,
+        )
+        for old in entries[: max(0, len(entries) - (self.keep - 1))]:
+            old.unlink(missing_ok=True)
+
+
+def load_plan(storage: Storage, video_id: str) -> SegmentPlan:
+    try:
+        return SegmentPlan.from_json(storage.get_bytes(layout.plan_key(video_id)))
+    except FileNotFoundError:
+        raise MediaError("no_plan", "the video has no segment plan") from None
 
 
 class Transcoder:
-    """Reads the source with the probe made at acceptance (an enhanced file is probed in the
-    sandbox, with the limits, pinned to the accepted container); a source refused for what
-    it is loses its bytes."""
+    """The ``transcode`` task: plan, playlists, poster, then the chunk and audio tasks.
 
-    def __init__(self, service: VideoService, storage: Storage, config: TranscodeConfig) -> None:
+    The plan is cut from the probe made at acceptance (ADR 0090); an enhanced file is probed
+    in the sandbox, with the limits, pinned to the accepted container."""
+
+    def __init__(
+        self,
+        service: VideoService,
+        storage: Storage,
+        config: TranscodeConfig,
+        progress: LadderProgress | None = None,
+    ) -> None:
         self.service = service
         self.storage = storage
         self.config = config
         self.prober = MediaProber(config.probe)
+        self.progress = progress or LadderProgress(service, storage)
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
         source_key = ctx.source_key  # ``no_source`` before the state changes
         self.service.change_state(video, VideoState.PROCESSING)
         try:
-            self._transcode(ctx, source_key)
+            plan = self._plan(ctx, source_key)
         except MediaError as exc:
-            if exc.code in INPUT_ERRORS:
-                self.service.reject_source(video, exc.code, exc.message)
-            else:
-                self.service.change_state(
-                    video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
-                )
+            fail_video(self.service, video, exc)
             raise
         except Exception as exc:
             self.service.change_state(
@@ -71,86 +176,349 @@ class Transcoder:
                 error_message=f"processing failed: {type(exc).__name__}",
             )
             raise
+        # The first chunk and the audio first: together they are the start of the video.
+        parts = [(TaskKind.TRANSCODE_CHUNK, c.index) for c in plan.chunks]
+        if plan.has_audio:
+            parts.insert(1, (TaskKind.TRANSCODE_AUDIO, 0))
+        ctx.check_claim()
+        self.service.start_parts(video.id, parts)
+        if self.progress.update(video.id):  # a re-run after every part was already done
+            return
+        raise TaskContinues
 
-    def _transcode(self, ctx: TaskContext, source_key: str) -> None:
+    def _plan(self, ctx: TaskContext, source_key: str) -> SegmentPlan:
         video = ctx.video
+        try:
+            plan = load_plan(self.storage, video.id)
+            if plan.source_key == source_key:
+                return plan  # a re-run: the plan, playlists and poster are stored already
+        except MediaError:
+            pass
         cfg = self.config
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
             source_copy(self.storage, video, source_key) as source,
-            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"hls-{video.id}-") as tmp,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"plan-{video.id}-") as tmp,
         ):
-            info = self.prober.accepted(video, source, source_key)
-            if info.video is None:
-                raise MediaError("not_a_video", "the source has no video stream")
-            v = info.video
-            ladder = select_ladder(v.display_width, v.display_height, cfg.heights)
-            out = Path(tmp)
-            cmd = build_hls_command(
-                cfg.ffmpeg,
-                str(source),
-                str(out),
-                ladder,
-                has_audio=info.audio is not None,
-                fps=v.fps or 25.0,
-                segment_seconds=cfg.segment_seconds,
-                preset=cfg.preset,
-                master_name=MASTER,
-                input_format=info.format_name,
-            )
-            if cfg.strict_decode:
-                cmd.insert(1, "-xerror")
-            run_ffmpeg(
-                cmd,
-                duration=info.duration,
-                on_progress=ctx.progress,
-                limits=task_limits(cfg.timeout),
-            )
-            poster_at = min(1.0, info.duration / 2) if info.duration else 0.0
+            info = self.prober.accepted(video, source, source_key)  # probed at acceptance
+            plan = self._make_plan(info, source_key)
+            poster = Path(tmp) / layout.POSTER
             run_ffmpeg(
                 build_poster_command(
                     cfg.ffmpeg,
                     str(source),
-                    str(out / POSTER),
-                    at_seconds=poster_at,
+                    str(poster),
+                    at_seconds=min(1.0, plan.duration / 2),
                     width=1280,
-                    input_format=info.format_name,
+                    input_format=plan.source_format,
                 ),
                 duration=None,
                 limits=task_limits(cfg.timeout),
             )
-            for playlist in out.glob("*.m3u8"):
-                if playlist.name != MASTER:
-                    playlist.write_text(rewrite_segment_uris(playlist.read_text()))
-            prefix = hls_prefix(video.id)
-            self.storage.delete_prefix(prefix)  # idempotent re-runs start clean
-            # Segments first, playlists last: a stored playlist never names a missing segment.
-            files = sorted(out.iterdir(), key=lambda p: (p.suffix == ".m3u8", p.name))
-            for path in files:
-                if path.name != POSTER:
-                    self.storage.put_file(prefix + path.name, path, move=True)
-            poster_key = f"videos/{video.id}/{POSTER}"
-            self.storage.put_file(poster_key, out / POSTER, move=True)
+            ctx.check_claim()
+            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
+        # The playlists and the plan name segments that do not exist yet: nothing serves them
+        # before the video is ready (ADR 0060), and re-runs write the same bytes.
+        for rung in plan.renditions:
+            self.storage.put_bytes(
+                layout.playlist_key(video.id, rung.name),
+                media_playlist(plan, rung.name).encode(),
+                content_type="application/vnd.apple.mpegurl",
+            )
+        if plan.has_audio:
+            self.storage.put_bytes(
+                layout.playlist_key(video.id, layout.AUDIO_RENDITION),
+                media_playlist(plan, layout.AUDIO_RENDITION).encode(),
+                content_type="application/vnd.apple.mpegurl",
+            )
+        self.storage.put_bytes(
+            layout.master_key(video.id),
+            master_playlist(plan).encode(),
+            content_type="application/vnd.apple.mpegurl",
+        )
+        self.storage.put_bytes(layout.plan_key(video.id), plan.to_json())
+        return plan
+
+    def _make_plan(self, info: MediaInfo, source_key: str) -> SegmentPlan:
+        cfg = self.config
+        if info.video is None:
+            raise MediaError("not_a_video", "the source has no video stream")
+        v = info.video
+        has_audio = info.audio is not None
+        ladder = select_ladder(v.display_width, v.display_height, cfg.heights)
+        audio_bitrate = ladder[0].audio_bitrate if has_audio else None
+        renditions = tuple(
+            PlannedRendition(
+                name=r.name,
+                width=r.width,
+                height=r.height,
+                bandwidth=r.max_bitrate + (audio_bitrate or 0),
+                video_bitrate=r.video_bitrate,
+                max_bitrate=r.max_bitrate,
+                buffer_size=r.buffer_size,
+                codecs=codecs_string(r, has_audio=has_audio, fps=v.fps or 30.0),
+            )
+            for r in ladder
+        )
+        return make_plan(
+            source_key=source_key,
+            source_format=info.format_name,
+            duration=info.duration,
+            fps=v.fps,
+            segment_seconds=cfg.segment_seconds,
+            chunk_seconds=cfg.chunk_seconds,
+            first_chunk_seconds=cfg.first_chunk_seconds or cfg.segment_seconds,
+            renditions=renditions,
+            audio_bitrate=audio_bitrate,
+        )
+
+
+def fail_video(service: VideoService, video: Video, exc: MediaError) -> None:
+    """A media error fails the video; one that is about the input also drops its bytes."""
+    if exc.code in INPUT_ERRORS:
+        service.reject_source(video, exc.code, exc.message)
+    else:
+        service.change_state(
+            video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
+        )
+
+
+class _PartEncoder:
+    def __init__(self, storage: Storage, config: TranscodeConfig, sources: SourceFiles) -> None:
+        self.storage = storage
+        self.config = config
+        self.sources = sources
+        self.prober = MediaProber(config.probe)
+
+    @staticmethod
+    def _still_wanted(ctx: TaskContext) -> None:
+        """A part of a video that already failed (another part failed twice) does no work."""
+        if ctx.video.state is VideoState.FAILED:
+            raise MediaError(ctx.video.error_code or "task_failed", "the video already failed")
+
+    @contextlib.contextmanager
+    def _input(self, ctx: TaskContext, plan: SegmentPlan) -> Iterator[list[str]]:
+        """ffmpeg input arguments (pinned, ADR 0051) for the plan's source: the accepted one
+        (its ETag checked, its probe kept at acceptance, ADR 0090) or the enhanced file
+        (probed in the sandbox, with the limits)."""
+        with self.sources.open(ctx.video, plan.source_key) as path:
+            self.prober.accepted(ctx.video, path, plan.source_key)
+            yield [*input_args(plan.source_format), "-i", str(path)]
+
+    def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:
+        missing = [n for n in names if not (out / n).is_file()]
+        if missing:
+            # ffmpeg succeeded but the source ran out of frames before the planned end.
+            raise MediaError(
+                CORRUPT_MEDIA,
+                f"the source ends before its declared duration (no {missing[0]}): "
+                "truncated or corrupt",
+            )
+        ctx.check_claim()  # a worker that lost its claim writes nothing
+        prefix = layout.hls_prefix(ctx.video.id)
+        for name in names:
+            self.storage.put_file(prefix + name, out / name, move=True)
+
+
+class ChunkEncoder(_PartEncoder):
+    """``transcode_chunk``: every rung of one chunk's segments."""
+
+    def __call__(self, ctx: TaskContext) -> None:
+        self._still_wanted(ctx)
+        cfg = self.config
+        plan = load_plan(self.storage, ctx.video.id)
+        if not 0 <= ctx.part < len(plan.chunks):
+            raise MediaError("no_chunk", f"the plan has no chunk {ctx.part}")
+        chunk = plan.chunks[ctx.part]
+        segments = plan.chunk_segments(chunk)
+        start, end = plan.chunk_frames(chunk)
+        last = chunk.index == len(plan.chunks) - 1
+        rungs = [
+            ChunkRung(r.name, r.width, r.height, r.video_bitrate, r.max_bitrate, r.buffer_size)
+            for r in plan.renditions
+        ]
+        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            self._input(ctx, plan) as source,
+            tempfile.TemporaryDirectory(
+                dir=cfg.tmp_dir, prefix=f"chunk-{ctx.video.id}-{chunk.index}-"
+            ) as tmp,
+        ):
+            out = Path(tmp)
+            cmd = build_chunk_command(
+                cfg.ffmpeg,
+                source,
+                str(out),
+                rungs,
+                fps=plan.fps,
+                start_frame=start,
+                end_frame=end,
+                pad_frames=end - start if last else 0,
+                segment_frames=[s.start_frame - start for s in segments[1:]],
+                first_segment=chunk.first_segment,
+                ts_offset=plan.ts_offset,
+                preset=cfg.preset,
+                strict=cfg.strict_decode,
+            )
+            run_ffmpeg(
+                cmd,
+                duration=plan.seconds(end - start),
+                on_progress=ctx.progress,
+                limits=task_limits(cfg.timeout),
+            )
+            names = [layout.segment_name(r.name, s.index) for r in rungs for s in segments]
+            self._store(ctx, out, names)
+
+
+class AudioEncoder(_PartEncoder):
+    """``transcode_audio``: the audio rendition, encoded once, cut on the plan's boundaries."""
+
+    def __call__(self, ctx: TaskContext) -> None:
+        self._still_wanted(ctx)
+        cfg = self.config
+        plan = load_plan(self.storage, ctx.video.id)
+        if plan.audio_bitrate is None:
+            return
+        end = plan.seconds(plan.total_frames)
+        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            self._input(ctx, plan) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"audio-{ctx.video.id}-") as tmp,
+        ):
+            out = Path(tmp)
+            cmd = build_audio_command(
+                cfg.ffmpeg,
+                source,
+                str(out),
+                layout.AUDIO_RENDITION,
+                duration=end,
+                boundaries=[plan.seconds(s.start_frame) for s in plan.segments[1:]],
+                bitrate=plan.audio_bitrate,
+                ts_offset=plan.ts_offset,
+                strict=cfg.strict_decode,
+            )
+            run_ffmpeg(cmd, duration=end, on_progress=ctx.progress, limits=task_limits(cfg.timeout))
+            names = [layout.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
+            self._store(ctx, out, names)
+
+
+FinishedHook = Callable[[str, float, float | None], None]
+"""``(outcome, seconds since the transcode was created, seconds of media or None)``."""
+
+
+class LadderProgress:
+    """Counts the stored parts of a video's ladder; the last one makes the video ready.
+
+    ``on_finished`` hears of each transcode that ends (completed or failed) here, since the
+    ``transcode`` task ends with its last part, not with a run of its own (metrics)."""
+
+    def __init__(
+        self, service: VideoService, storage: Storage, on_finished: FinishedHook | None = None
+    ) -> None:
+        self.service = service
+        self.storage = storage
+        self.on_finished = on_finished
+
+    def _finished(self, video_id: str, outcome: str, media_seconds: float | None) -> None:
+        if self.on_finished is None:
+            return
+        row = self.service.repo.get_task(video_id, TaskKind.TRANSCODE)
+        if row is not None:
+            elapsed = (utcnow() - row.created_at).total_seconds()
+            self.on_finished(outcome, max(0.0, elapsed), media_seconds)
+
+    def part_done(self, ctx: TaskContext) -> None:
+        try:
+            self.update(ctx.video.id)
+        except MediaError:  # no plan: the video was deleted meanwhile
+            log.info("parts of %s: no plan any more", ctx.video.id)
+
+    def part_failed(self, ctx: TaskContext, code: str, message: str) -> None:
+        """A part that fails runs once more (any worker); failing again fails the video."""
+        video = self.service.repo.get_video(ctx.video.id)
+        if video is None or video.state is not VideoState.PROCESSING:
+            return  # deleted, or failed already (by another part)
+        row = self.service.repo.get_task(video.id, ctx.kind, part=ctx.part)
+        if row is not None and row.attempts < PART_ATTEMPTS and code not in NO_RETRY:
+            retried = self.service.report_task(
+                video.id,
+                ctx.kind,
+                TaskStatus.PENDING,
+                0.0,
+                part=ctx.part,
+                only_if=TaskStatus.FAILED,
+            )
+            if retried:
+                log.info("%s %s of %s failed (%s); once more", ctx.kind, ctx.part, video.id, code)
+                self.service.repo.mark_dispatched(video.id, ctx.kind, part=ctx.part)
+                self.service.jobs.dispatch(video.id, ctx.kind, ctx.part)
+                return
+        fail_video(self.service, video, MediaError(code, message))
+        if self.service.report_task(
+            video.id,
+            TaskKind.TRANSCODE,
+            TaskStatus.FAILED,
+            0.0,
+            error_code=code,
+            error=message,
+            only_if=TaskStatus.PROCESSING,
+        ):
+            self._finished(video.id, TaskStatus.FAILED.value, None)
+
+    def update(self, video_id: str) -> bool:
+        """Report stored / planned segments on the ``transcode`` row; True once all are."""
+        plan = load_plan(self.storage, video_id)
+        rows = self.service.repo.list_parts(video_id, PARTS)
+        done = {
+            t.part
+            for t in rows
+            if t.kind is TaskKind.TRANSCODE_CHUNK and t.status is TaskStatus.COMPLETED
+        }
+        audio_done = any(
+            t.kind is TaskKind.TRANSCODE_AUDIO and t.status is TaskStatus.COMPLETED for t in rows
+        )
+        stored = plan.stored_segments(done, audio_done)
+        planned = plan.planned_segments()
+        if stored < planned:
+            self.service.report_task(
+                video_id,
+                TaskKind.TRANSCODE,
+                TaskStatus.PROCESSING,
+                min(99.9, 100.0 * stored / planned),
+                only_if=TaskStatus.PROCESSING,
+            )
+            return False
+        self._ready(video_id, plan)
+        return True
+
+    def _ready(self, video_id: str, plan: SegmentPlan) -> None:
+        video = self.service.repo.get_video(video_id)
+        if video is None:
+            return
         renditions = [
             Rendition(
                 name=r.name,
                 width=r.width,
                 height=r.height,
-                bitrate=r.video_bitrate + (r.audio_bitrate if info.audio else 0),
-                playlist=f"{r.name}.m3u8",
+                bitrate=r.video_bitrate + (plan.audio_bitrate or 0),
+                playlist=layout.playlist_name(r.name),
             )
-            for r in ladder
+            for r in plan.renditions
         ]
-        probed = source_fields(source_info(info))
-        for kept in ("source_format", "source_probe"):
-            probed.pop(kept)  # the accepted source's stay (this may be the enhanced file)
-        self.service.change_state(
-            video,
+        became_ready = self.service.change_state(
+            dataclasses.replace(video),
             VideoState.READY,
             renditions=renditions,
-            manifest_key=prefix + MASTER,
-            poster_key=poster_key,
-            **probed,
+            manifest_key=layout.master_key(video_id),
+            poster_key=layout.poster_key(video_id),
             error_code=None,
             error_message=None,
         )
+        if (became_ready or video.state is VideoState.READY) and self.service.report_task(
+            video_id,
+            TaskKind.TRANSCODE,
+            TaskStatus.COMPLETED,
+            100.0,
+            only_if=TaskStatus.PROCESSING,
+        ):
+            self._finished(video_id, TaskStatus.COMPLETED.value, plan.duration)

@@ -1,0 +1,125 @@
+"""The segment plan and the playlists written from it (pure, ADR 0060)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from vidhost.domain.segments import (
+    PlannedRendition,
+    SegmentPlan,
+    make_plan,
+    master_playlist,
+    media_playlist,
+    output_rate,
+)
+
+RUNG = PlannedRendition("240p", 426, 240, 500_000, 400_000, 428_000, 600_000, "avc1.64000d")
+
+
+def _plan(duration: float, fps: float | None = 25, **kw: float) -> SegmentPlan:
+    values = {"segment_seconds": 4.0, "chunk_seconds": 12.0, "first_chunk_seconds": 4.0, **kw}
+    return make_plan(
+        source_key="videos/x/source",
+        duration=duration,
+        fps=fps,
+        renditions=(RUNG,),
+        audio_bitrate=96_000,
+        **values,
+    )
+
+
+def test_boundaries_every_segment_the_last_one_shorter() -> None:
+    plan = _plan(10.0)
+    assert [(s.start_frame, s.frames) for s in plan.segments] == [(0, 100), (100, 100), (200, 50)]
+    assert plan.total_frames == 250
+    assert [plan.segment_duration(s) for s in plan.segments] == [4.0, 4.0, 2.0]
+
+
+def test_a_sliver_at_the_end_joins_the_last_segment() -> None:
+    plan = _plan(8.1)  # 0.1 s = 2 frames < a tenth of a segment
+    assert [s.frames for s in plan.segments] == [100, 102]
+
+
+def test_chunks_first_small_then_chunk_seconds() -> None:
+    plan = _plan(60.0)
+    assert [(c.first_segment, c.segment_count) for c in plan.chunks] == [
+        (0, 1), (1, 3), (4, 3), (7, 3), (10, 3), (13, 2),
+    ]  # fmt: skip
+    assert sum(c.segment_count for c in plan.chunks) == len(plan.segments) == 15
+    assert plan.chunk_frames(plan.chunks[1]) == (100, 400)
+
+
+@pytest.mark.parametrize(
+    ("fps", "rate"),
+    [
+        (29.97, Fraction(30000, 1001)),
+        (23.976, Fraction(24000, 1001)),
+        (25.0, Fraction(25)),
+        (24.9998, Fraction(25)),
+        (120.0, Fraction(60)),
+        (None, Fraction(30)),
+        (float("nan"), Fraction(30)),
+    ],
+)
+def test_constant_output_rate(fps: float | None, rate: Fraction) -> None:
+    assert output_rate(fps) == rate
+
+
+def test_ntsc_boundaries_land_on_frames() -> None:
+    plan = _plan(10.0, fps=29.97)
+    assert [s.start_frame for s in plan.segments] == [0, 120, 240]  # round(4 * 29.97)
+    assert plan.segment_duration(plan.segments[0]) == pytest.approx(120 * 1001 / 30000)
+
+
+def test_media_playlist_is_vod_with_exact_durations() -> None:
+    text = media_playlist(_plan(10.0), "240p")
+    assert text.splitlines() == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-TARGETDURATION:4",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        "#EXTINF:4.000000,",
+        "segment/240p_00000.ts",
+        "#EXTINF:4.000000,",
+        "segment/240p_00001.ts",
+        "#EXTINF:2.000000,",
+        "segment/240p_00002.ts",
+        "#EXT-X-ENDLIST",
+    ]
+
+
+def test_master_names_one_audio_rendition_every_variant_uses() -> None:
+    lines = master_playlist(_plan(10.0)).splitlines()
+    media = [line for line in lines if line.startswith("#EXT-X-MEDIA:")]
+    assert media == [
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="default",DEFAULT=YES,AUTOSELECT=YES,'
+        'CHANNELS="2",URI="audio.m3u8"'
+    ]
+    (inf,) = [line for line in lines if line.startswith("#EXT-X-STREAM-INF:")]
+    assert "BANDWIDTH=500000," in inf and "AVERAGE-BANDWIDTH=496000" in inf
+    assert 'AUDIO="audio"' in inf and "RESOLUTION=426x240" in inf
+    assert lines[-1] == "240p.m3u8"
+
+
+def test_silent_source_has_no_audio_rendition() -> None:
+    plan = make_plan(
+        source_key="k",
+        duration=3.0,
+        fps=25,
+        segment_seconds=1.0,
+        chunk_seconds=2.0,
+        first_chunk_seconds=1.0,
+        renditions=(RUNG,),
+        audio_bitrate=None,
+    )
+    assert "EXT-X-MEDIA" not in master_playlist(plan) and "AUDIO=" not in master_playlist(plan)
+    assert plan.rendition_names() == ["240p"] and plan.planned_segments() == 3
+
+
+def test_plan_round_trips_through_json() -> None:
+    plan = _plan(61.3, fps=29.97)
+    assert SegmentPlan.from_json(plan.to_json()) == plan

@@ -1,0 +1,248 @@
+"""The segment plan: every segment boundary, chunk and playlist, fixed before encoding (ADR 0060).
+
+From the probed duration and frame rate, the output runs at a constant rate ``fps``; segment
+``k`` starts at frame ``round(k * segment_seconds * fps)`` (the last one is shorter). Chunks are
+runs of consecutive segments (the first one small, so the start is fast); each chunk is one
+task any worker can run. Playlists are pure functions of the plan, so they are stored before
+a single frame is encoded. Pure: no ffmpeg, no storage.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from vidhost.domain.layout import AUDIO_RENDITION, playlist_name, segment_name
+
+DEFAULT_FPS = Fraction(30)
+MAX_FPS = Fraction(60)
+TS_OFFSET = 10.0
+"""Seconds added to every output timestamp (every chunk and the audio alike), so that no
+chunk's first decode timestamp is negative and no muxer shifts one chunk differently."""
+AUDIO_GROUP = "audio"
+
+
+def output_rate(fps: float | None) -> Fraction:
+    """The constant output frame rate for a source probed at ``fps`` (VFR: its average).
+
+    NTSC rates come out exact (29.97 -> 30000/1001); above 60 fps the rate is halved until it
+    fits; unknown rates give 30.
+    """
+    if fps is None or not math.isfinite(fps) or fps <= 0:
+        return DEFAULT_FPS
+    rate = Fraction(fps).limit_denominator(1001)
+    for ntsc in (24, 30, 60):
+        exact = Fraction(ntsc * 1000, 1001)
+        if abs(float(rate) - float(exact)) < 0.005:
+            rate = exact
+    if rate.denominator not in (1, 1001) and abs(fps - round(fps)) < 0.01:
+        rate = Fraction(round(fps))
+    while rate > MAX_FPS:
+        rate /= 2
+    return rate
+
+
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    start_frame: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    first_segment: int
+    segment_count: int
+
+
+@dataclass(frozen=True)
+class PlannedRendition:
+    name: str
+    width: int
+    height: int
+    bandwidth: int
+    """Peak bits/s of the variant (video maxrate + the audio rendition)."""
+    video_bitrate: int
+    max_bitrate: int
+    buffer_size: int
+    codecs: str
+    """RFC 6381 codecs of the variant stream (video, plus audio when there is audio)."""
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    source_key: str
+    duration: float
+    fps_num: int
+    fps_den: int
+    segment_seconds: float
+    total_frames: int
+    segments: tuple[Segment, ...]
+    chunks: tuple[Chunk, ...]
+    renditions: tuple[PlannedRendition, ...]
+    audio_bitrate: int | None
+    """``None``: the source has no audio (no audio rendition)."""
+    source_format: str | None = None
+    """The container the probe found: every read of the source is pinned to it."""
+    ts_offset: float = TS_OFFSET
+    version: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fps(self) -> Fraction:
+        return Fraction(self.fps_num, self.fps_den)
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_bitrate is not None
+
+    def seconds(self, frame: int) -> float:
+        return float(frame / self.fps)
+
+    def segment_duration(self, segment: Segment) -> float:
+        return float(segment.frames / self.fps)
+
+    def chunk_segments(self, chunk: Chunk) -> tuple[Segment, ...]:
+        return self.segments[chunk.first_segment : chunk.first_segment + chunk.segment_count]
+
+    def chunk_frames(self, chunk: Chunk) -> tuple[int, int]:
+        """``[start, end)`` output frame numbers of a chunk."""
+        segs = self.chunk_segments(chunk)
+        return segs[0].start_frame, segs[-1].start_frame + segs[-1].frames
+
+    def rendition_names(self) -> list[str]:
+        names = [r.name for r in self.renditions]
+        return [*names, AUDIO_RENDITION] if self.has_audio else names
+
+    def planned_segments(self) -> int:
+        """Segments of every rendition (video rungs and audio) the plan names."""
+        return len(self.segments) * len(self.rendition_names())
+
+    def stored_segments(self, done_chunks: set[int], audio_done: bool) -> int:
+        video = sum(c.segment_count for c in self.chunks if c.index in done_chunks)
+        stored = video * len(self.renditions)
+        if self.has_audio and audio_done:
+            stored += len(self.segments)
+        return stored
+
+    # --- serialisation ----------------------------------------------------------------------
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> SegmentPlan:
+        raw = json.loads(data)
+        raw["segments"] = tuple(Segment(**s) for s in raw["segments"])
+        raw["chunks"] = tuple(Chunk(**c) for c in raw["chunks"])
+        raw["renditions"] = tuple(PlannedRendition(**r) for r in raw["renditions"])
+        return cls(**raw)
+
+
+def make_plan(
+    *,
+    source_key: str,
+    source_format: str | None = None,
+    duration: float,
+    fps: float | None,
+    segment_seconds: float,
+    chunk_seconds: float,
+    first_chunk_seconds: float,
+    renditions: tuple[PlannedRendition, ...],
+    audio_bitrate: int | None,
+) -> SegmentPlan:
+    """Boundaries every ``segment_seconds`` (the last segment shorter), chunks of about
+    ``chunk_seconds`` (the first one ``first_chunk_seconds``), both whole segments."""
+    if not duration or not math.isfinite(duration) or duration <= 0:
+        raise ValueError("the duration must be positive")
+    if segment_seconds <= 0:
+        raise ValueError("segment_seconds must be positive")
+    if not renditions:
+        raise ValueError("at least one rendition")
+    rate = output_rate(fps)
+    total = max(1, round(duration * rate))
+    per_segment = segment_seconds * rate
+    starts: list[int] = []
+    k = 0
+    while True:
+        start = round(k * per_segment)
+        if start >= total:
+            break
+        starts.append(start)
+        k += 1
+    # A last segment shorter than a frame's worth of a tenth segment is folded into the previous.
+    if len(starts) > 1 and total - starts[-1] < max(1, round(per_segment / 10)):
+        starts.pop()
+    segments = tuple(
+        Segment(i, s, (starts[i + 1] if i + 1 < len(starts) else total) - s)
+        for i, s in enumerate(starts)
+    )
+    first = max(1, round(first_chunk_seconds / segment_seconds))
+    size = max(1, round(chunk_seconds / segment_seconds))
+    chunks: list[Chunk] = []
+    index = 0
+    while index < len(segments):
+        count = min(first if not chunks else size, len(segments) - index)
+        chunks.append(Chunk(len(chunks), index, count))
+        index += count
+    return SegmentPlan(
+        source_key=source_key,
+        source_format=source_format,
+        duration=duration,
+        fps_num=rate.numerator,
+        fps_den=rate.denominator,
+        segment_seconds=segment_seconds,
+        total_frames=total,
+        segments=segments,
+        chunks=tuple(chunks),
+        renditions=renditions,
+        audio_bitrate=audio_bitrate,
+    )
+
+
+# --- playlists ------------------------------------------------------------------------------
+
+
+def media_playlist(plan: SegmentPlan, rendition: str, *, uri_prefix: str = "segment/") -> str:
+    """A VOD media playlist: exact ``#EXTINF`` from the plan, ``#EXT-X-ENDLIST``."""
+    durations = [plan.segment_duration(s) for s in plan.segments]
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{max(1, math.ceil(max(durations) - 1e-6))}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+    ]
+    for segment, seconds in zip(plan.segments, durations, strict=True):
+        lines.append(f"#EXTINF:{seconds:.6f},")
+        lines.append(uri_prefix + segment_name(rendition, segment.index))
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def master_playlist(plan: SegmentPlan) -> str:
+    """The master playlist: one variant per rung; audio is one separate rendition
+    (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if plan.has_audio:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="default",DEFAULT=YES,'
+            f'AUTOSELECT=YES,CHANNELS="2",URI="{playlist_name(AUDIO_RENDITION)}"'
+        )
+    rate = f"{float(plan.fps):.3f}"
+    for r in plan.renditions:
+        average = r.video_bitrate + (plan.audio_bitrate or 0)
+        attrs = (
+            f"BANDWIDTH={r.bandwidth},AVERAGE-BANDWIDTH={average},RESOLUTION={r.width}x{r.height},"
+            f'CODECS="{r.codecs}",FRAME-RATE={rate}'
+        )
+        if plan.has_audio:
+            attrs += f',AUDIO="{AUDIO_GROUP}"'
+        lines.append(f"#EXT-X-STREAM-INF:{attrs}")
+        lines.append(playlist_name(r.name))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,185 @@
+"""ffmpeg command lines for chunked HLS (ADR 0060): one chunk of every rung, and the audio.
+
+Timestamps are the ones a single pass would give: input timestamps are kept (``-copyts``,
+``-start_at_zero``), the ``fps`` filter puts every frame on the plan's constant-rate grid
+(absolute frame numbers, time base ``1/fps``), ``trim`` keeps exactly the chunk's frames, and
+every output adds the same ``-output_ts_offset``. So the segments of consecutive chunks follow
+each other with no gap and no repeated frame, and no discontinuity tag is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from vidhost.media.hls import _num
+
+SEEK_PREROLL = 1.0
+"""Seconds decoded before a chunk's first frame, so that the frame-rate conversion picks the
+same source frame for the chunk's first output frame as a single pass would."""
+AUDIO_SAMPLE_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class ChunkRung:
+    name: str
+    width: int
+    height: int
+    video_bitrate: int
+    max_bitrate: int
+    buffer_size: int
+
+
+def build_chunk_command(
+    ffmpeg: str,
+    input_args: Sequence[str],
+    out_dir: str,
+    rungs: Sequence[ChunkRung],
+    *,
+    fps: Fraction,
+    start_frame: int,
+    end_frame: int | None,
+    segment_frames: Sequence[int],
+    first_segment: int,
+    ts_offset: float,
+    preset: str = "veryfast",
+    threads: int = 0,
+    strict: bool = True,
+    pad_frames: int = 0,
+) -> list[str]:
+    """Decode frames ``[start_frame, end_frame)`` (``None``: to the end) of the source once
+    and write every rung as MPEG-TS segments ``<rung>_<n>.ts`` (numbered from
+    ``first_segment``) into ``out_dir``. ``segment_frames`` are the chunk-relative frame
+    numbers where segments after the first start; each of them, and frame 0, is an IDR frame,
+    and there is no other keyframe. ``input_args`` ends with ``-i <source>``.
+    ``pad_frames`` (the last chunk): when the video stream ends up to that many frames before
+    ``end_frame`` (a container whose audio lasts longer), the last frame is repeated to fill.
+    """
+    if not rungs:
+        raise ValueError("at least one rung")
+    starts = [0, *segment_frames]
+    keyframes = "+".join(f"eq(n,{n})" for n in starts)
+    count = len(rungs)
+    seek = max(0.0, float(start_frame / fps) - SEEK_PREROLL)
+    trim = f"trim=start_pts={start_frame}" + (f":end_pts={end_frame}" if end_frame else "")
+    pad = f"tpad=stop={pad_frames}:stop_mode=clone," if pad_frames > 0 else ""
+    chains = [
+        f"[0:v:0]fps={fps.numerator}/{fps.denominator},{pad}{trim},"
+        f"split={count}" + "".join(f"[s{i}]" for i in range(count))
+    ]
+    chains += [f"[s{i}]scale={r.width}:{r.height},setsar=1[v{i}]" for i, r in enumerate(rungs)]
+    frames = end_frame - start_frame if end_frame else None
+    gop = (frames or 100_000) + 1
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
+    if strict:
+        args.append("-xerror")
+    args += ["-ss", _num(seek), "-copyts", "-start_at_zero", *input_args]
+    args += ["-filter_complex", ";".join(chains), "-progress", "pipe:1", "-nostats"]
+    for i, rung in enumerate(rungs):
+        args += [
+            "-map",
+            f"[v{i}]",
+            "-an",
+            "-sn",
+            "-c:v",
+            "libx264",
+            "-preset",
+            preset,
+            "-profile:v",
+            "high",
+            "-pix_fmt",
+            "yuv420p",
+            "-threads",
+            str(threads),
+            "-b:v",
+            str(rung.video_bitrate),
+            "-maxrate:v",
+            str(rung.max_bitrate),
+            "-bufsize:v",
+            str(rung.buffer_size),
+            "-g",
+            str(gop),
+            "-keyint_min",
+            str(gop),
+            "-sc_threshold",
+            "0",
+            "-forced-idr",
+            "1",
+            "-force_key_frames",
+            f"expr:{keyframes}",
+            "-output_ts_offset",
+            _num(ts_offset),
+            "-f",
+            "segment",
+            "-segment_format",
+            "mpegts",
+            "-segment_start_number",
+            str(first_segment),
+            "-reset_timestamps",
+            "0",
+        ]
+        if segment_frames:
+            args += ["-segment_frames", ",".join(str(n) for n in segment_frames)]
+        else:
+            args += ["-segment_time", "100000"]
+        args.append(os.path.join(out_dir, f"{rung.name}_%05d.ts"))
+    return args
+
+
+def build_audio_command(
+    ffmpeg: str,
+    input_args: Sequence[str],
+    out_dir: str,
+    name: str,
+    *,
+    duration: float,
+    boundaries: Sequence[float],
+    bitrate: int,
+    ts_offset: float,
+    strict: bool = True,
+) -> list[str]:
+    """Encode the first audio stream once, as stereo AAC, cut into MPEG-TS segments
+    ``<name>_<n>.ts`` at ``boundaries`` (seconds, after 0). Padded with silence or cut to
+    exactly ``duration``, so there is one audio segment per planned segment."""
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
+    if strict:
+        args.append("-xerror")
+    args += ["-copyts", "-start_at_zero", *input_args]
+    args += [
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-af",
+        f"aresample={AUDIO_SAMPLE_RATE}:async=1,apad=whole_dur={_num(duration)},"
+        f"atrim=end={_num(duration)}",
+        "-c:a",
+        "aac",
+        "-b:a",
+        str(bitrate),
+        "-ac",
+        "2",
+        "-ar",
+        str(AUDIO_SAMPLE_RATE),
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-output_ts_offset",
+        _num(ts_offset),
+        "-f",
+        "segment",
+        "-segment_format",
+        "mpegts",
+        "-segment_start_number",
+        "0",
+        "-reset_timestamps",
+        "0",
+    ]
+    if boundaries:
+        args += ["-segment_times", ",".join(_num(t) for t in boundaries)]
+    else:
+        args += ["-segment_time", "100000"]
+    args.append(os.path.join(out_dir, f"{name}_%05d.ts"))
+    return args
