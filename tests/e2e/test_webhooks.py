@@ -14,7 +14,7 @@ from tests.realtime import other_process, upload
 from tests.server import ServerProcess, free_port
 from tests.webhook_receiver import Receiver
 from vidhost.auth.tokens import issue_token
-from vidhost.db.webhook_store import WebhookStore
+from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.domain.lifecycle import VideoState
 
 pytestmark = pytest.mark.e2e
@@ -224,7 +224,7 @@ def test_pending_delivery_survives_a_server_restart(servers, tmp_path):
         )
         assert refused >= 2
 
-    store = WebhookStore(other_process_engine(data_dir))
+    store = SqlWebhookStore(other_process_engine(data_dir))
     rows = store.deliveries("global")
     assert sorted(r.event_type for r in rows) == ["video.asset.errored", "video.upload.created"]
     assert all(r.status == "succeeded" for r in rows)

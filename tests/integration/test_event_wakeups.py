@@ -14,7 +14,7 @@ from sqlalchemy import Engine, insert
 from vidhost.db.engine import make_engine, migrate
 from vidhost.db.repository import SqlRepository
 from vidhost.db.tables import events
-from vidhost.db.webhook_store import WebhookStore
+from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.domain.models import DomainEvent, utcnow
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.events.memory import InMemoryBus
@@ -68,7 +68,7 @@ def test_postgres_event_committed_out_of_order_is_not_missed(pg_engine):
     seen = Seen(bus)
     tailer = EventLogTailer(repo, bus, interval=0.01)
     tailer.start()
-    store = WebhookStore(pg_engine)
+    store = SqlWebhookStore(pg_engine)
     filler = OutboxFiller(repo, store, base_url="http://x", retry_for=60)
     filler.fill()  # creates the cursor
     try:

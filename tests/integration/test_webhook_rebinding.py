@@ -15,7 +15,7 @@ import pytest
 from tests.webhook_receiver import Listener
 from vidhost.db.engine import make_engine, migrate
 from vidhost.db.repository import SqlRepository
-from vidhost.db.webhook_store import WebhookStore
+from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.webhooks.dispatcher import WebhookDispatcher
 from vidhost.webhooks.models import Delivery
@@ -36,19 +36,19 @@ class FlippingResolver:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[WebhookStore]:
+def store(tmp_path: Path) -> Iterator[SqlWebhookStore]:
     engine = make_engine(f"sqlite:///{tmp_path / 'vidhost.db'}")
     migrate(engine)
-    yield WebhookStore(engine)
+    yield SqlWebhookStore(engine)
     engine.dispose()
 
 
-def dispatcher(store: WebhookStore, guard: UrlGuard) -> WebhookDispatcher:
+def dispatcher(store: SqlWebhookStore, guard: UrlGuard) -> WebhookDispatcher:
     filler = OutboxFiller(SqlRepository(store.engine), store, base_url="http://x", retry_for=60)
     return WebhookDispatcher(store, filler, timeout=2, retry_base=60, guard=guard)
 
 
-def queue_one(store: WebhookStore, url: str) -> Delivery:
+def queue_one(store: SqlWebhookStore, url: str) -> Delivery:
     endpoint = store.create_endpoint(
         owner="alice", url=url, secret="whsec_" + "a" * 32, events=[], description=None
     )
@@ -65,7 +65,7 @@ def queue_one(store: WebhookStore, url: str) -> Delivery:
     return delivery
 
 
-def test_rebinding_to_loopback_after_registration_is_blocked(store: WebhookStore) -> None:
+def test_rebinding_to_loopback_after_registration_is_blocked(store: SqlWebhookStore) -> None:
     with Listener() as listener:
         url = f"http://{NAME}:{listener.port}/hook"
         resolver = FlippingResolver("93.184.215.14")
@@ -88,7 +88,7 @@ def test_rebinding_to_loopback_after_registration_is_blocked(store: WebhookStore
 
 
 def test_delivery_connects_to_the_checked_address_with_the_name_as_host(
-    store: WebhookStore,
+    store: SqlWebhookStore,
 ) -> None:
     """The positive control: with loopback allowed, the request reaches an address the
     guard checked (``.test`` has no DNS), carrying the endpoint's own host name. The first

@@ -2,7 +2,8 @@
 
 vidhost plays the object store here: it checks the HMAC signature and expiry, streams the
 body to a temp file with constant memory, enforces the size cap the URL was signed with,
-stores the object and starts processing (no client call needed).
+and hands the file to the one way in (``VideoService.accept_source``): size cap, probe,
+storage, processing (no client call needed).
 
 A URL stores one upload (ADR 0051): the PUT claims the video (``created -> uploading``)
 before reading the body, so a second PUT, concurrent or later, gets 409
@@ -72,35 +73,35 @@ async def signed_put(
     video = await run_in_threadpool(direct.begin_upload, match.group(1))
     cap = min(cap, direct.size_cap(video))
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        await run_in_threadpool(direct.reject, video, f"Content-Length exceeds {cap} bytes")
-        raise ApiError(413, "file_too_large", "File too large")
-    tmp_dir = container.settings.tmp_dir
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
-    path = Path(name)
-    size = 0
-    stored = False
+    accepted = False
+    path: Path | None = None
     try:
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > cap:
-                    break
-                out.write(chunk)
-        if size > cap:
-            await run_in_threadpool(direct.reject, video, f"the upload exceeds {cap} bytes")
-            raise ApiError(413, "file_too_large", "File too large")
-        info = await run_in_threadpool(lambda: container.storage.put_file(key, path, move=True))
-        stored = True
-    except ClientDisconnect:
-        raise ApiError(400, "upload_interrupted", "the upload was interrupted") from None
+        if declared is not None and declared.isdigit():
+            await run_in_threadpool(
+                lambda: direct.refuse_oversized(video, int(declared), max_bytes=cap)
+            )
+        tmp_dir = container.settings.tmp_dir
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
+        path = Path(name)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    out.write(chunk)
+                    if size > cap:
+                        break  # read no more: over the cap, the one way in refuses it
+        except ClientDisconnect:
+            raise ApiError(400, "upload_interrupted", "the upload was interrupted") from None
+        video = await run_in_threadpool(lambda: direct.finish(video.id, file=path))
+        accepted = True
     finally:
-        path.unlink(missing_ok=True)
-        if not stored:  # a no-op once rejected (failed)
+        if path is not None:  # consumed once handed over; else nothing of it is kept
+            path.unlink(missing_ok=True)
+        if not accepted:  # hand the claim back for a retry; a no-op once refused (failed)
             await run_in_threadpool(direct.release_upload, video)
-    video = await run_in_threadpool(direct.finish, video.id)
     return JSONResponse(
-        {"videoId": video.id, "size": info.size, "state": video.state.value},
-        headers={"ETag": f'"{info.etag}"'},
+        {"videoId": video.id, "size": video.size_bytes, "state": video.state.value},
+        headers={"ETag": f'"{video.source_etag}"'},
     )

@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, CurrentUser
-from vidhost.db.webhook_store import WebhookStore
+from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.domain.errors import InvalidInput, NotFound
 from vidhost.net.url_guard import UrlGuard
 from vidhost.webhooks.models import PUBLIC_EVENTS, Delivery, Endpoint, public_outcome
 from vidhost.webhooks.signing import new_secret
+from vidhost.webhooks.store import WebhookStore
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
@@ -29,7 +30,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def get_store(container: ContainerDep) -> WebhookStore:
-    return WebhookStore(container.engine)
+    return SqlWebhookStore(container.engine)
 
 
 StoreDep = Annotated[WebhookStore, Depends(get_store)]

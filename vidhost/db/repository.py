@@ -48,9 +48,9 @@ def _video(row: RowMapping) -> Video:
     return Video(**data)
 
 
-_CLIENT_FIELDS = {"meta", "options", "renditions", "tags", "description", "title"}
+_CLIENT_FIELDS = {"meta", "options", "renditions", "tags", "description", "title", "source_probe"}
 _LEAN_VIDEO = [c for c in videos.c if c.name not in _CLIENT_FIELDS]
-"""Every column but the client-supplied (and potentially large) ones."""
+"""Every column but the client-supplied (and potentially large) ones, and the probe."""
 
 
 def _task(row: RowMapping) -> Task:

@@ -88,6 +88,8 @@ videos = Table(
     # 0051_source_check: the accepted source's container and ETag (ADR 0051)
     Column("source_format", String(255)),
     Column("source_etag", String(255)),
+    # 0090_source_probe: the probe of the accepted source, handed to the tasks (ADR 0090)
+    Column("source_probe", JSON),
 )
 
 tasks = Table(

@@ -43,7 +43,9 @@ def _delivery(row: RowMapping) -> Delivery:
     return Delivery(**{k: v for k, v in row.items() if k in _DELIVERY_FIELDS})
 
 
-class WebhookStore:
+class SqlWebhookStore:
+    """The SQL implementation of :class:`vidhost.webhooks.store.WebhookStore`."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

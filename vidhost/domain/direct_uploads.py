@@ -3,7 +3,9 @@
 The backend creates the record, chooses the key and hands out a pre-signed URL scoped to
 it (seed 000 ``/api/videos/init``, seed 002 ``/api/videos/upload-url``). Processing starts
 by itself once the bytes are in storage and valid (``finish``), whether the signed-PUT
-route saw them arrive or the watcher found them; metadata never holds it up.
+route saw them arrive or the watcher found them; metadata never holds it up. Accepting
+the source is :meth:`VideoService.accept_source`, as for every way in, and every state
+change goes through ``VideoService``: this module writes no state of its own (ADR 0090).
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from vidhost.domain.errors import Conflict, DomainError, InvalidInput
-from vidhost.domain.layout import video_prefix
 from vidhost.domain.lifecycle import TaskKind, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.ports import MultipartUploads, PresignedRequest, PresignedUploads
-from vidhost.domain.services import VideoService, state_event
+from vidhost.domain.services import VideoService
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,6 @@ class DirectUploads:
         config: DirectConfig,
     ) -> None:
         self.videos = videos
-        self.repo = videos.repo
         self.storage = videos.storage
         self.presigner = presigner
         self.multipart = multipart
@@ -138,7 +139,7 @@ class DirectUploads:
                 max_size=size if size is not None else self.config.max_upload_bytes,
             )
         fields["upload_expires_at"] = request.expires_at
-        self.repo.update_video(video.id, **fields)
+        self.videos.update(video.id, **fields)
         for name, value in fields.items():
             setattr(video, name, value)
         return Ticket(video, request, plan)
@@ -160,8 +161,8 @@ class DirectUploads:
         }
         if enhance is not None:
             fields["options"] = {**video.options, "enhance": enhance}
-        self.repo.update_video(video.id, **fields)
-        planned = {t.kind for t in self.repo.list_tasks(video.id)}
+        self.videos.update(video.id, **fields)
+        planned = {t.kind for t in self.videos.tasks(video.id)}
         if enhance is not None and planned and TaskKind.VIDEO_ENHANCEMENT not in planned:
             updated = self.videos.get(video_id)
             if TaskKind.VIDEO_ENHANCEMENT in set(self.videos.planner(updated)):
@@ -197,24 +198,22 @@ class DirectUploads:
             cap = min(cap, video.declared_size)
         return cap
 
-    def finish(self, video_id: str) -> Video:
-        """The source is in storage: enforce the declared size, then validate and process."""
+    def finish(self, video_id: str, *, file: Path | None = None) -> Video:
+        """The source is in storage (or in ``file``, which is consumed): accept it, under the
+        declared size."""
         video = self.videos.get(video_id)
-        try:
-            return self.videos.complete_upload(
-                video_id, max_bytes=self.size_cap(video), way="direct"
-            )
-        except FileNotFoundError:  # removed while being validated (deleted or swept)
-            raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
+        return self.videos.accept_source(
+            video_id, way="direct", file=file, max_bytes=self.size_cap(video)
+        )
 
-    def reject(self, video: Video, message: str) -> None:
-        """Remove an oversized upload and mark the video failed (``file_too_large``)."""
-        self.videos.reject_upload(video, message)
+    def refuse_oversized(self, video: Video, size: int, *, max_bytes: int) -> None:
+        """The signed PUT announces ``size`` bytes: refuse it unread if over the cap."""
+        self.videos.refuse_oversized(video.id, size, way="direct", max_bytes=max_bytes)
 
     def pending(self, now: datetime | None = None) -> list[Video]:
         """Direct uploads still waiting for their bytes (their URL may be in use), without
         their client-supplied fields (metadata, tags ...): the watcher polls this."""
-        return self.repo.awaiting_direct_uploads()
+        return self.videos.repo.awaiting_direct_uploads()
 
     def poll(self) -> list[str]:
         """Finish every pending direct upload whose object has arrived. Returns their ids."""
@@ -273,14 +272,14 @@ class DirectUploads:
             raise Conflict(
                 "the multipart upload no longer exists", code="no_multipart_upload"
             ) from None
-        self.repo.update_video(video.id, multipart_upload_id=None)
+        self.videos.update(video.id, multipart_upload_id=None)
         return self.finish(video.id)
 
     def abort_multipart(self, video_id: str, *, owner: str) -> None:
         video, mp, upload_id = self._multipart(video_id, owner)
         assert video.source_key is not None
         mp.abort_multipart(video.source_key, upload_id)
-        self.repo.update_video(video.id, multipart_upload_id=None)
+        self.videos.update(video.id, multipart_upload_id=None)
 
     # --- deletion -----------------------------------------------------------------------------
 
@@ -293,18 +292,8 @@ class DirectUploads:
 
     def discard(self, video: Video, reason: str) -> bool:
         """Conditionally delete a never-uploaded record (cleanup). False if it moved on."""
-        expected = frozenset({video.state}) & frozenset({S.CREATED, S.UPLOADING})
-        if not expected:
-            return False
-        deleted = self.repo.change_state(
-            video.id,
-            S.DELETED,
-            expected=expected,
-            event=state_event(video, S.DELETED, reason=reason),
-        )
-        if not deleted:
+        if not self.videos.discard_pending(video, reason):
             return False
         if video.multipart_upload_id and self.multipart is not None and video.source_key:
             self.multipart.abort_multipart(video.source_key, video.multipart_upload_id)
-        self.storage.delete_prefix(video_prefix(video.id))
         return True

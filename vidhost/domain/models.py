@@ -68,6 +68,9 @@ class Video:
     source_etag: str | None = None
     """Storage ETag of the source when it was accepted; a task or render that finds another
     one refuses the source (``source_changed``)."""
+    source_probe: dict[str, Any] | None = None
+    """The probe of the accepted source (the prober's JSON, ADR 0090); a task that finds the
+    accepted ETag uses it instead of probing again."""
 
 
 @dataclass

@@ -285,6 +285,10 @@ class SourceInfo:
     size_bytes: int
     source_format: str | None = None
     """The container, as the probe named it; later opens of the source are pinned to it."""
+    source_probe: dict[str, Any] | None = None
+    """The prober's whole result as JSON, opaque to the domain: kept on the video and handed
+    to the tasks, which reuse it instead of probing again while the stored source's ETag is
+    the accepted one (ADR 0090)."""
 
 
 class Prober(Protocol):

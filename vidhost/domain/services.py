@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -44,7 +45,14 @@ from vidhost.domain.models import (
     Video,
     utcnow,
 )
-from vidhost.domain.ports import JobQueue, Prober, SourceInfo, Storage, VideoRepository
+from vidhost.domain.ports import (
+    JobQueue,
+    ObjectInfo,
+    Prober,
+    SourceInfo,
+    Storage,
+    VideoRepository,
+)
 from vidhost.domain.telemetry import NoTelemetry, Telemetry
 
 log = logging.getLogger(__name__)
@@ -132,6 +140,151 @@ class VideoService:
     def new_id(self) -> str:
         return str(uuid.uuid4())
 
+    # --- the one way in ---------------------------------------------------------------------
+
+    def accept_source(
+        self,
+        video: str | Video,
+        *,
+        way: str,
+        file: Path | None = None,
+        max_bytes: int | None = None,
+    ) -> Video:
+        """Every way in ends here: check the source, keep it, hand it to processing.
+
+        ``video`` is the id of a pending record (``created|uploading``: pre-signed URLs, tus,
+        upload sessions, S3 multipart), or a new, unsaved ``Video`` with ``file``
+        (``POST /upload``): that record is only added once its source is accepted. ``file``
+        is a local file holding the source (consumed: moved into storage when accepted,
+        deleted otherwise); without it the source is the object already stored under the
+        video's source key. The size cap is the upload limit, or ``max_bytes`` (a size the
+        client declared) when smaller. New ways in (Mux, Cloudflare, a URL pull) end here.
+
+        The source is probed once, here; the probe (``SourceInfo``, with the adapter's whole
+        result for the tasks) and the stored object's ETag are kept on the video, so a task
+        that finds the same ETag reuses the probe and one that finds another refuses the
+        source (``source_changed``, ADR 0051). A refused source loses its bytes, and a
+        pending record ends ``failed`` with the error's code; the error is raised.
+
+        Idempotent for a pending record: only the first call moves it to ``uploaded`` and
+        dispatches processing; later calls return the video unchanged. ``way`` labels the
+        upload metrics (``form``, ``resumable``, ``direct``).
+        """
+        try:
+            return self._accept(video, way, file, max_bytes)
+        finally:
+            if file is not None:
+                file.unlink(missing_ok=True)
+
+    def _accept(
+        self,
+        video: str | Video,
+        way: str,
+        file: Path | None,
+        max_bytes: int | None,
+    ) -> Video:
+        new = isinstance(video, Video)
+        if new and file is None:
+            raise ValueError("a new video is accepted from a local file")
+        if isinstance(video, str):
+            video = self.get(video)
+            if video.state not in (VideoState.CREATED, VideoState.UPLOADING):
+                return video
+        video.source_key = video.source_key or source_key(video.id)
+        key = video.source_key
+        stored = None
+        size: int | None = None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                size = file.stat().st_size
+        else:
+            try:
+                stored = self.storage.stat(key)
+            except FileNotFoundError:
+                raise Conflict(
+                    "no uploaded file for this video", code="upload_incomplete"
+                ) from None
+            size = stored.size
+        self._check_size(
+            video, size, way=way, max_bytes=max_bytes, new=new, exact=stored is not None
+        )
+        try:
+            info, etag = self._probe(key, file, stored)
+        except (InvalidInput, Conflict) as exc:
+            if not new:
+                self.reject_source(video, exc.code, exc.message)
+            raise self._refused(way, size, exc) from None
+        except StorageFailure as exc:
+            raise self._refused(way, size, exc) from None
+        except FileNotFoundError:  # removed while being checked (deleted or swept)
+            raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
+        fields = {**source_fields(info), "source_etag": etag}
+        if new:
+            for name, value in fields.items():
+                setattr(video, name, value)
+            video.state = transition(VideoState.CREATED, VideoState.UPLOADED)
+            self.repo.add_video(video, event=state_event(video, VideoState.UPLOADED))
+        elif not self.change_state(video, VideoState.UPLOADED, **fields):
+            return self.get(video.id)  # someone else completed it first
+        self.telemetry.upload_finished(way, "accepted", size)
+        self.start_processing(video.id)
+        return self.get(video.id)
+
+    def _probe(
+        self, key: str, file: Path | None, stored: ObjectInfo | None
+    ) -> tuple[SourceInfo, str]:
+        """Probe the source, then keep it: the probe's result and the kept object's ETag."""
+        if file is not None:
+            info = self.prober.probe(file)
+            try:
+                kept = self.storage.put_file(key, file, move=True)
+            except OSError as exc:
+                log.exception("storing the source %s failed", key)
+                raise StorageFailure("could not store the uploaded file") from exc
+            return info, kept.etag
+        assert stored is not None
+        with self.storage.local_copy(key) as path:
+            info = self.prober.probe(path)
+        etag = self.storage.stat(key).etag
+        if etag != stored.etag:
+            raise Conflict("the uploaded file changed while it was checked", code="source_changed")
+        return info, etag
+
+    def refuse_oversized(
+        self, video_id: str, size: int, *, way: str, max_bytes: int | None = None
+    ) -> None:
+        """A way in announces the size before the bytes (``Content-Length``): refuse the
+        source unread if it is over the cap (the video ends ``failed``, ``file_too_large``)."""
+        self._check_size(self.get(video_id), size, way=way, max_bytes=max_bytes)
+
+    def _check_size(
+        self,
+        video: Video,
+        size: int | None,
+        *,
+        way: str,
+        max_bytes: int | None,
+        new: bool = False,
+        exact: bool = False,
+    ) -> None:
+        cap = self.limits.max_upload_bytes
+        if max_bytes is not None:
+            cap = min(cap, max_bytes)
+        if size is None or size <= cap:
+            return
+        if new:  # nothing was recorded: the caller hears the limit
+            raise self._refused(way, size, TooLarge(f"file exceeds the {cap} byte limit"))
+        detail = f"the upload exceeds {cap} bytes"
+        if exact:
+            detail = f"the uploaded file ({size} bytes) exceeds {cap} bytes"
+        self.reject_source(video, "file_too_large", detail)
+        raise self._refused(way, size, TooLarge("File too large", code="file_too_large"))
+
+    def _refused(self, way: str, size: int | None, exc: CodedError) -> CodedError:
+        """Count a refused source; returns ``exc`` for the caller to raise."""
+        self.telemetry.upload_finished(way, "rejected", size)
+        return exc
+
     def upload_file(
         self,
         *,
@@ -143,55 +296,16 @@ class VideoService:
         options: dict[str, Any] | None = None,
         video_id: str | None = None,
     ) -> Video:
-        """Validate a complete local file, store it and start processing. Consumes ``path``."""
-        try:
-            size: int | None = path.stat().st_size
-        except OSError:
-            size = None
-        try:
-            video = self._store_file(
-                path, owner, filename, content_type, client_id, options, video_id
-            )
-        except CodedError:
-            self.telemetry.upload_finished("form", "rejected", size)
-            raise
-        self.telemetry.upload_finished("form", "accepted", size)
-        return video
-
-    def _store_file(
-        self,
-        path: Path,
-        owner: str,
-        filename: str | None,
-        content_type: str | None,
-        client_id: str | None,
-        options: dict[str, Any] | None,
-        video_id: str | None,
-    ) -> Video:
-        try:
-            info = self._validate_source(path)
-            video = Video(
-                id=video_id or self.new_id(),
-                owner=owner,
-                filename=filename,
-                content_type=content_type,
-                client_id=client_id,
-                options=dict(options or {}),
-            )
-            video.source_key = source_key(video.id)
-            try:
-                stored = self.storage.put_file(video.source_key, path, move=True)
-            except OSError as exc:
-                log.exception("storing upload %s failed", video.id)
-                raise StorageFailure("could not store the uploaded file") from exc
-        finally:
-            path.unlink(missing_ok=True)
-        _apply_source_info(video, info)
-        video.source_etag = stored.etag
-        video.state = transition(VideoState.CREATED, VideoState.UPLOADED)
-        self.repo.add_video(video, event=state_event(video, VideoState.UPLOADED))
-        self.start_processing(video.id)
-        return video
+        """``POST /upload``: a new video from a complete local file (consumed)."""
+        video = Video(
+            id=video_id or self.new_id(),
+            owner=owner,
+            filename=filename,
+            content_type=content_type,
+            client_id=client_id,
+            options=dict(options or {}),
+        )
+        return self.accept_source(video, way="form", file=path)
 
     def create_pending(
         self,
@@ -223,52 +337,36 @@ class VideoService:
     def complete_upload(
         self, video_id: str, *, max_bytes: int | None = None, way: str = "resumable"
     ) -> Video:
-        """The source object is complete in storage: validate it and start processing.
+        """The source object is complete in storage: :meth:`accept_source`."""
+        return self.accept_source(video_id, way=way, max_bytes=max_bytes)
 
-        Idempotent: only the first call for a video moves it to ``uploaded`` and dispatches
-        processing; later calls return the video unchanged. An object larger than
-        ``max_bytes`` (e.g. the size the client declared) or the upload limit is removed and
-        the video ends ``failed`` (``file_too_large``); an invalid source is removed too and
-        ends ``failed`` with the probe's error code. Either way the error is raised. The
-        object's ETag is kept: a source that changes later is refused (``source_changed``).
-        ``way`` names the way in for metrics: ``resumable`` (tus, seed 003) or ``direct``.
+    def update(self, video_id: str, **fields: Any) -> None:
+        """Write fields a client or a way in owns (metadata, upload bookkeeping ...).
+
+        Never the state, nor what acceptance determines (the source and its probe): those
+        change only through this service's transitions.
         """
-        video = self.get(video_id)
-        if video.state not in (VideoState.CREATED, VideoState.UPLOADING):
-            return video
-        assert video.source_key is not None
-        try:
-            info = self.storage.stat(video.source_key)
-        except FileNotFoundError:
-            raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
-        cap = self.limits.max_upload_bytes
-        if max_bytes is not None:
-            cap = min(cap, max_bytes)
-        if info.size > cap:
-            self.reject_upload(video, f"the uploaded file ({info.size} bytes) exceeds {cap} bytes")
-            self.telemetry.upload_finished(way, "rejected", info.size)
-            raise TooLarge("File too large", code="file_too_large")
-        try:
-            with self.storage.local_copy(video.source_key) as path:
-                source = self.prober.probe(path)
-            if self.storage.stat(video.source_key).etag != info.etag:
-                raise Conflict(
-                    "the uploaded file changed while it was checked", code="source_changed"
-                )
-        except (InvalidInput, Conflict) as exc:
-            self.reject_source(video, exc.code, exc.message)
-            self.telemetry.upload_finished(way, "rejected", info.size)
-            raise
-        fields = {**source_fields(source), "source_etag": info.etag}
-        if not self.change_state(video, VideoState.UPLOADED, **fields):
-            return self.get(video_id)  # someone else completed it first
-        self.telemetry.upload_finished(way, "accepted", info.size)
-        self.start_processing(video.id)
-        return self.get(video_id)
+        owned = {"state", "source_key", "source_etag", "source_format", "source_probe"}
+        refused = owned.intersection(fields)
+        if refused:
+            raise ValueError(f"not writable through update: {sorted(refused)}")
+        self.repo.update_video(video_id, **fields)
 
-    def reject_upload(self, video: Video, message: str) -> None:
-        """Remove an oversized source and mark the video failed (``file_too_large``)."""
-        self.reject_source(video, "file_too_large", message)
+    def discard_pending(self, video: Video, reason: str) -> bool:
+        """Delete a record whose bytes never arrived (cleanup), if it is still in the state
+        it was seen in; its objects go too. False if it moved on meanwhile."""
+        expected = frozenset({video.state}) & frozenset({VideoState.CREATED, VideoState.UPLOADING})
+        if not expected:
+            return False
+        deleted = self.repo.change_state(
+            video.id,
+            VideoState.DELETED,
+            expected=expected,
+            event=state_event(video, VideoState.DELETED, reason=reason),
+        )
+        if deleted:
+            self.storage.delete_prefix(video_prefix(video.id))
+        return deleted
 
     def reject_source(self, video: Video, code: str, message: str) -> None:
         """The source is refused for what it is: delete its bytes, mark the video failed.
@@ -278,12 +376,6 @@ class VideoService:
         self.storage.delete(source_key(video.id))
         self.change_state(video, VideoState.FAILED, error_code=code, error_message=message)
         log.info("source of %s rejected: %s (%s)", video.id, message, code)
-
-    def _validate_source(self, path: Path) -> SourceInfo:
-        size = path.stat().st_size
-        if size > self.limits.max_upload_bytes:
-            raise TooLarge(f"file exceeds the {self.limits.max_upload_bytes} byte limit")
-        return self.prober.probe(path)
 
     def start_processing(self, video_id: str) -> list[TaskKind]:
         """Create the task rows for an uploaded video, then dispatch them (after commit)."""
@@ -367,11 +459,6 @@ class VideoService:
 def source_fields(info: SourceInfo) -> dict[str, Any]:
     """The video fields a probe determines (their names match ``Video`` attributes)."""
     return asdict(info)
-
-
-def _apply_source_info(video: Video, info: SourceInfo) -> None:
-    for name, value in source_fields(info).items():
-        setattr(video, name, value)
 
 
 def require_input(condition: bool, message: str, code: str = "invalid_request") -> None:

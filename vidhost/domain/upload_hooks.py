@@ -44,19 +44,14 @@ class VideoUploadHooks:
 
     def merge_metadata(self, video_id: str, metadata: dict[str, str]) -> None:
         video = self.videos.get(video_id)
-        self.videos.repo.update_video(video_id, metadata={**metadata, **video.metadata})
+        self.videos.update(video_id, metadata={**metadata, **video.metadata})
 
     def post_finish(self, video_id: str, *, strict: bool) -> Video:
+        """The upload holds every byte: accept the source (a refused one fails the video;
+        ``strict`` callers hear why, tus ``PATCH`` answers as usual)."""
         try:
-            return self.videos.complete_upload(video_id)
-        except TooLarge as exc:
-            video = self.videos.get(video_id)
-            self.videos.change_state(
-                video, VideoState.FAILED, error_code=exc.code, error_message=exc.message
-            )
-            if strict:
-                raise
-        except InvalidInput:
+            return self.videos.accept_source(video_id, way="resumable")
+        except (TooLarge, InvalidInput):
             if strict:
                 raise
         return self.videos.get(video_id)

@@ -96,7 +96,7 @@ def orphaned_objects(
     """Objects older than ``abandoned_after`` under ``videos/{id}/`` with no live record."""
 
     def live(video_id: str) -> bool:
-        video = direct.repo.get_video(video_id)
+        video = direct.videos.repo.get_video(video_id)
         return video is not None and video.state is not VideoState.DELETED
 
     check = is_live or live

@@ -39,7 +39,7 @@ class MetadataExtractor:
         source_key = ctx.source_key
         try:
             with source_copy(self.storage, video, source_key) as path:
-                info = self.prober.media(path, format_name=video.source_format)
+                info = self.prober.accepted(video, path, source_key)
                 if info.video is None:
                     raise MediaError(NOT_A_VIDEO, "the source has no video stream")
                 ctx.progress(_PROBED)

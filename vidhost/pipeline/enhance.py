@@ -102,7 +102,7 @@ class Enhancer:
             source_copy(self.storage, video, source_key) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"enh-{video.id}-") as tmp,
         ):
-            info = self.prober.media(source, format_name=video.source_format)
+            info = self.prober.accepted(video, source, source_key)
             pinned = info.format_name
             if info.video is None:
                 raise MediaError(NOT_A_VIDEO, "the source has no video stream")
@@ -177,5 +177,7 @@ class LadderFromEnhanced:
             self.transcode(ctx)
             return
         # Our own output: no accepted ETag or container to hold it to (readers stay allow-listed).
-        video = dataclasses.replace(ctx.video, source_key=key, source_etag=None, source_format=None)
+        video = dataclasses.replace(
+            ctx.video, source_key=key, source_etag=None, source_format=None, source_probe=None
+        )
         self.transcode(dataclasses.replace(ctx, video=video))

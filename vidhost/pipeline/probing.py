@@ -1,13 +1,16 @@
 """``Prober`` adapter: PyAV probing in a bounded child process, errors -> domain errors.
 
 Also what every task and render uses to open the accepted source: :func:`source_copy`
-refuses a source whose stored object is no longer the one that was accepted, and
-:meth:`MediaProber.media` re-probes it (same limits, pinned to the accepted container)
-before a task reads it (ADR 0051).
+refuses a source whose stored object is no longer the one that was accepted (ADR 0051), and
+:meth:`MediaProber.accepted` hands the task the probe made at acceptance (ADR 0090): the
+object is the one that was probed, so it is not probed again. Any other file (the enhanced
+one, a source accepted before probes were kept) is probed in the sandbox, with the limits,
+pinned to the accepted container.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +21,10 @@ from vidhost.domain.errors import InvalidInput
 from vidhost.domain.models import Video
 from vidhost.domain.ports import SourceInfo, Storage
 from vidhost.media.errors import SOURCE_CHANGED, MediaError
-from vidhost.media.probe import MediaInfo, MediaLimits
+from vidhost.media.probe import MediaInfo, MediaLimits, info_from_json, info_to_json
 from vidhost.media.sandbox import ProcessLimits, probe_isolated
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,19 @@ class MediaProber:
         except MediaError as exc:
             raise InvalidInput(exc.message, code=exc.code) from exc
         return source_info(info)
+
+    def accepted(self, video: Video, path: str | os.PathLike[str], key: str) -> MediaInfo:
+        """The probe of the file at ``path``, a copy of the video's object ``key`` made by
+        :func:`source_copy` (which refused it if its ETag is not the accepted one).
+
+        The accepted source's probe is the one kept at acceptance; any other file is probed.
+        """
+        if key == video.source_key and video.source_etag and video.source_probe:
+            try:
+                return info_from_json(video.source_probe)
+            except (TypeError, KeyError):  # kept by another version of the probe
+                log.info("the kept probe of %s is not readable; probing again", video.id)
+        return self.media(path, format_name=video.source_format)
 
     def media(
         self,
@@ -73,6 +91,7 @@ def source_info(info: MediaInfo) -> SourceInfo:
         bitrate=info.bit_rate,
         size_bytes=info.size_bytes,
         source_format=info.format_name,
+        source_probe=info_to_json(info),
     )
 
 

@@ -141,7 +141,10 @@ def load_plan(storage: Storage, video_id: str) -> SegmentPlan:
 
 
 class Transcoder:
-    """The ``transcode`` task: plan, playlists, poster, then the chunk and audio tasks."""
+    """The ``transcode`` task: plan, playlists, poster, then the chunk and audio tasks.
+
+    The plan is cut from the probe made at acceptance (ADR 0090); an enhanced file is probed
+    in the sandbox, with the limits, pinned to the accepted container."""
 
     def __init__(
         self,
@@ -197,8 +200,7 @@ class Transcoder:
             source_copy(self.storage, video, source_key) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"plan-{video.id}-") as tmp,
         ):
-            # Re-probed in the sandbox, with the limits, pinned to the accepted container.
-            info = self.prober.media(source, format_name=video.source_format)
+            info = self.prober.accepted(video, source, source_key)  # probed at acceptance
             plan = self._make_plan(info, source_key)
             poster = Path(tmp) / layout.POSTER
             run_ffmpeg(
@@ -296,9 +298,11 @@ class _PartEncoder:
 
     @contextlib.contextmanager
     def _input(self, ctx: TaskContext, plan: SegmentPlan) -> Iterator[list[str]]:
-        """ffmpeg input arguments (pinned, ADR 0051) for the plan's source, re-probed."""
+        """ffmpeg input arguments (pinned, ADR 0051) for the plan's source: the accepted one
+        (its ETag checked, its probe kept at acceptance, ADR 0090) or the enhanced file
+        (probed in the sandbox, with the limits)."""
         with self.sources.open(ctx.video, plan.source_key) as path:
-            self.prober.media(path, format_name=plan.source_format)
+            self.prober.accepted(ctx.video, path, plan.source_key)
             yield [*input_args(plan.source_format), "-i", str(path)]
 
     def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:

@@ -9,7 +9,7 @@ import threading
 from starlette.datastructures import State
 
 from vidhost.db.client_videos import ClientVideos
-from vidhost.db.webhook_store import WebhookStore
+from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.events.wakeup import Wakeup, start_listener
 from vidhost.realtime.hub import EventHub
 from vidhost.webhooks.dispatcher import WebhookDispatcher
@@ -35,7 +35,7 @@ class RealtimeServices:
     def __init__(self, container: Container, wakeup: threading.Event) -> None:
         s = container.settings
         self.hub = EventHub(container.bus, ClientVideos(container.engine).client_of)
-        self.store = WebhookStore(container.engine)
+        self.store = SqlWebhookStore(container.engine)
         self.store.configure_global(s.webhook_url, s.webhook_secret)
         if s.webhook_url and not s.webhook_secret:
             log.warning("VIDHOST_WEBHOOK_URL is set without a secret: global webhook disabled")

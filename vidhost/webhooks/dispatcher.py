@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 import httpx
 
 from vidhost import metrics
-from vidhost.db.webhook_store import WebhookStore
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.domain.ports import EventBus
 from vidhost.net.url_guard import ForbiddenUrl, InvalidUrl, UrlGuard, host_header, pinned_url
@@ -37,6 +36,7 @@ from vidhost.webhooks.models import (
 )
 from vidhost.webhooks.outbox import OutboxFiller
 from vidhost.webhooks.signing import signed_headers
+from vidhost.webhooks.store import WebhookStore
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from vidhost.db.repository import SqlRepository
-from vidhost.db.webhook_store import WebhookStore
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
+from vidhost.domain.ports import VideoRepository
 from vidhost.webhooks import payload
+from vidhost.webhooks.store import WebhookStore
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ CURSOR = "webhooks"
 class OutboxFiller:
     def __init__(
         self,
-        repo: SqlRepository,
+        repo: VideoRepository,
         store: WebhookStore,
         *,
         base_url: str,
