@@ -98,9 +98,11 @@ class Doorbell:
         sock = self._sock
         if sock is None:
             return
-        with contextlib.suppress(OSError):
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-                sender.sendto(b"!", sock.getsockname())
+        with (
+            contextlib.suppress(OSError),
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
+        ):
+            sender.sendto(b"!", sock.getsockname())
 
     def close(self) -> None:
         atexit.unregister(self.close)
