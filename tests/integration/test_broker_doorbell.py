@@ -85,3 +85,40 @@ def test_a_waiting_consumer_gets_each_message_at_once(tmp_path: Path) -> None:
     assert len(latencies) == 4
     # Without the doorbell each wait would end at the next 2 s poll (0-2 s, ~1 s on average).
     assert max(latencies) < 0.5, latencies
+
+
+def test_a_freed_prefetch_slot_is_filled_at_once(tmp_path: Path) -> None:
+    """A message stored while the consumer's prefetch slots are all taken (a task that
+    dispatches its follow-up tasks, a backlog) is taken as soon as an ack frees a slot, not
+    at the next fallback poll: the doorbell rang while the consumer could not take it."""
+    sqlite_transport.register()
+    url = f"{sqlite_transport.ALIAS}+sqlite:///{tmp_path / 'broker.db'}"
+    with Connection(url) as consumer_conn, Connection(url) as producer_conn:
+        queue = consumer_conn.SimpleQueue("prefetch-test")
+        queue.consumer.qos(prefetch_count=1)
+        producer = producer_conn.SimpleQueue("prefetch-test")
+        try:
+            producer.put({"n": 1})
+            first = queue.get(block=True, timeout=FALLBACK_POLL * 3)  # the only slot: taken
+            got: list[float] = []
+
+            def take_second() -> None:
+                message = queue.get(block=True, timeout=FALLBACK_POLL * 4)
+                got.append(time.monotonic())
+                message.ack()
+
+            thread = threading.Thread(target=take_second, daemon=True)
+            thread.start()
+            time.sleep(0.3)  # the consumer waits, its slot full
+            producer.put({"n": 2})  # rings while the consumer cannot take it
+            time.sleep(0.5)
+            assert not got
+            acked_at = time.monotonic()
+            first.ack()  # frees the slot
+            thread.join(FALLBACK_POLL * 5)
+            assert got, "the second message never arrived"
+            # Without the wake-up on ack this took until the next 2 s poll.
+            assert got[0] - acked_at < 0.5, got[0] - acked_at
+        finally:
+            producer.close()
+            queue.close()

@@ -92,6 +92,18 @@ class Doorbell:
                 sock.recv(64)
         return True
 
+    def ring_self(self) -> None:
+        """Wake this process's own ``wait`` (e.g. when local capacity frees up); no-op until
+        the doorbell is open. Safe from any thread: it sends from a socket of its own."""
+        sock = self._sock
+        if sock is None:
+            return
+        with (
+            contextlib.suppress(OSError),
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
+        ):
+            sender.sendto(b"!", sock.getsockname())
+
     def close(self) -> None:
         atexit.unregister(self.close)
         if self._file is not None:

@@ -44,6 +44,20 @@ class Channel(_Channel):
         super()._put(queue, payload, **kwargs)  # type: ignore[no-untyped-call]
         self.connection.ring()
 
+    def basic_ack(self, delivery_tag: Any, multiple: bool = False) -> None:
+        """An ack frees a prefetch slot: read the table again now, not at the fallback poll.
+
+        Without this, a message stored while every slot was taken (a task dispatching its
+        follow-up tasks, a backlog) waited up to ``FALLBACK_POLL`` after the slot freed: its
+        doorbell had rung while the consumer could not take it.
+        """
+        super().basic_ack(delivery_tag, multiple)  # type: ignore[no-untyped-call]
+        self.connection.wake_consumer()
+
+    def basic_reject(self, delivery_tag: Any, requeue: bool = False) -> None:
+        super().basic_reject(delivery_tag, requeue)  # type: ignore[no-untyped-call]
+        self.connection.wake_consumer()
+
 
 class Transport(_Transport):
     Channel = Channel
@@ -58,6 +72,11 @@ class Transport(_Transport):
     def ring(self) -> None:
         if self._publisher is not None:
             self._publisher()
+
+    def wake_consumer(self) -> None:
+        """Wake this process's consumer, if it is one (its doorbell is open)."""
+        if self._doorbell is not None:
+            self._doorbell.ring_self()
 
     def drain_events(self, connection: Any, timeout: Any = None) -> None:  # type: ignore[override]
         """kombu's loop, except that between empty reads it waits for the doorbell."""
