@@ -98,3 +98,32 @@ def test_tokens_verify_through_the_repository(keys: SqlSigningKeyRepository) -> 
     with pytest.raises(Forbidden) as info:
         tokens.verify(user_token)
     assert info.value.code == "playback_token_revoked"
+
+
+class _CountingKeys(SqlSigningKeyRepository):
+    """The real repository, counting reads of a signing-key row."""
+
+    reads = 0
+
+    def get_key(self, key_id: str) -> SigningKey | None:
+        self.reads += 1
+        return super().get_key(key_id)
+
+
+def test_a_server_key_token_reads_no_key_row_per_request(
+    keys: SqlSigningKeyRepository,
+) -> None:
+    counting = _CountingKeys(keys.engine)
+    tokens = PlaybackTokens(counting)
+    token, _ = tokens.issue("video-1", Audience.VIDEO, 60)
+    for _ in range(3):  # three segments of one viewer
+        assert tokens.verify(token).video_id == "video-1"
+    assert counting.reads == 0
+    key, private_b64 = tokens.create_key("alice")
+    import base64
+
+    from vidhost.auth.playback import sign
+
+    pem = base64.b64decode(private_b64).decode()
+    tokens.verify(sign(pem, key.id, "video-1", Audience.VIDEO, int(time.time()) + 60))
+    assert counting.reads == 1  # a user key: its row, once per verification

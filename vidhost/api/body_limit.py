@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fastapi import Depends, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vidhost.domain.limits import JSON_BODY_BYTES, UPLOAD_BODY_BYTES
+from vidhost.domain.limits import JSON_BODY_BYTES
 
 SCOPE_KEY = "vidhost.body_budget"
 
@@ -34,6 +34,8 @@ class RequestTooLarge(HTTPException):
 class Budget:
     limit: int
     received: int = 0
+    streamed: bool = False
+    """Lifted by ``StreamedBody``: the route caps its own body, chunks pass uncounted."""
 
 
 class BodyLimit:
@@ -50,6 +52,8 @@ class BodyLimit:
         declared = _content_length(scope)
 
         async def limited() -> Message:
+            if budget.streamed:  # an upload's byte loop: no counting per chunk
+                return await receive()
             if declared is not None and declared > budget.limit:
                 raise RequestTooLarge(budget.limit)
             message = await receive()
@@ -75,7 +79,7 @@ def _content_length(scope: Scope) -> int | None:
 async def _streamed_body(request: Request) -> None:
     budget = request.scope.get(SCOPE_KEY)
     if isinstance(budget, Budget):
-        budget.limit = UPLOAD_BODY_BYTES
+        budget.streamed = True
 
 
 StreamedBody = Depends(_streamed_body)

@@ -21,10 +21,10 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.api.deps import bearer_subprotocol, user_of
+from vidhost.api.deps import bearer_subprotocol, require_user
 from vidhost.api.status_stream import deny
 from vidhost.db.client_videos import ClientVideo, ClientVideos
-from vidhost.domain.errors import DomainError, Unauthorized
+from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.realtime.hub import EventHub, client_topic
@@ -83,9 +83,7 @@ async def client_socket(websocket: WebSocket, client_id: str) -> None:
         await websocket.close(1008, "client_id must be 1-255 characters")
         return
     try:
-        owner = user_of(websocket)
-        if owner is None:
-            raise Unauthorized("Unauthorized", code="unauthorized")
+        owner = require_user(websocket)
     except DomainError as exc:
         await deny(websocket, exc)
         return

@@ -76,11 +76,16 @@ def user_of(conn: HTTPConnection) -> str | None:
     return verify_token(container.jwt_secret(), token)
 
 
-async def current_user(request: Request) -> str:
-    user = user_of(request)
+def require_user(conn: HTTPConnection) -> str:
+    """``user_of``, or ``Unauthorized`` without credentials (routes and sockets alike)."""
+    user = user_of(conn)
     if user is None:
         raise Unauthorized("Unauthorized", code="unauthorized")
     return user
+
+
+async def current_user(request: Request) -> str:
+    return require_user(request)
 
 
 async def optional_user(request: Request) -> str | None:

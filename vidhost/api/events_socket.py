@@ -26,10 +26,10 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
-from vidhost.api.deps import CurrentUser, bearer_subprotocol, user_of
+from vidhost.api.deps import CurrentUser, bearer_subprotocol, require_user
 from vidhost.api.errors import ApiError
 from vidhost.api.status_stream import deny
-from vidhost.domain.errors import DomainError, Unauthorized
+from vidhost.domain.errors import DomainError
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
 from vidhost.realtime.hub import EventHub, owner_topic
 from vidhost.realtime.sockets import iso, pump
@@ -88,9 +88,7 @@ async def events_socket(websocket: WebSocket) -> None:
     container: Container = websocket.app.state.container
     hub: EventHub = websocket.app.state.hub
     try:
-        owner = user_of(websocket)
-        if owner is None:
-            raise Unauthorized("Unauthorized", code="unauthorized")
+        owner = require_user(websocket)
     except DomainError as exc:
         await deny(websocket, exc)
         return

@@ -150,17 +150,21 @@ class PlaybackTokens:
         return PlaybackGrant(video_id=sub, audience=aud, key_owner=owner, expires_at=expires)
 
     def _public_key(self, kid: str) -> tuple[str, str | None]:
-        """(public PEM, key owner) for ``kid``; the server key has no owner."""
+        """(public PEM, key owner) for ``kid``; the server key has no owner.
+
+        The server key is held in memory: a token it signed (the common case, every segment
+        of a ``POST .../playback-token`` viewer) costs no database read. A user key is one
+        read of its row, so a deletion revokes at once."""
         if len(kid) > 64:
             raise _invalid("unknown signing key")
-        key = self.keys.get_key(kid)
-        if key is not None:
-            if key.public_pem is None:
-                raise Forbidden(
-                    "the playback token's signing key was deleted", code="playback_token_revoked"
-                )
-            return key.public_pem, key.owner
         server = self.server_key()
         if kid == server.kid:
             return server.public_pem, None
-        raise _invalid("unknown signing key")
+        key = self.keys.get_key(kid)
+        if key is None:
+            raise _invalid("unknown signing key")
+        if key.public_pem is None:
+            raise Forbidden(
+                "the playback token's signing key was deleted", code="playback_token_revoked"
+            )
+        return key.public_pem, key.owner

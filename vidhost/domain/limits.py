@@ -18,9 +18,6 @@ KIB = 1024
 
 JSON_BODY_BYTES = 1024 * KIB
 """Largest JSON (or other non-upload) request body; more is 413 ``request_too_large``."""
-UPLOAD_BODY_BYTES = 1 << 62
-"""The body limit of the routes that stream a video: they enforce the upload size limits
-(``VIDHOST_MAX_UPLOAD_BYTES``, ``Upload-Length``, the signed size) themselves."""
 HEADER_BYTES = 64 * KIB
 """Request line plus headers, in total; more is 431 ``request_header_too_large``."""
 HEADER_COUNT = 100
