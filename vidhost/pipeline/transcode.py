@@ -288,7 +288,6 @@ class _PartEncoder:
         self.storage = storage
         self.config = config
         self.sources = sources
-        self.prober = MediaProber(config.probe)
 
     @staticmethod
     def _still_wanted(ctx: TaskContext) -> None:
@@ -298,11 +297,11 @@ class _PartEncoder:
 
     @contextlib.contextmanager
     def _input(self, ctx: TaskContext, plan: SegmentPlan) -> Iterator[list[str]]:
-        """ffmpeg input arguments (pinned, ADR 0051) for the plan's source: the accepted one
-        (its ETag checked, its probe kept at acceptance, ADR 0090) or the enhanced file
-        (probed in the sandbox, with the limits)."""
+        """ffmpeg input arguments for the plan's source, pinned (ADR 0051) to the container
+        the plan was cut from: the accepted source (its ETag checked) or the enhanced file.
+        Not probed again: the transcode task probed (or took the kept probe of) this file
+        when it cut the plan (ADR 0090)."""
         with self.sources.open(ctx.video, plan.source_key) as path:
-            self.prober.accepted(ctx.video, path, plan.source_key)
             yield [*input_args(plan.source_format), "-i", str(path)]
 
     def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:
