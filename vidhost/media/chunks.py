@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
+from vidhost.domain.segments import PlannedRendition
 from vidhost.media.hls import _num
 
 SEEK_PREROLL = 1.0
@@ -22,21 +22,11 @@ same source frame for the chunk's first output frame as a single pass would."""
 AUDIO_SAMPLE_RATE = 48_000
 
 
-@dataclass(frozen=True)
-class ChunkRung:
-    name: str
-    width: int
-    height: int
-    video_bitrate: int
-    max_bitrate: int
-    buffer_size: int
-
-
 def build_chunk_command(
     ffmpeg: str,
     input_args: Sequence[str],
     out_dir: str,
-    rungs: Sequence[ChunkRung],
+    rungs: Sequence[PlannedRendition],
     *,
     fps: Fraction,
     start_frame: int,

@@ -38,7 +38,7 @@ from vidhost.domain.segments import (
     media_playlist,
 )
 from vidhost.domain.services import VideoService
-from vidhost.media.chunks import ChunkRung, build_audio_command, build_chunk_command
+from vidhost.media.chunks import build_audio_command, build_chunk_command
 from vidhost.media.errors import CORRUPT_MEDIA, INPUT_ERRORS, SOURCE_CHANGED, MediaError
 from vidhost.media.formats import input_args
 from vidhost.media.hls import build_poster_command, codecs_string
@@ -332,10 +332,6 @@ class ChunkEncoder(_PartEncoder):
         segments = plan.chunk_segments(chunk)
         start, end = plan.chunk_frames(chunk)
         last = chunk.index == len(plan.chunks) - 1
-        rungs = [
-            ChunkRung(r.name, r.width, r.height, r.video_bitrate, r.max_bitrate, r.buffer_size)
-            for r in plan.renditions
-        ]
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
             self._input(ctx, plan) as source,
@@ -348,7 +344,7 @@ class ChunkEncoder(_PartEncoder):
                 cfg.ffmpeg,
                 source,
                 str(out),
-                rungs,
+                plan.renditions,
                 fps=plan.fps,
                 start_frame=start,
                 end_frame=end,
@@ -365,7 +361,9 @@ class ChunkEncoder(_PartEncoder):
                 on_progress=ctx.progress,
                 limits=task_limits(cfg.timeout),
             )
-            names = [layout.segment_name(r.name, s.index) for r in rungs for s in segments]
+            names = [
+                layout.segment_name(r.name, s.index) for r in plan.renditions for s in segments
+            ]
             self._store(ctx, out, names)
 
 
