@@ -158,6 +158,7 @@ class Transcoder:
         self.config = config
         self.prober = MediaProber(config.probe)
         self.progress = progress or LadderProgress(service, storage)
+        self.sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
@@ -197,7 +198,7 @@ class Transcoder:
         cfg = self.config
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
-            source_copy(self.storage, video, source_key) as source,
+            self.sources.open(video, source_key) as source,  # the first chunk reuses it
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"plan-{video.id}-") as tmp,
         ):
             info = self.prober.accepted(video, source, source_key)  # probed at acceptance
