@@ -407,8 +407,8 @@ def test_on_s3_a_worker_downloads_the_source_once_for_all_its_chunks(
         assert run_transcode(c, video_id) is TaskStatus.COMPLETED
         video = c.repo.get_video(video_id)
         assert video.state is VideoState.READY
-        # The plan task reads it once (probe + poster); 5 chunks + audio share one download.
-        assert fetched == [video.source_key, video.source_key]
+        # The plan task (poster), 5 chunks and the audio share one download.
+        assert fetched == [video.source_key]
         assert len(list((c.settings.tmp_dir / "sources").iterdir())) == 1
         keys = {o.key for o in c.storage.list(layout.hls_prefix(video_id))}
         assert len([k for k in keys if k.endswith(".ts")]) == 8 * 2

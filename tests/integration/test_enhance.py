@@ -130,3 +130,16 @@ def test_failed_enhancement_still_releases_the_transcode(tmp_path: Path) -> None
         assert runner.run(video_id, E) is TaskStatus.FAILED
         assert run_transcode(c, video_id, runner) is TaskStatus.COMPLETED
         assert c.videos.get(video_id).state is VideoState.READY
+
+
+def test_enhanced_file_in_another_container_feeds_the_ladder(tmp_path: Path) -> None:
+    """An MPEG-TS upload is enhanced to MP4: the chunk tasks read the MP4 as the plan says, not
+    pinned to the upload's container."""
+    clip = make_clip(tmp_path / "c.ts", duration=2.0, width=160, height=120, audio=False)
+    with container(tmp_path / "data", enhance_feeds_ladder=True) as c:
+        video_id = upload(c, clip, enhance="sharpen")
+        runner = c.task_runner()
+        assert runner.run(video_id, E) is TaskStatus.COMPLETED
+        assert enhanced_key(c.videos.get(video_id)).endswith(".mp4")
+        assert run_transcode(c, video_id, runner) is TaskStatus.COMPLETED
+        assert c.videos.get(video_id).state is VideoState.READY

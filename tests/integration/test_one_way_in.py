@@ -201,7 +201,7 @@ def test_a_source_accepted_without_a_kept_probe_is_probed_by_the_task(
     )
     c.repo.update_video(video.id, source_probe=None)
     assert run_transcode(c, video.id) is TaskStatus.COMPLETED
-    assert len(probes) > 1  # the plan and every chunk probe it, as before
+    assert probes == ["in-clip.mp4", "source"]  # acceptance, then the plan; not per chunk
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])

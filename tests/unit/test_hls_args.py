@@ -8,10 +8,8 @@ from vidhost.media.hls import (
     build_hls_command,
     build_poster_command,
     codecs_string,
-    ensure_master_attributes,
     h264_level,
     keyframe_interval,
-    rewrite_segment_uris,
     var_stream_map,
 )
 from vidhost.media.ladder import select_ladder
@@ -130,46 +128,6 @@ def test_poster_command_seeks_before_input() -> None:
     assert value_after(no_scale, "-ss") == "0"
 
 
-MEDIA_PLAYLIST = """#EXTM3U
-#EXT-X-VERSION:6
-#EXT-X-TARGETDURATION:4
-#EXT-X-PLAYLIST-TYPE:VOD
-#EXT-X-INDEPENDENT-SEGMENTS
-#EXTINF:4.000000,
-720p_00000.ts
-#EXTINF:4.000000,
-/tmp/work/out/720p_00001.ts
-
-#EXTINF:1.000000,
-https://cdn.example/x/720p_00002.ts?token=1
-#EXT-X-ENDLIST
-"""
-
-
-def test_rewrite_segment_uris() -> None:
-    rewritten = rewrite_segment_uris(MEDIA_PLAYLIST)
-    uris = [line for line in rewritten.splitlines() if line and not line.startswith("#")]
-    assert uris == ["segment/720p_00000.ts", "segment/720p_00001.ts", "segment/720p_00002.ts"]
-    comments = [line for line in rewritten.splitlines() if line.startswith("#")]
-    assert comments == [line for line in MEDIA_PLAYLIST.splitlines() if line.startswith("#")]
-    assert rewritten.endswith("#EXT-X-ENDLIST\n")
-    assert "\n\n" in rewritten  # blank line kept
-
-
-def test_rewrite_segment_uris_custom_prefix_and_crlf() -> None:
-    text = "#EXTM3U\r\n#EXTINF:4,\r\nseg_1.ts\r\n"
-    assert (
-        rewrite_segment_uris(text, prefix="/v/42/") == "#EXTM3U\r\n#EXTINF:4,\r\n/v/42/seg_1.ts\r\n"
-    )
-
-
-def test_rewrite_leaves_variant_playlists_and_rewrites_map() -> None:
-    master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n#EXT-X-MAP:URI="out/init.mp4"\n'
-    assert rewrite_segment_uris(master) == (
-        '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n#EXT-X-MAP:URI="segment/init.mp4"\n'
-    )
-
-
 def test_codecs_and_levels() -> None:
     ladder = select_ladder(1920, 1080)
     assert codecs_string(ladder[0], has_audio=True) == "avc1.640028,mp4a.40.2"
@@ -178,25 +136,3 @@ def test_codecs_and_levels() -> None:
     assert h264_level(1920, 1080, 60) == 42
     assert h264_level(854, 480, 25) == 30
     assert h264_level(854, 480, 30) == 31
-
-
-def test_ensure_master_attributes_adds_only_missing() -> None:
-    ladder = select_ladder(1280, 720)[:2]
-    master = (
-        "#EXTM3U\n#EXT-X-VERSION:6\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=3000000\n720p.m3u8\n\n"
-        '#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=854x480,CODECS="avc1.64001e,mp4a.40.2"\n'
-        "480p.m3u8\n"
-    )
-    fixed = ensure_master_attributes(master, ladder, True)
-    lines = fixed.splitlines()
-    assert lines[2] == (
-        '#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"'
-    )
-    assert lines[5] == master.splitlines()[5]
-    assert ensure_master_attributes(fixed, ladder, True) == fixed
-    bare = ensure_master_attributes("#EXT-X-STREAM-INF:\n480p.m3u8\n", ladder, False, fps=25)
-    assert bare.startswith(
-        f"#EXT-X-STREAM-INF:BANDWIDTH={ladder[1].max_bitrate},RESOLUTION=854x480,"
-        'CODECS="avc1.64001e"'
-    )

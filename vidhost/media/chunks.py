@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
+from vidhost.domain.segments import PlannedRendition
 from vidhost.media.hls import _num
 
 SEEK_PREROLL = 1.0
@@ -22,21 +22,11 @@ same source frame for the chunk's first output frame as a single pass would."""
 AUDIO_SAMPLE_RATE = 48_000
 
 
-@dataclass(frozen=True)
-class ChunkRung:
-    name: str
-    width: int
-    height: int
-    video_bitrate: int
-    max_bitrate: int
-    buffer_size: int
-
-
 def build_chunk_command(
     ffmpeg: str,
     input_args: Sequence[str],
     out_dir: str,
-    rungs: Sequence[ChunkRung],
+    rungs: Sequence[PlannedRendition],
     *,
     fps: Fraction,
     start_frame: int,
@@ -77,6 +67,7 @@ def build_chunk_command(
         args.append("-xerror")
     args += ["-ss", _num(seek), "-copyts", "-start_at_zero", *input_args]
     args += ["-filter_complex", ";".join(chains), "-progress", "pipe:1", "-nostats"]
+    cuts = ["-segment_frames", ",".join(str(n) for n in segment_frames)] if segment_frames else []
     for i, rung in enumerate(rungs):
         args += [
             "-map",
@@ -109,22 +100,8 @@ def build_chunk_command(
             "1",
             "-force_key_frames",
             f"expr:{keyframes}",
-            "-output_ts_offset",
-            _num(ts_offset),
-            "-f",
-            "segment",
-            "-segment_format",
-            "mpegts",
-            "-segment_start_number",
-            str(first_segment),
-            "-reset_timestamps",
-            "0",
         ]
-        if segment_frames:
-            args += ["-segment_frames", ",".join(str(n) for n in segment_frames)]
-        else:
-            args += ["-segment_time", "100000"]
-        args.append(os.path.join(out_dir, f"{rung.name}_%05d.ts"))
+        args += _segments(out_dir, rung.name, ts_offset, first_segment, cuts)
     return args
 
 
@@ -166,6 +143,17 @@ def build_audio_command(
         "-progress",
         "pipe:1",
         "-nostats",
+    ]
+    cuts = ["-segment_times", ",".join(_num(t) for t in boundaries)] if boundaries else []
+    return args + _segments(out_dir, name, ts_offset, 0, cuts)
+
+
+def _segments(
+    out_dir: str, name: str, ts_offset: float, first: int, cuts: Sequence[str]
+) -> list[str]:
+    """The segment muxer output ``<name>_<n>.ts`` (from ``first``), cut at ``cuts`` (the
+    muxer's option and its list; none: one segment)."""
+    return [
         "-output_ts_offset",
         _num(ts_offset),
         "-f",
@@ -173,13 +161,9 @@ def build_audio_command(
         "-segment_format",
         "mpegts",
         "-segment_start_number",
-        "0",
+        str(first),
         "-reset_timestamps",
         "0",
+        *(cuts or ["-segment_time", "100000"]),
+        os.path.join(out_dir, f"{name}_%05d.ts"),
     ]
-    if boundaries:
-        args += ["-segment_times", ",".join(_num(t) for t in boundaries)]
-    else:
-        args += ["-segment_time", "100000"]
-    args.append(os.path.join(out_dir, f"{name}_%05d.ts"))
-    return args

@@ -1,17 +1,16 @@
-"""Building ffmpeg command lines for HLS packaging and posters, and playlist text helpers."""
+"""ffmpeg command lines for posters and for the single-pass ladder (the benchmark's baseline,
+``benchmarks/transcode.py``), and the ``CODECS`` of a rung."""
 
 from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Sequence
 
 from vidhost.media.formats import input_args
 from vidhost.media.ladder import Rung
 
 _DEFAULT_FPS = 30.0
-_SEGMENT_SUFFIXES = (".m3u8",)
 
 # H.264 levels: (level_idc, max macroblocks per frame, max macroblocks per second).
 _H264_LEVELS: tuple[tuple[int, int, int], ...] = (
@@ -50,7 +49,6 @@ def build_hls_command(
     preset: str = "veryfast",
     threads: int = 0,
     master_name: str = "master.m3u8",
-    input_format: str | None = None,
 ) -> list[str]:
     """One ffmpeg invocation that decodes ``source`` once and writes every rendition as HLS.
 
@@ -83,7 +81,7 @@ def build_hls_command(
         "-hide_banner",
         "-nostdin",
         "-y",
-        *input_args(input_format),
+        *input_args(None),
         "-i",
         source,
         "-filter_complex",
@@ -202,73 +200,6 @@ def build_poster_command(
     return args
 
 
-def rewrite_segment_uris(playlist_text: str, prefix: str = "segment/") -> str:
-    """Point every segment URI of a media playlist at ``prefix + basename``.
-
-    Non-empty, non-comment lines are URIs; those ending in ``.m3u8`` (variant playlists in a
-    master) are left alone. ``URI="..."`` of ``#EXT-X-MAP`` (fMP4 init segments) is rewritten
-    too. Line endings are preserved.
-    """
-    out: list[str] = []
-    for line in playlist_text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        ending = line[len(body) :]
-        stripped = body.strip()
-        if not stripped:
-            out.append(line)
-        elif stripped.startswith("#"):
-            if stripped.startswith("#EXT-X-MAP:"):
-                body = _MAP_URI.sub(lambda m: f'URI="{prefix}{_basename(m.group(1))}"', body)
-            out.append(body + ending)
-        elif _uri_path(stripped).lower().endswith(_SEGMENT_SUFFIXES):
-            out.append(line)
-        else:
-            out.append(prefix + _basename(stripped) + ending)
-    return "".join(out)
-
-
-def ensure_master_attributes(
-    master_text: str,
-    ladder: Sequence[Rung],
-    has_audio: bool,
-    *,
-    fps: float = _DEFAULT_FPS,
-) -> str:
-    """Add missing ``BANDWIDTH``/``RESOLUTION``/``CODECS`` to ``#EXT-X-STREAM-INF`` lines.
-
-    ffmpeg 9 (the bundled binary) already writes all three, so this is a no-op there; it exists
-    for older/other ffmpeg builds. Each ``#EXT-X-STREAM-INF`` is matched to its rung through the
-    following ``<name>.m3u8`` URI line. Values: peak bandwidth = max video rate + audio rate,
-    rung size, and ``avc1.64xxLL`` (High profile, level from size and ``fps``) plus
-    ``mp4a.40.2`` when ``has_audio``. Existing attributes are never changed.
-    """
-    by_name = {rung.name: rung for rung in ladder}
-    lines = master_text.splitlines(keepends=True)
-    for idx, line in enumerate(lines):
-        if not line.startswith("#EXT-X-STREAM-INF:"):
-            continue
-        uri = next((u.strip() for u in lines[idx + 1 :] if u.strip()), "")
-        if uri.startswith("#"):
-            continue
-        rung = by_name.get(_basename(uri).removesuffix(".m3u8"))
-        if rung is None:
-            continue
-        body = line.rstrip("\r\n")
-        ending = line[len(body) :]
-        additions: list[str] = []
-        if not re.search(r"[:,]BANDWIDTH=", body):
-            audio_rate = rung.audio_bitrate if has_audio else 0
-            additions.append(f"BANDWIDTH={rung.max_bitrate + audio_rate}")
-        if "RESOLUTION=" not in body:
-            additions.append(f"RESOLUTION={rung.width}x{rung.height}")
-        if "CODECS=" not in body:
-            additions.append(f'CODECS="{codecs_string(rung, has_audio=has_audio, fps=fps)}"')
-        if additions:
-            sep = "" if body.endswith(":") else ","
-            lines[idx] = body + sep + ",".join(additions) + ending
-    return "".join(lines)
-
-
 def codecs_string(rung: Rung, *, has_audio: bool, fps: float = _DEFAULT_FPS) -> str:
     """RFC 6381 CODECS value for a rung, e.g. ``"avc1.640028,mp4a.40.2"``."""
     level = h264_level(rung.width, rung.height, fps)
@@ -285,17 +216,6 @@ def h264_level(width: int, height: int, fps: float = _DEFAULT_FPS) -> int:
         if macroblocks <= max_fs and per_second <= max_mbps:
             return level
     return _H264_LEVELS[-1][0]
-
-
-_MAP_URI = re.compile(r'URI="([^"]*)"')
-
-
-def _uri_path(uri: str) -> str:
-    return uri.split("?", 1)[0].split("#", 1)[0]
-
-
-def _basename(uri: str) -> str:
-    return _uri_path(uri).rsplit("/", 1)[-1]
 
 
 def _num(value: float) -> str:

@@ -176,9 +176,9 @@ class TaskRunner:
         self.on_completed = dict(on_completed or {})
         """Called after a task's completion was accepted (e.g. a chunk: count the stored)."""
         self.on_failed = dict(on_failed or {})
+        """Called after a task's failure was recorded (e.g. a chunk: fail the video)."""
         self.resumable = resumable
         """Kinds that resume where they were when claimed again (their progress is kept)."""
-        """Called after a task's failure was recorded (e.g. a chunk: fail the video)."""
 
     def run(self, video_id: str, kind_name: str, part: int = 0) -> TaskStatus | None:
         """Run the task if nobody else is; returns its final status, None if skipped (taken,

@@ -38,7 +38,7 @@ from vidhost.domain.segments import (
     media_playlist,
 )
 from vidhost.domain.services import VideoService
-from vidhost.media.chunks import ChunkRung, build_audio_command, build_chunk_command
+from vidhost.media.chunks import build_audio_command, build_chunk_command
 from vidhost.media.errors import CORRUPT_MEDIA, INPUT_ERRORS, SOURCE_CHANGED, MediaError
 from vidhost.media.formats import input_args
 from vidhost.media.hls import build_poster_command, codecs_string
@@ -158,6 +158,7 @@ class Transcoder:
         self.config = config
         self.prober = MediaProber(config.probe)
         self.progress = progress or LadderProgress(service, storage)
+        self.sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
@@ -197,7 +198,7 @@ class Transcoder:
         cfg = self.config
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
-            source_copy(self.storage, video, source_key) as source,
+            self.sources.open(video, source_key) as source,  # the first chunk reuses it
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"plan-{video.id}-") as tmp,
         ):
             info = self.prober.accepted(video, source, source_key)  # probed at acceptance
@@ -288,7 +289,6 @@ class _PartEncoder:
         self.storage = storage
         self.config = config
         self.sources = sources
-        self.prober = MediaProber(config.probe)
 
     @staticmethod
     def _still_wanted(ctx: TaskContext) -> None:
@@ -298,11 +298,11 @@ class _PartEncoder:
 
     @contextlib.contextmanager
     def _input(self, ctx: TaskContext, plan: SegmentPlan) -> Iterator[list[str]]:
-        """ffmpeg input arguments (pinned, ADR 0051) for the plan's source: the accepted one
-        (its ETag checked, its probe kept at acceptance, ADR 0090) or the enhanced file
-        (probed in the sandbox, with the limits)."""
+        """ffmpeg input arguments for the plan's source, pinned (ADR 0051) to the container
+        the plan was cut from: the accepted source (its ETag checked) or the enhanced file.
+        Not probed again: the transcode task probed (or took the kept probe of) this file
+        when it cut the plan (ADR 0090)."""
         with self.sources.open(ctx.video, plan.source_key) as path:
-            self.prober.accepted(ctx.video, path, plan.source_key)
             yield [*input_args(plan.source_format), "-i", str(path)]
 
     def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:
@@ -333,10 +333,6 @@ class ChunkEncoder(_PartEncoder):
         segments = plan.chunk_segments(chunk)
         start, end = plan.chunk_frames(chunk)
         last = chunk.index == len(plan.chunks) - 1
-        rungs = [
-            ChunkRung(r.name, r.width, r.height, r.video_bitrate, r.max_bitrate, r.buffer_size)
-            for r in plan.renditions
-        ]
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
             self._input(ctx, plan) as source,
@@ -349,7 +345,7 @@ class ChunkEncoder(_PartEncoder):
                 cfg.ffmpeg,
                 source,
                 str(out),
-                rungs,
+                plan.renditions,
                 fps=plan.fps,
                 start_frame=start,
                 end_frame=end,
@@ -366,7 +362,9 @@ class ChunkEncoder(_PartEncoder):
                 on_progress=ctx.progress,
                 limits=task_limits(cfg.timeout),
             )
-            names = [layout.segment_name(r.name, s.index) for r in rungs for s in segments]
+            names = [
+                layout.segment_name(r.name, s.index) for r in plan.renditions for s in segments
+            ]
             self._store(ctx, out, names)
 
 
