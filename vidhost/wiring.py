@@ -227,21 +227,21 @@ class Container:
                 AnalysisConfig(
                     full_decode_max_frames=s.analysis_full_decode_max_frames,
                     max_samples=s.analysis_max_samples,
-                    probe=probe_config(s),
+                    probe=config.probe,
                 ),
             ),
             TaskKind.VIDEO_ENHANCEMENT: Enhancer(
                 self.videos,
                 self.storage,
                 EnhanceConfig(
-                    ffmpeg=ffmpeg_path(s.ffmpeg),
+                    ffmpeg=config.ffmpeg,
                     mode=s.enhance,
                     default_preset=s.enhance_preset,
                     x264_preset=s.x264_preset,
                     crf=s.enhance_crf,
-                    timeout=s.ffmpeg_timeout,
-                    tmp_dir=s.tmp_dir,
-                    probe=probe_config(s),
+                    timeout=config.timeout,
+                    tmp_dir=config.tmp_dir,
+                    probe=config.probe,
                 ),
             ),
         }
@@ -328,9 +328,7 @@ def build_container(
         make_downloads(storage),
         PlaybackTokens(SqlSigningKeyRepository(engine)),
         url_guard=make_url_guard(settings),
-    )
-    container.render_gate = RenderGate(
-        settings.max_concurrent_renders, wait=settings.render_queue_seconds
+        render_gate=RenderGate(settings.max_concurrent_renders, wait=settings.render_queue_seconds),
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))
