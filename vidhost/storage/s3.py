@@ -51,6 +51,17 @@ def _missing(exc: ClientError) -> bool:
     return str(error.get("Code")) in _MISSING or status == 404
 
 
+@contextmanager
+def _not_found(key: str) -> Iterator[None]:
+    """A missing object, bucket or multipart upload becomes ``FileNotFoundError(key)``."""
+    try:
+        yield
+    except ClientError as exc:
+        if _missing(exc):
+            raise FileNotFoundError(key) from None
+        raise
+
+
 def _etag(value: str) -> str:
     return value.strip('"')
 
@@ -120,22 +131,14 @@ class S3Storage:
         return self.stat(key)
 
     def get_bytes(self, key: str) -> bytes:
-        try:
+        with _not_found(key):
             response = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         data: bytes = response["Body"].read()
         return data
 
     def stat(self, key: str) -> ObjectInfo:
-        try:
+        with _not_found(key):
             head = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         return ObjectInfo(
             key=key,
             size=int(head["ContentLength"]),
@@ -149,12 +152,8 @@ class S3Storage:
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": check_key(key)}
         if start or end is not None:
             kwargs["Range"] = f"bytes={start}-{'' if end is None else end}"
-        try:
+        with _not_found(key):
             response = self.client.get_object(**kwargs)
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         body = response["Body"]
         try:
             while chunk := body.read(chunk_size):
@@ -169,12 +168,8 @@ class S3Storage:
         os.close(fd)
         path = Path(name)
         try:
-            try:
+            with _not_found(key):
                 self.client.download_file(self.bucket, check_key(key), name, Config=self.transfer)
-            except ClientError as exc:
-                if _missing(exc):
-                    raise FileNotFoundError(key) from None
-                raise
             yield path
         finally:
             path.unlink(missing_ok=True)
@@ -258,7 +253,7 @@ class S3Storage:
     def complete_multipart(
         self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
     ) -> ObjectInfo:
-        try:
+        with _not_found(key):
             self.client.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=check_key(key),
@@ -269,10 +264,6 @@ class S3Storage:
                     ]
                 },
             )
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         return self.stat(key)
 
     def upload_part(
@@ -280,7 +271,7 @@ class S3Storage:
     ) -> str:
         """Store one part (server-side); its ETag. A missing multipart upload is
         ``FileNotFoundError``."""
-        try:
+        with _not_found(key):
             response = self.client.upload_part(
                 Bucket=self.bucket,
                 Key=check_key(key),
@@ -288,10 +279,6 @@ class S3Storage:
                 PartNumber=part_number,
                 Body=body,
             )
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         return _etag(response["ETag"])
 
     def copy_part(
@@ -312,12 +299,8 @@ class S3Storage:
         }
         if byte_range is not None:
             kwargs["CopySourceRange"] = f"bytes={byte_range[0]}-{byte_range[1]}"
-        try:
+        with _not_found(source_key):
             response = self.client.upload_part_copy(**kwargs)
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(source_key) from None
-            raise
         return _etag(response["CopyPartResult"]["ETag"])
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
