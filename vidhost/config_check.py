@@ -112,18 +112,11 @@ def _storage(settings: Settings, timeout: float) -> Check:
     endpoint = settings.s3_endpoint_url or "AWS"
 
     def s3() -> str:
-        import boto3
-        from botocore.config import Config
+        from vidhost.storage.s3 import s3_client
+        from vidhost.wiring import s3_config
 
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.s3_endpoint_url,
-            region_name=settings.s3_region,
-            aws_access_key_id=settings.s3_access_key_id,
-            aws_secret_access_key=settings.s3_secret_access_key,
-            config=Config(
-                connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1}
-            ),
+        client = s3_client(
+            s3_config(settings), settings.s3_endpoint_url, timeout=timeout, attempts=1
         )
         client.head_bucket(Bucket=settings.s3_bucket)
         return "reachable, bucket exists"

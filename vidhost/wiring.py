@@ -65,20 +65,21 @@ def make_storage(settings: Settings) -> Storage:
     if settings.storage == "local":
         return LocalStorage(settings.storage_dir)
     if settings.storage == "s3":
-        return S3Storage(
-            S3Config(
-                bucket=settings.s3_bucket,
-                endpoint_url=settings.s3_endpoint_url,
-                public_endpoint_url=settings.s3_public_endpoint_url,
-                region=settings.s3_region,
-                access_key_id=settings.s3_access_key_id,
-                secret_access_key=settings.s3_secret_access_key,
-                multipart_threshold=settings.multipart_threshold,
-                part_size=settings.multipart_part_size,
-            ),
-            settings.tmp_dir,
-        )
+        return S3Storage(s3_config(settings), settings.tmp_dir)
     raise ValueError(f"storage backend {settings.storage!r} is not available")
+
+
+def s3_config(settings: Settings) -> S3Config:
+    return S3Config(
+        bucket=settings.s3_bucket,
+        endpoint_url=settings.s3_endpoint_url,
+        public_endpoint_url=settings.s3_public_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
+        multipart_threshold=settings.multipart_threshold,
+        part_size=settings.multipart_part_size,
+    )
 
 
 def probe_config(settings: Settings) -> ProbeConfig:

@@ -66,6 +66,29 @@ def _etag(value: str) -> str:
     return value.strip('"')
 
 
+def s3_client(
+    config: S3Config, endpoint: str | None, *, timeout: float | None = None, attempts: int = 3
+) -> Any:
+    """The boto3 client of ``config`` at ``endpoint`` (path-style, SigV4); ``timeout`` bounds
+    connecting and reading (``vidhost check-config``)."""
+    timeouts = {"connect_timeout": timeout, "read_timeout": timeout} if timeout else {}
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=config.region,
+        aws_access_key_id=config.access_key_id,
+        aws_secret_access_key=config.secret_access_key,
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": attempts, "mode": "standard"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            **timeouts,
+        ),
+    )
+
+
 class S3Storage:
     def __init__(self, config: S3Config, tmp_dir: Path) -> None:
         self.config = config
@@ -83,20 +106,7 @@ class S3Storage:
             self.ensure_bucket()
 
     def _client(self, endpoint: str | None) -> Any:
-        return boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name=self.config.region,
-            aws_access_key_id=self.config.access_key_id,
-            aws_secret_access_key=self.config.secret_access_key,
-            config=Config(
-                signature_version="s3v4",
-                s3={"addressing_style": "path"},
-                retries={"max_attempts": 3, "mode": "standard"},
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
-            ),
-        )
+        return s3_client(self.config, endpoint)
 
     def ensure_bucket(self) -> None:
         """Create the bucket when it does not exist yet."""
