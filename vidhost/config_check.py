@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from vidhost.db.engine import driver_url
 from vidhost.settings import Settings, shared_secret_problem
 
 
@@ -89,9 +90,7 @@ def _database(settings: Settings, timeout: float) -> Check:
         return Check("database", f"sqlite {path}", ok, detail)
 
     def server() -> str:
-        sa_url = url
-        if sa_url.startswith("postgresql://"):
-            sa_url = "postgresql+psycopg://" + sa_url.removeprefix("postgresql://")
+        sa_url = driver_url(url)
         args = {"connect_timeout": max(1, round(timeout))} if "postgresql" in sa_url else {}
         engine = create_engine(sa_url, connect_args=args)
         try:
