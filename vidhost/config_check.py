@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from vidhost.db.engine import driver_url
 from vidhost.settings import Settings, shared_secret_problem
 
 
@@ -89,9 +90,7 @@ def _database(settings: Settings, timeout: float) -> Check:
         return Check("database", f"sqlite {path}", ok, detail)
 
     def server() -> str:
-        sa_url = url
-        if sa_url.startswith("postgresql://"):
-            sa_url = "postgresql+psycopg://" + sa_url.removeprefix("postgresql://")
+        sa_url = driver_url(url)
         args = {"connect_timeout": max(1, round(timeout))} if "postgresql" in sa_url else {}
         engine = create_engine(sa_url, connect_args=args)
         try:
@@ -112,18 +111,11 @@ def _storage(settings: Settings, timeout: float) -> Check:
     endpoint = settings.s3_endpoint_url or "AWS"
 
     def s3() -> str:
-        import boto3
-        from botocore.config import Config
+        from vidhost.storage.s3 import s3_client
+        from vidhost.wiring import s3_config
 
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.s3_endpoint_url,
-            region_name=settings.s3_region,
-            aws_access_key_id=settings.s3_access_key_id,
-            aws_secret_access_key=settings.s3_secret_access_key,
-            config=Config(
-                connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1}
-            ),
+        client = s3_client(
+            s3_config(settings), settings.s3_endpoint_url, timeout=timeout, attempts=1
         )
         client.head_bucket(Bucket=settings.s3_bucket)
         return "reachable, bucket exists"

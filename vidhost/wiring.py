@@ -65,20 +65,21 @@ def make_storage(settings: Settings) -> Storage:
     if settings.storage == "local":
         return LocalStorage(settings.storage_dir)
     if settings.storage == "s3":
-        return S3Storage(
-            S3Config(
-                bucket=settings.s3_bucket,
-                endpoint_url=settings.s3_endpoint_url,
-                public_endpoint_url=settings.s3_public_endpoint_url,
-                region=settings.s3_region,
-                access_key_id=settings.s3_access_key_id,
-                secret_access_key=settings.s3_secret_access_key,
-                multipart_threshold=settings.multipart_threshold,
-                part_size=settings.multipart_part_size,
-            ),
-            settings.tmp_dir,
-        )
+        return S3Storage(s3_config(settings), settings.tmp_dir)
     raise ValueError(f"storage backend {settings.storage!r} is not available")
+
+
+def s3_config(settings: Settings) -> S3Config:
+    return S3Config(
+        bucket=settings.s3_bucket,
+        endpoint_url=settings.s3_endpoint_url,
+        public_endpoint_url=settings.s3_public_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
+        multipart_threshold=settings.multipart_threshold,
+        part_size=settings.multipart_part_size,
+    )
 
 
 def probe_config(settings: Settings) -> ProbeConfig:
@@ -227,21 +228,21 @@ class Container:
                 AnalysisConfig(
                     full_decode_max_frames=s.analysis_full_decode_max_frames,
                     max_samples=s.analysis_max_samples,
-                    probe=probe_config(s),
+                    probe=config.probe,
                 ),
             ),
             TaskKind.VIDEO_ENHANCEMENT: Enhancer(
                 self.videos,
                 self.storage,
                 EnhanceConfig(
-                    ffmpeg=ffmpeg_path(s.ffmpeg),
+                    ffmpeg=config.ffmpeg,
                     mode=s.enhance,
                     default_preset=s.enhance_preset,
                     x264_preset=s.x264_preset,
                     crf=s.enhance_crf,
-                    timeout=s.ffmpeg_timeout,
-                    tmp_dir=s.tmp_dir,
-                    probe=probe_config(s),
+                    timeout=config.timeout,
+                    tmp_dir=config.tmp_dir,
+                    probe=config.probe,
                 ),
             ),
         }
@@ -328,9 +329,7 @@ def build_container(
         make_downloads(storage),
         PlaybackTokens(SqlSigningKeyRepository(engine)),
         url_guard=make_url_guard(settings),
-    )
-    container.render_gate = RenderGate(
-        settings.max_concurrent_renders, wait=settings.render_queue_seconds
+        render_gate=RenderGate(settings.max_concurrent_renders, wait=settings.render_queue_seconds),
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))

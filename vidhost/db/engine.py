@@ -16,10 +16,16 @@ from sqlalchemy import Engine, create_engine, event, text
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def driver_url(url: str) -> str:
+    """``url`` with its SQLAlchemy driver: ``postgresql://`` means psycopg 3."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine tuned per backend: SQLite in WAL mode with a busy timeout."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    url = driver_url(url)
     if url.startswith("sqlite"):
         return sqlite_engine(url)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

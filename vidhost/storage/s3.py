@@ -51,8 +51,42 @@ def _missing(exc: ClientError) -> bool:
     return str(error.get("Code")) in _MISSING or status == 404
 
 
+@contextmanager
+def _not_found(key: str) -> Iterator[None]:
+    """A missing object, bucket or multipart upload becomes ``FileNotFoundError(key)``."""
+    try:
+        yield
+    except ClientError as exc:
+        if _missing(exc):
+            raise FileNotFoundError(key) from None
+        raise
+
+
 def _etag(value: str) -> str:
     return value.strip('"')
+
+
+def s3_client(
+    config: S3Config, endpoint: str | None, *, timeout: float | None = None, attempts: int = 3
+) -> Any:
+    """The boto3 client of ``config`` at ``endpoint`` (path-style, SigV4); ``timeout`` bounds
+    connecting and reading (``vidhost check-config``)."""
+    timeouts = {"connect_timeout": timeout, "read_timeout": timeout} if timeout else {}
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=config.region,
+        aws_access_key_id=config.access_key_id,
+        aws_secret_access_key=config.secret_access_key,
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": attempts, "mode": "standard"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            **timeouts,
+        ),
+    )
 
 
 class S3Storage:
@@ -72,20 +106,7 @@ class S3Storage:
             self.ensure_bucket()
 
     def _client(self, endpoint: str | None) -> Any:
-        return boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name=self.config.region,
-            aws_access_key_id=self.config.access_key_id,
-            aws_secret_access_key=self.config.secret_access_key,
-            config=Config(
-                signature_version="s3v4",
-                s3={"addressing_style": "path"},
-                retries={"max_attempts": 3, "mode": "standard"},
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
-            ),
-        )
+        return s3_client(self.config, endpoint)
 
     def ensure_bucket(self) -> None:
         """Create the bucket when it does not exist yet."""
@@ -120,22 +141,14 @@ class S3Storage:
         return self.stat(key)
 
     def get_bytes(self, key: str) -> bytes:
-        try:
+        with _not_found(key):
             response = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         data: bytes = response["Body"].read()
         return data
 
     def stat(self, key: str) -> ObjectInfo:
-        try:
+        with _not_found(key):
             head = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         return ObjectInfo(
             key=key,
             size=int(head["ContentLength"]),
@@ -149,12 +162,8 @@ class S3Storage:
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": check_key(key)}
         if start or end is not None:
             kwargs["Range"] = f"bytes={start}-{'' if end is None else end}"
-        try:
+        with _not_found(key):
             response = self.client.get_object(**kwargs)
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         body = response["Body"]
         try:
             while chunk := body.read(chunk_size):
@@ -169,12 +178,8 @@ class S3Storage:
         os.close(fd)
         path = Path(name)
         try:
-            try:
+            with _not_found(key):
                 self.client.download_file(self.bucket, check_key(key), name, Config=self.transfer)
-            except ClientError as exc:
-                if _missing(exc):
-                    raise FileNotFoundError(key) from None
-                raise
             yield path
         finally:
             path.unlink(missing_ok=True)
@@ -258,7 +263,7 @@ class S3Storage:
     def complete_multipart(
         self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
     ) -> ObjectInfo:
-        try:
+        with _not_found(key):
             self.client.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=check_key(key),
@@ -269,10 +274,6 @@ class S3Storage:
                     ]
                 },
             )
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         return self.stat(key)
 
     def upload_part(
@@ -280,7 +281,7 @@ class S3Storage:
     ) -> str:
         """Store one part (server-side); its ETag. A missing multipart upload is
         ``FileNotFoundError``."""
-        try:
+        with _not_found(key):
             response = self.client.upload_part(
                 Bucket=self.bucket,
                 Key=check_key(key),
@@ -288,10 +289,6 @@ class S3Storage:
                 PartNumber=part_number,
                 Body=body,
             )
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
         return _etag(response["ETag"])
 
     def copy_part(
@@ -312,12 +309,8 @@ class S3Storage:
         }
         if byte_range is not None:
             kwargs["CopySourceRange"] = f"bytes={byte_range[0]}-{byte_range[1]}"
-        try:
+        with _not_found(source_key):
             response = self.client.upload_part_copy(**kwargs)
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(source_key) from None
-            raise
         return _etag(response["CopyPartResult"]["ETag"])
 
     def abort_multipart(self, key: str, upload_id: str) -> None:

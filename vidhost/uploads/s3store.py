@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from vidhost.domain.errors import CodedError, StorageFailure
-from vidhost.domain.ports import ObjectInfo, Storage
+from vidhost.domain.ports import MultipartUploads, Storage
 from vidhost.uploads.errors import ExceedsLength
 from vidhost.uploads.models import Upload
 from vidhost.uploads.port import StoreState
@@ -45,10 +45,9 @@ parts)."""
 TAILS = "uploads/tails/"
 
 
-class S3Parts(Protocol):
-    """What the store needs from the S3 adapter (``vidhost.storage.s3.S3Storage``)."""
-
-    def create_multipart(self, key: str, *, content_type: str | None = None) -> str: ...
+class S3Parts(Storage, MultipartUploads, Protocol):
+    """What the store needs from the S3 adapter (``vidhost.storage.s3.S3Storage``): storage,
+    multipart uploads, and parts stored or copied server-side."""
 
     def upload_part(
         self, key: str, upload_id: str, part_number: int, body: bytes | bytearray
@@ -62,28 +61,6 @@ class S3Parts(Protocol):
         source_key: str,
         byte_range: tuple[int, int] | None = None,
     ) -> str: ...
-
-    def complete_multipart(
-        self, key: str, upload_id: str, parts: list[tuple[int, str]]
-    ) -> ObjectInfo: ...
-
-    def abort_multipart(self, key: str, upload_id: str) -> None: ...
-
-    def put_bytes(
-        self, key: str, data: bytes, *, content_type: str | None = None
-    ) -> ObjectInfo: ...
-
-    def get_bytes(self, key: str) -> bytes: ...
-
-    def stat(self, key: str) -> ObjectInfo: ...
-
-    def iter_range(
-        self, key: str, start: int = 0, end: int | None = None, *, chunk_size: int = 256 * 1024
-    ) -> Any: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def delete_prefix(self, prefix: str) -> int: ...
 
 
 P = ParamSpec("P")
