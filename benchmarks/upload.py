@@ -29,17 +29,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-
-MIB = 1024 * 1024
-BLOCK = os.urandom(4 * MIB)
-
-
-def body(size: int) -> Iterator[bytes]:
-    sent = 0
-    while sent < size:
-        n = min(len(BLOCK), size - sent)
-        yield BLOCK[:n]
-        sent += n
+from _tus import MIB, body, patch_all
 
 
 def free_port() -> int:
@@ -105,20 +95,7 @@ def tus(c: httpx.Client, size: int, chunk: int) -> float:
     r = c.post("/api/v1/videos/tus", headers={"Upload-Length": str(size)})
     r.raise_for_status()
     url = r.headers["location"]
-    offset = 0
-    while offset < size:
-        n = min(chunk, size - offset)
-        r = c.patch(
-            url,
-            headers={
-                "Upload-Offset": str(offset),
-                "Content-Type": "application/offset+octet-stream",
-                "Content-Length": str(n),
-            },
-            content=body(n),
-        )
-        assert r.status_code == 204, r.text
-        offset = int(r.headers["upload-offset"])
+    r = patch_all(c, url, size, chunk)
     elapsed = time.perf_counter() - start
     # Like the raw sink, leave nothing behind: later trials get the same disk state.
     video_id = r.headers["vidhost-video-id"]

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,20 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _tus import MIB, body, patch_all  # noqa: E402
+
 from tests.s3 import SeaweedS3, new_bucket  # noqa: E402
 from tests.server import ServerProcess  # noqa: E402
 
-MIB = 1024 * 1024
 CHUNK = 50 * MIB
-BLOCK = os.urandom(4 * MIB)
-
-
-def body(size: int) -> Iterator[bytes]:
-    sent = 0
-    while sent < size:
-        n = min(len(BLOCK), size - sent)
-        yield BLOCK[:n]
-        sent += n
 
 
 def data(size: int) -> bytes:
@@ -58,20 +48,7 @@ def tus(c: httpx.Client, size: int) -> float:
     )
     r.raise_for_status()
     url = r.headers["location"]
-    offset = 0
-    while offset < size:
-        n = min(CHUNK, size - offset)
-        r = c.patch(
-            url,
-            headers={
-                "Upload-Offset": str(offset),
-                "Content-Type": "application/offset+octet-stream",
-                "Content-Length": str(n),
-            },
-            content=body(n),
-        )
-        assert r.status_code == 204, r.text
-        offset = int(r.headers["upload-offset"])
+    patch_all(c, url, size, CHUNK)
     elapsed = time.perf_counter() - start
     assert c.delete(url).status_code == 204  # aborts the multipart upload
     return elapsed

@@ -8,13 +8,15 @@ import threading
 
 
 class CountingProxy:
-    """Forwards its port to ``target_port`` on loopback; ``upstream`` counts request bytes."""
+    """Forwards its port to ``target_port`` on loopback; ``upstream`` counts request bytes,
+    ``connections`` the client connections accepted."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
         self.upstream = 0
+        self.connections = 0
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._closed = False
@@ -37,6 +39,7 @@ class CountingProxy:
             server = socket.create_connection(("127.0.0.1", self.target_port))
             with self._lock:
                 self._sockets += [client, server]
+                self.connections += 1
             threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
 
@@ -50,12 +53,15 @@ class CountingProxy:
         except OSError:
             pass
         finally:
+            with self._lock:  # no longer open: not counted by cut()
+                self._sockets = [s for s in self._sockets if s not in (src, dst)]
             for s in (src, dst):
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
 
-    def cut(self) -> None:
-        """Drop every open connection, as a network failure would (new ones still work)."""
+    def cut(self) -> int:
+        """Drop every open connection, as a network failure would (new ones still work);
+        how many were open."""
         with self._lock:
             sockets, self._sockets = self._sockets, []
         for s in sockets:
@@ -63,6 +69,7 @@ class CountingProxy:
                 s.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 s.close()
+        return len(sockets) // 2
 
     def close(self) -> None:
         self._closed = True

@@ -63,6 +63,22 @@ def wait_for_state(
     raise AssertionError(f"video {video_id} never reached {states}; last: {body}")
 
 
+def upload_ready(
+    base: str, clip: Path, videos: dict[str, tuple[dict[str, str], str | None]]
+) -> dict[str, str]:
+    """Upload ``clip`` once per name, as ``(owner headers, visibility or None)``, then wait
+    until every one is ``ready`` (they process side by side); their ids by name."""
+    ids = {}
+    for name, (who, visibility) in videos.items():
+        ids[name] = upload(base, clip, who)
+        if visibility is not None:
+            set_visibility(base, ids[name], visibility, who)
+    for name, (who, _) in videos.items():
+        status = wait_for_state(base, ids[name], who, {"ready", "failed"})
+        assert status["state"] == "ready", status
+    return ids
+
+
 def playlist_uris(text: str) -> list[str]:
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 

@@ -249,8 +249,10 @@ def _stored_upload(state: Path, timeout: float = 60) -> dict:
     raise AssertionError("the CLI never stored its upload URL")
 
 
-def _offset(url: str, headers: dict[str, str]) -> int:
-    r = httpx.head(url, headers={**headers, "Tus-Resumable": "1.0.0"})
+def _offset(srv: ServerProcess, url: str, headers: dict[str, str]) -> int:
+    """The server's offset, asked past the proxy (whose counts stay the CLI's own)."""
+    direct = httpx.URL(url).copy_with(port=srv.port)
+    r = httpx.head(direct, headers={**headers, "Tus-Resumable": "1.0.0"})
     assert r.status_code == 200, r.headers
     return int(r.headers["upload-offset"])
 
@@ -272,7 +274,7 @@ def test_interrupted_halfway_then_resume_sends_only_the_rest(srv, big_clip, tmp_
         entry = _stored_upload(tmp_path / "state")
         assert entry["size"] == size
         deadline = time.monotonic() + 60
-        while _offset(entry["url"], headers) < size * 0.35:
+        while _offset(srv, entry["url"], headers) < size * 0.35:
             assert first.poll() is None, first.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.05)
@@ -283,10 +285,10 @@ def test_interrupted_halfway_then_resume_sends_only_the_rest(srv, big_clip, tmp_
             assert b"run the same command again to resume" in err
         # The server notices the dropped connection; wait until its offset stops moving.
         before = -1
-        committed = _offset(entry["url"], headers)
+        committed = _offset(srv, entry["url"], headers)
         while committed != before:
             time.sleep(0.5)
-            before, committed = committed, _offset(entry["url"], headers)
+            before, committed = committed, _offset(srv, entry["url"], headers)
         assert size * 0.3 < committed < size * 0.9, (committed, size)
 
         proxy.reset()
@@ -327,15 +329,16 @@ def test_dropped_connections_are_retried_from_the_server_offset(srv, big_clip, t
         entry = _stored_upload(tmp_path / "state")
         for fraction in (0.25, 0.6):
             deadline = time.monotonic() + 60
-            while _offset(entry["url"], headers) < size * fraction:
+            while _offset(srv, entry["url"], headers) < size * fraction:
                 assert run.poll() is None, run.communicate()
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-            proxy.cut()
+            assert proxy.cut() >= 1  # the upload's connection was open, and is dropped
         out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
         [result] = json.loads(out)
         assert result["state"] in ("uploaded", "processing", "ready")
+        assert proxy.connections >= 2 + 2  # the API and tus clients, and one back per cut
         # Each cut costs at most the chunk in flight, never a restart from zero.
         assert proxy.upstream < size + 2 * 2 * 1024 * 1024 + 256 * 1024, (proxy.upstream, size)
         source = srv.data_dir / "storage" / "videos" / entry["videoId"] / "source"

@@ -20,9 +20,7 @@ from tests.e2e.helpers import (
     AUTH_ENV,
     auth,
     playlist_uris,
-    set_visibility,
-    upload,
-    wait_for_state,
+    upload_ready,
 )
 from tests.server import ServerProcess
 
@@ -37,13 +35,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     server = ServerProcess(data, env={**AUTH_ENV, "VIDHOST_LADDER_HEIGHTS": "[240]"}).start()
     try:
         clip = make_clip(data / "clip.mp4", duration=2)
-        ids = {"alice": upload(server.url, clip, ALICE), "bob": upload(server.url, clip, BOB)}
-        set_visibility(server.url, ids["alice"], "private", ALICE)
-        set_visibility(server.url, ids["bob"], "private", BOB)
-        for who, video_id in ((ALICE, ids["alice"]), (BOB, ids["bob"])):
-            assert (
-                wait_for_state(server.url, video_id, who, {"ready", "failed"})["state"] == "ready"
-            )
+        ids = upload_ready(server.url, clip, {"alice": (ALICE, "private"), "bob": (BOB, "private")})
         yield {"url": server.url, "ids": ids}
     finally:
         server.stop()

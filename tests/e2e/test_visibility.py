@@ -21,8 +21,7 @@ from tests.e2e.helpers import (
     auth,
     playlist_uris,
     set_visibility,
-    upload,
-    wait_for_state,
+    upload_ready,
 )
 from tests.realtime import recv_json, ws_url
 from tests.server import ServerProcess
@@ -49,15 +48,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     ).start()
     try:
         clip = make_clip(data / "clip.mp4", duration=2)
-        ids = {}
-        for name in ("private", "unlisted", "public"):
-            ids[name] = upload(server.url, clip, ALICE)
-            set_visibility(server.url, ids[name], name, ALICE)
-        ids["bob"] = upload(server.url, clip, BOB)
-        for video_id in ids.values():
-            who = BOB if video_id == ids["bob"] else ALICE
-            status = wait_for_state(server.url, video_id, who, {"ready", "failed"})
-            assert status["state"] == "ready", status
+        ids = upload_ready(
+            server.url,
+            clip,
+            {name: (ALICE, name) for name in ("private", "unlisted", "public")}
+            | {"bob": (BOB, None)},
+        )
         yield {"server": server, "url": server.url, "ids": ids}
     finally:
         server.stop()

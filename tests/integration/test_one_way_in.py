@@ -4,19 +4,17 @@ still refuse a source that changed (ADR 0051)."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 import vidhost.pipeline.probing as probing
 from tests.clips import make_clip
 from tests.integration.helpers import run_transcode
-from tests.pg import temporary_database
-from vidhost.db.engine import make_engine, migrate
 from vidhost.db.repository import SqlRepository
 from vidhost.domain.errors import Conflict, TooLarge
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
@@ -204,26 +202,18 @@ def test_a_source_accepted_without_a_kept_probe_is_probed_by_the_task(
     assert probes == ["in-clip.mp4", "source"]  # acceptance, then the plan; not per chunk
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_kept_probe_round_trips_in_the_database(
-    database: str, clips: dict[str, Path], tmp_path: Path
-) -> None:
+    engine: Engine, clips: dict[str, Path]
+) -> None:  # engine: SQLite and PostgreSQL (conftest)
     info = MediaProber().probe(clips["clip"])
     assert info.source_probe is not None
-    with contextlib.ExitStack() as stack:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        if database == "postgresql":
-            url = stack.enter_context(temporary_database())
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        migrate(engine)
-        repo = SqlRepository(engine)
-        video = Video(id="v1", owner="u", state=VideoState.CREATED, upload_expires_at=utcnow())
-        repo.add_video(video, event=state_event(video, VideoState.CREATED))
-        repo.update_video("v1", **source_fields(info))
-        stored = repo.get_video("v1")
-        assert stored is not None and stored.source_probe == info.source_probe
-        assert info_from_json(stored.source_probe) == info_from_json(info.source_probe)
-        # The upload watcher's listing leaves the (large) probe out.
-        [lean] = repo.awaiting_direct_uploads()
-        assert lean.id == "v1" and lean.source_probe is None
+    repo = SqlRepository(engine)
+    video = Video(id="v1", owner="u", state=VideoState.CREATED, upload_expires_at=utcnow())
+    repo.add_video(video, event=state_event(video, VideoState.CREATED))
+    repo.update_video("v1", **source_fields(info))
+    stored = repo.get_video("v1")
+    assert stored is not None and stored.source_probe == info.source_probe
+    assert info_from_json(stored.source_probe) == info_from_json(info.source_probe)
+    # The upload watcher's listing leaves the (large) probe out.
+    [lean] = repo.awaiting_direct_uploads()
+    assert lean.id == "v1" and lean.source_probe is None

@@ -185,13 +185,21 @@ def test_a_forced_demuxer_never_reads_the_manifest_it_is_given(
     assert refused.returncode != 0 and refused.stdout == b""
 
 
-def test_limited_ffmpeg_has_no_network(listener: crafted.Listener) -> None:
+def test_limited_ffmpeg_has_no_network() -> None:
     """Even a command with no allow-list cannot connect out from under the render limits."""
-    cmd = [FFMPEG, "-hide_banner", "-nostdin", "-i", f"{listener.url}/x.ts", "-f", "null", "-"]
-    with pytest.raises(MediaError) as exc:
-        run_ffmpeg(cmd, duration=None, limits=ProcessLimits(timeout=20))
-    assert exc.value.code == "ffmpeg_failed"
-    assert listener.connections == 0
+    own = crafted.Listener()  # its own: the control below connects, the module's stays at 0
+    try:
+        cmd = [FFMPEG, "-hide_banner", "-nostdin", "-i", f"{own.url}/x.ts", "-f", "null", "-"]
+        with pytest.raises(MediaError) as exc:
+            run_ffmpeg(cmd, duration=None, limits=ProcessLimits(timeout=20))
+        assert exc.value.code == "ffmpeg_failed"
+        assert own.connections == 0
+        # The control: the same limits with the network left on do reach the listener.
+        with pytest.raises(MediaError):
+            run_ffmpeg(cmd, duration=None, limits=ProcessLimits(timeout=20, no_network=False))
+        assert own.connections == 1
+    finally:
+        own.close()
 
 
 def test_error_messages_carry_no_server_paths() -> None:

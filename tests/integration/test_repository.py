@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from tests.pg import temporary_database
-from vidhost.db.engine import make_engine, migrate
 from vidhost.db.repository import SqlRepository
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of
 from vidhost.domain.models import Rendition, Video, utcnow
 from vidhost.domain.services import state_event, task_event
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlRepository]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        migrate(engine)
-        yield SqlRepository(engine)
-        engine.dispose()
-        return
-    with temporary_database() as url:
-        engine = make_engine(url)
-        migrate(engine)
-        yield SqlRepository(engine)
-        engine.dispose()
+@pytest.fixture
+def repo(engine: Engine) -> SqlRepository:  # engine: SQLite and PostgreSQL (conftest)
+    return SqlRepository(engine)
 
 
 def _video(

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from tests.pg import temporary_database
 from vidhost.auth.playback import PlaybackTokens, new_server_key
-from vidhost.db.engine import make_engine, migrate
 from vidhost.db.signing_keys import SqlSigningKeyRepository
 from vidhost.domain.access import Audience
 from vidhost.domain.errors import Forbidden, NotFound
 from vidhost.domain.models import SigningKey
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def keys(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSigningKeyRepository]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        migrate(engine)
-        yield SqlSigningKeyRepository(engine)
-        engine.dispose()
-        return
-    with temporary_database() as url:
-        engine = make_engine(url)
-        migrate(engine)
-        yield SqlSigningKeyRepository(engine)
-        engine.dispose()
+@pytest.fixture
+def keys(engine: Engine) -> SqlSigningKeyRepository:  # engine: SQLite and PostgreSQL (conftest)
+    return SqlSigningKeyRepository(engine)
 
 
 def test_keys_round_trip_list_per_owner_and_delete_keeps_the_id(

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, select
 
-from tests.pg import temporary_database
-from vidhost.db.engine import make_engine, migrate
 from vidhost.db.tables import uploads
 from vidhost.domain.models import utcnow
 from vidhost.uploads.locks import UploadLocks
 from vidhost.uploads.models import Upload
 from vidhost.uploads.repository import UploadRepository, upload_from_row
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        migrate(eng)
-        yield eng
-        eng.dispose()
-        return
-    with temporary_database() as url:
-        eng = make_engine(url)
-        migrate(eng)
-        yield eng
-        eng.dispose()
 
 
 def _upload(engine: Engine, upload_id: str = "a" * 32, owner: str = "alice") -> Upload:

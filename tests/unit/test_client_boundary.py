@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2] / "vidhost"
+from tests.boundaries import ROOT, imported_modules
 
 
-def test_client_imports_only_itself_from_vidhost():
-    files = [*sorted((ROOT / "client").glob("*.py")), ROOT / "cli_client.py"]
+def test_imports_are_resolved_relative_ones_included(tmp_path: Path) -> None:
+    path = tmp_path / "probe.py"
+    path.write_text("from ..settings import Settings\nfrom . import tus\nimport vidhost.db\n")
+    assert imported_modules(path, "vidhost.client") == [
+        "vidhost.settings",
+        "vidhost.client.tus",
+        "vidhost.db",
+    ]
+    assert imported_modules(ROOT / "vidhost" / "client" / "tus.py") == imported_modules(
+        ROOT / "vidhost" / "client" / "tus.py", "vidhost.client"
+    )
+
+
+def test_client_imports_only_itself_from_vidhost() -> None:
+    files = [
+        *sorted((ROOT / "vidhost" / "client").glob("*.py")),
+        ROOT / "vidhost" / "cli_client.py",
+    ]
     assert len(files) > 3
     for path in files:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            for name in names:
-                if name == "vidhost" or name.startswith("vidhost."):
-                    assert name.startswith("vidhost.client"), f"{path.name} imports {name}"
+        for name in imported_modules(path):
+            if name == "vidhost" or name.startswith("vidhost."):
+                assert name.startswith("vidhost.client"), f"{path.name} imports {name}"

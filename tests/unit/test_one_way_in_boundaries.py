@@ -7,6 +7,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.boundaries import imported_modules
+
 VIDHOST = Path(__file__).resolve().parents[2] / "vidhost"
 SERVICE = VIDHOST / "domain" / "services.py"
 VIDEO_WRITES = {"add_video", "change_state", "update_video"}
@@ -75,9 +77,5 @@ def test_only_the_video_service_probes_and_counts_uploads() -> None:
 
 def test_webhooks_do_not_import_the_database_layer() -> None:
     for path in (VIDHOST / "webhooks").glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                assert not node.module.startswith("vidhost.db"), path.name
-            elif isinstance(node, ast.Import):
-                assert not any(a.name.startswith("vidhost.db") for a in node.names), path.name
+        for name in imported_modules(path):  # relative imports too
+            assert not name.startswith("vidhost.db"), (path.name, name)

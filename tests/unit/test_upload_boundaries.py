@@ -3,28 +3,18 @@ tus handler offers only what the upload-data store can do."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
+from tests.boundaries import imported_modules
 from vidhost.uploads.port import StoreComposer
 from vidhost.uploads.store import FileStore
 
 UPLOADS = Path(__file__).resolve().parents[2] / "vidhost" / "uploads"
 
 
-def imported_modules(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
-
-
 def test_uploads_never_import_the_video_service() -> None:
     for path in UPLOADS.glob("*.py"):
-        modules = imported_modules(path)
+        modules = set(imported_modules(path))  # relative imports too
         assert "vidhost.domain.services" not in modules, path.name
         assert not any(m.startswith(("vidhost.api", "vidhost.storage")) for m in modules), path
 
