@@ -162,7 +162,7 @@ def with_workers(
     shutil.rmtree(run_dir, ignore_errors=True)
     return Measured(
         stored.stored - sent.answered,
-        f"ready at +{stored.ready - sent.answered:.2f} s; seconds in tasks (until stopped) per worker: "
+        f"ready at +{stored.ready - sent.answered:.2f} s; busy per worker (s): "
         + " + ".join(f"{b:.1f}" for b in busy),
     )
 
