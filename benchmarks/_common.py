@@ -35,6 +35,7 @@ __all__ = [
     "describe",
     "ffmpeg",
     "make_source",
+    "reap",
     "upload",
     "wait_ready",
     "wait_stored",
@@ -205,3 +206,28 @@ def describe(settings: Settings) -> str:
         f"{settings.segment_seconds:g} s segments, chunks {settings.chunk_seconds:g} s "
         f"(first {settings.first_chunk_seconds or settings.segment_seconds:g} s)"
     )
+
+
+def leftovers(run_dir: Path) -> list[int]:
+    """Processes (of this user) whose command line names ``run_dir``: a round's ffmpeg or
+    worker that outlived its server."""
+    needle = str(run_dir).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if entry.stat().st_uid == os.getuid() and needle in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+def reap(run_dir: Path, grace: float = 10) -> None:
+    """Wait until nothing started for ``run_dir`` runs any more (SIGKILL, by pid, what is still
+    there after ``grace`` seconds), so the next round has the machine to itself."""
+    deadline = time.monotonic() + grace
+    while (pids := leftovers(run_dir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -50,6 +50,7 @@ from _common import (
     bench_env,
     describe,
     make_source,
+    reap,
     upload,
     wait_stored,
     warm_up,
@@ -102,6 +103,7 @@ def first_frame(
         if json.loads(driver.stdout.readline() or "{}").get("loaded") is not True:
             raise RuntimeError("the player page did not load")
         sent = upload(server.url, source)
+        handed = time.time()
         driver.stdin.write(f"{server.url}/stream/{sent.video_id}/manifest\n")
         driver.stdin.flush()
         seen = json.loads(driver.stdout.readline() or "{}")
@@ -115,7 +117,8 @@ def first_frame(
         if driver is not None and driver.poll() is None:
             driver.kill()
             driver.wait()
-        server.stop()
+        server.kill()  # nothing to finish: the rest of the ladder would only cost time
+        reap(run_dir)
     shutil.rmtree(run_dir, ignore_errors=True)
 
     def after(key: str) -> str:
@@ -125,7 +128,8 @@ def first_frame(
         seen["frame"] / 1000 - sent.answered,
         f"manifest 200 +{after('manifest')} s, first fragment +{after('fragment')} s, "
         f"timeupdate +{after('timeupdate')} s, first frame {seen.get('height')}p; "
-        f"upload {sent.answered - sent.started:.2f} s",
+        f"upload {sent.answered - sent.started:.2f} s; "
+        f"URL to page {seen['received'] - handed * 1000:.0f} ms (clock check)",
     )
 
 
@@ -158,6 +162,7 @@ def with_workers(
         for w in workers:
             w.stop()
         server.stop()
+        reap(run_dir)
     busy = [sum(_task_seconds(w)[skip:]) for w, skip in zip(workers, before, strict=True)]
     shutil.rmtree(run_dir, ignore_errors=True)
     return Measured(

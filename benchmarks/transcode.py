@@ -27,6 +27,7 @@ from _common import (
     describe,
     ffmpeg,
     make_source,
+    reap,
     upload,
     wait_stored,
     warm_up,
@@ -91,6 +92,7 @@ def vidhost_ladder(source: Path, run_dir: Path, settings: Settings, cache: Path)
         raise
     finally:
         server.stop()
+        reap(run_dir)
     shutil.rmtree(run_dir, ignore_errors=True)
     return Measured(
         stored.stored - sent.started,
