@@ -12,7 +12,7 @@ JSDIR  := tests/js
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check format bench clean venv install install-test vendor vendor-check
+.PHONY: help run test check format bench bench-quick clean venv install install-test vendor vendor-check
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,8 +60,12 @@ format: $(TSTAMP) ## Apply ruff formatting and autofixes
 	$(VENV)/bin/ruff format vidhost tests benchmarks
 	$(VENV)/bin/ruff check --fix vidhost tests benchmarks
 
-bench: $(TSTAMP) ## Run every benchmark script (slow; prints figures next to baselines)
-	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+bench: install-test ## Run every benchmark script (slow, ~1 h; figures next to baselines; benchmarks/README.md)
+	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+bench-quick: install-test ## Check the interleaved benchmarks work (tiny clips, one round; figures mean nothing)
+	$(PY) benchmarks/transcode.py --quick
+	$(PY) benchmarks/progressive.py --quick
 
 vendor: $(STAMP) ## Refresh the vendored browser libraries from npm; fail unless their sha256 match vidhost/web/vendor-lock.json
 	$(PY) -m vidhost.web.vendor refresh

@@ -1,20 +1,38 @@
-"""Upload-to-ready through vidhost vs the bare single-pass ffmpeg ladder, same clip, same run.
+"""The whole ladder stored through vidhost vs the bare single-pass ffmpeg ladder, same clip,
+interleaved rounds (vidhost, ffmpeg, vidhost, ffmpeg, ...) in the same run.
 
-    python benchmarks/transcode.py [--seconds 30] [--size 1920x1080]
+    python benchmarks/transcode.py [--seconds 30] [--size 1920x1080] [--rounds 3] [--quick]
 
-Goal (issue 2): vidhost / ffmpeg <= 1.15.
+vidhost: a real ``vidhost serve`` (embedded profile, its defaults: embedded worker, SQLite,
+local storage), a fresh data dir per round, warmed up with a 1 s clip; timed from the start
+of ``POST /upload`` until the ``transcode`` task is ``completed`` (every segment of every
+rendition stored; since issue 10 ``ready`` may come earlier, and is printed too).
+Baseline: one ffmpeg process encoding the same ladder with the same x264 settings
+(``vidhost.media.hls.build_hls_command``, the pre-ADR 0060 single pass).
+Goal (issue 2, issue 10): median vidhost / median ffmpeg <= 1.15.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-import httpx
-from _common import ServerProcess, ffmpeg, make_source, wait_ready
+from _common import (
+    ServerProcess,
+    bench_dir,
+    bench_env,
+    describe,
+    ffmpeg,
+    make_source,
+    reap,
+    upload,
+    wait_stored,
+    warm_up,
+)
+from _rounds import Contender, Measured, print_ratio, run_rounds
 
 from vidhost.media.hls import build_hls_command
 from vidhost.media.ladder import select_ladder
@@ -24,13 +42,24 @@ from vidhost.settings import Settings
 GOAL = 1.15
 
 
-def bare_ffmpeg(source: Path, out_dir: Path, settings: Settings) -> float:
-    """The equivalent work without vidhost: one ffmpeg process for the whole ladder."""
+def bare_ladder(
+    source: Path,
+    out_dir: Path,
+    settings: Settings,
+    *,
+    seconds: float | None = None,
+    lowest_only: bool = False,
+) -> float:
+    """The equivalent work without vidhost: one ffmpeg process for the whole ladder (or its
+    first ``seconds`` only, or only its lowest rung). Seconds of wall time."""
     info = probe(source)
     assert info.video is not None
     ladder = select_ladder(
         info.video.display_width, info.video.display_height, settings.ladder_heights
     )
+    if lowest_only:
+        ladder = ladder[-1:]
+    out_dir.mkdir(parents=True, exist_ok=True)
     cmd = build_hls_command(
         ffmpeg(),
         str(source),
@@ -41,64 +70,76 @@ def bare_ffmpeg(source: Path, out_dir: Path, settings: Settings) -> float:
         segment_seconds=settings.segment_seconds,
         preset=settings.x264_preset,
     )
+    if seconds is not None:  # read only the first seconds of the input
+        at = cmd.index("-i")
+        cmd[at:at] = ["-t", f"{seconds:g}"]
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return elapsed
 
 
-def through_vidhost(source: Path, data_dir: Path, settings: Settings) -> float:
-    env = {
-        "VIDHOST_AUTH": "none",
-        "VIDHOST_LADDER_HEIGHTS": str(settings.ladder_heights),
-        "VIDHOST_X264_PRESET": settings.x264_preset,
-        "VIDHOST_SEGMENT_SECONDS": str(settings.segment_seconds),
-        "VIDHOST_LOG_LEVEL": "WARNING",
-    }
-    server = ServerProcess(data_dir, env).start()
+def vidhost_ladder(source: Path, run_dir: Path, settings: Settings, cache: Path) -> Measured:
+    """Upload to a fresh, warmed-up ``vidhost serve`` and wait for the whole ladder."""
+    server = ServerProcess(run_dir, bench_env(settings)).start()
     try:
-        # Steady state: a warm-up clip makes sure the embedded worker is up and consuming
-        # (a freshly started worker takes a second or two to boot; a running server doesn't).
-        warm = make_source(data_dir.parent / "warmup.mp4", seconds=1, size="320x240")
-        with open(warm, "rb") as fh:
-            r = httpx.post(server.url + "/upload", files={"file": ("w.mp4", fh, "video/mp4")})
-        r.raise_for_status()
-        wait_ready(server.url, r.json()["videoId"])
-        start = time.perf_counter()
-        with open(source, "rb") as fh:
-            r = httpx.post(
-                server.url + "/upload", files={"file": (source.name, fh, "video/mp4")}, timeout=600
-            )
-        r.raise_for_status()
-        status = wait_ready(server.url, r.json()["videoId"])
-        elapsed = time.perf_counter() - start
-        assert status["state"] == "ready", status
-        return elapsed
+        warm_up(server.url, cache)
+        sent = upload(server.url, source)
+        stored = wait_stored(server.url, sent.video_id)
+    except Exception:
+        print(server.log())
+        raise
     finally:
         server.stop()
+        reap(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return Measured(
+        stored.stored - sent.started,
+        f"upload {sent.answered - sent.started:.2f} s, "
+        f"ready at {stored.ready - sent.started:.2f} s",
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="4 s 640x360, 1 round (validation)")
+    parser.add_argument("--tmp", help="cache and work dir (default: $TMPDIR/vidhost-bench)")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.size, args.rounds = 4, "640x360", 1
     settings = Settings()  # the defaults vidhost serve uses
-    with tempfile.TemporaryDirectory(prefix="vidhost-bench-") as tmp:
-        work = Path(tmp)
-        source = make_source(work / "source.mp4", seconds=args.seconds, size=args.size)
-        (work / "bare").mkdir()
-        baseline = bare_ffmpeg(source, work / "bare", settings)
-        project = through_vidhost(source, work / "data", settings)
-    ratio = project / baseline
-    print(
-        f"clip: {args.seconds} s {args.size}, ladder {settings.ladder_heights}, "
-        f"preset {settings.x264_preset}, {settings.segment_seconds:g} s segments"
+    root = bench_dir(args.tmp)
+    source = make_source(
+        root / "clips" / f"source-{args.seconds}s-{args.size}.mp4",
+        seconds=args.seconds,
+        size=args.size,
     )
-    print(f"bare ffmpeg ladder (baseline): {baseline:8.2f} s")
-    print(f"vidhost upload-to-ready:       {project:8.2f} s")
-    print(
-        f"ratio vidhost/ffmpeg:          {ratio:8.3f}  (goal <= {GOAL})  "
-        f"{'PASS' if ratio <= GOAL else 'FAIL'}"
+    runs = root / "runs"
+    print(f"clip: {args.seconds} s {args.size}; {describe(settings)}")
+    results = run_rounds(
+        "whole ladder stored",
+        args.rounds,
+        [
+            Contender(
+                "vidhost upload-to-ladder-stored",
+                lambda n: vidhost_ladder(source, runs / f"transcode-{n}", settings, root / "clips"),
+            ),
+            Contender(
+                "bare ffmpeg ladder (baseline)",
+                lambda n: Measured(bare_ladder(source, runs / f"bare-{n}", settings)),
+            ),
+        ],
+    )
+    print_ratio(
+        "ratio vidhost/ffmpeg (medians)",
+        results.median("vidhost upload-to-ladder-stored"),
+        results.median("bare ffmpeg ladder (baseline)"),
+        GOAL,
+        at_most=True,
     )
 
 

@@ -1,0 +1,106 @@
+// Time to first frame with hls.js in headless Chromium (playwright-core from tests/js).
+// Usage: node first_frame.mjs <page-url> <timeout-seconds>
+// Launches the browser and loads the page (untimed), prints {"loaded": true}, then reads one
+// line from stdin: the manifest URL. The page polls it every 100 ms until it answers 200
+// (before issue 10 a video's manifest is 409 until the whole ladder is stored; after it, as
+// soon as its segments can be produced), then hls.js loads it and plays (muted, autoplay).
+// Prints one JSON line; every time is the wall clock in ms (performance.timeOrigin + now):
+//   frame: the first requestVideoFrameCallback (a decoded frame handed to the compositor),
+//   timeupdate: the first `timeupdate` with currentTime > 0, loadeddata: readyState >= 2,
+//   manifest: the first 200 of the manifest, fragment: the first fragment loaded,
+//   received: the URL reached the page; plus polls, the height of the first frame, errors.
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import readline from "node:readline";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, "..", "tests", "js", "package.json"));
+const { chromium } = require("playwright-core");
+
+const [pageUrl, timeoutSeconds] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+  ],
+});
+try {
+  const page = await browser.newPage();
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => typeof Hls !== "undefined");
+  console.log(JSON.stringify({ loaded: true }));
+  const lines = readline.createInterface({ input: process.stdin });
+  const manifestUrl = (await lines[Symbol.asyncIterator]().next()).value.trim();
+  lines.close();
+  const result = await page.evaluate(
+    async ({ src, timeoutMs }) => {
+      const wall = () => performance.timeOrigin + performance.now();
+      const t = { received: wall() };
+      const errors = [];
+      const done = (extra) => ({ ...t, errors, ...extra });
+      let polls = 0;
+      for (;;) {
+        polls++;
+        try {
+          const r = await fetch(src, { cache: "no-store" });
+          if (r.ok) break;
+        } catch (e) {
+          // not reachable yet: try again
+        }
+        if (wall() - t.received > timeoutMs) return done({ ok: false, polls, why: "manifest" });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      t.manifest = wall();
+      t.polls = polls;
+      const video = document.querySelector("video");
+      video.muted = true;
+      const hls = new Hls({ enableWorker: false });
+      hls.on(Hls.Events.ERROR, (_e, d) => errors.push(`${d.type}:${d.details}:${d.fatal}`));
+      hls.on(Hls.Events.FRAG_LOADED, () => {
+        t.fragment ??= wall();
+      });
+      video.addEventListener("loadeddata", () => {
+        t.loadeddata ??= wall();
+      });
+      video.addEventListener("timeupdate", () => {
+        if (video.currentTime > 0) t.timeupdate ??= wall();
+      });
+      const frame = new Promise((resolve) => {
+        video.requestVideoFrameCallback((now, meta) => {
+          t.frame = performance.timeOrigin + now;
+          t.height = meta.height;
+          resolve(true);
+        });
+      });
+      const fatal = new Promise((resolve) => {
+        hls.on(Hls.Events.ERROR, (_e, d) => d.fatal && resolve(false));
+      });
+      const late = new Promise((resolve) => setTimeout(() => resolve(false), timeoutMs));
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        video.play().catch((e) => errors.push(`play:${e}`));
+      });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      const ok = await Promise.race([frame, fatal, late]);
+      // Give timeupdate a moment so it can be printed next to the frame callback.
+      const until = wall() + 1000;
+      while (ok && t.timeupdate === undefined && wall() < until) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      hls.destroy();
+      return done({ ok, why: ok ? null : "frame" });
+    },
+    { src: manifestUrl, timeoutMs: Number(timeoutSeconds) * 1000 },
+  );
+  console.log(JSON.stringify(result));
+} finally {
+  await browser.close();
+}

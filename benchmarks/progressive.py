@@ -1,0 +1,327 @@
+"""Issue 10's figures, each next to its baseline from the same run, each the median of
+interleaved rounds (vidhost, baseline, vidhost, baseline, ...); every round is printed.
+
+    python benchmarks/progressive.py [--only ttff,ladder,workers] [--rounds 3] [--quick]
+
+- ttff: time to first frame, from the ``POST /upload`` response until hls.js in headless
+  Chromium shows a frame (the first ``requestVideoFrameCallback``; the first ``timeupdate``
+  with ``currentTime > 0`` is printed beside it). The browser is started and the player page
+  loaded before the upload (untimed); the page polls the manifest every 100 ms until it is
+  200, then plays it. Measured to the first frame, not to ``ready``. A round is: vidhost on
+  the short clip (60 s 1080p), bare ffmpeg encoding the first segment (4 s) of the full
+  ladder with vidhost's single-pass args (goal <= 1.0x), vidhost on the long clip (5 min
+  1080p; goal <= 1.2x the short clip's figure), bare ffmpeg encoding the first 4 s of the
+  240p rung alone (stretch goal: vidhost <= that + 1 s).
+- ladder: the whole ladder stored (the ``transcode`` task ``completed``), 60 s 1080p,
+  from the start of the upload, vs the bare single-pass ladder (``benchmarks/transcode.py``'s
+  figure and baseline; goal <= 1.15x).
+- workers: one 60 s 1080p video, from the upload response until the ladder is stored, with
+  two ``vidhost worker`` processes each pinned to one core (``taskset``) vs one worker
+  pinned to one core (goal: speed-up >= 1.7x). The API (``vidhost serve`` without its
+  embedded worker) is not pinned.
+
+Every vidhost measurement is a real ``vidhost serve`` (embedded profile: SQLite, embedded
+broker, local storage, the default ladder, preset, segments and chunks) with its own data dir,
+warmed up with a 1 s clip. Clips (testsrc2 + 440 Hz sine) are cached in ``<tmp>/clips``.
+``--quick``: tiny clips, 1 round, to check that the script works (its figures mean nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from _common import (
+    ROOT,
+    ServerProcess,
+    WorkerProcess,
+    bench_dir,
+    bench_env,
+    describe,
+    make_source,
+    reap,
+    upload,
+    wait_stored,
+    warm_up,
+)
+from _rounds import Contender, Measured, print_ratio, run_rounds
+from transcode import bare_ladder, vidhost_ladder
+
+from vidhost.settings import Settings
+
+FIGURES = ("ttff", "ladder", "workers")
+JS = ROOT / "tests" / "js"
+DRIVER = Path(__file__).resolve().parent / "first_frame.mjs"
+FRAME_TIMEOUT = 1800.0
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def player_page() -> Iterator[str]:
+    """tests/js/player.html (hls.js) served from another origin than the API, as in the e2e
+    tests; yields its URL."""
+    if not (JS / "node_modules" / "hls.js").is_dir():
+        raise SystemExit(f"no hls.js in {JS}/node_modules: run `make install-test` first")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(JS)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/player.html"
+    finally:
+        server.shutdown()
+
+
+def first_frame(
+    page: str, source: Path, run_dir: Path, settings: Settings, clips: Path
+) -> Measured:
+    """Upload ``source`` to a fresh vidhost and time the first frame hls.js shows."""
+    server = ServerProcess(run_dir, bench_env(settings)).start()
+    driver: subprocess.Popen[str] | None = None
+    try:
+        warm_up(server.url, clips)
+        driver = subprocess.Popen(
+            ["node", str(DRIVER), page, str(FRAME_TIMEOUT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert driver.stdin is not None and driver.stdout is not None
+        if json.loads(driver.stdout.readline() or "{}").get("loaded") is not True:
+            raise RuntimeError("the player page did not load")
+        sent = upload(server.url, source)
+        handed = time.time()
+        driver.stdin.write(f"{server.url}/stream/{sent.video_id}/manifest\n")
+        driver.stdin.flush()
+        seen = json.loads(driver.stdout.readline() or "{}")
+        driver.wait(timeout=60)
+        if not seen.get("ok"):
+            raise RuntimeError(f"no frame: {seen}")
+    except Exception:
+        print(server.log())
+        raise
+    finally:
+        if driver is not None and driver.poll() is None:
+            driver.kill()
+            driver.wait()
+        server.kill()  # nothing to finish: the rest of the ladder would only cost time
+        reap(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+    def after(key: str) -> str:
+        return f"{seen[key] / 1000 - sent.answered:.2f}" if seen.get(key) else "-"
+
+    return Measured(
+        seen["frame"] / 1000 - sent.answered,
+        f"manifest 200 +{after('manifest')} s, first fragment +{after('fragment')} s, "
+        f"timeupdate +{after('timeupdate')} s, first frame {seen.get('height')}p; "
+        f"upload {sent.answered - sent.started:.2f} s; "
+        f"URL to page {seen['received'] - handed * 1000:.0f} ms (clock check)",
+    )
+
+
+def with_workers(
+    source: Path, run_dir: Path, settings: Settings, clips: Path, cores: list[str]
+) -> Measured:
+    """A ``vidhost serve`` without its worker, and one pinned ``vidhost worker`` per core."""
+    env = {**bench_env(settings), "VIDHOST_EMBEDDED_WORKER": "false"}
+    server = ServerProcess(run_dir, env).start()
+    workers: list[WorkerProcess] = []
+    try:
+        # INFO: Celery logs "<node> ready." once it consumes.
+        worker_env = {**env, "VIDHOST_LOG_LEVEL": "INFO"}
+        workers = [WorkerProcess(run_dir, worker_env, f"w{c}", c) for c in cores]
+        deadline = time.monotonic() + 120
+        while not all(" ready." in w.log_path.read_text(errors="replace") for w in workers):
+            if time.monotonic() > deadline or any(w.proc.poll() is not None for w in workers):
+                raise RuntimeError("a worker did not start")
+            time.sleep(0.2)
+        warm_up(server.url, clips)
+        before = [len(_task_seconds(w)) for w in workers]
+        sent = upload(server.url, source)
+        stored = wait_stored(server.url, sent.video_id)
+    except Exception:
+        print(server.log())
+        for w in workers:
+            print(w.log_path.read_text(errors="replace")[-3000:])
+        raise
+    finally:
+        for w in workers:
+            w.stop()
+        server.stop()
+        reap(run_dir)
+    busy = [sum(_task_seconds(w)[skip:]) for w, skip in zip(workers, before, strict=True)]
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return Measured(
+        stored.stored - sent.answered,
+        f"ready at +{stored.ready - sent.answered:.2f} s; busy per worker (s): "
+        + " + ".join(f"{b:.1f}" for b in busy),
+    )
+
+
+def _task_seconds(worker: WorkerProcess) -> list[float]:
+    """How long each task the worker finished took (Celery's INFO "succeeded in Xs")."""
+    text = worker.log_path.read_text(errors="replace")
+    return [float(m) for m in re.findall(r" succeeded in ([0-9.]+)s", text)]
+
+
+def ttff(args: argparse.Namespace, settings: Settings, root: Path, page: str) -> list[bool]:
+    short = clip(root, args.short, args.size)
+    long = clip(root, args.long, args.size)
+    runs, clips, seg = root / "runs", root / "clips", settings.segment_seconds
+    n60, n300 = f"vidhost ttff {args.short} s", f"vidhost ttff {args.long} s"
+    bare, bare240 = f"bare ladder first {seg:g} s", f"bare lowest rung first {seg:g} s"
+    results = run_rounds(
+        f"time to first frame, {args.size}",
+        args.rounds,
+        [
+            Contender(
+                n60, lambda n: first_frame(page, short, runs / f"ttff-s{n}", settings, clips)
+            ),
+            Contender(
+                bare, lambda n: Measured(bare_ladder(short, runs / f"b{n}", settings, seconds=seg))
+            ),
+            Contender(
+                n300, lambda n: first_frame(page, long, runs / f"ttff-l{n}", settings, clips)
+            ),
+            Contender(
+                bare240,
+                lambda n: Measured(
+                    bare_ladder(short, runs / f"b240-{n}", settings, seconds=seg, lowest_only=True)
+                ),
+            ),
+        ],
+    )
+    v60, v300 = results.median(n60), results.median(n300)
+    return [
+        print_ratio(f"{n60} / {bare}", v60, results.median(bare), 1.0, at_most=True),
+        print_ratio(
+            f"{n60} / ({bare240} + 1 s) [stretch]",
+            v60,
+            results.median(bare240) + 1,
+            1.0,
+            at_most=True,
+        ),
+        print_ratio(f"{n300} / {n60}", v300, v60, 1.2, at_most=True),
+    ]
+
+
+def ladder(args: argparse.Namespace, settings: Settings, root: Path) -> list[bool]:
+    source = clip(root, args.short, args.size)
+    runs, clips = root / "runs", root / "clips"
+    name, bare = f"vidhost ladder stored {args.short} s", "bare single-pass ladder"
+    results = run_rounds(
+        f"whole ladder stored, {args.short} s {args.size}",
+        args.rounds,
+        [
+            Contender(
+                name, lambda n: vidhost_ladder(source, runs / f"ladder-{n}", settings, clips)
+            ),
+            Contender(bare, lambda n: Measured(bare_ladder(source, runs / f"bl-{n}", settings))),
+        ],
+    )
+    return [
+        print_ratio(
+            f"{name} / {bare}", results.median(name), results.median(bare), 1.15, at_most=True
+        )
+    ]
+
+
+def workers(args: argparse.Namespace, settings: Settings, root: Path) -> list[bool]:
+    source = clip(root, args.workers_seconds, args.size)
+    runs, clips, cores = root / "runs", root / "clips", args.cores.split(",")
+    two, one = f"{len(cores)} workers, cores {args.cores}", f"1 worker, core {cores[0]}"
+    results = run_rounds(
+        f"ladder stored after the upload, {args.workers_seconds} s {args.size}, pinned workers",
+        args.rounds,
+        [
+            Contender(
+                two, lambda n: with_workers(source, runs / f"w2-{n}", settings, clips, cores)
+            ),
+            Contender(
+                one, lambda n: with_workers(source, runs / f"w1-{n}", settings, clips, cores[:1])
+            ),
+        ],
+    )
+    return [
+        print_ratio(
+            f"speed-up ({one}) / ({two})",
+            results.median(one),
+            results.median(two),
+            1.7,
+            at_most=False,
+        )
+    ]
+
+
+def clip(root: Path, seconds: int, size: str) -> Path:
+    return make_source(root / "clips" / f"source-{seconds}s-{size}.mp4", seconds=seconds, size=size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--only", default=",".join(FIGURES), help="comma-separated: ttff,ladder,workers"
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--short", type=int, default=60, help="seconds of the short clip")
+    parser.add_argument("--long", type=int, default=300, help="seconds of the long clip")
+    parser.add_argument("--workers-seconds", type=int, default=60)
+    parser.add_argument("--cores", default="0,1", help="one pinned worker per core listed")
+    parser.add_argument("--quick", action="store_true", help="tiny clips, 1 round (validation)")
+    parser.add_argument("--tmp", help="cache and work dir (default: $TMPDIR/vidhost-bench)")
+    args = parser.parse_args()
+    only = [f.strip() for f in args.only.split(",") if f.strip()]
+    unknown = sorted(set(only) - set(FIGURES))
+    if unknown:
+        parser.error(f"unknown figure(s) {unknown}; choose from {','.join(FIGURES)}")
+    if args.quick:
+        args.rounds, args.size, args.short, args.long, args.workers_seconds = (
+            1,
+            "640x360",
+            8,
+            16,
+            16,
+        )
+    if "workers" in only:
+        if shutil.which("taskset") is None:
+            raise SystemExit("the workers figure needs taskset (util-linux)")
+        missing = {int(c) for c in args.cores.split(",")} - os.sched_getaffinity(0)
+        if missing:
+            raise SystemExit(f"cores {sorted(missing)} are not available to this process")
+    settings = Settings()  # the defaults vidhost serve uses
+    root = bench_dir(args.tmp)
+    print(f"vidhost {describe(settings)}; {os.cpu_count()} CPUs, load average {_load()}")
+    verdicts: list[bool] = []
+    with player_page() as page:
+        if "ttff" in only:
+            verdicts += ttff(args, settings, root, page)
+        if "ladder" in only:
+            verdicts += ladder(args, settings, root)
+        if "workers" in only:
+            verdicts += workers(args, settings, root)
+    print(f"load average at the end {_load()}; {sum(verdicts)}/{len(verdicts)} goals met")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+if __name__ == "__main__":
+    main()
