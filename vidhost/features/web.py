@@ -21,4 +21,10 @@ def background(c: Container) -> Sequence[Background]:
     return [Job(on_start=lambda: signin.announce(codes, c))]
 
 
-FEATURE = Feature("web", install=install, mount=pages.install, background=background)
+FEATURE = Feature(
+    "web",
+    install=install,
+    routers=(signin.router, pages.router),
+    mount=pages.mount_static,
+    background=background,
+)
