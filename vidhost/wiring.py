@@ -221,16 +221,8 @@ class Container:
         return self._jwt_secret
 
     def base_url(self) -> str:
-        """Where links the server hands out point (webhook payloads, the sign-in link):
-        ``VIDHOST_PUBLIC_URL``, else the address ``serve`` listens on (a wildcard bind is
-        reached on loopback; set the public URL for others)."""
-        s = self.settings
-        if s.public_url:
-            return s.public_url.rstrip("/")
-        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(s.host, s.host)
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{s.port}"
+        """Where links the server hands out point (webhook payloads, the sign-in link)."""
+        return public_base_url(self.settings)
 
     def transcode_config(self) -> TranscodeConfig:
         s = self.settings
@@ -295,6 +287,18 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def public_base_url(settings: Settings) -> str:
+    """Where URLs in webhook payloads point: ``VIDHOST_PUBLIC_URL``, else the address
+    ``serve`` listens on (a wildcard bind is reached on loopback; set the public URL for
+    others)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
 
 
 def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = True) -> Container:

@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     openapi.install(app)
     for feature in FEATURES:
         for router in feature.routers:
-            app.include_router(router)
+            app.include_router(router, include_in_schema=feature.in_schema)
     for feature in FEATURES:
         if feature.mount is not None:
             feature.mount(app)

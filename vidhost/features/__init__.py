@@ -36,7 +36,8 @@ FEATURES: tuple[Feature, ...] = (
     metrics.FEATURE,
     processing.FEATURE,
     cleanup.FEATURE,  # runs every sweeper in container.sweepers, whoever added it
-    web.FEATURE,  # last: the HTML pages and /static after every API route
+    web.FEATURE,  # the HTML pages and /static after every API route
+    # surfaces whose paths start with a parameter (``/{playback_id}.m3u8``) go here, last
 )
 
 __all__ = ["FEATURES", "Background", "Feature", "Job"]

@@ -58,7 +58,12 @@ class Feature:
     handlers. No threads, no sockets here: those are ``background``."""
     routers: tuple[APIRouter, ...] = ()
     """API processes: included in this order, after the routers of the features before."""
+    in_schema: bool = True
+    """The routers' operations are in vidhost's OpenAPI document (False: a surface that
+    another provider's reference documents, in that provider's envelope)."""
     mount: Callable[[FastAPI], None] | None = None
-    """API processes: anything else on the app (static files), after the routers."""
+    """API processes: anything else on the app, after every feature's routers: static files,
+    or a middleware that must wrap the whole stack (added after ``create_app``'s own, so it
+    is the outermost)."""
     background: Callable[[Container], Sequence[Background]] = field(default=_no_jobs)
     """API processes: the jobs to run while serving (built at start-up, not yet started)."""
