@@ -1,16 +1,21 @@
-"""The one place where settings choose adapters and everything is put together."""
+"""The composition root: settings choose adapters here, ``build_container`` builds the core
+and then lets every feature of ``vidhost.features.FEATURES`` install its services (ADR 0074).
+
+Nothing outside this module and ``vidhost/features/`` builds a service
+(``tests/unit/test_composition_root.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from celery import Celery
 from sqlalchemy import Engine
 
 from vidhost.auth.playback import PlaybackTokens
+from vidhost.db.client_videos import ClientVideos
 from vidhost.db.engine import make_engine, migrate
-from vidhost.db.posts import SqlPostRepository
 from vidhost.db.repository import SqlRepository
 from vidhost.db.signing_keys import SqlSigningKeyRepository
 from vidhost.domain.direct_uploads import DirectConfig, DirectUploads
@@ -24,19 +29,17 @@ from vidhost.events.memory import InMemoryBus
 from vidhost.events.wakeup import install_publisher
 from vidhost.jobs.celery_app import make_celery
 from vidhost.jobs.cleanup import Sweeper
-from vidhost.jobs.direct_cleanup import direct_upload_sweepers
 from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.media.errors import MediaError
 from vidhost.media.probe import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
-from vidhost.metrics import ServiceMetrics, instrumented, transcode_finished
+from vidhost.metrics import transcode_finished
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.pipeline.probing import MediaProber, ProbeConfig
 from vidhost.pipeline.runner import Handler, TaskRunner
-from vidhost.pipeline.thumbnails import RenderGate
+from vidhost.pipeline.thumbnails import MediaRenderer
 from vidhost.pipeline.transcode import (
     PARTS,
     AudioEncoder,
@@ -45,20 +48,23 @@ from vidhost.pipeline.transcode import (
     SourceFiles,
     TranscodeConfig,
     Transcoder,
-    load_plan,
 )
 from vidhost.process import sweep_stale_tmp
+from vidhost.realtime.hub import EventHub
 from vidhost.settings import Settings
 from vidhost.storage.local import LocalStorage
 from vidhost.storage.s3 import S3Config, S3Storage
 from vidhost.storage.signed_urls import LocalSignedUploads, UrlSigner, derive_secret
-from vidhost.uploads.cleanup import expired_upload_sweeper
 from vidhost.uploads.locks import UploadLocks
 from vidhost.uploads.port import StoreComposer, UploadStore
 from vidhost.uploads.repository import UploadRepository
 from vidhost.uploads.s3store import S3Store
 from vidhost.uploads.service import UploadConfig, UploadService
 from vidhost.uploads.store import FileStore
+from vidhost.webhooks.store import WebhookStore
+
+if TYPE_CHECKING:
+    from vidhost.web.signin import SignInCodes
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -167,6 +173,9 @@ def make_downloads(storage: Storage) -> PresignedDownloads | None:
 
 @dataclass
 class Container:
+    """Everything a vidhost process uses, built once by ``build_container``: the core (fields
+    set here) and what each feature installs (``init=False`` fields, named after it)."""
+
     settings: Settings
     engine: Engine
     repo: SqlRepository
@@ -174,20 +183,35 @@ class Container:
     bus: InMemoryBus
     celery: Celery
     videos: VideoService
-    posts: PostService
-    uploads: UploadService
-    direct: DirectUploads
-    """Direct-to-storage uploads (pre-signed URLs, multipart), see ``make_direct_uploads``."""
     downloads: PresignedDownloads | None
     """Pre-signed GETs, when the storage backend can sign them (S3)."""
     playback: PlaybackTokens
     """Signing keys and playback tokens (vidhost.domain.access asks it to verify tokens)."""
+    worker: bool = False
+    """This process runs tasks (``vidhost worker``, or a test that does)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
     url_guard: UrlGuard = field(default_factory=UrlGuard)
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
-    render_gate: RenderGate = field(default_factory=lambda: RenderGate(2))
-    """The bound on concurrent on-demand renders of this process."""
+    # --- installed by the features (vidhost/features/<name>.py) --------------------------
+    direct: DirectUploads = field(init=False, repr=False)
+    """``direct_uploads``: pre-signed URLs and multipart, see ``make_direct_uploads``."""
+    uploads: UploadService = field(init=False, repr=False)
+    """``resumable``: tus and seed 003 sessions, see ``make_upload_service``."""
+    posts: PostService = field(init=False, repr=False)
+    """``posts``: seed 002."""
+    renderer: MediaRenderer = field(init=False, repr=False)
+    """``thumbnails``: on-demand stills, storyboards, previews (one render gate per process)."""
+    client_videos: ClientVideos = field(init=False, repr=False)
+    """``realtime``: the seed 004 client of a video, for the WebSocket replay and the hub."""
+    hub: EventHub = field(init=False, repr=False)
+    """``realtime``: WebSocket fan-out of the bus's events."""
+    webhook_store: WebhookStore = field(init=False, repr=False)
+    """``webhooks``: endpoints, outbox and delivery log."""
+    webhook_wake: threading.Event = field(init=False, repr=False)
+    """``webhooks``: set it and the dispatcher looks at the outbox now (a resend)."""
+    sign_in_codes: SignInCodes | None = field(init=False, repr=False, default=None)
+    """``web``: one-time sign-in codes (embedded profile only)."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
@@ -195,6 +219,10 @@ class Container:
         if self._jwt_secret is None:
             self._jwt_secret = self.settings.resolved_jwt_secret()
         return self._jwt_secret
+
+    def base_url(self) -> str:
+        """Where links the server hands out point (webhook payloads, the sign-in link)."""
+        return public_base_url(self.settings)
 
     def transcode_config(self) -> TranscodeConfig:
         s = self.settings
@@ -261,10 +289,20 @@ class Container:
         self.engine.dispose()
 
 
-def build_container(
-    settings: Settings, *, worker: bool = False, migrate_db: bool = True
-) -> Container:
-    """Everything vidhost needs, from settings. ``worker=True`` registers the task handlers."""
+def public_base_url(settings: Settings) -> str:
+    """Where URLs in webhook payloads point: ``VIDHOST_PUBLIC_URL``, else the address
+    ``serve`` listens on (a wildcard bind is reached on loopback; set the public URL for
+    others)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = True) -> Container:
+    """The core every feature builds on: database, storage, broker, bus, the video service."""
     settings.prepare_dirs()
     sweep_stale_tmp(settings.tmp_root)  # what dead processes left behind (ADR 0071)
     engine = make_engine(settings.resolved_database_url)
@@ -273,30 +311,7 @@ def build_container(
     repo = SqlRepository(engine)
     install_publisher(settings, repo)
     storage = make_storage(settings)
-    holder: dict[str, Callable[[str, str, int], None]] = {}
-
-    def duration_of(video_id: str, kind: str, part: int) -> float | None:
-        """Seconds of media one run of the task encodes (the speed metric's numerator)."""
-        if kind in (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO):
-            try:
-                plan = load_plan(storage, video_id)
-            except MediaError:
-                return None
-            if kind == TaskKind.TRANSCODE_AUDIO:
-                return plan.seconds(plan.total_frames)
-            if not 0 <= part < len(plan.chunks):
-                return None
-            start, end = plan.chunk_frames(plan.chunks[part])
-            return plan.seconds(end - start)
-        if kind == TaskKind.TRANSCODE:
-            return None  # it plans; its parts encode
-        video = repo.get_video(video_id)
-        return video.duration if video is not None else None
-
-    def run(video_id: str, kind: str, part: int = 0) -> None:
-        holder["run"](video_id, kind, part)
-
-    celery = make_celery(settings, run if worker else None)
+    celery = make_celery(settings)  # the task itself is registered by the processing feature
     videos = VideoService(
         repo,
         storage,
@@ -312,10 +327,7 @@ def build_container(
             feeds_ladder=settings.enhance_feeds_ladder,
         ),
     )
-    posts = PostService(SqlPostRepository(engine), videos)
-    uploads = make_upload_service(settings, engine, videos)
-    direct = make_direct_uploads(settings, videos)
-    container = Container(
+    return Container(
         settings,
         engine,
         repo,
@@ -323,17 +335,22 @@ def build_container(
         InMemoryBus(),
         celery,
         videos,
-        posts,
-        uploads,
-        direct,
         make_downloads(storage),
         PlaybackTokens(SqlSigningKeyRepository(engine)),
+        worker=worker,
         url_guard=make_url_guard(settings),
-        render_gate=RenderGate(settings.max_concurrent_renders, wait=settings.render_queue_seconds),
     )
-    container.sweepers.append(expired_upload_sweeper(uploads))
-    container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))
-    videos.telemetry = ServiceMetrics()
-    if worker:
-        holder["run"] = instrumented(container.task_runner().run, duration_of)
+
+
+def build_container(
+    settings: Settings, *, worker: bool = False, migrate_db: bool = True
+) -> Container:
+    """Everything vidhost needs, from settings: the core, then each feature's ``install`` in
+    the order of ``FEATURES``. ``serve``, ``worker``, ``cleanup`` and the tests all call it;
+    ``worker=True`` registers the task handlers."""
+    from vidhost.features import FEATURES  # they build on this module's adapter choices
+
+    container = build_core(settings, worker=worker, migrate_db=migrate_db)
+    for feature in FEATURES:
+        feature.install(container)
     return container

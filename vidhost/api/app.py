@@ -1,10 +1,10 @@
-"""``create_app(settings)``: the FastAPI application and its background services."""
+"""``create_app(settings)``: the FastAPI application: the HTTP stack, then every feature's
+routers, and a lifespan that runs every feature's background jobs (``vidhost.features``)."""
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,40 +12,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from vidhost import __version__
-from vidhost.api import (
-    client_socket,
-    direct,
-    errors,
-    events_socket,
-    health,
-    library,
-    metrics,
-    openapi,
-    posts,
-    processing,
-    signed_upload,
-    signing_keys,
-    status_stream,
-    streaming,
-    thumbnails,
-    tus,
-    upload_sessions,
-    uploads,
-    videos,
-    webhooks,
-)
+from vidhost.api import errors, openapi
 from vidhost.api.body_limit import BodyLimit
 from vidhost.api.metrics import HttpMetrics
 from vidhost.api.tus_middleware import TusMiddleware
 from vidhost.domain import limits
-from vidhost.events.log_tail import EventLogTailer
-from vidhost.jobs.cleanup import CleanupLoop
-from vidhost.jobs.reconciler import Reconciler
-from vidhost.jobs.supervisor import WorkerSupervisor
-from vidhost.jobs.upload_watcher import UploadWatcher
-from vidhost.realtime.services import RealtimeServices
+from vidhost.features import FEATURES, Background
 from vidhost.settings import Settings
-from vidhost.web import pages, signin
 from vidhost.wiring import Container, build_container
 
 log = logging.getLogger(__name__)
@@ -93,16 +66,6 @@ EXPOSED_HEADERS = [
 """Response headers a browser on another origin may read (players, tus clients)."""
 
 
-def worker_env(settings: Settings) -> dict[str, str]:
-    """The environment a worker process needs to see the same settings as this process."""
-    env = {"VIDHOST_DATA_DIR": str(settings.data_dir)}
-    for name, value in settings.model_dump(exclude_unset=True).items():
-        if value is not None and isinstance(value, str | int | float | bool):
-            env[f"VIDHOST_{name.upper()}"] = str(value)
-    env["VIDHOST_DATA_DIR"] = str(settings.data_dir)
-    return env
-
-
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or (container.settings if container else Settings())
 
@@ -112,41 +75,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.state.container = c
         if settings.auth == "jwt":
             c.jwt_secret()  # created now, so `vidhost token` and every process share it
-        wakeup = threading.Event()
-        tailer = EventLogTailer(c.repo, c.bus, interval=settings.event_poll_interval, wakeup=wakeup)
-        realtime = RealtimeServices(c, wakeup)
-        realtime.start(app.state)
-        tailer.start()
-        reconciler = Reconciler(
-            c.videos,
-            c.repo,
-            c.videos.jobs,
-            interval=settings.reconcile_interval,
-            stale_after=settings.task_stale_after,
-        )
-        supervisor = None
-        if settings.embedded_worker:
-            supervisor = WorkerSupervisor(worker_env(settings))
-            supervisor.start()
-        reconciler.start()
-        cleanup = CleanupLoop(c.sweepers, interval=settings.cleanup_interval)
-        cleanup.start()
-        watcher = UploadWatcher(c.direct, interval=settings.upload_watch_interval)
-        watcher.start()
-        if signin.is_embedded(c):
-            app.state.sign_in_codes = signin.SignInCodes()
-            signin.announce(app.state.sign_in_codes, c)
-        log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
+        jobs: list[Background] = [job for f in FEATURES for job in f.background(c)]
+        started: list[Background] = []
         try:
+            for job in jobs:
+                job.start()
+                started.append(job)
+            log.info("vidhost %s ready (pid %s)", __version__, os.getpid())
             yield
         finally:
-            cleanup.stop()
-            watcher.stop()
-            reconciler.stop()
-            tailer.stop()
-            realtime.stop()
-            if supervisor is not None:
-                supervisor.stop()
+            for job in reversed(started):
+                job.stop()
             if container is None:
                 c.close()
 
@@ -172,26 +111,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     errors.install(app)
     openapi.install(app)
-    for module in (
-        health,
-        uploads,
-        direct,
-        library,
-        videos,
-        signed_upload,
-        signing_keys,
-        streaming,
-        processing,
-        thumbnails,
-        posts,
-        tus,
-        upload_sessions,
-        status_stream,
-        client_socket,
-        events_socket,
-        webhooks,
-        metrics,
-    ):
-        app.include_router(module.router)
-    pages.install(app)
+    for feature in FEATURES:
+        for router in feature.routers:
+            app.include_router(router, include_in_schema=feature.in_schema)
+    for feature in FEATURES:
+        if feature.mount is not None:
+            feature.mount(app)
     return app

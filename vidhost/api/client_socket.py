@@ -23,11 +23,11 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import bearer_subprotocol, require_user
 from vidhost.api.status_stream import deny
-from vidhost.db.client_videos import ClientVideo, ClientVideos
+from vidhost.db.client_videos import ClientVideo
 from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, utcnow
-from vidhost.realtime.hub import EventHub, client_topic
+from vidhost.realtime.hub import client_topic
 from vidhost.realtime.sockets import iso, pump
 from vidhost.wiring import Container
 
@@ -78,7 +78,7 @@ def replay(videos: list[ClientVideo]) -> list[dict[str, Any]]:
 @router.websocket("/ws/{client_id}")
 async def client_socket(websocket: WebSocket, client_id: str) -> None:
     container: Container = websocket.app.state.container
-    hub: EventHub = websocket.app.state.hub
+    hub = container.hub
     if not client_id or len(client_id) > MAX_CLIENT_ID:
         await websocket.close(1008, "client_id must be 1-255 characters")
         return
@@ -113,8 +113,9 @@ async def client_socket(websocket: WebSocket, client_id: str) -> None:
             {"type": "connection", "status": "connected", "client_id": client_id}
         )
         since = utcnow() - timedelta(seconds=settings.ws_replay_seconds)
-        lookup = ClientVideos(container.engine)
-        recent = await run_in_threadpool(lookup.recent, owner, client_id, since=since)
+        recent = await run_in_threadpool(
+            container.client_videos.recent, owner, client_id, since=since
+        )
         for message in replay(recent):
             if message["type"] == "status_update":
                 await send_update(message)

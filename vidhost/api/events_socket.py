@@ -31,7 +31,7 @@ from vidhost.api.errors import ApiError
 from vidhost.api.status_stream import deny
 from vidhost.domain.errors import DomainError
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
-from vidhost.realtime.hub import EventHub, owner_topic
+from vidhost.realtime.hub import owner_topic
 from vidhost.realtime.sockets import iso, pump
 from vidhost.wiring import Container
 
@@ -86,7 +86,7 @@ async def events_http(user: CurrentUser) -> None:
 @router.websocket(PATH)
 async def events_socket(websocket: WebSocket) -> None:
     container: Container = websocket.app.state.container
-    hub: EventHub = websocket.app.state.hub
+    hub = container.hub
     try:
         owner = require_user(websocket)
     except DomainError as exc:

@@ -29,7 +29,7 @@ from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import TERMINAL, TaskKind, VideoState, can_transition
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Video
 from vidhost.domain.vocabulary import SEED001_STATE
-from vidhost.realtime.hub import EventHub, video_topic
+from vidhost.realtime.hub import video_topic
 from vidhost.realtime.sockets import CLOSE_NORMAL, iso, pump
 from vidhost.wiring import Container
 
@@ -89,7 +89,7 @@ async def status_stream_http(video_id: str, container: ContainerDep, viewer: Vie
 @router.websocket(PATH)
 async def status_stream(websocket: WebSocket, video_id: str) -> None:
     container: Container = websocket.app.state.container
-    hub: EventHub = websocket.app.state.hub
+    hub = container.hub
     sub = hub.subscribe(
         [video_topic(video_id)], asyncio.get_running_loop(), container.settings.ws_queue_size
     )

@@ -26,10 +26,8 @@ from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, readable
 from vidhost.domain.access import Access, Audience
-from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
-from vidhost.pipeline.thumbnails import MediaRenderer, RenderBusy, RenderConfig, Still
-from vidhost.wiring import Container
+from vidhost.pipeline.thumbnails import RenderBusy, Still
 
 router = APIRouter(prefix="/api/videos", tags=["thumbnails"])
 
@@ -47,21 +45,6 @@ DOC: dict[int | str, dict[str, Any]] = {
     503: {"description": "Every render slot is busy (render_busy); see Retry-After"},
 }
 T = TypeVar("T")
-
-
-def renderer(container: Container) -> MediaRenderer:
-    s = container.settings
-    return MediaRenderer(
-        container.storage,
-        RenderConfig(
-            ffmpeg=ffmpeg_path(s.ffmpeg),
-            tmp_dir=s.tmp_dir,
-            feeds_ladder=s.enhance_feeds_ladder,
-            timeout=min(s.ffmpeg_timeout, s.render_timeout),
-            gate=container.render_gate,
-            memory_bytes=s.render_memory_mb * 1024 * 1024 if s.render_memory_mb else None,
-        ),
-    )
 
 
 def _cache(access: Access) -> str:
@@ -115,7 +98,7 @@ async def thumbnail(
             400, "bad_time", f"time {at:g} is past the end of the video ({duration:g} s)"
         )
     info = await _render(
-        lambda: renderer(container).still(video, Still(at, width, height, fit, fmt))
+        lambda: container.renderer.still(video, Still(at, width, height, fit, fmt))
     )
     return object_response(
         request,
@@ -136,7 +119,7 @@ async def storyboard_vtt(video_id: str, viewer: ViewerDep, container: ContainerD
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    _, vtt = await _render(lambda: renderer(container).storyboard(video))
+    _, vtt = await _render(lambda: container.renderer.storyboard(video))
     if access.by_token and viewer.token is not None:  # the sprite needs the same token
         vtt = vtt.replace(
             "storyboard.jpg#", f"storyboard.jpg?token={quote(viewer.token, safe='')}#"
@@ -157,7 +140,7 @@ async def storyboard_jpg(
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    sprite, _ = await _render(lambda: renderer(container).storyboard(video))
+    sprite, _ = await _render(lambda: container.renderer.storyboard(video))
     return object_response(
         request,
         container.storage,
@@ -191,7 +174,7 @@ async def preview(
     if start >= (video.duration or 0.0):
         raise ApiError(400, "bad_time", "start is past the end of the video")
     info = await _render(
-        lambda: renderer(container).preview(
+        lambda: container.renderer.preview(
             video, start=start, duration=duration, width=width, fps=fps, fmt=fmt
         )
     )

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, CurrentUser
-from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.domain.errors import InvalidInput, NotFound
 from vidhost.net.url_guard import UrlGuard
 from vidhost.webhooks.models import PUBLIC_EVENTS, Delivery, Endpoint, public_outcome
@@ -30,7 +29,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def get_store(container: ContainerDep) -> WebhookStore:
-    return SqlWebhookStore(container.engine)
+    return container.webhook_store
 
 
 StoreDep = Annotated[WebhookStore, Depends(get_store)]
@@ -240,7 +239,6 @@ async def list_deliveries(
 async def resend(
     endpoint_id: str,
     delivery_id: str,
-    request: Request,
     user: CurrentUser,
     store: StoreDep,
     container: ContainerDep,
@@ -252,9 +250,7 @@ async def resend(
         raise NotFound("delivery not found", code="delivery_not_found")
     retry_for = container.settings.webhook_retry_for
     await run_in_threadpool(lambda: store.resend(delivery_id, retry_for=retry_for))
-    dispatcher = getattr(request.app.state, "webhook_dispatcher", None)
-    if dispatcher is not None:
-        dispatcher.wake.set()
+    container.webhook_wake.set()  # the dispatcher of this process looks now
     updated = await run_in_threadpool(store.get_delivery, delivery_id)
     assert updated is not None
     return delivery_out(updated)

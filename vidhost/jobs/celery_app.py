@@ -14,8 +14,9 @@ RUN_TASK = "vidhost.run_task"
 TaskFn = Callable[[str, str, int], None]
 
 
-def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
-    """A Celery app on the configured broker. ``run`` executes tasks in a worker."""
+def make_celery(settings: Settings) -> Celery:
+    """A Celery app on the configured broker. Tasks are sent by name (``RUN_TASK``); a worker
+    registers what runs them with ``register_task``."""
     sqlite_transport.register()
     app = Celery("vidhost", broker=settings.resolved_broker_url, set_as_current=False)
     app.conf.update(
@@ -30,11 +31,12 @@ def make_celery(settings: Settings, run: TaskFn | None = None) -> Celery:
         task_serializer="json",
         accept_content=["json"],
     )
-    if run is not None:
-        task_fn = run
-
-        @app.task(name=RUN_TASK, bind=False)  # type: ignore[untyped-decorator]
-        def run_task(video_id: str, kind: str, part: int = 0) -> None:
-            task_fn(video_id, kind, part)
-
     return app
+
+
+def register_task(app: Celery, run: TaskFn) -> None:
+    """Make ``run`` execute ``RUN_TASK`` in this process's worker (before it starts)."""
+
+    @app.task(name=RUN_TASK, bind=False, shared=False)  # type: ignore[untyped-decorator]
+    def run_task(video_id: str, kind: str, part: int = 0) -> None:
+        run(video_id, kind, part)

@@ -87,7 +87,7 @@ class RenderConfig:
     storyboard_interval: float = 2.0
     storyboard_tile_width: int = 160
     gate: RenderGate = field(default_factory=lambda: RenderGate(2))
-    """Share one per process (``vidhost.wiring.Container.render_gate``)."""
+    """Share one per process (``vidhost.features.thumbnails``)."""
     memory_bytes: int | None = 1024 * MIB
     """Address space of each render's ffmpeg."""
 

@@ -130,10 +130,6 @@ def _docs(page: HTMLResponse) -> HTMLResponse:
     return page
 
 
-def install(app: FastAPI) -> None:
-    """Mount the pages, the sign-in exchange and ``/static`` on ``app``."""
-    from vidhost.web import signin
-
-    app.include_router(signin.router)
-    app.include_router(router)
+def mount_static(app: FastAPI) -> None:
+    """Mount ``/static`` (hashed, immutable) on ``app``; the pages are ``router``."""
     app.mount(static_prefix(), ImmutableStatic(directory=STATIC), name="static")

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 from vidhost.api.deps import OptionalUser, container_of
 from vidhost.auth.tokens import DEFAULT_TTL, issue_token
 from vidhost.domain.errors import Unauthorized
-from vidhost.realtime.services import base_url
 from vidhost.wiring import Container
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ def is_embedded(container: Container) -> bool:
 
 def announce(codes: SignInCodes, container: Container) -> str:
     """Issue a code and print the link to it (stdout, next to uvicorn's own lines)."""
-    link = f"{base_url(container)}/sign-in#code={codes.issue()}"
+    link = f"{container.base_url()}/sign-in#code={codes.issue()}"
     print(f"Sign in to the vidhost web app (one-time link, valid 1 h): {link}", flush=True)
     return link
 
@@ -100,7 +99,7 @@ async def sign_in(body: SignInRequest, request: Request) -> SignInResponse:
     The code works once. The token is for the embedded profile's single user
     (``VIDHOST_ANONYMOUS_USER``, the owner ``VIDHOST_AUTH=none`` records too).
     """
-    codes: SignInCodes | None = getattr(request.app.state, "sign_in_codes", None)
+    codes = container_of(request).sign_in_codes
     if codes is None or not codes.redeem(body.code):
         raise Unauthorized("unknown, used or expired sign-in code", code="sign_in_code_invalid")
     container = container_of(request)

@@ -65,6 +65,7 @@ class WebhookDispatcher:
         guard: UrlGuard | None = None,
         senders: int = 4,
         idle_interval: float = 0.5,
+        wake: threading.Event | None = None,
     ) -> None:
         self.store = store
         self.guard = guard or UrlGuard()
@@ -73,7 +74,8 @@ class WebhookDispatcher:
         self.retry_base = retry_base
         self.senders = senders
         self.idle_interval = idle_interval
-        self.wake = threading.Event()
+        self.wake = wake or threading.Event()
+        """Set it to look at the outbox now (a resend, an event on the bus)."""
         self._stop = threading.Event()
         self._inflight = 0
         self._lock = threading.Lock()

@@ -1,0 +1,43 @@
+"""The features of vidhost, in the order they are installed (ADR 0074).
+
+A new feature is one module here exposing ``FEATURE = Feature(...)`` (see ``feature.py``)
+and one line below. Order matters three ways: ``install`` runs in this order (a feature may
+use what an earlier one installed), routers are included in this order (an earlier route
+wins a path both match), and background jobs start in this order and stop in reverse.
+"""
+
+from __future__ import annotations
+
+from vidhost.features import (
+    cleanup,
+    direct_uploads,
+    events,
+    metrics,
+    posts,
+    processing,
+    realtime,
+    resumable,
+    thumbnails,
+    videos,
+    web,
+    webhooks,
+)
+from vidhost.features.feature import Background, Feature, Job
+
+FEATURES: tuple[Feature, ...] = (
+    videos.FEATURE,
+    direct_uploads.FEATURE,
+    resumable.FEATURE,
+    posts.FEATURE,
+    thumbnails.FEATURE,
+    realtime.FEATURE,
+    webhooks.FEATURE,
+    events.FEATURE,  # after the hub and the dispatcher listen to the bus it feeds
+    metrics.FEATURE,
+    processing.FEATURE,
+    cleanup.FEATURE,  # runs every sweeper in container.sweepers, whoever added it
+    web.FEATURE,  # the HTML pages and /static after every API route
+    # surfaces whose paths start with a parameter (``/{playback_id}.m3u8``) go here, last
+)
+
+__all__ = ["FEATURES", "Background", "Feature", "Job"]

@@ -1,0 +1,29 @@
+"""Direct uploads (seeds 000/002): pre-signed URLs or S3 multipart, the vidhost-signed PUT
+with local storage, the watcher that finds finished S3 uploads, and their sweepers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vidhost.api import direct, signed_upload
+from vidhost.features.feature import Background, Feature
+from vidhost.jobs.direct_cleanup import direct_upload_sweepers
+from vidhost.jobs.upload_watcher import UploadWatcher
+from vidhost.wiring import Container, make_direct_uploads
+
+
+def install(c: Container) -> None:
+    c.direct = make_direct_uploads(c.settings, c.videos)
+    c.sweepers.extend(direct_upload_sweepers(c.direct, c.settings.abandoned_after))
+
+
+def background(c: Container) -> Sequence[Background]:
+    return [UploadWatcher(c.direct, interval=c.settings.upload_watch_interval)]
+
+
+FEATURE = Feature(
+    "direct_uploads",
+    install=install,
+    routers=(direct.router, signed_upload.router),
+    background=background,
+)

@@ -1,0 +1,39 @@
+"""Task processing: in a worker, the task runner behind Celery's one task (with its
+metrics); in ``serve`` with the embedded profile, the worker child process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vidhost.features.feature import Background, Feature
+from vidhost.jobs.celery_app import register_task
+from vidhost.jobs.supervisor import WorkerSupervisor
+from vidhost.metrics import instrumented
+from vidhost.pipeline.media_seconds import MediaSeconds
+from vidhost.settings import Settings
+from vidhost.wiring import Container
+
+
+def install(c: Container) -> None:
+    if c.worker:
+        run = instrumented(c.task_runner().run, MediaSeconds(c.storage, c.repo))
+        register_task(c.celery, run)
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """The environment a worker process needs to see the same settings as this process."""
+    env = {"VIDHOST_DATA_DIR": str(settings.data_dir)}
+    for name, value in settings.model_dump(exclude_unset=True).items():
+        if value is not None and isinstance(value, str | int | float | bool):
+            env[f"VIDHOST_{name.upper()}"] = str(value)
+    env["VIDHOST_DATA_DIR"] = str(settings.data_dir)
+    return env
+
+
+def background(c: Container) -> Sequence[Background]:
+    if not c.settings.embedded_worker:
+        return ()
+    return [WorkerSupervisor(worker_env(c.settings))]
+
+
+FEATURE = Feature("processing", install=install, background=background)

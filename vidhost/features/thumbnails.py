@@ -1,0 +1,28 @@
+"""Thumbnails, storyboards and previews rendered on demand (seed 004 images, ADR 0043),
+behind one render gate per process."""
+
+from __future__ import annotations
+
+from vidhost.api import thumbnails
+from vidhost.features.feature import Feature
+from vidhost.media.binaries import ffmpeg_path
+from vidhost.pipeline.thumbnails import MediaRenderer, RenderConfig, RenderGate
+from vidhost.wiring import Container
+
+
+def install(c: Container) -> None:
+    s = c.settings
+    c.renderer = MediaRenderer(
+        c.storage,
+        RenderConfig(
+            ffmpeg=ffmpeg_path(s.ffmpeg),
+            tmp_dir=s.tmp_dir,
+            feeds_ladder=s.enhance_feeds_ladder,
+            timeout=min(s.ffmpeg_timeout, s.render_timeout),
+            gate=RenderGate(s.max_concurrent_renders, wait=s.render_queue_seconds),
+            memory_bytes=s.render_memory_mb * 1024 * 1024 if s.render_memory_mb else None,
+        ),
+    )
+
+
+FEATURE = Feature("thumbnails", install=install, routers=(thumbnails.router,))

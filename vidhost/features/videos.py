@@ -1,0 +1,39 @@
+"""The video core's surfaces: health, form uploads, the library, streaming, processing
+status and signed playback; the reconciler that re-dispatches lost tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vidhost.api import health, library, processing, signing_keys, streaming, uploads, videos
+from vidhost.features.feature import Background, Feature
+from vidhost.jobs.reconciler import Reconciler
+from vidhost.wiring import Container
+
+
+def background(c: Container) -> Sequence[Background]:
+    s = c.settings
+    return [
+        Reconciler(
+            c.videos,
+            c.repo,
+            c.videos.jobs,
+            interval=s.reconcile_interval,
+            stale_after=s.task_stale_after,
+        )
+    ]
+
+
+FEATURE = Feature(
+    "videos",
+    routers=(
+        health.router,
+        uploads.router,
+        library.router,
+        videos.router,
+        signing_keys.router,
+        streaming.router,
+        processing.router,
+    ),
+    background=background,
+)

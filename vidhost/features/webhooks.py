@@ -1,0 +1,46 @@
+"""Webhooks (seed 002 + Standard Webhooks): endpoints per owner, the outbox filled from the
+event log, and the dispatcher that delivers it (ADR 0032)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from vidhost.api import webhooks
+from vidhost.db.webhook_store import SqlWebhookStore
+from vidhost.features.feature import Background, Feature
+from vidhost.webhooks.dispatcher import WebhookDispatcher
+from vidhost.webhooks.outbox import OutboxFiller
+from vidhost.wiring import Container
+
+log = logging.getLogger(__name__)
+
+
+def install(c: Container) -> None:
+    c.webhook_store = SqlWebhookStore(c.engine)
+    c.webhook_wake = threading.Event()
+
+
+def background(c: Container) -> Sequence[Background]:
+    s = c.settings
+    c.webhook_store.configure_global(s.webhook_url, s.webhook_secret)
+    if s.webhook_url and not s.webhook_secret:
+        log.warning("VIDHOST_WEBHOOK_URL is set without a secret: global webhook disabled")
+    filler = OutboxFiller(
+        c.repo, c.webhook_store, base_url=c.base_url(), retry_for=s.webhook_retry_for
+    )
+    filler.init_cursor()  # before the first request: nothing after start-up is skipped
+    dispatcher = WebhookDispatcher(
+        c.webhook_store,
+        filler,
+        timeout=s.webhook_timeout,
+        retry_base=s.webhook_retry_base,
+        guard=c.url_guard,
+        wake=c.webhook_wake,
+    )
+    dispatcher.attach(c.bus)
+    return [dispatcher]
+
+
+FEATURE = Feature("webhooks", install=install, routers=(webhooks.router,), background=background)
