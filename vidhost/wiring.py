@@ -126,7 +126,9 @@ def make_upload_service(settings: Settings, engine: Engine, videos: VideoService
     )
 
 
-def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploads:
+def make_direct_uploads(
+    settings: Settings, videos: VideoService, signer: UrlSigner
+) -> DirectUploads:
     """Direct uploads with whatever the storage backend can do (resolved once, here)."""
     storage = videos.storage
     presigner: PresignedUploads
@@ -135,7 +137,6 @@ def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploa
         presigner = storage
         multipart = storage
     else:
-        signer = UrlSigner(derive_secret(settings.resolved_jwt_secret()))
         presigner = LocalSignedUploads(signer, default_max_size=settings.max_upload_bytes)
     return DirectUploads(
         videos,
@@ -188,6 +189,9 @@ class Container:
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
     render_gate: RenderGate = field(default_factory=lambda: RenderGate(2))
     """The bound on concurrent on-demand renders of this process."""
+    url_signer: UrlSigner | None = None
+    """Signs the capability URLs vidhost serves itself (local signed PUTs, the Cloudflare
+    form-upload and tus URLs), with a key derived from the server secret."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
@@ -314,7 +318,8 @@ def build_container(
     )
     posts = PostService(SqlPostRepository(engine), videos)
     uploads = make_upload_service(settings, engine, videos)
-    direct = make_direct_uploads(settings, videos)
+    signer = UrlSigner(derive_secret(settings.resolved_jwt_secret()))
+    direct = make_direct_uploads(settings, videos, signer)
     container = Container(
         settings,
         engine,
@@ -330,6 +335,7 @@ def build_container(
         PlaybackTokens(SqlSigningKeyRepository(engine)),
         url_guard=make_url_guard(settings),
         render_gate=RenderGate(settings.max_concurrent_renders, wait=settings.render_queue_seconds),
+        url_signer=signer,
     )
     container.sweepers.append(expired_upload_sweeper(uploads))
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))

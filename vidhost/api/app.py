@@ -37,6 +37,7 @@ from vidhost.api import (
 from vidhost.api.body_limit import BodyLimit
 from vidhost.api.metrics import HttpMetrics
 from vidhost.api.tus_middleware import TusMiddleware
+from vidhost.cloudflare import routes as cloudflare
 from vidhost.domain import limits
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
@@ -89,6 +90,7 @@ EXPOSED_HEADERS = [
     "Tus-Max-Size",
     "Tus-Checksum-Algorithm",
     "Vidhost-Video-Id",
+    "Stream-Media-Id",
 ]
 """Response headers a browser on another origin may read (players, tus clients)."""
 
@@ -193,5 +195,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         metrics,
     ):
         app.include_router(module.router)
+    for router in cloudflare.routers():  # its playback paths are the most general: last
+        app.include_router(router)
     pages.install(app)
     return app

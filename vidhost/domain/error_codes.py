@@ -96,6 +96,7 @@ CATALOGUE: Final = _catalogue(
     ("playback_token_wrong_video", 403, "The playback token is for another video"),
     ("playback_token_wrong_audience", 403, "The playback token is for another kind of media"),
     ("playback_token_wrong_key", 403, "The playback token's key belongs to another user"),
+    ("account_mismatch", 403, "The account id in the path is not the bearer token's user"),
     # 404 Not Found
     ("not_found", 404, "No such route or resource"),
     ("video_not_found", 404, "No such video (or it was deleted)"),
