@@ -59,6 +59,7 @@ from vidhost.uploads.repository import UploadRepository
 from vidhost.uploads.s3store import S3Store
 from vidhost.uploads.service import UploadConfig, UploadService
 from vidhost.uploads.store import FileStore
+from vidhost.webhooks.formats import WebhookFormats
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -263,6 +264,24 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def public_base_url(settings: Settings) -> str:
+    """Where URLs in webhook payloads point: ``VIDHOST_PUBLIC_URL``, else the address
+    ``serve`` listens on (a wildcard bind is reached on loopback; set the public URL for
+    others)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def make_webhook_formats(container: Container) -> WebhookFormats:
+    """The webhook formats this process serves (``webhooks/formats.py``): vidhost's own and
+    each API surface's."""
+    return WebhookFormats(public_base_url(container.settings), [])
 
 
 def build_container(

@@ -73,6 +73,7 @@ CATALOGUE: Final = _catalogue(
     ("invalid_url", 400, "The URL is not an absolute http(s) URL with a valid host"),
     ("url_forbidden", 400, "The URL's host is not a public address (loopback, private, ...)"),
     ("invalid_event_type", 400, "The webhook subscribes to an unknown event type"),
+    ("invalid_webhook_format", 400, "The webhook format is not vidhost, mux or cloudflare"),
     ("invalid_secret", 400, "The webhook secret is not 16-255 characters"),
     ("empty_post", 400, "A post needs content or a videoId"),
     ("too_long", 400, "The post content is over its length limit"),

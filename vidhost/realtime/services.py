@@ -14,7 +14,7 @@ from vidhost.events.wakeup import Wakeup, start_listener
 from vidhost.realtime.hub import EventHub
 from vidhost.webhooks.dispatcher import WebhookDispatcher
 from vidhost.webhooks.outbox import OutboxFiller
-from vidhost.wiring import Container
+from vidhost.wiring import Container, make_webhook_formats, public_base_url
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,7 @@ log = logging.getLogger(__name__)
 def base_url(container: Container) -> str:
     """Where webhook payload URLs point: ``VIDHOST_PUBLIC_URL``, else the address ``serve``
     listens on (a wildcard bind is reached on loopback; set the public URL for others)."""
-    s = container.settings
-    if s.public_url:
-        return s.public_url.rstrip("/")
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(s.host, s.host)
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{s.port}"
+    return public_base_url(container.settings)
 
 
 class RealtimeServices:
@@ -40,7 +34,11 @@ class RealtimeServices:
         if s.webhook_url and not s.webhook_secret:
             log.warning("VIDHOST_WEBHOOK_URL is set without a secret: global webhook disabled")
         filler = OutboxFiller(
-            container.repo, self.store, base_url=base_url(container), retry_for=s.webhook_retry_for
+            container.repo,
+            self.store,
+            base_url=base_url(container),
+            retry_for=s.webhook_retry_for,
+            formats=make_webhook_formats(container),
         )
         filler.init_cursor()  # before the first request: nothing after start-up is skipped
         self.dispatcher = WebhookDispatcher(
