@@ -9,6 +9,7 @@ from celery import Celery
 from sqlalchemy import Engine
 
 from vidhost.auth.playback import PlaybackTokens
+from vidhost.cloudflare.webhook_format import CloudflareWebhookFormat
 from vidhost.db.engine import make_engine, migrate
 from vidhost.db.posts import SqlPostRepository
 from vidhost.db.repository import SqlRepository
@@ -281,7 +282,8 @@ def public_base_url(settings: Settings) -> str:
 def make_webhook_formats(container: Container) -> WebhookFormats:
     """The webhook formats this process serves (``webhooks/formats.py``): vidhost's own and
     each API surface's."""
-    return WebhookFormats(public_base_url(container.settings), [])
+    base = public_base_url(container.settings)
+    return WebhookFormats(base, [CloudflareWebhookFormat(base, container.repo.list_tasks)])
 
 
 def build_container(

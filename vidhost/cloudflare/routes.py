@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vidhost.cloudflare import playback, uploads, videos
+from vidhost.cloudflare import playback, uploads, videos, webhooks
 
 
 def routers() -> list[APIRouter]:
-    """Fixed paths before ``{uid}`` ones; playback (``/{uid-or-token}/...``) last."""
-    return [uploads.router, uploads.public, uploads.tus_router, videos.router, playback.router]
+    """Fixed paths (``/webhook``) before ``{uid}`` ones; playback (``/{uid-or-token}/...``)
+    last."""
+    return [
+        webhooks.router,
+        uploads.router,
+        uploads.public,
+        uploads.tus_router,
+        videos.router,
+        playback.router,
+    ]
