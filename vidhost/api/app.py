@@ -195,7 +195,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         metrics,
     ):
         app.include_router(module.router)
+    # Cloudflare's API reference documents that surface (docs/providers-cloudflare.md); it
+    # answers in Cloudflare's envelope, so it stays out of vidhost's own OpenAPI document.
     for router in cloudflare.routers():  # its playback paths are the most general: last
-        app.include_router(router)
+        app.include_router(router, include_in_schema=False)
     pages.install(app)
     return app
