@@ -180,3 +180,62 @@ def test_a_tampered_upload_url_is_refused(server: ServerProcess, clip: Path) -> 
     r = form_upload(url, clip)
     assert r.status_code == 403
     assert r.json()["errors"][0]["vidhost_code"] == "invalid_signature"
+
+
+def test_allowed_origins_are_checked_against_a_browsers_origin(
+    server: ServerProcess, clip: Path
+) -> None:
+    cf = sdk(server)
+    upload = cf.stream.direct_upload.create(
+        account_id="alice", max_duration_seconds=60, allowed_origins=["*.good.example"]
+    )
+    assert upload is not None and upload.uid and upload.upload_url
+    assert form_upload(upload.upload_url, clip).status_code == 200
+    video = wait_ready(cf, "alice", upload.uid)
+    assert video.allowed_origins == ["*.good.example"]
+    assert video.playback is not None and video.playback.hls is not None
+    hls = video.playback.hls
+    assert httpx.get(hls, headers={"Origin": "https://app.good.example"}).status_code == 200
+    evil = httpx.get(hls, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403 and evil.json()["code"] == "access_denied"
+    assert httpx.get(hls).status_code == 200  # no Origin: not a browser page, not checked
+
+
+ODD = [
+    ("GET", "/client/v4/accounts/alice/stream/" + "x" * 300, None),
+    ("GET", "/client/v4/accounts/alice/stream?start=yesterday", None),
+    ("GET", "/client/v4/accounts/alice/stream?status=bogus", None),
+    ("GET", "/client/v4/accounts/alice/stream?limit=0", None),
+    ("POST", "/client/v4/accounts/alice/stream/direct_upload", b"not json"),
+    ("POST", "/client/v4/accounts/alice/stream/direct_upload", b'{"maxDurationSeconds": "x"}'),
+    (
+        "POST",
+        "/client/v4/accounts/alice/stream/direct_upload",
+        b'{"maxDurationSeconds": 5, "meta": 3}',
+    ),
+    ("POST", "/client/v4/accounts/alice/stream/nope/token", b"{}"),
+    ("POST", "/client/v4/accounts/alice/stream", None),
+    ("PUT", "/client/v4/accounts/alice/stream/webhook", b'{"notificationUrl": "ftp://x"}'),
+    ("GET", "/a.b.c/manifest/video.m3u8", None),
+    ("GET", "/not-a-video/manifest/video.m3u8", None),
+    ("GET", "/bad%20id/thumbnails/thumbnail.jpg", None),
+    ("GET", "/cloudflare/tus/abc?expires=1&sig=x", None),
+    ("POST", "/cloudflare/upload/abc?expires=x&max=1&sig=y", b""),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ODD)
+def test_odd_requests_get_a_coded_4xx_never_a_5xx(
+    server: ServerProcess, method: str, path: str, body: bytes | None
+) -> None:
+    headers = {
+        "Authorization": f"Bearer {token('alice')}",
+        "Content-Type": "application/json",
+        "Tus-Resumable": "1.0.0",
+    }
+    r = httpx.request(method, server.url + path, headers=headers, content=body)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text)
+    if r.headers.get("content-type", "").startswith("application/json"):
+        data = r.json()
+        code = data["errors"][0]["vidhost_code"] if "errors" in data else data["code"]
+        assert isinstance(code, str) and code
