@@ -61,6 +61,7 @@ from vidhost.uploads.repository import UploadRepository
 from vidhost.uploads.s3store import S3Store
 from vidhost.uploads.service import UploadConfig, UploadService
 from vidhost.uploads.store import FileStore
+from vidhost.webhooks.formats import WebhookFormats
 from vidhost.webhooks.store import WebhookStore
 
 if TYPE_CHECKING:
@@ -132,7 +133,9 @@ def make_upload_service(settings: Settings, engine: Engine, videos: VideoService
     )
 
 
-def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploads:
+def make_direct_uploads(
+    settings: Settings, videos: VideoService, signer: UrlSigner
+) -> DirectUploads:
     """Direct uploads with whatever the storage backend can do (resolved once, here)."""
     storage = videos.storage
     presigner: PresignedUploads
@@ -141,7 +144,6 @@ def make_direct_uploads(settings: Settings, videos: VideoService) -> DirectUploa
         presigner = storage
         multipart = storage
     else:
-        signer = UrlSigner(derive_secret(settings.resolved_jwt_secret()))
         presigner = LocalSignedUploads(signer, default_max_size=settings.max_upload_bytes)
     return DirectUploads(
         videos,
@@ -193,6 +195,9 @@ class Container:
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
     url_guard: UrlGuard = field(default_factory=UrlGuard)
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
+    url_signer: UrlSigner = field(init=False, repr=False)
+    """Signs the capability URLs vidhost serves itself (local signed PUTs, the Cloudflare
+    form-upload and tus URLs), with a key derived from the server secret."""
     # --- installed by the features (vidhost/features/<name>.py) --------------------------
     direct: DirectUploads = field(init=False, repr=False)
     """``direct_uploads``: pre-signed URLs and multipart, see ``make_direct_uploads``."""
@@ -212,6 +217,9 @@ class Container:
     """``webhooks``: set it and the dispatcher looks at the outbox now (a resend)."""
     sign_in_codes: SignInCodes | None = field(init=False, repr=False, default=None)
     """``web``: one-time sign-in codes (embedded profile only)."""
+    webhook_formats: WebhookFormats = field(init=False, repr=False)
+    """``webhooks``: the body and signature formats this process serves (API surfaces add
+    theirs in their own ``install``)."""
     _jwt_secret: str | None = field(default=None, init=False, repr=False)
 
     def jwt_secret(self) -> str:
@@ -327,7 +335,7 @@ def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = T
             feeds_ladder=settings.enhance_feeds_ladder,
         ),
     )
-    return Container(
+    container = Container(
         settings,
         engine,
         repo,
@@ -340,6 +348,8 @@ def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = T
         worker=worker,
         url_guard=make_url_guard(settings),
     )
+    container.url_signer = UrlSigner(derive_secret(settings.resolved_jwt_secret()))
+    return container
 
 
 def build_container(

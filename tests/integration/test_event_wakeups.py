@@ -20,6 +20,7 @@ from vidhost.events.log_tail import EventLogTailer
 from vidhost.events.memory import InMemoryBus
 from vidhost.events.wakeup import install_publisher, start_listener
 from vidhost.settings import Settings
+from vidhost.webhooks.formats import WebhookFormats
 from vidhost.webhooks.outbox import CURSOR, OutboxFiller
 
 PG = "postgresql://postgres@127.0.0.1:5432/"
@@ -69,7 +70,9 @@ def test_postgres_event_committed_out_of_order_is_not_missed(pg_engine):
     tailer = EventLogTailer(repo, bus, interval=0.01)
     tailer.start()
     store = SqlWebhookStore(pg_engine)
-    filler = OutboxFiller(repo, store, base_url="http://x", retry_for=60)
+    filler = OutboxFiller(
+        repo, store, base_url="http://x", retry_for=60, formats=WebhookFormats("http://x")
+    )
     filler.fill()  # creates the cursor
     try:
         slow = pg_engine.connect()

@@ -16,7 +16,7 @@ import vidhost.pipeline.probing as probing
 from tests.clips import make_clip
 from tests.integration.helpers import run_transcode
 from vidhost.db.repository import SqlRepository
-from vidhost.domain.errors import Conflict, TooLarge
+from vidhost.domain.errors import Conflict, InvalidInput, TooLarge
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.services import source_fields, state_event
@@ -217,3 +217,32 @@ def test_the_kept_probe_round_trips_in_the_database(
     # The upload watcher's listing leaves the (large) probe out.
     [lean] = repo.awaiting_direct_uploads()
     assert lean.id == "v1" and lean.source_probe is None
+
+
+def test_a_videos_own_max_duration_is_checked_on_the_probe_for_every_way(
+    c: Container, clips: dict[str, Path], tmp_path: Path
+) -> None:
+    """``options["max_duration_seconds"]`` (Cloudflare's ``maxDurationSeconds``): a longer
+    source is refused with ``duration_too_long`` and keeps no bytes, a local file or an
+    object already stored alike; a shorter limit than the source's is all it takes."""
+    clip = clips["clip"]  # 1 s
+    limit = {"max_duration_seconds": 0.5}
+    local = c.videos.create_pending(owner="u", options=limit)
+    with pytest.raises(InvalidInput) as exc:
+        c.videos.accept_source(local.id, way="direct", file=_copy(clip, tmp_path))
+    assert exc.value.code == "duration_too_long"
+    stored = c.videos.create_pending(owner="u", options=limit)
+    assert stored.source_key is not None
+    c.storage.put_file(stored.source_key, _copy(clip, tmp_path))
+    with pytest.raises(InvalidInput):
+        c.videos.accept_source(stored.id, way="resumable")
+    for video_id, key in ((local.id, local.source_key), (stored.id, stored.source_key)):
+        video = c.repo.get_video(video_id)
+        assert video is not None and video.state is VideoState.FAILED
+        assert video.error_code == "duration_too_long"
+        assert key is not None
+        with pytest.raises(FileNotFoundError):
+            c.storage.stat(key)
+    roomy = c.videos.create_pending(owner="u", options={"max_duration_seconds": 5})
+    accepted = c.videos.accept_source(roomy.id, way="direct", file=_copy(clip, tmp_path))
+    assert accepted.state in (VideoState.UPLOADED, VideoState.PROCESSING, VideoState.READY)

@@ -18,6 +18,7 @@ from vidhost.db.repository import SqlRepository
 from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.webhooks.dispatcher import WebhookDispatcher
+from vidhost.webhooks.formats import WebhookFormats
 from vidhost.webhooks.models import Delivery
 from vidhost.webhooks.outbox import OutboxFiller
 
@@ -44,7 +45,13 @@ def store(tmp_path: Path) -> Iterator[SqlWebhookStore]:
 
 
 def dispatcher(store: SqlWebhookStore, guard: UrlGuard) -> WebhookDispatcher:
-    filler = OutboxFiller(SqlRepository(store.engine), store, base_url="http://x", retry_for=60)
+    filler = OutboxFiller(
+        SqlRepository(store.engine),
+        store,
+        base_url="http://x",
+        retry_for=60,
+        formats=WebhookFormats("http://x"),
+    )
     return WebhookDispatcher(store, filler, timeout=2, retry_base=60, guard=guard)
 
 

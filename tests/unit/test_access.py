@@ -29,7 +29,7 @@ class Grants:
         if token == "bad":
             raise Forbidden("invalid", code="playback_token_invalid")
         video_id, aud, owner = token.split(":")
-        return PlaybackGrant(video_id, aud, owner or None, LATER)
+        return PlaybackGrant(video_id, aud or None, owner or None, LATER)
 
 
 def video(visibility: str) -> Video:
@@ -100,3 +100,11 @@ def test_carry_token_rewrites_uri_lines_and_uri_attributes() -> None:
         "\n"
         "360p.m3u8?x=1&token=a.b%2Bc\n"
     )
+
+
+def test_a_token_without_audience_opens_every_kind_of_bytes_of_its_video_only() -> None:
+    """Cloudflare-shaped signed URLs: one token for playlists, segments and images."""
+    for aud in Audience:
+        assert decide("private", Viewer(token="v1::"), aud) == "private"
+    assert decide("private", Viewer(token="v2::")) == "playback_token_wrong_video"
+    assert decide("private", Viewer(token="v1::bob")) == "playback_token_wrong_key"

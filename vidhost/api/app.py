@@ -62,6 +62,7 @@ EXPOSED_HEADERS = [
     "Tus-Max-Size",
     "Tus-Checksum-Algorithm",
     "Vidhost-Video-Id",
+    "Stream-Media-Id",
 ]
 """Response headers a browser on another origin may read (players, tus clients)."""
 

@@ -64,7 +64,7 @@ def error_response(
     )
 
 
-def _internal(status: int, code: str) -> str:
+def internal_message(status: int, code: str) -> str:
     """What a client is told about a server error: the catalogue's words, no detail."""
     entry = error_codes.CATALOGUE.get(code)
     return entry.description if entry is not None else "internal server error"
@@ -76,7 +76,7 @@ async def coded_error(_: Request, exc: Exception) -> Response:
     message = exc.message
     if status >= 500:
         log.error("%s: %s", exc.code, exc.message, exc_info=exc)
-        message = _internal(status, exc.code)
+        message = internal_message(status, exc.code)
     return error_response(status, message, exc.code, exc.headers)
 
 
@@ -101,13 +101,13 @@ async def http_error(_: Request, exc: Exception) -> Response:
     code = error_codes.HTTP_STATUS_CODES.get(exc.status_code)
     if code is None:
         log.error("HTTP %s has no code in the catalogue: %s", exc.status_code, exc.detail)
-        return error_response(500, _internal(500, "internal_error"), "internal_error")
+        return error_response(500, internal_message(500, "internal_error"), "internal_error")
     return error_response(exc.status_code, str(exc.detail), code, exc.headers)
 
 
 async def unexpected_error(_: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
-    return error_response(500, _internal(500, "internal_error"), "internal_error")
+    return error_response(500, internal_message(500, "internal_error"), "internal_error")
 
 
 def install(app: FastAPI) -> None:

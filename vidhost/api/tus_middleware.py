@@ -1,7 +1,8 @@
 """ASGI middleware for the resumable-upload surface (``/api/v1/videos/...``).
 
 - ``X-HTTP-Method-Override`` (tus core): a POST carrying it is routed as that method.
-- ``Tus-Resumable: 1.0.0`` on every tus response, errors included.
+- ``Tus-Resumable: 1.0.0`` on every tus response, errors included (also on the signed
+  Cloudflare-shaped tus URLs under ``/cloudflare/tus/``).
 
 CORS (preflights, exposed tus headers) is the application-wide ``CORSMiddleware``'s job
 (``vidhost.api.app.EXPOSED_HEADERS``), so one origin policy covers every endpoint.
@@ -15,6 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 TUS_VERSION = "1.0.0"
 PREFIX = "/api/v1/videos/"
 TUS_PREFIX = "/api/v1/videos/tus"
+TUS_PREFIXES = (TUS_PREFIX, "/cloudflare/tus/")
+"""Paths served by the tus handlers: vidhost's endpoint and the signed Cloudflare-shaped
+upload URLs (``vidhost.cloudflare.uploads``)."""
 OVERRIDABLE = {"PATCH", "DELETE", "HEAD", "GET", "OPTIONS", "POST"}
 
 
@@ -23,14 +27,14 @@ class TusMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+        if scope["type"] != "http" or not scope["path"].startswith((PREFIX, *TUS_PREFIXES)):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
         override = headers.get("x-http-method-override", "").strip().upper()
         if scope["method"] == "POST" and override in OVERRIDABLE:
             scope = {**scope, "method": override}
-        if not scope["path"].startswith(TUS_PREFIX):
+        if not scope["path"].startswith(TUS_PREFIXES):
             await self.app(scope, receive, send)
             return
 

@@ -12,9 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.api.deps import ContainerDep, CurrentUser
 from vidhost.domain.errors import InvalidInput, NotFound
 from vidhost.net.url_guard import UrlGuard
-from vidhost.webhooks.models import PUBLIC_EVENTS, Delivery, Endpoint, public_outcome
+from vidhost.webhooks.formats import FORMAT_NAMES, VIDHOST, WebhookFormat
+from vidhost.webhooks.models import Delivery, Endpoint, public_outcome
 from vidhost.webhooks.signing import new_secret
 from vidhost.webhooks.store import WebhookStore
+from vidhost.wiring import Container
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
@@ -44,6 +46,13 @@ class EndpointIn(BaseModel):
     events: list[str] = Field(default_factory=list, description="Event filter; empty: all")
     secret: str | None = Field(default=None, description="Signing secret; generated if absent")
     description: str | None = Field(default=None, max_length=1000)
+    format: str = Field(
+        default=VIDHOST,
+        description="Body and signature format: `vidhost` (seed 002 + Standard Webhooks "
+        "signatures), `mux` (Mux's event objects, `Mux-Signature`) or `cloudflare`; "
+        "fixed for the endpoint's life",
+        json_schema_extra={"enum": list(FORMAT_NAMES)},
+    )
 
 
 class RotateIn(BaseModel):
@@ -58,6 +67,7 @@ class EndpointOut(BaseModel):
     url: str
     events: list[str]
     description: str | None
+    format: str
     enabled: bool
     created_at: datetime
     updated_at: datetime
@@ -101,6 +111,7 @@ def endpoint_out(endpoint: Endpoint, *, with_secret: bool = False) -> EndpointOu
         url=endpoint.url,
         events=endpoint.events,
         description=endpoint.description,
+        format=endpoint.format,
         enabled=endpoint.enabled,
         created_at=endpoint.created_at,
         updated_at=endpoint.updated_at,
@@ -142,11 +153,22 @@ def _check_url(guard: UrlGuard, url: str) -> str:
     return url
 
 
-def _check_events(events: list[str]) -> list[str]:
-    unknown = [e for e in events if e != "*" and e not in PUBLIC_EVENTS]
+def _check_format(container: Container, name: str) -> WebhookFormat:
+    fmt = container.webhook_formats.find(name)  # the formats this process serves
+    if name not in FORMAT_NAMES or fmt is None:
+        raise InvalidInput(
+            f"unknown webhook format {name!r}; known: {list(FORMAT_NAMES)}",
+            code="invalid_webhook_format",
+        )
+    return fmt
+
+
+def _check_events(events: list[str], fmt: WebhookFormat) -> list[str]:
+    known = list(fmt.event_types)
+    unknown = [e for e in events if e != "*" and e not in known]
     if unknown:
         raise InvalidInput(
-            f"unknown event type(s) {unknown}; known: {list(PUBLIC_EVENTS)}",
+            f"unknown event type(s) {unknown}; known: {known}",
             code="invalid_event_type",
         )
     return list(dict.fromkeys(events))
@@ -169,15 +191,25 @@ def _owned(store: WebhookStore, endpoint_id: str, user: str) -> Endpoint:
 
 @router.post("", status_code=201, response_model=EndpointOut, responses=ERRORS)
 async def create_endpoint(
-    body: EndpointIn, user: CurrentUser, store: StoreDep, container: ContainerDep
+    body: EndpointIn,
+    user: CurrentUser,
+    store: StoreDep,
+    container: ContainerDep,
 ) -> EndpointOut:
     """Register an endpoint; the response is the only one that shows the secret (until a
-    rotation). Its host must not be local or private (checked again at each delivery)."""
-    events, secret = _check_events(body.events), _check_secret(body.secret)
+    rotation). Its host must not be local or private (checked again at each delivery).
+    ``format`` chooses the body and signature shape (``events`` are that format's types)."""
+    fmt = _check_format(container, body.format)
+    events, secret = _check_events(body.events, fmt), _check_secret(body.secret)
     url = await run_in_threadpool(_check_url, container.url_guard, body.url)
     endpoint = await run_in_threadpool(
         lambda: store.create_endpoint(
-            owner=user, url=url, secret=secret, events=events, description=body.description
+            owner=user,
+            url=url,
+            secret=secret,
+            events=events,
+            description=body.description,
+            format=fmt.name,
         )
     )
     return endpoint_out(endpoint, with_secret=True)

@@ -4,7 +4,9 @@
   its PEM, as Mux does); only the public key is stored. Deleting a key revokes every token it
   signed: its id stays, so such tokens answer ``playback_token_revoked``.
 - A *playback token* is a JWT, RS256, with header ``kid`` and claims ``sub`` (the video id),
-  ``aud`` (``v``/``t``/``s``/``g``) and ``exp`` (required). A user's key signs only for that
+  ``aud`` (``v``/``t``/``s``/``g``) and ``exp`` (required). A token without ``aud`` (the
+  shape of Cloudflare Stream's signed URLs) opens every audience of its video; ``nbf`` is
+  honoured when present. A user's key signs only for that
   user's videos (checked by ``vidhost.domain.access``).
 - The *server key* signs the tokens of ``POST /api/videos/{id}/playback-token``. It is created
   on first use and kept in the database, so every API node signs and verifies alike.
@@ -62,9 +64,22 @@ def new_server_key() -> ServerKey:
     return ServerKey(kid=new_key_id(), private_pem=_private_pem(key), public_pem=_public_pem(key))
 
 
-def sign(private_pem: str, kid: str, video_id: str, audience: Audience, expires: int) -> str:
-    """A playback token (what a customer's backend does with its signing key)."""
-    claims = {"sub": video_id, "aud": audience.value, "exp": expires}
+def sign(
+    private_pem: str,
+    kid: str,
+    video_id: str,
+    audience: Audience | None,
+    expires: int,
+    *,
+    not_before: int | None = None,
+) -> str:
+    """A playback token (what a customer's backend does with its signing key); without
+    ``audience``, one for every kind of bytes of the video (Cloudflare's shape)."""
+    claims: dict[str, object] = {"sub": video_id, "exp": expires}
+    if audience is not None:
+        claims["aud"] = audience.value
+    if not_before is not None:
+        claims["nbf"] = not_before
     return jwt.encode(claims, private_pem, ALGORITHM, headers={"kid": kid})
 
 
@@ -110,8 +125,9 @@ class PlaybackTokens:
                 self._server = self.keys.server_key(new_server_key)
             return self._server
 
-    def issue(self, video_id: str, audience: Audience, ttl: int) -> tuple[str, datetime]:
-        """A token signed by the server key, valid ``ttl`` seconds."""
+    def issue(self, video_id: str, audience: Audience | None, ttl: int) -> tuple[str, datetime]:
+        """A token signed by the server key, valid ``ttl`` seconds (``audience=None``: every
+        audience)."""
         key = self.server_key()
         expires = int(time.time()) + ttl
         token = sign(key.private_pem, key.kid, video_id, audience, expires)
@@ -133,7 +149,7 @@ class PlaybackTokens:
                 token,
                 public_pem,
                 algorithms=[ALGORITHM],
-                options={"require": ["exp", "sub", "aud"], "verify_aud": False},
+                options={"require": ["exp", "sub"], "verify_aud": False},
             )
         except jwt.ExpiredSignatureError:
             raise Forbidden(
@@ -144,7 +160,7 @@ class PlaybackTokens:
         sub, aud = claims.get("sub"), claims.get("aud")
         if isinstance(aud, list) and len(aud) == 1:
             aud = aud[0]
-        if not isinstance(sub, str) or not isinstance(aud, str):
+        if not isinstance(sub, str) or not (aud is None or isinstance(aud, str)):
             raise _invalid()
         expires = datetime.fromtimestamp(int(claims["exp"]), UTC)
         return PlaybackGrant(video_id=sub, audience=aud, key_owner=owner, expires_at=expires)

@@ -117,10 +117,18 @@ class SqlRepository:
         limit: int = 50,
         offset: int = 0,
         search: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        oldest_first: bool = False,
     ) -> tuple[list[Video], int]:
-        """Newest first. ``search``: the title (or, untitled, the filename) contains it,
-        ignoring case (``%`` and ``_`` are literal)."""
+        """Newest first (or oldest, ``oldest_first``). ``search``: the title (or, untitled,
+        the filename) contains it, ignoring case (``%`` and ``_`` are literal);
+        ``created_after``/``created_before``: bounds on the creation time (exclusive)."""
         conds = [videos.c.state != VideoState.DELETED.value]
+        if created_after is not None:
+            conds.append(videos.c.created_at > created_after)
+        if created_before is not None:
+            conds.append(videos.c.created_at < created_before)
         if owner is not None:
             conds.append(videos.c.owner == owner)
         if states:
@@ -134,7 +142,10 @@ class SqlRepository:
             rows = conn.execute(
                 select(videos)
                 .where(where)
-                .order_by(videos.c.created_at.desc(), videos.c.id)
+                .order_by(
+                    videos.c.created_at.asc() if oldest_first else videos.c.created_at.desc(),
+                    videos.c.id,
+                )
                 .limit(limit)
                 .offset(offset)
             ).mappings()

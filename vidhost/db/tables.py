@@ -177,6 +177,8 @@ webhook_endpoints = Table(
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # How bodies are built and signed: vidhost | mux | cloudflare (webhooks/formats.py).
+    Column("format", String(20), nullable=False, default="vidhost", server_default="vidhost"),
 )
 
 webhook_deliveries = Table(

@@ -52,7 +52,14 @@ class SqlWebhookStore:
     # --- endpoints --------------------------------------------------------------------------
 
     def create_endpoint(
-        self, *, owner: str, url: str, secret: str, events: list[str], description: str | None
+        self,
+        *,
+        owner: str,
+        url: str,
+        secret: str,
+        events: list[str],
+        description: str | None,
+        format: str = "vidhost",
     ) -> Endpoint:
         now = utcnow()
         values: dict[str, Any] = {
@@ -62,6 +69,7 @@ class SqlWebhookStore:
             "secret": secret,
             "events": events,
             "description": description,
+            "format": format,
             "enabled": True,
             "created_at": now,
             "updated_at": now,

@@ -49,7 +49,9 @@ class PlaybackGrant:
     """The verified claims of a playback token."""
 
     video_id: str
-    audience: str
+    audience: str | None
+    """``None``: a token without ``aud`` (Cloudflare's signed-URL shape) opens every kind of
+    bytes of its video: playlists, segments and images alike."""
     key_owner: str | None
     """Owner of the signing key; ``None`` for the server's own key (any video)."""
     expires_at: datetime
@@ -112,7 +114,7 @@ def check_grant(video: Video, grant: PlaybackGrant, audience: Audience) -> None:
         raise Forbidden(
             "the playback token is for another video", code="playback_token_wrong_video"
         )
-    if grant.audience != audience.value:
+    if grant.audience is not None and grant.audience != audience.value:
         raise Forbidden(
             f"the playback token's audience is {grant.audience!r}, this needs {audience.value!r}",
             code="playback_token_wrong_audience",

@@ -73,6 +73,7 @@ CATALOGUE: Final = _catalogue(
     ("invalid_url", 400, "The URL is not an absolute http(s) URL with a valid host"),
     ("url_forbidden", 400, "The URL's host is not a public address (loopback, private, ...)"),
     ("invalid_event_type", 400, "The webhook subscribes to an unknown event type"),
+    ("invalid_webhook_format", 400, "The webhook format is not vidhost, mux or cloudflare"),
     ("invalid_secret", 400, "The webhook secret is not 16-255 characters"),
     ("empty_post", 400, "A post needs content or a videoId"),
     ("too_long", 400, "The post content is over its length limit"),
@@ -96,6 +97,7 @@ CATALOGUE: Final = _catalogue(
     ("playback_token_wrong_video", 403, "The playback token is for another video"),
     ("playback_token_wrong_audience", 403, "The playback token is for another kind of media"),
     ("playback_token_wrong_key", 403, "The playback token's key belongs to another user"),
+    ("account_mismatch", 403, "The account id in the path is not the bearer token's user"),
     # 404 Not Found
     ("not_found", 404, "No such route or resource"),
     ("video_not_found", 404, "No such video (or it was deleted)"),

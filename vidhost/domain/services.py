@@ -209,7 +209,7 @@ class VideoService:
             video, size, way=way, max_bytes=max_bytes, new=new, exact=stored is not None
         )
         try:
-            info, etag = self._probe(key, file, stored)
+            info, etag = self._probe(key, file, stored, max_duration(video))
         except (InvalidInput, Conflict) as exc:
             if not new:
                 self.reject_source(video, exc.code, exc.message)
@@ -231,11 +231,14 @@ class VideoService:
         return self.get(video.id)
 
     def _probe(
-        self, key: str, file: Path | None, stored: ObjectInfo | None
+        self, key: str, file: Path | None, stored: ObjectInfo | None, limit: float | None
     ) -> tuple[SourceInfo, str]:
-        """Probe the source, then keep it: the probe's result and the kept object's ETag."""
+        """Probe the source, then keep it: the probe's result and the kept object's ETag.
+
+        ``limit``: the video's own longest duration (``options["max_duration_seconds"]``),
+        checked on the probe before a local file is kept."""
         if file is not None:
-            info = self.prober.probe(file)
+            info = check_duration(self.prober.probe(file), limit)
             try:
                 kept = self.storage.put_file(key, file, move=True)
             except OSError as exc:
@@ -244,7 +247,7 @@ class VideoService:
             return info, kept.etag
         assert stored is not None
         with self.storage.local_copy(key) as path:
-            info = self.prober.probe(path)
+            info = check_duration(self.prober.probe(path), limit)
         etag = self.storage.stat(key).etag
         if etag != stored.etag:
             raise Conflict("the uploaded file changed while it was checked", code="source_changed")
@@ -318,12 +321,16 @@ class VideoService:
         options: dict[str, Any] | None = None,
         state: VideoState = VideoState.CREATED,
         video_id: str | None = None,
+        visibility: str = "public",
+        title: str | None = None,
     ) -> Video:
         """A record whose bytes will arrive later (pre-signed URL, tus, hybrid init)."""
         video = Video(
             id=video_id or self.new_id(),
             owner=owner,
             state=state,
+            visibility=visibility,
+            title=title,
             filename=filename,
             content_type=content_type,
             client_id=client_id,
@@ -454,6 +461,26 @@ class VideoService:
         # Seed 004 outputs live outside the video's prefix (processed_videos/...).
         self.storage.delete(metadata_key(video.id))
         self.storage.delete_prefix(enhanced_prefix(video.id))
+
+
+MAX_DURATION_OPTION = "max_duration_seconds"
+"""``Video.options`` key: the longest source this video accepts, in seconds (Cloudflare's
+``maxDurationSeconds``), on top of the server-wide limit."""
+
+
+def max_duration(video: Video) -> float | None:
+    value = video.options.get(MAX_DURATION_OPTION)
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def check_duration(info: SourceInfo, limit: float | None) -> SourceInfo:
+    """Refuse a probed source longer than the video's own limit (``duration_too_long``)."""
+    if limit is not None and info.duration > limit:
+        raise InvalidInput(
+            f"the video is {info.duration:g} s long, over its maximum of {limit:g} s",
+            code="duration_too_long",
+        )
+    return info
 
 
 def source_fields(info: SourceInfo) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from vidhost.features import (
     cleanup,
+    cloudflare,
     direct_uploads,
     events,
     metrics,
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     cleanup.FEATURE,  # runs every sweeper in container.sweepers, whoever added it
     web.FEATURE,  # the HTML pages and /static after every API route
     # surfaces whose paths start with a parameter (``/{playback_id}.m3u8``) go here, last
+    cloudflare.FEATURE,
 )
 
 __all__ = ["FEATURES", "Background", "Feature", "Job"]

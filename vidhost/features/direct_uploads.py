@@ -13,7 +13,7 @@ from vidhost.wiring import Container, make_direct_uploads
 
 
 def install(c: Container) -> None:
-    c.direct = make_direct_uploads(c.settings, c.videos)
+    c.direct = make_direct_uploads(c.settings, c.videos, c.url_signer)
     c.sweepers.extend(direct_upload_sweepers(c.direct, c.settings.abandoned_after))
 
 

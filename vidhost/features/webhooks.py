@@ -11,6 +11,7 @@ from vidhost.api import webhooks
 from vidhost.db.webhook_store import SqlWebhookStore
 from vidhost.features.feature import Background, Feature
 from vidhost.webhooks.dispatcher import WebhookDispatcher
+from vidhost.webhooks.formats import WebhookFormats
 from vidhost.webhooks.outbox import OutboxFiller
 from vidhost.wiring import Container
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 def install(c: Container) -> None:
     c.webhook_store = SqlWebhookStore(c.engine)
     c.webhook_wake = threading.Event()
+    c.webhook_formats = WebhookFormats(c.base_url())
 
 
 def background(c: Container) -> Sequence[Background]:
@@ -28,7 +30,11 @@ def background(c: Container) -> Sequence[Background]:
     if s.webhook_url and not s.webhook_secret:
         log.warning("VIDHOST_WEBHOOK_URL is set without a secret: global webhook disabled")
     filler = OutboxFiller(
-        c.repo, c.webhook_store, base_url=c.base_url(), retry_for=s.webhook_retry_for
+        c.repo,
+        c.webhook_store,
+        base_url=c.base_url(),
+        retry_for=s.webhook_retry_for,
+        formats=c.webhook_formats,
     )
     filler.init_cursor()  # before the first request: nothing after start-up is skipped
     dispatcher = WebhookDispatcher(

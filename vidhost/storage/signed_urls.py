@@ -2,7 +2,9 @@
 
 ``/storage/upload/{key}?expires={unix}&max={bytes}&sig={hex}`` where ``sig`` is
 HMAC-SHA256(secret, "PUT\\n{key}\\n{expires}\\n{max}"). Changing any of key, expiry or size
-cap breaks the signature; an expired URL is refused even with a valid signature.
+cap breaks the signature; an expired URL is refused even with a valid signature. Other
+capability URLs vidhost hands out (the Cloudflare-shaped form upload and tus URLs) are signed
+by the same signer with their own method word, so no URL signed for one opens another.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ class UrlSigner:
     def __init__(self, secret: bytes) -> None:
         self.secret = secret
 
-    def signature(self, key: str, expires: int, max_size: int) -> str:
-        message = f"PUT\n{key}\n{expires}\n{max_size}".encode()
+    def signature(self, key: str, expires: int, max_size: int, method: str = "PUT") -> str:
+        message = f"{method}\n{key}\n{expires}\n{max_size}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
-    def verify(self, key: str, expires: str, max_size: str, sig: str, *, now: float) -> int:
+    def verify(
+        self, key: str, expires: str, max_size: str, sig: str, *, now: float, method: str = "PUT"
+    ) -> int:
         """Return the size cap the URL allows; raise ``Forbidden`` for anything wrong."""
         try:
             check_key(key)
@@ -41,7 +45,7 @@ class UrlSigner:
             cap = int(max_size)
         except (FileNotFoundError, ValueError):
             raise Forbidden("invalid upload URL", code="invalid_signature") from None
-        expected = self.signature(key, expires_at, cap)
+        expected = self.signature(key, expires_at, cap, method)
         if not hmac.compare_digest(expected, sig):
             raise Forbidden("invalid upload URL signature", code="invalid_signature")
         if now > expires_at:

@@ -35,7 +35,6 @@ from vidhost.webhooks.models import (
     Endpoint,
 )
 from vidhost.webhooks.outbox import OutboxFiller
-from vidhost.webhooks.signing import signed_headers
 from vidhost.webhooks.store import WebhookStore
 
 log = logging.getLogger(__name__)
@@ -153,8 +152,14 @@ class WebhookDispatcher:
             attempt = Attempt(now, None, 0.0, ENDPOINT_DISABLED)
             self.store.record_attempt(delivery, attempt, succeeded=False, next_attempt_at=None)
             return
+        fmt = self.filler.formats.find(endpoint.format)
+        if fmt is None:  # registered on a node that serves a format this one does not
+            log.warning(
+                "webhook endpoint %s: format %r not served here", endpoint.id, endpoint.format
+            )
+            return  # the lease lapses; a node that serves the format sends it
         body = delivery.body.encode()
-        headers = signed_headers(
+        headers = fmt.headers(
             endpoint.secret,
             delivery.message_id,
             int(time.time()),

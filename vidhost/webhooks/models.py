@@ -66,6 +66,8 @@ class Endpoint:
     created_at: datetime
     updated_at: datetime
     description: str | None = None
+    format: str = "vidhost"
+    """How bodies are built and signed (``formats.FORMAT_NAMES``), chosen at registration."""
     previous_secret: str | None = None
     previous_secret_until: datetime | None = None
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
 from vidhost.domain.ports import VideoRepository
 from vidhost.webhooks import payload
+from vidhost.webhooks.formats import WebhookFormats
 from vidhost.webhooks.store import WebhookStore
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,14 @@ class OutboxFiller:
         *,
         base_url: str,
         retry_for: float,
+        formats: WebhookFormats,
         gap_grace: float = 10.0,
         batch: int = 500,
     ) -> None:
         self.repo = repo
         self.store = store
         self.base_url = base_url
+        self.formats = formats
         self.retry_for = retry_for
         self.gap_grace = gap_grace
         self.batch = batch
@@ -78,18 +81,29 @@ class OutboxFiller:
         types = payload.public_types(event, first_of_video=first)
         video = self.repo.get_video(event.video_id)
         queued = 0
-        for event_type in types:
-            body = payload.encode(payload.build(event_type, event, video, self.base_url))
+        bodies: dict[tuple[str, str], str] = {}  # (format, type) -> body, built once
+        for public_type in types:
             for endpoint in endpoints:
-                if not endpoint.wants(event_type):
+                fmt = self.formats.find(endpoint.format)
+                if fmt is None:
+                    log.warning(
+                        "webhook endpoint %s: format %r not served", endpoint.id, endpoint.format
+                    )
                     continue
-                queued += self.store.enqueue(
-                    endpoint_id=endpoint.id,
-                    message_id=payload.message_id(event.id, event_type),
-                    source_event_id=event.id,
-                    event_type=event_type,
-                    video_id=event.video_id,
-                    body=body,
-                    retry_for=self.retry_for,
-                )
+                for event_type in fmt.types_for(public_type, event, video):
+                    if not endpoint.wants(event_type):
+                        continue
+                    msg_id = payload.message_id(event.id, event_type)
+                    key = (fmt.name, event_type)
+                    if key not in bodies:
+                        bodies[key] = payload.encode(fmt.body(event_type, msg_id, event, video))
+                    queued += self.store.enqueue(
+                        endpoint_id=endpoint.id,
+                        message_id=msg_id,
+                        source_event_id=event.id,
+                        event_type=event_type,
+                        video_id=event.video_id,
+                        body=bodies[key],
+                        retry_for=self.retry_for,
+                    )
         return queued

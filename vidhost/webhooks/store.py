@@ -16,7 +16,14 @@ class WebhookStore(Protocol):
     # --- endpoints ------------------------------------------------------------------------
 
     def create_endpoint(
-        self, *, owner: str, url: str, secret: str, events: list[str], description: str | None
+        self,
+        *,
+        owner: str,
+        url: str,
+        secret: str,
+        events: list[str],
+        description: str | None,
+        format: str = "vidhost",
     ) -> Endpoint: ...
 
     def get_endpoint(self, endpoint_id: str) -> Endpoint | None: ...

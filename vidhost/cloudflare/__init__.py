@@ -1,0 +1,1 @@
+"""The Cloudflare Stream API subset (ADR 0092): a thin view of ordinary vidhost videos."""
