@@ -277,7 +277,12 @@ def public_base_url(settings: Settings) -> str:
 def make_webhook_formats(container: Container) -> WebhookFormats:
     """The webhook formats this process serves (``webhooks/formats.py``): vidhost's own and
     each API surface's."""
-    return WebhookFormats(public_base_url(container.settings), [])
+    from vidhost.db.mux_store import SqlMuxStore
+    from vidhost.mux.webhook_format import MuxWebhookFormat
+
+    return WebhookFormats(
+        public_base_url(container.settings), [MuxWebhookFormat(SqlMuxStore(container.engine))]
+    )
 
 
 def build_container(

@@ -43,6 +43,10 @@ from vidhost.jobs.cleanup import CleanupLoop
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
 from vidhost.jobs.upload_watcher import UploadWatcher
+from vidhost.mux import api as mux_api
+from vidhost.mux import playback as mux_playback
+from vidhost.mux import upload_data as mux_upload_data
+from vidhost.mux.cors import UploadCors
 from vidhost.realtime.services import RealtimeServices
 from vidhost.settings import Settings
 from vidhost.web import pages, signin
@@ -170,6 +174,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         expose_headers=EXPOSED_HEADERS,
         max_age=86400,
     )
+    app.add_middleware(UploadCors)  # outermost: a Mux upload URL answers for its cors_origin
     errors.install(app)
     openapi.install(app)
     for module in (
@@ -194,4 +199,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     ):
         app.include_router(module.router)
     pages.install(app)
+    # Last: the playback routes' paths start with a parameter (``/{playback_id}.m3u8``).
+    for router in (mux_api.router, mux_upload_data.router, mux_playback.router):
+        app.include_router(router)
     return app

@@ -74,6 +74,7 @@ CATALOGUE: Final = _catalogue(
     ("url_forbidden", 400, "The URL's host is not a public address (loopback, private, ...)"),
     ("invalid_event_type", 400, "The webhook subscribes to an unknown event type"),
     ("invalid_webhook_format", 400, "The webhook format is not vidhost, mux or cloudflare"),
+    ("download_failed", 400, "A pull-ingest input URL could not be downloaded (status, timeout)"),
     ("invalid_secret", 400, "The webhook secret is not 16-255 characters"),
     ("empty_post", 400, "A post needs content or a videoId"),
     ("too_long", 400, "The post content is over its length limit"),
@@ -109,6 +110,9 @@ CATALOGUE: Final = _catalogue(
     ("webhook_not_found", 404, "No such webhook endpoint for this user"),
     ("delivery_not_found", 404, "No such webhook delivery"),
     ("signing_key_not_found", 404, "No such signing key for this user"),
+    ("asset_not_found", 404, "No such Mux asset for this access token's owner"),
+    ("playback_id_not_found", 404, "No such playback id (or another owner's)"),
+    ("access_token_not_found", 404, "No such access token for this user"),
     # 405 Method Not Allowed
     ("method_not_allowed", 405, "The route does not take this HTTP method"),
     # 409 Conflict
@@ -126,6 +130,11 @@ CATALOGUE: Final = _catalogue(
     ("no_source", 409, "The video has no uploaded source"),
     ("no_plan", 409, "The video has no segment plan (a chunk task's failure code, ADR 0060)"),
     ("no_chunk", 409, "The segment plan has no chunk of that index (a chunk task's failure code)"),
+    (
+        "upload_not_waiting",
+        409,
+        "The Mux upload is no longer waiting (created, cancelled, timed out)",
+    ),
     # 410 Gone
     ("upload_expired", 410, "The upload expired"),
     ("video_deleted", 410, "The video was deleted while a task ran (a task's failure code)"),
