@@ -165,6 +165,7 @@ CATALOGUE: Final = _catalogue(
     ("task_failed", 500, "A processing task failed"),
     # 503 Service Unavailable (with Retry-After)
     ("render_busy", 503, "Every render slot of this server is busy; retry after Retry-After"),
+    ("upload_busy", 503, "A Mux upload URL is being written by another request; retry"),
 )
 """code -> :class:`ErrorCode`, in the order above (grouped by status)."""
 

@@ -22,11 +22,12 @@ from starlette.requests import ClientDisconnect
 
 from vidhost.api.body_limit import StreamedBody
 from vidhost.api.deps import ContainerDep
+from vidhost.api.errors import ApiError
 from vidhost.domain.errors import InvalidInput, TooLarge
 from vidhost.mux.errors import MuxRoute
 from vidhost.mux.service import MuxService
 from vidhost.mux.upload_links import PATH, verify
-from vidhost.uploads.errors import OffsetMismatch
+from vidhost.uploads.errors import OffsetMismatch, UploadLocked
 from vidhost.uploads.models import Upload
 
 router = APIRouter(route_class=MuxRoute, tags=["mux"])
@@ -119,4 +120,8 @@ async def put_data(
         )
     except ClientDisconnect:
         raise InvalidInput("the upload was interrupted", code="upload_interrupted") from None
+    except UploadLocked:  # the cut-off request is still being discarded: a temporary error
+        raise ApiError(
+            503, "upload_busy", "another request is writing this upload", {"Retry-After": "1"}
+        ) from None
     return _progress(upload)
