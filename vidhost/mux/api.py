@@ -22,18 +22,14 @@ from vidhost.domain.models import SigningKey
 from vidhost.mux import views
 from vidhost.mux.access_tokens import AccessTokens
 from vidhost.mux.auth import MuxOwner
-from vidhost.mux.errors import MuxRoute
+from vidhost.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.mux.service import MuxService
 from vidhost.mux.upload_links import upload_url
 from vidhost.wiring import Container
 
 router = APIRouter(route_class=MuxRoute, tags=["mux"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid parameters (Mux's error shape)"},
-    401: {"description": "Missing or wrong access token (Mux's error shape)"},
-    404: {"description": "Not found, or another owner's"},
-}
+ERRORS = MUX_ERRORS
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 

@@ -36,6 +36,48 @@ TYPES = {
 }
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="Mux"'}
 
+MUX_ERROR_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "object",
+            "title": "MuxError",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["type", "messages"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "messages": {"type": "array", "items": {"type": "string"}},
+                        "code": {"type": "string", "description": "vidhost's stable code"},
+                    },
+                }
+            },
+        },
+        # a path that matches no Mux route is answered by vidhost's own handler
+        {"$ref": "#/components/schemas/ErrorBody"},
+    ]
+}
+_DESCRIPTIONS = {
+    400: "Invalid parameters",
+    401: "Missing or wrong access token (Basic) or bearer token",
+    403: "Refused: bad upload URL signature, or a signed playback id without a fitting token",
+    404: "Not found, or another owner's",
+    409: "Conflict: the upload is not waiting, a chunk out of order, the asset not ready",
+    410: "The upload's bytes expired",
+    413: "Over a size limit",
+    423: "Locked",
+    503: "Busy: retry (Retry-After)",
+}
+MUX_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": f"{text} (Mux's error shape)",
+        "content": {"application/json": {"schema": MUX_ERROR_SCHEMA}},
+    }
+    for status, text in _DESCRIPTIONS.items()
+}
+"""Every error status a Mux route may answer, documented with Mux's body."""
+
 
 def mux_error(
     status: int, message: str, code: str, headers: dict[str, str] | None = None

@@ -25,6 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.errors import ApiError
+from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, cache_headers, carry_token
 from vidhost.api.streaming import HLS, PLAYLIST_CACHE, PRIVATE_SEGMENT_CACHE, SEGMENT_CACHE
@@ -36,7 +37,7 @@ from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video
 from vidhost.domain.playback_ids import is_playback_id
 from vidhost.media.thumbs import ANIMATION_TYPES, IMAGE_TYPES
-from vidhost.mux.errors import MuxRoute
+from vidhost.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.mux.service import MuxService
 from vidhost.pipeline.thumbnails import Still
 from vidhost.wiring import Container
@@ -55,11 +56,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}\.ts$")
 _URI_LINE = re.compile(r"^(?!#)(\S+)$", re.MULTILINE)
 _URI_ATTR = re.compile(r'URI="(?![a-z]+://|/)([^"]*)"')
-ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Signed playback id: the token is missing or does not fit"},
-    404: {"description": "Unknown playback id"},
-    409: {"description": "The asset is not ready"},
-}
+ERRORS = MUX_ERRORS
 
 
 def _resolve(
@@ -128,7 +125,11 @@ def _container(request: Request) -> Container:
     return container
 
 
-@router.api_route("/{playback_id}.m3u8", methods=["GET", "HEAD"], responses=ERRORS)
+@router.api_route(
+    "/{playback_id}.m3u8",
+    methods=["GET", "HEAD"],
+    responses={**binary(HLS, description="HLS master playlist", ranges=False), **ERRORS},
+)
 async def master(playback_id: str, request: Request) -> Response:
     """The HLS master playlist (``stream.mux.com/{PLAYBACK_ID}.m3u8``)."""
     return await _hls(
@@ -148,7 +149,11 @@ async def segment(playback_id: str, segment: str, request: Request) -> Response:
     return await _hls(request, _container(request), playback_id, segment, playlist=False)
 
 
-@router.api_route("/{playback_id}/hls/{rendition}.m3u8", methods=["GET", "HEAD"], responses=ERRORS)
+@router.api_route(
+    "/{playback_id}/hls/{rendition}.m3u8",
+    methods=["GET", "HEAD"],
+    responses={**binary(HLS, description="HLS variant playlist", ranges=False), **ERRORS},
+)
 async def variant(playback_id: str, rendition: str, request: Request) -> Response:
     if not _NAME.match(rendition) or rendition == "master":
         raise ApiError(404, "not_found", "unknown rendition")
@@ -159,7 +164,10 @@ def _image_cache(access: Access) -> dict[str, str]:
     return {"Cache-Control": PRIVATE_CACHE if access.private else CACHE, "Vary": VARY}
 
 
-@router.get("/{playback_id}/thumbnail.{fmt}", responses=ERRORS)
+@router.get(
+    "/{playback_id}/thumbnail.{fmt}",
+    responses={**binary(*IMAGE_TYPES.values(), description="One frame"), **ERRORS},
+)
 async def thumbnail(
     playback_id: str,
     fmt: Annotated[str, Path(json_schema_extra={"enum": list(IMAGE_TYPES)})],
@@ -194,7 +202,10 @@ async def thumbnail(
     )
 
 
-@router.get("/{playback_id}/animated.{fmt}", responses=ERRORS)
+@router.get(
+    "/{playback_id}/animated.{fmt}",
+    responses={**binary(*ANIMATION_TYPES.values(), description="Looping animation"), **ERRORS},
+)
 async def animated(
     playback_id: str,
     fmt: Annotated[str, Path(json_schema_extra={"enum": list(ANIMATION_TYPES)})],
@@ -239,7 +250,10 @@ async def animated(
     )
 
 
-@router.get("/{playback_id}/storyboard.vtt", responses=ERRORS)
+@router.get(
+    "/{playback_id}/storyboard.vtt",
+    responses={**binary("text/vtt", description="WebVTT index", ranges=False), **ERRORS},
+)
 async def storyboard_vtt(playback_id: str, request: Request) -> Response:
     """WebVTT cues over ``storyboard.jpg#xywh=`` tiles (``image.mux.com/.../storyboard.vtt``)."""
     container = _container(request)
@@ -253,7 +267,10 @@ async def storyboard_vtt(playback_id: str, request: Request) -> Response:
     return Response(vtt, media_type="text/vtt", headers=_image_cache(access))
 
 
-@router.get("/{playback_id}/storyboard.jpg", responses=ERRORS)
+@router.get(
+    "/{playback_id}/storyboard.jpg",
+    responses={**binary("image/jpeg", description="The sprite sheet"), **ERRORS},
+)
 async def storyboard_jpg(playback_id: str, request: Request) -> Response:
     container = _container(request)
     token = request.query_params.get("token") or None

@@ -24,7 +24,7 @@ from vidhost.api.body_limit import StreamedBody
 from vidhost.api.deps import ContainerDep
 from vidhost.api.errors import ApiError
 from vidhost.domain.errors import InvalidInput, TooLarge
-from vidhost.mux.errors import MuxRoute
+from vidhost.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.mux.service import MuxService
 from vidhost.mux.upload_links import PATH, verify
 from vidhost.uploads.errors import OffsetMismatch, UploadLocked
@@ -61,10 +61,12 @@ def _progress(upload: Upload) -> Response:
 @router.put(
     PATH + "{upload_id}",
     responses={
-        200: {"description": "The whole file is stored and accepted"},
-        308: {"description": "Chunk stored; `Range` says how much is"},
-        403: {"description": "Bad signature or expired URL"},
-        409: {"description": "The upload is no longer waiting, or the chunk is not next"},
+        200: {
+            "description": "The whole file is stored (and handed to processing)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        308: {"description": "Chunk stored; `Range: bytes=0-n` says how much is"},
+        **MUX_ERRORS,
     },
     dependencies=[StreamedBody],
     openapi_extra={
