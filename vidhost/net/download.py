@@ -16,8 +16,6 @@ import httpx
 from vidhost.domain.errors import InvalidInput, TooLarge
 from vidhost.net.url_guard import UrlGuard, host_header, pinned_url
 
-CHUNK = 1024 * 1024
-
 
 class DownloadFailed(InvalidInput):
     code = "download_failed"
@@ -47,7 +45,7 @@ def download(guard: UrlGuard, url: str, dest: Path, *, max_bytes: int, timeout: 
                         )
                     size = 0
                     with dest.open("wb") as out:
-                        for chunk in response.iter_bytes(CHUNK):
+                        for chunk in response.iter_bytes():  # as it arrives
                             size += len(chunk)
                             if size > max_bytes:
                                 raise TooLarge(
