@@ -480,3 +480,13 @@ def test_delete_asset_answers_204_and_sends_deleted(site):
     assert gone.value.status == 404
     assert httpx.get(f"{site['url']}/{asset.playback_ids[0].id}.m3u8").status_code == 404
     site["receiver"].wait_for("video.asset.deleted", asset.id)
+
+
+def test_a_file_that_is_not_a_video_errors_the_upload(site):
+    upload = _new_upload(site, cors_origin="*")
+    r = httpx.put(upload["url"], content=b"definitely not a video " * 100)
+    assert r.status_code == 200  # stored; refused when accepted, as Mux errors it later
+    uploads = mux_python.DirectUploadsApi(sdk(site["url"], site["alice"]))
+    errored = wait_upload(uploads, upload["id"])
+    assert errored.status == "errored" and errored.asset_id is None
+    assert errored.error.type == "not_a_video" and errored.error.message
