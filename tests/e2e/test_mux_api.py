@@ -490,3 +490,18 @@ def test_a_file_that_is_not_a_video_errors_the_upload(site):
     errored = wait_upload(uploads, upload["id"])
     assert errored.status == "errored" and errored.asset_id is None
     assert errored.error.type == "not_a_video" and errored.error.message
+
+
+def test_playback_routes_leave_the_web_app_alone(site):
+    for path in ("/", "/upload", "/videos/abc", "/docs", "/sign-in"):
+        page = httpx.get(site["url"] + path)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert httpx.get(site["url"] + "/healthz").json()["status"] == "ok"
+    assert httpx.get(site["url"] + "/openapi.json").status_code == 200
+    # A web-app path wins over a playback route of the same shape...
+    page = httpx.get(site["url"] + "/videos/thumbnail.jpg")
+    assert page.headers["content-type"].startswith("text/html")
+    # ...and a first segment that is no playback id's shape is a 404, never a render.
+    for path in ("/upload.m3u8", "/static/storyboard.vtt", "/api/thumbnail.jpg"):
+        r = httpx.get(site["url"] + path)
+        assert r.status_code == 404, path
