@@ -1,4 +1,5 @@
-"""The ``vidhost`` command: serve, worker, token, cleanup, error-codes, check-config."""
+"""The ``vidhost`` command: serve, worker, token, access-token, cleanup, error-codes,
+check-config."""
 
 from __future__ import annotations
 
@@ -125,6 +126,38 @@ def token(
 
     settings = _settings(data_dir)
     typer.echo(issue_token(settings.resolved_jwt_secret(), user, ttl=ttl))
+
+
+access_token_app = typer.Typer(
+    help="Access tokens of the Mux-compatible API (HTTP Basic id:secret).", no_args_is_help=True
+)
+app.add_typer(access_token_app, name="access-token")
+
+
+@access_token_app.command("create")
+def access_token_create(
+    user: Annotated[str, typer.Option(help="The user whose token it is (owner of its assets).")],
+    name: Annotated[str | None, typer.Option(help="A label for the token.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"id": ..., "secret": ...}.')
+    ] = False,
+    data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
+) -> None:
+    """Create a token for USER: prints its id and its secret (shown only now), one a line."""
+    import json
+
+    from vidhost.wiring import build_container
+
+    container = build_container(_settings(data_dir))
+    try:
+        token = container.access_tokens.create(user, name)
+    finally:
+        container.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({"id": token.id, "secret": token.secret}))
+    else:
+        typer.echo(token.id)
+        typer.echo(token.secret)
 
 
 @app.command()

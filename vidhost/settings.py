@@ -194,7 +194,13 @@ class Settings(BaseSettings):
     """CIDRs (JSON list, e.g. ``["10.1.0.0/16"]``) API-registered endpoints may resolve to
     although they are not public."""
     webhook_allowed_hosts: list[str] = Field(default_factory=list)
-    """Host names (JSON list) API-registered endpoints may use whatever they resolve to."""
+    """Host names (JSON list) API-registered endpoints may use whatever they resolve to.
+    The three ``webhook_allow*`` settings apply to every URL a user gives the server to
+    fetch: Mux ``input`` URLs too (ADR 0052)."""
+
+    # The Mux-compatible API (ADR 0091) ---------------------------------------------------
+    mux_pull_timeout: float = 600.0
+    """Seconds a ``POST /video/v1/assets`` input URL may take to download (the whole file)."""
 
     # Operations (ADR 0072) --------------------------------------------------------------
     metrics_token: str | None = None

@@ -65,6 +65,9 @@ from vidhost.webhooks.formats import WebhookFormats
 from vidhost.webhooks.store import WebhookStore
 
 if TYPE_CHECKING:
+    from vidhost.db.mux_store import SqlMuxStore
+    from vidhost.mux.access_tokens import AccessTokens
+    from vidhost.mux.service import MuxService
     from vidhost.web.signin import SignInCodes
 
 
@@ -217,6 +220,13 @@ class Container:
     """``webhooks``: set it and the dispatcher looks at the outbox now (a resend)."""
     sign_in_codes: SignInCodes | None = field(init=False, repr=False, default=None)
     """``web``: one-time sign-in codes (embedded profile only)."""
+    mux_store: SqlMuxStore = field(init=False, repr=False)
+    """``mux``: Mux uploads, playback IDs and access tokens (rows)."""
+    mux: MuxService = field(init=False, repr=False)
+    """``mux``: the Mux Video surface's use cases over vidhost videos."""
+    access_tokens: AccessTokens = field(init=False, repr=False)
+    """``mux``: Basic-auth access tokens (hashed secrets)."""
+    """``web``: one-time sign-in codes (embedded profile only)."""
     webhook_formats: WebhookFormats = field(init=False, repr=False)
     """``webhooks``: the body and signature formats this process serves (API surfaces add
     theirs in their own ``install``)."""
@@ -348,7 +358,7 @@ def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = T
         worker=worker,
         url_guard=make_url_guard(settings),
     )
-    container.url_signer = UrlSigner(derive_secret(settings.resolved_jwt_secret()))
+    container.url_signer = UrlSigner(derive_secret(container.jwt_secret()))
     return container
 
 

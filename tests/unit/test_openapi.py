@@ -10,6 +10,7 @@ import pytest
 
 from vidhost.api.app import create_app
 from vidhost.domain.error_codes import CATALOGUE, codes_for, statuses
+from vidhost.mux.errors import MUX_ERROR_SCHEMA
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}
 
@@ -48,6 +49,8 @@ def test_errors_are_400_with_codes_never_422(spec: dict[str, Any]) -> None:
         for status, response in responses.items():
             if int(status) >= 400:
                 schema = response["content"]["application/json"]["schema"]
+                if schema == MUX_ERROR_SCHEMA:  # the Mux surface: Mux's shape, vidhost's code
+                    continue
                 assert schema == {"$ref": f"#/components/schemas/Error{status}"}, (method, path)
 
 

@@ -257,3 +257,42 @@ server_keys = Table(
     Column("public_pem", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# --- the Mux-compatible API (ADR 0091) ---------------------------------------------------
+
+mux_access_tokens = Table(
+    "mux_access_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False, index=True),
+    # SHA-256 of the secret (a 32-byte random value): the secret itself is never stored.
+    Column("secret_hash", String(64), nullable=False),
+    Column("name", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
+mux_uploads = Table(
+    "mux_uploads",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False, index=True),
+    Column("upload_id", String(64), nullable=False),  # the resumable upload holding the bytes
+    Column("video_id", String(64), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # waiting | cancelled | timed_out
+    Column("cors_origin", Text),
+    Column("new_asset_settings", JSON, nullable=False, default=dict),
+    Column("timeout", Integer, nullable=False),
+    Column("test", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+mux_playback_ids = Table(
+    "mux_playback_ids",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("video_id", String(64), nullable=False, index=True),
+    Column("owner", String(255), nullable=False),
+    Column("policy", String(10), nullable=False),  # public | signed
+    Column("created_at", UTCDateTime(), nullable=False),
+)

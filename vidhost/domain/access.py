@@ -143,3 +143,36 @@ def may_see_embedded(video: Video | None, author: str, user: str) -> bool:
 
 
 TOKEN_REQUIRED = "playback_token_required"
+
+
+def authorize_playback_id(
+    playback_id: str,
+    policy: str,
+    video: Video,
+    token: str | None,
+    audience: Audience,
+    tokens: PlaybackTokenVerifier,
+) -> Access:
+    """Reads through a playback id (the Mux surface): a ``public`` id is open whatever the
+    video's visibility; a ``signed`` one needs a token whose ``sub`` is the playback id (as
+    Mux signs), with the right ``aud``, from a key of the video's owner or the server's."""
+    if policy == "public":
+        return Access(private=False)
+    if token is None:
+        raise Forbidden("this playback id is signed: a token is required", code=TOKEN_REQUIRED)
+    grant = tokens.verify(token)
+    if grant.video_id != playback_id:
+        raise Forbidden(
+            "the playback token is for another playback id", code="playback_token_wrong_video"
+        )
+    if grant.audience != audience.value:
+        raise Forbidden(
+            f"the playback token's audience is {grant.audience!r}, this needs {audience.value!r}",
+            code="playback_token_wrong_audience",
+        )
+    if grant.key_owner is not None and grant.key_owner != video.owner:
+        raise Forbidden(
+            "the playback token is signed with a key of another user",
+            code="playback_token_wrong_key",
+        )
+    return Access(private=True, by_token=True)

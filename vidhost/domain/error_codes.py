@@ -74,6 +74,7 @@ CATALOGUE: Final = _catalogue(
     ("url_forbidden", 400, "The URL's host is not a public address (loopback, private, ...)"),
     ("invalid_event_type", 400, "The webhook subscribes to an unknown event type"),
     ("invalid_webhook_format", 400, "The webhook format is not vidhost, mux or cloudflare"),
+    ("download_failed", 400, "A pull-ingest input URL could not be downloaded (status, timeout)"),
     ("invalid_secret", 400, "The webhook secret is not 16-255 characters"),
     ("empty_post", 400, "A post needs content or a videoId"),
     ("too_long", 400, "The post content is over its length limit"),
@@ -110,6 +111,9 @@ CATALOGUE: Final = _catalogue(
     ("webhook_not_found", 404, "No such webhook endpoint for this user"),
     ("delivery_not_found", 404, "No such webhook delivery"),
     ("signing_key_not_found", 404, "No such signing key for this user"),
+    ("asset_not_found", 404, "No such Mux asset for this access token's owner"),
+    ("playback_id_not_found", 404, "No such playback id (or another owner's)"),
+    ("access_token_not_found", 404, "No such access token for this user"),
     # 405 Method Not Allowed
     ("method_not_allowed", 405, "The route does not take this HTTP method"),
     # 409 Conflict
@@ -127,6 +131,11 @@ CATALOGUE: Final = _catalogue(
     ("no_source", 409, "The video has no uploaded source"),
     ("no_plan", 409, "The video has no segment plan (a chunk task's failure code, ADR 0060)"),
     ("no_chunk", 409, "The segment plan has no chunk of that index (a chunk task's failure code)"),
+    (
+        "upload_not_waiting",
+        409,
+        "The Mux upload is no longer waiting (created, cancelled, timed out)",
+    ),
     # 410 Gone
     ("upload_expired", 410, "The upload expired"),
     ("video_deleted", 410, "The video was deleted while a task ran (a task's failure code)"),
@@ -157,6 +166,7 @@ CATALOGUE: Final = _catalogue(
     ("task_failed", 500, "A processing task failed"),
     # 503 Service Unavailable (with Retry-After)
     ("render_busy", 503, "Every render slot of this server is busy; retry after Retry-After"),
+    ("upload_busy", 503, "A Mux upload URL is being written by another request; retry"),
 )
 """code -> :class:`ErrorCode`, in the order above (grouped by status)."""
 

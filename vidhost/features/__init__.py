@@ -14,6 +14,7 @@ from vidhost.features import (
     direct_uploads,
     events,
     metrics,
+    mux,
     posts,
     processing,
     realtime,
@@ -39,6 +40,7 @@ FEATURES: tuple[Feature, ...] = (
     cleanup.FEATURE,  # runs every sweeper in container.sweepers, whoever added it
     web.FEATURE,  # the HTML pages and /static after every API route
     # surfaces whose paths start with a parameter (``/{playback_id}.m3u8``) go here, last
+    mux.FEATURE,
     cloudflare.FEATURE,
 )
 
