@@ -26,7 +26,9 @@ class ObjectInfo:
 class Storage(Protocol):
     """Object storage addressed by ``/``-separated keys. Missing keys raise FileNotFoundError."""
 
-    def put_file(self, key: str, path: Path, *, move: bool = False) -> ObjectInfo: ...
+    def put_file(
+        self, key: str, path: Path, *, move: bool = False, content_type: str | None = None
+    ) -> ObjectInfo: ...
 
     def put_bytes(
         self, key: str, data: bytes, *, content_type: str | None = None

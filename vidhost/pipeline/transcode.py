@@ -52,6 +52,7 @@ from vidhost.pipeline.runner import ClaimLost, TaskContext, TaskContinues
 log = logging.getLogger(__name__)
 
 PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
+MP2T = "video/MP2T"
 PART_ATTEMPTS = 2
 """A part that fails this many times fails the video (a crash, a bad worker: not the video)."""
 NO_RETRY = frozenset({"video_deleted", SOURCE_CHANGED, "no_plan", "no_chunk"})
@@ -337,7 +338,8 @@ class _PartEncoder:
         prefix = layout.hls_prefix(ctx.video.id)
         try:
             for name in names:
-                self.storage.put_file(prefix + name, out / name, move=True)
+                # the type a redirected player gets from S3 (a guess would be text/...)
+                self.storage.put_file(prefix + name, out / name, move=True, content_type=MP2T)
         finally:
             forget_if_deleted(self.service, self.storage, ctx.video.id)
 
