@@ -105,16 +105,16 @@ def encode_the_rest(runner: TaskRunner, video_id: str) -> threading.Thread:
     return thread
 
 
-@pytest.fixture(params=["local", "s3-redirect"])
+@pytest.fixture(params=["local", "s3-proxy", "s3-redirect"])
 def split(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Split]:
     env = dict(SERVER_ENV)
-    if request.param == "s3-redirect":
+    if request.param.startswith("s3-"):
         s3 = request.getfixturevalue("seaweed").env()
         for name, value in s3.items():
             monkeypatch.setenv(name, value)
-        env |= {**s3, "VIDHOST_S3_STREAM_MODE": "redirect"}
+        env |= {**s3, "VIDHOST_S3_STREAM_MODE": request.param.removeprefix("s3-")}
     data = tmp_path / "data"
     with container(data, **WORKER) as worker:
         server = ServerProcess(data, env=env).start()
