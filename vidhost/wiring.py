@@ -335,5 +335,8 @@ def build_container(
     container.sweepers.extend(direct_upload_sweepers(direct, settings.abandoned_after))
     videos.telemetry = ServiceMetrics()
     if worker:
-        holder["run"] = instrumented(container.task_runner().run, duration_of)
+        runner = container.task_runner()
+        holder["run"] = instrumented(
+            runner.run, lambda v, k, p: duration_of(v, k, runner.claimed_part(p))
+        )
     return container

@@ -232,6 +232,7 @@ def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
         # Progress = stored segments / planned segments (8 segments x 3 renditions). A chunk
         # message takes the chunk wanted most at claim time (ADR 0061): by index, here.
         assert runner.run(video_id, "transcode_chunk", 3) is TaskStatus.COMPLETED
+        assert runner.claimed_part(3) == 0  # what metrics measure the encode speed of
         assert c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=0).status is (
             TaskStatus.COMPLETED
         )

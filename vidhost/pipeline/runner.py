@@ -183,6 +183,12 @@ class TaskRunner:
         self.interchangeable = interchangeable
         """Kinds whose parts are interchangeable units of work: a run claims the part of the
         video most wanted at claim time (``claim_next_part``), whichever part it was sent for."""
+        self._claimed = threading.local()
+
+    def claimed_part(self, default: int) -> int:
+        """The part this thread's last ``run`` worked on (for an interchangeable kind, not
+        necessarily the one its message named): metrics measure that part's media."""
+        return int(getattr(self._claimed, "part", default))
 
     def run(self, video_id: str, kind_name: str, part: int = 0) -> TaskStatus | None:
         """Run the task if nobody else is; returns its final status, None if skipped (taken,
@@ -200,6 +206,7 @@ class TaskRunner:
             token = repo.claim_task(
                 video_id, kind, stale_before=stale_before, part=part, keep_progress=resumes
             )
+        self._claimed.part = part
         if token is None:
             log.info("%s %s for %s is taken or done; skipping", kind, part, video_id)
             return None
