@@ -267,8 +267,8 @@ class Container:
             TaskKind.TRANSCODE: (
                 LadderFromEnhanced(transcode, self.storage) if s.enhance_feeds_ladder else transcode
             ),
-            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(self.storage, config, sources),
-            TaskKind.TRANSCODE_AUDIO: AudioEncoder(self.storage, config, sources),
+            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(self.videos, self.storage, config, sources),
+            TaskKind.TRANSCODE_AUDIO: AudioEncoder(self.videos, self.storage, config, sources),
             TaskKind.METADATA_EXTRACTION: MetadataExtractor(
                 self.storage,
                 AnalysisConfig(

@@ -42,6 +42,11 @@ def test_kill_during_processing_then_restart_finishes_the_video(tmp_path: Path) 
     try:
         status = wait_for_state(second.url, video_id, alice, {"ready", "failed"}, timeout=120)
         assert status["state"] == "ready", (status, second.log())
+        # Ready comes with the first chunk and the audio (ADR 0061); the rest follows.
+        deadline = time.monotonic() + 120
+        while task(status, "transcode")["status"] == "processing" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            status = httpx.get(f"{second.url}/api/videos/{video_id}/status", headers=alice).json()
         transcode = task(status, "transcode")
         assert transcode["status"] == "completed"
         manifest = httpx.get(status["playbackUrl"])

@@ -229,23 +229,33 @@ def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
         assert {t.status for t in parts} == {TaskStatus.PENDING}
         assert [t.kind for t in c.videos.tasks(video_id)].count(TaskKind.TRANSCODE) == 1
 
-        # Progress = stored segments / planned segments (8 segments x 3 renditions).
-        assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
+        # Progress = stored segments / planned segments (8 segments x 3 renditions). A chunk
+        # message takes the chunk wanted most at claim time (ADR 0061): by index, here.
+        assert runner.run(video_id, "transcode_chunk", 3) is TaskStatus.COMPLETED
+        assert runner.claimed_part(3) == 0  # what metrics measure the encode speed of
+        assert c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=0).status is (
+            TaskStatus.COMPLETED
+        )
         row = c.repo.get_task(video_id, TaskKind.TRANSCODE)
         assert row.status is TaskStatus.PROCESSING
-        assert row.progress == pytest.approx(100 * 4 / 24, abs=0.1)
+        assert row.progress == pytest.approx(100 * 2 / 24, abs=0.1)
+        assert c.repo.get_video(video_id).state is VideoState.PROCESSING  # no audio yet
+        # The first chunk and the audio stored: every other segment can be produced on
+        # demand, so the video is ready, and the transcode goes on (ADR 0061).
         assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
-        assert c.repo.get_task(video_id, TaskKind.TRANSCODE).progress == pytest.approx(
-            100 * 12 / 24, abs=0.1
-        )
-        for part in (0, 2, 3):
-            assert runner.run(video_id, "transcode_chunk", part) is TaskStatus.COMPLETED
-        assert c.repo.get_video(video_id).state is VideoState.PROCESSING
-        assert runner.run(video_id, "transcode_chunk", 4) is TaskStatus.COMPLETED
         video = c.repo.get_video(video_id)
         assert video.state is VideoState.READY and video.manifest_key == layout.master_key(video_id)
         row = c.repo.get_task(video_id, TaskKind.TRANSCODE)
+        assert row.status is TaskStatus.PROCESSING
+        assert row.progress == pytest.approx(100 * 10 / 24, abs=0.1)
+        for part in (1, 2, 3):
+            assert runner.run(video_id, "transcode_chunk", part) is TaskStatus.COMPLETED
+        assert c.repo.get_task(video_id, TaskKind.TRANSCODE).status is TaskStatus.PROCESSING
+        assert runner.run(video_id, "transcode_chunk", 4) is TaskStatus.COMPLETED
+        row = c.repo.get_task(video_id, TaskKind.TRANSCODE)
         assert row.status is TaskStatus.COMPLETED and row.progress == 100.0
+        ready = [e for e in c.repo.events_after(0) if e.data.get("state") == "ready"]
+        assert len(ready) == 1  # ready once, early
         events = [
             e.data["progress"]
             for e in c.repo.events_after(0)
@@ -280,7 +290,8 @@ def test_two_runners_share_the_chunks_of_one_video(clip: Path, tmp_path: Path) -
             t.start()
         for t in threads:
             t.join(timeout=120)
-        assert ran == {0: "a", 1: "b", 2: "a", 3: "b", 4: "a"}
+        # Each run claims the chunk wanted most at that moment (ADR 0061): all five, by both.
+        assert sorted(ran) == [0, 1, 2, 3, 4] and set(ran.values()) == {"a", "b"}
         assert second.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
         assert a.repo.get_video(video_id).state is VideoState.READY
         tokens = {t.claim_token for t in a.repo.list_parts(video_id, PARTS)}
@@ -309,7 +320,7 @@ def test_a_chunk_whose_claim_was_taken_over_writes_nothing(clip: Path, tmp_path:
             encode(ctx)
 
         late = type(runner)(c.videos, {TaskKind.TRANSCODE_CHUNK: stalled_then_taken_over},
-                            stale_after=30)  # fmt: skip
+                            stale_after=30, interchangeable=frozenset())  # fmt: skip
         assert late.run(video_id, "transcode_chunk", 1) is None  # its result is refused
         assert taken[0] is not None
         row = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=1)
@@ -467,8 +478,10 @@ def test_a_chunk_running_when_its_video_is_deleted_stores_nothing(
         late = type(runner)(c.videos, {TaskKind.TRANSCODE_CHUNK: deleted_meanwhile}, stale_after=30)
         assert late.run(video_id, "transcode_chunk", 1) is None
         assert list(c.storage.list(layout.video_prefix(video_id))) == []
-        # Parts dispatched before the delete find the video gone and do nothing.
-        assert runner.run(video_id, "transcode_chunk", 2) is TaskStatus.FAILED
+        # The delete failed every unfinished part: messages still queued claim nothing.
+        assert runner.run(video_id, "transcode_chunk", 2) is None
+        parts = c.repo.list_parts(video_id, PARTS)
+        assert {(t.status, t.error_code) for t in parts} == {(TaskStatus.FAILED, "video_deleted")}
         assert list(c.storage.list(layout.video_prefix(video_id))) == []
 
 
@@ -491,6 +504,7 @@ def test_a_part_that_fails_once_runs_again_and_twice_fails_the_video(
             stale_after=30,
             on_completed=runner.on_completed,
             on_failed=runner.on_failed,
+            interchangeable=frozenset(),  # this very part, not the one wanted most
         )
         assert bad.run(video_id, "transcode_chunk", 2) is TaskStatus.FAILED
         row = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=2)

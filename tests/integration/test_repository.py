@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -215,6 +216,56 @@ def test_chunk_tasks_are_keyed_by_part_and_not_listed(repo: SqlRepository) -> No
     # Parts emit no events of their own: only the transcode's pending event is logged.
     kinds = [e.data.get("kind") for e in repo.events_after(0) if e.type == "task.progress"]
     assert kinds == ["transcode"]
+
+
+def test_a_chunk_claim_takes_the_chunk_wanted_most(repo: SqlRepository) -> None:
+    """ADR 0061: requested chunks first (latest request first), then the chunks after the
+    latest requested one, then index order; a done or running chunk is never taken."""
+    _video(repo)
+    for part in range(6):
+        repo.ensure_task("v1", TaskKind.TRANSCODE_CHUNK, part=part)
+    stale = utcnow() - timedelta(seconds=30)
+
+    def claim() -> int | None:
+        got = repo.claim_next_part("v1", TaskKind.TRANSCODE_CHUNK, stale_before=stale)
+        return None if got is None else got[0]
+
+    assert claim() == 0  # nobody asked: index order
+    assert repo.request_part("v1", TaskKind.TRANSCODE_CHUNK, 2)
+    time.sleep(0.01)
+    assert repo.request_part("v1", TaskKind.TRANSCODE_CHUNK, 4)  # a later seek
+    assert not repo.request_part("v1", TaskKind.TRANSCODE_CHUNK, 9)  # no such part
+    assert claim() == 4  # the latest request
+    assert claim() == 2  # the earlier one
+    assert claim() == 5  # after the latest requested chunk (ahead of the playhead)
+    assert claim() == 1  # then the rest, by index
+    assert claim() == 3
+    assert claim() is None  # every chunk is claimed (running, heartbeat fresh)
+    row = repo.get_task("v1", TaskKind.TRANSCODE_CHUNK, part=4)
+    assert row is not None and row.requested_at is not None and row.claim_token
+    # A chunk whose worker went silent is claimable again.
+    later = utcnow() + timedelta(seconds=1)
+    got = repo.claim_next_part("v1", TaskKind.TRANSCODE_CHUNK, stale_before=later)
+    assert got is not None and got[0] == 4
+
+
+def test_cancel_tasks_fails_the_unfinished_and_fences_out_their_workers(
+    repo: SqlRepository,
+) -> None:
+    _video(repo)
+    for part in range(3):
+        repo.ensure_task("v1", TaskKind.TRANSCODE_CHUNK, part=part)
+    stale = utcnow() - timedelta(seconds=30)
+    token = repo.claim_task("v1", TaskKind.TRANSCODE_CHUNK, part=1, stale_before=stale)
+    repo.update_task("v1", TaskKind.TRANSCODE_CHUNK, status=TaskStatus.COMPLETED, progress=100,
+                     event=None, part=2)  # fmt: skip
+    assert repo.cancel_tasks("v1", code="video_deleted", error="deleted") == 2
+    assert not repo.heartbeat("v1", TaskKind.TRANSCODE_CHUNK, part=1, token=token)
+    assert not repo.update_task("v1", TaskKind.TRANSCODE_CHUNK, status=TaskStatus.PROCESSING,
+                                progress=50, event=None, part=1, token=token)  # fmt: skip
+    statuses = [t.status for t in repo.list_parts("v1", [TaskKind.TRANSCODE_CHUNK])]
+    assert statuses == [TaskStatus.FAILED, TaskStatus.FAILED, TaskStatus.COMPLETED]
+    assert repo.claim_next_part("v1", TaskKind.TRANSCODE_CHUNK, stale_before=utcnow()) is None
 
 
 def test_awaiting_direct_uploads_skips_client_fields_and_other_uploads(

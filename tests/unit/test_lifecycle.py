@@ -59,3 +59,10 @@ def test_sources_of_is_the_inverse_of_the_table() -> None:
     assert sources_of(S.READY) == {S.PROCESSING}
     assert sources_of(S.PROCESSING) == {S.UPLOADED}
     assert S.DELETED not in sources_of(S.DELETED)
+
+
+def test_a_ready_video_can_still_fail_but_never_go_back_to_processing() -> None:
+    # ADR 0061: ready before every chunk is encoded; a later chunk's media failure fails it.
+    assert transition(S.READY, S.FAILED) is S.FAILED
+    assert sources_of(S.FAILED) >= {S.PROCESSING, S.READY}
+    assert not can_transition(S.FAILED, S.READY)

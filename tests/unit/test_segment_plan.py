@@ -123,3 +123,24 @@ def test_silent_source_has_no_audio_rendition() -> None:
 def test_plan_round_trips_through_json() -> None:
     plan = _plan(61.3, fps=29.97)
     assert SegmentPlan.from_json(plan.to_json()) == plan
+
+
+def test_playable_once_the_first_chunk_and_the_audio_are_stored() -> None:
+    # ADR 0061: every other segment can then be produced on demand.
+    plan = _plan(30)  # chunks: [0], [1, 2, 3], [4, 5, 6], [7]
+    assert [plan.chunk_of(i).index for i in range(8)] == [0, 1, 1, 1, 2, 2, 2, 3]
+    assert plan.chunk_of(8) is None
+    assert not plan.playable(set(), audio_done=True)
+    assert not plan.playable({0, 1, 2, 3}, audio_done=False)
+    assert plan.playable({0}, audio_done=True)
+    silent = _plan(30).__class__(**{**plan.__dict__, "audio_bitrate": None})
+    assert silent.playable({0}, audio_done=False)
+
+
+def test_segment_names_parse_back() -> None:
+    from vidhost.domain.layout import parse_segment_name, segment_name
+
+    assert parse_segment_name(segment_name("360p", 3)) == ("360p", 3)
+    assert parse_segment_name(segment_name("audio", 12345)) == ("audio", 12345)
+    for bad in ("360p.ts", "360p_3.ts", "_00001.ts", "360p_00001.m3u8", "360p_0000x.ts"):
+        assert parse_segment_name(bad) is None

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, OptionalUser, ViewerDep
 from vidhost.api.errors import ApiError
+from vidhost.api.on_demand import wait_for_segment
 from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, authorize_read, cache_headers, carry_token, find_video
@@ -50,6 +51,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown video"},
     409: {"description": "The video exists but is not ready"},
 }
+SEGMENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    503: {"description": "Not encoded within the wait (segment_not_ready); see Retry-After"},
+}
 
 
 def _ready_video(container: Container, video_id: str) -> Video:
@@ -73,17 +78,24 @@ async def _serve(
     key: str | None = None,
     redirectable: bool = False,
     playlist: bool = False,
+    on_demand: bool = False,
 ) -> Response:
 
-    def locate() -> tuple[ObjectInfo, Access]:  # one threadpool hop: the row, access, object
+    object_key = key or hls_prefix(video_id) + name
+
+    def locate() -> tuple[ObjectInfo | None, Access]:  # one hop: the row, access, object
         video = _ready_video(container, video_id)
         access = authorize_read(container, video, viewer, audience)
         try:
-            return container.storage.stat(key or hls_prefix(video.id) + name), access
+            return container.storage.stat(object_key), access
         except FileNotFoundError:
+            if on_demand:
+                return None, access
             raise ApiError(404, "not_found", f"{name} not found") from None
 
-    info, access = await run_in_threadpool(locate)
+    found, access = await run_in_threadpool(locate)
+    # A ready video's segment not stored yet: its chunk is encoded next (ADR 0061).
+    info = found or await wait_for_segment(container, video_id, name, object_key)
     headers = cache_headers(access, cache, private_cache)
     if playlist and access.by_token and viewer.token is not None:
         # Any HLS player plays from one URL: the token goes into every URI the playlist names.
@@ -138,12 +150,16 @@ async def manifest(
 @router.api_route(
     "/{video_id}/segment/{segment_id}",
     methods=["GET", "HEAD"],
-    responses={**binary("video/MP2T", description="MPEG-TS segment", redirect=True), **ERRORS},
+    responses={
+        **binary("video/MP2T", description="MPEG-TS segment", redirect=True),
+        **SEGMENT_ERRORS,
+    },
 )
 async def segment(
     video_id: str, segment_id: str, request: Request, container: ContainerDep, viewer: ViewerDep
 ) -> Response:
-    """One MPEG-TS segment; honours ``Range`` (206/416), ETag and Last-Modified."""
+    """One MPEG-TS segment; honours ``Range`` (206/416), ETag and Last-Modified. One that
+    is planned but not encoded yet is encoded next and waited for (503 after the wait)."""
     if not _SEGMENT.match(segment_id):
         raise ApiError(404, "segment_not_found", "unknown segment")
     return await _serve(
@@ -156,6 +172,7 @@ async def segment(
         cache=SEGMENT_CACHE,
         private_cache=PRIVATE_SEGMENT_CACHE,
         redirectable=True,
+        on_demand=True,
     )
 
 

@@ -313,6 +313,77 @@ class SqlRepository:
             )
             return token if result.rowcount == 1 else None
 
+    # --- which part a worker takes (ADR 0061) ------------------------------------------------
+
+    def claim_next_part(
+        self, video_id: str, kind: TaskKind, *, stale_before: datetime
+    ) -> tuple[int, str] | None:
+        """Claim the part of ``kind`` of the video that is wanted most: the chunks of one video
+        are interchangeable units of work, so the order is decided here, at claim time.
+
+        Claimable (pending, or processing with a stale heartbeat) rows in this order: the ones
+        a player asked for (latest request first), then those after the latest requested part,
+        then the rest, by index. Returns ``(part, token)``; None when nothing is claimable."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    tasks.c.part, tasks.c.status, tasks.c.heartbeat_at, tasks.c.requested_at
+                ).where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
+            ).all()
+        requested = [r for r in rows if r.requested_at is not None]
+        latest = max(requested, key=lambda r: r.requested_at).part if requested else -1
+
+        def claimable(r: Any) -> bool:
+            if r.status == TaskStatus.PENDING.value:
+                return True
+            stale = r.heartbeat_at is None or r.heartbeat_at < stale_before
+            return bool(r.status == TaskStatus.PROCESSING.value and stale)
+
+        def rank(r: Any) -> tuple[int, float, int]:
+            if r.requested_at is not None:
+                return (0, -r.requested_at.timestamp(), r.part)
+            return (1 if r.part > latest else 2, 0.0, r.part)
+
+        for r in sorted(filter(claimable, rows), key=rank):
+            token = self.claim_task(video_id, kind, stale_before=stale_before, part=r.part)
+            if token is not None:
+                return r.part, token
+        return None
+
+    def request_part(self, video_id: str, kind: TaskKind, part: int) -> bool:
+        """A player waits for this part: the next worker takes it first. False if it is not
+        pending or being encoded (done, failed, or no such part)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tasks)
+                .where(
+                    *_key(video_id, kind, part),
+                    tasks.c.status.in_([TaskStatus.PENDING.value, TaskStatus.PROCESSING.value]),
+                )
+                .values(requested_at=utcnow())
+            )
+            return result.rowcount == 1
+
+    def cancel_tasks(self, video_id: str, *, code: str, error: str) -> int:
+        """Fail every unfinished task of the video and drop its claim (a deleted video): the
+        workers at it have their next fenced write refused and stop (their ffmpeg killed)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tasks)
+                .where(
+                    tasks.c.video_id == video_id,
+                    tasks.c.status.in_([TaskStatus.PENDING.value, TaskStatus.PROCESSING.value]),
+                )
+                .values(
+                    status=TaskStatus.FAILED.value,
+                    error_code=code,
+                    error=error,
+                    claim_token=None,
+                    updated_at=utcnow(),
+                )
+            )
+            return int(result.rowcount)
+
     def heartbeat(
         self, video_id: str, kind: TaskKind, *, part: int = 0, token: str | None = None
     ) -> bool:

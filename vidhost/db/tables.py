@@ -114,6 +114,8 @@ tasks = Table(
     Column("heartbeat_at", UTCDateTime()),
     Column("dispatched_at", UTCDateTime()),
     Column("claim_token", String(64)),
+    # 0061_chunk_priority: when a player last asked for a segment of this part not stored yet
+    Column("requested_at", UTCDateTime()),
 )
 
 events = Table(

@@ -167,6 +167,11 @@ CATALOGUE: Final = _catalogue(
     # 503 Service Unavailable (with Retry-After)
     ("render_busy", 503, "Every render slot of this server is busy; retry after Retry-After"),
     ("upload_busy", 503, "A Mux upload URL is being written by another request; retry"),
+    (
+        "segment_not_ready",
+        503,
+        "The segment is planned but was not encoded within the wait; retry after Retry-After",
+    ),
 )
 """code -> :class:`ErrorCode`, in the order above (grouped by status)."""
 

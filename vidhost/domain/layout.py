@@ -61,6 +61,15 @@ def segment_name(rendition: str, index: int) -> str:
     return f"{rendition}_{index:05d}.ts"
 
 
+def parse_segment_name(name: str) -> tuple[str, int] | None:
+    """``360p_00003.ts`` -> ``("360p", 3)``; None for a name ``segment_name`` does not make."""
+    stem, dot, ext = name.rpartition(".")
+    rendition, _, number = stem.rpartition("_")
+    if not dot or ext != "ts" or not rendition or len(number) < 5 or not number.isdigit():
+        return None
+    return rendition, int(number)
+
+
 def segment_key(video_id: str, rendition: str, index: int) -> str:
     return hls_prefix(video_id) + segment_name(rendition, index)
 

@@ -24,7 +24,9 @@ TRANSITIONS: dict[VideoState, frozenset[VideoState]] = {
     S.UPLOADING: frozenset({S.CREATED, S.UPLOADED, S.FAILED, S.DELETED}),
     S.UPLOADED: frozenset({S.PROCESSING, S.FAILED, S.DELETED}),
     S.PROCESSING: frozenset({S.READY, S.FAILED, S.DELETED}),
-    S.READY: frozenset({S.DELETED}),
+    S.READY: frozenset({S.FAILED, S.DELETED}),
+    # READY -> FAILED: a video is ready as soon as it is playable, before every chunk is
+    # encoded (ADR 0061); a media failure found in a later chunk fails it then.
     S.FAILED: frozenset({S.DELETED}),
     S.DELETED: frozenset(),
 }

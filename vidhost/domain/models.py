@@ -89,6 +89,8 @@ class Task:
     heartbeat_at: datetime | None = None
     claim_token: str | None = None
     """The fence of the current claim: only its holder may heartbeat, report or finish."""
+    requested_at: datetime | None = None
+    """When a player last asked for a segment of this part that was not stored (ADR 0061)."""
 
 
 @dataclass(frozen=True)

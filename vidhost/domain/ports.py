@@ -26,7 +26,9 @@ class ObjectInfo:
 class Storage(Protocol):
     """Object storage addressed by ``/``-separated keys. Missing keys raise FileNotFoundError."""
 
-    def put_file(self, key: str, path: Path, *, move: bool = False) -> ObjectInfo: ...
+    def put_file(
+        self, key: str, path: Path, *, move: bool = False, content_type: str | None = None
+    ) -> ObjectInfo: ...
 
     def put_bytes(
         self, key: str, data: bytes, *, content_type: str | None = None
@@ -179,6 +181,21 @@ class VideoRepository(Protocol):
     ) -> str | None:
         """pending (or processing with a stale heartbeat) -> processing. Returns the claim's
         fence token, None if taken or done."""
+        ...
+
+    def claim_next_part(
+        self, video_id: str, kind: TaskKind, *, stale_before: datetime
+    ) -> tuple[int, str] | None:
+        """Claim the most wanted claimable part of ``kind`` (requested first, then after the
+        latest request, then by index; ADR 0061): ``(part, token)``, None if none."""
+        ...
+
+    def request_part(self, video_id: str, kind: TaskKind, part: int) -> bool:
+        """A player waits for this part: stamp it so that it is claimed first."""
+        ...
+
+    def cancel_tasks(self, video_id: str, *, code: str, error: str) -> int:
+        """Fail the video's unfinished tasks and drop their claims (the video is deleted)."""
         ...
 
     def update_task(

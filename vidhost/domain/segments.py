@@ -129,6 +129,18 @@ class SegmentPlan:
             stored += len(self.segments)
         return stored
 
+    def chunk_of(self, segment: int) -> Chunk | None:
+        """The chunk that encodes segment ``segment`` (of every video rendition)."""
+        for chunk in self.chunks:
+            if chunk.first_segment <= segment < chunk.first_segment + chunk.segment_count:
+                return chunk
+        return None
+
+    def playable(self, done_chunks: set[int], audio_done: bool) -> bool:
+        """Every segment of every rendition is servable (ADR 0061): the first chunk (every
+        rung) and the audio are stored, and each other chunk is produced on demand."""
+        return 0 in done_chunks and (audio_done or not self.has_audio)
+
     # --- serialisation ----------------------------------------------------------------------
 
     def to_json(self) -> bytes:

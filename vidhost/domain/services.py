@@ -457,6 +457,10 @@ class VideoService:
     def delete(self, video_id: str, *, owner: str | None = None) -> None:
         video = self.get(video_id, owner=owner)
         self.change_state(video, VideoState.DELETED)
+        # Its unfinished tasks (chunks still encoding) lose their claims: each worker's next
+        # fenced write is refused and it stops, killing its ffmpeg (ADR 0061). A worker that
+        # stores just after this checks again and removes what it wrote.
+        self.repo.cancel_tasks(video.id, code="video_deleted", error="the video was deleted")
         self.storage.delete_prefix(video_prefix(video.id))
         # Seed 004 outputs live outside the video's prefix (processed_videos/...).
         self.storage.delete(metadata_key(video.id))

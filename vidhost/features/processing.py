@@ -16,7 +16,9 @@ from vidhost.wiring import Container
 
 def install(c: Container) -> None:
     if c.worker:
-        run = instrumented(c.task_runner().run, MediaSeconds(c.storage, c.repo))
+        runner = c.task_runner()
+        seconds = MediaSeconds(c.storage, c.repo)
+        run = instrumented(runner.run, lambda v, k, p: seconds(v, k, runner.claimed_part(p)))
         register_task(c.celery, run)
 
 

@@ -169,6 +169,7 @@ class TaskRunner:
         on_completed: Mapping[TaskKind, Hook] | None = None,
         on_failed: Mapping[TaskKind, FailureHook] | None = None,
         resumable: frozenset[TaskKind] = frozenset({TaskKind.TRANSCODE}),
+        interchangeable: frozenset[TaskKind] = frozenset({TaskKind.TRANSCODE_CHUNK}),
     ) -> None:
         self.service = service
         self.handlers = handlers
@@ -179,6 +180,15 @@ class TaskRunner:
         """Called after a task's failure was recorded (e.g. a chunk: fail the video)."""
         self.resumable = resumable
         """Kinds that resume where they were when claimed again (their progress is kept)."""
+        self.interchangeable = interchangeable
+        """Kinds whose parts are interchangeable units of work: a run claims the part of the
+        video most wanted at claim time (``claim_next_part``), whichever part it was sent for."""
+        self._claimed = threading.local()
+
+    def claimed_part(self, default: int) -> int:
+        """The part this thread's last ``run`` worked on (for an interchangeable kind, not
+        necessarily the one its message named): metrics measure that part's media."""
+        return int(getattr(self._claimed, "part", default))
 
     def run(self, video_id: str, kind_name: str, part: int = 0) -> TaskStatus | None:
         """Run the task if nobody else is; returns its final status, None if skipped (taken,
@@ -187,9 +197,16 @@ class TaskRunner:
         repo = self.service.repo
         stale_before = utcnow() - timedelta(seconds=self.stale_after)
         resumes = kind in self.resumable
-        token = repo.claim_task(
-            video_id, kind, stale_before=stale_before, part=part, keep_progress=resumes
-        )
+        token: str | None
+        if kind in self.interchangeable:
+            # ADR 0061: the message names a chunk, the claim takes the one most wanted now.
+            picked = repo.claim_next_part(video_id, kind, stale_before=stale_before)
+            part, token = picked if picked is not None else (part, None)
+        else:
+            token = repo.claim_task(
+                video_id, kind, stale_before=stale_before, part=part, keep_progress=resumes
+            )
+        self._claimed.part = part
         if token is None:
             log.info("%s %s for %s is taken or done; skipping", kind, part, video_id)
             return None

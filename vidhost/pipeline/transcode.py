@@ -47,11 +47,12 @@ from vidhost.media.probe import MediaInfo
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
-from vidhost.pipeline.runner import TaskContext, TaskContinues
+from vidhost.pipeline.runner import ClaimLost, TaskContext, TaskContinues
 
 log = logging.getLogger(__name__)
 
 PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
+MP2T = "video/MP2T"
 PART_ATTEMPTS = 2
 """A part that fails this many times fails the video (a crash, a bad worker: not the video)."""
 NO_RETRY = frozenset({"video_deleted", SOURCE_CHANGED, "no_plan", "no_chunk"})
@@ -181,6 +182,7 @@ class Transcoder:
         parts = [(TaskKind.TRANSCODE_CHUNK, c.index) for c in plan.chunks]
         if plan.has_audio:
             parts.insert(1, (TaskKind.TRANSCODE_AUDIO, 0))
+        forget_if_deleted(self.service, self.storage, video.id)  # the plan and playlists
         ctx.check_claim()
         self.service.start_parts(video.id, parts)
         if self.progress.update(video.id):  # a re-run after every part was already done
@@ -284,8 +286,26 @@ def fail_video(service: VideoService, video: Video, exc: MediaError) -> None:
         )
 
 
+def forget_if_deleted(service: VideoService, storage: Storage, video_id: str) -> None:
+    """Called after a task wrote under the video's prefix: if the video was deleted
+    meanwhile, the delete's own ``delete_prefix`` may have run before these writes, so remove
+    the prefix again and stop (``ClaimLost``). Every writer checks after writing, and the
+    delete marks the video before it removes, so nothing is left (ADR 0061)."""
+    video = service.repo.get_video(video_id)
+    if video is None or video.state is VideoState.DELETED:
+        storage.delete_prefix(layout.video_prefix(video_id))
+        raise ClaimLost(f"{video_id} was deleted while its segments were stored")
+
+
 class _PartEncoder:
-    def __init__(self, storage: Storage, config: TranscodeConfig, sources: SourceFiles) -> None:
+    def __init__(
+        self,
+        service: VideoService,
+        storage: Storage,
+        config: TranscodeConfig,
+        sources: SourceFiles,
+    ) -> None:
+        self.service = service
         self.storage = storage
         self.config = config
         self.sources = sources
@@ -316,8 +336,12 @@ class _PartEncoder:
             )
         ctx.check_claim()  # a worker that lost its claim writes nothing
         prefix = layout.hls_prefix(ctx.video.id)
-        for name in names:
-            self.storage.put_file(prefix + name, out / name, move=True)
+        try:
+            for name in names:
+                # the type a redirected player gets from S3 (a guess would be text/...)
+                self.storage.put_file(prefix + name, out / name, move=True, content_type=MP2T)
+        finally:
+            forget_if_deleted(self.service, self.storage, ctx.video.id)
 
 
 class ChunkEncoder(_PartEncoder):
@@ -434,8 +458,8 @@ class LadderProgress:
     def part_failed(self, ctx: TaskContext, code: str, message: str) -> None:
         """A part that fails runs once more (any worker); failing again fails the video."""
         video = self.service.repo.get_video(ctx.video.id)
-        if video is None or video.state is not VideoState.PROCESSING:
-            return  # deleted, or failed already (by another part)
+        if video is None or video.state not in (VideoState.PROCESSING, VideoState.READY):
+            return  # deleted, or failed already (by another part); a ready video can fail
         row = self.service.repo.get_task(video.id, ctx.kind, part=ctx.part)
         if row is not None and row.attempts < PART_ATTEMPTS and code not in NO_RETRY:
             retried = self.service.report_task(
@@ -477,6 +501,12 @@ class LadderProgress:
         )
         stored = plan.stored_segments(done, audio_done)
         planned = plan.planned_segments()
+        video = self.service.repo.get_video(video_id)
+        if video is None:
+            return False
+        if plan.playable(done, audio_done) and video.state is VideoState.PROCESSING:
+            self._ready(video, plan)  # ready early: the rest is encoded ahead or on demand
+            video = self.service.repo.get_video(video_id) or video
         if stored < planned:
             self.service.report_task(
                 video_id,
@@ -486,13 +516,18 @@ class LadderProgress:
                 only_if=TaskStatus.PROCESSING,
             )
             return False
-        self._ready(video_id, plan)
+        if video.state is VideoState.READY and self.service.report_task(
+            video_id,
+            TaskKind.TRANSCODE,
+            TaskStatus.COMPLETED,
+            100.0,
+            only_if=TaskStatus.PROCESSING,
+        ):
+            self._finished(video_id, TaskStatus.COMPLETED.value, plan.duration)
         return True
 
-    def _ready(self, video_id: str, plan: SegmentPlan) -> None:
-        video = self.service.repo.get_video(video_id)
-        if video is None:
-            return
+    def _ready(self, video: Video, plan: SegmentPlan) -> None:
+        video_id = video.id
         renditions = [
             Rendition(
                 name=r.name,
@@ -503,7 +538,7 @@ class LadderProgress:
             )
             for r in plan.renditions
         ]
-        became_ready = self.service.change_state(
+        self.service.change_state(
             dataclasses.replace(video),
             VideoState.READY,
             renditions=renditions,
@@ -512,11 +547,3 @@ class LadderProgress:
             error_code=None,
             error_message=None,
         )
-        if (became_ready or video.state is VideoState.READY) and self.service.report_task(
-            video_id,
-            TaskKind.TRANSCODE,
-            TaskStatus.COMPLETED,
-            100.0,
-            only_if=TaskStatus.PROCESSING,
-        ):
-            self._finished(video_id, TaskStatus.COMPLETED.value, plan.duration)

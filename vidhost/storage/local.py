@@ -38,7 +38,9 @@ class LocalStorage:
             etag=etag,
         )
 
-    def put_file(self, key: str, path: Path, *, move: bool = False) -> ObjectInfo:
+    def put_file(
+        self, key: str, path: Path, *, move: bool = False, content_type: str | None = None
+    ) -> ObjectInfo:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         if move:

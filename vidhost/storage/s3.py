@@ -129,8 +129,13 @@ class S3Storage:
 
     # --- Storage port ---------------------------------------------------------------------
 
-    def put_file(self, key: str, path: Path, *, move: bool = False) -> ObjectInfo:
-        self.client.upload_file(str(path), self.bucket, check_key(key), Config=self.transfer)
+    def put_file(
+        self, key: str, path: Path, *, move: bool = False, content_type: str | None = None
+    ) -> ObjectInfo:
+        extra = {"ExtraArgs": {"ContentType": content_type}} if content_type else {}
+        self.client.upload_file(
+            str(path), self.bucket, check_key(key), Config=self.transfer, **extra
+        )
         if move:
             path.unlink(missing_ok=True)
         return self.stat(key)
