@@ -253,6 +253,7 @@ class Container:
             self.videos,
             self.handlers(ladder),
             stale_after=self.settings.task_stale_after,
+            heartbeat_interval=self.settings.task_heartbeat_interval,
             on_completed={kind: ladder.part_done for kind in PARTS},
             on_failed={kind: ladder.part_failed for kind in PARTS},
         )

@@ -40,6 +40,7 @@ from vidhost.api.tus_middleware import TusMiddleware
 from vidhost.domain import limits
 from vidhost.events.log_tail import EventLogTailer
 from vidhost.jobs.cleanup import CleanupLoop
+from vidhost.jobs.queue import CeleryJobQueue
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.jobs.supervisor import WorkerSupervisor
 from vidhost.jobs.upload_watcher import UploadWatcher
@@ -120,7 +121,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         reconciler = Reconciler(
             c.videos,
             c.repo,
-            c.videos.jobs,
+            CeleryJobQueue(c.celery),  # it also asks the broker for its queue's depth
             interval=settings.reconcile_interval,
             stale_after=settings.task_stale_after,
         )

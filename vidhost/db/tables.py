@@ -114,6 +114,9 @@ tasks = Table(
     Column("heartbeat_at", UTCDateTime()),
     Column("dispatched_at", UTCDateTime()),
     Column("claim_token", String(64)),
+    # 0073_dispatch_lease: messages sent for the row, the first included (ADR 0073)
+    Column("dispatches", Integer, nullable=False, default=1, server_default="1"),
+    Column("holder", String(128)),
 )
 
 events = Table(
