@@ -44,11 +44,13 @@ class CeleryJobQueue:
 
         name = self.app.conf.task_default_queue
         try:
-            with self.app.pool.acquire(block=True, timeout=5) as conn:
+            # A connection of its own: a failed passive declare closes the channel, and the
+            # question is asked only when some task may be lost (not on every pass).
+            with self.app.connection_for_read() as conn:
+                conn.ensure_connection(max_retries=1)
                 try:
                     ok = conn.default_channel.queue_declare(queue=name, passive=True)
                 except (NotFound, ChannelError):
-                    conn.release()  # a closed channel: do not hand this connection on
                     return 0  # no such queue: nothing waits in it
                 return int(ok.message_count)
         except Exception:
