@@ -5,8 +5,9 @@ A real ``vidhost serve`` (embedded profile: SQLite database and broker, its own 
 
 - the short clip's time from upload to ready;
 - its own processing time (the same clip uploaded again on the idle server);
-- the time to work through the queue ahead of it, measured: the burst videos not yet ready
-  when it was uploaded (the queue length, in videos) / the rate at which the burst drained;
+- the time to work through the queue ahead of it, measured: the unfinished tasks of the
+  burst when it was uploaded (the queue length) x the mean time a task ran / the worker's
+  slots (the drain rate at full speed);
 - own + queue time (the goal: time to ready is not more than that), and the ratio;
 - duplicate dispatches (messages sent for a task beyond its first, from the ``dispatches``
   column; the goal is 0) and messages left in the broker table after the drain (0).
@@ -17,10 +18,11 @@ A real ``vidhost serve`` (embedded profile: SQLite database and broker, its own 
 from __future__ import annotations
 
 import argparse
+import re
 import sqlite3
+import statistics
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,7 +44,7 @@ def _upload(base: str, path: Path, headers: dict[str, str]) -> str:
             timeout=120,
         )
     r.raise_for_status()
-    return str(r.json()["id"])
+    return str(r.json()["videoId"])
 
 
 def _ready_at(db: Path) -> dict[str, float]:
@@ -51,9 +53,37 @@ def _ready_at(db: Path) -> dict[str, float]:
         rows = conn.execute(
             "SELECT id, ready_at FROM videos WHERE state = 'ready' AND ready_at IS NOT NULL"
         ).fetchall()
-    from datetime import datetime
+    from datetime import UTC, datetime
 
-    return {vid: datetime.fromisoformat(str(at)).timestamp() for vid, at in rows}
+    def epoch(at: object) -> float:
+        value = datetime.fromisoformat(str(at))  # SQLite keeps UTC, naive
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+    return {vid: epoch(at) for vid, at in rows}
+
+
+SUCCEEDED = re.compile(r"Task vidhost\.run_task\[[^\]]+\] succeeded in ([0-9.]+)s")
+
+PARTS_PER_TINY_CLIP = 2
+"""One chunk and the audio: what a burst video's transcode adds once it has planned."""
+
+
+def _tasks_ahead(db: Path, burst: list[str]) -> int:
+    """Unfinished tasks of the burst (a planning transcode counts for itself and the parts it
+    will add; a transcode waiting for its parts is not work)."""
+    wanted = set(burst)
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+        rows = conn.execute("SELECT video_id, kind, status FROM tasks").fetchall()
+    planned = {v for v, kind, _ in rows if kind == "transcode_chunk"}
+    ahead = 0
+    for video_id, kind, status in rows:
+        if video_id not in wanted or status in ("completed", "failed"):
+            continue
+        if kind == "transcode":
+            ahead += 0 if video_id in planned else 1 + PARTS_PER_TINY_CLIP
+        else:
+            ahead += 1
+    return ahead
 
 
 def _states(db: Path, ids: list[str]) -> dict[str, str]:
@@ -104,19 +134,21 @@ def main() -> None:
                     pool.map(lambda _: _upload(server.url, tiny, headers), range(args.uploads))
                 )
             uploaded = time.time()
+            tasks_ahead = _tasks_ahead(db, burst)
             ready = _ready_at(db)
             queue_length = sum(1 for v in burst if v not in ready)
             short_id = _upload(server.url, short, headers)
             short_sent = time.time()
-            done = threading.Event()
             _wait(db, [*burst, short_id], timeout=3600)
-            done.set()
             ready = _ready_at(db)
             short_ready = ready[short_id] - short_sent
-            burst_ready = sorted(ready[v] for v in burst)
-            drain_seconds = burst_ready[-1] - started
-            rate = len(burst) / drain_seconds  # videos per second through the whole burst
-            queue_time = queue_length / rate
+            drained = max(ready[v] for v in burst) - short_sent
+            # The time to work through the queue ahead: its tasks x the mean time a task ran
+            # (the worker's own "succeeded in" figures) / the worker's slots. A transport that
+            # idles between tasks makes the short clip later than this.
+            ran = [float(x) for x in SUCCEEDED.findall(server.log_path.read_text())]
+            per_task = statistics.mean(ran)
+            queue_time = tasks_ahead * per_task / args.concurrency
             # Its own processing time: the same clip, on the idle server.
             own_id = _upload(server.url, short, headers)
             own_sent = time.time()
@@ -130,8 +162,12 @@ def main() -> None:
         finally:
             server.stop()
     print(f"burst: {len(burst)} uploads of a 1 s 160x120 clip in {uploaded - started:.1f} s")
-    print(f"queue ahead of the short clip: {queue_length} videos not ready yet")
-    print(f"drain rate: {rate:.2f} videos/s (burst drained in {drain_seconds:.1f} s)")
+    print(f"queue ahead of the short clip: {queue_length} videos not ready, {tasks_ahead} tasks")
+    print(
+        f"drain rate: {args.concurrency / per_task:.2f} tasks/s ({len(ran)} runs, mean"
+        f" {per_task:.2f} s, {args.concurrency} slots); the burst drained {drained:.1f} s after"
+        " the short clip's upload"
+    )
     print(f"short clip (3 s 320x240) time to ready: {short_ready:.1f} s")
     print(f"  its own processing time (idle server): {own:.1f} s")
     print(f"  time to work through the queue ahead:  {queue_time:.1f} s")

@@ -75,6 +75,9 @@ def test_two_workers_encode_chunks_of_the_same_video(cluster: Cluster, clip: Pat
     assert len(chunks) == 5 and all(p["status"] == "completed" for p in chunks), chunks
     assert {p["pid"] for p in chunks} == {w.pid for w in cluster.workers}, chunks
     assert all(p["dispatches"] == 1 for p in cluster.parts(video_id))  # no duplicate sent
+    host = os.uname().nodename
+    for worker in cluster.workers:  # two workers on one host, each with its own node name
+        assert f"{worker.name}@{host} ready." in worker.log()
 
 
 def test_kill_9_of_a_worker_mid_chunk_ready_within_10_s_plus_the_work_left(
