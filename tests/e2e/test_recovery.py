@@ -9,6 +9,7 @@ import re
 import signal
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 ALICE = {"Authorization": f"Bearer {token('alice')}"}
 SUCCEEDED = re.compile(r"Task vidhost\.run_task\[[^\]]+\] succeeded in ([0-9.]+)s")
 
@@ -159,16 +161,20 @@ def test_the_reconcilers_of_two_api_nodes_send_a_lost_task_once(
     assert [line in node.log() for node in (cluster.a, cluster.b)].count(True) == 1
 
 
+@pytest.mark.parametrize("broker", ["embedded", "rabbitmq"])
 def test_a_redelivered_message_while_the_heartbeat_is_fresh_takes_the_chunk_over(
-    tmp_path: Path, clip: Path
+    broker: str, tmp_path: Path, clip: Path
 ) -> None:
-    """Embedded broker (SQLite), two workers on one data dir: the transport gives the killed
-    worker's unacked message to the other worker while the dead holder's heartbeat is still
-    fresh; that worker waits for it to go stale and takes the chunk over. No reconciler copy
-    is needed (one dispatch); before ADR 0073 the message was skipped and acked, and only the
-    reconciler recovered the chunk."""
+    """Two workers of one broker that redelivers (the embedded SQLite transport: the dead
+    consumer's rows; RabbitMQ: on connection close): the killed worker's unacked message
+    reaches the other worker while the dead holder's heartbeat is still fresh; that worker
+    waits for it to go stale and takes the chunk over. No reconciler copy is needed (one
+    dispatch); before ADR 0073 the message was skipped and acked, and only the reconciler
+    recovered the chunk."""
     env = {
         **AUTH_ENV,
+        **({"VIDHOST_BROKER_URL": RABBITMQ} if broker == "rabbitmq" else {}),
+        "VIDHOST_QUEUE": f"vidhost-redelivery-{uuid.uuid4().hex[:8]}",
         "VIDHOST_EMBEDDED_WORKER": "false",
         # The other worker frees its slot (one chunk) well before the holder is stale.
         "VIDHOST_TASK_STALE_AFTER": "10",
@@ -189,7 +195,8 @@ def test_a_redelivered_message_while_the_heartbeat_is_fresh_takes_the_chunk_over
         status = wait_for_state(server.url, video_id, alice, {"ready", "failed"}, timeout=120)
         assert status["state"] == "ready", (status, server.log())
         log = other.log()
-        assert "message(s) of dead consumers" in log, log[-4000:]
+        if broker == "embedded":
+            assert "message(s) of dead consumers" in log, log[-4000:]
         assert f"transcode_chunk {chunk} for {video_id}: holder gone, taken over" in log, log[
             -4000:
         ]
