@@ -126,7 +126,13 @@ def instrumented(
         elapsed = time.monotonic() - started
         if status is TaskStatus.PROCESSING:
             return  # it goes on in its parts: counted when they end (transcode_finished)
-        outcome = "skipped" if status is None else status.value
+        outcome = (
+            "skipped"
+            if status is None
+            else "interrupted"  # ffmpeg killed from outside: queued again (ADR 0073)
+            if status is TaskStatus.PENDING
+            else status.value
+        )
         TASKS_FINISHED.labels(kind, outcome).inc()
         if status is None:
             return

@@ -111,6 +111,11 @@ def ended(tag: str) -> bool:
     return _start_time(pid) != rest
 
 
+def holder_name() -> str:
+    """``<host>:<pid>:<instance id>``: names this process as the holder of a task claim."""
+    return f"{socket.gethostname()}:{os.getpid()}:{instance_id()}"
+
+
 def worker_node_name(name: str | None = None) -> str:
     """The Celery node name of a worker: ``--name``, else ``vidhost-worker@<host>.<pid>``.
 
@@ -179,6 +184,12 @@ def own_tmp_dir(base: Path) -> Path:
 
 def _lock_path(directory: Path) -> Path:
     return directory.with_name(directory.name + _LOCK_SUFFIX)
+
+
+def owner_alive(directory: Path) -> bool:
+    """Whether the process that made ``directory`` with :func:`own_tmp_dir` still runs
+    (its lock is held). Sound on one machine, however the owner ended."""
+    return _owner_alive(directory)
 
 
 def _owner_alive(directory: Path) -> bool:

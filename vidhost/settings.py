@@ -99,9 +99,15 @@ class Settings(BaseSettings):
     """Seconds after which an ffmpeg run is killed and its task fails."""
     strict_decode: bool = True
     """Fail a video whose source has decode errors (ffmpeg ``-xerror``) instead of concealing."""
-    task_stale_after: float = 30.0
-    """A processing task whose heartbeat is older than this is taken over by the reconciler."""
-    reconcile_interval: float = 30.0
+    task_heartbeat_interval: float = Field(default=1.0, gt=0)
+    """Seconds between the heartbeats of a running task (ADR 0073)."""
+    task_stale_after: float = Field(default=5.0, gt=0)
+    """A processing task whose heartbeat is older than this has lost its holder: another
+    worker takes it over (a redelivered message, or the reconciler's). At least twice the
+    heartbeat interval."""
+    reconcile_interval: float = Field(default=2.0, gt=0)
+    """Seconds between the reconciler's passes (each API node; ADR 0073): it re-sends only
+    tasks that no message can still reach."""
     cleanup_interval: float = 600.0
     """Seconds between periodic cleanup passes in ``serve``."""
 
@@ -224,6 +230,14 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _heartbeat_within_stale_window(self) -> Settings:
+        if self.task_stale_after < 2 * self.task_heartbeat_interval:
+            raise ValueError(
+                "VIDHOST_TASK_STALE_AFTER must be at least twice VIDHOST_TASK_HEARTBEAT_INTERVAL"
+            )
+        return self
 
     @model_validator(mode="after")
     def _seed003_aliases(self) -> Settings:

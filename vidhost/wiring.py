@@ -198,6 +198,8 @@ class Container:
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
     url_guard: UrlGuard = field(default_factory=UrlGuard)
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
+    queue: CeleryJobQueue = field(init=False, repr=False)
+    """The broker queue the video service dispatches to (the reconciler also asks its depth)."""
     url_signer: UrlSigner = field(init=False, repr=False)
     """Signs the capability URLs vidhost serves itself (local signed PUTs, the Cloudflare
     form-upload and tus URLs), with a key derived from the server secret."""
@@ -299,6 +301,7 @@ class Container:
             self.videos,
             self.handlers(ladder),
             stale_after=self.settings.task_stale_after,
+            heartbeat_interval=self.settings.task_heartbeat_interval,
             on_completed={kind: ladder.part_done for kind in PARTS},
             on_failed={kind: ladder.part_failed for kind in PARTS},
         )
@@ -330,10 +333,11 @@ def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = T
     install_publisher(settings, repo)
     storage = make_storage(settings)
     celery = make_celery(settings)  # the task itself is registered by the processing feature
+    queue = CeleryJobQueue(celery)
     videos = VideoService(
         repo,
         storage,
-        CeleryJobQueue(celery),
+        queue,
         MediaProber(probe_config(settings)),
         Limits(
             max_upload_bytes=settings.max_upload_bytes,
@@ -358,6 +362,7 @@ def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = T
         worker=worker,
         url_guard=make_url_guard(settings),
     )
+    container.queue = queue
     container.url_signer = UrlSigner(derive_secret(container.jwt_secret()))
     return container
 

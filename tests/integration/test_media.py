@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -380,6 +382,23 @@ def test_progress_callback_exception_cancels(spawned: list[subprocess.Popen[byte
         run_ffmpeg(long_running_command(), duration=120.0, on_progress=cancel, timeout=30)
     assert time.monotonic() - started < 5
     assert len(spawned) == 1 and spawned[0].poll() is not None
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV])
+def test_ffmpeg_killed_from_outside_is_an_interruption_a_crash_a_failure(
+    spawned: list[subprocess.Popen[bytes]], sig: signal.Signals
+) -> None:
+    """ADR 0073: a kill -9 (OOM killer, operator) says nothing about the media; the task runs
+    again. A crash stays ``ffmpeg_failed``."""
+
+    def kill_once_running(_: float) -> None:
+        if spawned and spawned[0].poll() is None:
+            os.kill(spawned[0].pid, sig)
+
+    with pytest.raises(MediaError) as exc:
+        run_ffmpeg(long_running_command(), duration=120.0, on_progress=kill_once_running)
+    expected = "ffmpeg_killed" if sig is signal.SIGKILL else "ffmpeg_failed"
+    assert exc.value.code == expected, exc.value
 
 
 def test_failure_reports_stderr_tail(tmp_path: Path) -> None:

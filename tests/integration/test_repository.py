@@ -7,9 +7,10 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 
 from vidhost.db.repository import SqlRepository
+from vidhost.db.tables import tasks
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of
 from vidhost.domain.models import Rendition, Video, utcnow
 from vidhost.domain.services import state_event, task_event
@@ -127,13 +128,33 @@ def test_task_claim_is_exclusive_until_heartbeat_goes_stale(repo: SqlRepository)
     assert not repo.claim_task("v1", TaskKind.TRANSCODE, stale_before=utcnow() + timedelta(days=1))
 
 
-def test_unfinished_tasks_finds_stale_work_only(repo: SqlRepository) -> None:
-    _video(repo, "a")
-    _video(repo, "b")
-    _video(repo, "c")
+def _lost(repo: SqlRepository, *, after: float, queue_empty: bool, redelivers: bool) -> set:
+    stale_before = utcnow() + timedelta(seconds=after)
+    found = repo.lost_tasks(
+        stale_before=stale_before, queue_empty=queue_empty, redelivers=redelivers
+    )
+    return {(t.video_id, t.kind.value, t.part) for t in found}
+
+
+def _dispatches(repo: SqlRepository, video_id: str, kind: TaskKind, part: int = 0) -> int:
+    with repo.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(tasks.c.dispatches).where(
+                    tasks.c.video_id == video_id, tasks.c.kind == kind.value, tasks.c.part == part
+                )
+            ).scalar_one()
+        )
+
+
+def test_lost_tasks_are_only_those_no_message_can_reach(repo: SqlRepository) -> None:
+    """ADR 0073: pending work waiting in a non-empty queue is never lost; a dead holder's
+    task is lost at once on Redis (it consumed the last message), and on a redelivering
+    broker only when nothing waits in the queue."""
     for vid in ("a", "b", "c"):
+        _video(repo, vid)
         repo.ensure_task(vid, TaskKind.TRANSCODE)
-    repo.claim_task("b", TaskKind.TRANSCODE, stale_before=utcnow())
+    repo.claim_task("b", TaskKind.TRANSCODE, stale_before=utcnow())  # b: its holder (dies)
     repo.update_task(
         "c",
         TaskKind.TRANSCODE,
@@ -141,12 +162,58 @@ def test_unfinished_tasks_finds_stale_work_only(repo: SqlRepository) -> None:
         progress=100.0,
         event=task_event("c", TaskKind.TRANSCODE, TaskStatus.COMPLETED, 100.0),
     )
-    fresh = {t.video_id for t in repo.unfinished_tasks(stale_before=utcnow() - timedelta(hours=1))}
-    assert fresh == set()
-    later = {
-        t.video_id for t in repo.unfinished_tasks(stale_before=utcnow() + timedelta(seconds=1))
-    }
-    assert later == {"a", "b"}
+    t = TaskKind.TRANSCODE.value
+    # Nothing is lost while dispatches and heartbeats are recent.
+    for empty in (True, False):
+        for redelivers in (True, False):
+            assert _lost(repo, after=-3600, queue_empty=empty, redelivers=redelivers) == set()
+    later = 1.0  # every dispatch and heartbeat is now older than the stale window
+    assert _lost(repo, after=later, queue_empty=True, redelivers=True) == {("a", t, 0), ("b", t, 0)}
+    assert _lost(repo, after=later, queue_empty=False, redelivers=True) == set()  # in the queue
+    assert _lost(repo, after=later, queue_empty=False, redelivers=False) == {("b", t, 0)}
+    # A worker holding a redelivered message of b renews the lease: b is not lost meanwhile.
+    repo.hold_dispatch("b", TaskKind.TRANSCODE)
+    assert _lost(repo, after=-1, queue_empty=True, redelivers=False) == set()
+
+
+def test_a_transcode_waiting_for_its_parts_is_not_lost(repo: SqlRepository) -> None:
+    _video(repo, "v")
+    repo.ensure_task("v", TaskKind.TRANSCODE)
+    repo.claim_task("v", TaskKind.TRANSCODE, stale_before=utcnow())
+    repo.ensure_task("v", TaskKind.TRANSCODE_CHUNK, part=0)
+    found = _lost(repo, after=1.0, queue_empty=True, redelivers=False)
+    assert found == {("v", TaskKind.TRANSCODE_CHUNK.value, 0)}  # the part, not its transcode
+
+
+def test_one_of_many_reconcilers_takes_the_redispatch(repo: SqlRepository) -> None:
+    _video(repo, "v")
+    repo.ensure_task("v", TaskKind.TRANSCODE)
+    assert _dispatches(repo, "v", TaskKind.TRANSCODE) == 1
+    with repo.engine.begin() as conn:  # sent an hour ago, never claimed
+        conn.execute(update(tasks).values(dispatched_at=utcnow() - timedelta(hours=1)))
+    stale_before = utcnow() - timedelta(seconds=5)
+    won: list[bool] = []
+    barrier = threading.Barrier(4)
+
+    def lease() -> None:
+        barrier.wait()
+        won.append(
+            repo.lease_redispatch(
+                "v",
+                TaskKind.TRANSCODE,
+                stale_before=stale_before,
+                queue_empty=True,
+                redelivers=True,
+            )
+        )
+
+    threads = [threading.Thread(target=lease) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(won) == [False, False, False, True]
+    assert _dispatches(repo, "v", TaskKind.TRANSCODE) == 2
 
 
 def test_listing_and_ready_ids(repo: SqlRepository) -> None:

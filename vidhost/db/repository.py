@@ -9,7 +9,20 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    exists,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,6 +31,7 @@ from vidhost.db.tables import events, tasks, videos
 from vidhost.domain.access import LISTED
 from vidhost.domain.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import TASK_CHANGED, DomainEvent, Rendition, Task, Video, utcnow
+from vidhost.process import holder_name
 
 NOTIFY_CHANNEL = "vidhost_events"
 """PostgreSQL: every event insert also ``NOTIFY``s this channel (delivered at commit)."""
@@ -56,6 +70,8 @@ _LEAN_VIDEO = [c for c in videos.c if c.name not in _CLIENT_FIELDS]
 def _task(row: RowMapping) -> Task:
     data = dict(row)
     data.pop("dispatched_at", None)
+    data.pop("dispatches", None)
+    data.pop("holder", None)
     data["kind"] = TaskKind(data["kind"])
     data["status"] = TaskStatus(data["status"])
     return Task(**data)
@@ -308,6 +324,7 @@ class SqlRepository:
                     heartbeat_at=now,
                     updated_at=now,
                     claim_token=token,
+                    holder=holder_name(),
                     **reset,
                 )
             )
@@ -437,28 +454,64 @@ class SqlRepository:
             self._committed_event()
         return True
 
-    def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
+    def lost_tasks(
+        self, *, stale_before: datetime, queue_empty: bool, redelivers: bool
+    ) -> list[Task]:
+        """Tasks no message can still reach (ADR 0073, ``_lost``): the ones to send again."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(tasks).where(
-                    or_(
-                        and_(
-                            tasks.c.status == TaskStatus.PENDING.value,
-                            or_(
-                                tasks.c.dispatched_at.is_(None),
-                                tasks.c.dispatched_at < stale_before,
-                            ),
-                        ),
-                        and_(
-                            tasks.c.status == TaskStatus.PROCESSING.value,
-                            or_(
-                                tasks.c.heartbeat_at.is_(None), tasks.c.heartbeat_at < stale_before
-                            ),
-                        ),
-                    )
+                    _lost(stale_before, queue_empty=queue_empty, redelivers=redelivers)
                 )
             ).mappings()
             return [_task(r) for r in rows]
+
+    def lease_redispatch(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        part: int = 0,
+        stale_before: datetime,
+        queue_empty: bool,
+        redelivers: bool,
+    ) -> bool:
+        """Take the right to send the task again: one conditional update that moves
+        ``dispatched_at`` (the lease) while the task is still lost. Of N reconcilers that
+        found it, one gets True."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tasks)
+                .where(
+                    *_key(video_id, kind, part),
+                    _lost(stale_before, queue_empty=queue_empty, redelivers=redelivers),
+                )
+                .values(dispatched_at=utcnow(), dispatches=tasks.c.dispatches + 1)
+            )
+            return result.rowcount == 1
+
+    def hold_dispatch(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None:
+        """A worker holds a message of this task (waiting for its holder's heartbeat to go
+        stale): renew the dispatch lease, so no reconciler sends another copy meanwhile."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tasks).where(*_key(video_id, kind, part)).values(dispatched_at=utcnow())
+            )
+
+    def lease_start(self, video_id: str, *, before: datetime) -> bool:
+        """Take the right to start an uploaded video that has no task rows (reconciler):
+        moves ``updated_at`` while it is still older than ``before``; one caller wins."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(videos)
+                .where(
+                    videos.c.id == video_id,
+                    videos.c.state == VideoState.UPLOADED.value,
+                    videos.c.updated_at < before,
+                )
+                .values(updated_at=utcnow())
+            )
+            return result.rowcount == 1
 
     def uploaded_without_tasks(self, *, before: datetime) -> list[str]:
         """Videos committed as uploaded whose task rows were never created (crash between)."""
@@ -474,9 +527,12 @@ class SqlRepository:
             return [r[0] for r in rows]
 
     def mark_dispatched(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None:
+        """Record one more message sent for the task (a retry after a failure)."""
         with self.engine.begin() as conn:
             conn.execute(
-                update(tasks).where(*_key(video_id, kind, part)).values(dispatched_at=utcnow())
+                update(tasks)
+                .where(*_key(video_id, kind, part))
+                .values(dispatched_at=utcnow(), dispatches=tasks.c.dispatches + 1)
             )
 
     # --- events -----------------------------------------------------------------------------
@@ -504,6 +560,49 @@ class SqlRepository:
 
 def _key(video_id: str, kind: TaskKind, part: int) -> tuple[ColumnElement[bool], ...]:
     return (tasks.c.video_id == video_id, tasks.c.kind == kind.value, tasks.c.part == part)
+
+
+def _lost(stale_before: datetime, *, queue_empty: bool, redelivers: bool) -> ColumnElement[bool]:
+    """A task that no message can still reach (ADR 0073). Its dispatch lease is old (no
+    message sent, or held by a waiting worker, since ``stale_before``) and:
+
+    - the broker's queue is empty (nothing waiting could be its message), and it is pending,
+      or processing with a stale heartbeat (its holder died or hangs); or
+    - with a broker that does not give a dead consumer's messages back by itself (Redis:
+      only after its visibility timeout, 1 h), it is processing with a stale heartbeat and
+      its last message was sent before its holder's last heartbeat: the dead holder had
+      consumed it.
+
+    A ``transcode`` whose parts are unfinished is never lost itself: its parts are.
+    """
+    processing_stale = and_(
+        tasks.c.status == TaskStatus.PROCESSING.value,
+        or_(tasks.c.heartbeat_at.is_(None), tasks.c.heartbeat_at < stale_before),
+    )
+    lost: ColumnElement[bool]
+    if queue_empty:
+        lost = or_(tasks.c.status == TaskStatus.PENDING.value, processing_stale)
+    elif redelivers:
+        lost = false()
+    else:
+        lost = and_(
+            processing_stale,
+            or_(tasks.c.dispatched_at.is_(None), tasks.c.dispatched_at <= tasks.c.heartbeat_at),
+        )
+    parts = tasks.alias("parts")
+    waits_for_parts = and_(
+        tasks.c.kind == TaskKind.TRANSCODE.value,
+        exists().where(
+            parts.c.video_id == tasks.c.video_id,
+            parts.c.kind.in_(sorted(k.value for k in INTERNAL_KINDS)),
+            parts.c.status.in_([TaskStatus.PENDING.value, TaskStatus.PROCESSING.value]),
+        ),
+    )
+    return and_(
+        or_(tasks.c.dispatched_at.is_(None), tasks.c.dispatched_at < stale_before),
+        lost,
+        not_(waits_for_parts),
+    )
 
 
 def _pending_event(video_id: str, kind: TaskKind) -> DomainEvent:

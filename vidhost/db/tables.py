@@ -116,6 +116,9 @@ tasks = Table(
     Column("claim_token", String(64)),
     # 0061_chunk_priority: when a player last asked for a segment of this part not stored yet
     Column("requested_at", UTCDateTime()),
+    # 0073_dispatch_lease: messages sent for the row, the first included (ADR 0073)
+    Column("dispatches", Integer, nullable=False, default=1, server_default="1"),
+    Column("holder", String(128)),
 )
 
 events = Table(

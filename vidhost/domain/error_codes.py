@@ -163,6 +163,7 @@ CATALOGUE: Final = _catalogue(
     ("render_failed", 500, "Rendering a thumbnail, storyboard or preview failed"),
     ("ffmpeg_failed", 500, "ffmpeg failed on the video"),
     ("ffmpeg_timeout", 500, "ffmpeg took longer than its time limit"),
+    ("ffmpeg_killed", 500, "ffmpeg was killed from outside (memory, operator) on every attempt"),
     ("task_failed", 500, "A processing task failed"),
     # 503 Service Unavailable (with Retry-After)
     ("render_busy", 503, "Every render slot of this server is busy; retry after Retry-After"),

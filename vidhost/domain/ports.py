@@ -222,12 +222,39 @@ class VideoRepository(Protocol):
         """Record that the worker running this task is alive; False if its claim is lost."""
         ...
 
-    def unfinished_tasks(self, *, stale_before: datetime) -> list[Task]:
-        """Tasks pending (dispatched before ``stale_before``), or processing with a heartbeat
-        older than ``stale_before``."""
+    def lost_tasks(
+        self, *, stale_before: datetime, queue_empty: bool, redelivers: bool
+    ) -> list[Task]:
+        """Tasks no message can still reach (ADR 0073): the broker's queue is empty and the
+        task is pending or processing with a heartbeat older than ``stale_before``, or
+        (``redelivers`` False: the broker keeps a dead consumer's messages) its holder died
+        after consuming its last message. Never one whose dispatch is recent."""
         ...
 
-    def mark_dispatched(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None: ...
+    def lease_redispatch(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        part: int = 0,
+        stale_before: datetime,
+        queue_empty: bool,
+        redelivers: bool,
+    ) -> bool:
+        """Take the right to send a lost task again (one caller of many wins)."""
+        ...
+
+    def hold_dispatch(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None:
+        """A worker holds a message of the task: no other copy is needed meanwhile."""
+        ...
+
+    def mark_dispatched(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None:
+        """One more message was sent for the task."""
+        ...
+
+    def lease_start(self, video_id: str, *, before: datetime) -> bool:
+        """Take the right to start an uploaded video without task rows (one caller wins)."""
+        ...
 
     def uploaded_without_tasks(self, *, before: datetime) -> list[str]:
         """Ids of videos uploaded before ``before`` that have no task rows."""

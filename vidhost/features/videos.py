@@ -17,7 +17,7 @@ def background(c: Container) -> Sequence[Background]:
         Reconciler(
             c.videos,
             c.repo,
-            c.videos.jobs,
+            c.queue,
             interval=s.reconcile_interval,
             stale_after=s.task_stale_after,
         )

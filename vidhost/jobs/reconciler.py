@@ -1,9 +1,15 @@
-"""Re-dispatch work left behind by a crash, a lost message or a dead worker."""
+"""Re-dispatch work that no message can still reach (ADR 0073).
+
+A task is sent again only when it is *lost* (``SqlRepository.lost_tasks``): never one that is
+simply waiting in the queue, and never by two API nodes (each re-dispatch is taken with a
+conditional update of the task's dispatch lease first).
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Protocol
 
 from vidhost.domain.models import utcnow
 from vidhost.domain.ports import JobQueue, VideoRepository
@@ -13,21 +19,54 @@ from vidhost.jobs.periodic import Periodic
 log = logging.getLogger(__name__)
 
 
+class BrokerQueue(JobQueue, Protocol):
+    @property
+    def redelivers(self) -> bool:
+        """The broker gives a dead consumer's messages back by itself (RabbitMQ, embedded)."""
+        ...
+
+    def waiting(self) -> int | None:
+        """Messages waiting for a consumer; None if the broker cannot be asked."""
+        ...
+
+
 def reconcile(
-    videos: VideoService, repo: VideoRepository, jobs: JobQueue, *, stale_after: float
+    videos: VideoService, repo: VideoRepository, jobs: BrokerQueue, *, stale_after: float
 ) -> int:
-    """Start uploads that never got tasks; send again every task pending or processing
-    without a recent heartbeat."""
+    """Start uploads that never got tasks; send again every task that is lost."""
     stale_before = utcnow() - timedelta(seconds=stale_after)
     count = 0
     for video_id in repo.uploaded_without_tasks(before=stale_before):
-        videos.start_processing(video_id)
-        log.info("reconciler started processing of %s (no task rows)", video_id)
-        count += 1
-    for task in repo.unfinished_tasks(stale_before=stale_before):
-        repo.mark_dispatched(task.video_id, task.kind, part=task.part)
+        if repo.lease_start(video_id, before=stale_before):
+            videos.start_processing(video_id)
+            log.info("reconciler started processing of %s (no task rows)", video_id)
+            count += 1
+    redelivers = jobs.redelivers
+    # The broker is asked only when some task would be lost if its queue were empty.
+    if not repo.lost_tasks(stale_before=stale_before, queue_empty=True, redelivers=redelivers):
+        return count
+    queue_empty = jobs.waiting() == 0
+    lost = repo.lost_tasks(
+        stale_before=stale_before, queue_empty=queue_empty, redelivers=redelivers
+    )
+    for task in lost:
+        if not repo.lease_redispatch(
+            task.video_id,
+            task.kind,
+            part=task.part,
+            stale_before=stale_before,
+            queue_empty=queue_empty,
+            redelivers=redelivers,
+        ):
+            continue  # another node took it, or it was claimed meanwhile
         jobs.dispatch(task.video_id, task.kind, task.part)
-        log.info("reconciler re-dispatched %s for %s (%s)", task.kind, task.video_id, task.status)
+        log.info(
+            "reconciler re-dispatched %s %s for %s (%s, lost)",
+            task.kind,
+            task.part,
+            task.video_id,
+            task.status,
+        )
         count += 1
     return count
 
@@ -43,7 +82,7 @@ class Reconciler(Periodic):
         self,
         videos: VideoService,
         repo: VideoRepository,
-        jobs: JobQueue,
+        jobs: BrokerQueue,
         *,
         interval: float,
         stale_after: float,

@@ -12,6 +12,7 @@ NOT_A_VIDEO: Final = "not_a_video"
 CORRUPT_MEDIA: Final = "corrupt_media"
 FFMPEG_FAILED: Final = "ffmpeg_failed"
 FFMPEG_TIMEOUT: Final = "ffmpeg_timeout"
+FFMPEG_KILLED: Final = "ffmpeg_killed"
 PROBE_FAILED: Final = "probe_failed"
 PROBE_TIMEOUT: Final = "probe_timeout"
 RESOLUTION_TOO_LARGE: Final = "resolution_too_large"
@@ -35,14 +36,18 @@ INPUT_ERRORS: Final = frozenset(
 )
 """Codes that condemn the source itself (its bytes are deleted when a task meets one)."""
 
+INTERRUPTIONS: Final = frozenset({FFMPEG_KILLED})
+"""Codes that say nothing about the media (ffmpeg killed by a signal it did not get from us:
+the out-of-memory killer, an operator): the task runs again (ADR 0073)."""
+
 
 class MediaError(CodedError):
     """A media problem with a stable machine ``code`` and a human ``message``.
 
     Codes: ``empty_file``, ``not_a_video``, ``corrupt_media``, ``ffmpeg_failed``,
-    ``ffmpeg_timeout``; the probe sandbox adds ``probe_failed``/``probe_timeout``, the input
-    limits ``resolution_too_large``/``duration_too_long``/``frame_rate_too_high``/
-    ``too_many_streams``, and tasks ``source_changed`` (statuses in
+    ``ffmpeg_timeout``, ``ffmpeg_killed``; the probe sandbox adds ``probe_failed``/
+    ``probe_timeout``, the input limits ``resolution_too_large``/``duration_too_long``/
+    ``frame_rate_too_high``/``too_many_streams``, and tasks ``source_changed`` (statuses in
     :mod:`vidhost.domain.error_codes`). Messages never hold server paths. Pickles cleanly
     (``args == (code, message)``), so it survives being passed through task queues.
     """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -14,6 +15,7 @@ from typing import IO
 from vidhost.media.errors import (
     CORRUPT_MEDIA,
     FFMPEG_FAILED,
+    FFMPEG_KILLED,
     FFMPEG_TIMEOUT,
     MediaError,
     scrub_paths,
@@ -122,6 +124,8 @@ def run_ffmpeg(
             CORRUPT_MEDIA,
             "the source has corrupt or truncated media data: " + _format_tail(tail, _ERROR_LINES),
         )
+    if -returncode in _OUTSIDE_KILLS:
+        raise MediaError(FFMPEG_KILLED, f"ffmpeg was killed by signal {-returncode}")
     if returncode != 0:
         raise MediaError(
             FFMPEG_FAILED,
@@ -132,6 +136,13 @@ def run_ffmpeg(
 
 _INVALID_DATA_EXIT = 183
 """ffmpeg's exit status for AVERROR_INVALIDDATA (``-xerror`` stops on a decode error)."""
+_OUTSIDE_KILLS = frozenset(
+    {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT}
+)
+"""Signals that end ffmpeg from outside (the OOM killer, an operator, a shutdown), never
+because of the media: the run says nothing about the video (``ffmpeg_killed``). We kill
+ffmpeg ourselves only on a timeout or a cancel, which raise before the exit is looked at.
+A crash (SIGSEGV, SIGABRT) stays ``ffmpeg_failed``."""
 
 
 class _ProgressReporter:

@@ -4,6 +4,13 @@ Every claim carries a fence token (``claim_task``). The heartbeat, each progress
 the final status are written only while that token still holds the claim: a worker that lost
 its claim (it stalled past ``stale_after`` and someone else took the task over) has its late
 writes refused, and the handler is stopped at its next progress report (``ClaimLost``).
+
+Recovery (ADR 0073): a message whose claim is refused because another worker holds the task
+is not simply dropped. The worker stands by for at most one stale window: if the holder's
+heartbeat stops moving (it died; this is the broker's redelivery of its message) it takes the
+task over the moment the heartbeat is stale; if the heartbeat moves, or the task ends, the
+message was a duplicate and ends. An ffmpeg killed from outside (``INTERRUPTIONS``) is no
+verdict on the media: the task is queued again.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from vidhost.domain.errors import CodedError
 from vidhost.domain.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Video, utcnow
 from vidhost.domain.services import VideoService
-from vidhost.media.errors import MediaError
+from vidhost.media.errors import INTERRUPTIONS, MediaError
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,11 @@ class TaskContext:
         if self.video.source_key is None:
             raise MediaError("no_source", "the video has no uploaded source")
         return self.video.source_key
+
+
+RERUN_ATTEMPTS = 5
+"""An interrupted task (ffmpeg killed from outside) runs again until it was claimed this
+many times; then the interruption counts as its failure."""
 
 
 class TaskFailed(CodedError):
@@ -170,10 +182,12 @@ class TaskRunner:
         on_failed: Mapping[TaskKind, FailureHook] | None = None,
         resumable: frozenset[TaskKind] = frozenset({TaskKind.TRANSCODE}),
         interchangeable: frozenset[TaskKind] = frozenset({TaskKind.TRANSCODE_CHUNK}),
+        heartbeat_interval: float = 1.0,
     ) -> None:
         self.service = service
         self.handlers = handlers
         self.stale_after = stale_after
+        self.heartbeat_interval = heartbeat_interval
         self.on_completed = dict(on_completed or {})
         """Called after a task's completion was accepted (e.g. a chunk: count the stored)."""
         self.on_failed = dict(on_failed or {})
@@ -192,7 +206,8 @@ class TaskRunner:
 
     def run(self, video_id: str, kind_name: str, part: int = 0) -> TaskStatus | None:
         """Run the task if nobody else is; returns its final status, None if skipped (taken,
-        done, or the claim was lost while running). ``processing``: it goes on in its parts."""
+        done, or the claim was lost while running). ``processing``: it goes on in its parts;
+        ``pending``: it was interrupted and is queued again."""
         kind = TaskKind(kind_name)
         repo = self.service.repo
         stale_before = utcnow() - timedelta(seconds=self.stale_after)
@@ -206,9 +221,12 @@ class TaskRunner:
             token = repo.claim_task(
                 video_id, kind, stale_before=stale_before, part=part, keep_progress=resumes
             )
+        if token is None and kind in self.interchangeable:
+            part = self._part_to_watch(video_id, kind, part)
         self._claimed.part = part
         if token is None:
-            log.info("%s %s for %s is taken or done; skipping", kind, part, video_id)
+            token = self._stand_by(video_id, kind, part, keep_progress=resumes)
+        if token is None:
             return None
         claim = _Claim(self.service, video_id, kind, part, token)
         video = repo.get_video(video_id)
@@ -239,6 +257,8 @@ class TaskRunner:
             return None
         except CodedError as exc:
             log.warning("%s %s for %s failed: %s %s", kind, part, video_id, exc.code, exc.message)
+            if exc.code in INTERRUPTIONS and self._rerun(claim):
+                return TaskStatus.PENDING
             return self._failed(ctx, claim, exc.code, exc.message)
         except Exception as exc:
             log.exception("%s %s for %s crashed", kind, part, video_id)
@@ -255,6 +275,85 @@ class TaskRunner:
             return None
         self._call(self.on_completed.get(kind), ctx)
         return TaskStatus.COMPLETED
+
+    def _part_to_watch(self, video_id: str, kind: TaskKind, part: int) -> int:
+        """Nothing of an interchangeable kind was claimable: watch the part the message named
+        if it is at work, else the one at work whose heartbeat is oldest (a redelivered
+        message of a dead holder need not name the part that holder was encoding)."""
+        at_work = [
+            t
+            for t in self.service.repo.list_parts(video_id, [kind])
+            if t.status is TaskStatus.PROCESSING
+        ]
+        if not at_work or any(t.part == part for t in at_work):
+            return part
+        oldest = min(at_work, key=lambda t: (t.heartbeat_at is not None, t.heartbeat_at or 0))
+        return oldest.part
+
+    def _stand_by(
+        self, video_id: str, kind: TaskKind, part: int, *, keep_progress: bool
+    ) -> str | None:
+        """The claim was refused: someone holds the task, or it is done. Watch the holder's
+        heartbeat for at most one stale window (and a margin): take the task over when it
+        goes stale (a redelivered message of a dead holder), end when it moves or the task
+        ends (a duplicate). The claim token, or None when this message is done with."""
+        repo = self.service.repo
+        row = repo.get_task(video_id, kind, part=part)
+        if row is None or row.status is not TaskStatus.PROCESSING:
+            log.info("%s %s for %s is done or queued again; skipping", kind, part, video_id)
+            return None
+        if kind not in INTERNAL_KINDS and any(
+            p.status in (TaskStatus.PENDING, TaskStatus.PROCESSING)
+            for p in repo.list_parts(video_id, sorted(INTERNAL_KINDS))
+        ):
+            log.info("%s for %s goes on in its parts; skipping", kind, video_id)
+            return None
+        seen_beat, seen_token = row.heartbeat_at, row.claim_token
+        repo.hold_dispatch(video_id, kind, part=part)  # no reconciler copy while we watch
+        deadline = time.monotonic() + 2 * self.stale_after + 1
+        while time.monotonic() < deadline:
+            wait = self.heartbeat_interval
+            if seen_beat is not None:
+                until_stale = (seen_beat - utcnow()).total_seconds() + self.stale_after
+                wait = min(wait, max(0.05, until_stale + 0.05))
+            time.sleep(wait)
+            row = repo.get_task(video_id, kind, part=part)
+            if row is None or row.status is not TaskStatus.PROCESSING:
+                log.info("%s %s for %s ended while a copy waited; skipping", kind, part, video_id)
+                return None
+            if row.heartbeat_at != seen_beat or row.claim_token != seen_token:
+                log.info("%s %s for %s: its holder is alive; duplicate ends", kind, part, video_id)
+                return None
+            stale_before = utcnow() - timedelta(seconds=self.stale_after)
+            token = repo.claim_task(
+                video_id, kind, stale_before=stale_before, part=part, keep_progress=keep_progress
+            )
+            if token is not None:
+                log.warning("%s %s for %s: holder gone, taken over", kind, part, video_id)
+                return token
+        # No verdict in time (clocks far apart?): the message lives on as a new one.
+        log.warning(
+            "%s %s for %s: holder neither beats nor goes stale; re-sent", kind, part, video_id
+        )
+        repo.mark_dispatched(video_id, kind, part=part)
+        self.service.jobs.dispatch(video_id, kind, part)
+        return None
+
+    def _rerun(self, claim: _Claim) -> bool:
+        """Queue an interrupted task again (fenced); False once it ran ``RERUN_ATTEMPTS``
+        times (then the interruption is its failure)."""
+        repo = self.service.repo
+        row = repo.get_task(claim.video_id, claim.kind, part=claim.part)
+        if row is None or row.attempts >= RERUN_ATTEMPTS:
+            return False
+        if not claim.report(TaskStatus.PENDING, 0.0):
+            return True  # taken over meanwhile: the new holder runs it
+        repo.mark_dispatched(claim.video_id, claim.kind, part=claim.part)
+        self.service.jobs.dispatch(claim.video_id, claim.kind, claim.part)
+        log.info(
+            "%s %s for %s was interrupted; queued again", claim.kind, claim.part, claim.video_id
+        )
+        return True
 
     def _failed(
         self, ctx: TaskContext, claim: _Claim, code: str, message: str
@@ -275,8 +374,7 @@ class TaskRunner:
             log.exception("after %s %s of %s", ctx.kind, ctx.part, ctx.video.id)
 
     def _beat(self, claim: _Claim, stop: threading.Event) -> None:
-        interval = max(0.5, self.stale_after / 4)
-        while not stop.wait(interval):
+        while not stop.wait(self.heartbeat_interval):
             try:
                 claim.beat()
             except Exception:

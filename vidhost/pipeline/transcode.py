@@ -39,7 +39,13 @@ from vidhost.domain.segments import (
 )
 from vidhost.domain.services import VideoService
 from vidhost.media.chunks import build_audio_command, build_chunk_command
-from vidhost.media.errors import CORRUPT_MEDIA, INPUT_ERRORS, SOURCE_CHANGED, MediaError
+from vidhost.media.errors import (
+    CORRUPT_MEDIA,
+    INPUT_ERRORS,
+    INTERRUPTIONS,
+    SOURCE_CHANGED,
+    MediaError,
+)
 from vidhost.media.formats import input_args
 from vidhost.media.hls import build_poster_command, codecs_string
 from vidhost.media.ladder import select_ladder
@@ -168,7 +174,8 @@ class Transcoder:
         try:
             plan = self._plan(ctx, source_key)
         except MediaError as exc:
-            fail_video(self.service, video, exc)
+            if exc.code not in INTERRUPTIONS:  # a killed ffmpeg runs again (the runner)
+                fail_video(self.service, video, exc)
             raise
         except Exception as exc:
             self.service.change_state(

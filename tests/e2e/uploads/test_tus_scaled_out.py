@@ -1,7 +1,8 @@
-"""tus across API nodes (issue 11, ADR 0070): two real ``vidhost serve`` processes with their
-own data dirs, one PostgreSQL database (fresh for this module), SeaweedFS S3, a Redis broker
-and a separate ``vidhost worker``. Upload bytes live in S3 multipart uploads, so any node
-answers HEAD, PATCH, DELETE and concatenation for any upload."""
+"""tus across API nodes (issue 11, ADR 0070), on the session's scaled-out deployment
+(``tests/e2e/scaled_out.py``: two ``vidhost serve`` nodes and two ``vidhost worker``s with
+their own data dirs, one PostgreSQL database, SeaweedFS S3, a Redis broker). Upload bytes
+live in S3 multipart uploads, so any node answers HEAD, PATCH, DELETE and concatenation for
+any upload."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
@@ -25,8 +23,8 @@ from tusclient import client as tus_client
 
 from tests.clips import make_clip
 from tests.e2e.helpers import wait_for_state
+from tests.e2e.scaled_out import Cluster
 from tests.e2e.uploads.conftest import (
-    BASE_ENV,
     OCTETS,
     TUS,
     client,
@@ -35,8 +33,6 @@ from tests.e2e.uploads.conftest import (
     run_node,
     token,
 )
-from tests.pg import temporary_database
-from tests.s3 import SeaweedS3, new_bucket
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -44,73 +40,10 @@ pytestmark = pytest.mark.e2e
 MIB = 1024 * 1024
 
 
-@dataclass
-class Cluster:
-    a: ServerProcess
-    b: ServerProcess
-    env: dict[str, str]
-    db_url: str
-    bucket: str
-    s3: Any
-    root: Path
-
-    def source(self, video_id: str) -> bytes:
-        body: bytes = self.s3.get_object(Bucket=self.bucket, Key=f"videos/{video_id}/source")[
-            "Body"
-        ].read()
-        return body
-
-    def multipart_keys(self) -> set[str]:
-        found = self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", []) or []
-        return {u["Key"] for u in found}
-
-    def tails(self, upload_id: str) -> list[str]:
-        found = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=f"uploads/tails/{upload_id}/")
-        return [o["Key"] for o in found.get("Contents", [])]
-
-    def restart_a(self) -> None:
-        if self.a.proc is None or self.a.proc.poll() is not None:
-            self.a = ServerProcess(self.root / "node-a", self.env).start()
-
-
-@pytest.fixture(scope="module")
-def cluster(seaweed: SeaweedS3, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    root = tmp_path_factory.mktemp("scaled-out")
-    bucket = new_bucket()
-    with temporary_database() as db_url:
-        env = {
-            **BASE_ENV,
-            **seaweed.env(bucket),
-            "VIDHOST_DATABASE_URL": db_url,
-            "VIDHOST_BROKER_URL": "redis://127.0.0.1:6379/0",
-            "VIDHOST_QUEUE": f"vidhost-tus-{uuid.uuid4().hex[:8]}",
-            "VIDHOST_UPLOAD_PART_SIZE": str(5 * MIB),
-        }
-        a = ServerProcess(root / "node-a", env).start()
-        b = ServerProcess(root / "node-b", env).start()
-        worker_dir = root / "worker"
-        worker_dir.mkdir()
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "vidhost", "worker"],
-            env={
-                **os.environ,
-                **env,
-                "VIDHOST_DATA_DIR": str(worker_dir),
-                "VIDHOST_X264_PRESET": "ultrafast",
-                "VIDHOST_LADDER_HEIGHTS": "[240]",
-            },
-            stdout=open(worker_dir / "worker.log", "ab"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        c = Cluster(a, b, env, db_url, bucket, seaweed.client(), root)
-        try:
-            yield c
-        finally:
-            worker.terminate()
-            worker.wait(timeout=30)
-            c.a.stop()
-            c.b.stop()
+@pytest.fixture
+def cluster(scaled_out: Cluster) -> Cluster:
+    """The session's scaled-out deployment (tests/e2e/scaled_out.py)."""
+    return scaled_out
 
 
 @pytest.fixture(scope="module")
