@@ -63,6 +63,25 @@ def wait_for_state(
     raise AssertionError(f"video {video_id} never reached {states}; last: {body}")
 
 
+def wait_for_ladder(
+    base: str, video_id: str, headers: dict[str, str], timeout: float = 120
+) -> dict:
+    """Poll the status until the whole ladder is stored (the ``transcode`` task ends) or the
+    video fails: ``ready`` comes earlier, with the first chunk and the audio (ADR 0061)."""
+    url = f"{base}/api/videos/{video_id}/status"
+    deadline = time.monotonic() + timeout
+    body: dict = {}
+    while time.monotonic() < deadline:
+        r = httpx.get(url, headers=headers, timeout=10)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        ends = [t for t in body["tasks"] if t["type"] == "transcode"]
+        if body["state"] == "failed" or (ends and ends[0]["status"] in ("completed", "failed")):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"the ladder of {video_id} was never stored; last: {body}")
+
+
 def upload_ready(
     base: str, clip: Path, videos: dict[str, tuple[dict[str, str], str | None]]
 ) -> dict[str, str]:

@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_ladder
 from tests.e2e.scaled_out import WORKER_ENV, Cluster, Worker
 from tests.e2e.uploads.conftest import token
 from tests.server import ServerProcess
@@ -71,7 +71,7 @@ def _chunk_of(proc: psutil.Process, video_id: str) -> int:
 
 def test_two_workers_encode_chunks_of_the_same_video(cluster: Cluster, clip: Path) -> None:
     video_id = upload(cluster.a.url, clip, ALICE)
-    status = wait_for_state(cluster.b.url, video_id, ALICE, {"ready", "failed"}, timeout=120)
+    status = wait_for_ladder(cluster.b.url, video_id, ALICE, timeout=120)
     assert status["state"] == "ready", status
     chunks = [p for p in cluster.parts(video_id) if p["kind"] == "transcode_chunk"]
     assert len(chunks) == 5 and all(p["status"] == "completed" for p in chunks), chunks
@@ -97,7 +97,7 @@ def test_kill_9_of_a_worker_mid_chunk_ready_within_10_s_plus_the_work_left(
     ]
     _gone, alive = psutil.wait_procs([ffmpeg], timeout=5)
     assert not alive, "the killed worker's ffmpeg is still running"
-    status = wait_for_state(cluster.b.url, video_id, ALICE, {"ready", "failed"}, timeout=120)
+    status = wait_for_ladder(cluster.b.url, video_id, ALICE, timeout=120)
     elapsed = time.monotonic() - killed_at
     assert status["state"] == "ready", status
     assert held, "the kill interrupted no chunk"
@@ -120,7 +120,7 @@ def test_kill_9_of_ffmpeg_mid_chunk_runs_the_chunk_again(cluster: Cluster, clip:
     chunk = _chunk_of(ffmpeg, video_id)
     mark = worker.log_path.stat().st_size
     os.kill(ffmpeg.pid, signal.SIGKILL)
-    status = wait_for_state(cluster.b.url, video_id, ALICE, {"ready", "failed"}, timeout=120)
+    status = wait_for_ladder(cluster.b.url, video_id, ALICE, timeout=120)
     assert status["state"] == "ready", status  # not a media failure of the video
     row = next(
         p for p in cluster.parts(video_id) if p["kind"] == "transcode_chunk" and p["part"] == chunk
@@ -135,7 +135,7 @@ def test_the_reconcilers_of_two_api_nodes_send_a_lost_task_once(
     cluster: Cluster, clip: Path
 ) -> None:
     video_id = upload(cluster.a.url, clip, ALICE)
-    status = wait_for_state(cluster.b.url, video_id, ALICE, {"ready", "failed"}, timeout=120)
+    status = wait_for_ladder(cluster.b.url, video_id, ALICE, timeout=120)
     assert status["state"] == "ready", status
     cluster.wait_idle()
     # A task whose message was lost an hour ago (never sent; the queue is empty).
@@ -192,7 +192,7 @@ def test_a_redelivered_message_while_the_heartbeat_is_fresh_takes_the_chunk_over
         other = next(w for w in workers if w is not victim)
         chunk = _chunk_of(ffmpeg, video_id)
         victim.kill()
-        status = wait_for_state(server.url, video_id, alice, {"ready", "failed"}, timeout=120)
+        status = wait_for_ladder(server.url, video_id, alice, timeout=120)
         assert status["state"] == "ready", (status, server.log())
         log = other.log()
         if broker == "embedded":
