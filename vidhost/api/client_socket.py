@@ -109,13 +109,18 @@ async def client_socket(websocket: WebSocket, client_id: str) -> None:
 
     try:
         await websocket.accept(subprotocol=bearer_subprotocol(websocket))
-        await websocket.send_json(
-            {"type": "connection", "status": "connected", "client_id": client_id}
-        )
+        # The state to replay is read before the client hears it is connected: whatever it
+        # does after that arrives as events, none hidden by a replay that came later.
         since = utcnow() - timedelta(seconds=settings.ws_replay_seconds)
         recent = await run_in_threadpool(
             container.client_videos.recent, owner, client_id, since=since
         )
+        await websocket.send_json(
+            {"type": "connection", "status": "connected", "client_id": client_id}
+        )
+        # Events of the subscription older than the state just replayed are history: sending
+        # them now would show a task going back (processing, then pending again).
+        replayed = {(v.id, t.kind): t.updated_at for v in recent for t in v.tasks}
         for message in replay(recent):
             if message["type"] == "status_update":
                 await send_update(message)
@@ -127,6 +132,9 @@ async def client_socket(websocket: WebSocket, client_id: str) -> None:
             if event.type == VIDEO_STATE_CHANGED and data.get("state") == VideoState.UPLOADED:
                 await send_upload(event.video_id, iso(event.at))
             elif event.type == TASK_CHANGED:
+                seen = replayed.get((event.video_id, str(data.get("kind"))))
+                if seen is not None and event.at <= seen:
+                    return True
                 await send_update(
                     status_update(
                         event.video_id,
