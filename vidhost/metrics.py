@@ -91,8 +91,8 @@ WEBHOOK_DELIVERIES = Counter(
 )
 WEBSOCKETS = Gauge(
     "vidhost_websockets_open",
-    "Open WebSocket subscriptions, by surface (video: seed 001, client: seed 004, owner:"
-    " /api/events).",
+    "Open WebSocket subscriptions, by surface (video: /video/{id}/status/stream, client:"
+    " /ws/{client_id}, owner: /api/events).",
     ["surface"],
     multiprocess_mode="livesum",
 )

@@ -118,9 +118,9 @@ class Settings(BaseSettings):
             raise ValueError("VIDHOST_JWT_SECRET must be at least 32 bytes (HS256)")
         return value
 
-    # Seed 004 processing (metadata extraction, enhancement) -------------------------------
+    # Processing (metadata extraction, enhancement) ----------------------------------------
     enhance: Literal["request", "always", "off"] = "request"
-    """``always``: every upload is enhanced (seed 004); ``request``: only videos whose
+    """``always``: every upload is enhanced; ``request``: only videos whose
     ``enhance`` option names a preset; ``off``: never."""
     enhance_preset: str = "default"
     """Preset (``name[:key=value,...]``) used when ``enhance=always`` and a video names none."""
@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     analysis_full_decode_max_frames: int = 300
     """Clips with at most this many frames have every frame analysed."""
 
-    # Resumable uploads (tus + seed 003 sessions) ------------------------------------------
+    # Resumable uploads (tus + upload sessions) --------------------------------------------
     tus_max_size: int | None = None
     """Largest ``Upload-Length`` accepted. Default: ``max_upload_bytes``."""
     upload_expiry_seconds: float = 86400.0
@@ -147,12 +147,13 @@ class Settings(BaseSettings):
     """S3 upload store: PATCH bodies become multipart parts of this size (>= 5 MiB); a
     request buffers at most one part plus under 5 MiB."""
     max_video_size_mb: float | None = Field(default=None, validation_alias="MAX_VIDEO_SIZE_MB")
-    """Seed 003's name for the size limit; used when ``VIDHOST_MAX_UPLOAD_BYTES`` is unset."""
+    """The upload sessions' name for the size limit; used when ``VIDHOST_MAX_UPLOAD_BYTES`` is
+    unset."""
     max_video_duration_minutes: float | None = Field(
         default=None, validation_alias="MAX_VIDEO_DURATION_MINUTES"
     )
-    """Seed 003's name for the duration limit (used when ``VIDHOST_MAX_DURATION_SECONDS`` is
-    unset)."""
+    """The upload sessions' name for the duration limit (used when
+    ``VIDHOST_MAX_DURATION_SECONDS`` is unset)."""
 
     # Untrusted media (ADR 0051): what an upload may be, and bounds on reading it ------------
     max_video_width: int = Field(default=8192, ge=16)
@@ -191,7 +192,7 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(
         default=None, validation_alias=AliasChoices("VIDHOST_WEBHOOK_SECRET", "WEBHOOK_SECRET")
     )
-    """Secret of the global endpoint (seed 002's ``WEBHOOK_SECRET`` is read too)."""
+    """Secret of the global endpoint (``WEBHOOK_SECRET`` is read too)."""
     webhook_timeout: float = 10.0
     webhook_retry_base: float = 5.0
     """First retry delay in seconds; doubled after each failed attempt (capped at 1 h)."""
@@ -240,7 +241,7 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _seed003_aliases(self) -> Settings:
+    def _upload_session_aliases(self) -> Settings:
         if self.max_video_size_mb is not None and "max_upload_bytes" not in self.model_fields_set:
             self.max_upload_bytes = int(self.max_video_size_mb * MIB)
         if (

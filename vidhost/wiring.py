@@ -207,13 +207,13 @@ class Container:
     direct: DirectUploads = field(init=False, repr=False)
     """``direct_uploads``: pre-signed URLs and multipart, see ``make_direct_uploads``."""
     uploads: UploadService = field(init=False, repr=False)
-    """``resumable``: tus and seed 003 sessions, see ``make_upload_service``."""
+    """``resumable``: tus and upload sessions, see ``make_upload_service``."""
     posts: PostService = field(init=False, repr=False)
-    """``posts``: seed 002."""
+    """``posts``: ``/api/posts``."""
     renderer: MediaRenderer = field(init=False, repr=False)
     """``thumbnails``: on-demand stills, storyboards, previews (one render gate per process)."""
     client_videos: ClientVideos = field(init=False, repr=False)
-    """``realtime``: the seed 004 client of a video, for the WebSocket replay and the hub."""
+    """``realtime``: a video's client (``/ws/{client_id}``), for the socket replay and the hub."""
     hub: EventHub = field(init=False, repr=False)
     """``realtime``: WebSocket fan-out of the bus's events."""
     webhook_store: WebhookStore = field(init=False, repr=False)

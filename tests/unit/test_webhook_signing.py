@@ -8,17 +8,17 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.webhook_receiver import verify_webhook_signature
 from vidhost.webhooks.dispatcher import retry_at
-from vidhost.webhooks.signing import new_secret, seed002_signature, signed_headers
+from vidhost.webhooks.signing import new_secret, signed_headers, x_webhook_signature
 
 BODY = b'{"type":"video.asset.ready","data":{"id":"v1"}}'
 
 
-def test_seed002_signature_known_vector():
+def test_x_webhook_signature_known_vector():
     # HMAC-SHA256("secret", "hello"), e.g. `echo -n hello | openssl dgst -sha256 -hmac secret`
     expected = "88aab3ede8d3adf94d26ab90d3bafd4a2083070c3bcce9c014ee04a443847c0b"
-    assert seed002_signature("secret", b"hello") == f"sha256={expected}"
-    assert verify_webhook_signature(BODY.decode(), seed002_signature("k", BODY), "k")
-    assert not verify_webhook_signature(BODY.decode(), seed002_signature("k", BODY), "other")
+    assert x_webhook_signature("secret", b"hello") == f"sha256={expected}"
+    assert verify_webhook_signature(BODY.decode(), x_webhook_signature("k", BODY), "k")
+    assert not verify_webhook_signature(BODY.decode(), x_webhook_signature("k", BODY), "other")
 
 
 def test_standard_webhooks_library_accepts_generated_and_plain_secrets():
@@ -33,7 +33,7 @@ def test_standard_webhooks_library_accepts_generated_and_plain_secrets():
     headers = signed_headers(plain, "msg_2", now, BODY, previous_secret=generated)
     Webhook(plain.encode()).verify(BODY, headers)
     Webhook(generated).verify(BODY, headers)  # the previous secret still verifies
-    assert headers["x-webhook-signature"] == seed002_signature(plain, BODY)
+    assert headers["x-webhook-signature"] == x_webhook_signature(plain, BODY)
 
 
 def test_retry_schedule_doubles_and_stops_at_expiry():

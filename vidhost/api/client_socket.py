@@ -1,4 +1,4 @@
-"""Seed 004: ``/ws/{client_id}``, every upload and task of one client, as it happens.
+"""The client socket: ``/ws/{client_id}``, every upload and task of one client, as it happens.
 
 Messages: ``connection`` once; ``upload_status`` when a video uploaded with this
 ``client_id`` (``POST /upload`` field ``client_id``) is stored; ``status_update`` for each

@@ -1,4 +1,4 @@
-"""Direct-to-storage uploads: seed 000 ``init`` + ``metadata``, seed 002 ``upload-url``.
+"""Direct-to-storage uploads: ``init`` + ``metadata`` (the direct-upload flow), ``upload-url``.
 
 The client gets a pre-signed URL scoped to a backend-controlled key and sends the bytes
 straight to storage (S3, or vidhost's own signed-PUT route with local storage). Processing
@@ -66,7 +66,7 @@ ENHANCE_DOC = "Enhancement preset (`name[:key=value,...]`) or `none`; see docs/p
 
 
 class InitRequest(BaseModel):
-    """Seed 000 sends ``{}``; the other fields let a client announce its file."""
+    """A direct-upload client sends ``{}``; the other fields let a client announce its file."""
 
     filename: str | None = Field(default=None, max_length=L.FILENAME_CHARS)
     fileSize: int | None = Field(default=None, ge=0)
@@ -168,7 +168,7 @@ async def _issue(
     body: InitRequest | UploadUrlRequest,
     use_multipart: bool | None,
 ) -> dict[str, Any]:
-    """Create the record and its pre-signed upload (seed 000 init and seed 002 upload-url)."""
+    """Create the record and its pre-signed upload (``init`` and ``upload-url``)."""
     options = enhance_options(body.enhance, mode=container.settings.enhance)
     ticket = await run_in_threadpool(
         lambda: container.direct.init(
@@ -188,7 +188,7 @@ async def _issue(
 async def init_upload(
     request: Request, user: CurrentUser, container: ContainerDep, body: InitRequest | None = None
 ) -> InitResponse:
-    """Seed 000: create the empty record and a pre-signed PUT URL scoped to its key."""
+    """Create the empty record and a pre-signed PUT URL scoped to its key."""
     body = body or InitRequest()
     return InitResponse(**await _issue(request, container, user, body, body.multipart))
 
@@ -197,7 +197,7 @@ async def init_upload(
 async def upload_url(
     body: UploadUrlRequest, request: Request, user: CurrentUser, container: ContainerDep
 ) -> UploadUrlResponse:
-    """Seed 002: ``File too large`` / ``Invalid file type`` are 400s; size is enforced."""
+    """``File too large`` / ``Invalid file type`` are 400s; size is enforced."""
     return UploadUrlResponse(**await _issue(request, container, user, body, None))
 
 

@@ -1,4 +1,4 @@
-"""Seed 002 posts: ``POST /api/posts`` embeds one of the caller's ready videos."""
+"""Posts: ``POST /api/posts`` embeds one of the caller's ready videos."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Seed 004 status endpoints, the analysis JSON and the enhanced file.
+"""Processing status endpoints (metadata extraction, enhancement), the analysis JSON and the
+enhanced file.
 
 - ``GET /internal/metadata-extraction-status/{file_id}`` and
   ``GET /internal/video-enhancement-status/{file_id}``: ``{status, progress, error,
@@ -127,14 +128,14 @@ OWNED_DOC: dict[int | str, dict[str, Any]] = {
     "/api/videos/{video_id}/analysis",
     responses={
         # Range works here too, but a range of JSON is not JSON: not documented.
-        **binary("application/json", description="The metadata JSON (seed 004)", ranges=False),
+        **binary("application/json", description="The metadata document", ranges=False),
         **OWNED_DOC,
     },
 )
 async def analysis(
     video_id: str, request: Request, viewer: ViewerDep, container: ContainerDep
 ) -> Response:
-    """The seed 004 metadata document (resolution, fps, colour profile, full probe)."""
+    """The metadata document (resolution, fps, colour profile, full probe)."""
     videos = container.videos
     await run_in_threadpool(readable, container, video_id, viewer, Audience.VIDEO, owner_only=True)
     await run_in_threadpool(_require_done, videos, video_id, TaskKind.METADATA_EXTRACTION)

@@ -1,4 +1,4 @@
-"""Seed 001: ``GET /video/{videoId}/status/stream``, a WebSocket of the video's state.
+"""The status socket: ``GET /video/{videoId}/status/stream``, a WebSocket of the video's state.
 
 - the owner only (an owner surface of ``vidhost.domain.access``): a bearer user JWT in
   ``Authorization`` or, from a browser, as the subprotocol pair ``bearer, <jwt>`` (the server
@@ -28,7 +28,7 @@ from vidhost.domain.access import Audience, Viewer
 from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import TERMINAL, TaskKind, VideoState, can_transition
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Video
-from vidhost.domain.vocabulary import SEED001_STATE
+from vidhost.domain.vocabulary import STATUS_SOCKET_STATE
 from vidhost.realtime.hub import video_topic
 from vidhost.realtime.sockets import CLOSE_NORMAL, iso, pump
 from vidhost.wiring import Container
@@ -62,7 +62,7 @@ def message(video_id: str, state: VideoState, timestamp: str, progress: float) -
         progress = 100.0
     return {
         "videoId": video_id,
-        "state": SEED001_STATE[state],
+        "state": STATUS_SOCKET_STATE[state],
         "timestamp": timestamp,
         "progress": round(progress, 1),
     }
@@ -119,7 +119,7 @@ async def status_stream(websocket: WebSocket, video_id: str) -> None:
             if not can_transition(old, new):
                 return True  # already reflected in what this socket has sent
             current.state = new
-            if SEED001_STATE[new] != SEED001_STATE[old]:
+            if STATUS_SOCKET_STATE[new] != STATUS_SOCKET_STATE[old]:
                 await websocket.send_json(message(video_id, new, iso(event.at), current.progress))
             if new in TERMINAL:
                 await websocket.close(CLOSE_NORMAL)

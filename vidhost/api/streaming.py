@@ -1,4 +1,4 @@
-"""Seed 001 streaming: ``/stream/ready``, the master manifest, variants and segments.
+"""HLS streaming: ``/stream/ready``, the master manifest, variants and segments.
 
 URL layout under ``/stream/{videoId}/``:
 - ``manifest``: the master playlist; its variant URIs are ``{rendition}.m3u8``;

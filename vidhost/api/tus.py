@@ -1,4 +1,4 @@
-"""tus 1.0.0 at ``/api/v1/videos/tus`` (seed 003): core + creation, creation-with-upload,
+"""tus 1.0.0 at ``/api/v1/videos/tus``: core + creation, creation-with-upload,
 creation-defer-length, termination, concatenation, checksum and expiration.
 
 Headers are parsed here; every decision is made by ``vidhost.uploads.service``.

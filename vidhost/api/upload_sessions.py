@@ -1,4 +1,4 @@
-"""Seed 003's upload-session REST API, over the same uploads the tus endpoints write."""
+"""The upload-session REST API, over the same uploads the tus endpoints write."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``POST /upload`` (seeds 001 and 004): one multipart request, field ``file``."""
+"""``POST /upload`` (upload API and processing clients alike): one multipart request, field
+``file``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seed 000 reads: ``GET /api/videos/{id}`` and ``/api/videos/{id}/status``."""
+"""The direct-upload flow's reads: ``GET /api/videos/{id}`` and ``/api/videos/{id}/status``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Response models of the video reads, in each seed's vocabulary."""
+"""Response models of the video reads, in each surface's vocabulary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Task, Video
-from vidhost.domain.vocabulary import SEED002_STATUS
+from vidhost.domain.vocabulary import UPLOAD_URL_STATUS
 
 S = VideoState
 
@@ -62,7 +62,9 @@ class ErrorOut(BaseModel):
 class VideoStatus(BaseModel):
     videoId: str
     state: str = Field(description="created|uploading|uploaded|processing|ready|failed")
-    status: str = Field(description="Seed 002 vocabulary: uploading|processing|ready|error")
+    status: str = Field(
+        description="Upload-URL and webhook vocabulary: uploading|processing|ready|error"
+    )
     progress: float = Field(description="0-100 of the transcode to HLS")
     duration: float | None
     resolution: Resolution | None
@@ -95,7 +97,7 @@ class VideoDetails(VideoStatus):
     clientId: str | None
     playback: dict[str, str]
     analysisUrl: str | None = Field(
-        default=None, description="Seed 004 metadata JSON, once metadata extraction completed"
+        default=None, description="The metadata JSON, once metadata extraction completed"
     )
     enhancedUrl: str | None = Field(
         default=None, description="The enhanced file, once video enhancement completed"
@@ -131,7 +133,7 @@ def _status_fields(request: Request, video: Video, tasks: list[Task]) -> dict[st
     return {
         "videoId": video.id,
         "state": video.state.value,
-        "status": SEED002_STATUS[video.state],
+        "status": UPLOAD_URL_STATUS[video.state],
         "progress": progress_of(video, tasks),
         "duration": video.duration,
         "resolution": (

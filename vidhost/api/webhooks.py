@@ -48,8 +48,8 @@ class EndpointIn(BaseModel):
     description: str | None = Field(default=None, max_length=1000)
     format: str = Field(
         default=VIDHOST,
-        description="Body and signature format: `vidhost` (seed 002 + Standard Webhooks "
-        "signatures), `mux` (Mux's event objects, `Mux-Signature`) or `cloudflare`; "
+        description="Body and signature format: `vidhost` (`x-webhook-signature` + Standard "
+        "Webhooks signatures), `mux` (Mux's event objects, `Mux-Signature`) or `cloudflare`; "
         "fixed for the endpoint's life",
         json_schema_extra={"enum": list(FORMAT_NAMES)},
     )

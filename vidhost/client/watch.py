@@ -81,7 +81,8 @@ def follow(
     return _poll(api, video_id, on_event, poll_interval)
 
 
-SEED_STATE = {"ready": "READY", "failed": "FAILED", "processing": "PROCESSING"}
+SOCKET_STATE = {"ready": "READY", "failed": "FAILED", "processing": "PROCESSING"}
+"""The status socket's name for a polled ``state`` (any other is ``UPLOADED``)."""
 
 
 def _poll(api: Api, video_id: str, on_event: Callable[[Event], None], interval: float) -> Event:
@@ -89,7 +90,7 @@ def _poll(api: Api, video_id: str, on_event: Callable[[Event], None], interval: 
         status = api.status(video_id)
         event: Event = {
             "videoId": video_id,
-            "state": SEED_STATE.get(str(status["state"]), "UPLOADED"),
+            "state": SOCKET_STATE.get(str(status["state"]), "UPLOADED"),
             "progress": status.get("progress", 0.0),
         }
         on_event(event)

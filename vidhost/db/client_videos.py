@@ -1,4 +1,4 @@
-"""Reads for ``/ws/{client_id}`` (seed 004): which client a video belongs to, and what changed."""
+"""Reads for ``/ws/{client_id}``: which client a video belongs to, and what changed."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Direct-to-storage uploads: the client sends bytes straight to storage.
 
 The backend creates the record, chooses the key and hands out a pre-signed URL scoped to
-it (seed 000 ``/api/videos/init``, seed 002 ``/api/videos/upload-url``). Processing starts
+it (``/api/videos/init``, ``/api/videos/upload-url``). Processing starts
 by itself once the bytes are in storage and valid (``finish``), whether the signed-PUT
 route saw them arrive or the watcher found them; metadata never holds it up. Accepting
 the source is :meth:`VideoService.accept_source`, as for every way in, and every state

@@ -8,7 +8,7 @@
 - ``hls/{rendition}_{nnnnn}.ts``: MPEG-TS segments (``audio`` is the audio rendition);
 - ``poster.jpg``; ``media/``: cached thumbnails, storyboards and previews.
 
-Seed 004 outputs live under ``processed_videos/`` (metadata JSON, enhanced file).
+Processing outputs live under ``processed_videos/`` (metadata JSON, enhanced file).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 One place for every limit, so each way in (JSON bodies, form fields, tus headers) applies
 the same numbers. Close to what Mux and Cloudflare Stream accept: a title of 512 characters
-there, 200 here (seed 000); 16 KiB of free-form metadata (Cloudflare ``meta``); tags and
-passthrough values short and few.
+there, 200 here (the direct-upload flow's); 16 KiB of free-form metadata (Cloudflare
+``meta``); tags and passthrough values short and few.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ HEADER_BYTES = 64 * KIB
 HEADER_COUNT = 100
 
 METADATA_BYTES = 16 * KIB
-"""Free-form ``metadata`` (seed 002, direct uploads), serialized as compact JSON."""
+"""Free-form ``metadata`` (upload URLs, direct uploads), serialized as compact JSON."""
 METADATA_KEYS = 64
 """Top-level keys of ``metadata``."""
 

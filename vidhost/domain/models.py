@@ -52,7 +52,8 @@ class Video:
     tags: list[str] = field(default_factory=list)
     visibility: str = "public"
     metadata: dict[str, Any] = field(default_factory=dict)
-    """Free-form client metadata (seed 002 ``metadata``, seed 003 ``session_id`` ...)."""
+    """Free-form client metadata (upload URLs' ``metadata``, upload sessions' ``session_id``
+    ...)."""
     options: dict[str, Any] = field(default_factory=dict)
     """Processing options chosen at upload time (e.g. ``{"enhance": "default"}``)."""
     ready_at: datetime | None = None

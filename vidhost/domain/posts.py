@@ -1,4 +1,4 @@
-"""Posts that embed a ready video (seed 002 ``POST /api/posts``)."""
+"""Posts that embed a ready video (``POST /api/posts``)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class PostService:
         video = None
         if video_id:
             video = self.videos.repo.get_video(video_id)
-            # Seed 002: a video that is missing *or belongs to someone else* is "not found".
+            # Posts: a video that is missing *or belongs to someone else* is "not found".
             if video is None or video.owner != owner or video.state is VideoState.DELETED:
                 raise NotFound("Video not found", code="video_not_found")
             if video.state is not VideoState.READY:

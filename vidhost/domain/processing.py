@@ -1,7 +1,7 @@
 """Which side tasks run for a video, and where their outputs live in storage.
 
 Metadata extraction runs for every video. Enhancement runs when the settings say ``always``
-(seed 004: every upload is enhanced) or when the video's ``enhance`` option names a preset
+(every upload is enhanced) or when the video's ``enhance`` option names a preset
 (``none`` opts a video out). When the enhanced file feeds the HLS ladder, the transcode is
 not planned up front: the enhancement task starts it when it ends (completed or failed), so the
 ladder is cut from the enhanced file, or from the source if enhancement failed.

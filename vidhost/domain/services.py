@@ -462,7 +462,7 @@ class VideoService:
         # stores just after this checks again and removes what it wrote.
         self.repo.cancel_tasks(video.id, code="video_deleted", error="the video was deleted")
         self.storage.delete_prefix(video_prefix(video.id))
-        # Seed 004 outputs live outside the video's prefix (processed_videos/...).
+        # Processing outputs live outside the video's prefix (processed_videos/...).
         self.storage.delete(metadata_key(video.id))
         self.storage.delete_prefix(enhanced_prefix(video.id))
 

@@ -1,4 +1,4 @@
-"""How each seed names the one lifecycle. Surfaces map with these; none forks the states."""
+"""How each surface names the one lifecycle. Surfaces map with these; none forks the states."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from vidhost.domain.lifecycle import VideoState
 
 S = VideoState
 
-SEED001_STATE: dict[VideoState, str] = {
+STATUS_SOCKET_STATE: dict[VideoState, str] = {
     S.CREATED: "UPLOADED",
     S.UPLOADING: "UPLOADED",
     S.UPLOADED: "UPLOADED",
@@ -15,9 +15,10 @@ SEED001_STATE: dict[VideoState, str] = {
     S.FAILED: "FAILED",
     S.DELETED: "FAILED",
 }
-"""Seed 001 knows UPLOADED|PROCESSING|READY|FAILED (``/stream/ready`` calls READY COMPLETED)."""
+"""The status socket (``/video/{id}/status/stream``) knows UPLOADED|PROCESSING|READY|FAILED
+(``/stream/ready`` calls READY COMPLETED)."""
 
-SEED002_STATUS: dict[VideoState, str] = {
+UPLOAD_URL_STATUS: dict[VideoState, str] = {
     S.CREATED: "uploading",
     S.UPLOADING: "uploading",
     S.UPLOADED: "processing",
@@ -26,4 +27,5 @@ SEED002_STATUS: dict[VideoState, str] = {
     S.FAILED: "error",
     S.DELETED: "deleted",
 }
-"""Seed 002 knows uploading|processing|ready|error (``deleted`` only reaches webhooks)."""
+"""Upload-URL clients (``status`` of ``/api/videos/{id}/status``) and webhooks know
+uploading|processing|ready|error (``deleted`` only reaches webhooks)."""

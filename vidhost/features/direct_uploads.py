@@ -1,5 +1,6 @@
-"""Direct uploads (seeds 000/002): pre-signed URLs or S3 multipart, the vidhost-signed PUT
-with local storage, the watcher that finds finished S3 uploads, and their sweepers."""
+"""Direct uploads (``init``, ``upload-url``): pre-signed URLs or S3 multipart, the
+vidhost-signed PUT with local storage, the watcher that finds finished S3 uploads,
+and their sweepers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seed 002 posts: a post owns a video."""
+"""Posts (``/api/posts``): a post owns a video."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Real-time status over WebSockets: seed 001 per video, seed 004 per client, and
-``/api/events`` per owner, fanned out by one hub from the in-process bus."""
+"""Real-time status over WebSockets: the status socket per video, the client socket per
+client, and ``/api/events`` per owner, fanned out by one hub from the in-process bus."""
 
 from __future__ import annotations
 

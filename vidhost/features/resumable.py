@@ -1,4 +1,4 @@
-"""Resumable uploads: tus and seed 003 upload sessions on the upload-data store, and the
+"""Resumable uploads: tus and upload sessions on the upload-data store, and the
 sweeper of expired uploads."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Thumbnails, storyboards and previews rendered on demand (seed 004 images, ADR 0043),
+"""Thumbnails, storyboards and previews rendered on demand (ADR 0043),
 behind one render gate per process."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Webhooks (seed 002 + Standard Webhooks): endpoints per owner, the outbox filled from the
-event log, and the dispatcher that delivers it (ADR 0032)."""
+"""Webhooks (``x-webhook-signature`` + Standard Webhooks): endpoints per owner, the outbox
+filled from the event log, and the dispatcher that delivers it (ADR 0032)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Cleanup sweepers for direct-to-storage uploads.
 
-- ``abandoned_record``: initialised (seed 000/002) but never uploaded, older than
-  ``abandoned_after`` and with an expired URL; ``stalled_upload`` the same for a record left
-  in ``uploading`` (a signed PUT that broke off) untouched for ``abandoned_after``.
+- ``abandoned_record``: initialised (``/api/videos/init`` or ``upload-url``) but never
+  uploaded, older than ``abandoned_after`` and with an expired URL; ``stalled_upload`` the
+  same for a record left in ``uploading`` (a signed PUT that broke off) untouched for
+  ``abandoned_after``.
 - ``incomplete_multipart``: S3 multipart uploads started more than ``abandoned_after`` ago.
 - ``orphaned_object``: objects under ``videos/`` whose video has no live record.
 

@@ -1,4 +1,4 @@
-"""Metadata extraction: probe + colour profile -> the seed 004 metadata document."""
+"""Metadata extraction: probe + colour profile -> the metadata document (``.../analysis``)."""
 
 from __future__ import annotations
 
@@ -93,10 +93,10 @@ def _accumulate(
 def metadata_document(
     *, file_id: str, filename: str | None, info: MediaInfo, colors: ColorAnalysis
 ) -> dict[str, Any]:
-    """The seed 004 metadata JSON (field names and types as the seed lists them).
+    """The metadata JSON (field names and types are a client contract: docs/processing.md).
 
     ``resolution`` is the displayed size (sample aspect ratio and rotation applied; the coded
-    size is in ``advanced.coded_resolution``); ``duration_seconds`` is the seed's integer
+    size is in ``advanced.coded_resolution``); ``duration_seconds`` is an integer
     (rounded; the exact value is ``advanced.duration``); ``bit_rate`` is a string of bits per
     second (the container's, else size * 8 / duration); ``frame_count`` is the number of frames
     decoded when every frame was decoded, else the container's count (or duration * fps).

@@ -57,7 +57,7 @@ class ColorAccumulator:
         self.frames += 1
 
     def profile(self) -> dict[str, object]:
-        """The seed 004 ``color_profile``: normalised histograms and the average colour."""
+        """The metadata ``color_profile``: normalised histograms and the average colour."""
         hist = normalise(self.counts)
         means = mean_values(hist)
         return {

@@ -1,4 +1,4 @@
-"""The metadata_extraction task: probe + sampled colour profile -> seed 004 JSON in storage."""
+"""The metadata_extraction task: probe + sampled colour profile -> metadata JSON in storage."""
 
 from __future__ import annotations
 

@@ -178,8 +178,8 @@ class EventHub:
 
 
 def _surface(sub: Subscription) -> str:
-    """``client`` for seed 004's per-client socket, ``owner`` for ``/api/events``, ``video``
-    for seed 001's."""
+    """``client`` for the per-client socket, ``owner`` for ``/api/events``, ``video`` for the
+    status socket."""
     for kind in ("client", "owner"):
         if any(topic[0] == kind for topic in sub.topics):
             return kind

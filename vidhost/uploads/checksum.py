@@ -50,7 +50,7 @@ def parse_checksum(header: str | None) -> Checksum | None:
     except binascii.Error:
         digest = None
     if digest is None or len(digest) != size:
-        # Accept a hex digest too (seed 003's example shows one).
+        # Accept a hex digest too (the upload-session contract's example shows one).
         try:
             digest = bytes.fromhex(value)
         except ValueError:

@@ -133,7 +133,7 @@ class UploadService:
         duration_seconds: float | None,
         content_type: str | None,
     ) -> Upload:
-        """Seed 003 ``/upload/init``: an upload of ``file_size`` bytes tus can write at once."""
+        """Upload sessions' ``/upload/init``: ``file_size`` bytes tus can write at once."""
         if file_size <= 0:
             raise InvalidInput("file_size must be > 0", code="invalid_file_size")
         limit = self.hooks.max_duration_seconds
@@ -352,7 +352,7 @@ class UploadService:
         return self.hooks.post_finish(upload.video_id, strict=strict)
 
     def complete(self, upload_id: str, owner: str) -> tuple[Upload, Video]:
-        """Seed 003 ``/upload/complete``: the upload must hold every byte."""
+        """Upload sessions' ``/upload/complete``: the upload must hold every byte."""
         upload = self.get(upload_id, owner, allow_expired=True)
         if upload.finished_at is None and upload.expired(utcnow()):
             raise UploadGone("the upload has expired")

@@ -53,7 +53,8 @@ class WebhookFormat(Protocol):
 
 
 class VidhostFormat:
-    """vidhost's own body (``payload.build``), seed 002 and Standard Webhooks signatures."""
+    """vidhost's own body (``payload.build``), ``x-webhook-signature`` and Standard Webhooks
+    signatures."""
 
     name = VIDHOST
     event_types = PUBLIC_EVENTS

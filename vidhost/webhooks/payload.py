@@ -1,9 +1,9 @@
 """Domain events -> public webhook events, and their JSON bodies.
 
-The body is ``{type, id, created_at, data}`` with ``data`` shaped like a Mux asset so seed
-002's ``handleVideoReady`` (``id``, ``playback_url``, ``thumbnail_url``, ``duration``,
-``tracks[0].width/height/max_bitrate/codec``) and ``handleVideoError`` (``error_message``)
-work unchanged.
+The body is ``{type, id, created_at, data}`` with ``data`` shaped like a Mux asset so an
+upload-URL backend's ``handleVideoReady`` (``id``, ``playback_url``, ``thumbnail_url``,
+``duration``, ``tracks[0].width/height/max_bitrate/codec``) and ``handleVideoError``
+(``error_message``) work unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import VIDEO_STATE_CHANGED, DomainEvent, Video
-from vidhost.domain.vocabulary import SEED002_STATUS
+from vidhost.domain.vocabulary import UPLOAD_URL_STATUS
 
 S = VideoState
 
@@ -80,7 +80,7 @@ def build(
     event_type: str, event: DomainEvent, video: Video | None, base_url: str
 ) -> dict[str, Any]:
     state = VideoState(event.data["state"])
-    status = SEED002_STATUS[state]
+    status = UPLOAD_URL_STATUS[state]
     data: dict[str, Any] = {
         "id": event.video_id,
         "status": status,

@@ -1,7 +1,7 @@
-"""Webhook signatures: seed 002's ``x-webhook-signature`` and Standard Webhooks headers.
+"""Webhook signatures: ``x-webhook-signature`` and Standard Webhooks headers.
 
 - ``x-webhook-signature: sha256=<hex HMAC-SHA256(secret, raw body)>``, the secret's UTF-8
-  bytes as key: exactly what seed 002's ``verifyWebhookSignature`` computes.
+  bytes as key: exactly what an upload-URL backend's ``verifyWebhookSignature`` computes.
 - ``webhook-id``, ``webhook-timestamp`` (Unix seconds) and ``webhook-signature: v1,<base64
   HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`` (https://www.standardwebhooks.com/), where
   the key is the base64 part of a ``whsec_`` secret, or the secret's UTF-8 bytes otherwise.
@@ -23,7 +23,7 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def seed002_signature(secret: str, body: bytes) -> str:
+def x_webhook_signature(secret: str, body: bytes) -> str:
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
@@ -57,7 +57,7 @@ def signed_headers(
     return {
         "content-type": "application/json",
         "user-agent": "vidhost-webhooks/1",
-        "x-webhook-signature": seed002_signature(secret, body),
+        "x-webhook-signature": x_webhook_signature(secret, body),
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": " ".join(signatures),

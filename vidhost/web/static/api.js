@@ -55,7 +55,7 @@ export async function signedIn() {
   return (await response.json()).user !== null;
 }
 
-// A seed 001 status socket for a video: {state, progress} until READY or FAILED.
+// The status socket of a video: {state, progress} until READY or FAILED.
 export function statusSocket(videoId, onMessage) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const url = `${scheme}://${location.host}/video/${encodeURIComponent(videoId)}/status/stream`;

@@ -1,4 +1,4 @@
-"""posts that embed a video (seed 002)
+"""posts that embed a video (/api/posts)
 
 Revision ID: 0002_posts
 Revises: 0001_core

@@ -1,4 +1,4 @@
-// Posts (seed 002's "Create Post"): write, attach one of your ready videos, publish; your
+// Posts ("Create Post", /api/posts): write, attach one of your ready videos, publish; your
 // posts below with their videos playing inline.
 
 import { api, playbackToken } from "../api.js";
