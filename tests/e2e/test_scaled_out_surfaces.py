@@ -69,7 +69,7 @@ def _tus(base: str, clip: bytes) -> str:
     )
     assert r.status_code == 201, r.text
     assert r.headers["Upload-Offset"] == str(len(clip))
-    status = httpx.get(r.headers["Location"], headers={**ALICE, "Tus-Resumable": "1.0.0"})
+    status = httpx.head(r.headers["Location"], headers={**ALICE, "Tus-Resumable": "1.0.0"})
     return str(status.headers["Vidhost-Video-Id"])
 
 
