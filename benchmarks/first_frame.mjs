@@ -9,29 +9,12 @@
 //   timeupdate: the first `timeupdate` with currentTime > 0, loadeddata: readyState >= 2,
 //   manifest: the first 200 of the manifest, fragment: the first fragment loaded,
 //   received: the URL reached the page; plus polls, the height of the first frame, errors.
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
 import readline from "node:readline";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, "..", "tests", "js", "package.json"));
-const { chromium } = require("playwright-core");
+import { launchChromium } from "../tests/js/browser.mjs";
 
 const [pageUrl, timeoutSeconds] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.goto(pageUrl);

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import mux_python
@@ -84,18 +82,3 @@ def decoded_seconds(url: str) -> float:
     marker = out.stderr.rsplit("time=", 1)[-1].split()[0]
     h, m, s = marker.split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
-
-
-def run_node(js_dir: Path, script: str, env: dict[str, str], timeout: float = 120) -> Any:
-    proc = subprocess.run(
-        ["node", script],
-        cwd=js_dir,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    assert proc.returncode == 0 and lines, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
-    return json.loads(lines[-1])

@@ -25,11 +25,11 @@ from tests.e2e.helpers import AUTH_ENV, auth
 from tests.e2e.mux_helpers import (
     access_token,
     decoded_seconds,
-    run_node,
     sdk,
     wait_asset,
     wait_upload,
 )
+from tests.e2e.uploads.conftest import run_node
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e

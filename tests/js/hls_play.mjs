@@ -3,22 +3,10 @@
 // Prints one JSON line: {ok, duration, currentTime, levels, fragmentsLoaded, errors}.
 // A fatal hls.js error before the manifest is parsed (e.g. 403 without a playback token) ends
 // the run at once with ok=false and that error in `errors`.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 
 const [pageUrl, manifestUrl] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.goto(pageUrl);

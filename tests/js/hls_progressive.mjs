@@ -6,23 +6,11 @@
 // waiting for data after playback began), fragments [{type, sn, start}], errors, picture}.
 // With a seek: the player seeks there before it starts, plays 1.5 s, pauses and reads the
 // picture: `picture` = {time, red} (mean red value of the frame drawn on a canvas).
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 
 const [pageUrl, manifestUrl, seekArg] = process.argv.slice(2);
 const seek = seekArg === undefined ? null : Number(seekArg);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.exposeFunction("report", (event) => console.log(JSON.stringify({ event })));

@@ -26,8 +26,10 @@ from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, readable
 from vidhost.domain.access import Access, Audience
+from vidhost.domain.models import Video
 from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
 from vidhost.pipeline.thumbnails import RenderBusy, Still
+from vidhost.wiring import Container
 
 router = APIRouter(prefix="/api/videos", tags=["thumbnails"])
 
@@ -49,6 +51,33 @@ T = TypeVar("T")
 
 def _cache(access: Access) -> str:
     return PRIVATE_CACHE if access.private else CACHE
+
+
+async def storyboard_index(
+    container: Container, video: Video, access: Access, token: str | None
+) -> Response:
+    """The storyboard's WebVTT; a token that opened it is carried into the sprite URLs."""
+    _, vtt = await _render(lambda: container.renderer.storyboard(video))
+    if access.by_token and token is not None:  # the sprite needs the same token
+        vtt = vtt.replace("storyboard.jpg#", f"storyboard.jpg?token={quote(token, safe='')}#")
+    return Response(
+        vtt, media_type="text/vtt", headers={"Cache-Control": _cache(access), "Vary": VARY}
+    )
+
+
+async def storyboard_sprite(
+    request: Request, container: Container, video: Video, access: Access
+) -> Response:
+    """The storyboard's sprite sheet, with ranges and conditional requests."""
+    sprite, _ = await _render(lambda: container.renderer.storyboard(video))
+    return object_response(
+        request,
+        container.storage,
+        sprite,
+        media_type="image/jpeg",
+        cache_control=_cache(access),
+        vary=VARY,
+    )
 
 
 async def _render(work: Callable[[], T]) -> T:
@@ -119,14 +148,7 @@ async def storyboard_vtt(video_id: str, viewer: ViewerDep, container: ContainerD
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    _, vtt = await _render(lambda: container.renderer.storyboard(video))
-    if access.by_token and viewer.token is not None:  # the sprite needs the same token
-        vtt = vtt.replace(
-            "storyboard.jpg#", f"storyboard.jpg?token={quote(viewer.token, safe='')}#"
-        )
-    return Response(
-        vtt, media_type="text/vtt", headers={"Cache-Control": _cache(access), "Vary": VARY}
-    )
+    return await storyboard_index(container, video, access, viewer.token)
 
 
 @router.get(
@@ -140,15 +162,7 @@ async def storyboard_jpg(
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    sprite, _ = await _render(lambda: container.renderer.storyboard(video))
-    return object_response(
-        request,
-        container.storage,
-        sprite,
-        media_type="image/jpeg",
-        cache_control=_cache(access),
-        vary=VARY,
-    )
+    return await storyboard_sprite(request, container, video, access)
 
 
 @router.get(

@@ -7,13 +7,12 @@ where ``sig1`` is HMAC-SHA256, keyed with the secret, of ``"<time>.<body>"``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from typing import Any
 
 from vidhost.cloudflare.views import video_object
 from vidhost.domain.models import DomainEvent, Task, Video
+from vidhost.webhooks.signing import timestamped_hmac
 
 NAME = "cloudflare"
 READY, ERROR = "video.ready", "video.error"
@@ -23,9 +22,7 @@ TYPES = {"video.asset.ready": READY, "video.asset.errored": ERROR}
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """The ``Webhook-Signature`` header value."""
-    message = str(timestamp).encode() + b"." + body
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-    return f"time={timestamp},sig1={digest}"
+    return f"time={timestamp},sig1={timestamped_hmac(secret, timestamp, body)}"
 
 
 class CloudflareWebhookFormat:

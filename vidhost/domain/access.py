@@ -110,11 +110,27 @@ def authorize(
 
 
 def check_grant(video: Video, grant: PlaybackGrant, audience: Audience) -> None:
-    if grant.video_id != video.id:
+    """A token of vidhost's own signed playback: ``sub`` is the video; no ``aud`` opens every
+    kind of bytes of that video."""
+    _check_grant(grant, video, subject=video.id, of="video", audience=audience, any_aud=True)
+
+
+def _check_grant(
+    grant: PlaybackGrant,
+    video: Video,
+    *,
+    subject: str,
+    of: str,
+    audience: Audience,
+    any_aud: bool,
+) -> None:
+    """``grant`` is for ``subject`` (a video or playback id), for ``audience`` (or none when
+    ``any_aud``), and signed by a key of the video's owner or the server's."""
+    if grant.video_id != subject:
         raise Forbidden(
-            "the playback token is for another video", code="playback_token_wrong_video"
+            f"the playback token is for another {of}", code="playback_token_wrong_video"
         )
-    if grant.audience is not None and grant.audience != audience.value:
+    if not (any_aud and grant.audience is None) and grant.audience != audience.value:
         raise Forbidden(
             f"the playback token's audience is {grant.audience!r}, this needs {audience.value!r}",
             code="playback_token_wrong_audience",
@@ -161,18 +177,7 @@ def authorize_playback_id(
     if token is None:
         raise Forbidden("this playback id is signed: a token is required", code=TOKEN_REQUIRED)
     grant = tokens.verify(token)
-    if grant.video_id != playback_id:
-        raise Forbidden(
-            "the playback token is for another playback id", code="playback_token_wrong_video"
-        )
-    if grant.audience != audience.value:
-        raise Forbidden(
-            f"the playback token's audience is {grant.audience!r}, this needs {audience.value!r}",
-            code="playback_token_wrong_audience",
-        )
-    if grant.key_owner is not None and grant.key_owner != video.owner:
-        raise Forbidden(
-            "the playback token is signed with a key of another user",
-            code="playback_token_wrong_key",
-        )
+    _check_grant(
+        grant, video, subject=playback_id, of="playback id", audience=audience, any_aud=False
+    )
     return Access(private=True, by_token=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import re
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -29,7 +28,14 @@ from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, cache_headers, carry_token
 from vidhost.api.streaming import HLS, PLAYLIST_CACHE, PRIVATE_SEGMENT_CACHE, SEGMENT_CACHE
-from vidhost.api.thumbnails import CACHE, MAX_SIDE, PRIVATE_CACHE, _render
+from vidhost.api.thumbnails import (
+    CACHE,
+    MAX_SIDE,
+    PRIVATE_CACHE,
+    _render,
+    storyboard_index,
+    storyboard_sprite,
+)
 from vidhost.domain.access import Access, Audience, authorize_playback_id
 from vidhost.domain.errors import NotFound, NotReady
 from vidhost.domain.layout import hls_prefix
@@ -260,10 +266,7 @@ async def storyboard_vtt(playback_id: str, request: Request) -> Response:
     video, access = await run_in_threadpool(
         _resolve, container, playback_id, token, Audience.STORYBOARD
     )
-    _, vtt = await _render(lambda: container.renderer.storyboard(video))
-    if access.by_token and token is not None:
-        vtt = vtt.replace("storyboard.jpg#", f"storyboard.jpg?token={quote(token, safe='')}#")
-    return Response(vtt, media_type="text/vtt", headers=_image_cache(access))
+    return await storyboard_index(container, video, access, token)
 
 
 @router.get(
@@ -276,12 +279,4 @@ async def storyboard_jpg(playback_id: str, request: Request) -> Response:
     video, access = await run_in_threadpool(
         _resolve, container, playback_id, token, Audience.STORYBOARD
     )
-    sprite, _ = await _render(lambda: container.renderer.storyboard(video))
-    return object_response(
-        request,
-        container.storage,
-        sprite,
-        media_type="image/jpeg",
-        cache_control=_image_cache(access)["Cache-Control"],
-        vary=VARY,
-    )
+    return await storyboard_sprite(request, container, video, access)

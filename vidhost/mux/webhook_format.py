@@ -10,8 +10,6 @@ verify); during a rotation a second ``v1`` from the previous secret follows.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from typing import Any
 
@@ -20,6 +18,7 @@ from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import DomainEvent, Video
 from vidhost.domain.mux_uploads import status_of
 from vidhost.mux.views import asset_view, upload_view
+from vidhost.webhooks.signing import timestamped_hmac
 
 UPLOAD_ASSET_CREATED = "video.upload.asset_created"
 EVENTS = (
@@ -33,8 +32,7 @@ ENVIRONMENT = {"name": "vidhost", "id": "vidhost"}
 
 
 def mux_signature(secret: str, timestamp: int, body: bytes) -> str:
-    signed = f"{timestamp}.".encode() + body
-    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return timestamped_hmac(secret, timestamp, body)
 
 
 class MuxWebhookFormat:

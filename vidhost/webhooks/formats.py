@@ -5,8 +5,8 @@ maps vidhost's public event types (``models.PUBLIC_EVENTS``) to its own event ty
 the body of each, and signs it. The outbox (``outbox.py``) builds each body once per (event,
 format, type) and queues it for every endpoint of that format; the dispatcher signs with the
 endpoint's format at each attempt. ``vidhost`` is built in; other surfaces (``mux``,
-``cloudflare``) implement :class:`WebhookFormat` in their own package and ``wiring`` puts
-them in the :class:`WebhookFormats` registry it builds.
+``cloudflare``) implement :class:`WebhookFormat` in their own package and their feature adds
+it to the container's :class:`WebhookFormats` (``vidhost/features/``).
 """
 
 from __future__ import annotations

@@ -28,6 +28,14 @@ def x_webhook_signature(secret: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def timestamped_hmac(secret: str, timestamp: int, body: bytes) -> str:
+    """Hex HMAC-SHA256, keyed with the secret's UTF-8 bytes, of ``"<timestamp>.<body>"``: the
+    signature of Mux (``Mux-Signature: t=…,v1=…``) and Cloudflare (``Webhook-Signature:
+    time=…,sig1=…``) webhooks."""
+    signed = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
 def _standard_key(secret: str) -> bytes:
     if secret.startswith(SECRET_PREFIX):
         try:
