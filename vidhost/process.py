@@ -15,6 +15,7 @@ Standard library only: ``vidhost serve`` uses it before anything else is importe
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import logging
@@ -160,6 +161,19 @@ def child_preexec(parent: int | None = None) -> Callable[[], None]:
             os._exit(1)
 
     return preexec
+
+
+def renice(pid: int, nice: int) -> None:
+    """Set the nice value of every thread of process ``pid`` (on Linux each thread has its
+    own, and a running ffmpeg's encoder threads exist already). Best effort: a process or
+    thread that is gone, or a system without ``/proc``, changes nothing."""
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
 
 
 def own_tmp_dir(base: Path) -> Path:

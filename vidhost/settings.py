@@ -70,7 +70,10 @@ class Settings(BaseSettings):
     """Celery queue name (lets several deployments share one broker)."""
     embedded_worker: bool = True
     """``vidhost serve`` starts and supervises a worker process itself."""
-    worker_concurrency: int = 2
+    worker_concurrency: int = 3
+    """Tasks a worker runs at once. One more than the cores of a small host: an analysis or
+    an enhancement holding a slot does not hold back the start of a ladder, and the work
+    nobody waits for runs at the lowest CPU priority (ADR 0062)."""
 
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     """Origins allowed to call the API from a browser (players, upload widgets)."""

@@ -264,13 +264,18 @@ class Container:
         s = self.settings
         config = self.transcode_config()
         sources = SourceFiles(self.storage, config.tmp_dir, config.cache_sources)
+        ladder = ladder or LadderProgress(self.videos, self.storage)
         transcode = Transcoder(self.videos, self.storage, config, ladder)
         return {
             TaskKind.TRANSCODE: (
                 LadderFromEnhanced(transcode, self.storage) if s.enhance_feeds_ladder else transcode
             ),
-            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(self.videos, self.storage, config, sources),
-            TaskKind.TRANSCODE_AUDIO: AudioEncoder(self.videos, self.storage, config, sources),
+            TaskKind.TRANSCODE_CHUNK: ChunkEncoder(
+                self.videos, self.storage, config, sources, ladder
+            ),
+            TaskKind.TRANSCODE_AUDIO: AudioEncoder(
+                self.videos, self.storage, config, sources, ladder
+            ),
             TaskKind.METADATA_EXTRACTION: MetadataExtractor(
                 self.storage,
                 AnalysisConfig(

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import logging
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +222,8 @@ def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
         keys = {o.key for o in c.storage.list(layout.video_prefix(video_id))}
         hls = layout.hls_prefix(video_id)
         assert {hls + n for n in ("master.m3u8", "180p.m3u8", "120p.m3u8", "audio.m3u8")} <= keys
-        assert layout.plan_key(video_id) in keys and layout.poster_key(video_id) in keys
+        assert layout.plan_key(video_id) in keys
+        assert layout.poster_key(video_id) not in keys  # the first chunk renders it (ADR 0062)
         assert not [k for k in keys if k.endswith(".ts")]  # nothing encoded yet
         assert c.repo.get_video(video_id).state is VideoState.PROCESSING
         parts = c.repo.list_parts(video_id, PARTS)
@@ -233,6 +236,7 @@ def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
         # message takes the chunk wanted most at claim time (ADR 0061): by index, here.
         assert runner.run(video_id, "transcode_chunk", 3) is TaskStatus.COMPLETED
         assert runner.claimed_part(3) == 0  # what metrics measure the encode speed of
+        assert c.storage.stat(layout.poster_key(video_id)).size > 0
         assert c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=0).status is (
             TaskStatus.COMPLETED
         )
@@ -240,8 +244,9 @@ def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
         assert row.status is TaskStatus.PROCESSING
         assert row.progress == pytest.approx(100 * 2 / 24, abs=0.1)
         assert c.repo.get_video(video_id).state is VideoState.PROCESSING  # no audio yet
-        # The first chunk and the audio stored: every other segment can be produced on
-        # demand, so the video is ready, and the transcode goes on (ADR 0061).
+        # The start (the first chunk's lowest rung, its audio, the poster) stored: every
+        # other segment can be produced on demand, so the video is ready, and the transcode
+        # goes on (ADR 0061, ADR 0062).
         assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
         video = c.repo.get_video(video_id)
         assert video.state is VideoState.READY and video.manifest_key == layout.master_key(video_id)
@@ -262,6 +267,112 @@ def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
             if e.type == "task.progress" and e.data["kind"] == "transcode"
         ]
         assert events == sorted(events) and events[-1] == 100.0
+
+
+def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
+    clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ADR 0062: the lowest rung alone (ready as soon as it and the audio's start are stored),
+    then the rung of the request the on-demand path records, alone, then the rest together
+    at background priority; later chunks run at background priority unless asked for."""
+    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    with container(
+        tmp_path / "data", ladder_heights=[180, 144, 120], chunk_seconds=2.0, segment_seconds=1.0
+    ) as c:
+        video_id = upload_local(c, clip)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        assert c.repo.get_video(video_id).state is VideoState.PROCESSING  # no start rung yet
+        asked: dict[str, Any] = {}
+
+        def player() -> None:  # asks for 180p as soon as the video is ready
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                video = c.repo.get_video(video_id)
+                if video is not None and video.state is VideoState.READY:
+                    stored = {
+                        o.key.rsplit("/", 1)[-1]
+                        for o in c.storage.list(layout.hls_prefix(video_id))
+                    }
+                    asked["stored"] = stored
+                    asked["ok"] = c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 0, "180p")
+                    return
+                time.sleep(0.01)
+
+        watcher = threading.Thread(target=player)
+        watcher.start()
+        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        watcher.join(timeout=60)
+        assert asked["ok"]
+        # ready with the start rung's first segment, before any other rung of it
+        assert "120p_00000.ts" in asked["stored"]
+        assert not {"180p_00000.ts", "144p_00000.ts"} & asked["stored"]
+        passes = [
+            r.getMessage().split(": ", 1)[1]
+            for r in caplog.records
+            if r.getMessage().startswith(f"chunk 0 of {video_id}: ")
+        ]
+        assert passes == ["120p (nice 0)", "180p (nice 0)", "144p (nice 19)"], passes
+        for rung in ("180p", "144p", "120p"):
+            assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.ts").size > 0
+        # a later chunk nobody asked for yields the cores; one a player asked for does not
+        assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 2, "144p")
+        assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
+        assert runner.claimed_part(1) == 2
+        assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
+        assert runner.claimed_part(1) == 3  # ahead of the playhead (ADR 0061)
+        later = [
+            r.getMessage()
+            for r in caplog.records
+            if r.getMessage().startswith(("chunk 2 of", "chunk 3 of"))
+        ]
+        assert later == [
+            f"chunk 2 of {video_id}: 180p,144p,120p (nice 0)",
+            f"chunk 3 of {video_id}: 180p,144p,120p (nice 19)",
+        ], later
+
+
+def test_the_audio_is_stored_as_it_is_encoded_and_the_video_ready_before_it_ends(
+    tmp_path: Path,
+) -> None:
+    """ADR 0062: a long audio track does not hold back ``ready``: its first segments are
+    stored while its ffmpeg still runs."""
+    long = make_clip(tmp_path / "long.mp4", duration=240, width=64, height=36, fps=5)
+    with container(tmp_path / "data", ladder_heights=[36], segment_seconds=1.0) as c:
+        video_id = upload_local(c, long)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        assert c.repo.get_video(video_id).state is VideoState.PROCESSING
+        seen: list[tuple[bool, VideoState, TaskStatus]] = []
+        done = threading.Event()
+
+        def watch() -> None:
+            key = layout.hls_prefix(video_id) + "audio_00000.ts"
+            while not done.is_set():
+                try:
+                    c.storage.stat(key)
+                    stored = True
+                except FileNotFoundError:
+                    stored = False
+                video = c.repo.get_video(video_id)
+                row = c.repo.get_task(video_id, TaskKind.TRANSCODE_AUDIO)
+                seen.append((stored, video.state, row.status))
+                time.sleep(0.01)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        finally:
+            done.set()
+            watcher.join(timeout=10)
+        while_running = [s for s in seen if s[2] is TaskStatus.PROCESSING]
+        assert (True, VideoState.READY, TaskStatus.PROCESSING) in while_running, seen[-5:]
+        plan = load_plan(c.storage, video_id)
+        names = {o.key.rsplit("/", 1)[-1] for o in c.storage.list(layout.hls_prefix(video_id))}
+        assert {f"audio_{s.index:05d}.ts" for s in plan.segments} <= names
 
 
 def test_two_runners_share_the_chunks_of_one_video(clip: Path, tmp_path: Path) -> None:

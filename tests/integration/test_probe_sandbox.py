@@ -287,3 +287,40 @@ def test_seed003_duration_override_and_the_default(
     assert Settings(data_dir=tmp_path).max_duration_seconds == 21600
     monkeypatch.setenv("MAX_VIDEO_DURATION_MINUTES", "2")
     assert Settings(data_dir=tmp_path).max_duration_seconds == 120
+
+
+def test_the_launcher_runs_a_task_at_the_nice_value_asked_and_renice_reaches_every_thread() -> None:
+    """ADR 0062: work nobody waits for yields the cores (nice 19), and a running ffmpeg's
+    threads can be moved there once its urgent part is done."""
+    import sys
+    import time
+
+    from vidhost.media.sandbox import limited_command, task_limits
+    from vidhost.process import renice
+
+    before = os.nice(0)
+    script = "import os; print(os.nice(0))"
+    out = subprocess.run(
+        limited_command([sys.executable, "-c", script], task_limits(30, nice=19)),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(out.stdout) == min(19, before + 19)
+    threads = (
+        "import threading, time\n"
+        "for _ in range(3): threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        "time.sleep(30)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", threads])
+    try:
+        deadline = time.monotonic() + 10
+        while len(os.listdir(f"/proc/{proc.pid}/task")) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        renice(proc.pid, 19)
+        tids = [int(t) for t in os.listdir(f"/proc/{proc.pid}/task")]
+        assert len(tids) >= 4
+        assert {os.getpriority(os.PRIO_PROCESS, t) for t in tids} == {19}
+    finally:
+        proc.kill()
+        proc.wait()

@@ -125,16 +125,26 @@ def test_plan_round_trips_through_json() -> None:
     assert SegmentPlan.from_json(plan.to_json()) == plan
 
 
-def test_playable_once_the_first_chunk_and_the_audio_are_stored() -> None:
-    # ADR 0061: every other segment can then be produced on demand.
-    plan = _plan(30)  # chunks: [0], [1, 2, 3], [4, 5, 6], [7]
-    assert [plan.chunk_of(i).index for i in range(8)] == [0, 1, 1, 1, 2, 2, 2, 3]
+def test_playable_once_the_start_rung_and_the_audio_of_the_first_chunk_are_stored() -> None:
+    # ADR 0062: the first chunk's other rungs are being encoded (a request takes its rung
+    # next), every later chunk is produced ahead or on demand (ADR 0061).
+    rung720 = PlannedRendition(
+        "720p", 1280, 720, 3_000_000, 2_800_000, 3_000_000, 6_000_000, "avc1.64001f"
+    )
+    plan = _plan(30, first_chunk_seconds=8.0).__class__(
+        **{**_plan(30, first_chunk_seconds=8.0).__dict__, "renditions": (rung720, RUNG)}
+    )  # chunks: [0, 1], [2, 3, 4], [5, 6, 7]
+    assert [plan.chunk_of(i).index for i in range(8)] == [0, 0, 1, 1, 1, 2, 2, 2]
     assert plan.chunk_of(8) is None
-    assert not plan.playable(set(), audio_done=True)
-    assert not plan.playable({0, 1, 2, 3}, audio_done=False)
-    assert plan.playable({0}, audio_done=True)
-    silent = _plan(30).__class__(**{**plan.__dict__, "audio_bitrate": None})
-    assert silent.playable({0}, audio_done=False)
+    assert [r.name for r in plan.rung_order()] == ["240p", "720p"]
+    start = ["240p_00000.ts", "240p_00001.ts", "audio_00000.ts", "audio_00001.ts"]
+    assert plan.start_segments() == start
+    assert not plan.playable(set())
+    assert not plan.playable(set(start[:3]))
+    assert not plan.playable({"720p_00000.ts", "720p_00001.ts", *start[2:]})
+    assert plan.playable(start)
+    silent = plan.__class__(**{**plan.__dict__, "audio_bitrate": None})
+    assert silent.start_segments() == start[:2] and silent.playable(start[:2])
 
 
 def test_segment_names_parse_back() -> None:

@@ -27,9 +27,9 @@ from vidhost.media.errors import MediaError
 from vidhost.pipeline.transcode import load_plan
 from vidhost.wiring import Container
 
-POLL = 0.25
+POLL = 0.1
 """Seconds between two looks at storage while a request waits."""
-CHECK_EVERY = 4
+CHECK_EVERY = 10
 """Polls between two looks at the video's state (it may fail while we wait)."""
 RETRY_AFTER = 2
 PLAN_TTL = 60.0
@@ -86,7 +86,9 @@ def _ask(container: Container, video_id: str, name: str) -> TaskStatus | None:
         return None
     kind, index = part
     repo = container.repo
-    repo.request_part(video_id, kind, index)
+    parsed = parse_segment_name(name)
+    rendition = parsed[0] if parsed is not None and kind is TaskKind.TRANSCODE_CHUNK else None
+    repo.request_part(video_id, kind, index, rendition)
     row = repo.get_task(video_id, kind, part=index)
     return None if row is None else row.status
 

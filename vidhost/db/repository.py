@@ -367,9 +367,12 @@ class SqlRepository:
                 return r.part, token
         return None
 
-    def request_part(self, video_id: str, kind: TaskKind, part: int) -> bool:
-        """A player waits for this part: the next worker takes it first. False if it is not
-        pending or being encoded (done, failed, or no such part)."""
+    def request_part(
+        self, video_id: str, kind: TaskKind, part: int, rendition: str | None = None
+    ) -> bool:
+        """A player waits for this part (a segment of ``rendition``): the next worker takes it
+        first, and the first chunk, encoded rung by rung, takes that rung next (ADR 0062).
+        False if it is not pending or being encoded (done, failed, or no such part)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(tasks)
@@ -377,7 +380,7 @@ class SqlRepository:
                     *_key(video_id, kind, part),
                     tasks.c.status.in_([TaskStatus.PENDING.value, TaskStatus.PROCESSING.value]),
                 )
-                .values(requested_at=utcnow())
+                .values(requested_at=utcnow(), requested_rendition=rendition)
             )
             return result.rowcount == 1
 

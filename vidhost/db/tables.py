@@ -116,6 +116,8 @@ tasks = Table(
     Column("claim_token", String(64)),
     # 0061_chunk_priority: when a player last asked for a segment of this part not stored yet
     Column("requested_at", UTCDateTime()),
+    # 0062_requested_rendition: the rung of that request (the first chunk's rung order)
+    Column("requested_rendition", String(64)),
     # 0073_dispatch_lease: messages sent for the row, the first included (ADR 0073)
     Column("dispatches", Integer, nullable=False, default=1, server_default="1"),
     Column("holder", String(128)),

@@ -92,6 +92,8 @@ class Task:
     """The fence of the current claim: only its holder may heartbeat, report or finish."""
     requested_at: datetime | None = None
     """When a player last asked for a segment of this part that was not stored (ADR 0061)."""
+    requested_rendition: str | None = None
+    """The rendition of that request: the first chunk encodes it next (ADR 0062)."""
 
 
 @dataclass(frozen=True)

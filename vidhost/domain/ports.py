@@ -190,8 +190,11 @@ class VideoRepository(Protocol):
         latest request, then by index; ADR 0061): ``(part, token)``, None if none."""
         ...
 
-    def request_part(self, video_id: str, kind: TaskKind, part: int) -> bool:
-        """A player waits for this part: stamp it so that it is claimed first."""
+    def request_part(
+        self, video_id: str, kind: TaskKind, part: int, rendition: str | None = None
+    ) -> bool:
+        """A player waits for this part (a segment of ``rendition``): stamp it so that it is
+        claimed first, and its rendition encoded first where a part goes rung by rung."""
         ...
 
     def cancel_tasks(self, video_id: str, *, code: str, error: str) -> int:

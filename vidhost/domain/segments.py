@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -136,10 +137,25 @@ class SegmentPlan:
                 return chunk
         return None
 
-    def playable(self, done_chunks: set[int], audio_done: bool) -> bool:
-        """Every segment of every rendition is servable (ADR 0061): the first chunk (every
-        rung) and the audio are stored, and each other chunk is produced on demand."""
-        return 0 in done_chunks and (audio_done or not self.has_audio)
+    def rung_order(self) -> list[PlannedRendition]:
+        """The first chunk's rungs in the order it encodes them when no player asks for one
+        (ADR 0062): cheapest (lowest) first, so the start rung is stored soonest."""
+        return sorted(self.renditions, key=lambda r: (r.height, r.video_bitrate))
+
+    def start_segments(self) -> list[str]:
+        """The segments stored before the video is ready (ADR 0062): the first chunk of the
+        start rung (the lowest) and of the audio. Every other segment is then servable: the
+        first chunk's other rungs are being encoded (a request makes its rung the next), every
+        later chunk is encoded ahead or on demand (ADR 0061)."""
+        first = self.chunk_segments(self.chunks[0])
+        names = [segment_name(self.rung_order()[0].name, s.index) for s in first]
+        if self.has_audio:
+            names += [segment_name(AUDIO_RENDITION, s.index) for s in first]
+        return names
+
+    def playable(self, stored: Collection[str]) -> bool:
+        """Every segment of every rendition is servable once ``start_segments`` are stored."""
+        return all(name in stored for name in self.start_segments())
 
     # --- serialisation ----------------------------------------------------------------------
 

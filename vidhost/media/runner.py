@@ -46,8 +46,11 @@ def run_ffmpeg(
     on_progress: Callable[[float], None] | None = None,
     timeout: float | None = None,
     limits: ProcessLimits | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> None:
     """Run an ffmpeg command built with ``-progress pipe:1`` and wait for it.
+
+    ``on_start`` receives ffmpeg's process id once it runs (e.g. to renice it later).
 
     ``on_progress`` receives a percentage of ``duration`` (seconds of output expected), called
     from the calling thread: non-decreasing, at most every ``PROGRESS_INTERVAL`` seconds unless a
@@ -76,6 +79,8 @@ def run_ffmpeg(
         raise MediaError(FFMPEG_FAILED, f"Could not start ffmpeg ({exc.strerror})") from exc
 
     assert proc.stdout is not None and proc.stderr is not None
+    if on_start is not None:
+        on_start(proc.pid)  # the launcher execs ffmpeg: the same process
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     updates: queue.Queue[float | _EndOfOutput] = queue.Queue()
     readers = [

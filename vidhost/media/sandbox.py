@@ -48,6 +48,8 @@ class ProcessLimits:
     """Largest file the child may write (``RLIMIT_FSIZE``); 0 for a probe."""
     no_network: bool = True
     """Run in a new, empty network namespace when the kernel allows it."""
+    nice: int = 0
+    """Added to the child's nice value: work nobody waits for yields the cores (ADR 0062)."""
 
     def rlimits(self) -> dict[str, int]:
         # CPU seconds add up over threads: allow every core busy for the whole timeout.
@@ -61,10 +63,11 @@ class ProcessLimits:
         return limits
 
 
-def task_limits(timeout: float) -> ProcessLimits:
+def task_limits(timeout: float, *, nice: int = 0) -> ProcessLimits:
     """For ffmpeg runs of background tasks: no network, bounded descriptors and time; memory
-    left to the worker's sizing (a 1080p ladder needs several GB of address space)."""
-    return ProcessLimits(timeout=timeout, memory_bytes=None, max_files=256)
+    left to the worker's sizing (a 1080p ladder needs several GB of address space).
+    ``nice``: how far below the work a viewer waits for this run is scheduled."""
+    return ProcessLimits(timeout=timeout, memory_bytes=None, max_files=256, nice=nice)
 
 
 _LAUNCHER: Final = f"""\
@@ -79,13 +82,17 @@ if spec["no_network"]:
     for flags in tries + [{CLONE_NEWUSER} | {CLONE_NEWNET}]:
         if libc.unshare(flags) == 0:
             break
+if spec.get("nice"):
+    os.nice(spec["nice"])
 os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
 def limited_command(argv: list[str], limits: ProcessLimits) -> list[str]:
     """``argv`` run under ``limits`` (the caller still enforces ``limits.timeout``)."""
-    spec = json.dumps({"rlimits": limits.rlimits(), "no_network": limits.no_network})
+    spec = json.dumps(
+        {"rlimits": limits.rlimits(), "no_network": limits.no_network, "nice": limits.nice}
+    )
     return [sys.executable, "-S", "-c", _LAUNCHER, spec, *argv]
 
 

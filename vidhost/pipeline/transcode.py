@@ -1,16 +1,18 @@
-"""The transcode: a segment plan, then chunk tasks and one audio task (ADR 0060).
+"""The transcode: a segment plan, then chunk tasks and one audio task (ADR 0060, 0062).
 
 - ``transcode`` (``Transcoder``): fixes the segment plan from the probed source, stores it and
-  every playlist (master, one per rung, audio) before a frame is encoded, renders the poster,
-  then creates one ``transcode_chunk`` task per chunk and one ``transcode_audio`` task, and
-  dispatches them. Its row stays ``processing``; its progress is stored segments / planned.
+  every playlist (master, one per rung, audio) before a frame is encoded, then creates one
+  ``transcode_chunk`` task per chunk and one ``transcode_audio`` task, and dispatches them.
+  Its row stays ``processing``; its progress is stored segments / planned.
 - ``transcode_chunk`` (``ChunkEncoder``): decodes only its chunk's time range of the source
-  (read through the storage port: a pre-signed GET URL with S3, the file itself locally),
-  encodes every rung, stores the chunk's segments.
+  (a local copy read through the storage port, kept per worker with S3), encodes every rung,
+  stores the chunk's segments. The first chunk goes rung by rung, the start rung and the
+  poster first, then the rung a player asks for (ADR 0062).
 - ``transcode_audio`` (``AudioEncoder``): encodes the audio once, segmented on the same
-  boundaries, stored as the audio rendition.
-- ``LadderProgress``: after each part, counts what is stored; when every part is, the video
-  becomes ``ready`` and the ``transcode`` task ``completed``. A part that fails fails both.
+  boundaries, each segment stored as soon as it is finished.
+- ``LadderProgress``: after each part (and once the start is stored), counts what is stored;
+  the start (``SegmentPlan.start_segments`` and the poster) makes the video ``ready``, the
+  last part completes the ``transcode`` task. A part that fails twice fails both.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +35,7 @@ from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Rendition, Video, utcnow
 from vidhost.domain.ports import Storage
 from vidhost.domain.segments import (
+    Chunk,
     PlannedRendition,
     SegmentPlan,
     make_plan,
@@ -54,6 +59,7 @@ from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
 from vidhost.pipeline.runner import ClaimLost, TaskContext, TaskContinues
+from vidhost.process import renice
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,15 @@ PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
 MP2T = "video/MP2T"
 PART_ATTEMPTS = 2
 """A part that fails this many times fails the video (a crash, a bad worker: not the video)."""
+BACKGROUND_NICE = 19
+"""Nice value of work nobody waits for yet (later chunks, the rest of the audio): a viewer's
+start and requests take the cores. The lowest priority: a chunk has many encoder threads,
+and the scheduler weighs each thread."""
+FIRST_REQUEST_WAIT = 1.0
+"""Seconds the first chunk waits, once its start rung is stored and the video ready, for a
+player to ask for a rung (ADR 0062)."""
+START_WAIT = 4.0
+"""The most it waits in all (the video becomes ready when the audio's start is stored)."""
 NO_RETRY = frozenset({"video_deleted", SOURCE_CHANGED, "no_plan", "no_chunk"})
 """Failures that another attempt cannot change."""
 
@@ -148,7 +163,7 @@ def load_plan(storage: Storage, video_id: str) -> SegmentPlan:
 
 
 class Transcoder:
-    """The ``transcode`` task: plan, playlists, poster, then the chunk and audio tasks.
+    """The ``transcode`` task: plan and playlists, then the chunk and audio tasks.
 
     The plan is cut from the probe made at acceptance (ADR 0090); an enhanced file is probed
     in the sandbox, with the limits, pinned to the accepted container."""
@@ -201,32 +216,14 @@ class Transcoder:
         try:
             plan = load_plan(self.storage, video.id)
             if plan.source_key == source_key:
-                return plan  # a re-run: the plan, playlists and poster are stored already
+                return plan  # a re-run: the plan and playlists are stored already
         except MediaError:
             pass
         cfg = self.config
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
-        with (
-            self.sources.open(video, source_key) as source,  # the first chunk reuses it
-            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"plan-{video.id}-") as tmp,
-        ):
+        with self.sources.open(video, source_key) as source:  # the first chunk reuses it
             info = self.prober.accepted(video, source, source_key)  # probed at acceptance
             plan = self._make_plan(info, source_key)
-            poster = Path(tmp) / layout.POSTER
-            run_ffmpeg(
-                build_poster_command(
-                    cfg.ffmpeg,
-                    str(source),
-                    str(poster),
-                    at_seconds=min(1.0, plan.duration / 2),
-                    width=1280,
-                    input_format=plan.source_format,
-                ),
-                duration=None,
-                limits=task_limits(cfg.timeout),
-            )
-            ctx.check_claim()
-            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
         # The playlists and the plan name segments that do not exist yet: nothing serves them
         # before the video is ready (ADR 0060), and re-runs write the same bytes.
         for rung in plan.renditions:
@@ -311,11 +308,43 @@ class _PartEncoder:
         storage: Storage,
         config: TranscodeConfig,
         sources: SourceFiles,
+        progress: LadderProgress | None = None,
     ) -> None:
         self.service = service
         self.storage = storage
         self.config = config
         self.sources = sources
+        self.progress = progress or LadderProgress(service, storage)
+        """Told of segments stored before the part ends: the start may make the video ready."""
+
+    def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
+        """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
+        video, cfg = ctx.video, self.config
+        try:
+            self.storage.stat(layout.poster_key(video.id))
+            return  # a re-run
+        except FileNotFoundError:
+            pass
+        with (
+            self.sources.open(video, plan.source_key) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"poster-{video.id}-") as tmp,
+        ):
+            poster = Path(tmp) / layout.POSTER
+            run_ffmpeg(
+                build_poster_command(
+                    cfg.ffmpeg,
+                    str(source),
+                    str(poster),
+                    at_seconds=min(1.0, plan.duration / 2),
+                    width=1280,
+                    input_format=plan.source_format,
+                ),
+                duration=None,
+                limits=task_limits(cfg.timeout),
+            )
+            ctx.check_claim()
+            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
+        forget_if_deleted(self.service, self.storage, video.id)
 
     @staticmethod
     def _still_wanted(ctx: TaskContext) -> None:
@@ -352,55 +381,180 @@ class _PartEncoder:
 
 
 class ChunkEncoder(_PartEncoder):
-    """``transcode_chunk``: every rung of one chunk's segments."""
+    """``transcode_chunk``: every rung of one chunk's segments.
+
+    Every chunk but the first decodes its range once for every rung, and runs
+    ``BACKGROUND_NICE`` below the work a viewer waits for, unless a player asked for it.
+    The first chunk is the start of the video (ADR 0062): its start rung (the lowest) is
+    encoded alone, the poster rendered beside it, both stored at once (with the audio's
+    first segments the video is ready), then the rung a player asks for, alone, then the
+    rest together; a request that arrives while the rest is encoding stops that pass and
+    takes its rung first.
+    """
 
     def __call__(self, ctx: TaskContext) -> None:
         self._still_wanted(ctx)
-        cfg = self.config
         plan = load_plan(self.storage, ctx.video.id)
         if not 0 <= ctx.part < len(plan.chunks):
             raise MediaError("no_chunk", f"the plan has no chunk {ctx.part}")
         chunk = plan.chunks[ctx.part]
-        segments = plan.chunk_segments(chunk)
-        start, end = plan.chunk_frames(chunk)
-        last = chunk.index == len(plan.chunks) - 1
-        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.config.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
             self._input(ctx, plan) as source,
             tempfile.TemporaryDirectory(
-                dir=cfg.tmp_dir, prefix=f"chunk-{ctx.video.id}-{chunk.index}-"
+                dir=self.config.tmp_dir, prefix=f"chunk-{ctx.video.id}-{chunk.index}-"
             ) as tmp,
         ):
-            out = Path(tmp)
-            cmd = build_chunk_command(
-                cfg.ffmpeg,
-                source,
-                str(out),
-                plan.renditions,
-                fps=plan.fps,
-                start_frame=start,
-                end_frame=end,
-                pad_frames=end - start if last else 0,
-                segment_frames=[s.start_frame - start for s in segments[1:]],
-                first_segment=chunk.first_segment,
-                ts_offset=plan.ts_offset,
-                preset=cfg.preset,
-                strict=cfg.strict_decode,
+            pass_ = _Pass(self, ctx, plan, chunk, source, Path(tmp))
+            if chunk.index == 0:
+                self._first_chunk(pass_, plan.rung_order())
+                return
+            row = self.service.repo.get_task(
+                ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=chunk.index
             )
-            run_ffmpeg(
-                cmd,
-                duration=plan.seconds(end - start),
-                on_progress=ctx.progress,
-                limits=task_limits(cfg.timeout),
+            asked = row is not None and row.requested_at is not None
+            pass_.run(list(plan.renditions), nice=0 if asked else BACKGROUND_NICE)
+
+    def _first_chunk(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
+        start = todo.pop(0)
+        with ThreadPoolExecutor(1, thread_name_prefix="poster") as pool:
+            poster = pool.submit(self._poster, pass_.ctx, pass_.plan)  # beside the start
+            pass_.run([start], nice=0)
+            poster.result()
+        self.progress.part_done(pass_.ctx)  # the start may make the video ready
+        self._first_request(pass_.ctx, [r.name for r in todo])
+        while todo:
+            wanted = self.asked_rung(pass_.ctx)
+            asked = next((r for r in todo if r.name == wanted), None)
+            try:
+                if asked is not None:
+                    pass_.run([asked], nice=0)
+                    todo.remove(asked)
+                else:
+                    pass_.run(todo, nice=BACKGROUND_NICE, until_asked=[r.name for r in todo])
+                    todo = []
+            except _Asked:
+                log.info(
+                    "first chunk of %s: a player asked for one of its rungs", pass_.ctx.video.id
+                )
+                continue  # a player waits for one of them: that one alone, first
+
+    def _first_request(self, ctx: TaskContext, rungs: list[str]) -> None:
+        """Wait for the first player's request for one of ``rungs``: a player that starts as
+        the video becomes ready asks within a moment, and its rung is then encoded alone
+        instead of after the rest (the cores meanwhile go to the audio and later chunks).
+        At most ``FIRST_REQUEST_WAIT`` s once the video is ready, and ``START_WAIT`` s in
+        all (the audio's first segments may still be on their way)."""
+        now = time.monotonic()
+        cap, deadline = now + START_WAIT, now + FIRST_REQUEST_WAIT
+        ready = False
+        while (now := time.monotonic()) < min(deadline, cap):
+            if self.asked_rung(ctx) in rungs:
+                return
+            if not ready:
+                video = self.service.repo.get_video(ctx.video.id)
+                if video is None or video.state not in (VideoState.PROCESSING, VideoState.READY):
+                    return  # deleted or failed: the next write says which
+                ready = video.state is VideoState.READY
+                deadline = now + FIRST_REQUEST_WAIT
+                audio = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_AUDIO)
+                if not ready and audio is not None and audio.status is TaskStatus.PENDING:
+                    return  # no worker has the audio yet (this one may be the only one)
+            time.sleep(0.05)
+        ctx.check_claim()
+
+    def asked_rung(self, ctx: TaskContext) -> str | None:
+        """The rung of the latest request for a segment of the first chunk not stored yet."""
+        row = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=0)
+        return row.requested_rendition if row is not None else None
+
+
+class _Asked(Exception):
+    """A player asked for a rung of the pass that is running: it stops, that rung goes next."""
+
+
+class _Pass:
+    """Runs ffmpeg passes over one chunk (one decode each, into some of its rungs) and
+    stores each pass's segments; reports the chunk's progress over all its rungs."""
+
+    ASK_EVERY = 0.2
+    """Seconds between two looks at the requests while an unrequested pass runs."""
+
+    def __init__(
+        self,
+        encoder: ChunkEncoder,
+        ctx: TaskContext,
+        plan: SegmentPlan,
+        chunk: Chunk,
+        source: list[str],
+        out: Path,
+    ) -> None:
+        self.encoder = encoder
+        self.ctx = ctx
+        self.plan = plan
+        self.chunk = chunk
+        self.source = source
+        self.out = out
+        self.rungs_done = 0
+
+    def run(
+        self, rungs: list[PlannedRendition], *, nice: int, until_asked: Sequence[str] = ()
+    ) -> None:
+        """Encode ``rungs`` and store their segments. ``until_asked``: stop (``_Asked``) as
+        soon as a player asks for one of these rungs (it is then encoded alone)."""
+        encoder, plan, chunk = self.encoder, self.plan, self.chunk
+        cfg = encoder.config
+        segments = plan.chunk_segments(chunk)
+        start, end = plan.chunk_frames(chunk)
+        last = chunk.index == len(plan.chunks) - 1
+        cmd = build_chunk_command(
+            cfg.ffmpeg,
+            self.source,
+            str(self.out),
+            rungs,
+            fps=plan.fps,
+            start_frame=start,
+            end_frame=end,
+            pad_frames=end - start if last else 0,
+            segment_frames=[s.start_frame - start for s in segments[1:]],
+            first_segment=chunk.first_segment,
+            ts_offset=plan.ts_offset,
+            preset=cfg.preset,
+            strict=cfg.strict_decode,
+        )
+        total = len(plan.renditions)
+        looked = time.monotonic()
+        label = ",".join(r.name for r in rungs)
+        log.info("chunk %s of %s: %s (nice %s)", chunk.index, self.ctx.video.id, label, nice)
+
+        def progress(percent: float) -> None:
+            nonlocal looked
+            self.ctx.progress(
+                (self.rungs_done + len(rungs) * min(percent, 99.9) / 100) * 100 / total
             )
-            names = [
-                layout.segment_name(r.name, s.index) for r in plan.renditions for s in segments
-            ]
-            self._store(ctx, out, names)
+            if until_asked and time.monotonic() - looked >= self.ASK_EVERY:
+                looked = time.monotonic()
+                if encoder.asked_rung(self.ctx) in until_asked:
+                    raise _Asked
+
+        run_ffmpeg(
+            cmd,
+            duration=plan.seconds(end - start),
+            on_progress=progress,
+            limits=task_limits(cfg.timeout, nice=nice),
+        )
+        names = [layout.segment_name(r.name, s.index) for r in rungs for s in segments]
+        encoder._store(self.ctx, self.out, names)
+        self.rungs_done += len(rungs)
 
 
 class AudioEncoder(_PartEncoder):
-    """``transcode_audio``: the audio rendition, encoded once, cut on the plan's boundaries."""
+    """``transcode_audio``: the audio rendition, encoded once, cut on the plan's boundaries.
+
+    Each segment is stored as soon as ffmpeg has finished it (it opens the next one only
+    after closing the last), so the first chunk's audio is stored within a second or two
+    whatever the video's length, and the video can be ready long before the audio ends
+    (ADR 0062); a request for an audio segment not stored yet waits for it (ADR 0061)."""
 
     def __call__(self, ctx: TaskContext) -> None:
         self._still_wanted(ctx)
@@ -409,12 +563,31 @@ class AudioEncoder(_PartEncoder):
         if plan.audio_bitrate is None:
             return
         end = plan.seconds(plan.total_frames)
+        names = [layout.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
+        start = plan.chunks[0].segment_count
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
             self._input(ctx, plan) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"audio-{ctx.video.id}-") as tmp,
         ):
             out = Path(tmp)
+            stored = 0
+            pids: list[int] = []
+
+            def store_finished(percent: float) -> None:
+                nonlocal stored
+                ctx.progress(percent)
+                finished = stored
+                while finished + 1 < len(names) and (out / names[finished + 1]).is_file():
+                    finished += 1
+                if finished > stored:
+                    self._store(ctx, out, names[stored:finished])
+                    before, stored = stored, finished
+                    if before < start <= stored:
+                        self.progress.part_done(ctx)  # the start may make the video ready
+                        for pid in pids:  # the rest is ahead of any player: yield the cores
+                            renice(pid, BACKGROUND_NICE)
+
             cmd = build_audio_command(
                 cfg.ffmpeg,
                 source,
@@ -426,9 +599,14 @@ class AudioEncoder(_PartEncoder):
                 ts_offset=plan.ts_offset,
                 strict=cfg.strict_decode,
             )
-            run_ffmpeg(cmd, duration=end, on_progress=ctx.progress, limits=task_limits(cfg.timeout))
-            names = [layout.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
-            self._store(ctx, out, names)
+            run_ffmpeg(
+                cmd,
+                duration=end,
+                on_progress=store_finished,
+                limits=task_limits(cfg.timeout),
+                on_start=pids.append,
+            )
+            self._store(ctx, out, names[stored:])
 
 
 FinishedHook = Callable[[str, float, float | None], None]
@@ -511,7 +689,9 @@ class LadderProgress:
         video = self.service.repo.get_video(video_id)
         if video is None:
             return False
-        if plan.playable(done, audio_done) and video.state is VideoState.PROCESSING:
+        if video.state is VideoState.PROCESSING and self._start_stored(
+            video_id, plan, done, audio_done
+        ):
             self._ready(video, plan)  # ready early: the rest is encoded ahead or on demand
             video = self.service.repo.get_video(video_id) or video
         if stored < planned:
@@ -532,6 +712,27 @@ class LadderProgress:
         ):
             self._finished(video_id, TaskStatus.COMPLETED.value, plan.duration)
         return True
+
+    def _start_stored(
+        self, video_id: str, plan: SegmentPlan, done: set[int], audio_done: bool
+    ) -> bool:
+        """Are the plan's ``start_segments`` stored? Those of a completed part are; the
+        others (parts store as they go, ADR 0062) are looked up."""
+        try:
+            self.storage.stat(layout.poster_key(video_id))  # the first chunk renders it
+        except FileNotFoundError:
+            return False
+        prefix = layout.hls_prefix(video_id)
+        stored: set[str] = set()
+        for name in plan.start_segments():
+            audio = name.startswith(layout.AUDIO_RENDITION + "_")
+            if not ((audio and audio_done) or (not audio and 0 in done)):
+                try:
+                    self.storage.stat(prefix + name)
+                except FileNotFoundError:
+                    return False
+            stored.add(name)
+        return plan.playable(stored)
 
     def _ready(self, video: Video, plan: SegmentPlan) -> None:
         video_id = video.id
