@@ -1,5 +1,6 @@
 // Time to first frame with hls.js in headless Chromium (playwright-core from tests/js).
-// Usage: node first_frame.mjs <page-url> <timeout-seconds>
+// Usage: node first_frame.mjs <page-url> <timeout-seconds> [<start-level>]
+// <start-level>: hls.js `startLevel` (0: the lowest rung; default: hls.js's own choice).
 // Launches the browser and loads the page (untimed), prints {"loaded": true}, then reads one
 // line from stdin: the manifest URL. The page polls it every 100 ms until it answers 200
 // (before issue 10 a video's manifest is 409 until the whole ladder is stored; after it, as
@@ -13,7 +14,7 @@ import readline from "node:readline";
 
 import { launchChromium } from "../tests/js/browser.mjs";
 
-const [pageUrl, timeoutSeconds] = process.argv.slice(2);
+const [pageUrl, timeoutSeconds, startLevel] = process.argv.slice(2);
 const browser = await launchChromium();
 try {
   const page = await browser.newPage();
@@ -24,7 +25,7 @@ try {
   const manifestUrl = (await lines[Symbol.asyncIterator]().next()).value.trim();
   lines.close();
   const result = await page.evaluate(
-    async ({ src, timeoutMs }) => {
+    async ({ src, timeoutMs, startLevel }) => {
       const wall = () => performance.timeOrigin + performance.now();
       const t = { received: wall() };
       const errors = [];
@@ -45,7 +46,9 @@ try {
       t.polls = polls;
       const video = document.querySelector("video");
       video.muted = true;
-      const hls = new Hls({ enableWorker: false });
+      const config = { enableWorker: false };
+      if (startLevel !== undefined) config.startLevel = startLevel;
+      const hls = new Hls(config);
       hls.on(Hls.Events.ERROR, (_e, d) => errors.push(`${d.type}:${d.details}:${d.fatal}`));
       hls.on(Hls.Events.FRAG_LOADED, () => {
         t.fragment ??= wall();
@@ -81,7 +84,11 @@ try {
       hls.destroy();
       return done({ ok, why: ok ? null : "frame" });
     },
-    { src: manifestUrl, timeoutMs: Number(timeoutSeconds) * 1000 },
+    {
+      src: manifestUrl,
+      timeoutMs: Number(timeoutSeconds) * 1000,
+      startLevel: startLevel === undefined ? undefined : Number(startLevel),
+    },
   );
   console.log(JSON.stringify(result));
 } finally {

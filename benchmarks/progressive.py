@@ -11,7 +11,9 @@ interleaved rounds (vidhost, baseline, vidhost, baseline, ...); every round is p
   the short clip (60 s 1080p), bare ffmpeg encoding the first segment (4 s) of the full
   ladder with vidhost's single-pass args (goal <= 1.0x), vidhost on the long clip (5 min
   1080p; goal <= 1.2x the short clip's figure), bare ffmpeg encoding the first 4 s of the
-  240p rung alone (stretch goal: vidhost <= that + 1 s).
+  240p rung alone (stretch goal: vidhost <= that + 1 s), and, informative, vidhost on the
+  short clip with hls.js told to start at the lowest rung (``startLevel: 0``; by default
+  hls.js picks its first rung from its bandwidth estimate, 720p on loopback).
 - ladder: the whole ladder stored (the ``transcode`` task ``completed``), 60 s 1080p,
   from the start of the upload, vs the bare single-pass ladder (``benchmarks/transcode.py``'s
   figure and baseline; goal <= 1.15x).
@@ -86,15 +88,22 @@ def player_page() -> Iterator[str]:
 
 
 def first_frame(
-    page: str, source: Path, run_dir: Path, settings: Settings, clips: Path
+    page: str,
+    source: Path,
+    run_dir: Path,
+    settings: Settings,
+    clips: Path,
+    start_level: int | None = None,
 ) -> Measured:
-    """Upload ``source`` to a fresh vidhost and time the first frame hls.js shows."""
+    """Upload ``source`` to a fresh vidhost and time the first frame hls.js shows
+    (``start_level``: hls.js ``startLevel``, 0 = the lowest rung; None: hls.js's choice)."""
     server = ServerProcess(run_dir, bench_env(settings)).start()
     driver: subprocess.Popen[str] | None = None
     try:
         warm_up(server.url, clips)
         driver = subprocess.Popen(
-            ["node", str(DRIVER), page, str(FRAME_TIMEOUT)],
+            ["node", str(DRIVER), page, str(FRAME_TIMEOUT)]
+            + ([] if start_level is None else [str(start_level)]),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -183,6 +192,7 @@ def ttff(args: argparse.Namespace, settings: Settings, root: Path, page: str) ->
     long = clip(root, args.long, args.size)
     runs, clips, seg = root / "runs", root / "clips", settings.segment_seconds
     n60, n300 = f"vidhost ttff {args.short} s", f"vidhost ttff {args.long} s"
+    low = f"vidhost ttff {args.short} s, hls.js startLevel 0"
     bare, bare240 = f"bare ladder first {seg:g} s", f"bare lowest rung first {seg:g} s"
     results = run_rounds(
         f"time to first frame, {args.size}",
@@ -203,7 +213,22 @@ def ttff(args: argparse.Namespace, settings: Settings, root: Path, page: str) ->
                     bare_ladder(short, runs / f"b240-{n}", settings, seconds=seg, lowest_only=True)
                 ),
             ),
+            Contender(
+                low,
+                lambda n: first_frame(
+                    page, short, runs / f"ttff-low{n}", settings, clips, start_level=0
+                ),
+            ),
         ],
+    )
+    # Informative, not a verdict: a player that starts at the lowest rung (hls.js picks its
+    # first rung from its bandwidth estimate; on loopback it picks 720p).
+    print_ratio(
+        f"{low} / ({bare240} + 1 s) [stretch, player at the lowest rung; informative]",
+        results.median(low),
+        results.median(bare240) + 1,
+        1.0,
+        at_most=True,
     )
     v60, v300 = results.median(n60), results.median(n300)
     return [

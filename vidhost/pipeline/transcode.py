@@ -422,7 +422,8 @@ class ChunkEncoder(_PartEncoder):
             pass_.run([start], nice=0)
             poster.result()
         self.progress.part_done(pass_.ctx)  # the start may make the video ready
-        self._first_request(pass_.ctx, [r.name for r in todo])
+        if todo:
+            self._first_request(pass_.ctx, [r.name for r in todo])
         while todo:
             wanted = self.asked_rung(pass_.ctx)
             asked = next((r for r in todo if r.name == wanted), None)
