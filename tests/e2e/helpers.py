@@ -67,7 +67,7 @@ def wait_for_ladder(
     base: str, video_id: str, headers: dict[str, str], timeout: float = 120
 ) -> dict:
     """Poll the status until the whole ladder is stored (the ``transcode`` task ends) or the
-    video fails: ``ready`` comes earlier, with the first chunk and the audio (ADR 0061)."""
+    video fails: ``ready`` comes earlier, with the start of the video (ADR 0061, 0062)."""
     url = f"{base}/api/videos/{video_id}/status"
     deadline = time.monotonic() + timeout
     body: dict = {}

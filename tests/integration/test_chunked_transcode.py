@@ -333,6 +333,45 @@ def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
         ], later
 
 
+def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_first(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ADR 0062: nobody asked within a second of ready, so the other rungs are encoded
+    together at background priority; a request for one of them stops that pass, the asked
+    rung is encoded alone, then the rest."""
+    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    source = make_clip(tmp_path / "hd.mp4", duration=6, width=1280, height=720, fps=25)
+    settings = {"ladder_heights": [720, 480, 240], "segment_seconds": 4.0, "x264_preset": "slow"}
+    with container(tmp_path / "data", **settings) as c:
+        video_id = upload_local(c, source)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        rest = f"chunk 0 of {video_id}: 480p,720p (nice 19)"
+        asked: list[bool] = []
+
+        def player() -> None:  # asks for 720p once the rest has started
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if any(r.getMessage() == rest for r in list(caplog.records)):
+                    time.sleep(0.3)
+                    asked.append(c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 0, "720p"))
+                    return
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=player)
+        watcher.start()
+        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        watcher.join(timeout=60)
+        assert asked == [True]
+        messages = [r.getMessage() for r in caplog.records if video_id in r.getMessage()]
+        passes = [m.split(": ", 1)[1] for m in messages if m.startswith("chunk 0 of")]
+        assert passes == ["240p (nice 0)", "480p,720p (nice 19)", "720p (nice 0)", "480p (nice 19)"]
+        assert f"first chunk of {video_id}: a player asked for one of its rungs" in messages
+        for rung in ("720p", "480p", "240p"):
+            assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.ts").size > 0
+
+
 def test_the_audio_is_stored_as_it_is_encoded_and_the_video_ready_before_it_ends(
     tmp_path: Path,
 ) -> None:
