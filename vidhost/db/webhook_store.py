@@ -219,6 +219,8 @@ class SqlWebhookStore:
         return None if value is None else int(value)
 
     def set_cursor(self, name: str, event_id: int) -> None:
+        """Move the cursor forward to ``event_id`` (never back). The first call creates it;
+        API processes starting at once may race to create it: the loser moves the winner's."""
         now = utcnow()
         with self.engine.begin() as conn:
             result = conn.execute(
@@ -226,16 +228,20 @@ class SqlWebhookStore:
                 .where(outbox_cursors.c.name == name, outbox_cursors.c.last_event_id < event_id)
                 .values(last_event_id=event_id, updated_at=now)
             )
-            if result.rowcount == 0:
-                exists = conn.execute(
-                    select(outbox_cursors.c.name).where(outbox_cursors.c.name == name)
-                ).first()
-                if not exists:
-                    conn.execute(
-                        insert(outbox_cursors).values(
-                            name=name, last_event_id=event_id, updated_at=now
-                        )
-                    )
+            if result.rowcount == 1:
+                return
+            exists = conn.execute(
+                select(outbox_cursors.c.name).where(outbox_cursors.c.name == name)
+            ).first()
+            if exists:
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(outbox_cursors).values(name=name, last_event_id=event_id, updated_at=now)
+                )
+        except IntegrityError:  # another process created it just now
+            self.set_cursor(name, event_id)
 
     def claim_due(self, *, limit: int, lease: float) -> list[Delivery]:
         """Pending deliveries whose time has come, leased to this process for ``lease`` s."""
