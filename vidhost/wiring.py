@@ -277,6 +277,7 @@ class Container:
                 self.videos, self.storage, config, sources, ladder
             ),
             TaskKind.METADATA_EXTRACTION: MetadataExtractor(
+                self.videos,
                 self.storage,
                 AnalysisConfig(
                     full_decode_max_frames=s.analysis_full_decode_max_frames,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from vidhost.domain.processing import metadata_key
 from vidhost.media.analysis import analyse_colors, metadata_document
 from vidhost.media.errors import MediaError
 from vidhost.media.probe import probe
+from vidhost.pipeline.runner import TaskContext
 
 
 def analyse(path: Path, **kwargs: int) -> dict:
@@ -147,3 +149,36 @@ def test_task_failure_is_recorded_on_the_task_only(tmp_path: Path) -> None:
         assert c.videos.get(video_id).state is VideoState.UPLOADED
         assert run_transcode(c, video_id, runner) is TaskStatus.COMPLETED
         assert c.videos.get(video_id).state is VideoState.READY
+
+
+def test_metadata_written_in_the_instant_of_a_delete_is_removed(tmp_path: Path) -> None:
+    """The delete lands after the task's last fenced report and before its write: the task
+    finds the video deleted after writing and removes what it wrote (ADR 0061's rule for
+    every writer, not only the transcode's)."""
+    clip = make_clip(tmp_path / "c.mp4", duration=1.0)
+    with container(tmp_path / "data") as c:
+        video_id = upload(c, clip)
+        runner = c.task_runner()
+        extract = runner.handlers[TaskKind.METADATA_EXTRACTION]
+        deleted: list[float] = []
+
+        def deleted_meanwhile(ctx: TaskContext) -> None:
+            def progress(percent: float) -> None:
+                if deleted:
+                    return  # no fenced report after the delete: it would stop the task
+                if percent > 2.0:  # probed, now analysing
+                    c.videos.delete(video_id)
+                    deleted.append(percent)
+                    return
+                ctx.progress(percent)
+
+            extract(dataclasses.replace(ctx, progress=progress))
+
+        late = type(runner)(
+            c.videos, {TaskKind.METADATA_EXTRACTION: deleted_meanwhile}, stale_after=30
+        )
+        assert late.run(video_id, TaskKind.METADATA_EXTRACTION.value) is None
+        assert deleted, "the delete never happened"
+        with pytest.raises(FileNotFoundError):
+            c.storage.stat(metadata_key(video_id))
+        assert not list(c.storage.list("processed_videos/"))

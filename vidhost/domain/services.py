@@ -461,10 +461,15 @@ class VideoService:
         # fenced write is refused and it stops, killing its ffmpeg (ADR 0061). A worker that
         # stores just after this checks again and removes what it wrote.
         self.repo.cancel_tasks(video.id, code="video_deleted", error="the video was deleted")
-        self.storage.delete_prefix(video_prefix(video.id))
-        # Processing outputs live outside the video's prefix (processed_videos/...).
-        self.storage.delete(metadata_key(video.id))
-        self.storage.delete_prefix(enhanced_prefix(video.id))
+        self.remove_stored(video.id)
+
+    def remove_stored(self, video_id: str) -> None:
+        """Every object of the video: its prefix, and the processing outputs that live
+        outside it (``processed_videos/``). The delete, and any task that wrote something
+        of a video deleted meanwhile (``forget_if_deleted``), remove the same set."""
+        self.storage.delete_prefix(video_prefix(video_id))
+        self.storage.delete(metadata_key(video_id))
+        self.storage.delete_prefix(enhanced_prefix(video_id))
 
 
 MAX_DURATION_OPTION = "max_duration_seconds"

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from vidhost.domain.ports import Storage
 from vidhost.domain.processing import metadata_key
+from vidhost.domain.services import VideoService
 from vidhost.media.analysis import analyse_colors, metadata_document
 from vidhost.media.errors import NOT_A_VIDEO, MediaError
 from vidhost.media.sampling import FULL_DECODE_MAX_FRAMES, MAX_SAMPLES
 from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
-from vidhost.pipeline.runner import TaskContext
+from vidhost.pipeline.runner import TaskContext, forget_if_deleted
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ class AnalysisConfig:
 class MetadataExtractor:
     """Never changes the video's state: a failed analysis leaves playback alone."""
 
-    def __init__(self, storage: Storage, config: AnalysisConfig) -> None:
+    def __init__(self, service: VideoService, storage: Storage, config: AnalysisConfig) -> None:
+        self.service = service
         self.storage = storage
         self.config = config
         self.prober = MediaProber(config.probe)
@@ -63,6 +65,7 @@ class MetadataExtractor:
             json.dumps(document, separators=(",", ":")).encode(),
             content_type="application/json",
         )
+        forget_if_deleted(self.service, video.id)  # deleted while we wrote: gone again
         log.info(
             "metadata for %s: %s sampling, %d frames analysed",
             video.id,

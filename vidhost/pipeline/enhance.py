@@ -36,7 +36,7 @@ from vidhost.media.probe import MediaInfo, probe
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
-from vidhost.pipeline.runner import Handler, TaskContext, TaskFailed
+from vidhost.pipeline.runner import Handler, TaskContext, TaskFailed, forget_if_deleted
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,7 @@ class Enhancer:
             if result.video is None:
                 raise MediaError(CORRUPT_MEDIA, "the enhanced file has no video stream")
             self.storage.put_file(enhanced_key(video), out, move=True)
+        forget_if_deleted(self.service, video.id)
         log.info("enhanced %s (deinterlaced=%s, loudness=%s)", video.id, interlaced, measured)
 
     def _release_transcode(self, video_id: str) -> None:

@@ -45,6 +45,19 @@ class TaskContinues(Exception):
     ``processing`` and whoever finishes the last part completes it."""
 
 
+def forget_if_deleted(service: VideoService, video_id: str) -> None:
+    """Called by every task after it wrote something of the video's (segments, playlists,
+    the poster, metadata, the enhanced file): if the video was deleted meanwhile, the
+    delete's own removal may have run before these writes, so remove everything of the video
+    again and stop (``ClaimLost``). The delete marks the video before it removes, so either
+    this check sees the mark or the write came before the removal: nothing is left
+    (ADR 0061)."""
+    video = service.repo.get_video(video_id)
+    if video is None or video.state is VideoState.DELETED:
+        service.remove_stored(video_id)
+        raise ClaimLost(f"{video_id} was deleted while its outputs were stored")
+
+
 def _never_lost() -> None:
     return None
 

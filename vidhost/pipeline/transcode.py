@@ -58,7 +58,7 @@ from vidhost.media.probe import MediaInfo
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.pipeline.probing import MediaProber, ProbeConfig, source_copy
-from vidhost.pipeline.runner import ClaimLost, TaskContext, TaskContinues
+from vidhost.pipeline.runner import TaskContext, TaskContinues, forget_if_deleted
 from vidhost.process import renice
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ class Transcoder:
         parts = [(TaskKind.TRANSCODE_CHUNK, c.index) for c in plan.chunks]
         if plan.has_audio:
             parts.insert(1, (TaskKind.TRANSCODE_AUDIO, 0))
-        forget_if_deleted(self.service, self.storage, video.id)  # the plan and playlists
+        forget_if_deleted(self.service, video.id)  # the plan and playlists
         ctx.check_claim()
         self.service.start_parts(video.id, parts)
         if self.progress.update(video.id):  # a re-run after every part was already done
@@ -290,17 +290,6 @@ def fail_video(service: VideoService, video: Video, exc: MediaError) -> None:
         )
 
 
-def forget_if_deleted(service: VideoService, storage: Storage, video_id: str) -> None:
-    """Called after a task wrote under the video's prefix: if the video was deleted
-    meanwhile, the delete's own ``delete_prefix`` may have run before these writes, so remove
-    the prefix again and stop (``ClaimLost``). Every writer checks after writing, and the
-    delete marks the video before it removes, so nothing is left (ADR 0061)."""
-    video = service.repo.get_video(video_id)
-    if video is None or video.state is VideoState.DELETED:
-        storage.delete_prefix(layout.video_prefix(video_id))
-        raise ClaimLost(f"{video_id} was deleted while its segments were stored")
-
-
 class _PartEncoder:
     def __init__(
         self,
@@ -344,7 +333,7 @@ class _PartEncoder:
             )
             ctx.check_claim()
             self.storage.put_file(layout.poster_key(video.id), poster, move=True)
-        forget_if_deleted(self.service, self.storage, video.id)
+        forget_if_deleted(self.service, video.id)
 
     @staticmethod
     def _still_wanted(ctx: TaskContext) -> None:
@@ -377,7 +366,7 @@ class _PartEncoder:
                 # the type a redirected player gets from S3 (a guess would be text/...)
                 self.storage.put_file(prefix + name, out / name, move=True, content_type=MP2T)
         finally:
-            forget_if_deleted(self.service, self.storage, ctx.video.id)
+            forget_if_deleted(self.service, ctx.video.id)
 
 
 class ChunkEncoder(_PartEncoder):
