@@ -37,6 +37,7 @@ from vidhost.metrics import transcode_finished
 from vidhost.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.pipeline.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.pipeline.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
+from vidhost.pipeline.plans import PlanCache
 from vidhost.pipeline.probing import MediaProber, ProbeConfig
 from vidhost.pipeline.runner import Handler, TaskRunner
 from vidhost.pipeline.thumbnails import MediaRenderer
@@ -210,6 +211,8 @@ class Container:
     """``resumable``: tus and upload sessions, see ``make_upload_service``."""
     posts: PostService = field(init=False, repr=False)
     """``posts``: ``/api/posts``."""
+    plans: PlanCache = field(init=False, repr=False)
+    """``videos``: segment plans of ready videos, kept a minute (on-demand segments)."""
     renderer: MediaRenderer = field(init=False, repr=False)
     """``thumbnails``: on-demand stills, storyboards, previews (one render gate per process)."""
     client_videos: ClientVideos = field(init=False, repr=False)

@@ -12,7 +12,6 @@ stored by then: ``503 segment_not_ready`` with ``Retry-After``. The video failin
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 from starlette.concurrency import run_in_threadpool
@@ -22,9 +21,6 @@ from vidhost.domain.errors import NotReady
 from vidhost.domain.layout import AUDIO_RENDITION, parse_segment_name
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.ports import ObjectInfo
-from vidhost.domain.segments import SegmentPlan
-from vidhost.media.errors import MediaError
-from vidhost.pipeline.transcode import load_plan
 from vidhost.wiring import Container
 
 POLL = 0.1
@@ -32,35 +28,12 @@ POLL = 0.1
 CHECK_EVERY = 10
 """Polls between two looks at the video's state (it may fail while we wait)."""
 RETRY_AFTER = 2
-PLAN_TTL = 60.0
-_MAX_PLANS = 256
-
-_plans: dict[str, tuple[float, SegmentPlan]] = {}
-_plans_lock = threading.Lock()
-
-
-def _plan(container: Container, video_id: str) -> SegmentPlan | None:
-    """The video's plan, kept a minute (a ready video's plan does not change)."""
-    now = time.monotonic()
-    with _plans_lock:
-        kept = _plans.get(video_id)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    try:
-        plan = load_plan(container.storage, video_id)
-    except MediaError:
-        return None
-    with _plans_lock:
-        if len(_plans) >= _MAX_PLANS:
-            _plans.clear()
-        _plans[video_id] = (now + PLAN_TTL, plan)
-    return plan
 
 
 def part_of(container: Container, video_id: str, name: str) -> tuple[TaskKind, int] | None:
     """The task part that stores segment ``name``; None if the plan names no such segment."""
     parsed = parse_segment_name(name)
-    plan = _plan(container, video_id)
+    plan = container.plans.get(video_id)
     if parsed is None or plan is None:
         return None
     rendition, index = parsed

@@ -8,7 +8,12 @@ from collections.abc import Sequence
 from vidhost.api import health, library, processing, signing_keys, streaming, uploads, videos
 from vidhost.features.feature import Background, Feature
 from vidhost.jobs.reconciler import Reconciler
+from vidhost.pipeline.plans import PlanCache
 from vidhost.wiring import Container
+
+
+def install(c: Container) -> None:
+    c.plans = PlanCache(c.storage)
 
 
 def background(c: Container) -> Sequence[Background]:
@@ -26,6 +31,7 @@ def background(c: Container) -> Sequence[Background]:
 
 FEATURE = Feature(
     "videos",
+    install=install,
     routers=(
         health.router,
         uploads.router,
