@@ -285,6 +285,42 @@ def test_chunk_tasks_are_keyed_by_part_and_not_listed(repo: SqlRepository) -> No
     assert kinds == ["transcode"]
 
 
+def test_a_request_records_its_rendition(repo: SqlRepository) -> None:
+    """ADR 0062: the first chunk encodes the rung of the latest request next."""
+    _video(repo)
+    repo.ensure_task("v1", TaskKind.TRANSCODE_CHUNK, part=0)
+    assert repo.request_part("v1", TaskKind.TRANSCODE_CHUNK, 0, "720p")
+    row = repo.get_task("v1", TaskKind.TRANSCODE_CHUNK, part=0)
+    assert row is not None and row.requested_rendition == "720p" and row.requested_at
+    assert repo.request_part("v1", TaskKind.TRANSCODE_CHUNK, 0, "1080p")  # the latest wins
+    row = repo.get_task("v1", TaskKind.TRANSCODE_CHUNK, part=0)
+    assert row is not None and row.requested_rendition == "1080p"
+
+
+def test_a_forward_progress_report_never_moves_it_back(repo: SqlRepository) -> None:
+    """Parts finishing at once count the stored segments a moment apart and may write in the
+    other order: a ``forward`` report that would lower the progress is refused."""
+    _video(repo)
+    repo.ensure_task("v1", TaskKind.TRANSCODE)
+
+    def report(progress: float) -> bool:
+        return repo.update_task(
+            "v1",
+            TaskKind.TRANSCODE,
+            status=TaskStatus.PROCESSING,
+            progress=progress,
+            event=None,
+            forward=True,
+        )
+
+    assert report(50.0)
+    assert not report(0.0)  # a count made before the 50 % one
+    assert not report(50.0)  # nothing new: no second event either
+    assert report(75.0)
+    row = repo.get_task("v1", TaskKind.TRANSCODE)
+    assert row is not None and row.progress == 75.0
+
+
 def test_a_chunk_claim_takes_the_chunk_wanted_most(repo: SqlRepository) -> None:
     """ADR 0061: requested chunks first (latest request first), then the chunks after the
     latest requested one, then index order; a done or running chunk is never taken."""

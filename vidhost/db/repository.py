@@ -427,15 +427,20 @@ class SqlRepository:
         part: int = 0,
         token: str | None = None,
         only_if: TaskStatus | None = None,
+        forward: bool = False,
     ) -> bool:
         """Write the task's status; with ``token``, only while that claim holds (the fence),
-        with ``only_if``, only while the row has that status. False if refused."""
+        with ``only_if``, only while the row has that status, with ``forward``, only if it
+        moves the progress forward (writers racing with counts made a moment apart).
+        False if refused."""
         now = utcnow()
         conds = list(_key(video_id, kind, part))
         if token is not None:
             conds += [tasks.c.claim_token == token, tasks.c.status == TaskStatus.PROCESSING.value]
         if only_if is not None:
             conds.append(tasks.c.status == only_if.value)
+        if forward:
+            conds.append(tasks.c.progress < progress)
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(tasks)

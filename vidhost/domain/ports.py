@@ -214,6 +214,7 @@ class VideoRepository(Protocol):
         part: int = 0,
         token: str | None = None,
         only_if: TaskStatus | None = None,
+        forward: bool = False,
     ) -> bool:
         """Write status and progress; refused (False) when ``token`` no longer holds the claim
         or the row's status is not ``only_if``."""

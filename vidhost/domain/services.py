@@ -428,9 +428,11 @@ class VideoService:
         part: int = 0,
         token: str | None = None,
         only_if: TaskStatus | None = None,
+        forward: bool = False,
     ) -> bool:
         """Write a task's status (and its ``task.progress`` event, except for the parts of a
-        task). With ``token`` the write is fenced: refused (False) once the claim is lost."""
+        task). With ``token`` the write is fenced: refused (False) once the claim is lost.
+        ``forward``: refused unless it moves the progress forward."""
         event = None
         if kind not in INTERNAL_KINDS:
             event = task_event(video_id, kind, status, progress, public(error), error_code)
@@ -445,6 +447,7 @@ class VideoService:
             part=part,
             token=token,
             only_if=only_if,
+            forward=forward,
         )
 
     def start_parts(self, video_id: str, parts: Iterable[tuple[TaskKind, int]]) -> None:

@@ -691,6 +691,7 @@ class LadderProgress:
                 TaskStatus.PROCESSING,
                 min(99.9, 100.0 * stored / planned),
                 only_if=TaskStatus.PROCESSING,
+                forward=True,  # parts finishing at once count a moment apart
             )
             return False
         if video.state is VideoState.READY and self.service.report_task(
