@@ -8,13 +8,14 @@ rendition downloaded from the HLS URLs of a real ``vidhost serve`` and decoded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import logging
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -269,6 +270,32 @@ def test_plan_and_playlists_are_stored_before_any_frame_is_encoded(
         assert events == sorted(events) and events[-1] == 100.0
 
 
+@contextlib.contextmanager
+def _player(*, when: Callable[[], bool], then: Callable[[], None]) -> Iterator[None]:
+    """A player in a thread beside the block: once ``when()`` holds, it does ``then()``."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if when():
+                then()
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield
+    finally:
+        watcher.join(timeout=60)
+
+
+def _passes(caplog: pytest.LogCaptureFixture, video_id: str) -> list[str]:
+    """The first chunk's ffmpeg passes, as logged: ``"<rungs> (nice <n>)"``."""
+    head = f"chunk 0 of {video_id}: "
+    return [r.getMessage()[len(head) :] for r in caplog.records if r.getMessage().startswith(head)]
+
+
 def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
     clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -286,33 +313,22 @@ def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
         assert c.repo.get_video(video_id).state is VideoState.PROCESSING  # no start rung yet
         asked: dict[str, Any] = {}
 
-        def player() -> None:  # asks for 180p as soon as the video is ready
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                video = c.repo.get_video(video_id)
-                if video is not None and video.state is VideoState.READY:
-                    stored = {
-                        o.key.rsplit("/", 1)[-1]
-                        for o in c.storage.list(layout.hls_prefix(video_id))
-                    }
-                    asked["stored"] = stored
-                    asked["ok"] = c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 0, "180p")
-                    return
-                time.sleep(0.01)
+        def ask_180p() -> None:  # a player, as soon as the video is ready
+            prefix = layout.hls_prefix(video_id)
+            asked["stored"] = {o.key.rsplit("/", 1)[-1] for o in c.storage.list(prefix)}
+            asked["ok"] = c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 0, "180p")
 
-        watcher = threading.Thread(target=player)
-        watcher.start()
-        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
-        watcher.join(timeout=60)
+        def ready() -> bool:
+            video = c.repo.get_video(video_id)
+            return video is not None and video.state is VideoState.READY
+
+        with _player(when=ready, then=ask_180p):
+            assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
         assert asked["ok"]
         # ready with the start rung's first segment, before any other rung of it
         assert "120p_00000.ts" in asked["stored"]
         assert not {"180p_00000.ts", "144p_00000.ts"} & asked["stored"]
-        passes = [
-            r.getMessage().split(": ", 1)[1]
-            for r in caplog.records
-            if r.getMessage().startswith(f"chunk 0 of {video_id}: ")
-        ]
+        passes = _passes(caplog, video_id)
         assert passes == ["120p (nice 0)", "180p (nice 0)", "144p (nice 19)"], passes
         for rung in ("180p", "144p", "120p"):
             assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.ts").size > 0
@@ -350,22 +366,18 @@ def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_firs
         rest = f"chunk 0 of {video_id}: 480p,720p (nice 19)"
         asked: list[bool] = []
 
-        def player() -> None:  # asks for 720p once the rest has started
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if any(r.getMessage() == rest for r in list(caplog.records)):
-                    time.sleep(0.3)
-                    asked.append(c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 0, "720p"))
-                    return
-                time.sleep(0.02)
+        def ask_720p() -> None:  # a player, a moment after the rest started
+            time.sleep(0.3)
+            asked.append(c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 0, "720p"))
 
-        watcher = threading.Thread(target=player)
-        watcher.start()
-        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
-        watcher.join(timeout=60)
+        def rest_started() -> bool:
+            return any(r.getMessage() == rest for r in list(caplog.records))
+
+        with _player(when=rest_started, then=ask_720p):
+            assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
         assert asked == [True]
         messages = [r.getMessage() for r in caplog.records if video_id in r.getMessage()]
-        passes = [m.split(": ", 1)[1] for m in messages if m.startswith("chunk 0 of")]
+        passes = _passes(caplog, video_id)
         assert passes == ["240p (nice 0)", "480p,720p (nice 19)", "720p (nice 0)", "480p (nice 19)"]
         assert f"first chunk of {video_id}: a player asked for one of its rungs" in messages
         for rung in ("720p", "480p", "240p"):

@@ -30,8 +30,11 @@ CHECK_EVERY = 10
 RETRY_AFTER = 2
 
 
-def part_of(container: Container, video_id: str, name: str) -> tuple[TaskKind, int] | None:
-    """The task part that stores segment ``name``; None if the plan names no such segment."""
+def _part_of(
+    container: Container, video_id: str, name: str
+) -> tuple[TaskKind, int, str | None] | None:
+    """The task part that stores segment ``name`` and the rung a request for it names (None
+    for the audio); None if the plan names no such segment."""
     parsed = parse_segment_name(name)
     plan = container.plans.get(video_id)
     if parsed is None or plan is None:
@@ -40,9 +43,9 @@ def part_of(container: Container, video_id: str, name: str) -> tuple[TaskKind, i
     if rendition not in plan.rendition_names() or not 0 <= index < len(plan.segments):
         return None
     if rendition == AUDIO_RENDITION:
-        return TaskKind.TRANSCODE_AUDIO, 0
+        return TaskKind.TRANSCODE_AUDIO, 0, None
     chunk = plan.chunk_of(index)
-    return None if chunk is None else (TaskKind.TRANSCODE_CHUNK, chunk.index)
+    return None if chunk is None else (TaskKind.TRANSCODE_CHUNK, chunk.index, rendition)
 
 
 def _stat(container: Container, key: str) -> ObjectInfo | None:
@@ -54,13 +57,11 @@ def _stat(container: Container, key: str) -> ObjectInfo | None:
 
 def _ask(container: Container, video_id: str, name: str) -> TaskStatus | None:
     """Stamp the part's row (its chunk is encoded next); its status, None if none."""
-    part = part_of(container, video_id, name)
+    part = _part_of(container, video_id, name)
     if part is None:
         return None
-    kind, index = part
+    kind, index, rendition = part
     repo = container.repo
-    parsed = parse_segment_name(name)
-    rendition = parsed[0] if parsed is not None and kind is TaskKind.TRANSCODE_CHUNK else None
     repo.request_part(video_id, kind, index, rendition)
     row = repo.get_task(video_id, kind, part=index)
     return None if row is None else row.status

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from vidhost.domain import layout
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
@@ -306,35 +307,6 @@ class _PartEncoder:
         self.progress = progress or LadderProgress(service, storage)
         """Told of segments stored before the part ends: the start may make the video ready."""
 
-    def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
-        """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
-        video, cfg = ctx.video, self.config
-        try:
-            self.storage.stat(layout.poster_key(video.id))
-            return  # a re-run
-        except FileNotFoundError:
-            pass
-        with (
-            self.sources.open(video, plan.source_key) as source,
-            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"poster-{video.id}-") as tmp,
-        ):
-            poster = Path(tmp) / layout.POSTER
-            run_ffmpeg(
-                build_poster_command(
-                    cfg.ffmpeg,
-                    str(source),
-                    str(poster),
-                    at_seconds=min(1.0, plan.duration / 2),
-                    width=1280,
-                    input_format=plan.source_format,
-                ),
-                duration=None,
-                limits=task_limits(cfg.timeout),
-            )
-            ctx.check_claim()
-            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
-        forget_if_deleted(self.service, video.id)
-
     @staticmethod
     def _still_wanted(ctx: TaskContext) -> None:
         """A part of a video that already failed (another part failed twice) does no work."""
@@ -404,6 +376,35 @@ class ChunkEncoder(_PartEncoder):
             asked = row is not None and row.requested_at is not None
             pass_.run(list(plan.renditions), nice=0 if asked else BACKGROUND_NICE)
 
+    def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
+        """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
+        video, cfg = ctx.video, self.config
+        try:
+            self.storage.stat(layout.poster_key(video.id))
+            return  # a re-run
+        except FileNotFoundError:
+            pass
+        with (
+            self.sources.open(video, plan.source_key) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"poster-{video.id}-") as tmp,
+        ):
+            poster = Path(tmp) / layout.POSTER
+            run_ffmpeg(
+                build_poster_command(
+                    cfg.ffmpeg,
+                    str(source),
+                    str(poster),
+                    at_seconds=min(1.0, plan.duration / 2),
+                    width=1280,
+                    input_format=plan.source_format,
+                ),
+                duration=None,
+                limits=task_limits(cfg.timeout),
+            )
+            ctx.check_claim()
+            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
+        forget_if_deleted(self.service, video.id)
+
     def _first_chunk(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
         start = todo.pop(0)
         with ThreadPoolExecutor(1, thread_name_prefix="poster") as pool:
@@ -463,29 +464,21 @@ class _Asked(Exception):
     """A player asked for a rung of the pass that is running: it stops, that rung goes next."""
 
 
+@dataclass
 class _Pass:
     """Runs ffmpeg passes over one chunk (one decode each, into some of its rungs) and
     stores each pass's segments; reports the chunk's progress over all its rungs."""
 
-    ASK_EVERY = 0.2
+    ASK_EVERY: ClassVar[float] = 0.2
     """Seconds between two looks at the requests while an unrequested pass runs."""
 
-    def __init__(
-        self,
-        encoder: ChunkEncoder,
-        ctx: TaskContext,
-        plan: SegmentPlan,
-        chunk: Chunk,
-        source: list[str],
-        out: Path,
-    ) -> None:
-        self.encoder = encoder
-        self.ctx = ctx
-        self.plan = plan
-        self.chunk = chunk
-        self.source = source
-        self.out = out
-        self.rungs_done = 0
+    encoder: ChunkEncoder
+    ctx: TaskContext
+    plan: SegmentPlan
+    chunk: Chunk
+    source: list[str]
+    out: Path
+    rungs_done: int = 0
 
     def run(
         self, rungs: list[PlannedRendition], *, nice: int, until_asked: Sequence[str] = ()
