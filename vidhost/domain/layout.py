@@ -70,6 +70,16 @@ def parse_segment_name(name: str) -> tuple[str, int] | None:
     return rendition, int(number)
 
 
+def media_kind(name: str) -> str | None:
+    """What a name under ``hls/`` is, for the routes that serve one: ``"segment"`` (a media
+    segment, planned and possibly encoded on demand), ``"init"`` (a rendition's CMAF init
+    segment), or None for a name vidhost never writes. The one check every delivery surface
+    makes before touching storage."""
+    if parse_segment_name(name) is not None:
+        return "segment"
+    return None
+
+
 def segment_key(video_id: str, rendition: str, index: int) -> str:
     return hls_prefix(video_id) + segment_name(rendition, index)
 
