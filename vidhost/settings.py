@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     for it, its chunk encoded next, before ``503 segment_not_ready`` (ADR 0061). Under
     hls.js's 10 s time-to-first-byte limit, so the player retries rather than times out."""
     ladder_heights: list[int] = Field(default_factory=lambda: [1080, 720, 480, 360, 240])
+    segment_format: Literal["cmaf", "ts"] = "cmaf"
+    """Packaging of new videos (ADR 0063): ``cmaf`` (fragmented MP4 with an init segment,
+    HLS and DASH from the same segments) or ``ts`` (MPEG-TS, HLS only, for players older than
+    iOS 10). Videos keep the packaging they were planned with."""
     x264_preset: str = "veryfast"
     ffmpeg: str | None = None
     """Path of the ffmpeg binary. Default: the one shipped in the imageio-ffmpeg wheel."""

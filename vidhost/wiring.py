@@ -259,6 +259,7 @@ class Container:
             strict_decode=s.strict_decode,
             chunk_seconds=s.chunk_seconds,
             first_chunk_seconds=s.first_chunk_seconds,
+            packaging=s.segment_format,
             probe=probe_config(s),
             cache_sources=0 if isinstance(self.storage, LocalStorage) else 2,
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import av
 import httpx
@@ -98,12 +99,25 @@ def upload_ready(
     return ids
 
 
+SEGMENT_TYPES = {"ts": "video/MP2T", "m4s": "video/iso.segment", "mp4": "video/mp4"}
+_MAP = re.compile(r'^#EXT-X-MAP:.*URI="([^"]+)"', re.MULTILINE)
+
+
 def playlist_uris(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line and not line.startswith("#")]
+    """The URIs a player fetches, in order: a CMAF playlist's init segment (``#EXT-X-MAP``)
+    first, then every segment (or every variant of a master playlist)."""
+    uris = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return _MAP.findall(text)[:1] + uris
+
+
+def segment_type(url: str) -> str:
+    """The ``Content-Type`` a segment (or init segment) URL is served with."""
+    return SEGMENT_TYPES[urlsplit(url).path.rsplit(".", 1)[-1]]
 
 
 def fetch_rendition(manifest_url: str, variant_uri: str, dest: Path) -> tuple[Path, list[str]]:
-    """Download every segment of one variant into one .ts file; return it and the URLs."""
+    """Download every segment of one variant, init segment first, into one file (MPEG-TS
+    or fragmented MP4: both decode as one stream); return it and the URLs."""
     variant_url = urljoin(manifest_url, variant_uri)
     r = httpx.get(variant_url)
     assert r.status_code == 200, r.text
@@ -113,7 +127,7 @@ def fetch_rendition(manifest_url: str, variant_uri: str, dest: Path) -> tuple[Pa
         for url in segment_urls:
             seg = httpx.get(url)
             assert seg.status_code == 200, url
-            assert seg.headers["content-type"] == "video/MP2T"
+            assert seg.headers["content-type"] == segment_type(url)
             out.write(seg.content)
     return dest, segment_urls
 

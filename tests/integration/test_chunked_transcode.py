@@ -13,6 +13,7 @@ import dataclasses
 import itertools
 import logging
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -326,12 +327,12 @@ def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
             assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
         assert asked["ok"]
         # ready with the start rung's first segment, before any other rung of it
-        assert "120p_00000.ts" in asked["stored"]
-        assert not {"180p_00000.ts", "144p_00000.ts"} & asked["stored"]
+        assert "120p_00000.m4s" in asked["stored"]
+        assert not {"180p_00000.m4s", "144p_00000.m4s"} & asked["stored"]
         passes = _passes(caplog, video_id)
         assert passes == ["120p (nice 0)", "180p (nice 0)", "144p (nice 19)"], passes
         for rung in ("180p", "144p", "120p"):
-            assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.ts").size > 0
+            assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.m4s").size > 0
         # a later chunk nobody asked for yields the cores; one a player asked for does not
         assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 2, "144p")
         assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
@@ -381,7 +382,7 @@ def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_firs
         assert passes == ["240p (nice 0)", "480p,720p (nice 19)", "720p (nice 0)", "480p (nice 19)"]
         assert f"first chunk of {video_id}: a player asked for one of its rungs" in messages
         for rung in ("720p", "480p", "240p"):
-            assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.ts").size > 0
+            assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.m4s").size > 0
 
 
 def test_the_audio_is_stored_as_it_is_encoded_and_the_video_ready_before_it_ends(
@@ -400,7 +401,7 @@ def test_the_audio_is_stored_as_it_is_encoded_and_the_video_ready_before_it_ends
         done = threading.Event()
 
         def watch() -> None:
-            key = layout.hls_prefix(video_id) + "audio_00000.ts"
+            key = layout.hls_prefix(video_id) + "audio_00000.m4s"
             while not done.is_set():
                 try:
                     c.storage.stat(key)
@@ -423,7 +424,7 @@ def test_the_audio_is_stored_as_it_is_encoded_and_the_video_ready_before_it_ends
         assert (True, VideoState.READY, TaskStatus.PROCESSING) in while_running, seen[-5:]
         plan = load_plan(c.storage, video_id)
         names = {o.key.rsplit("/", 1)[-1] for o in c.storage.list(layout.hls_prefix(video_id))}
-        assert {f"audio_{s.index:05d}.ts" for s in plan.segments} <= names
+        assert {f"audio_{s.index:05d}.m4s" for s in plan.segments} <= names
 
 
 def test_two_runners_share_the_chunks_of_one_video(clip: Path, tmp_path: Path) -> None:
@@ -502,10 +503,13 @@ def _ffmpeg(*args: str) -> None:
 def _segments(c, video_id: str, rendition: str) -> list[list[tuple[float, bool]]]:
     """(pts, keyframe) of every packet of every stored segment of a rendition."""
     plan_segments = []
+    init = c.storage.get_bytes(layout.hls_prefix(video_id) + layout.init_name(rendition))
     for n in range(100):
         try:
-            key = layout.segment_key(video_id, rendition, n)
-            with c.storage.local_copy(key) as path, av.open(str(path)) as ts:
+            data = init + c.storage.get_bytes(layout.segment_key(video_id, rendition, n))
+            path = Path(tempfile.mkdtemp()) / f"{rendition}_{n}.mp4"  # init + the segment
+            path.write_bytes(data)
+            with av.open(str(path)) as ts:
                 s = ts.streams.video[0]
                 plan_segments.append(
                     sorted(
@@ -584,7 +588,7 @@ def test_on_s3_a_worker_downloads_the_source_once_for_all_its_chunks(
         assert fetched == [video.source_key]
         assert len(list((c.settings.tmp_dir / "sources").iterdir())) == 1
         keys = {o.key for o in c.storage.list(layout.hls_prefix(video_id))}
-        assert len([k for k in keys if k.endswith(".ts")]) == 8 * 2
+        assert len([k for k in keys if k.endswith(".m4s")]) == 8 * 2
 
 
 def test_a_transcode_taken_over_resumes_its_plan_and_keeps_its_progress(
@@ -696,4 +700,6 @@ def test_a_part_that_fails_once_runs_again_and_twice_fails_the_video(
             "ffmpeg_failed",
             1,
         )
-        assert not [k for k in c.storage.list(layout.hls_prefix(other)) if k.key.endswith(".ts")]
+        assert not [
+            k for k in c.storage.list(layout.hls_prefix(other)) if k.key.endswith((".m4s", ".ts"))
+        ]

@@ -113,7 +113,11 @@ def test_enhanced_file_feeds_the_ladder(tmp_path: Path) -> None:
         video = c.videos.get(video_id)
         assert video.state is VideoState.READY
         hls = tmp_path / "data" / "storage" / "videos" / video_id / "hls"
-        segment = hls / "audio_00001.ts"  # audio is its own rendition (ADR 0060)
+        # audio is its own rendition (ADR 0060); a CMAF segment decodes after its init
+        segment = tmp_path / "audio_00001.mp4"
+        segment.write_bytes(
+            (hls / "audio_init.mp4").read_bytes() + (hls / "audio_00001.m4s").read_bytes()
+        )
         # Cut from the loudness-normalised file, not the +16 dB source.
         assert integrated_loudness(segment) == pytest.approx(-23.0, abs=2.0)
         c.videos.delete(video_id)

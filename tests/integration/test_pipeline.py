@@ -64,7 +64,7 @@ def test_odd_sized_source_gives_even_renditions_without_upscaling(container, tmp
     keys = {o.key for o in container.storage.list(f"videos/{video.id}/hls/")}
     assert f"videos/{video.id}/hls/master.m3u8" in keys
     assert {f"videos/{video.id}/hls/{r.name}.m3u8" for r in video.renditions} <= keys
-    assert any(k.endswith("480p_00000.ts") for k in keys)
+    assert any(k.endswith("480p_00000.m4s") for k in keys)
 
 
 def test_rotated_phone_video_comes_out_portrait(container, tmp_path) -> None:

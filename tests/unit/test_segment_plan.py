@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import pytest
@@ -18,7 +19,9 @@ from vidhost.domain.segments import (
 RUNG = PlannedRendition("240p", 426, 240, 500_000, 400_000, 428_000, 600_000, "avc1.64000d")
 
 
-def _plan(duration: float, fps: float | None = 25, **kw: float) -> SegmentPlan:
+def _plan(
+    duration: float, fps: float | None = 25, packaging: str = "cmaf", **kw: float
+) -> SegmentPlan:
     values = {"segment_seconds": 4.0, "chunk_seconds": 12.0, "first_chunk_seconds": 4.0, **kw}
     return make_plan(
         source_key="videos/x/source",
@@ -26,6 +29,7 @@ def _plan(duration: float, fps: float | None = 25, **kw: float) -> SegmentPlan:
         fps=fps,
         renditions=(RUNG,),
         audio_bitrate=96_000,
+        packaging=packaging,
         **values,
     )
 
@@ -75,6 +79,32 @@ def test_ntsc_boundaries_land_on_frames() -> None:
 
 def test_media_playlist_is_vod_with_exact_durations() -> None:
     text = media_playlist(_plan(10.0), "240p")
+    assert text.splitlines() == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        "#EXT-X-TARGETDURATION:4",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        '#EXT-X-MAP:URI="segment/240p_init.mp4"',
+        "#EXTINF:4.000000,",
+        "segment/240p_00000.m4s",
+        "#EXTINF:4.000000,",
+        "segment/240p_00001.m4s",
+        "#EXTINF:2.000000,",
+        "segment/240p_00002.m4s",
+        "#EXT-X-ENDLIST",
+    ]
+
+
+def test_a_plan_stored_before_cmaf_keeps_its_mpeg_ts_playlists() -> None:
+    """ADR 0063: a plan without ``packaging`` (stored before) is MPEG-TS, as its segments."""
+    raw = json.loads(_plan(10.0, packaging="ts").to_json())
+    del raw["packaging"]
+    old = SegmentPlan.from_json(json.dumps(raw).encode())
+    assert old.packaging == "ts" and not old.cmaf and old.version == 1
+    assert old.start_segments()[0] == "240p_00000.ts"
+    text = media_playlist(old, "240p")
     assert text.splitlines() == [
         "#EXTM3U",
         "#EXT-X-VERSION:3",
@@ -137,11 +167,11 @@ def test_playable_once_the_start_rung_and_the_audio_of_the_first_chunk_are_store
     assert [plan.chunk_of(i).index for i in range(8)] == [0, 0, 1, 1, 1, 2, 2, 2]
     assert plan.chunk_of(8) is None
     assert [r.name for r in plan.rung_order()] == ["240p", "720p"]
-    start = ["240p_00000.ts", "240p_00001.ts", "audio_00000.ts", "audio_00001.ts"]
+    start = ["240p_00000.m4s", "240p_00001.m4s", "audio_00000.m4s", "audio_00001.m4s"]
     assert plan.start_segments() == start
     assert not plan.playable(set())
     assert not plan.playable(set(start[:3]))
-    assert not plan.playable({"720p_00000.ts", "720p_00001.ts", *start[2:]})
+    assert not plan.playable({"720p_00000.m4s", "720p_00001.m4s", *start[2:]})
     assert plan.playable(start)
     silent = plan.__class__(**{**plan.__dict__, "audio_bitrate": None})
     assert silent.start_segments() == start[:2] and silent.playable(start[:2])
@@ -151,6 +181,31 @@ def test_segment_names_parse_back() -> None:
     from vidhost.domain.layout import parse_segment_name, segment_name
 
     assert parse_segment_name(segment_name("360p", 3)) == ("360p", 3)
+    assert segment_name("360p", 3) == "360p_00003.m4s"
+    assert parse_segment_name(segment_name("360p", 3, "ts")) == ("360p", 3)
     assert parse_segment_name(segment_name("audio", 12345)) == ("audio", 12345)
     for bad in ("360p.ts", "360p_3.ts", "_00001.ts", "360p_00001.m3u8", "360p_0000x.ts"):
         assert parse_segment_name(bad) is None
+
+
+def test_delivery_names_are_segments_inits_or_nothing() -> None:
+    from vidhost.domain.layout import init_name, media_kind
+
+    assert media_kind("720p_00003.m4s") == "segment" and media_kind("audio_00000.ts") == "segment"
+    assert media_kind(init_name("720p")) == "init" == media_kind("audio_init.mp4")
+    for bad in ("x_init.mp4.m4s", "_init.mp4", "a_b_init.mp4", "plan.json", "720p_00001.mp4"):
+        assert media_kind(bad) is None, bad
+
+
+def test_video_timescale_counts_whole_frames() -> None:
+    for fps, scale, ticks in ((25, 12800, 512), (30, 15360, 512), (29.97, 30000, 1001)):
+        plan = _plan(10.0, fps=fps)
+        assert (plan.video_timescale, plan.frame_ticks) == (scale, ticks)
+        assert plan.video_timescale >= 10_000
+
+
+def test_audio_segments_start_on_the_aac_frame_the_muxer_cuts_on() -> None:
+    # 24 s in 4 s segments at 48 kHz: boundaries at 187.5, 375, 562.5 ... AAC frames
+    plan = _plan(24.0)
+    assert plan.audio_frame_starts() == [0, 188, 375, 563, 750, 938]
+    assert plan.audio_frames() == 1126  # 1125 frames of audio and the encoder's priming

@@ -28,7 +28,7 @@ from vidhost.api.ranges import object_response
 from vidhost.api.reads import VARY, authorize_read, cache_headers, carry_token, find_video
 from vidhost.domain.access import Access, Audience, Viewer
 from vidhost.domain.errors import NotReady
-from vidhost.domain.layout import POSTER, hls_prefix, poster_key
+from vidhost.domain.layout import DASH_MANIFEST, POSTER, hls_prefix, media_kind, poster_key
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Video
 from vidhost.domain.ports import ObjectInfo
@@ -41,7 +41,8 @@ SEGMENT_CACHE = "public, max-age=31536000, immutable"
 PLAYLIST_CACHE = "public, max-age=60"
 PRIVATE_SEGMENT_CACHE = "private, max-age=3600"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}\.ts$")
+DASH = "application/dash+xml"
+MEDIA_TYPES = {"ts": "video/MP2T", "m4s": "video/iso.segment", "mp4": "video/mp4"}
 TOKEN_DOC = (
     "`?token=`: a playback token (JWT, aud `v`; `t` for the poster) for a private video; "
     "the owner may send `Authorization: Bearer` instead."
@@ -160,7 +161,8 @@ async def segment(
 ) -> Response:
     """One MPEG-TS segment; honours ``Range`` (206/416), ETag and Last-Modified. One that
     is planned but not encoded yet is encoded next and waited for (503 after the wait)."""
-    if not _SEGMENT.match(segment_id):
+    kind = media_kind(segment_id) if len(segment_id) <= 80 else None
+    if kind is None:
         raise ApiError(404, "segment_not_found", "unknown segment")
     return await _serve(
         request,
@@ -168,11 +170,33 @@ async def segment(
         viewer,
         video_id,
         segment_id,
-        media_type="video/MP2T",
+        media_type=MEDIA_TYPES[segment_id.rsplit(".", 1)[1]],
         cache=SEGMENT_CACHE,
         private_cache=PRIVATE_SEGMENT_CACHE,
         redirectable=True,
-        on_demand=True,
+        on_demand=kind == "segment",
+    )
+
+
+@router.api_route(
+    "/{video_id}/manifest.mpd",
+    methods=["GET", "HEAD"],
+    description=TOKEN_DOC,
+    responses={**binary(DASH, description="DASH manifest (CMAF videos)"), **ERRORS},
+)
+async def dash_manifest(
+    video_id: str, request: Request, container: ContainerDep, viewer: ViewerDep
+) -> Response:
+    """The DASH manifest over the same CMAF segments as the HLS playlists (ADR 0063); 404
+    for a video packaged as MPEG-TS before it."""
+    return await _serve(
+        request,
+        container,
+        viewer,
+        video_id,
+        DASH_MANIFEST,
+        media_type=DASH,
+        cache=PLAYLIST_CACHE,
     )
 
 

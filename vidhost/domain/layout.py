@@ -5,7 +5,10 @@
 - ``source``: the upload;
 - ``plan.json``: the segment plan (fixed before any frame is encoded, ADR 0060);
 - ``hls/master.m3u8``, ``hls/{rendition}.m3u8``: playlists, written from the plan;
-- ``hls/{rendition}_{nnnnn}.ts``: MPEG-TS segments (``audio`` is the audio rendition);
+- ``hls/{rendition}_init.mp4`` and ``hls/{rendition}_{nnnnn}.m4s``: CMAF init and media
+  segments (ADR 0063; ``audio`` is the audio rendition); ``hls/manifest.mpd``: the DASH
+  manifest over the same segments. Videos packaged before ADR 0063 have MPEG-TS segments
+  ``hls/{rendition}_{nnnnn}.ts`` and no init or MPD; both kinds are served as stored;
 - ``poster.jpg``; ``media/``: cached thumbnails, storyboards and previews.
 
 Processing outputs live under ``processed_videos/`` (metadata JSON, enhanced file).
@@ -16,6 +19,12 @@ from __future__ import annotations
 VIDEOS = "videos/"
 PROCESSED = "processed_videos/"
 MASTER = "master.m3u8"
+DASH_MANIFEST = "manifest.mpd"
+CMAF = "cmaf"
+MPEG_TS = "ts"
+SEGMENT_EXTENSIONS = {CMAF: "m4s", MPEG_TS: "ts"}
+"""Media segment file extension of each packaging (``SegmentPlan.packaging``)."""
+INIT_SUFFIX = "_init.mp4"
 POSTER = "poster.jpg"
 AUDIO_RENDITION = "audio"
 """Name of the audio rendition (its playlist ``audio.m3u8``, its segments ``audio_nnnnn.ts``)."""
@@ -56,18 +65,35 @@ def playlist_key(video_id: str, rendition: str) -> str:
     return hls_prefix(video_id) + playlist_name(rendition)
 
 
-def segment_name(rendition: str, index: int) -> str:
-    """``360p_00003.ts``: what ``/stream/{id}/segment/{segmentId}`` serves."""
-    return f"{rendition}_{index:05d}.ts"
+def segment_name(rendition: str, index: int, packaging: str = CMAF) -> str:
+    """``360p_00003.m4s`` (``360p_00003.ts`` before ADR 0063): what
+    ``/stream/{id}/segment/{segmentId}`` serves."""
+    return f"{rendition}_{index:05d}.{SEGMENT_EXTENSIONS[packaging]}"
 
 
 def parse_segment_name(name: str) -> tuple[str, int] | None:
-    """``360p_00003.ts`` -> ``("360p", 3)``; None for a name ``segment_name`` does not make."""
+    """``360p_00003.m4s`` or ``360p_00003.ts`` -> ``("360p", 3)``; None for a name
+    ``segment_name`` does not make."""
     stem, dot, ext = name.rpartition(".")
     rendition, _, number = stem.rpartition("_")
-    if not dot or ext != "ts" or not rendition or len(number) < 5 or not number.isdigit():
+    if not dot or ext not in SEGMENT_EXTENSIONS.values():
+        return None
+    if not rendition or len(number) < 5 or not number.isdigit():
         return None
     return rendition, int(number)
+
+
+def init_name(rendition: str) -> str:
+    """``360p_init.mp4``: a rendition's CMAF init segment (``#EXT-X-MAP``)."""
+    return f"{rendition}{INIT_SUFFIX}"
+
+
+def parse_init_name(name: str) -> str | None:
+    """``360p_init.mp4`` -> ``"360p"``; None otherwise."""
+    if not name.endswith(INIT_SUFFIX):
+        return None
+    rendition = name[: -len(INIT_SUFFIX)]
+    return rendition if rendition and "_" not in rendition and "." not in rendition else None
 
 
 def media_kind(name: str) -> str | None:
@@ -77,11 +103,17 @@ def media_kind(name: str) -> str | None:
     makes before touching storage."""
     if parse_segment_name(name) is not None:
         return "segment"
+    if parse_init_name(name) is not None:
+        return "init"
     return None
 
 
-def segment_key(video_id: str, rendition: str, index: int) -> str:
-    return hls_prefix(video_id) + segment_name(rendition, index)
+def segment_key(video_id: str, rendition: str, index: int, packaging: str = CMAF) -> str:
+    return hls_prefix(video_id) + segment_name(rendition, index, packaging)
+
+
+def dash_key(video_id: str) -> str:
+    return hls_prefix(video_id) + DASH_MANIFEST
 
 
 def poster_key(video_id: str) -> str:

@@ -16,7 +16,14 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from vidhost.domain.layout import AUDIO_RENDITION, playlist_name, segment_name
+from vidhost.domain.layout import (
+    AUDIO_RENDITION,
+    CMAF,
+    MPEG_TS,
+    init_name,
+    playlist_name,
+    segment_name,
+)
 
 DEFAULT_FPS = Fraction(30)
 MAX_FPS = Fraction(60)
@@ -24,6 +31,11 @@ TS_OFFSET = 10.0
 """Seconds added to every output timestamp (every chunk and the audio alike), so that no
 chunk's first decode timestamp is negative and no muxer shifts one chunk differently."""
 AUDIO_GROUP = "audio"
+AUDIO_SAMPLE_RATE = 48_000
+AAC_FRAME = 1024
+"""Samples per AAC-LC frame; also the encoder's priming (ffmpeg's ``aac`` delays its
+output by one frame), which the audio init segment's edit list skips."""
+MIN_TIMESCALE = 10_000
 
 
 def output_rate(fps: float | None) -> Fraction:
@@ -92,6 +104,9 @@ class SegmentPlan:
     ts_offset: float = TS_OFFSET
     version: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    packaging: str = MPEG_TS
+    """``cmaf`` (fMP4 init + ``.m4s`` segments, ADR 0063) or ``ts`` (MPEG-TS: every plan
+    stored before ADR 0063 has no such field, and its video keeps its segments)."""
 
     @property
     def fps(self) -> Fraction:
@@ -100,6 +115,45 @@ class SegmentPlan:
     @property
     def has_audio(self) -> bool:
         return self.audio_bitrate is not None
+
+    @property
+    def cmaf(self) -> bool:
+        return self.packaging == CMAF
+
+    @property
+    def video_timescale(self) -> int:
+        """Ticks per second of the video tracks: a multiple of the frame rate's numerator (a
+        frame is a whole number of ticks), the smallest power-of-two multiple ≥ 10 000."""
+        scale = self.fps_num
+        while scale < MIN_TIMESCALE:
+            scale *= 2
+        return scale
+
+    @property
+    def frame_ticks(self) -> int:
+        """One frame in ``video_timescale`` ticks."""
+        return self.video_timescale // self.fps_num * self.fps_den
+
+    def segment_name(self, rendition: str, index: int) -> str:
+        return segment_name(rendition, index, self.packaging)
+
+    def audio_frame_starts(self) -> list[int]:
+        """The AAC frame each audio segment starts with: ffmpeg's segment muxer cuts before
+        the first frame whose timestamp reaches a boundary, and frame ``j``'s is
+        ``j * AAC_FRAME`` (frame 0 holds the encoder's priming, so it is presented at
+        ``(j - 1) * AAC_FRAME``: the init's edit list)."""
+        starts = [0]
+        for segment in self.segments[1:]:
+            boundary = segment.start_frame * AUDIO_SAMPLE_RATE * self.fps_den
+            samples = -(-boundary // self.fps_num)  # ceil
+            starts.append(-(-samples // AAC_FRAME))
+        return starts
+
+    def audio_frames(self) -> int:
+        """AAC frames of the whole audio track (priming included): the encoder's output for
+        exactly the planned duration."""
+        total = -(-self.total_frames * AUDIO_SAMPLE_RATE * self.fps_den // self.fps_num)
+        return -(-(total + AAC_FRAME) // AAC_FRAME)
 
     def seconds(self, frame: int) -> float:
         return float(frame / self.fps)
@@ -148,9 +202,9 @@ class SegmentPlan:
         first chunk's other rungs are being encoded (a request makes its rung the next), every
         later chunk is encoded ahead or on demand (ADR 0061)."""
         first = self.chunk_segments(self.chunks[0])
-        names = [segment_name(self.rung_order()[0].name, s.index) for s in first]
+        names = [self.segment_name(self.rung_order()[0].name, s.index) for s in first]
         if self.has_audio:
-            names += [segment_name(AUDIO_RENDITION, s.index) for s in first]
+            names += [self.segment_name(AUDIO_RENDITION, s.index) for s in first]
         return names
 
     def playable(self, stored: Collection[str]) -> bool:
@@ -182,6 +236,7 @@ def make_plan(
     first_chunk_seconds: float,
     renditions: tuple[PlannedRendition, ...],
     audio_bitrate: int | None,
+    packaging: str = CMAF,
 ) -> SegmentPlan:
     """Boundaries every ``segment_seconds`` (the last segment shorter), chunks of about
     ``chunk_seconds`` (the first one ``first_chunk_seconds``), both whole segments."""
@@ -229,6 +284,8 @@ def make_plan(
         chunks=tuple(chunks),
         renditions=renditions,
         audio_bitrate=audio_bitrate,
+        packaging=packaging,
+        version=2 if packaging == CMAF else 1,
     )
 
 
@@ -236,19 +293,22 @@ def make_plan(
 
 
 def media_playlist(plan: SegmentPlan, rendition: str, *, uri_prefix: str = "segment/") -> str:
-    """A VOD media playlist: exact ``#EXTINF`` from the plan, ``#EXT-X-ENDLIST``."""
+    """A VOD media playlist: exact ``#EXTINF`` from the plan, ``#EXT-X-ENDLIST``; a CMAF
+    plan's names its init segment (``#EXT-X-MAP``, version 7)."""
     durations = [plan.segment_duration(s) for s in plan.segments]
     lines = [
         "#EXTM3U",
-        "#EXT-X-VERSION:3",
+        f"#EXT-X-VERSION:{7 if plan.cmaf else 3}",
         f"#EXT-X-TARGETDURATION:{max(1, math.ceil(max(durations) - 1e-6))}",
         "#EXT-X-MEDIA-SEQUENCE:0",
         "#EXT-X-PLAYLIST-TYPE:VOD",
         "#EXT-X-INDEPENDENT-SEGMENTS",
     ]
+    if plan.cmaf:
+        lines.append(f'#EXT-X-MAP:URI="{uri_prefix}{init_name(rendition)}"')
     for segment, seconds in zip(plan.segments, durations, strict=True):
         lines.append(f"#EXTINF:{seconds:.6f},")
-        lines.append(uri_prefix + segment_name(rendition, segment.index))
+        lines.append(uri_prefix + plan.segment_name(rendition, segment.index))
     lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
 
@@ -256,7 +316,7 @@ def media_playlist(plan: SegmentPlan, rendition: str, *, uri_prefix: str = "segm
 def master_playlist(plan: SegmentPlan) -> str:
     """The master playlist: one variant per rung; audio is one separate rendition
     (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    lines = ["#EXTM3U", f"#EXT-X-VERSION:{7 if plan.cmaf else 3}", "#EXT-X-INDEPENDENT-SEGMENTS"]
     if plan.has_audio:
         lines.append(
             f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="default",DEFAULT=YES,'

@@ -16,6 +16,10 @@ from fractions import Fraction
 from vidhost.domain.segments import PlannedRendition
 from vidhost.media.hls import _num
 
+CMAF_MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets"
+"""Each segment file a fragmented MP4 (an empty ``moov``, then one ``moof``/``mdat``: the only
+keyframe is the segment's first frame), its first frame presented at its decode time
+(``vidhost.media.cmaf`` places it on the video's timeline)."""
 SEEK_PREROLL = 1.0
 """Seconds decoded before a chunk's first frame, so that the frame-rate conversion picks the
 same source frame for the chunk's first output frame as a single pass would."""
@@ -38,6 +42,7 @@ def build_chunk_command(
     threads: int = 0,
     strict: bool = True,
     pad_frames: int = 0,
+    timescale: int | None = None,
 ) -> list[str]:
     """Decode frames ``[start_frame, end_frame)`` (``None``: to the end) of the source once
     and write every rung as MPEG-TS segments ``<rung>_<n>.ts`` (numbered from
@@ -46,6 +51,8 @@ def build_chunk_command(
     and there is no other keyframe. ``input_args`` ends with ``-i <source>``.
     ``pad_frames`` (the last chunk): when the video stream ends up to that many frames before
     ``end_frame`` (a container whose audio lasts longer), the last frame is repeated to fill.
+    ``timescale``: CMAF (ADR 0063): each segment a fragmented MP4 ``<rung>_<n>.mp4`` whose
+    track counts ``timescale`` ticks a second (the same for every chunk); None: MPEG-TS.
     """
     if not rungs:
         raise ValueError("at least one rung")
@@ -101,7 +108,7 @@ def build_chunk_command(
             "-force_key_frames",
             f"expr:{keyframes}",
         ]
-        args += _segments(out_dir, rung.name, ts_offset, first_segment, cuts)
+        args += _segments(out_dir, rung.name, ts_offset, first_segment, cuts, timescale)
     return args
 
 
@@ -116,10 +123,12 @@ def build_audio_command(
     bitrate: int,
     ts_offset: float,
     strict: bool = True,
+    cmaf: bool = False,
 ) -> list[str]:
-    """Encode the first audio stream once, as stereo AAC, cut into MPEG-TS segments
-    ``<name>_<n>.ts`` at ``boundaries`` (seconds, after 0). Padded with silence or cut to
-    exactly ``duration``, so there is one audio segment per planned segment."""
+    """Encode the first audio stream once, as stereo AAC, cut into segments at
+    ``boundaries`` (seconds, after 0): fragmented MP4 ``<name>_<n>.mp4`` with ``cmaf``, else
+    MPEG-TS ``<name>_<n>.ts``. Padded with silence or cut to exactly ``duration``, so there
+    is one audio segment per planned segment."""
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
     if strict:
         args.append("-xerror")
@@ -144,26 +153,36 @@ def build_audio_command(
         "pipe:1",
         "-nostats",
     ]
-    cuts = ["-segment_times", ",".join(_num(t) for t in boundaries)] if boundaries else []
-    return args + _segments(out_dir, name, ts_offset, 0, cuts)
+    cuts = ["-segment_times", ",".join(f"{t:.9f}" for t in boundaries)] if boundaries else []
+    return args + _segments(out_dir, name, ts_offset, 0, cuts, AUDIO_SAMPLE_RATE if cmaf else None)
 
 
 def _segments(
-    out_dir: str, name: str, ts_offset: float, first: int, cuts: Sequence[str]
+    out_dir: str,
+    name: str,
+    ts_offset: float,
+    first: int,
+    cuts: Sequence[str],
+    timescale: int | None,
 ) -> list[str]:
-    """The segment muxer output ``<name>_<n>.ts`` (from ``first``), cut at ``cuts`` (the
-    muxer's option and its list; none: one segment)."""
+    """The segment muxer output ``<name>_<n>.ts`` or, with a ``timescale`` (CMAF),
+    ``<name>_<n>.mp4`` (from ``first``), cut at ``cuts`` (the muxer's option and its list;
+    none: one segment). CMAF timestamps are set afterwards (``vidhost.media.cmaf``)."""
+    if timescale is None:
+        form = ["-output_ts_offset", _num(ts_offset), "-segment_format", "mpegts"]
+        extension = "ts"
+    else:
+        options = f"movflags={CMAF_MOVFLAGS}:video_track_timescale={timescale}"
+        form = ["-segment_format", "mp4", "-segment_format_options", options]
+        extension = "mp4"
     return [
-        "-output_ts_offset",
-        _num(ts_offset),
         "-f",
         "segment",
-        "-segment_format",
-        "mpegts",
+        *form,
         "-segment_start_number",
         str(first),
         "-reset_timestamps",
         "0",
         *(cuts or ["-segment_time", "100000"]),
-        os.path.join(out_dir, f"{name}_%05d.ts"),
+        os.path.join(out_dir, f"{name}_%05d.{extension}"),
     ]

@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from vidhost.domain import layout
+from vidhost.domain.dash import dash_manifest
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Rendition, Video, utcnow
 from vidhost.domain.ports import Storage
 from vidhost.domain.segments import (
+    AAC_FRAME,
     Chunk,
     PlannedRendition,
     SegmentPlan,
@@ -44,6 +46,7 @@ from vidhost.domain.segments import (
     media_playlist,
 )
 from vidhost.domain.services import VideoService
+from vidhost.media import cmaf
 from vidhost.media.chunks import build_audio_command, build_chunk_command
 from vidhost.media.errors import (
     CORRUPT_MEDIA,
@@ -66,6 +69,8 @@ log = logging.getLogger(__name__)
 
 PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
 MP2T = "video/MP2T"
+M4S = "video/iso.segment"
+MP4 = "video/mp4"
 PART_ATTEMPTS = 2
 """A part that fails this many times fails the video (a crash, a bad worker: not the video)."""
 BACKGROUND_NICE = 19
@@ -93,6 +98,8 @@ class TranscodeConfig:
     chunk_seconds: float = 12.0
     first_chunk_seconds: float | None = None
     """``None``: the first chunk is one segment (the start is fast)."""
+    packaging: str = layout.CMAF
+    """``cmaf`` or ``ts`` for new plans (ADR 0063); a stored plan keeps its own."""
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     cache_sources: int = 0
     """Sources a worker keeps between tasks (S3: each is downloaded once per worker, not
@@ -239,6 +246,12 @@ class Transcoder:
                 media_playlist(plan, layout.AUDIO_RENDITION).encode(),
                 content_type="application/vnd.apple.mpegurl",
             )
+        if plan.cmaf:
+            self.storage.put_bytes(
+                layout.dash_key(video.id),
+                dash_manifest(plan).encode(),
+                content_type="application/dash+xml",
+            )
         self.storage.put_bytes(
             layout.master_key(video.id),
             master_playlist(plan).encode(),
@@ -278,6 +291,7 @@ class Transcoder:
             first_chunk_seconds=cfg.first_chunk_seconds or cfg.segment_seconds,
             renditions=renditions,
             audio_bitrate=audio_bitrate,
+            packaging=cfg.packaging,
         )
 
 
@@ -322,6 +336,50 @@ class _PartEncoder:
         with self.sources.open(ctx.video, plan.source_key) as path:
             yield [*input_args(plan.source_format), "-i", str(path)]
 
+    def _package(
+        self, ctx: TaskContext, plan: SegmentPlan, out: Path, names: list[str], audio_at: int = 0
+    ) -> tuple[list[str], int]:
+        """CMAF (ADR 0063): each of ffmpeg's segment files (``<name>.mp4``, a fragmented MP4)
+        becomes the media segment ``names`` names, placed on the video's timeline (video: the
+        planned start frame; audio: ``audio_at`` and on, in samples); each rendition's init
+        segment joins the names, unless stored already (every chunk writes the same one).
+        The names to store, and the audio's next decode time; MPEG-TS segments are stored as
+        ffmpeg wrote them."""
+        if not plan.cmaf:
+            return names, audio_at
+        stored: list[str] = []
+        inits: dict[str, bytes] = {}
+        for name in names:
+            raw = out / (name.rsplit(".", 1)[0] + ".mp4")
+            if not raw.is_file():
+                continue  # _store says which segment the source did not give
+            parsed = layout.parse_segment_name(name)
+            assert parsed is not None
+            rendition, index = parsed
+            parts = cmaf.split(raw.read_bytes())
+            if rendition == layout.AUDIO_RENDITION:
+                decode_time = audio_at
+                audio_at += cmaf.duration(parts.fragment, parts.init)
+                init = cmaf.with_edit_list(parts.init, AAC_FRAME)  # the encoder's priming
+            else:
+                decode_time = plan.segments[index].start_frame * plan.frame_ticks
+                init = parts.init
+            segment = cmaf.media_segment(
+                parts.fragment, decode_time=decode_time, sequence=index + 1
+            )
+            (out / name).write_bytes(segment)
+            raw.unlink()
+            inits.setdefault(rendition, init)
+            stored.append(name)
+        for rendition, init in inits.items():
+            init_name = layout.init_name(rendition)
+            try:
+                self.storage.stat(layout.hls_prefix(ctx.video.id) + init_name)
+            except FileNotFoundError:
+                (out / init_name).write_bytes(init)
+                stored.insert(0, init_name)  # before any segment: a player needs it first
+        return stored + [n for n in names if n not in stored], audio_at
+
     def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:
         missing = [n for n in names if not (out / n).is_file()]
         if missing:
@@ -336,7 +394,8 @@ class _PartEncoder:
         try:
             for name in names:
                 # the type a redirected player gets from S3 (a guess would be text/...)
-                self.storage.put_file(prefix + name, out / name, move=True, content_type=MP2T)
+                kind = MP4 if name.endswith(".mp4") else M4S if name.endswith(".m4s") else MP2T
+                self.storage.put_file(prefix + name, out / name, move=True, content_type=kind)
         finally:
             forget_if_deleted(self.service, ctx.video.id)
 
@@ -504,6 +563,7 @@ class _Pass:
             ts_offset=plan.ts_offset,
             preset=cfg.preset,
             strict=cfg.strict_decode,
+            timescale=plan.video_timescale if plan.cmaf else None,
         )
         total = len(plan.renditions)
         looked = time.monotonic()
@@ -526,8 +586,9 @@ class _Pass:
             on_progress=progress,
             limits=task_limits(cfg.timeout, nice=nice),
         )
-        names = [layout.segment_name(r.name, s.index) for r in rungs for s in segments]
-        encoder._store(self.ctx, self.out, names)
+        names = [plan.segment_name(r.name, s.index) for r in rungs for s in segments]
+        packaged, _ = encoder._package(self.ctx, plan, self.out, names)
+        encoder._store(self.ctx, self.out, packaged)
         self.rungs_done += len(rungs)
 
 
@@ -546,7 +607,7 @@ class AudioEncoder(_PartEncoder):
         if plan.audio_bitrate is None:
             return
         end = plan.seconds(plan.total_frames)
-        names = [layout.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
+        names = [plan.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
         start = plan.chunks[0].segment_count
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
@@ -556,15 +617,24 @@ class AudioEncoder(_PartEncoder):
             out = Path(tmp)
             stored = 0
             pids: list[int] = []
+            written = names  # what ffmpeg writes: the names themselves, or CMAF's raw files
+            if plan.cmaf:
+                written = [n.rsplit(".", 1)[0] + ".mp4" for n in names]
+            at = 0  # CMAF: the next segment's decode time, in samples
+
+            def store(batch: list[str]) -> None:
+                nonlocal at
+                packaged, at = self._package(ctx, plan, out, batch, audio_at=at)
+                self._store(ctx, out, packaged)
 
             def store_finished(percent: float) -> None:
                 nonlocal stored
                 ctx.progress(percent)
                 finished = stored
-                while finished + 1 < len(names) and (out / names[finished + 1]).is_file():
+                while finished + 1 < len(names) and (out / written[finished + 1]).is_file():
                     finished += 1
                 if finished > stored:
-                    self._store(ctx, out, names[stored:finished])
+                    store(names[stored:finished])
                     before, stored = stored, finished
                     if before < start <= stored:
                         self.progress.part_done(ctx)  # the start may make the video ready
@@ -581,6 +651,7 @@ class AudioEncoder(_PartEncoder):
                 bitrate=plan.audio_bitrate,
                 ts_offset=plan.ts_offset,
                 strict=cfg.strict_decode,
+                cmaf=plan.cmaf,
             )
             run_ffmpeg(
                 cmd,
@@ -589,7 +660,7 @@ class AudioEncoder(_PartEncoder):
                 limits=task_limits(cfg.timeout),
                 on_start=pids.append,
             )
-            self._store(ctx, out, names[stored:])
+            store(names[stored:])
 
 
 FinishedHook = Callable[[str, float, float | None], None]
