@@ -86,6 +86,10 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = 500 * MIB
     segment_seconds: float = 4.0
+    opening_segments: list[float] = Field(default_factory=lambda: [1.0, 1.0, 2.0])
+    """Lengths of the first segments, each its own chunk (ADR 0063): short, so whatever rung
+    a player starts on is stored, or made, in a moment. Those not shorter than
+    ``segment_seconds`` are left out; ``[]``: every segment ``segment_seconds`` long."""
     chunk_seconds: float = 12.0
     """Length of one transcode chunk task (whole segments; ADR 0060)."""
     first_chunk_seconds: float | None = None

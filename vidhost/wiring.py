@@ -253,6 +253,7 @@ class Container:
             ffmpeg=ffmpeg_path(s.ffmpeg),
             heights=s.ladder_heights,
             segment_seconds=s.segment_seconds,
+            opening_seconds=s.opening_segments,
             preset=s.x264_preset,
             timeout=s.ffmpeg_timeout,
             tmp_dir=s.tmp_dir,

@@ -1,9 +1,10 @@
 """CMAF segments (ADR 0063) that strict decoders accept, and DASH from the same segments.
 
-A 24 s clip with a tone, 4 s segments in 12 s chunks (chunks of 1, 3 and 2 segments, each
-encoded by its own ffmpeg): ffmpeg's own HLS client decodes every rendition, the audio
-included, with ``-xerror`` and not one message at ``-v error`` (the MPEG-TS segments failed
-"Continuity check failed" on every rendition longer than one segment); ffmpeg's DASH
+A 24 s clip with a tone, segments of 1, 1, 2 then 4 s in 12 s chunks (chunks of 1, 1, 1, 3
+and 2 segments, each encoded by its own ffmpeg): ffmpeg's own HLS client decodes every
+rendition, the audio included, with ``-xerror`` and not one message at ``-v error`` (the
+MPEG-TS segments failed "Continuity check failed" on every rendition longer than one
+segment); ffmpeg's DASH
 demuxer and Shaka Player in Chromium play the MPD; a video packaged as MPEG-TS before the
 change keeps playing."""
 
@@ -103,7 +104,7 @@ def test_every_rendition_decodes_strictly_with_ffmpegs_hls_client(
         url = urljoin(master_url, uri)
         playlist = httpx.get(url).text
         assert '#EXT-X-MAP:URI="segment/' in playlist and ".m4s" in playlist
-        assert len([line for line in playlist.splitlines() if line.endswith(".m4s")]) == 6
+        assert len([line for line in playlist.splitlines() if line.endswith(".m4s")]) == 8
         result = _strict(url)
         assert result.returncode == 0 and result.stderr == "", (uri, result.stderr[-2000:])
     whole = _strict(master_url, "-map", "0")
@@ -135,7 +136,7 @@ def test_the_dash_manifest_matches_the_segments_and_ffmpeg_plays_it(
             for _ in range(int(fields.get("r", 0)) + 1):
                 starts.append(t)
                 t += int(fields["d"])
-        assert len(starts) == 6, timeline
+        assert len(starts) == 8, timeline
         for n, start in enumerate(starts):
             seg = httpx.get(f"{base}/stream/{video_id}/segment/{rendition}_{n:05d}.m4s")
             assert seg.status_code == 200

@@ -41,11 +41,12 @@ from vidhost.pipeline.runner import TaskContext
 from vidhost.pipeline.transcode import PARTS, load_plan
 
 DURATION = 7.5
+LONG = 20.5
 FPS = 25
 CHUNKED = {
     "VIDHOST_LADDER_HEIGHTS": "[180, 120]",
-    "VIDHOST_SEGMENT_SECONDS": "1",
-    "VIDHOST_CHUNK_SECONDS": "2",
+    "VIDHOST_SEGMENT_SECONDS": "4",
+    "VIDHOST_CHUNK_SECONDS": "8",
 }
 
 
@@ -56,7 +57,13 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Iterator[Served]:
+def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("long") / "tone.mp4"
+    return make_clip(out, duration=LONG, width=320, height=180, fps=FPS)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, long_clip: Path) -> Iterator[Served]:
     """The clip uploaded (with a seed 004 ``client_id``) to a real server and processed,
     with every message the owner's ``/ws/{client_id}`` socket got meanwhile."""
     data = tmp_path_factory.mktemp("server")
@@ -67,11 +74,11 @@ def served(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Iterator[Ser
         url = server.url.replace("http://", "ws://") + "/ws/chunky"
         async with websockets.connect(url, additional_headers=alice) as ws:
             assert (await recv_json(ws))["type"] == "connection"
-            with clip.open("rb") as fh:
+            with long_clip.open("rb") as fh:
                 r = await asyncio.to_thread(
                     httpx.post,
                     server.url + "/upload",
-                    files={"file": (clip.name, fh, "video/mp4")},
+                    files={"file": (long_clip.name, fh, "video/mp4")},
                     data={"client_id": "chunky"},
                     headers=alice,
                     timeout=60,
@@ -134,7 +141,7 @@ def _video_pts(path: Path) -> list[float]:
         return [float(f.pts * f.time_base) for f in c.decode(c.streams.video[0])]
 
 
-def _audio(path: Path) -> tuple[list[tuple[float, float]], np.ndarray, int]:
+def _audio(path: Path | str) -> tuple[list[tuple[float, float]], np.ndarray, int]:
     """[(start, end) of each decoded frame], the mono samples, the sample rate."""
     spans: list[tuple[float, float]] = []
     chunks: list[np.ndarray] = []
@@ -164,7 +171,10 @@ def _single_pass_audio(clip: Path, dest: Path) -> Path:
     return dest
 
 
-def test_every_rendition_plays_as_one_stream(served: Served, clip: Path, tmp_path: Path) -> None:
+def test_every_rendition_plays_as_one_stream(
+    served: Served, long_clip: Path, tmp_path: Path
+) -> None:
+    clip = long_clip
     base, video_id = served.url, served.video_id
     manifest_url = f"{base}/stream/{video_id}/manifest"
     master = httpx.get(manifest_url).text
@@ -182,11 +192,12 @@ def test_every_rendition_plays_as_one_stream(served: Served, clip: Path, tmp_pat
     for uri in playlist_uris(master):
         joined, text = _download(manifest_url, uri, tmp_path / f"{uri}.ts")
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and text.rstrip().endswith("#EXT-X-ENDLIST")
+        assert "#EXT-X-MAP:" in text
         assert "DISCONTINUITY" not in text
         extinf = [
             float(line[8:].rstrip(",")) for line in text.splitlines() if line[:8] == "#EXTINF:"
         ]
-        assert len(extinf) == 8 and extinf[:7] == [1.0] * 7
+        assert extinf[:7] == [1.0, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0] and 0.4 < extinf[7] < 0.6
         pts = _video_pts(joined)
         assert abs(len(pts) - len(source_pts)) <= 1, (uri, len(pts), len(source_pts))
         gaps = np.diff(pts)
@@ -202,6 +213,12 @@ def test_every_rendition_plays_as_one_stream(served: Served, clip: Path, tmp_pat
     assert abs(duration - source_audio) <= 0.1, (duration, source_audio)
     holes = [b[0] - a[1] for a, b in itertools.pairwise(spans)]
     assert max(abs(h) for h in holes) <= 0.001, "audio hole or overlap at a seam"
+    # and through ffmpeg's own HLS client, the way a player reads it
+    streamed, _, _ = _audio(urljoin(manifest_url, "audio.m3u8"))
+    holes = [b[0] - a[1] for a, b in itertools.pairwise(streamed)]
+    worst = max(range(len(holes)), key=lambda i: abs(holes[i]))
+    assert abs(holes[worst]) <= 0.001, f"hole of {holes[worst]:.4f} s at {streamed[worst][1]:.3f} s"
+    assert abs(streamed[-1][1] - streamed[0][0] - source_audio) <= 0.1
     _, reference, ref_rate = _audio(_single_pass_audio(clip, tmp_path / "single.ts"))
     assert _max_jump(samples, rate) <= 1.5 * _max_jump(reference, ref_rate)
     assert len(source_samples) > 0

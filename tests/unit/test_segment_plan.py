@@ -20,7 +20,11 @@ RUNG = PlannedRendition("240p", 426, 240, 500_000, 400_000, 428_000, 600_000, "a
 
 
 def _plan(
-    duration: float, fps: float | None = 25, packaging: str = "cmaf", **kw: float
+    duration: float,
+    fps: float | None = 25,
+    packaging: str = "cmaf",
+    opening: tuple[float, ...] = (),
+    **kw: float,
 ) -> SegmentPlan:
     values = {"segment_seconds": 4.0, "chunk_seconds": 12.0, "first_chunk_seconds": 4.0, **kw}
     return make_plan(
@@ -30,6 +34,7 @@ def _plan(
         renditions=(RUNG,),
         audio_bitrate=96_000,
         packaging=packaging,
+        opening=opening,
         **values,
     )
 
@@ -209,3 +214,22 @@ def test_audio_segments_start_on_the_aac_frame_the_muxer_cuts_on() -> None:
     plan = _plan(24.0)
     assert plan.audio_frame_starts() == [0, 188, 375, 563, 750, 938]
     assert plan.audio_frames() == 1126  # 1125 frames of audio and the encoder's priming
+
+
+def test_opening_segments_are_short_and_each_its_own_chunk() -> None:
+    """ADR 0063: 1, 1, 2 s first, so a player's first segment of any rung is made at once."""
+    plan = _plan(60.0, opening=(1.0, 1.0, 2.0))
+    lengths = [plan.segment_duration(s) for s in plan.segments]
+    assert lengths == [1.0, 1.0, 2.0] + [4.0] * 14
+    assert [(c.first_segment, c.segment_count) for c in plan.chunks] == [
+        (0, 1), (1, 1), (2, 1), (3, 3), (6, 3), (9, 3), (12, 3), (15, 2),
+    ]  # fmt: skip
+    assert plan.start_segments() == ["240p_00000.m4s", "audio_00000.m4s"]
+    text = media_playlist(plan, "240p")
+    assert "#EXT-X-TARGETDURATION:4" in text and "#EXTINF:1.000000," in text
+    # at 1 s segments the opening is left out; a sliver at the end still folds
+    assert _plan(5.0, segment_seconds=1.0, opening=(1.0, 1.0, 2.0)).segments == (
+        _plan(5.0, segment_seconds=1.0).segments
+    )
+    with pytest.raises(ValueError):
+        _plan(5.0, opening=(0.0,))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -237,39 +237,53 @@ def make_plan(
     renditions: tuple[PlannedRendition, ...],
     audio_bitrate: int | None,
     packaging: str = CMAF,
+    opening: Sequence[float] = (),
 ) -> SegmentPlan:
-    """Boundaries every ``segment_seconds`` (the last segment shorter), chunks of about
-    ``chunk_seconds`` (the first one ``first_chunk_seconds``), both whole segments."""
+    """Boundaries after the ``opening`` segments (e.g. 1, 1, 2 s: short, so whatever rung a
+    player starts on is made in a moment; each its own chunk), then every
+    ``segment_seconds`` (the last segment shorter); chunks of whole segments, about
+    ``chunk_seconds`` (without opening segments the first one ``first_chunk_seconds``).
+    Opening segments no shorter than ``segment_seconds`` are left out."""
     if not duration or not math.isfinite(duration) or duration <= 0:
         raise ValueError("the duration must be positive")
     if segment_seconds <= 0:
         raise ValueError("segment_seconds must be positive")
     if not renditions:
         raise ValueError("at least one rendition")
+    if any(o <= 0 for o in opening):
+        raise ValueError("opening segments must be positive")
+    opening = [o for o in opening if o < segment_seconds]
     rate = output_rate(fps)
     total = max(1, round(duration * rate))
-    per_segment = segment_seconds * rate
+    nominal: list[float] = []  # each segment's planned length, seconds
     starts: list[int] = []
-    k = 0
-    while True:
-        start = round(k * per_segment)
-        if start >= total:
-            break
+    at = 0.0
+    while (start := round(at * rate)) < total:
+        length = opening[len(starts)] if len(starts) < len(opening) else segment_seconds
         starts.append(start)
-        k += 1
+        nominal.append(length)
+        at += length
     # A last segment shorter than a frame's worth of a tenth segment is folded into the previous.
-    if len(starts) > 1 and total - starts[-1] < max(1, round(per_segment / 10)):
+    if len(starts) > 1 and total - starts[-1] < max(1, round(nominal[-1] * rate / 10)):
         starts.pop()
+        nominal.pop()
     segments = tuple(
         Segment(i, s, (starts[i + 1] if i + 1 < len(starts) else total) - s)
         for i, s in enumerate(starts)
     )
-    first = max(1, round(first_chunk_seconds / segment_seconds))
-    size = max(1, round(chunk_seconds / segment_seconds))
     chunks: list[Chunk] = []
     index = 0
     while index < len(segments):
-        count = min(first if not chunks else size, len(segments) - index)
+        if index < len(opening):
+            count = 1
+        else:
+            limit = first_chunk_seconds if not chunks else chunk_seconds
+            count, seconds = 1, nominal[index]
+            while (
+                index + count < len(segments) and seconds + nominal[index + count] <= limit + 1e-6
+            ):
+                seconds += nominal[index + count]
+                count += 1
         chunks.append(Chunk(len(chunks), index, count))
         index += count
     return SegmentPlan(

@@ -100,6 +100,8 @@ class TranscodeConfig:
     """``None``: the first chunk is one segment (the start is fast)."""
     packaging: str = layout.CMAF
     """``cmaf`` or ``ts`` for new plans (ADR 0063); a stored plan keeps its own."""
+    opening_seconds: Sequence[float] = ()
+    """The first segments' lengths, each its own chunk (``Settings.opening_segments``)."""
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     cache_sources: int = 0
     """Sources a worker keeps between tasks (S3: each is downloaded once per worker, not
@@ -292,6 +294,7 @@ class Transcoder:
             renditions=renditions,
             audio_bitrate=audio_bitrate,
             packaging=cfg.packaging,
+            opening=cfg.opening_seconds,
         )
 
 
