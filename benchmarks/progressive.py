@@ -1,7 +1,8 @@
-"""Issue 10's figures, each next to its baseline from the same run, each the median of
-interleaved rounds (vidhost, baseline, vidhost, baseline, ...); every round is printed.
+"""Issues 10 and 19's figures, each next to its baseline from the same run, each the median
+of interleaved rounds (vidhost, baseline, vidhost, baseline, ...); every round is printed.
 
-    python benchmarks/progressive.py [--only ttff,ladder,workers] [--rounds 3] [--quick]
+    python benchmarks/progressive.py [--only ttff,ladder,workers,read,stall] [--rounds 3]
+        [--quick]
 
 - ttff: time to first frame, from the ``POST /upload`` response until hls.js in headless
   Chromium shows a frame (the first ``requestVideoFrameCallback``; the first ``timeupdate``
@@ -21,6 +22,16 @@ interleaved rounds (vidhost, baseline, vidhost, baseline, ...); every round is p
   two ``vidhost worker`` processes each pinned to one core (``taskset``) vs one worker
   pinned to one core (goal: speed-up >= 1.7x). The API (``vidhost serve`` without its
   embedded worker) is not pinned.
+
+- read (issue 19): ffmpeg's own HLS client (``ffmpeg -i <manifest> -map 0:v:0 -map 0:a:0
+  -f null -``: the top rung and the audio, as fast as it can read) started the moment the
+  status reads ``ready``, from the start of the upload until ffmpeg has read the whole video,
+  vs vidhost's own time from the start of the upload until the whole ladder is stored, on
+  the 60 s clip (goal <= 1.1x: a reader faster than real time gets its chunks encoded
+  ahead, not one request at a time).
+- stall (issue 19): hls.js (default configuration) plays the 60 s clip at 1x from ``ready``
+  while the ladder encodes; the time it spends waiting for data after playback began, vs
+  the clip's duration (goal <= 10 %).
 
 Every vidhost measurement is a real ``vidhost serve`` (embedded profile: SQLite, embedded
 broker, local storage, the default ladder, preset, segments and chunks) with its own data dir,
@@ -44,6 +55,7 @@ from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 from _common import (
     ROOT,
     ServerProcess,
@@ -60,10 +72,12 @@ from _common import (
 from _rounds import Contender, Measured, print_ratio, run_rounds
 from transcode import bare_ladder, vidhost_ladder
 
+from vidhost.media.binaries import ffmpeg_path
 from vidhost.settings import Settings
 
-FIGURES = ("ttff", "ladder", "workers")
+FIGURES = ("ttff", "ladder", "workers", "read", "stall")
 JS = ROOT / "tests" / "js"
+PROGRESSIVE = JS / "hls_progressive.mjs"
 DRIVER = Path(__file__).resolve().parent / "first_frame.mjs"
 FRAME_TIMEOUT = 1800.0
 
@@ -292,6 +306,117 @@ def workers(args: argparse.Namespace, settings: Settings, root: Path) -> list[bo
     ]
 
 
+def _ready_then(server: ServerProcess, source: Path) -> tuple[float, float, str]:
+    """Upload ``source``; (upload start, ready, video id), polling every 50 ms."""
+    sent = upload(server.url, source)
+    deadline = time.monotonic() + FRAME_TIMEOUT
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{server.url}/api/videos/{sent.video_id}/status").json()
+        if status["state"] == "ready":
+            return sent.started, time.time(), sent.video_id
+        if status["state"] == "failed":
+            raise RuntimeError(f"failed: {status}")
+        time.sleep(0.05)
+    raise RuntimeError("never ready")
+
+
+def ffmpeg_read(source: Path, run_dir: Path, settings: Settings, clips: Path) -> Measured:
+    """From the upload's start until ffmpeg has read the top rung and the audio in full,
+    ffmpeg started the moment the video reads ready."""
+    server = ServerProcess(run_dir, bench_env(settings)).start()
+    try:
+        warm_up(server.url, clips)
+        started, ready, video_id = _ready_then(server, source)
+        out = subprocess.run(
+            [ffmpeg_path(), "-hide_banner", "-nostdin", "-i",
+             f"{server.url}/stream/{video_id}/manifest", "-map", "0:v:0", "-map", "0:a:0",
+             "-f", "null", "-"],
+            capture_output=True, text=True, timeout=FRAME_TIMEOUT,
+        )  # fmt: skip
+        done = time.time()
+        if out.returncode != 0:
+            raise RuntimeError(f"ffmpeg failed: {out.stderr[-2000:]}")
+        read = re.findall(r"time=(\d+):(\d+):([\d.]+)", out.stderr)[-1]
+        seconds = int(read[0]) * 3600 + int(read[1]) * 60 + float(read[2])
+    except Exception:
+        print(server.log())
+        raise
+    finally:
+        server.kill()
+        reap(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return Measured(
+        done - started, f"ready at +{ready - started:.2f} s, {seconds:.2f} s of media read"
+    )
+
+
+def read(args: argparse.Namespace, settings: Settings, root: Path) -> list[bool]:
+    source = clip(root, args.short, args.size)
+    runs, clips = root / "runs", root / "clips"
+    name, own = f"ffmpeg reads {args.short} s from ready", "vidhost ladder stored"
+    results = run_rounds(
+        f"ffmpeg's HLS client reads the whole video right after ready, {args.short} s {args.size}",
+        args.rounds,
+        [
+            Contender(name, lambda n: ffmpeg_read(source, runs / f"read-{n}", settings, clips)),
+            Contender(
+                own, lambda n: vidhost_ladder(source, runs / f"read-own-{n}", settings, clips)
+            ),
+        ],
+    )
+    return [
+        print_ratio(f"{name} / {own}", results.median(name), results.median(own), 1.1, at_most=True)
+    ]
+
+
+def hls_js_stalls(
+    page: str, source: Path, run_dir: Path, settings: Settings, clips: Path
+) -> Measured:
+    """hls.js (default configuration) at 1x from ready: seconds spent stalled."""
+    server = ServerProcess(run_dir, bench_env(settings)).start()
+    try:
+        warm_up(server.url, clips)
+        _, _, video_id = _ready_then(server, source)
+        out = subprocess.run(
+            ["node", str(PROGRESSIVE), page, f"{server.url}/stream/{video_id}/manifest"],
+            capture_output=True, text=True, timeout=FRAME_TIMEOUT,
+        )  # fmt: skip
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        if not result.get("ok") or not result.get("ended"):
+            raise RuntimeError(f"hls.js did not play to the end: {result}")
+    except Exception:
+        print(server.log())
+        raise
+    finally:
+        server.kill()
+        reap(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return Measured(
+        float(result["stallSeconds"]),
+        f"played {result['playSeconds']:.1f} s for {result['duration']:.1f} s of video",
+    )
+
+
+def stall(args: argparse.Namespace, settings: Settings, root: Path, page: str) -> list[bool]:
+    source = clip(root, args.short, args.size)
+    runs, clips = root / "runs", root / "clips"
+    name = f"hls.js stalled, {args.short} s at 1x from ready"
+    results = run_rounds(
+        f"hls.js default configuration at 1x from ready, {args.short} s {args.size}",
+        args.rounds,
+        [Contender(name, lambda n: hls_js_stalls(page, source, runs / f"st-{n}", settings, clips))],
+    )
+    return [
+        print_ratio(
+            f"{name} / duration {args.short} s",
+            results.median(name),
+            float(args.short),
+            0.1,
+            at_most=True,
+        )
+    ]
+
+
 def clip(root: Path, seconds: int, size: str) -> Path:
     return make_source(root / "clips" / f"source-{seconds}s-{size}.mp4", seconds=seconds, size=size)
 
@@ -301,7 +426,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--only", default=",".join(FIGURES), help="comma-separated: ttff,ladder,workers"
+        "--only", default=",".join(FIGURES), help="comma-separated: " + ",".join(FIGURES)
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size", default="1920x1080")
@@ -341,6 +466,10 @@ def main() -> None:
             verdicts += ladder(args, settings, root)
         if "workers" in only:
             verdicts += workers(args, settings, root)
+        if "read" in only:
+            verdicts += read(args, settings, root)
+        if "stall" in only:
+            verdicts += stall(args, settings, root, page)
     print(f"load average at the end {_load()}; {sum(verdicts)}/{len(verdicts)} goals met")
 
 

@@ -85,7 +85,7 @@ def test_seed000_hybrid_flow_to_ready(
     assert manifest.status_code == 200 and "#EXTM3U" in manifest.text
     keys = stored_keys(api, _seaweed(request, backend), backend, video_id)
     assert f"videos/{video_id}/source" in keys
-    assert any(k.endswith(".ts") for k in keys) and f"videos/{video_id}/poster.jpg" in keys
+    assert any(k.endswith(".m4s") for k in keys) and f"videos/{video_id}/poster.jpg" in keys
 
 
 def test_metadata_before_upload_is_kept(api: ServerProcess, clip: bytes) -> None:

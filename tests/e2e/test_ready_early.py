@@ -77,7 +77,7 @@ def test_a_source_corrupt_in_its_second_half_fails_after_having_been_ready(
             r = httpx.get(f"{server.url}/stream/{video_id}/manifest")
             assert (r.status_code, r.json()["code"]) == (409, "not_ready")
             assert video_id not in httpx.get(f"{server.url}/stream/ready").json()
-            seg = httpx.get(f"{server.url}/stream/{video_id}/segment/180p_00000.ts")
+            seg = httpx.get(f"{server.url}/stream/{video_id}/segment/180p_00000.m4s")
             assert seg.status_code == 409
         finally:
             server.stop()

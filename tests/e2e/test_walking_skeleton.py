@@ -67,7 +67,9 @@ def test_upload_transcode_and_play_every_rendition(api, tmp_path: Path) -> None:
         joined, segment_urls = fetch_rendition(manifest_url, uri, tmp_path / f"{uri}.ts")
         assert segment_urls, uri
         for url in segment_urls:
-            assert re.fullmatch(rf"{re.escape(api.url)}/stream/{video_id}/segment/[\w-]+\.ts", url)
+            assert re.fullmatch(
+                rf"{re.escape(api.url)}/stream/{video_id}/segment/[\w-]+\.(m4s|mp4)", url
+            )
         duration, width, height = decoded_duration(joined)
         assert abs(duration - 3.0) <= 0.5, (uri, duration)
         assert (width, height) == expected_sizes[uri]

@@ -359,7 +359,12 @@ class _PartEncoder:
             parsed = layout.parse_segment_name(name)
             assert parsed is not None
             rendition, index = parsed
-            parts = cmaf.split(raw.read_bytes())
+            try:
+                parts = cmaf.split(raw.read_bytes())
+            except cmaf.CmafError as exc:  # ffmpeg ended without the segment's samples
+                raise MediaError(
+                    CORRUPT_MEDIA, f"the source gave no frames for {name}: truncated or corrupt"
+                ) from exc
             if rendition == layout.AUDIO_RENDITION:
                 decode_time = audio_at
                 audio_at += cmaf.duration(parts.fragment, parts.init)
