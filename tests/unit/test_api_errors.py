@@ -191,3 +191,47 @@ def test_a_coded_server_fault_keeps_its_traceback(
     (record,) = _records(caplog)
     assert record.levelno == logging.ERROR
     assert "Traceback" in logging.Formatter().format(record)
+
+
+@pytest.fixture(scope="module")
+def vendor_client() -> Client:
+    """A Mux-shaped and a Cloudflare-shaped route, each raising what it is told to."""
+    from fastapi import APIRouter
+
+    from vidhost.cloudflare.envelope import CloudflareRoute
+    from vidhost.mux.errors import MuxRoute
+
+    app = FastAPI()
+    install(app)
+    for prefix, route_class in (("/mux", MuxRoute), ("/cf", CloudflareRoute)):
+        router = APIRouter(prefix=prefix, route_class=route_class)
+
+        @router.get("/raise/{name}")
+        async def raise_(name: str) -> None:
+            raise RAISES[name]
+
+        app.include_router(router)
+    return Client(app)
+
+
+@pytest.mark.parametrize("surface", ["mux", "cf"])
+def test_the_vendor_surfaces_log_refusals_and_faults_alike(
+    vendor_client: Client, caplog: pytest.LogCaptureFixture, surface: str
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="vidhost.api.errors"):
+        busy = vendor_client.get(f"/{surface}/raise/busy")
+        missing = vendor_client.get(f"/{surface}/raise/not_found")
+    assert (busy.status_code, missing.status_code) == (503, 404)
+    assert busy.headers["retry-after"] == "2"
+    lines = [(r.levelno, r.getMessage(), r.exc_info) for r in _records(caplog)]
+    assert lines == [
+        (logging.INFO, f"refused GET /{surface}/raise/busy 503 segment_not_ready", None),
+        (logging.INFO, f"refused GET /{surface}/raise/not_found 404 video_not_found", None),
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="vidhost.api.errors"):
+        storage = vendor_client.get(f"/{surface}/raise/storage")
+    assert storage.status_code == 500 and "/srv" not in storage.text
+    (record,) = _records(caplog)
+    assert record.levelno == logging.ERROR and record.exc_info is not None
+    assert record.getMessage().startswith(f"failed GET /{surface}/raise/storage 500 storage_error")
