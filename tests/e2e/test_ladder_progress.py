@@ -7,6 +7,9 @@ her Cloudflare video (docs/providers.md), so one upload is read through all thre
 each by its real client: httpx on ``/api/videos/{id}/status``, the official mux-python SDK on
 ``GET /video/v1/assets/{id}``, the official ``cloudflare`` SDK on ``GET .../stream/{uid}``.
 
+The owner's sockets (``/api/events``, ``/ws/{client_id}``, the video's status socket) listen
+from the upload on and must carry the same figures.
+
 A poller reads the three surfaces in rounds from the upload to the end of the ladder, while
 the test encodes the plan, the first chunk, the audio (the video is ``ready``), then the
 other chunks one at a time, letting the poller see each step. Every figure must be
@@ -16,6 +19,8 @@ began after the last chunk started, with every planned segment of every renditio
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +32,8 @@ import httpx
 import mux_python
 import pytest
 from cloudflare import Cloudflare
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, SECRET, auth
@@ -123,6 +130,28 @@ class Poller(threading.Thread):
         raise AssertionError("the poller stalled")
 
 
+class SocketReader(threading.Thread):
+    """Every JSON message of one WebSocket, with the time it arrived, until closed/stopped."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.messages: list[tuple[float, dict[str, Any]]] = []
+        self.stop = threading.Event()
+        self.ws = connect(url, additional_headers=auth(OWNER), open_timeout=10)
+
+    def run(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while not self.stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    self.messages.append((time.monotonic(), json.loads(self.ws.recv(0.2))))
+
+    def close(self) -> list[tuple[float, dict[str, Any]]]:
+        self.stop.set()
+        self.join(10)
+        self.ws.close()
+        return self.messages
+
+
 def figures(r: Round) -> dict[str, float | None]:
     """Each surface's progress figure in one round (None: the surface shows none yet)."""
     pct = r.cloudflare.status.pct_complete if r.cloudflare.status else None
@@ -169,15 +198,23 @@ def test_progress_is_the_ladders_on_every_surface_and_reads_100_only_once_all_is
     server, worker = split
     # 30 s at 160x120: 15 segments of 2 s; chunk 0 is one segment, then 8 s chunks: 5 chunks
     clip = make_clip(tmp_path / "thirty.mp4", duration=30, width=160, height=120)
+    ws = server.url.replace("http://", "ws://")
+    events = SocketReader(ws + "/api/events")  # the owner's sockets, open before the upload
+    client = SocketReader(ws + "/ws/c19")
+    events.start()
+    client.start()
     with open(clip, "rb") as fh:
         r = httpx.post(
             server.url + "/upload",
             files={"file": (clip.name, fh, "video/mp4")},
+            data={"client_id": "c19"},
             headers=auth(OWNER),
             timeout=60,
         )
     assert r.status_code == 201, r.text
     video_id = r.json()["videoId"]
+    status_socket = SocketReader(f"{ws}/video/{video_id}/status/stream")
+    status_socket.start()
     poller = Poller(server, worker, video_id)
     poller.start()
     runner = worker.task_runner()
@@ -210,6 +247,7 @@ def test_progress_is_the_ladders_on_every_surface_and_reads_100_only_once_all_is
     finally:
         poller.stop.set()
         poller.join(30)
+        on_events, on_client, on_status = (s.close() for s in (events, client, status_socket))
     if poller.error is not None:
         raise poller.error
     rounds = poller.rounds
@@ -218,15 +256,9 @@ def test_progress_is_the_ladders_on_every_surface_and_reads_100_only_once_all_is
     for surface in ("native", "mux", "cloudflare"):
         seen = [(r, figures(r)[surface]) for r in rounds]
         values = [v for _, v in seen if v is not None]
-        print(
-            surface,
-            sorted(set(values)),
-            "at ready:",
-            figures(next(r for r in rounds if ready(r)[surface]))[surface],
-        )
+        at_ready = figures(next(r for r in rounds if ready(r)[surface]))[surface]
+        print(surface, sorted(set(values)), "at ready:", at_ready)
         assert values == sorted(values), (surface, values)  # never moves back
-        first_ready = next(r for r in rounds if ready(r)[surface])
-        at_ready = figures(first_ready)[surface]
         assert at_ready is not None and at_ready < 100, (surface, at_ready)
         between = {v for v in values if 0 < v < 100}
         assert len(between) >= 3, (surface, values)  # it moves across the ladder
@@ -239,6 +271,27 @@ def test_progress_is_the_ladders_on_every_surface_and_reads_100_only_once_all_is
         # once playable, always playable
         flags = [ready(r)[surface] for r in rounds]
         assert flags == sorted(flags), surface
+
+    # The sockets carry the same figure, step by step: /api/events and /ws/{client_id} get
+    # every step of the transcode task; the status socket closes at READY with that moment's.
+    native = {float(r.native["progress"]) for r in rounds}
+    for name, steps in (
+        ("events", [(t, m) for t, m in on_events if m.get("type") == "progress"
+                    and m["videoId"] == video_id and m["kind"] == "transcode"]),
+        ("client", [(t, m) for t, m in on_client if m.get("type") == "status_update"
+                    and m["file_id"] == video_id and m["process_type"] == "transcode"]),
+    ):  # fmt: skip
+        values = [float(m["progress"]) for _, m in steps]
+        print(name, values)
+        assert values == sorted(values) and values[-1] == 100, (name, values)
+        assert steps[-1][1]["status"] == "completed", (name, steps[-1])
+        for arrived, message in steps:
+            assert arrived >= last_started or message["progress"] < 100, (name, values)
+        assert native <= set(values) | {0.0}, (name, native, values)  # the same figures
+    states = [m["state"] for _, m in on_status]
+    assert states[-1] == "READY" and "PROCESSING" in states, states
+    at_ready = float(on_status[-1][1]["progress"])
+    assert at_ready < 100 and at_ready in native | {0.0}, (at_ready, native)
 
     # the vendor fields, as their SDKs parse them
     states = [r.mux.progress.state for r in rounds]
