@@ -43,12 +43,15 @@ RAISES: dict[str, Exception] = {
 class Client:
     """Requests straight to the ASGI app (httpx's ASGI transport), one event loop each."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, *, raise_app_exceptions: bool = False) -> None:
         self.app = app
+        self.raise_app_exceptions = raise_app_exceptions
 
     def request(self, method: str, path: str) -> httpx.Response:
         async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
+            transport = httpx.ASGITransport(
+                app=self.app, raise_app_exceptions=self.raise_app_exceptions
+            )
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
                 return await c.request(method, path)
 
@@ -168,13 +171,17 @@ def test_a_coded_refusal_is_one_info_line_with_its_code(
 def test_an_unexpected_error_is_an_error_with_its_traceback_and_a_bare_500(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger="vidhost.api.errors"):
-        r = client.get("/raise/crash")
+    # Nothing reaches the server (uvicorn would log the same traceback again): the ASGI
+    # transport raises whatever the app raises.
+    strict = Client(client.app, raise_app_exceptions=True)
+    with caplog.at_level(logging.DEBUG):
+        r = strict.get("/raise/crash")
     assert (r.status_code, r.json()) == (
         500,
         {"error": "An unexpected server error (logged)", "code": "internal_error"},
     )
     assert "Traceback" not in r.text and "boom" not in r.text
+    assert [r for r in caplog.records if r.exc_info] == _records(caplog)  # logged once
     (record,) = _records(caplog)
     assert record.levelno == logging.ERROR
     assert record.getMessage().startswith("failed GET /raise/crash 500 internal_error")

@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidhost.domain import error_codes
 from vidhost.domain.errors import CodedError
@@ -148,8 +149,40 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(500, internal_message(500, "internal_error"), "internal_error")
 
 
+class AnswerUnexpected:
+    """Answers an exception no handler took (500 ``internal_error``), logged once.
+
+    starlette's outermost ``ServerErrorMiddleware`` answers too, but then re-raises to the
+    server, which logs the same traceback a second time ("Exception in ASGI application").
+    Caught here, inside it, the error is logged once (``log_answer``) and nothing reaches the
+    server. An exception after the answer started cannot be answered: it goes on up."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            response = await unexpected_error(Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(CodedError, coded_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(Exception, unexpected_error)  # for middleware outside the next
+    app.add_middleware(AnswerUnexpected)
