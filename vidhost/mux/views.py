@@ -11,7 +11,7 @@ from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import Task, Video
 from vidhost.domain.mux_uploads import MuxUpload, UploadStatus
 from vidhost.domain.playback_ids import PlaybackId
-from vidhost.domain.progress import ladder_percent, transcode_of
+from vidhost.domain.progress import ladder_percent, ladder_stored, transcode_of
 
 S = VideoState
 MP4_SUPPORT = ("standard", "none", "capped-1080p", "audio-only", "audio-only,capped-1080p")
@@ -53,10 +53,10 @@ def asset_progress(video: Video, tasks: list[Task]) -> dict[str, Any]:
         return {"state": "errored", "progress": -1}
     if video.state not in (S.PROCESSING, S.READY):
         return {"state": "ingesting", "progress": 0}
-    percent = ladder_percent(video, transcode_of(tasks))
-    if video.state is S.READY and percent >= 100.0:
+    transcode = transcode_of(tasks)
+    if ladder_stored(video, transcode):
         return {"state": "completed", "progress": 100}
-    return {"state": "transcoding", "progress": percent}
+    return {"state": "transcoding", "progress": ladder_percent(video, transcode)}
 
 
 def aspect_ratio(width: int | None, height: int | None) -> str | None:
