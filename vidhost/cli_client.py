@@ -263,8 +263,8 @@ def _wait_one(
         follow(settings, video_id, on_event, api=api)
         details = api.video(video_id)
         result["state"] = details["state"]
-        if details["state"] == "ready":
-            progress.update(bar, completed=100)
+        if details["state"] == "ready":  # plays now; the bar: the share of the ladder stored
+            progress.update(bar, completed=float(details.get("progress") or 0.0), state="ready")
             result["playbackUrl"] = api.playback_url(details)
             result["pageUrl"] = api.page_url(video_id)
         else:

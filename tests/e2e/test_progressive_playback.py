@@ -12,6 +12,7 @@ own time.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -94,6 +95,29 @@ class Split:
         return f"{self.server.url}/stream/{video_id}/segment/{name}"
 
 
+def server_log(server: ServerProcess) -> str:
+    return server.log_path.read_text(errors="replace")
+
+
+def assert_quiet_log(server: ServerProcess) -> None:
+    """The API process's whole log: no traceback (waits, 503s, 404s and 409s are routine),
+    and every coded refusal one INFO line (``refused METHOD PATH STATUS CODE``)."""
+    text = server_log(server)
+    assert "Traceback" not in text, text[-5000:]
+    for line in text.splitlines():
+        if " refused " in line:
+            assert " INFO vidhost.api.errors " in line, line
+            assert re.search(
+                r" refused (GET|HEAD|POST|PUT|DELETE|WEBSOCKET) /\S* \d{3} \w+$", line
+            ), line
+    errors = [line for line in text.splitlines() if " ERROR " in line]
+    assert errors == [], errors
+
+
+def refusal_lines(server: ServerProcess, path: str) -> list[str]:
+    return [line for line in server_log(server).splitlines() if f" refused GET {path} " in line]
+
+
 def encode_the_rest(runner: TaskRunner, video_id: str) -> threading.Thread:
     """A worker taking the video's chunk messages one after another (each claims the chunk
     wanted most at that moment), until none is left."""
@@ -124,6 +148,7 @@ def split(
             yield Split(server, worker)
         finally:
             server.stop()
+        assert_quiet_log(server)
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +199,25 @@ def test_a_segment_not_encoded_yet_is_encoded_next_and_served(split: Split, clip
         200,
         302,
     )
+    # Other routine refusals: an unknown video, a video not ready yet (409).
+    unknown = f"/stream/{'0' * 32}/manifest"
+    assert httpx.get(split.server.url + unknown).status_code == 404
+    waiting = upload(split.worker, clip)  # stored, never processed here
+    assert httpx.get(f"{split.server.url}/stream/{waiting}/manifest").status_code == 409
+
+    # Each refusal is one INFO line with its status and code; no traceback anywhere (the
+    # fixture checks the whole log when the server has stopped).
+    def one_line(path: str, tail: str) -> None:
+        lines = refusal_lines(split.server, path)
+        assert len(lines) == 1 and lines[0].endswith(tail), (path, lines)
+        assert " INFO " in lines[0], lines
+
+    seg = f"/stream/{video_id}/segment/"
+    one_line(seg + layout.segment_name("120p", 7), " 503 segment_not_ready")
+    one_line(seg + layout.segment_name("180p", 8), " 404 not_found")
+    one_line(unknown, " 404 video_not_found")
+    one_line(f"/stream/{waiting}/manifest", " 409 not_ready")
+    assert "Traceback" not in server_log(split.server)
 
 
 # --- a real player (hls.js in Debian's Chromium) ---------------------------------------------
@@ -194,6 +238,7 @@ def browser_site(tmp_path: Path) -> Iterator[tuple[Split, str]]:
         finally:
             server.stop()
             pages.shutdown()
+        assert_quiet_log(server)
 
 
 def play(page: str, manifest: str, seek: float | None, on_event: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     task,
     tmp_files,
     upload,
+    wait_for_ladder,
     wait_for_state,
 )
 
@@ -38,7 +39,10 @@ def test_upload_transcode_and_play_every_rendition(api, tmp_path: Path) -> None:
     status = wait_for_state(api.url, video_id, alice, {"ready", "failed"})
     assert status["state"] == "ready", status
     assert status["status"] == "ready"
-    assert status["progress"] == 100
+    # ready = plays now; progress is the ladder's, 100 only with the transcode task completed
+    completed = task(status, "transcode")["status"] == "completed"
+    assert (status["progress"] == 100) is completed, status
+    assert wait_for_ladder(api.url, video_id, alice)["progress"] == 100
     assert status["resolution"] == {"width": 640, "height": 360}
     assert abs(status["duration"] - 3) < 0.2
     assert [r["name"] for r in status["renditions"]] == ["360p", "240p"]

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, wait_for_ladder, wait_for_state
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -261,6 +261,18 @@ def test_a_video_uploaded_elsewhere_appears_in_the_open_library_and_goes_ready(
     card.wait_for(timeout=30_000)
     card.locator('.badge[data-state="ready"]').wait_for(timeout=90_000)
     assert card.locator(".duration").inner_text() == "0:02"
+    # ready = plays now; the card follows the ladder (the API's figure) to 100, then hides it
+    shown = float(card.get_attribute("data-progress") or "nan")
+    assert 0 <= shown <= 100
+    if shown < 100:
+        assert card.locator(".ladder").inner_text().startswith("Playable")
+    ladder = wait_for_ladder(server.url, video_id, USER)
+    assert ladder["progress"] == 100
+    page.wait_for_function(
+        f"document.querySelector('.video-card[data-video-id=\"{video_id}\"]')"
+        ".dataset.progress === '100'"
+    )
+    assert card.locator("progress").is_hidden() and card.locator(".ladder").is_hidden()
     page.screenshot(path=shots / "library-live.png", full_page=True)
     # deleted elsewhere: the card goes
     assert httpx.delete(f"{server.url}/api/videos/{video_id}", headers=USER).status_code < 300

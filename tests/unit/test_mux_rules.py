@@ -9,8 +9,8 @@ import pytest
 
 from vidhost.domain.access import Audience, PlaybackGrant, authorize_playback_id
 from vidhost.domain.errors import Forbidden, InvalidInput
-from vidhost.domain.lifecycle import VideoState
-from vidhost.domain.models import Video, utcnow
+from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.domain.models import Task, Video, utcnow
 from vidhost.domain.mux_uploads import MuxUpload, status_of
 from vidhost.domain.playback_ids import is_playback_id, new_playback_id
 from vidhost.mux.access_tokens import basic_credentials, hash_secret
@@ -122,7 +122,31 @@ def test_asset_view_shapes():
     video = Video(
         id="v1", owner="a", state=S.FAILED, error_code="corrupt_media", error_message="bad"
     )
-    view = asset_view(video, [], None)
+    view = asset_view(video, [], None, [])
     assert view["status"] == "errored"
     assert view["errors"] == {"type": "corrupt_media", "messages": ["bad"]}
+    assert view["progress"] == {"state": "errored", "progress": -1}  # Mux's -1 when errored
     assert "duration" not in view  # absent rather than null, as Mux omits unknown fields
+
+
+def test_asset_progress_follows_the_ladder_not_the_status():
+    """``status`` is ``ready`` once the asset plays; ``progress`` says how much of the ladder
+    is stored, ``completed`` only once the ``transcode`` task is."""
+
+    def view(state: S, status: TaskStatus | None, progress: float = 0.0) -> dict:
+        video = Video(id="v1", owner="a", state=state)
+        tasks = [] if status is None else [Task("v1", TaskKind.TRANSCODE, 0, status, progress)]
+        return asset_view(video, [], None, tasks)
+
+    assert view(S.UPLOADED, None)["progress"] == {"state": "ingesting", "progress": 0}
+    assert view(S.PROCESSING, TaskStatus.PROCESSING, 0.0)["progress"] == {
+        "state": "transcoding",
+        "progress": 0.0,
+    }
+    ready = view(S.READY, TaskStatus.PROCESSING, 12.5)
+    assert ready["status"] == "ready"
+    assert ready["progress"] == {"state": "transcoding", "progress": 12.5}
+    almost = view(S.READY, TaskStatus.PROCESSING, 99.97)  # never rounded up to 100
+    assert almost["progress"] == {"state": "transcoding", "progress": 99.9}
+    done = view(S.READY, TaskStatus.COMPLETED, 100.0)
+    assert done["progress"] == {"state": "completed", "progress": 100}

@@ -27,6 +27,7 @@ from vidhost.db.client_videos import ClientVideo
 from vidhost.domain.errors import DomainError
 from vidhost.domain.lifecycle import VideoState
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, utcnow
+from vidhost.domain.progress import task_percent
 from vidhost.realtime.hub import client_topic
 from vidhost.realtime.sockets import iso, pump
 from vidhost.wiring import Container
@@ -50,14 +51,12 @@ def upload_status(file_id: str, timestamp: str) -> dict[str, Any]:
 def status_update(
     file_id: str, kind: str, status: str, progress: float, error: str | None, timestamp: str
 ) -> dict[str, Any]:
-    if status == "completed":
-        progress = 100.0
     return {
         "type": "status_update",
         "file_id": file_id,
         "process_type": kind,
         "status": status,
-        "progress": round(max(0.0, min(100.0, progress)), 1),
+        "progress": task_percent(status, progress),
         "error": error,
         "timestamp": timestamp,
     }

@@ -31,6 +31,7 @@ from vidhost.api.errors import ApiError
 from vidhost.api.status_stream import deny
 from vidhost.domain.errors import DomainError
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
+from vidhost.domain.progress import task_percent
 from vidhost.realtime.hub import owner_topic
 from vidhost.realtime.sockets import iso, pump
 from vidhost.wiring import Container
@@ -56,13 +57,12 @@ def event_message(event: DomainEvent) -> dict[str, Any] | None:
             }
         return message
     if event.type == TASK_CHANGED:
-        progress = 100.0 if data.get("status") == "completed" else float(data.get("progress") or 0)
         return {
             "type": "progress",
             "videoId": event.video_id,
             "kind": str(data.get("kind")),
             "status": str(data.get("status")),
-            "progress": round(max(0.0, min(100.0, progress)), 1),
+            "progress": task_percent(str(data.get("status") or "pending"), data.get("progress")),
             "timestamp": iso(event.at),
         }
     return None

@@ -8,7 +8,9 @@
 - unknown id: HTTP 404 before the upgrade (WebSocket denial response);
 - a plain HTTP request: 400 (uvicorn answers 400 itself to a malformed upgrade);
 - on connect the current state, then each change ``{"videoId", "state", "timestamp",
-  "progress"}``; the server closes with 1000 right after READY or FAILED.
+  "progress"}``; the server closes with 1000 right after READY or FAILED. ``progress`` is the
+  share of the ladder stored: READY (plays now) comes with the figure of that moment, under
+  100 while the other renditions are encoded (``/api/events`` follows them to 100).
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.api.deps import ContainerDep, ViewerDep, bearer_subprotocol, viewer_of
-from vidhost.api.errors import ApiError, error_body, status_for
+from vidhost.api.errors import ApiError, coded_answer, error_body
 from vidhost.api.reads import readable
 from vidhost.domain.access import Audience, Viewer
 from vidhost.domain.errors import DomainError
-from vidhost.domain.lifecycle import TERMINAL, TaskKind, VideoState, can_transition
+from vidhost.domain.lifecycle import TERMINAL, TaskKind, TaskStatus, VideoState, can_transition
 from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, Video
+from vidhost.domain.progress import ladder_percent, task_percent
 from vidhost.domain.vocabulary import STATUS_SOCKET_STATE
 from vidhost.realtime.hub import video_topic
 from vidhost.realtime.sockets import CLOSE_NORMAL, iso, pump
@@ -47,19 +50,19 @@ class _Seen:
 def _find(container: Container, video_id: str, viewer: Viewer) -> tuple[Video, float]:
     """The video (if ``viewer`` may watch its status) and its transcode progress, or raise."""
     video, _ = readable(container, video_id, viewer, Audience.VIDEO, owner_only=True)
-    task = container.repo.get_task(video_id, TaskKind.TRANSCODE)
-    return video, (task.progress if task else 0.0)
+    return video, ladder_percent(video, container.repo.get_task(video_id, TaskKind.TRANSCODE))
 
 
 async def deny(websocket: WebSocket, exc: DomainError) -> None:
     """Refuse an upgrade with the HTTP status and JSON body a plain request would get."""
-    body = error_body(exc.message, exc.code)
-    await websocket.send_denial_response(JSONResponse(body, status_code=status_for(exc)))
+    status, text = coded_answer(websocket, exc)  # logged as a refusal, like any answer
+    body = error_body(text, exc.code)
+    await websocket.send_denial_response(JSONResponse(body, status_code=status))
 
 
 def message(video_id: str, state: VideoState, timestamp: str, progress: float) -> dict[str, Any]:
-    if state is VideoState.READY:
-        progress = 100.0
+    """``progress`` is the ladder's (``vidhost.domain.progress``): ``READY`` means the video
+    plays now, and usually comes with a figure well under 100 (the rest is still encoded)."""
     return {
         "videoId": video_id,
         "state": STATUS_SOCKET_STATE[state],
@@ -110,7 +113,10 @@ async def status_stream(websocket: WebSocket, video_id: str) -> None:
 
         async def on_event(event: DomainEvent) -> bool:
             if event.type == TASK_CHANGED and event.data.get("kind") == TaskKind.TRANSCODE.value:
-                current.progress = float(event.data.get("progress") or 0.0)
+                current.progress = task_percent(
+                    str(event.data.get("status") or TaskStatus.PENDING.value),
+                    event.data.get("progress"),
+                )
                 return True
             if event.type != VIDEO_STATE_CHANGED:
                 return True

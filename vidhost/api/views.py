@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import Task, Video
+from vidhost.domain.progress import ladder_percent, task_percent, transcode_of
 from vidhost.domain.vocabulary import UPLOAD_URL_STATUS
 
 S = VideoState
@@ -65,7 +66,10 @@ class VideoStatus(BaseModel):
     status: str = Field(
         description="Upload-URL and webhook vocabulary: uploading|processing|ready|error"
     )
-    progress: float = Field(description="0-100 of the transcode to HLS")
+    progress: float = Field(
+        description="0-100: the share of the HLS ladder stored (the transcode task). A video "
+        "is ready (plays) well before 100; 100 once every rendition is stored"
+    )
     duration: float | None
     resolution: Resolution | None
     renditions: list[RenditionOut]
@@ -105,19 +109,16 @@ class VideoDetails(VideoStatus):
 
 
 def progress_of(video: Video, tasks: list[Task]) -> float:
-    if video.state is S.READY:
-        return 100.0
-    for task in tasks:
-        if task.kind is TaskKind.TRANSCODE:
-            return round(task.progress, 1)
-    return 0.0
+    """The share of the video's ladder stored (``vidhost.domain.progress``): under 100 while
+    a ready video's other renditions are still encoded, 100 once all are stored."""
+    return ladder_percent(video, transcode_of(tasks))
 
 
 def task_out(task: Task) -> TaskOut:
     return TaskOut(
         type=task.kind.value,
         status=task.status.value,
-        progress=100.0 if task.status is TaskStatus.COMPLETED else round(task.progress, 1),
+        progress=task_percent(task.status, task.progress),
         error=task.error,
         errorCode=task.error_code,
         updatedAt=task.updated_at,

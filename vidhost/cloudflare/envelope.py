@@ -9,7 +9,6 @@ raise (coded errors, request validation, starlette's HTTP errors) in this shape.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
@@ -19,11 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vidhost.api.errors import internal_message, status_for
+from vidhost.api.errors import coded_answer, internal_message, log_answer
 from vidhost.domain import error_codes
 from vidhost.domain.errors import CodedError
-
-log = logging.getLogger(__name__)
 
 AUTH_ERROR = 10000
 """Cloudflare's ``Authentication error`` (401 and 403 alike)."""
@@ -52,25 +49,24 @@ def failure(
     return JSONResponse(body, status_code=status, headers=dict(headers) if headers else None)
 
 
-def render(exc: Exception) -> Response:
-    """Any exception a Cloudflare route raised, in the envelope (never a traceback)."""
+def render(request: Request, exc: Exception) -> Response:
+    """Any exception a Cloudflare route raised, in the envelope (never a traceback), logged
+    as vidhost logs every error answer (``log_answer``: a refusal in one INFO line)."""
     if isinstance(exc, CodedError):
-        status = status_for(exc)
-        message = exc.message
-        if status >= 500:
-            log.error("%s: %s", exc.code, exc.message, exc_info=exc)
-            message = internal_message(status, exc.code)
+        status, message = coded_answer(request, exc)
         return failure(status, exc.code, message, exc.headers)
     if isinstance(exc, RequestValidationError):
         parts = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             parts.append(f"{where}: {err['msg']}" if where else str(err["msg"]))
+        log_answer(request, 400, "invalid_request")
         return failure(400, "invalid_request", "; ".join(parts) or "invalid request")
     if isinstance(exc, StarletteHTTPException):
         code = error_codes.HTTP_STATUS_CODES.get(exc.status_code, "internal_error")
+        log_answer(request, exc.status_code, code, None, str(exc.detail))
         return failure(exc.status_code, code, str(exc.detail))
-    log.exception("unhandled error", exc_info=exc)
+    log_answer(request, 500, "internal_error", exc, f"unhandled {type(exc).__name__}")
     return failure(500, "internal_error", internal_message(500, "internal_error"))
 
 
@@ -84,6 +80,6 @@ class CloudflareRoute(APIRoute):
             try:
                 return await handler(request)
             except Exception as exc:  # every error of this surface, in its own shape
-                return render(exc)
+                return render(request, exc)
 
         return handle

@@ -87,7 +87,9 @@ def _time(value: datetime | None) -> str | None:
 
 
 def _pct(video: Video, tasks: list[Task]) -> str | None:
-    """Cloudflare sends the percentage as a string; only while encoding and once ready."""
+    """``pctComplete``: the share of the ladder stored (``vidhost.domain.progress``), as a
+    string as Cloudflare sends it; "100.000000" only once every rendition is stored, while
+    ``readyToStream`` is true from the moment the video plays. None before encoding."""
     if video.state not in (S.PROCESSING, S.READY):
         return None
     return f"{progress_of(video, tasks):.6f}"

@@ -20,7 +20,7 @@ def install(c: Container) -> None:
     c.mux_store = SqlMuxStore(c.engine)
     c.mux = MuxService(c, c.mux_store)
     c.access_tokens = AccessTokens(c.mux_store)
-    c.webhook_formats.add(MuxWebhookFormat(c.mux_store))
+    c.webhook_formats.add(MuxWebhookFormat(c.mux_store, c.repo.list_tasks))
 
 
 def mount(app: FastAPI) -> None:

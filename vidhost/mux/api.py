@@ -165,7 +165,7 @@ async def cancel_upload(
 
 def _assets_out(mux: MuxService, videos: list[Any]) -> list[dict[str, Any]]:
     pids, uploads = mux.asset_parts(videos)
-    return [views.asset_view(v, pids[v.id], uploads[v.id]) for v in videos]
+    return [views.asset_view(v, pids[v.id], uploads[v.id], mux.tasks_of(v.id)) for v in videos]
 
 
 @router.get("/video/v1/assets", responses=ERRORS)

@@ -7,7 +7,6 @@ code; ``code`` is vidhost's stable code (an extra field a Mux client ignores).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,11 +16,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from vidhost.api.errors import status_for
+from vidhost.api.errors import coded_answer, log_answer
 from vidhost.domain import error_codes
 from vidhost.domain.errors import CodedError
-
-log = logging.getLogger(__name__)
 
 TYPES = {
     400: "invalid_parameters",
@@ -89,21 +86,21 @@ def mux_error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _describe(exc: Exception) -> Response:
+def _describe(request: Request, exc: Exception) -> Response:
+    """``exc`` in Mux's shape, logged as vidhost logs every error answer (``log_answer``)."""
     if isinstance(exc, CodedError):
-        status = status_for(exc)
-        if status >= 500:
-            log.error("%s: %s", exc.code, exc.message, exc_info=exc)
-            return mux_error(status, "internal error", exc.code)
-        return mux_error(status, exc.message, exc.code, dict(exc.headers or {}))
+        status, message = coded_answer(request, exc)  # a 5xx: the catalogue's words only
+        return mux_error(status, message, exc.code, dict(exc.headers or {}))
     if isinstance(exc, RequestValidationError):
         messages = [
             f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e['msg']}"
             for e in exc.errors()
         ]
+        log_answer(request, 400, "invalid_request")
         return mux_error(400, "; ".join(messages) or "invalid request", "invalid_request")
     if isinstance(exc, HTTPException):
         code = error_codes.HTTP_STATUS_CODES.get(exc.status_code, "internal_error")
+        log_answer(request, exc.status_code, code, None, str(exc.detail))
         return mux_error(exc.status_code, str(exc.detail), code, dict(exc.headers or {}))
     raise exc
 
@@ -118,6 +115,6 @@ class MuxRoute(APIRoute):
             try:
                 return await handler(request)
             except (CodedError, RequestValidationError, HTTPException) as exc:
-                return _describe(exc)
+                return _describe(request, exc)
 
         return route

@@ -19,7 +19,7 @@ from vidhost.domain import mux_uploads as U
 from vidhost.domain.access import OPEN, PRIVATE, UNLISTED
 from vidhost.domain.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.domain.lifecycle import VideoState
-from vidhost.domain.models import Video
+from vidhost.domain.models import Task, Video
 from vidhost.domain.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
 from vidhost.net.download import download
 from vidhost.uploads.models import Upload
@@ -174,6 +174,10 @@ class MuxService:
     ) -> tuple[dict[str, list[PlaybackId]], dict[str, U.MuxUpload | None]]:
         ids = [v.id for v in videos]
         return self.store.playback_ids_of(ids), {v: self.store.upload_of_video(v) for v in ids}
+
+    def tasks_of(self, asset_id: str) -> list[Task]:
+        """The asset's tasks (its ``transcode`` task tells how much of the ladder is stored)."""
+        return self.c.repo.list_tasks(asset_id)
 
     def delete_asset(self, asset_id: str, owner: str) -> None:
         video = self.asset(asset_id, owner)

@@ -8,9 +8,10 @@ from fractions import Fraction
 from typing import Any
 
 from vidhost.domain.lifecycle import VideoState
-from vidhost.domain.models import Video
+from vidhost.domain.models import Task, Video
 from vidhost.domain.mux_uploads import MuxUpload, UploadStatus
 from vidhost.domain.playback_ids import PlaybackId
+from vidhost.domain.progress import ladder_percent, ladder_stored, transcode_of
 
 S = VideoState
 MP4_SUPPORT = ("standard", "none", "capped-1080p", "audio-only", "audio-only,capped-1080p")
@@ -41,6 +42,21 @@ def asset_status(video: Video) -> str:
     if video.state is S.FAILED:
         return "errored"
     return "preparing"
+
+
+def asset_progress(video: Video, tasks: list[Task]) -> dict[str, Any]:
+    """Mux's ``progress`` object: ``ingesting`` (0) until processing starts, ``transcoding``
+    with the share of the ladder stored (also once ``status`` is ``ready``: the asset plays
+    while its other renditions are encoded), ``completed`` (100) once every rendition is
+    stored, ``errored`` (-1, as Mux sends it)."""
+    if video.state is S.FAILED:
+        return {"state": "errored", "progress": -1}
+    if video.state not in (S.PROCESSING, S.READY):
+        return {"state": "ingesting", "progress": 0}
+    transcode = transcode_of(tasks)
+    if ladder_stored(video, transcode):
+        return {"state": "completed", "progress": 100}
+    return {"state": "transcoding", "progress": ladder_percent(video, transcode)}
 
 
 def aspect_ratio(width: int | None, height: int | None) -> str | None:
@@ -99,8 +115,9 @@ def _tracks(video: Video) -> list[dict[str, Any]]:
 
 
 def asset_view(
-    video: Video, playback_ids: list[PlaybackId], upload: MuxUpload | None
+    video: Video, playback_ids: list[PlaybackId], upload: MuxUpload | None, tasks: list[Task]
 ) -> dict[str, Any]:
+    """The asset; ``tasks`` are the video's (its ``transcode`` task gives ``progress``)."""
     settings = upload.new_asset_settings if upload else {}
     settings = {**settings, **dict(video.metadata.get("mux") or {})}
     stored, tier = _resolution(video.width, video.height)
@@ -129,6 +146,7 @@ def asset_view(
         "ingest_type": "on_demand_direct_upload" if upload else "on_demand_url",
         "test": bool(settings.get("test") or (upload.test if upload else False)),
         "is_live": False,
+        "progress": asset_progress(video, tasks),
     }
     if status == "errored":
         view["errors"] = {

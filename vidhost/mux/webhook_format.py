@@ -11,11 +11,12 @@ verify); during a rotation a second ``v1`` from the previous secret follows.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from vidhost.db.mux_store import SqlMuxStore
 from vidhost.domain.lifecycle import VideoState
-from vidhost.domain.models import DomainEvent, Video
+from vidhost.domain.models import DomainEvent, Task, Video
 from vidhost.domain.mux_uploads import status_of
 from vidhost.mux.views import asset_view, upload_view
 from vidhost.webhooks.signing import timestamped_hmac
@@ -39,8 +40,9 @@ class MuxWebhookFormat:
     name = "mux"
     event_types: tuple[str, ...] = EVENTS
 
-    def __init__(self, store: SqlMuxStore) -> None:
+    def __init__(self, store: SqlMuxStore, tasks: Callable[[str], list[Task]]) -> None:
         self.store = store
+        self.tasks = tasks
 
     def types_for(self, public_type: str, event: DomainEvent, video: Video | None) -> list[str]:
         if public_type == "video.asset.created":
@@ -63,7 +65,7 @@ class MuxWebhookFormat:
         else:
             if video is not None:
                 pids = self.store.playback_ids_of([video.id])[video.id]
-                data = asset_view(video, pids, upload)
+                data = asset_view(video, pids, upload, self.tasks(video.id))
                 if event_type == "video.asset.deleted":
                     data["status"] = (
                         "deleted" if video.state is VideoState.DELETED else data["status"]

@@ -68,6 +68,18 @@ def wait_ready(cf: Cloudflare, account: str, uid: str, timeout: float = 120) -> 
     raise AssertionError(f"{uid} never became ready: {video}")
 
 
+def wait_pct(cf: Cloudflare, account: str, uid: str, pct: str, timeout: float = 120) -> Any:
+    """``stream.get`` until ``status.pctComplete`` reads ``pct``."""
+    deadline = time.monotonic() + timeout
+    video = None
+    while time.monotonic() < deadline:
+        video = cf.stream.get(identifier=uid, account_id=account)
+        if video is not None and video.status is not None and video.status.pct_complete == pct:
+            return video
+        time.sleep(0.2)
+    raise AssertionError(f"{uid} never read {pct}: {video}")
+
+
 def play_hls(url: str, dest: Path) -> tuple[float, int, int]:
     """Play an HLS URL with ffmpeg's HLS client (playlists, variants, segments over HTTP),
     keep the video stream, and decode it: (seconds, width, height)."""

@@ -11,7 +11,14 @@ import cloudflare
 import httpx
 import pytest
 
-from tests.e2e.cloudflare.conftest import form_upload, play_hls, sdk, token, wait_ready
+from tests.e2e.cloudflare.conftest import (
+    form_upload,
+    play_hls,
+    sdk,
+    token,
+    wait_pct,
+    wait_ready,
+)
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +47,8 @@ def test_direct_upload_form_post_then_ready_then_hls_plays_to_the_source_duratio
     video = wait_ready(cf, "alice", upload.uid)
     assert video.ready_to_stream is True and video.status is not None
     assert video.status.state == "ready"
-    assert video.status.pct_complete == "100.000000"
+    assert video.status.pct_complete is not None  # the ladder's share stored, a string
+    assert 0 <= float(video.status.pct_complete) <= 100
     assert video.ready_to_stream_at is not None and video.uploaded is not None
     assert video.meta == {"name": "clip.mp4", "userId": "u1"}
     assert video.max_duration_seconds == 60
@@ -55,6 +63,8 @@ def test_direct_upload_form_post_then_ready_then_hls_plays_to_the_source_duratio
     seconds, _, height = play_hls(video.playback.hls, tmp_path / "played.ts")
     assert seconds == pytest.approx(2.0, abs=0.1)
     assert height == 120  # the ladder never upscales
+    done = wait_pct(cf, "alice", upload.uid, "100.000000")  # every rendition stored
+    assert done.ready_to_stream is True and done.status is not None
     assert video.thumbnail is not None
     thumb = httpx.get(video.thumbnail, params={"time": "1s", "height": 64})
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"

@@ -73,7 +73,7 @@ export async function mount(main) {
   const onEvent = async (message) => {
     const known = cards.get(message.videoId);
     if (message.type === "progress") {
-      if (known && message.kind === "transcode") known.setProgress(message.progress);
+      if (known && message.kind === "transcode") known.setProgress(message.progress, message.status);
       return;
     }
     if (message.type !== "state") return;
@@ -140,8 +140,19 @@ function card(video, dialog) {
     else poster.src = video.thumbnailUrl;
   }
   const state = h("span", { class: `badge state-${video.state}`, "data-state": video.state, text: stateLabel(video.state) });
-  const progress = h("progress", { max: "100", value: String(video.progress || 0), "aria-label": `Processing progress of ${title}` });
-  progress.hidden = video.state !== "processing";
+  // The ladder's progress (the share of its renditions stored), shown while processing and
+  // after ready until every rendition is stored: ready means it plays now, not 100 %.
+  let current = { state: video.state, progress: Number(video.progress || 0) };
+  const progress = h("progress", { max: "100", value: String(current.progress), "aria-label": `Renditions of ${title} stored` });
+  const caption = h("span", { class: "hint ladder" });
+  const showLadder = () => {
+    const { state: s, progress: p } = current;
+    const open = s === "processing" || (s === "ready" && p < 100);
+    progress.hidden = caption.hidden = !open;
+    progress.value = p;
+    item.dataset.progress = String(p);
+    caption.textContent = s === "ready" ? `Playable · renditions ${Math.floor(p)} % stored` : `Processing: ${Math.floor(p)} %`;
+  };
   const error = h("p", { class: "error-text", text: video.error ? `${video.error.message || ""} (${video.error.code})` : "" });
   const item = h(
     "li",
@@ -149,6 +160,7 @@ function card(video, dialog) {
     h("a", { href: `/videos/${encodeURIComponent(video.id)}`, class: "card-link" }, art, h("span", { class: "title", text: title })),
     h("div", { class: "meta" }, h("span", { class: "duration", text: formatDuration(video.duration) }), state, video.visibility !== "public" ? h("span", { class: "badge", text: video.visibility }) : null),
     progress,
+    caption,
     error,
     h("button", {
       type: "button",
@@ -168,16 +180,21 @@ function card(video, dialog) {
       },
     }),
   );
+  showLadder();
   cards.set(video.id, {
     item,
     setState(next) {
       state.textContent = stateLabel(next);
       state.dataset.state = next;
       state.className = `badge state-${next}`;
-      progress.hidden = next !== "processing";
+      current = { ...current, state: next };
+      showLadder();
     },
-    setProgress(value) {
-      progress.value = value || 0;
+    setProgress(value, status) {
+      // forward only: an event may arrive after a fresher read of the video
+      const p = status === "completed" ? 100 : Number(value || 0);
+      current = { ...current, progress: Math.max(current.progress, p) };
+      showLadder();
     },
   });
   return item;

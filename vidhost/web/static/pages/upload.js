@@ -225,7 +225,9 @@ function uploadRow(tus, file, meta, maxSize) {
       if (message.state === "PROCESSING") {
         status.textContent = `Processing: ${Math.round(message.progress || 0)} %`;
       } else if (message.state === "READY") {
-        status.replaceChildren("Ready. ", link);
+        // ready = plays now; the socket closes here, so no figure that would go stale
+        const rest = (message.progress ?? 100) < 100 ? " (more renditions are still being encoded)" : "";
+        status.replaceChildren(`Ready${rest}. `, link);
         row.classList.add("done");
         socket.close();
       } else if (message.state === "FAILED") {

@@ -1,7 +1,7 @@
 // One video: the player, its details, the analysis (colour histograms drawn on a canvas),
 // the enhanced file, an embed snippet and a share link (a signed link for a private video).
 
-import { api, playbackToken, statusSocket, token } from "../api.js";
+import { api, eventsSocket, playbackToken, statusSocket, token } from "../api.js";
 import { createPlayer } from "../player.js";
 import { copyButton, errorText, formatBytes, formatDuration, h } from "../ui.js";
 import { confirmDialog, stateLabel } from "./library.js";
@@ -49,6 +49,7 @@ export async function mount(main, videoId) {
   }
 
   side.append(h("h2", { id: "details-title", text: "Details" }), detailsList(video));
+  if (video.state === "ready" && video.progress < 100) followLadder(video);
   if (video.renditions.length) {
     side.append(
       h("h3", { text: "Renditions" }),
@@ -80,6 +81,7 @@ export async function mount(main, videoId) {
 function detailsList(video) {
   const rows = [
     ["State", stateLabel(video.state)],
+    ["Renditions stored", ladderText(video.progress)],
     ["Visibility", video.visibility],
     ["Duration", formatDuration(video.duration)],
     ["Resolution", video.resolution ? `${video.resolution.width}×${video.resolution.height}` : "–"],
@@ -90,6 +92,36 @@ function detailsList(video) {
     ["Tags", video.tags.length ? video.tags.join(", ") : "–"],
   ];
   return h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
+}
+
+// The share of the ladder stored: a ready video plays at once while its other renditions
+// are still encoded (ready is not 100 %).
+function ladderText(progress) {
+  const p = Number(progress || 0);
+  return p >= 100 ? "all (100 %)" : `${Math.floor(p * 10) / 10} %`;
+}
+
+// Keep "Renditions stored" current until the whole ladder is stored (the owner's event socket).
+function followLadder(video) {
+  const cell = [...document.querySelectorAll(".facts dt")].find((dt) => dt.textContent === "Renditions stored")?.nextElementSibling;
+  if (!cell) return;
+  cell.id = "ladder-progress";
+  let shown = Number(video.progress || 0);
+  const socket = eventsSocket((message) => {
+    if (message.type !== "progress" || message.videoId !== video.id || message.kind !== "transcode") return;
+    shown = Math.max(shown, message.status === "completed" ? 100 : Number(message.progress || 0));
+    cell.textContent = ladderText(shown);
+    if (shown >= 100) socket.close();
+  });
+  // an update between the read above and the socket's open is caught by one more read
+  socket.addEventListener("open", async () => {
+    const fresh = await api(`/api/videos/${encodeURIComponent(video.id)}/status`).catch(() => null);
+    if (fresh) {
+      shown = Math.max(shown, Number(fresh.progress || 0));
+      cell.textContent = ladderText(shown);
+      if (shown >= 100) socket.close();
+    }
+  });
 }
 
 async function sharing(video) {
