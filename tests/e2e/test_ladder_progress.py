@@ -61,6 +61,7 @@ SERVER_ENV = {
     "VIDHOST_EMBEDDED_WORKER": "false",
     "VIDHOST_LADDER_HEIGHTS": "[120, 96]",
     "VIDHOST_SEGMENT_SECONDS": str(SEGMENT),
+    "VIDHOST_OPENING_SEGMENTS": "[]",  # equal segments: the figures below
     "VIDHOST_CHUNK_SECONDS": str(CHUNK),
 }
 OWNER = "alice"

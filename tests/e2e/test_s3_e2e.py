@@ -66,7 +66,7 @@ def test_upload_process_stream_on_s3(
     variant = httpx.get(f"{base}/{variant_name}")
     segment = next(line for line in variant.text.splitlines() if line.startswith("segment/"))
     full = httpx.get(f"{base}/{segment}")
-    assert full.status_code == 200 and full.headers["content-type"] == "video/mp4"  # the init
+    assert full.status_code == 200 and full.headers["content-type"] == "video/iso.segment"
     part = httpx.get(f"{base}/{segment}", headers={"Range": "bytes=10-209"})
     assert part.status_code == 206 and part.content == full.content[10:210]
     assert part.headers["content-range"] == f"bytes 10-209/{len(full.content)}"
@@ -95,7 +95,7 @@ def test_redirect_mode_sends_presigned_gets(
         direct = httpx.get(location, headers={"Range": "bytes=0-99"})
         assert direct.status_code == 206 and len(direct.content) == 100
         followed = httpx.get(f"{base}/{segment}", follow_redirects=True)
-        assert followed.status_code == 200 and followed.content[:1] == b"\x47"  # TS sync byte
+        assert followed.status_code == 200 and followed.content[4:8] == b"styp"  # CMAF
 
         # Private: no redirect without a token; with one, the pre-signed redirect after the check.
         set_visibility(server.url, video_id, "private", auth())
