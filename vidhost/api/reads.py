@@ -17,6 +17,11 @@ from vidhost.wiring import Container
 
 PRIVATE_CACHE = "private, max-age=60"
 VARY = "Authorization"
+SEGMENT_CACHE = "public, max-age=31536000, immutable"
+"""A media segment (or init segment) of a public or unlisted video: never changes."""
+PLAYLIST_CACHE = "public, max-age=60"
+"""A playlist, the poster: rewritten when a video is re-processed."""
+PRIVATE_SEGMENT_CACHE = "private, max-age=3600"
 
 
 def find_video(container: Container, video_id: str) -> Video:

@@ -191,10 +191,17 @@ class VideoRepository(Protocol):
         ...
 
     def request_part(
-        self, video_id: str, kind: TaskKind, part: int, rendition: str | None = None
+        self,
+        video_id: str,
+        kind: TaskKind,
+        part: int,
+        rendition: str | None = None,
+        *,
+        ahead: int = 0,
     ) -> bool:
         """A player waits for this part (a segment of ``rendition``): stamp it so that it is
-        claimed first, and its rendition encoded first where a part goes rung by rung."""
+        claimed first, and its rendition encoded first where a part goes rung by rung; and
+        the ``ahead`` parts after it, each just below the one before (ADR 0063)."""
         ...
 
     def cancel_tasks(self, video_id: str, *, code: str, error: str) -> int:
