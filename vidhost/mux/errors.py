@@ -92,6 +92,8 @@ def mux_error(
 def _describe(exc: Exception) -> Response:
     if isinstance(exc, CodedError):
         status = status_for(exc)
+        if status == 503:  # a refusal to retry (Retry-After), not a fault: no ERROR log
+            return mux_error(status, exc.message, exc.code, dict(exc.headers or {}))
         if status >= 500:
             log.error("%s: %s", exc.code, exc.message, exc_info=exc)
             return mux_error(status, "internal error", exc.code)
