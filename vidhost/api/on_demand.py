@@ -10,12 +10,11 @@ requests cost no thread and no polling of their own.
 What resolves a key's future, in this API process:
 
 - an event of the video on the bus (the event-log tailer, woken across processes by the
-  wake-ups of ADR 0031): a chunk that completes moves the ``transcode`` task's progress,
+  wake-ups of ADR 0031): a part writes ``segments.stored`` right after it stores segments,
   the video failing or being deleted changes its state. Then the video's waiting keys are
   looked up in storage (one ``stat`` per key, not per request);
-- a shared re-check every ``RECHECK`` seconds, one loop for every waiting key: segments
-  stored without an event (the first chunk's rungs, the audio, stored as they are encoded)
-  and wake-ups lost on the way.
+- a shared re-check every ``RECHECK`` seconds, one loop for every waiting key: wake-ups
+  lost on the way, an event that could not be written.
 
 A request not answered within ``VIDHOST_SEGMENT_WAIT_SECONDS`` (default 60) gets ``503
 segment_not_ready`` with ``Retry-After``; the video failing meanwhile ``409 not_ready``,

@@ -565,6 +565,11 @@ class SqlRepository:
 
     # --- events -----------------------------------------------------------------------------
 
+    def add_event(self, event: DomainEvent) -> None:
+        with self.engine.begin() as conn:
+            _emit(conn, event)
+        self._committed_event()
+
     def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -273,6 +273,10 @@ class VideoRepository(Protocol):
 
     def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]: ...
 
+    def add_event(self, event: DomainEvent) -> None:
+        """Append an event that goes with no row change (``segments.stored``)."""
+        ...
+
     def events_with_ids(self, ids: Sequence[int]) -> list[DomainEvent]:
         """Events by id (to pick up ids that committed after later ones)."""
         ...

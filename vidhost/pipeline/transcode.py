@@ -340,6 +340,10 @@ class _PartEncoder:
                 self.storage.put_file(prefix + name, out / name, move=True, content_type=MP2T)
         finally:
             forget_if_deleted(self.service, ctx.video.id)
+        try:  # wakes the requests held for them (ADR 0063); else the 1 s re-check does
+            self.service.segments_stored(ctx.video.id, ctx.kind, ctx.part, names)
+        except Exception as exc:
+            log.warning("segments of %s stored, no event (%s)", ctx.video.id, exc)
 
 
 class ChunkEncoder(_PartEncoder):
