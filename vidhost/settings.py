@@ -94,10 +94,11 @@ class Settings(BaseSettings):
     """Length of one transcode chunk task (whole segments; ADR 0060)."""
     first_chunk_seconds: float | None = None
     """Length of the first chunk. Default: one segment, so the start is fast."""
-    segment_wait_seconds: float = Field(default=8.0, ge=0)
-    """How long a request for a segment not encoded yet (a ready video's later chunk) waits
-    for it, its chunk encoded next, before ``503 segment_not_ready`` (ADR 0061). Under
-    hls.js's 10 s time-to-first-byte limit, so the player retries rather than times out."""
+    segment_wait_seconds: float = Field(default=60.0, ge=0)
+    """How long a request for a segment not stored yet (a ready video's later chunk) is
+    held, its chunk encoded next, before ``503 segment_not_ready`` with ``Retry-After`` (ADR
+    0064). The response starts the moment the segment is stored; a player whose own time to
+    first byte is shorter (hls.js: 10 s) retries and joins the same wait."""
     ladder_heights: list[int] = Field(default_factory=lambda: [1080, 720, 480, 360, 240])
     segment_format: Literal["cmaf", "ts"] = "cmaf"
     """Packaging of new videos (ADR 0063): ``cmaf`` (fragmented MP4 with an init segment,

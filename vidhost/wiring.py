@@ -66,6 +66,7 @@ from vidhost.webhooks.formats import WebhookFormats
 from vidhost.webhooks.store import WebhookStore
 
 if TYPE_CHECKING:
+    from vidhost.api.on_demand import SegmentWaiters
     from vidhost.db.mux_store import SqlMuxStore
     from vidhost.mux.access_tokens import AccessTokens
     from vidhost.mux.service import MuxService
@@ -213,6 +214,8 @@ class Container:
     """``posts``: ``/api/posts``."""
     plans: PlanCache = field(init=False, repr=False)
     """``videos``: segment plans of ready videos, kept a minute (on-demand segments)."""
+    segment_waiters: SegmentWaiters = field(init=False, repr=False)
+    """``videos``: the held requests for segments not stored yet (one future per key)."""
     renderer: MediaRenderer = field(init=False, repr=False)
     """``thumbnails``: on-demand stills, storyboards, previews (one render gate per process)."""
     client_videos: ClientVideos = field(init=False, repr=False)

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import itertools
 import logging
+import os
 import subprocess
 import tempfile
 import threading
@@ -720,3 +721,62 @@ def test_a_part_that_fails_once_runs_again_and_twice_fails_the_video(
         assert not [
             k for k in c.storage.list(layout.hls_prefix(other)) if k.key.endswith((".m4s", ".ts"))
         ]
+
+
+def _nice_of_ffmpeg(marker: str) -> list[int]:
+    """Nice values of the running ffmpeg processes whose command line contains ``marker``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if marker in cmdline and "ffmpeg" in cmdline:
+            found.append(int(stat.rsplit(")", 1)[1].split()[16]))  # field 19: nice
+    return found
+
+
+def test_a_background_chunk_a_reader_asks_for_is_raised_to_nice_0(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ADR 0064: a later chunk claimed while nobody asked for it runs at nice 19; a request
+    for it (a reader now waits) raises its running ffmpeg to nice 0."""
+    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    source = make_clip(tmp_path / "hd.mp4", duration=8, width=1280, height=720, fps=25)
+    settings = {
+        "ladder_heights": [720, 480],
+        "segment_seconds": 4.0,
+        "chunk_seconds": 4.0,
+        "x264_preset": "slow",
+    }
+    with container(tmp_path / "data", **settings) as c:
+        video_id = upload_local(c, source)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        background = f"chunk 1 of {video_id}: 720p,480p (nice 19)"
+        promoted = f"transcode_chunk 1 of {video_id}: a reader waits, nice 0"
+        seen: dict[str, list[int]] = {}
+
+        def started() -> bool:
+            return any(r.getMessage() == background for r in list(caplog.records))
+
+        def ask() -> None:  # a reader reaches chunk 1 while it encodes in the background
+            time.sleep(0.3)
+            marker = f"chunk-{video_id}-1-"
+            seen["before"] = _nice_of_ffmpeg(marker)
+            assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 1, "720p")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if any(r.getMessage() == promoted for r in list(caplog.records)):
+                    break
+                time.sleep(0.05)
+            seen["after"] = _nice_of_ffmpeg(marker)
+
+        with _player(when=started, then=ask):
+            assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
+        assert seen["before"] == [19], seen
+        assert seen["after"] == [0], seen
+        assert promoted in [r.getMessage() for r in caplog.records]

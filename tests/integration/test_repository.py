@@ -391,3 +391,45 @@ def test_awaiting_direct_uploads_skips_client_fields_and_other_uploads(
     assert found.metadata == {} and found.tags == []
     full = repo.get_video("d1")
     assert full is not None and full.metadata == big  # only the lean read leaves it out
+
+
+def test_a_request_stamps_the_chunks_ahead_of_it_a_notch_below(repo: SqlRepository) -> None:
+    """ADR 0064: a request in chunk c stamps c+1 and c+2 too, so a reader faster than real
+    time finds them encoded: claimed right after c, in order, before any older request; a
+    later request is never moved back, and a done chunk is not stamped."""
+    _video(repo)
+    for part in range(8):
+        repo.ensure_task("v1", TaskKind.TRANSCODE_CHUNK, part=part)
+    stale = utcnow() - timedelta(seconds=30)
+    assert repo.claim_task("v1", TaskKind.TRANSCODE_CHUNK, part=0, stale_before=stale)
+    repo.update_task(
+        "v1", TaskKind.TRANSCODE_CHUNK, status=TaskStatus.COMPLETED, progress=100, event=None
+    )
+    assert repo.request_part("v1", TaskKind.TRANSCODE_CHUNK, 6, "240p")  # an older request
+    time.sleep(0.01)
+    assert repo.request_part("v1", TaskKind.TRANSCODE_CHUNK, 2, "360p", ahead=2)
+    rows = {t.part: t for t in repo.list_parts("v1", [TaskKind.TRANSCODE_CHUNK])}
+    assert rows[0].requested_at is None  # done: never stamped
+    assert rows[2].requested_at > rows[3].requested_at > rows[4].requested_at  # type: ignore[operator]
+    assert rows[3].requested_rendition is None  # the rung is the request's own
+    assert rows[5].requested_at is None and rows[1].requested_at is None
+    order = []
+    while claimed := repo.claim_next_part("v1", TaskKind.TRANSCODE_CHUNK, stale_before=stale):
+        order.append(claimed[0])
+    assert order[:4] == [2, 3, 4, 6], order  # the request, the two ahead, then the older one
+    # A stamp ahead never moves a later request back.
+    _video(repo, "v2")
+    for part in range(3):
+        repo.ensure_task("v2", TaskKind.TRANSCODE_CHUNK, part=part)
+    assert repo.request_part("v2", TaskKind.TRANSCODE_CHUNK, 2, "360p")
+    with repo.engine.begin() as conn:  # a request a moment after the one below
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.video_id == "v2", tasks.c.part == 2)
+            .values(requested_at=utcnow() + timedelta(seconds=1))
+        )
+    later = repo.get_task("v2", TaskKind.TRANSCODE_CHUNK, part=2)
+    assert repo.request_part("v2", TaskKind.TRANSCODE_CHUNK, 1, ahead=2)  # older stamp for 2
+    again = repo.get_task("v2", TaskKind.TRANSCODE_CHUNK, part=2)
+    assert later is not None and again is not None
+    assert again.requested_at == later.requested_at and again.requested_rendition == "360p"

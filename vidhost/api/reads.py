@@ -17,6 +17,11 @@ from vidhost.wiring import Container
 
 PRIVATE_CACHE = "private, max-age=60"
 VARY = "Authorization"
+SEGMENT_CACHE = "public, max-age=31536000, immutable"
+"""A media segment (or init segment) of a public or unlisted video: never changes."""
+PLAYLIST_CACHE = "public, max-age=60"
+"""A playlist, the poster: rewritten when a video is re-processed."""
+PRIVATE_SEGMENT_CACHE = "private, max-age=3600"
 
 
 def find_video(container: Container, video_id: str) -> Video:
@@ -60,6 +65,22 @@ def cache_headers(access: Access, public: str, private: str = PRIVATE_CACHE) -> 
 
 
 _URI_ATTR = re.compile(r'URI="([^"]*)"')
+
+
+_TEMPLATE_ATTR = re.compile(r'\b(initialization|media)="([^"]*)"')
+
+
+def carry_token_dash(mpd: str, token: str) -> str:
+    """Append ``token`` to the segment URIs of a DASH manifest (``SegmentTemplate``'s
+    ``initialization`` and ``media``), as ``carry_token`` does for HLS."""
+    value = quote(token, safe="")
+
+    def add(match: re.Match[str]) -> str:
+        uri = match.group(2)
+        joiner = "&amp;" if "?" in uri else "?"
+        return f'{match.group(1)}="{uri}{joiner}token={value}"'
+
+    return _TEMPLATE_ATTR.sub(add, mpd)
 
 
 def carry_token(playlist: str, token: str) -> str:

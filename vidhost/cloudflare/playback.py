@@ -25,6 +25,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from vidhost.api import hls_delivery as hls
 from vidhost.api import streaming, thumbnails
 from vidhost.api.deps import ContainerDep, user_of
 from vidhost.api.errors import ApiError
@@ -32,6 +33,7 @@ from vidhost.api.reads import find_video
 from vidhost.cloudflare.views import extras
 from vidhost.domain.access import Viewer
 from vidhost.domain.errors import Forbidden
+from vidhost.domain.layout import DASH_MANIFEST, MASTER
 from vidhost.wiring import Container
 
 router = APIRouter(tags=["cloudflare stream playback"])
@@ -87,30 +89,37 @@ def _in_path(ref: str) -> bool:
 async def manifest(ref: str, request: Request, container: ContainerDep) -> Response:
     """The HLS master playlist."""
     video_id, viewer = await _checked(request, container, ref)
-    return await streaming._serve(
-        request,
-        container,
-        viewer,
-        video_id,
-        "master.m3u8",
-        media_type=streaming.HLS,
-        cache=streaming.PLAYLIST_CACHE,
-        playlist=not _in_path(ref),  # a token in the path travels in relative URIs already
-    )
+    video, access = await streaming.readable(container, viewer, video_id)
+    # A token in the path travels in the relative URIs already; one in ?token= is carried.
+    token = None if _in_path(ref) else viewer.token
+    return await hls.playlist(request, container, video, access, MASTER, token=token)
+
+
+@router.api_route("/{ref}/manifest/video.mpd", methods=["GET", "HEAD"])
+async def dash_manifest(ref: str, request: Request, container: ContainerDep) -> Response:
+    """The DASH manifest (``playback.dash``); its segment URIs resolve under this path."""
+    video_id, viewer = await _checked(request, container, ref)
+    video, access = await streaming.readable(container, viewer, video_id)
+    token = None if _in_path(ref) else viewer.token
+    return await hls.playlist(request, container, video, access, DASH_MANIFEST, token=token)
 
 
 @router.api_route("/{ref}/manifest/segment/{segment_id}", methods=["GET", "HEAD"])
 async def segment(ref: str, segment_id: str, request: Request, container: ContainerDep) -> Response:
-    """One MPEG-TS segment."""
+    """One media segment; one planned but not stored yet is held until it is (ADR 0064)."""
+    hls.check_media_name(segment_id)
     video_id, viewer = await _checked(request, container, ref)
-    return await streaming.segment(video_id, segment_id, request, container, viewer)
+    video, access = await streaming.readable(container, viewer, video_id)
+    return await hls.media(request, container, video, access, segment_id)
 
 
 @router.api_route("/{ref}/manifest/{rendition}.m3u8", methods=["GET", "HEAD"])
 async def variant(ref: str, rendition: str, request: Request, container: ContainerDep) -> Response:
     """A variant playlist; its segment URIs resolve under this path."""
+    name = hls.variant_name(rendition)
     video_id, viewer = await _checked(request, container, ref)
-    return await streaming.variant(video_id, rendition, request, container, viewer)
+    video, access = await streaming.readable(container, viewer, video_id)
+    return await hls.playlist(request, container, video, access, name, token=viewer.token)
 
 
 @router.get("/{ref}/thumbnails/thumbnail.{fmt}")

@@ -135,7 +135,10 @@ def video_object(base: str, video: Video, tasks: list[Task]) -> dict[str, Any]:
             "width": video.width if video.width is not None else -1,
             "height": video.height if video.height is not None else -1,
         },
-        "playback": {"hls": f"{base}/{video.id}/manifest/video.m3u8"},
+        "playback": {
+            "hls": f"{base}/{video.id}/manifest/video.m3u8",
+            "dash": f"{base}/{video.id}/manifest/video.mpd",
+        },
         "watermark": None,
         "liveInput": None,
         "clippedFrom": None,

@@ -6,7 +6,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -368,20 +368,40 @@ class SqlRepository:
         return None
 
     def request_part(
-        self, video_id: str, kind: TaskKind, part: int, rendition: str | None = None
+        self,
+        video_id: str,
+        kind: TaskKind,
+        part: int,
+        rendition: str | None = None,
+        *,
+        ahead: int = 0,
     ) -> bool:
         """A player waits for this part (a segment of ``rendition``): the next worker takes it
         first, and the first chunk, encoded rung by rung, takes that rung next (ADR 0062).
+        ``ahead``: the next ``ahead`` parts are stamped too, each a millisecond earlier than
+        the one before, so they come right after it in the claim order (latest request
+        first) but before any older request; a stamp never moves a part's request back.
+        A reader faster than real time then finds them encoded (ADR 0064).
         False if it is not pending or being encoded (done, failed, or no such part)."""
+        now = utcnow()
+        open_ = tasks.c.status.in_([TaskStatus.PENDING.value, TaskStatus.PROCESSING.value])
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(tasks)
-                .where(
-                    *_key(video_id, kind, part),
-                    tasks.c.status.in_([TaskStatus.PENDING.value, TaskStatus.PROCESSING.value]),
-                )
-                .values(requested_at=utcnow(), requested_rendition=rendition)
+                .where(*_key(video_id, kind, part), open_)
+                .values(requested_at=now, requested_rendition=rendition)
             )
+            for step in range(1, ahead + 1):
+                stamp = now - timedelta(milliseconds=step)
+                conn.execute(
+                    update(tasks)
+                    .where(
+                        *_key(video_id, kind, part + step),
+                        open_,
+                        or_(tasks.c.requested_at.is_(None), tasks.c.requested_at < stamp),
+                    )
+                    .values(requested_at=stamp)
+                )
             return result.rowcount == 1
 
     def cancel_tasks(self, video_id: str, *, code: str, error: str) -> int:
@@ -544,6 +564,11 @@ class SqlRepository:
             )
 
     # --- events -----------------------------------------------------------------------------
+
+    def add_event(self, event: DomainEvent) -> None:
+        with self.engine.begin() as conn:
+            _emit(conn, event)
+        self._committed_event()
 
     def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]:
         with self.engine.connect() as conn:

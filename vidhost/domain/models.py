@@ -111,6 +111,9 @@ class DomainEvent:
 
 VIDEO_STATE_CHANGED = "video.state"
 TASK_CHANGED = "task.progress"
+SEGMENTS_STORED = "segments.stored"
+"""A part stored some segments (``data``: ``kind``, ``part``, ``segments``): it wakes the
+requests held for them (ADR 0063). Internal: no socket, stream or webhook shows it."""
 
 
 @dataclass

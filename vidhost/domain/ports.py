@@ -191,10 +191,17 @@ class VideoRepository(Protocol):
         ...
 
     def request_part(
-        self, video_id: str, kind: TaskKind, part: int, rendition: str | None = None
+        self,
+        video_id: str,
+        kind: TaskKind,
+        part: int,
+        rendition: str | None = None,
+        *,
+        ahead: int = 0,
     ) -> bool:
         """A player waits for this part (a segment of ``rendition``): stamp it so that it is
-        claimed first, and its rendition encoded first where a part goes rung by rung."""
+        claimed first, and its rendition encoded first where a part goes rung by rung; and
+        the ``ahead`` parts after it, each just below the one before (ADR 0063)."""
         ...
 
     def cancel_tasks(self, video_id: str, *, code: str, error: str) -> int:
@@ -265,6 +272,10 @@ class VideoRepository(Protocol):
         ...
 
     def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]: ...
+
+    def add_event(self, event: DomainEvent) -> None:
+        """Append an event that goes with no row change (``segments.stored``)."""
+        ...
 
     def events_with_ids(self, ids: Sequence[int]) -> list[DomainEvent]:
         """Events by id (to pick up ids that committed after later ones)."""

@@ -38,6 +38,7 @@ from vidhost.domain.lifecycle import (
 from vidhost.domain.limits import check_metadata
 from vidhost.domain.messages import public
 from vidhost.domain.models import (
+    SEGMENTS_STORED,
     TASK_CHANGED,
     VIDEO_STATE_CHANGED,
     DomainEvent,
@@ -415,6 +416,11 @@ class VideoService:
         if changed and target is VideoState.READY:
             self.telemetry.video_ready((utcnow() - video.created_at).total_seconds())
         return changed
+
+    def segments_stored(self, video_id: str, kind: TaskKind, part: int, names: list[str]) -> None:
+        """A part stored ``names``: the event wakes the requests held for them (ADR 0064)."""
+        data = {"kind": kind.value, "part": part, "segments": names}
+        self.repo.add_event(DomainEvent(type=SEGMENTS_STORED, video_id=video_id, data=data))
 
     def report_task(
         self,

@@ -116,7 +116,7 @@ def _redis_loop(url: str) -> Loop:
         import redis
 
         client = redis.Redis.from_url(url)
-        pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call,unused-ignore]
+        pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call, unused-ignore]
         try:
             pubsub.subscribe(REDIS_CHANNEL)
             while not stop.is_set():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vidhost.api import health, library, processing, signing_keys, streaming, uploads, videos
+from vidhost.api.on_demand import SegmentWaiters
 from vidhost.features.feature import Background, Feature
 from vidhost.jobs.reconciler import Reconciler
 from vidhost.pipeline.plans import PlanCache
@@ -14,18 +15,22 @@ from vidhost.wiring import Container
 
 def install(c: Container) -> None:
     c.plans = PlanCache(c.storage)
+    c.segment_waiters = SegmentWaiters(
+        c.repo, c.storage, c.plans, c.bus, bound=c.settings.segment_wait_seconds
+    )
 
 
 def background(c: Container) -> Sequence[Background]:
     s = c.settings
     return [
+        c.segment_waiters,  # wakes held segment requests from the bus's events
         Reconciler(
             c.videos,
             c.repo,
             c.queue,
             interval=s.reconcile_interval,
             stale_after=s.task_stale_after,
-        )
+        ),
     ]
 
 

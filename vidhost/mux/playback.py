@@ -16,18 +16,17 @@ path whose first segment is not a playback id's shape is a 404.
 from __future__ import annotations
 
 import math
-import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from vidhost.api import hls_delivery as hls
 from vidhost.api.errors import ApiError
 from vidhost.api.openapi import binary
 from vidhost.api.ranges import object_response
-from vidhost.api.reads import VARY, cache_headers, carry_token
-from vidhost.api.streaming import HLS, PLAYLIST_CACHE, PRIVATE_SEGMENT_CACHE, SEGMENT_CACHE
+from vidhost.api.reads import VARY
 from vidhost.api.thumbnails import (
     CACHE,
     MAX_SIDE,
@@ -37,9 +36,8 @@ from vidhost.api.thumbnails import (
     storyboard_sprite,
 )
 from vidhost.domain.access import Access, Audience, authorize_playback_id
-from vidhost.domain.errors import NotFound, NotReady
-from vidhost.domain.layout import hls_prefix
-from vidhost.domain.lifecycle import VideoState
+from vidhost.domain.errors import NotFound
+from vidhost.domain.layout import MASTER
 from vidhost.domain.models import Video
 from vidhost.domain.playback_ids import is_playback_id
 from vidhost.media.thumbs import ANIMATION_TYPES, IMAGE_TYPES
@@ -57,10 +55,6 @@ FIT_MODES = {
     "pad": "pad",
 }
 """Mux's ``fit_mode`` -> vidhost's ``fit``."""
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}\.ts$")
-_URI_LINE = re.compile(r"^(?!#)(\S+)$", re.MULTILINE)
-_URI_ATTR = re.compile(r'URI="(?![a-z]+://|/)([^"]*)"')
 ERRORS = MUX_ERRORS
 
 
@@ -74,55 +68,18 @@ def _resolve(
     return video, access
 
 
-def _ready(video: Video) -> Video:
-    if video.state is not VideoState.READY or video.manifest_key is None:
-        raise NotReady(f"the asset is {video.state.value}, not ready for playback")
-    return video
-
-
-async def _hls(
-    request: Request,
-    container: Container,
-    playback_id: str,
-    name: str,
-    *,
-    playlist: bool,
-    prefix: str = "",
-) -> Response:
+async def _resolved(
+    request: Request, container: Container, playback_id: str
+) -> tuple[Video, Access, str | None]:
+    """The ready asset a playback id names, the access its token grants, the token."""
     token = request.query_params.get("token") or None
 
-    def locate() -> tuple[Any, Access]:
+    def locate() -> tuple[Video, Access]:
         video, access = _resolve(container, playback_id, token, Audience.VIDEO)
-        _ready(video)
-        try:
-            return container.storage.stat(hls_prefix(video.id) + name), access
-        except FileNotFoundError:
-            raise ApiError(404, "not_found", f"{name} not found") from None
+        return hls.ready(video, "asset"), access
 
-    info, access = await run_in_threadpool(locate)
-    if playlist:
-        headers = cache_headers(access, PLAYLIST_CACHE)
-        text = (await run_in_threadpool(container.storage.get_bytes, info.key)).decode()
-        if prefix:
-            text = _URI_LINE.sub(lambda m: prefix + m.group(1), text)
-            text = _URI_ATTR.sub(lambda m: f'URI="{prefix}{m.group(1)}"', text)
-        if access.by_token and token is not None:
-            text = carry_token(text, token)
-        return Response(text, media_type=HLS, headers=headers)
-    headers = cache_headers(access, SEGMENT_CACHE, PRIVATE_SEGMENT_CACHE)
-    downloads = container.downloads
-    if downloads is not None and container.settings.s3_stream_mode == "redirect":
-        ttl = container.settings.s3_redirect_ttl
-        url = await run_in_threadpool(lambda: downloads.presign_get(info.key, expires_in=ttl))
-        return RedirectResponse(url, 302, headers={"Cache-Control": "no-store", "Vary": VARY})
-    return object_response(
-        request,
-        container.storage,
-        info,
-        media_type="video/MP2T",
-        cache_control=headers["Cache-Control"],
-        vary=VARY,
-    )
+    video, access = await run_in_threadpool(locate)
+    return video, access, token
 
 
 def _container(request: Request) -> Container:
@@ -133,36 +90,36 @@ def _container(request: Request) -> Container:
 @router.api_route(
     "/{playback_id}.m3u8",
     methods=["GET", "HEAD"],
-    responses={**binary(HLS, description="HLS master playlist", ranges=False), **ERRORS},
+    responses={**binary(hls.HLS, description="HLS master playlist", ranges=False), **ERRORS},
 )
 async def master(playback_id: str, request: Request) -> Response:
     """The HLS master playlist (``stream.mux.com/{PLAYBACK_ID}.m3u8``)."""
-    return await _hls(
-        request,
-        _container(request),
-        playback_id,
-        "master.m3u8",
-        playlist=True,
-        prefix=f"{playback_id}/hls/",
+    container = _container(request)
+    video, access, token = await _resolved(request, container, playback_id)
+    return await hls.playlist(
+        request, container, video, access, MASTER, token=token, prefix=f"{playback_id}/hls/"
     )
 
 
 @router.api_route("/{playback_id}/hls/segment/{segment}", methods=["GET", "HEAD"], responses=ERRORS)
 async def segment(playback_id: str, segment: str, request: Request) -> Response:
-    if not _SEGMENT.match(segment):
-        raise ApiError(404, "segment_not_found", "unknown segment")
-    return await _hls(request, _container(request), playback_id, segment, playlist=False)
+    """A media segment; one planned but not stored yet is held until it is (ADR 0064)."""
+    hls.check_media_name(segment)
+    container = _container(request)
+    video, access, _ = await _resolved(request, container, playback_id)
+    return await hls.media(request, container, video, access, segment)
 
 
 @router.api_route(
     "/{playback_id}/hls/{rendition}.m3u8",
     methods=["GET", "HEAD"],
-    responses={**binary(HLS, description="HLS variant playlist", ranges=False), **ERRORS},
+    responses={**binary(hls.HLS, description="HLS variant playlist", ranges=False), **ERRORS},
 )
 async def variant(playback_id: str, rendition: str, request: Request) -> Response:
-    if not _NAME.match(rendition) or rendition == "master":
-        raise ApiError(404, "not_found", "unknown rendition")
-    return await _hls(request, _container(request), playback_id, f"{rendition}.m3u8", playlist=True)
+    name = hls.variant_name(rendition)
+    container = _container(request)
+    video, access, token = await _resolved(request, container, playback_id)
+    return await hls.playlist(request, container, video, access, name, token=token)
 
 
 def _image_cache(access: Access) -> dict[str, str]:

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -406,6 +407,10 @@ class _PartEncoder:
                 self.storage.put_file(prefix + name, out / name, move=True, content_type=kind)
         finally:
             forget_if_deleted(self.service, ctx.video.id)
+        try:  # wakes the requests held for them (ADR 0064); else the 1 s re-check does
+            self.service.segments_stored(ctx.video.id, ctx.kind, ctx.part, names)
+        except Exception as exc:
+            log.warning("segments of %s stored, no event (%s)", ctx.video.id, exc)
 
 
 class ChunkEncoder(_PartEncoder):
@@ -441,7 +446,8 @@ class ChunkEncoder(_PartEncoder):
                 ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=chunk.index
             )
             asked = row is not None and row.requested_at is not None
-            pass_.run(list(plan.renditions), nice=0 if asked else BACKGROUND_NICE)
+            promote = None if asked else _Promotion(self.service, ctx)
+            pass_.run(list(plan.renditions), nice=0 if asked else BACKGROUND_NICE, promote=promote)
 
     def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
         """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
@@ -527,6 +533,36 @@ class ChunkEncoder(_PartEncoder):
         return row.requested_rendition if row is not None else None
 
 
+@dataclass
+class _Promotion:
+    """A part running at ``BACKGROUND_NICE`` is raised to nice 0 once a request for it comes
+    in after ``since`` (None: any request): a reader now waits for it (ADR 0064). Looked up
+    at its progress reports, at most every ``every`` seconds."""
+
+    service: VideoService
+    ctx: TaskContext
+    since: datetime | None = None
+    every: float = 0.2
+    pids: list[int] = field(default_factory=list)
+    done: bool = False
+    looked: float = 0.0
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if self.done or now - self.looked < self.every:
+            return
+        self.looked = now
+        row = self.service.repo.get_task(self.ctx.video.id, self.ctx.kind, part=self.ctx.part)
+        asked = row.requested_at if row is not None else None
+        if asked is None or (self.since is not None and asked <= self.since):
+            return
+        self.done = True
+        ctx = self.ctx
+        log.info("%s %s of %s: a reader waits, nice 0", ctx.kind, ctx.part, ctx.video.id)
+        for pid in self.pids:
+            renice(pid, 0)
+
+
 class _Asked(Exception):
     """A player asked for a rung of the pass that is running: it stops, that rung goes next."""
 
@@ -548,10 +584,16 @@ class _Pass:
     rungs_done: int = 0
 
     def run(
-        self, rungs: list[PlannedRendition], *, nice: int, until_asked: Sequence[str] = ()
+        self,
+        rungs: list[PlannedRendition],
+        *,
+        nice: int,
+        until_asked: Sequence[str] = (),
+        promote: _Promotion | None = None,
     ) -> None:
         """Encode ``rungs`` and store their segments. ``until_asked``: stop (``_Asked``) as
-        soon as a player asks for one of these rungs (it is then encoded alone)."""
+        soon as a player asks for one of these rungs (it is then encoded alone).
+        ``promote``: raise the pass to nice 0 when a player asks for the chunk."""
         encoder, plan, chunk = self.encoder, self.plan, self.chunk
         cfg = encoder.config
         segments = plan.chunk_segments(chunk)
@@ -587,12 +629,15 @@ class _Pass:
                 looked = time.monotonic()
                 if encoder.asked_rung(self.ctx) in until_asked:
                     raise _Asked
+            if promote is not None:
+                promote.check()
 
         run_ffmpeg(
             cmd,
             duration=plan.seconds(end - start),
             on_progress=progress,
             limits=task_limits(cfg.timeout, nice=nice),
+            on_start=promote.pids.append if promote is not None else None,
         )
         names = [plan.segment_name(r.name, s.index) for r in rungs for s in segments]
         packaged, _ = encoder._package(self.ctx, plan, self.out, names)
@@ -635,9 +680,13 @@ class AudioEncoder(_PartEncoder):
                 packaged, at = self._package(ctx, plan, out, batch, audio_at=at)
                 self._store(ctx, out, packaged)
 
+            promote: _Promotion | None = None
+
             def store_finished(percent: float) -> None:
-                nonlocal stored
+                nonlocal stored, promote
                 ctx.progress(percent)
+                if promote is not None:
+                    promote.check()
                 finished = stored
                 while finished + 1 < len(names) and (out / written[finished + 1]).is_file():
                     finished += 1
@@ -648,6 +697,8 @@ class AudioEncoder(_PartEncoder):
                         self.progress.part_done(ctx)  # the start may make the video ready
                         for pid in pids:  # the rest is ahead of any player: yield the cores
                             renice(pid, BACKGROUND_NICE)
+                        # ... until a reader waits for a segment of it (ADR 0064)
+                        promote = _Promotion(self.service, ctx, since=utcnow(), pids=pids)
 
             cmd = build_audio_command(
                 cfg.ffmpeg,
