@@ -95,7 +95,7 @@ def test_200_held_requests_are_answered_when_the_segment_is_stored(
     }
     for i, r in enumerate(results):
         assert r.status_code == 200, r.text
-        assert r.headers["content-type"] == "video/MP2T"
+        assert r.headers["content-type"] == "video/iso.segment"
         assert r.content == stored[names[i % 2]]
 
 

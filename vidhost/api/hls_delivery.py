@@ -7,8 +7,8 @@ module, which owns everything after that:
 
 - the name check (``layout.media_kind``: a media segment, an init segment, or a 404);
 - the content type, from the name's extension (``content_type``);
-- the wait for a segment that is planned but not stored yet (``SegmentWaiters``, ADR 0064);
-  an init segment is stored with the first chunk, so a missing one is a 404;
+- the wait for a segment that is planned but not stored yet (``SegmentWaiters``, ADR 0064),
+  and for a rendition's init segment, stored with its first segment;
 - the token carrier (``reads.carry_token``) and Mux's relative-prefix rewrite of playlists;
 - the cache headers (``reads.cache_headers`` with ``SEGMENT_CACHE``/``PLAYLIST_CACHE``);
 - the S3 redirect mode (``VIDHOST_S3_STREAM_MODE=redirect``): one pre-signed 302.
@@ -166,12 +166,10 @@ async def media(
     is held until it is (its chunk encoded next, ADR 0064): 200 then, never a 404; 503 with
     ``Retry-After`` past ``VIDHOST_SEGMENT_WAIT_SECONDS``; 409/404 if the video fails or is
     deleted meanwhile."""
-    kind = media_kind(check_media_name(name))
+    check_media_name(name)
     key = hls_prefix(video.id) + name
     info = await run_in_threadpool(_stat, container, key)
-    if info is None:
-        if kind != "segment":  # an init segment is stored with the first chunk
-            raise ApiError(404, "segment_not_found", f"{name} not found")
+    if info is None:  # a segment, or an init segment (stored with its first segment)
         info = await container.segment_waiters.wait(video.id, name, key)
     return await serve_object(
         request,

@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.api.errors import ApiError
 from vidhost.db.repository import SqlRepository
 from vidhost.domain.errors import NotFound, NotReady
-from vidhost.domain.layout import AUDIO_RENDITION, parse_segment_name
+from vidhost.domain.layout import AUDIO_RENDITION, parse_init_name, parse_segment_name
 from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.domain.models import DomainEvent
 from vidhost.domain.ports import EventBus, ObjectInfo, Storage
@@ -175,8 +175,11 @@ class SegmentWaiters:
             self._resolve(entry, "not_planned")
 
     def _ask(self, video_id: str, name: str) -> TaskStatus | None:
-        """Stamp the part's row (and the chunks after it); its status, None if not planned."""
-        parsed = parse_segment_name(name)
+        """Stamp the part's row (and the chunks after it); its status, None if not planned.
+        A rendition's init segment (CMAF) is stored with its first segment: it is asked for
+        as that one."""
+        init = parse_init_name(name)
+        parsed = (init, 0) if init is not None else parse_segment_name(name)
         plan = self.plans.get(video_id)
         if parsed is None or plan is None:
             return None
