@@ -55,6 +55,7 @@ WORKER = {
     "segment_seconds": SEGMENT,
     "chunk_seconds": CHUNK,
     "x264_preset": "ultrafast",
+    "opening_segments": [],  # equal segments: the figures below
 }
 SERVER_ENV = {
     **AUTH_ENV,

@@ -214,7 +214,7 @@ def test_a_segment_not_encoded_yet_is_encoded_next_and_served(split: Split, clip
 
     seg = f"/stream/{video_id}/segment/"
     one_line(seg + layout.segment_name("120p", 7), " 503 segment_not_ready")
-    one_line(seg + layout.segment_name("180p", 8), " 404 not_found")
+    one_line(seg + layout.segment_name("180p", 8), " 404 segment_not_found")
     one_line(unknown, " 404 video_not_found")
     one_line(f"/stream/{waiting}/manifest", " 409 not_ready")
     assert "Traceback" not in server_log(split.server)

@@ -129,5 +129,5 @@ def test_every_way_in_through_a_plays_and_streams_status_through_b(
     variant = httpx.get(variant_url, headers=ALICE)
     assert variant.status_code == 200 and "#EXT-X-ENDLIST" in variant.text
     segment = httpx.get(variant_url.join(playlist_uris(variant.text)[0]), headers=ALICE)
-    assert segment.status_code == 200 and segment.content[:1] == b"\x47"  # MPEG-TS sync byte
+    assert segment.status_code == 200 and segment.content[4:8] == b"ftyp"  # the CMAF init
     assert wait_for_ladder(b, video_id, ALICE)["state"] == "ready"

@@ -80,7 +80,11 @@ def test_media_types_of_stored_bytes(spec: dict[str, Any]) -> None:
     def types(path: str, method: str = "get", status: str = "200") -> set[str]:
         return set(paths[path][method]["responses"][status].get("content", {}))
 
-    assert types("/stream/{video_id}/segment/{segment_id}") == {"video/iso.segment", "video/mp4", "video/MP2T"}
+    assert types("/stream/{video_id}/segment/{segment_id}") == {
+        "video/iso.segment",
+        "video/mp4",
+        "video/MP2T",
+    }
     assert types("/stream/{video_id}/manifest", "head") == {"application/vnd.apple.mpegurl"}
     assert types("/stream/{video_id}/poster.jpg") == {"image/jpeg"}
     assert types("/api/videos/{video_id}/thumbnail.{fmt}") == {
