@@ -368,6 +368,43 @@ def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
         ], later
 
 
+def test_an_opening_chunk_encodes_the_start_rung_and_the_likely_start_rung_together(
+    clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ADR 0063: a 1 s opening chunk encodes the lowest rung and the rung nearest 720p in one
+    pass (one decode), so a player that starts there finds it stored at ready; the rest as
+    before (the rung asked for, then the others in the background)."""
+    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    settings = {
+        "ladder_heights": [180, 144, 120],
+        "chunk_seconds": 4.0,
+        "segment_seconds": 2.0,
+        "opening_segments": [1.0],
+    }
+    with container(tmp_path / "data", **settings) as c:
+        video_id = upload_local(c, clip)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        plan = load_plan(c.storage, video_id)
+        assert plan.segment_duration(plan.segments[0]) == 1.0 and plan.chunks[0].segment_count == 1
+        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        seen: dict[str, Any] = {}
+
+        def ready() -> bool:
+            video = c.repo.get_video(video_id)
+            return video is not None and video.state is VideoState.READY
+
+        def look() -> None:
+            prefix = layout.hls_prefix(video_id)
+            seen["stored"] = {o.key.rsplit("/", 1)[-1] for o in c.storage.list(prefix)}
+
+        with _player(when=ready, then=look):
+            assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        assert {"120p_00000.m4s", "180p_00000.m4s", "180p_init.mp4"} <= seen["stored"]
+        assert "144p_00000.m4s" not in seen["stored"]
+        assert _passes(caplog, video_id) == ["120p,180p (nice 0)", "144p (nice 19)"]
+
+
 def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_first(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -376,7 +413,12 @@ def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_firs
     rung is encoded alone, then the rest."""
     caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
     source = make_clip(tmp_path / "hd.mp4", duration=6, width=1280, height=720, fps=25)
-    settings = {"ladder_heights": [720, 480, 240], "segment_seconds": 4.0, "x264_preset": "slow"}
+    settings = {
+        "ladder_heights": [720, 480, 240],
+        "segment_seconds": 4.0,
+        "opening_segments": [],  # a 4 s first chunk: rung by rung (ADR 0062)
+        "x264_preset": "slow",
+    }
     with container(tmp_path / "data", **settings) as c:
         video_id = upload_local(c, source)
         runner = c.task_runner()

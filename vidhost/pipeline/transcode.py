@@ -82,6 +82,9 @@ FIRST_REQUEST_WAIT = 1.0
 """Seconds the first chunk waits, once its start rung is stored and the video ready, for a
 player to ask for a rung (ADR 0062)."""
 START_WAIT = 4.0
+LIKELY_START_HEIGHT = 720
+"""The rung height players most often start on with a good link (hls.js's bandwidth test on
+a fast network, AVPlayer, ExoPlayer): the opening chunk encodes it with the start rung."""
 """The most it waits in all (the video becomes ready when the audio's start is stored)."""
 NO_RETRY = frozenset({"video_deleted", SOURCE_CHANGED, "no_plan", "no_chunk"})
 """Failures that another attempt cannot change."""
@@ -479,10 +482,17 @@ class ChunkEncoder(_PartEncoder):
         forget_if_deleted(self.service, video.id)
 
     def _first_chunk(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
-        start = todo.pop(0)
+        start = [todo.pop(0)]
+        plan = pass_.plan
+        if todo and plan.segment_duration(plan.segments[0]) < plan.segment_seconds:
+            # An opening chunk (ADR 0063): the rung players most often start on joins the
+            # start rung's pass (one decode), so it is stored when the video becomes ready.
+            likely = min(todo, key=lambda r: abs(r.height - LIKELY_START_HEIGHT))
+            todo.remove(likely)
+            start.append(likely)
         with ThreadPoolExecutor(1, thread_name_prefix="poster") as pool:
             poster = pool.submit(self._poster, pass_.ctx, pass_.plan)  # beside the start
-            pass_.run([start], nice=0)
+            pass_.run(start, nice=0)
             poster.result()
         self.progress.part_done(pass_.ctx)  # the start may make the video ready
         if todo:
