@@ -1,5 +1,5 @@
 """A 503 refusal on a Mux route (a held segment past its bound, ADR 0064) keeps its
-``Retry-After`` and its message in Mux's envelope, and is no ERROR in the log."""
+``Retry-After`` in Mux's envelope, and is one INFO line in the log, no ERROR."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import logging
 
 import pytest
 
-from vidhost.api.errors import ApiError
+from starlette.requests import Request
+
+from vidhost.api.errors import ApiError, internal_message
 from vidhost.mux.errors import _describe
 
 
@@ -16,11 +18,16 @@ def test_a_503_refusal_keeps_retry_after_and_is_not_logged_as_an_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     exc = ApiError(503, "segment_not_ready", "not encoded yet", headers={"Retry-After": "2"})
-    with caplog.at_level(logging.INFO, logger="vidhost.mux.errors"):
-        response = _describe(exc)
+    scope = {"type": "http", "method": "GET", "path": "/p/hls/segment/x.m4s", "headers": []}
+    with caplog.at_level(logging.INFO):
+        response = _describe(Request(scope), exc)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
     body = json.loads(bytes(response.body))
     assert body["error"]["code"] == "segment_not_ready"
-    assert body["error"]["messages"] == ["not encoded yet"]
+    # a 5xx answers with the catalogue's words, on every surface alike
+    assert body["error"]["messages"] == [internal_message(503, "segment_not_ready")]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in caplog.records] == [
+        "refused GET /p/hls/segment/x.m4s 503 segment_not_ready"
+    ]
