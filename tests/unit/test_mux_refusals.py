@@ -7,7 +7,6 @@ import json
 import logging
 
 import pytest
-
 from starlette.requests import Request
 
 from vidhost.api.errors import ApiError, internal_message
