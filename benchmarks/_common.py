@@ -201,10 +201,16 @@ class WorkerProcess:
 
 
 def describe(settings: Settings) -> str:
+    opening = [o for o in settings.opening_segments if o < settings.segment_seconds]
+    first = (
+        "opening segments " + ", ".join(f"{o:g}" for o in opening) + " s, each a chunk"
+        if opening
+        else f"first {settings.first_chunk_seconds or settings.segment_seconds:g} s"
+    )
     return (
         f"ladder {settings.ladder_heights}, preset {settings.x264_preset}, "
-        f"{settings.segment_seconds:g} s segments, chunks {settings.chunk_seconds:g} s "
-        f"(first {settings.first_chunk_seconds or settings.segment_seconds:g} s)"
+        f"{settings.segment_seconds:g} s segments ({settings.segment_format}), chunks "
+        f"{settings.chunk_seconds:g} s ({first})"
     )
 
 

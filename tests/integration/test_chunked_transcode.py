@@ -362,8 +362,9 @@ def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
             for r in caplog.records
             if r.getMessage().startswith(("chunk 2 of", "chunk 3 of"))
         ]
-        assert later == [
-            f"chunk 2 of {video_id}: 180p,144p,120p (nice 0)",
+        assert later == [  # the asked rung alone first, then the others (ADR 0064)
+            f"chunk 2 of {video_id}: 144p (nice 0)",
+            f"chunk 2 of {video_id}: 180p,120p (nice 19)",
             f"chunk 3 of {video_id}: 180p,144p,120p (nice 19)",
         ], later
 

@@ -420,7 +420,8 @@ class ChunkEncoder(_PartEncoder):
     """``transcode_chunk``: every rung of one chunk's segments.
 
     Every chunk but the first decodes its range once for every rung, and runs
-    ``BACKGROUND_NICE`` below the work a viewer waits for, unless a player asked for it.
+    ``BACKGROUND_NICE`` below the work a viewer waits for; one a player asked for encodes the
+    asked rung alone first, at nice 0, then the others in the background (ADR 0064).
     The first chunk is the start of the video (ADR 0062): its start rung (the lowest) is
     encoded alone, the poster rendered beside it, both stored at once (with the audio's
     first segments the video is ready), then the rung a player asks for, alone, then the
@@ -449,6 +450,17 @@ class ChunkEncoder(_PartEncoder):
                 ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=chunk.index
             )
             asked = row is not None and row.requested_at is not None
+            wanted = row.requested_rendition if row is not None and asked else None
+            first = next((r for r in plan.renditions if r.name == wanted), None)
+            if first is not None and len(plan.renditions) > 1:
+                # A player waits for this rung: it alone first (a fraction of the ladder's
+                # cost, so a player at 1x keeps ahead), then the others in the background.
+                pass_.run([first], nice=0)
+                rest = [r for r in plan.renditions if r is not first]
+                since = row.requested_at if row is not None else None
+                later = _Promotion(self.service, ctx, since=since)
+                pass_.run(rest, nice=BACKGROUND_NICE, promote=later)
+                return
             promote = None if asked else _Promotion(self.service, ctx)
             pass_.run(list(plan.renditions), nice=0 if asked else BACKGROUND_NICE, promote=promote)
 
