@@ -320,12 +320,27 @@ def _ready_then(server: ServerProcess, source: Path) -> tuple[float, float, str]
     raise RuntimeError("never ready")
 
 
-def ffmpeg_read(source: Path, run_dir: Path, settings: Settings, clips: Path) -> Measured:
-    """From the upload's start until ffmpeg has read the top rung and the audio in full,
-    ffmpeg started the moment the video reads ready."""
+@contextmanager
+def warm_server(run_dir: Path, settings: Settings, clips: Path) -> Iterator[ServerProcess]:
+    """A fresh, warmed-up ``vidhost serve`` for one round: its log printed if the round
+    fails, killed (nothing to finish) and its data dir removed afterwards."""
     server = ServerProcess(run_dir, bench_env(settings)).start()
     try:
         warm_up(server.url, clips)
+        yield server
+    except Exception:
+        print(server.log())
+        raise
+    finally:
+        server.kill()
+        reap(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def ffmpeg_read(source: Path, run_dir: Path, settings: Settings, clips: Path) -> Measured:
+    """From the upload's start until ffmpeg has read the top rung and the audio in full,
+    ffmpeg started the moment the video reads ready."""
+    with warm_server(run_dir, settings, clips) as server:
         started, ready, video_id = _ready_then(server, source)
         out = subprocess.run(
             [ffmpeg_path(), "-hide_banner", "-nostdin", "-i",
@@ -338,13 +353,6 @@ def ffmpeg_read(source: Path, run_dir: Path, settings: Settings, clips: Path) ->
             raise RuntimeError(f"ffmpeg failed: {out.stderr[-2000:]}")
         read = re.findall(r"time=(\d+):(\d+):([\d.]+)", out.stderr)[-1]
         seconds = int(read[0]) * 3600 + int(read[1]) * 60 + float(read[2])
-    except Exception:
-        print(server.log())
-        raise
-    finally:
-        server.kill()
-        reap(run_dir)
-    shutil.rmtree(run_dir, ignore_errors=True)
     return Measured(
         done - started, f"ready at +{ready - started:.2f} s, {seconds:.2f} s of media read"
     )
@@ -373,9 +381,7 @@ def hls_js_stalls(
     page: str, source: Path, run_dir: Path, settings: Settings, clips: Path
 ) -> Measured:
     """hls.js (default configuration) at 1x from ready: seconds spent stalled."""
-    server = ServerProcess(run_dir, bench_env(settings)).start()
-    try:
-        warm_up(server.url, clips)
+    with warm_server(run_dir, settings, clips) as server:
         _, _, video_id = _ready_then(server, source)
         out = subprocess.run(
             ["node", str(PROGRESSIVE), page, f"{server.url}/stream/{video_id}/manifest"],
@@ -384,13 +390,6 @@ def hls_js_stalls(
         result = json.loads(out.stdout.strip().splitlines()[-1])
         if not result.get("ok") or not result.get("ended"):
             raise RuntimeError(f"hls.js did not play to the end: {result}")
-    except Exception:
-        print(server.log())
-        raise
-    finally:
-        server.kill()
-        reap(run_dir)
-    shutil.rmtree(run_dir, ignore_errors=True)
     return Measured(
         float(result["stallSeconds"]),
         f"played {result['playSeconds']:.1f} s for {result['duration']:.1f} s of video",

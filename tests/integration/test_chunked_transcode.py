@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import io
 import itertools
 import logging
 import os
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -568,9 +568,7 @@ def _segments(c, video_id: str, rendition: str) -> list[list[tuple[float, bool]]
     for n in range(100):
         try:
             data = init + c.storage.get_bytes(layout.segment_key(video_id, rendition, n))
-            path = Path(tempfile.mkdtemp()) / f"{rendition}_{n}.mp4"  # init + the segment
-            path.write_bytes(data)
-            with av.open(str(path)) as ts:
+            with av.open(io.BytesIO(data)) as ts:  # init + the segment
                 s = ts.streams.video[0]
                 plan_segments.append(
                     sorted(

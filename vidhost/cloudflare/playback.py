@@ -85,23 +85,25 @@ def _in_path(ref: str) -> bool:
     return "." in ref
 
 
+async def _top_playlist(ref: str, request: Request, container: Container, name: str) -> Response:
+    """The master playlist or the DASH manifest: a token in the path travels in their
+    relative URIs already; one in ``?token=`` is carried into them."""
+    video_id, viewer = await _checked(request, container, ref)
+    video, access = await streaming.readable(container, viewer, video_id)
+    token = None if _in_path(ref) else viewer.token
+    return await hls.playlist(request, container, video, access, name, token=token)
+
+
 @router.api_route("/{ref}/manifest/video.m3u8", methods=["GET", "HEAD"])
 async def manifest(ref: str, request: Request, container: ContainerDep) -> Response:
     """The HLS master playlist."""
-    video_id, viewer = await _checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
-    # A token in the path travels in the relative URIs already; one in ?token= is carried.
-    token = None if _in_path(ref) else viewer.token
-    return await hls.playlist(request, container, video, access, MASTER, token=token)
+    return await _top_playlist(ref, request, container, MASTER)
 
 
 @router.api_route("/{ref}/manifest/video.mpd", methods=["GET", "HEAD"])
 async def dash_manifest(ref: str, request: Request, container: ContainerDep) -> Response:
     """The DASH manifest (``playback.dash``); its segment URIs resolve under this path."""
-    video_id, viewer = await _checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
-    token = None if _in_path(ref) else viewer.token
-    return await hls.playlist(request, container, video, access, DASH_MANIFEST, token=token)
+    return await _top_playlist(ref, request, container, DASH_MANIFEST)
 
 
 @router.api_route("/{ref}/manifest/segment/{segment_id}", methods=["GET", "HEAD"])
