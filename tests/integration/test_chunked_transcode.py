@@ -441,7 +441,9 @@ def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_firs
         messages = [r.getMessage() for r in caplog.records if video_id in r.getMessage()]
         passes = _passes(caplog, video_id)
         assert passes == ["240p (nice 0)", "480p,720p (nice 19)", "720p (nice 0)", "480p (nice 19)"]
-        assert f"first chunk of {video_id}: a player asked for one of its rungs" in messages
+        assert (
+            f"transcode_chunk 0 of {video_id}: a player asked for 720p; it goes first" in messages
+        )
         for rung in ("720p", "480p", "240p"):
             assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.m4s").size > 0
 
@@ -778,17 +780,25 @@ def _nice_of_ffmpeg(marker: str) -> list[int]:
     return found
 
 
-def test_a_background_chunk_a_reader_asks_for_is_raised_to_nice_0(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """ADR 0064: a later chunk claimed while nobody asked for it runs at nice 19; a request
-    for it (a reader now waits) raises its running ffmpeg to nice 0."""
+def _background_chunk(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    *,
+    ask_at: float,
+    rung: str,
+) -> tuple[str, dict[str, list[int]], list[str]]:
+    """Chunk 1 (8 s) of a 16 s 720p clip (rungs 720p, 480p; x264 slow, so it takes a
+    few seconds), claimed
+    while nobody asked for it; a reader asks for ``rung`` once the pass has reported
+    ``ask_at`` % done. The video id, the nice values of its ffmpeg before and after the
+    request, and chunk 1's log lines."""
     caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
-    source = make_clip(tmp_path / "hd.mp4", duration=8, width=1280, height=720, fps=25)
+    source = make_clip(tmp_path / "hd.mp4", duration=16, width=1280, height=720, fps=25)
     settings = {
         "ladder_heights": [720, 480],
         "segment_seconds": 4.0,
-        "chunk_seconds": 4.0,
+        "chunk_seconds": 8.0,
+        "opening_segments": [],  # chunks: 4 s (the first), 8 s, 4 s
         "x264_preset": "slow",
     }
     with container(tmp_path / "data", **settings) as c:
@@ -802,22 +812,70 @@ def test_a_background_chunk_a_reader_asks_for_is_raised_to_nice_0(
         seen: dict[str, list[int]] = {}
 
         def started() -> bool:
-            return any(r.getMessage() == background for r in list(caplog.records))
+            if not any(r.getMessage() == background for r in list(caplog.records)):
+                return False
+            row = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=1)
+            running = _nice_of_ffmpeg(f"chunk-{video_id}-1-") == [19]  # not its launcher
+            return running and row is not None and row.progress >= ask_at
 
         def ask() -> None:  # a reader reaches chunk 1 while it encodes in the background
-            time.sleep(0.3)
             marker = f"chunk-{video_id}-1-"
             seen["before"] = _nice_of_ffmpeg(marker)
-            assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 1, "720p")
+            assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 1, rung)
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
-                if any(r.getMessage() == promoted for r in list(caplog.records)):
+                if any(
+                    r.getMessage() == promoted or f"{rung} (nice 0)" in r.getMessage()
+                    for r in list(caplog.records)
+                ):
                     break
                 time.sleep(0.05)
-            seen["after"] = _nice_of_ffmpeg(marker)
+            while time.monotonic() < deadline:  # a stopped pass's ffmpeg may still be ending
+                seen["after"] = _nice_of_ffmpeg(marker)
+                if seen["after"] == [0]:
+                    break
+                time.sleep(0.05)
 
         with _player(when=started, then=ask):
             assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
-        assert seen["before"] == [19], seen
-        assert seen["after"] == [0], seen
-        assert promoted in [r.getMessage() for r in caplog.records]
+        for name in ("720p_00002.m4s", "480p_00002.m4s"):
+            assert c.storage.stat(layout.hls_prefix(video_id) + name).size > 0
+    head = f"chunk 1 of {video_id}: "
+    lines = [
+        r.getMessage().replace(f"transcode_{head}", "").replace(head, "")
+        for r in caplog.records
+        if r.getMessage().startswith((head, f"transcode_chunk 1 of {video_id}: "))
+    ]
+    return video_id, seen, lines
+
+
+def test_a_background_chunk_a_reader_asks_for_late_is_raised_to_nice_0(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ADR 0064: a later chunk claimed while nobody asked for it runs at nice 19; a request
+    that comes when most of the pass is done (the rest costs less than the asked rung
+    alone) raises its running ffmpeg to nice 0, and the pass goes on."""
+    _, seen, lines = _background_chunk(tmp_path, caplog, ask_at=55.0, rung="720p")
+    assert seen["before"] == [19], seen
+    assert seen["after"] == [0], seen
+    assert lines == [
+        "720p,480p (nice 19)",
+        "a reader waits, nice 0",
+    ], lines
+
+
+def test_a_background_chunk_a_reader_asks_for_early_encodes_the_asked_rung_alone_first(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ADR 0064: a request that comes early in a background pass over every rung stops it:
+    the asked rung alone at nice 0 ends sooner than the rest of the pass would; then the
+    other rungs in the background. Both rungs' segments are stored."""
+    _, seen, lines = _background_chunk(tmp_path, caplog, ask_at=0.0, rung="480p")
+    assert seen["before"] == [19], seen
+    assert seen["after"] == [0], seen  # the new pass: the asked rung, at nice 0
+    assert lines == [
+        "720p,480p (nice 19)",
+        "a player asked for 480p; it goes first",
+        "480p (nice 0)",
+        "720p (nice 19)",
+    ], lines

@@ -396,7 +396,8 @@ def test_awaiting_direct_uploads_skips_client_fields_and_other_uploads(
 def test_a_request_stamps_the_chunks_ahead_of_it_a_notch_below(repo: SqlRepository) -> None:
     """ADR 0064: a request in chunk c stamps c+1 and c+2 too, so a reader faster than real
     time finds them encoded: claimed right after c, in order, before any older request; a
-    later request is never moved back, and a done chunk is not stamped."""
+    later request is never moved back (nor its rung changed), and a done chunk is not
+    stamped."""
     _video(repo)
     for part in range(8):
         repo.ensure_task("v1", TaskKind.TRANSCODE_CHUNK, part=part)
@@ -411,7 +412,8 @@ def test_a_request_stamps_the_chunks_ahead_of_it_a_notch_below(repo: SqlReposito
     rows = {t.part: t for t in repo.list_parts("v1", [TaskKind.TRANSCODE_CHUNK])}
     assert rows[0].requested_at is None  # done: never stamped
     assert rows[2].requested_at > rows[3].requested_at > rows[4].requested_at  # type: ignore[operator]
-    assert rows[3].requested_rendition is None  # the rung is the request's own
+    # a reader reads one rung on: the chunks ahead name it (each encodes it alone first)
+    assert rows[3].requested_rendition == rows[4].requested_rendition == "360p"
     assert rows[5].requested_at is None and rows[1].requested_at is None
     order = []
     while claimed := repo.claim_next_part("v1", TaskKind.TRANSCODE_CHUNK, stale_before=stale):

@@ -380,7 +380,8 @@ class SqlRepository:
         first, and the first chunk, encoded rung by rung, takes that rung next (ADR 0062).
         ``ahead``: the next ``ahead`` parts are stamped too, each a millisecond earlier than
         the one before, so they come right after it in the claim order (latest request
-        first) but before any older request; a stamp never moves a part's request back.
+        first) but before any older request, and name the same rung (a reader reads one
+        rung on; each takes it alone first); a stamp never moves a part's request back.
         A reader faster than real time then finds them encoded (ADR 0064).
         False if it is not pending or being encoded (done, failed, or no such part)."""
         now = utcnow()
@@ -400,7 +401,7 @@ class SqlRepository:
                         open_,
                         or_(tasks.c.requested_at.is_(None), tasks.c.requested_at < stamp),
                     )
-                    .values(requested_at=stamp)
+                    .values(requested_at=stamp, requested_rendition=rendition)
                 )
             return result.rowcount == 1
 

@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
 
 from vidhost.domain import layout
 from vidhost.domain.dash import dash_manifest
@@ -446,23 +445,42 @@ class ChunkEncoder(_PartEncoder):
             if chunk.index == 0:
                 self._first_chunk(pass_, plan.rung_order())
                 return
-            row = self.service.repo.get_task(
-                ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=chunk.index
-            )
-            asked = row is not None and row.requested_at is not None
-            wanted = row.requested_rendition if row is not None and asked else None
-            first = next((r for r in plan.renditions if r.name == wanted), None)
-            if first is not None and len(plan.renditions) > 1:
-                # A player waits for this rung: it alone first (a fraction of the ladder's
-                # cost, so a player at 1x keeps ahead), then the others in the background.
-                pass_.run([first], nice=0)
-                rest = [r for r in plan.renditions if r is not first]
-                since = row.requested_at if row is not None else None
-                later = _Promotion(self.service, ctx, since=since)
-                pass_.run(rest, nice=BACKGROUND_NICE, promote=later)
-                return
-            promote = None if asked else _Promotion(self.service, ctx)
-            pass_.run(list(plan.renditions), nice=0 if asked else BACKGROUND_NICE, promote=promote)
+            self._rungs(pass_, list(plan.renditions))
+
+    def _rungs(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
+        """Encode ``todo``: the rung a player asked for alone first, at nice 0 (a fraction of
+        the ladder's cost, so a reader keeps ahead), then the others together in the
+        background. A request that comes in while that pass runs stops it, if encoding the
+        asked rung alone ends sooner than the rest of the pass would (it goes first, then the
+        pass starts again without it), and raises it to nice 0 otherwise (ADR 0064)."""
+        ctx = pass_.ctx
+        row = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part)
+        since = row.requested_at if row is not None else None
+        wanted = row.requested_rendition if row is not None and since is not None else None
+        whole = since is not None and wanted is None  # asked for, no rung named: all at once
+        while todo:
+            first = next((r for r in todo if r.name == wanted), None)
+            wanted = None
+            try:
+                if first is not None:
+                    pass_.run([first], nice=0)
+                    todo.remove(first)
+                elif whole:
+                    pass_.run(todo, nice=0)
+                    todo = []
+                else:
+                    watch = _Watch(self.service, ctx, since=since, rungs=todo)
+                    pass_.run(todo, nice=BACKGROUND_NICE, watch=watch)
+                    todo = []
+            except _Asked as asked:
+                log.info(
+                    "%s %s of %s: a player asked for %s; it goes first",
+                    ctx.kind,
+                    ctx.part,
+                    ctx.video.id,
+                    asked.rung,
+                )
+                wanted, since = asked.rung, asked.at
 
     def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
         """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
@@ -509,21 +527,7 @@ class ChunkEncoder(_PartEncoder):
         self.progress.part_done(pass_.ctx)  # the start may make the video ready
         if todo:
             self._first_request(pass_.ctx, [r.name for r in todo])
-        while todo:
-            wanted = self.asked_rung(pass_.ctx)
-            asked = next((r for r in todo if r.name == wanted), None)
-            try:
-                if asked is not None:
-                    pass_.run([asked], nice=0)
-                    todo.remove(asked)
-                else:
-                    pass_.run(todo, nice=BACKGROUND_NICE, until_asked=[r.name for r in todo])
-                    todo = []
-            except _Asked:
-                log.info(
-                    "first chunk of %s: a player asked for one of its rungs", pass_.ctx.video.id
-                )
-                continue  # a player waits for one of them: that one alone, first
+            self._rungs(pass_, todo)
 
     def _first_request(self, ctx: TaskContext, rungs: list[str]) -> None:
         """Wait for the first player's request for one of ``rungs``: a player that starts as
@@ -555,31 +559,53 @@ class ChunkEncoder(_PartEncoder):
         return row.requested_rendition if row is not None else None
 
 
+RESTART_MARGIN = 1.2
+"""A pass a player asks one rung of stops for it when the rest of the pass costs more than
+this many times that rung alone (a fresh decode and ffmpeg's start make up the margin)."""
+
+
+def _cost(rungs: Sequence[PlannedRendition]) -> int:
+    """A pass's encoding cost, in pixels per frame (x264's time grows with them)."""
+    return sum(r.width * r.height for r in rungs)
+
+
 @dataclass
-class _Promotion:
-    """A part running at ``BACKGROUND_NICE`` is raised to nice 0 once a request for it comes
-    in after ``since`` (None: any request): a reader now waits for it (ADR 0064). Looked up
-    at its progress reports, at most every ``every`` seconds."""
+class _Watch:
+    """A part running at ``BACKGROUND_NICE`` while nobody waits for it, watched for a request
+    that comes in after ``since`` (None: any request); looked up at the part's progress
+    reports, at most every ``every`` seconds (ADR 0064). On such a request for one of
+    ``rungs`` (a chunk pass) whose encoding alone ends sooner than the rest of the pass, the
+    pass stops (``_Asked``): that rung goes first. Otherwise the pass is raised to nice 0:
+    a reader now waits for it."""
 
     service: VideoService
     ctx: TaskContext
     since: datetime | None = None
+    rungs: Sequence[PlannedRendition] = ()
     every: float = 0.2
     pids: list[int] = field(default_factory=list)
     done: bool = False
     looked: float = 0.0
 
-    def check(self) -> None:
+    def check(self, fraction: float = 0.0) -> None:
+        """``fraction``: how much of the pass is done."""
         now = time.monotonic()
         if self.done or now - self.looked < self.every:
             return
         self.looked = now
         row = self.service.repo.get_task(self.ctx.video.id, self.ctx.kind, part=self.ctx.part)
         asked = row.requested_at if row is not None else None
-        if asked is None or (self.since is not None and asked <= self.since):
+        if row is None or asked is None or (self.since is not None and asked <= self.since):
             return
         self.done = True
         ctx = self.ctx
+        rung = next((r for r in self.rungs if r.name == row.requested_rendition), None)
+        if (
+            rung is not None
+            and len(self.rungs) > 1
+            and (1 - fraction) * _cost(self.rungs) > RESTART_MARGIN * _cost([rung])
+        ):
+            raise _Asked(rung.name, asked)
         log.info("%s %s of %s: a reader waits, nice 0", ctx.kind, ctx.part, ctx.video.id)
         for pid in self.pids:
             renice(pid, 0)
@@ -588,14 +614,16 @@ class _Promotion:
 class _Asked(Exception):
     """A player asked for a rung of the pass that is running: it stops, that rung goes next."""
 
+    def __init__(self, rung: str, at: datetime) -> None:
+        super().__init__(rung)
+        self.rung = rung
+        self.at = at
+
 
 @dataclass
 class _Pass:
     """Runs ffmpeg passes over one chunk (one decode each, into some of its rungs) and
     stores each pass's segments; reports the chunk's progress over all its rungs."""
-
-    ASK_EVERY: ClassVar[float] = 0.2
-    """Seconds between two looks at the requests while an unrequested pass runs."""
 
     encoder: ChunkEncoder
     ctx: TaskContext
@@ -610,12 +638,10 @@ class _Pass:
         rungs: list[PlannedRendition],
         *,
         nice: int,
-        until_asked: Sequence[str] = (),
-        promote: _Promotion | None = None,
+        watch: _Watch | None = None,
     ) -> None:
-        """Encode ``rungs`` and store their segments. ``until_asked``: stop (``_Asked``) as
-        soon as a player asks for one of these rungs (it is then encoded alone).
-        ``promote``: raise the pass to nice 0 when a player asks for the chunk."""
+        """Encode ``rungs`` and store their segments; ``watch``: stop or raise the pass when
+        a player asks for the chunk (``_Watch``)."""
         encoder, plan, chunk = self.encoder, self.plan, self.chunk
         cfg = encoder.config
         segments = plan.chunk_segments(chunk)
@@ -638,28 +664,22 @@ class _Pass:
             timescale=plan.video_timescale if plan.cmaf else None,
         )
         total = len(plan.renditions)
-        looked = time.monotonic()
         label = ",".join(r.name for r in rungs)
         log.info("chunk %s of %s: %s (nice %s)", chunk.index, self.ctx.video.id, label, nice)
 
         def progress(percent: float) -> None:
-            nonlocal looked
             self.ctx.progress(
                 (self.rungs_done + len(rungs) * min(percent, 99.9) / 100) * 100 / total
             )
-            if until_asked and time.monotonic() - looked >= self.ASK_EVERY:
-                looked = time.monotonic()
-                if encoder.asked_rung(self.ctx) in until_asked:
-                    raise _Asked
-            if promote is not None:
-                promote.check()
+            if watch is not None:
+                watch.check(min(percent, 100.0) / 100)
 
         run_ffmpeg(
             cmd,
             duration=plan.seconds(end - start),
             on_progress=progress,
             limits=task_limits(cfg.timeout, nice=nice),
-            on_start=promote.pids.append if promote is not None else None,
+            on_start=watch.pids.append if watch is not None else None,
         )
         names = [plan.segment_name(r.name, s.index) for r in rungs for s in segments]
         packaged, _ = encoder._package(self.ctx, plan, self.out, names)
@@ -702,7 +722,7 @@ class AudioEncoder(_PartEncoder):
                 packaged, at = self._package(ctx, plan, out, batch, audio_at=at)
                 self._store(ctx, out, packaged)
 
-            promote: _Promotion | None = None
+            promote: _Watch | None = None
 
             def store_finished(percent: float) -> None:
                 nonlocal stored, promote
@@ -720,7 +740,7 @@ class AudioEncoder(_PartEncoder):
                         for pid in pids:  # the rest is ahead of any player: yield the cores
                             renice(pid, BACKGROUND_NICE)
                         # ... until a reader waits for a segment of it (ADR 0064)
-                        promote = _Promotion(self.service, ctx, since=utcnow(), pids=pids)
+                        promote = _Watch(self.service, ctx, since=utcnow(), pids=pids)
 
             cmd = build_audio_command(
                 cfg.ffmpeg,
