@@ -9,10 +9,13 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 JSDIR  := tests/js
+LOCK   := constraints.txt
+# Every install takes its versions, and its build back-end's, from the lock (ADR 0075).
+PIPLOCK = $(PIP) install -q -c $(LOCK) --build-constraint $(LOCK)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check format bench bench-quick clean venv install install-test vendor vendor-check
+.PHONY: help run test test-fast lock check format bench bench-quick clean venv install install-test vendor vendor-check
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,14 +26,14 @@ $(PY):
 	  rm -rf $(VENV); \
 	  apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; \
 	  $(PYTHON) -m venv $(VENV); }
-	@$(PIP) install -q --upgrade pip
+	@$(PIP) install -q -c $(LOCK) pip
 
-$(STAMP): $(PY) pyproject.toml
-	$(PIP) install -q -e .
+$(STAMP): $(PY) pyproject.toml $(LOCK)
+	$(PIPLOCK) -e .
 	@touch $@
 
-$(TSTAMP): $(STAMP) pyproject.toml
-	$(PIP) install -q -e '.[test,dev]'
+$(TSTAMP): $(STAMP) pyproject.toml $(LOCK)
+	$(PIPLOCK) -e '.[test,dev]'
 	@touch $@
 
 venv: $(PY)
@@ -48,8 +51,23 @@ install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS t
 run: $(STAMP) ## Start vidhost with embedded defaults on http://127.0.0.1:8000
 	$(VENV)/bin/vidhost serve
 
-test: install-test ## Install what tests need and run the whole suite
+test: install-test ## Install what tests need and run the whole suite (~22 min on two cores)
 	$(VENV)/bin/pytest
+
+test-fast: $(TSTAMP) ## Unit and integration tests only: no browsers, no end-to-end servers (~4 min)
+	$(VENV)/bin/pytest tests/unit tests/integration
+
+lock: ## Resolve the newest versions pyproject.toml allows and pin them all in constraints.txt
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/pip" install -q --upgrade pip setuptools wheel && \
+	"$$tmp/venv/bin/pip" install -q --no-build-isolation -e '.[test,dev]' && \
+	{ echo "# The lock (ADR 0075): every package vidhost, its tests and its tools install, pinned."; \
+	  echo "# Written by \`make lock\` from pyproject.toml; do not edit. Every make target installs"; \
+	  echo "# with \`pip install -c $(LOCK) --build-constraint $(LOCK)\`."; \
+	  echo "# Resolved on $$("$$tmp/venv/bin/python" -c 'import platform, sys; print(f"Python {sys.version_info[0]}.{sys.version_info[1]}, {sys.platform} {platform.machine()}")')."; \
+	  "$$tmp/venv/bin/pip" freeze --all --exclude-editable; } > $(LOCK).new && \
+	mv $(LOCK).new $(LOCK) && echo "wrote $(LOCK): $$(grep -c '==' $(LOCK)) pins"
 
 check: $(TSTAMP) ## ruff format --check, ruff check, mypy
 	$(VENV)/bin/ruff format --check vidhost tests benchmarks

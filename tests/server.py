@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -21,13 +21,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+VIDHOST = (sys.executable, "-m", "vidhost")
+"""The command that runs vidhost: this interpreter's (the checkout, in tests)."""
+
+
 class ServerProcess:
     def __init__(
-        self, data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None
+        self,
+        data_dir: Path,
+        env: Mapping[str, str] | None = None,
+        port: int | None = None,
+        *,
+        command: Sequence[str] = VIDHOST,
     ):
+        """``command`` runs vidhost (another venv's ``bin/vidhost``, say); it is run in
+        ``data_dir`` then, so that the checkout is not on its path."""
         self.data_dir = data_dir
         self.port = port or free_port()
         self.env = dict(env or {})
+        self.command = tuple(command)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
 
@@ -49,8 +61,9 @@ class ServerProcess:
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vidhost", "serve", "--port", str(self.port)],
+            [*self.command, "serve", "--port", str(self.port)],
             env=env,
+            cwd=None if self.command == VIDHOST else self.data_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

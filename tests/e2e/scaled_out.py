@@ -16,10 +16,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ import psycopg
 from tests.e2e.uploads.conftest import BASE_ENV
 from tests.pg import temporary_database
 from tests.s3 import SeaweedS3, new_bucket
-from tests.server import ServerProcess
+from tests.server import VIDHOST, ServerProcess
 
 MIB = 1024 * 1024
 REDIS = "redis://127.0.0.1:6379/0"
@@ -53,6 +52,8 @@ class Worker:
     data_dir: Path
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
+    command: Sequence[str] = VIDHOST
+    """What runs vidhost (another venv's ``bin/vidhost``: run in ``data_dir`` then)."""
     log_path: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -62,8 +63,9 @@ class Worker:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         mark = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vidhost", "worker", "--name", self.name, "--concurrency", "1"],
+            [*self.command, "worker", "--name", self.name, "--concurrency", "1"],
             env={**os.environ, **self.env, "VIDHOST_DATA_DIR": str(self.data_dir)},
+            cwd=None if tuple(self.command) == VIDHOST else self.data_dir,
             stdout=open(self.log_path, "ab"),  # noqa: SIM115 - kept open for the child
             stderr=subprocess.STDOUT,
             start_new_session=True,
