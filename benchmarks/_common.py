@@ -21,8 +21,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.server import ServerProcess  # noqa: E402
+from vidhost.app.settings import Settings  # noqa: E402
 from vidhost.media.binaries import ffmpeg_path  # noqa: E402
-from vidhost.settings import Settings  # noqa: E402
 
 __all__ = [
     "ROOT",

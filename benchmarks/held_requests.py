@@ -33,8 +33,8 @@ import httpx
 from tests.e2e.test_progressive_playback import WORKER, timed_clip
 from tests.integration.helpers import container, upload
 from tests.server import ServerProcess
-from vidhost.domain import layout
-from vidhost.domain.lifecycle import TaskStatus, VideoState
+from vidhost.core import layout
+from vidhost.core.lifecycle import TaskStatus, VideoState
 
 
 def ordinary(base: str, video_id: str, n: int) -> list[float]:

@@ -72,8 +72,8 @@ from _common import (
 from _rounds import Contender, Measured, print_ratio, run_rounds
 from transcode import bare_ladder, vidhost_ladder
 
+from vidhost.app.settings import Settings
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.settings import Settings
 
 FIGURES = ("ttff", "ladder", "workers", "read", "stall")
 JS = ROOT / "tests" / "js"

@@ -34,10 +34,10 @@ import websockets
 from sqlalchemy import select
 
 from tests.server import ServerProcess
-from vidhost.db.tables import events
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.settings import Settings
-from vidhost.wiring import build_container
+from vidhost.adapters.db.tables import events
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import build_container
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 
 GOAL_P99_MS = 50.0
 POLL_INTERVAL = 0.02
@@ -100,7 +100,7 @@ class BarePoller(threading.Thread):
 
     def __init__(self, data_dir: Path) -> None:
         super().__init__(daemon=True)
-        from vidhost.db.engine import make_engine
+        from vidhost.adapters.db.engine import make_engine
 
         self.engine = make_engine(f"sqlite:///{data_dir / 'vidhost.db'}")
         with self.engine.connect() as conn:

@@ -34,10 +34,10 @@ from _common import (
 )
 from _rounds import Contender, Measured, print_ratio, run_rounds
 
+from vidhost.app.settings import Settings
 from vidhost.media.hls import build_hls_command
 from vidhost.media.ladder import select_ladder
 from vidhost.media.probe import probe
-from vidhost.settings import Settings
 
 GOAL = 1.15
 

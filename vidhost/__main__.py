@@ -1,3 +1,3 @@
-from vidhost.cli import app
+from vidhost.app.cli import app
 
 app(prog_name="vidhost")

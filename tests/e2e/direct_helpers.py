@@ -8,7 +8,7 @@ from typing import Any
 from tests.e2e.helpers import wait_for_state
 from tests.s3 import SeaweedS3
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 SECRET = "direct-upload-test-secret-0123456789abcdef"
 

@@ -15,7 +15,7 @@ AUTH_ENV = {"VIDHOST_AUTH": "jwt", "VIDHOST_JWT_SECRET": SECRET}
 
 
 def auth(user: str) -> dict[str, str]:
-    from vidhost.auth.tokens import issue_token
+    from vidhost.http.auth.tokens import issue_token
 
     return {"Authorization": f"Bearer {issue_token(SECRET, user)}"}
 

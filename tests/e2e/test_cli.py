@@ -20,7 +20,7 @@ from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, auth
 from tests.server import ServerProcess
 from tests.tcp_proxy import CountingProxy
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 from vidhost.media.binaries import ffmpeg_path
 
 pytestmark = pytest.mark.e2e

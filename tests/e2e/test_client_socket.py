@@ -9,7 +9,7 @@ import websockets
 
 from tests.clips import make_clip
 from tests.realtime import drain, other_process, recv_json, upload, ws_url
-from vidhost.domain.lifecycle import TaskKind, TaskStatus
+from vidhost.core.lifecycle import TaskKind, TaskStatus
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import websockets
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload
 from tests.realtime import drain, recv_json, ws_url
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 

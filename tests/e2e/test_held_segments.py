@@ -28,7 +28,7 @@ from tests.e2e.test_progressive_playback import (
 )
 from tests.integration.helpers import container
 from tests.server import ServerProcess
-from vidhost.domain import layout
+from vidhost.core import layout
 
 pytestmark = pytest.mark.e2e
 

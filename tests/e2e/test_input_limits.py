@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 

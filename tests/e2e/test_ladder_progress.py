@@ -40,11 +40,11 @@ from tests.e2e.helpers import AUTH_ENV, SECRET, auth
 from tests.e2e.mux_helpers import access_token, sdk
 from tests.integration.helpers import container
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
-from vidhost.domain import layout
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.pipeline.transcode import load_plan
-from vidhost.wiring import Container
+from vidhost.app.wiring import Container
+from vidhost.core import layout
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.http.auth.tokens import issue_token
+from vidhost.processing.transcode import load_plan
 
 pytestmark = pytest.mark.e2e
 

@@ -303,7 +303,8 @@ def test_stale_temporary_files_are_swept_at_start(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from vidhost.process import own_tmp_dir;"
+            "import sys, time; from pathlib import Path;"
+            "from vidhost.media.process import own_tmp_dir;"
             "d = own_tmp_dir(Path(sys.argv[1])); (d / 'hls-x').mkdir();"
             "(d / 'hls-x' / 'seg.ts').write_bytes(b'x' * 1000); print(d, flush=True);"
             "time.sleep(60)",
@@ -319,7 +320,8 @@ def test_stale_temporary_files_are_swept_at_start(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from vidhost.process import own_tmp_dir;"
+            "import sys, time; from pathlib import Path;"
+            "from vidhost.media.process import own_tmp_dir;"
             "d = own_tmp_dir(Path(sys.argv[1])); (d / 'work').write_bytes(b'x');"
             "print(d, flush=True); time.sleep(60)",
             str(tmp_root),

@@ -15,7 +15,7 @@ import pytest
 from tests.clips import make_clip
 from tests.e2e.helpers import wait_for_state
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-processing-secret-of-at-least-32-bytes"

@@ -15,7 +15,7 @@ import pytest
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, SECRET, auth, tmp_files, upload, wait_for_state
 from tests.pg import temporary_database
-from vidhost.domain.error_codes import CATALOGUE
+from vidhost.core.error_codes import CATALOGUE
 
 pytestmark = pytest.mark.e2e
 

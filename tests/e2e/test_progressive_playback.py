@@ -26,11 +26,11 @@ import pytest
 from tests.e2e.test_browser_playback import JS, _Quiet
 from tests.integration.helpers import container, upload
 from tests.server import ServerProcess
-from vidhost.domain import layout
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.app.wiring import Container
+from vidhost.core import layout
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.pipeline.runner import TaskRunner
-from vidhost.wiring import Container
+from vidhost.processing.runner import TaskRunner
 
 pytestmark = pytest.mark.e2e
 
@@ -106,7 +106,7 @@ def assert_quiet_log(server: ServerProcess) -> None:
     assert "Traceback" not in text, text[-5000:]
     for line in text.splitlines():
         if " refused " in line:
-            assert " INFO vidhost.api.errors " in line, line
+            assert " INFO vidhost.http.errors " in line, line
             assert re.search(
                 r" refused (GET|HEAD|POST|PUT|DELETE|WEBSOCKET) /\S* \d{3} \w+$", line
             ), line

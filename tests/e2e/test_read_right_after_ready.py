@@ -36,7 +36,7 @@ from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, SECRET, playlist_uris
 from tests.e2e.mux_helpers import access_token, sdk, wait_upload
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 

@@ -17,9 +17,9 @@ from tests.e2e.helpers import task, wait_for_state
 from tests.integration.helpers import container
 from tests.server import ServerProcess
 from tests.webhook_receiver import Receiver
-from vidhost.domain import layout
-from vidhost.domain.lifecycle import TaskStatus
-from vidhost.pipeline.transcode import PARTS
+from vidhost.core import layout
+from vidhost.core.lifecycle import TaskStatus
+from vidhost.processing.transcode import PARTS
 
 pytestmark = pytest.mark.e2e
 

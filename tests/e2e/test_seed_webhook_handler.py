@@ -22,7 +22,7 @@ from tests.clips import make_clip
 from tests.e2e.uploads.conftest import JS_DIR
 from tests.realtime import other_process, upload
 from tests.server import ServerProcess, free_port
-from vidhost.domain.lifecycle import VideoState
+from vidhost.core.lifecycle import VideoState
 
 pytestmark = pytest.mark.e2e
 

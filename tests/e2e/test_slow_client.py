@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from tests.realtime import other_process, recv_json, ws_url
-from vidhost.domain.lifecycle import TaskKind, TaskStatus
+from vidhost.core.lifecycle import TaskKind, TaskStatus
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import websockets
 from tests.clips import make_clip
 from tests.e2e.helpers import task, wait_for_ladder
 from tests.realtime import other_process, read_until_closed, recv_json, upload, ws_url
-from vidhost.domain.lifecycle import VideoState
+from vidhost.core.lifecycle import VideoState
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ from tests import crafted
 from tests.clips import make_clip
 from tests.e2e.helpers import wait_for_ladder, wait_for_state
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-untrusted-media-secret-0123456789abcdef"

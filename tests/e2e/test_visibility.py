@@ -25,7 +25,7 @@ from tests.e2e.helpers import (
 )
 from tests.realtime import recv_json, ws_url
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 

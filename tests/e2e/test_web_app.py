@@ -120,7 +120,7 @@ def new_page(browser: Browser, **options: Any) -> tuple[BrowserContext, Page, Wa
 
 def signed_in(browser: Browser, server: ServerProcess, **options: Any):
     context, page, watch = new_page(browser, **options)
-    from vidhost.auth.tokens import issue_token
+    from vidhost.http.auth.tokens import issue_token
 
     token = issue_token(AUTH_ENV["VIDHOST_JWT_SECRET"], "anonymous")
     context.add_init_script(f"localStorage.setItem('vidhost.token', {token!r})")

@@ -14,8 +14,8 @@ import pytest
 from tests.realtime import other_process
 from tests.server import ServerProcess, free_port
 from tests.webhook_receiver import Listener
-from vidhost.auth.tokens import issue_token
-from vidhost.domain.lifecycle import VideoState
+from vidhost.core.lifecycle import VideoState
+from vidhost.http.auth.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 

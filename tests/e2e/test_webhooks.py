@@ -13,9 +13,9 @@ from tests.clips import make_clip
 from tests.realtime import other_process, upload
 from tests.server import ServerProcess, free_port
 from tests.webhook_receiver import Receiver
-from vidhost.auth.tokens import issue_token
-from vidhost.db.webhook_store import SqlWebhookStore
-from vidhost.domain.lifecycle import VideoState
+from vidhost.core.lifecycle import VideoState
+from vidhost.http.auth.tokens import issue_token
+from vidhost.notify.webhooks.sql_store import SqlWebhookStore
 
 pytestmark = pytest.mark.e2e
 
@@ -232,6 +232,6 @@ def test_pending_delivery_survives_a_server_restart(servers, tmp_path):
 
 
 def other_process_engine(data_dir: Path):  # type: ignore[no-untyped-def]
-    from vidhost.db.engine import make_engine
+    from vidhost.adapters.db.engine import make_engine
 
     return make_engine(f"sqlite:///{data_dir / 'vidhost.db'}")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.pg import temporary_database
-from vidhost.db.engine import make_engine, migrate
+from vidhost.adapters.db.engine import make_engine, migrate
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import Container, build_container
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.settings import Settings
-from vidhost.wiring import Container, build_container
 
 
 @contextmanager
@@ -61,8 +61,8 @@ def integrated_loudness(path: Path, *, stream: str = "0:a:0") -> float:
 def run_transcode(c: Container, video_id: str, runner: Any = None) -> Any:
     """Run a video's ``transcode`` task and then, inline, every chunk and audio task it
     created (no worker process); the ``transcode`` row's final status."""
-    from vidhost.domain.lifecycle import TaskKind, TaskStatus
-    from vidhost.pipeline.transcode import PARTS
+    from vidhost.core.lifecycle import TaskKind, TaskStatus
+    from vidhost.processing.transcode import PARTS
 
     runner = runner or c.task_runner()
     status = runner.run(video_id, TaskKind.TRANSCODE.value)

@@ -10,12 +10,12 @@ import pytest
 
 from tests.clips import make_clip
 from tests.integration.helpers import container, run_transcode, upload
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.processing import metadata_key
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.planner import metadata_key
 from vidhost.media.analysis import analyse_colors, metadata_document
 from vidhost.media.errors import MediaError
 from vidhost.media.probe import probe
-from vidhost.pipeline.runner import TaskContext
+from vidhost.processing.runner import TaskContext
 
 
 def analyse(path: Path, **kwargs: int) -> dict:

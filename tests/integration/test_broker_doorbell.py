@@ -10,9 +10,9 @@ from pathlib import Path
 
 from kombu import Connection
 
-from vidhost.events.local_wakeup import Doorbell, LocalPublisher
-from vidhost.jobs import sqlite_transport
-from vidhost.jobs.sqlite_transport import FALLBACK_POLL, doorbell_dir
+from vidhost.notify.events.local_wakeup import Doorbell, LocalPublisher
+from vidhost.processing.broker import sqlite_transport
+from vidhost.processing.broker.sqlite_transport import FALLBACK_POLL, doorbell_dir
 
 
 def test_doorbell_dir_of_file_and_memory_databases(tmp_path: Path) -> None:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from kombu import Connection
 
-from vidhost.jobs import sqlite_transport
+from vidhost.processing.broker import sqlite_transport
 
 CONSUMER = """
 import sys, time
 from kombu import Connection
-from vidhost.jobs import sqlite_transport
+from vidhost.processing.broker import sqlite_transport
 sqlite_transport.register()
 with Connection(sys.argv[1]) as conn:
     queue = conn.SimpleQueue("redelivery")

@@ -35,11 +35,11 @@ from tests.integration.helpers import container, run_transcode
 from tests.integration.helpers import upload as upload_local
 from tests.realtime import recv_json
 from tests.server import ServerProcess
-from vidhost.domain import layout
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core import layout
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.pipeline.runner import TaskContext
-from vidhost.pipeline.transcode import PARTS, load_plan
+from vidhost.processing.runner import TaskContext
+from vidhost.processing.transcode import PARTS, load_plan
 
 DURATION = 7.5
 LONG = 20.5
@@ -321,7 +321,7 @@ def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
     """ADR 0062: the lowest rung alone (ready as soon as it and the audio's start are stored),
     then the rung of the request the on-demand path records, alone, then the rest together
     at background priority; later chunks run at background priority unless asked for."""
-    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    caplog.set_level(logging.INFO, logger="vidhost.processing.transcode")
     with container(
         tmp_path / "data", ladder_heights=[180, 144, 120], chunk_seconds=2.0, segment_seconds=1.0
     ) as c:
@@ -375,7 +375,7 @@ def test_an_opening_chunk_encodes_the_start_rung_and_the_likely_start_rung_toget
     """ADR 0063: a 1 s opening chunk encodes the lowest rung and the rung nearest 720p in one
     pass (one decode), so a player that starts there finds it stored at ready; the rest as
     before (the rung asked for, then the others in the background)."""
-    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    caplog.set_level(logging.INFO, logger="vidhost.processing.transcode")
     settings = {
         "ladder_heights": [180, 144, 120],
         "chunk_seconds": 4.0,
@@ -412,7 +412,7 @@ def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_firs
     """ADR 0062: nobody asked within a second of ready, so the other rungs are encoded
     together at background priority; a request for one of them stops that pass, the asked
     rung is encoded alone, then the rest."""
-    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    caplog.set_level(logging.INFO, logger="vidhost.processing.transcode")
     source = make_clip(tmp_path / "hd.mp4", duration=6, width=1280, height=720, fps=25)
     settings = {
         "ladder_heights": [720, 480, 240],
@@ -527,7 +527,7 @@ def test_two_runners_share_the_chunks_of_one_video(clip: Path, tmp_path: Path) -
 def test_a_chunk_whose_claim_was_taken_over_writes_nothing(clip: Path, tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from vidhost.domain.models import utcnow
+    from vidhost.core.models import utcnow
 
     with container(tmp_path / "data", chunk_seconds=2.0) as c:
         video_id = upload_local(c, clip)
@@ -792,7 +792,7 @@ def _background_chunk(
     while nobody asked for it; a reader asks for ``rung`` once the pass has reported
     ``ask_at`` % done. The video id, the nice values of its ffmpeg before and after the
     request, and chunk 1's log lines."""
-    caplog.set_level(logging.INFO, logger="vidhost.pipeline.transcode")
+    caplog.set_level(logging.INFO, logger="vidhost.processing.transcode")
     source = make_clip(tmp_path / "hd.mp4", duration=16, width=1280, height=720, fps=25)
     settings = {
         "ladder_heights": [720, 480],

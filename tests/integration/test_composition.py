@@ -14,11 +14,11 @@ from pathlib import Path
 from fastapi import APIRouter
 
 import vidhost
-from vidhost.api.app import create_app
-from vidhost.features import FEATURES
-from vidhost.jobs.celery_app import RUN_TASK
-from vidhost.settings import Settings
-from vidhost.wiring import Container, build_container
+from vidhost.app.features import FEATURES
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import Container, build_container
+from vidhost.http.app import create_app
+from vidhost.processing.broker.celery_app import RUN_TASK
 
 VIDHOST = Path(vidhost.__file__).resolve().parent
 
@@ -61,7 +61,7 @@ def test_every_router_is_included_by_exactly_one_feature() -> None:
     declared = [r for f in FEATURES for r in f.routers]
     assert len(declared) == len({id(r) for r in declared})
     modules = router_modules()
-    assert "vidhost.api.tus" in modules and "vidhost.web.pages" in modules
+    assert "vidhost.ingest.tus.routes" in modules and "vidhost.web.pages" in modules
     for name in modules:
         router = import_module(name).router
         assert isinstance(router, APIRouter), name

@@ -18,12 +18,12 @@ import pytest
 
 from tests.clips import make_clip
 from tests.s3 import ACCESS_KEY, SECRET_KEY, new_bucket
-from vidhost.domain.errors import DomainError
-from vidhost.domain.lifecycle import VideoState
-from vidhost.domain.models import utcnow
-from vidhost.jobs.cleanup import Removal
-from vidhost.settings import Settings
-from vidhost.wiring import Container, build_container
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import Container, build_container
+from vidhost.core.errors import DomainError
+from vidhost.core.lifecycle import VideoState
+from vidhost.core.models import utcnow
+from vidhost.processing.sweepers import Removal
 
 DAY = 86400.0
 

@@ -1,4 +1,4 @@
-"""``net/download.py``: the guarded pull of an input URL (Mux ``input``), against a real
+"""``adapters/net/download.py``: the guarded pull of an input URL (Mux ``input``), against a real
 loopback HTTP server: size cap while streaming, whole-download timeout, no redirects."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from vidhost.domain.errors import TooLarge
-from vidhost.net.download import DownloadFailed, download
-from vidhost.net.url_guard import ForbiddenUrl, UrlGuard, UrlPolicy
+from vidhost.adapters.net.download import DownloadFailed, download
+from vidhost.adapters.net.url_guard import ForbiddenUrl, UrlGuard, UrlPolicy
+from vidhost.core.errors import TooLarge
 
 BODY = b"v" * 300_000
 

@@ -9,8 +9,8 @@ import pytest
 
 from tests.clips import make_clip
 from tests.integration.helpers import container, integrated_loudness, run_transcode, upload
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.processing import enhanced_key
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.planner import enhanced_key
 from vidhost.media.probe import probe
 
 E = TaskKind.VIDEO_ENHANCEMENT.value

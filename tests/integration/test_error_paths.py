@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 from tests.clips import make_clip
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.messages import public
-from vidhost.settings import Settings
-from vidhost.wiring import build_container
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import build_container
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.messages import public
 
 
 def test_a_storage_failure_in_a_task_reports_no_absolute_path(tmp_path: Path) -> None:

@@ -11,17 +11,17 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, insert
 
-from vidhost.db.engine import make_engine, migrate
-from vidhost.db.repository import SqlRepository
-from vidhost.db.tables import events
-from vidhost.db.webhook_store import SqlWebhookStore
-from vidhost.domain.models import DomainEvent, utcnow
-from vidhost.events.log_tail import EventLogTailer
-from vidhost.events.memory import InMemoryBus
-from vidhost.events.wakeup import install_publisher, start_listener
-from vidhost.settings import Settings
-from vidhost.webhooks.formats import WebhookFormats
-from vidhost.webhooks.outbox import CURSOR, OutboxFiller
+from vidhost.adapters.db.engine import make_engine, migrate
+from vidhost.adapters.db.repository import SqlRepository
+from vidhost.adapters.db.tables import events
+from vidhost.app.settings import Settings
+from vidhost.core.models import DomainEvent, utcnow
+from vidhost.notify.events.log_tail import EventLogTailer
+from vidhost.notify.events.memory import InMemoryBus
+from vidhost.notify.events.wakeup import install_publisher, start_listener
+from vidhost.notify.webhooks.formats import WebhookFormats
+from vidhost.notify.webhooks.outbox import CURSOR, OutboxFiller
+from vidhost.notify.webhooks.sql_store import SqlWebhookStore
 
 PG = "postgresql://postgres@127.0.0.1:5432/"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -110,7 +110,7 @@ def _wakeup_latency(settings: Settings, engine: Engine) -> float:
     tailer.start()
     try:
         time.sleep(0.5)  # the listener is subscribed and the tailer asleep
-        from vidhost.domain.models import Video
+        from vidhost.core.models import Video
 
         writer.add_video(
             Video(id=uuid.uuid4().hex, owner="u"),

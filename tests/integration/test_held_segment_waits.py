@@ -15,12 +15,12 @@ from typing import Any
 
 from tests.e2e.test_progressive_playback import WORKER, timed_clip
 from tests.integration.helpers import container, upload
-from vidhost.api.on_demand import SegmentWaiters
-from vidhost.domain import layout
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import SEGMENTS_STORED
-from vidhost.domain.ports import ObjectInfo, Storage
-from vidhost.events.log_tail import EventLogTailer
+from vidhost.core import layout
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.models import SEGMENTS_STORED
+from vidhost.core.ports import ObjectInfo, Storage
+from vidhost.http.on_demand import SegmentWaiters
+from vidhost.notify.events.log_tail import EventLogTailer
 
 HELD = 100
 

@@ -1,4 +1,4 @@
-"""The uvicorn protocol vidhost serves with (``vidhost.api.http_protocol``), over real sockets:
+"""The uvicorn protocol vidhost serves with (``vidhost.http.protocol``), over real sockets:
 bodies arrive whole and in order however they are framed, reading stays flow-controlled, and
 the rest of HTTP/1.1 (keep-alive, pipelining, 100-continue, disconnects) still works."""
 
@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 
-from vidhost.api.http_protocol import HIGH_WATER_LIMIT, ChunkedCycle, VidhostHttpProtocol
+from vidhost.http.protocol import HIGH_WATER_LIMIT, ChunkedCycle, VidhostHttpProtocol
 
 MIB = 1024 * 1024
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, update
 
-from vidhost.db.engine import make_engine, migrate
-from vidhost.db.tables import uploads
-from vidhost.domain.models import utcnow
-from vidhost.process import instance_id
-from vidhost.uploads.locks import UploadLocks, new_token
-from vidhost.uploads.models import Upload
-from vidhost.uploads.repository import UploadRepository
+from vidhost.adapters.db.engine import make_engine, migrate
+from vidhost.adapters.db.tables import uploads
+from vidhost.core.models import utcnow
+from vidhost.ingest.tus.locks import UploadLocks, new_token
+from vidhost.ingest.tus.models import Upload
+from vidhost.ingest.tus.repository import UploadRepository
+from vidhost.media.process import instance_id
 
 
 def _engine(tmp_path: Path) -> Engine:
@@ -67,7 +67,11 @@ def test_a_look_alike_of_a_dead_local_process_keeps_its_lock(tmp_path: Path) -> 
 def test_a_holder_that_ended_on_this_kernel_loses_its_lock_at_once(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     out = subprocess.run(
-        [sys.executable, "-c", "from vidhost.uploads.locks import new_token; print(new_token())"],
+        [
+            sys.executable,
+            "-c",
+            "from vidhost.ingest.tus.locks import new_token; print(new_token())",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -11,13 +11,13 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, select
 
-from vidhost.db.engine import make_engine, migrate
-from vidhost.db.mux_store import SqlMuxStore
-from vidhost.db.tables import mux_access_tokens
-from vidhost.domain.errors import NotFound, Unauthorized
-from vidhost.domain.mux_uploads import MuxUpload
-from vidhost.domain.playback_ids import PlaybackId, new_playback_id
-from vidhost.mux.access_tokens import AccessTokens
+from vidhost.adapters.db.engine import make_engine, migrate
+from vidhost.adapters.db.tables import mux_access_tokens
+from vidhost.core.errors import NotFound, Unauthorized
+from vidhost.providers.mux.access_tokens import AccessTokens
+from vidhost.providers.mux.playback_ids import PlaybackId, new_playback_id
+from vidhost.providers.mux.store import SqlMuxStore
+from vidhost.providers.mux.uploads import MuxUpload
 
 PG = "postgresql://postgres@127.0.0.1:5432/"
 

@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-import vidhost.pipeline.probing as probing
+import vidhost.processing.probing as probing
 from tests.clips import make_clip
 from tests.integration.helpers import run_transcode
-from vidhost.db.repository import SqlRepository
-from vidhost.domain.errors import Conflict, InvalidInput, TooLarge
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import Video, utcnow
-from vidhost.domain.services import source_fields, state_event
-from vidhost.domain.upload_hooks import VideoUploadHooks
+from vidhost.adapters.db.repository import SqlRepository
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import Container, build_container
+from vidhost.core.errors import Conflict, InvalidInput, TooLarge
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.models import Video, utcnow
+from vidhost.core.videos import source_fields, state_event
+from vidhost.ingest.video_hooks import VideoUploadHooks
 from vidhost.media.probe import MediaInfo, info_from_json
-from vidhost.pipeline.probing import MediaProber
-from vidhost.settings import Settings
-from vidhost.wiring import Container, build_container
+from vidhost.processing.probing import MediaProber
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_every_way_in_goes_through_accept_source(
     tus_id, tus_key = hooks.pre_create("u", {"filename": "b.mp4"})
     c.storage.put_file(tus_key, _copy(clip, tmp_path))
     hooks.post_finish(tus_id, strict=True)
-    # the local signed PUT (what api/signed_upload.py does)
+    # the local signed PUT (what ingest/presigned/signed_put.py does)
     put = c.direct.init(owner="u", size=clip.stat().st_size)
     c.direct.begin_upload(put.video.id)
     c.direct.finish(put.video.id, file=_copy(clip, tmp_path))

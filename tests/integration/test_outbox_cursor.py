@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import Engine
 
-from vidhost.db.webhook_store import SqlWebhookStore
+from vidhost.notify.webhooks.sql_store import SqlWebhookStore
 
 
 def test_processes_starting_at_once_create_the_cursor_once(engine: Engine) -> None:

@@ -9,12 +9,12 @@ import pytest
 
 from tests.clips import make_clip
 from tests.integration.helpers import run_transcode
-from vidhost.domain.errors import InvalidInput
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import Video
-from vidhost.pipeline.transcode import PARTS
-from vidhost.settings import Settings
-from vidhost.wiring import Container, build_container
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import Container, build_container
+from vidhost.core.errors import InvalidInput
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.models import Video
+from vidhost.processing.transcode import PARTS
 
 
 def _container(tmp_path: Path, **overrides: object) -> Container:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vidhost.domain import layout
-from vidhost.domain.segments import PlannedRendition, make_plan
-from vidhost.pipeline.plans import PlanCache
-from vidhost.storage.local import LocalStorage
+from vidhost.adapters.storage.local import LocalStorage
+from vidhost.core import layout
+from vidhost.core.segments import PlannedRendition, make_plan
+from vidhost.processing.plans import PlanCache
 
 RUNG = PlannedRendition("240p", 426, 240, 500_000, 400_000, 428_000, 600_000, "avc1.64000d")
 

@@ -12,8 +12,10 @@ import pytest
 
 from tests import crafted
 from tests.clips import make_clip
-from vidhost.domain.errors import InvalidInput
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import Container, build_container
+from vidhost.core.errors import InvalidInput
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.errors import MediaError, scrub_paths
 from vidhost.media.formats import demuxer, input_args
@@ -21,8 +23,6 @@ from vidhost.media.probe import MediaLimits, probe
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import MIB, ProcessLimits, probe_isolated
 from vidhost.media.thumbs import thumbnail_command
-from vidhost.settings import Settings
-from vidhost.wiring import Container, build_container
 
 FFMPEG = ffmpeg_path()
 
@@ -295,8 +295,8 @@ def test_the_launcher_runs_a_task_at_the_nice_value_asked_and_renice_reaches_eve
     import sys
     import time
 
+    from vidhost.media.process import renice
     from vidhost.media.sandbox import limited_command, task_limits
-    from vidhost.process import renice
 
     before = os.nice(0)
     script = "import os; print(os.nice(0))"

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, select, update
 
-from vidhost.db.repository import SqlRepository
-from vidhost.db.tables import tasks
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState, sources_of
-from vidhost.domain.models import Rendition, Video, utcnow
-from vidhost.domain.services import state_event, task_event
+from vidhost.adapters.db.repository import SqlRepository
+from vidhost.adapters.db.tables import tasks
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState, sources_of
+from vidhost.core.models import Rendition, Video, utcnow
+from vidhost.core.videos import state_event, task_event
 
 
 @pytest.fixture

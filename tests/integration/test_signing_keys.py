@@ -8,11 +8,11 @@ import time
 import pytest
 from sqlalchemy import Engine
 
-from vidhost.auth.playback import PlaybackTokens, new_server_key
-from vidhost.db.signing_keys import SqlSigningKeyRepository
-from vidhost.domain.access import Audience
-from vidhost.domain.errors import Forbidden, NotFound
-from vidhost.domain.models import SigningKey
+from vidhost.adapters.db.signing_keys import SqlSigningKeyRepository
+from vidhost.core.access import Audience
+from vidhost.core.errors import Forbidden, NotFound
+from vidhost.core.models import SigningKey
+from vidhost.delivery.playback_tokens import PlaybackTokens, new_server_key
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_tokens_verify_through_the_repository(keys: SqlSigningKeyRepository) -> 
 
     import base64
 
-    from vidhost.auth.playback import sign
+    from vidhost.delivery.playback_tokens import sign
 
     pem = base64.b64decode(private_b64).decode()
     user_token = sign(pem, key.id, "video-1", Audience.THUMBNAIL, int(time.time()) + 60)
@@ -109,7 +109,7 @@ def test_a_server_key_token_reads_no_key_row_per_request(
     key, private_b64 = tokens.create_key("alice")
     import base64
 
-    from vidhost.auth.playback import sign
+    from vidhost.delivery.playback_tokens import sign
 
     pem = base64.b64decode(private_b64).decode()
     tokens.verify(sign(pem, key.id, "video-1", Audience.VIDEO, int(time.time()) + 60))

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from tests.s3 import ACCESS_KEY, SECRET_KEY, SeaweedS3, new_bucket, plain_put
-from vidhost.domain.ports import Storage
-from vidhost.storage.local import LocalStorage
-from vidhost.storage.s3 import S3Config, S3Storage
+from vidhost.adapters.storage.local import LocalStorage
+from vidhost.adapters.storage.s3 import S3Config, S3Storage
+from vidhost.core.ports import Storage
 
 
 def make_s3(seaweed: SeaweedS3, tmp_path: Path, bucket: str | None = None) -> S3Storage:

@@ -10,9 +10,9 @@ from pathlib import Path
 from tests.clips import make_clip
 from tests.integration.helpers import container
 from tests.integration.helpers import upload as upload_local
-from vidhost.domain.lifecycle import TaskKind, TaskStatus
-from vidhost.domain.models import utcnow
-from vidhost.pipeline.runner import TaskContext, TaskRunner
+from vidhost.core.lifecycle import TaskKind, TaskStatus
+from vidhost.core.models import utcnow
+from vidhost.processing.runner import TaskContext, TaskRunner
 
 
 def test_a_duplicate_of_a_live_task_ends_and_a_dead_holders_task_is_taken_over(

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from tests.integration.helpers import container
-from vidhost.db.tables import uploads
-from vidhost.uploads.errors import UploadLocked
-from vidhost.uploads.models import Concat
+from vidhost.adapters.db.tables import uploads
+from vidhost.ingest.tus.errors import UploadLocked
+from vidhost.ingest.tus.models import Concat
 
 
 def test_a_writer_that_lost_its_lock_leaves_the_new_holders_bytes(tmp_path: Path) -> None:

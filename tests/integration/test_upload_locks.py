@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
-from vidhost.db.tables import uploads
-from vidhost.domain.models import utcnow
-from vidhost.uploads.locks import UploadLocks
-from vidhost.uploads.models import Upload
-from vidhost.uploads.repository import UploadRepository, upload_from_row
+from vidhost.adapters.db.tables import uploads
+from vidhost.core.models import utcnow
+from vidhost.ingest.tus.locks import UploadLocks
+from vidhost.ingest.tus.models import Upload
+from vidhost.ingest.tus.repository import UploadRepository, upload_from_row
 
 
 def _upload(engine: Engine, upload_id: str = "a" * 32, owner: str = "alice") -> Upload:

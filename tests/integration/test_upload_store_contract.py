@@ -18,18 +18,18 @@ import pytest
 
 from tests.integration.test_storage_contract import make_s3
 from tests.s3 import SeaweedS3
-from vidhost.domain.models import utcnow
-from vidhost.domain.ports import Storage
-from vidhost.settings import Settings
-from vidhost.storage.local import LocalStorage
-from vidhost.storage.s3 import S3Storage
-from vidhost.uploads.checksum import Checksum
-from vidhost.uploads.errors import ChecksumMismatch
-from vidhost.uploads.models import Concat, Upload
-from vidhost.uploads.port import StoreComposer, UploadStore
-from vidhost.uploads.s3store import MIN_PART, TAILS, S3Store
-from vidhost.uploads.store import FileStore
-from vidhost.wiring import build_container
+from vidhost.adapters.storage.local import LocalStorage
+from vidhost.adapters.storage.s3 import S3Storage
+from vidhost.app.settings import Settings
+from vidhost.app.wiring import build_container
+from vidhost.core.models import utcnow
+from vidhost.core.ports import Storage
+from vidhost.ingest.tus.checksum import Checksum
+from vidhost.ingest.tus.errors import ChecksumMismatch
+from vidhost.ingest.tus.models import Concat, Upload
+from vidhost.ingest.tus.port import StoreComposer, UploadStore
+from vidhost.ingest.tus.stores.file import FileStore
+from vidhost.ingest.tus.stores.s3 import MIN_PART, TAILS, S3Store
 
 MIB = 1024 * 1024
 
@@ -263,7 +263,7 @@ def _seaweed_of(storage: S3Storage) -> str:
 
 
 def test_s3_part_size_grows_so_an_upload_fits_in_s3s_part_limit() -> None:
-    from vidhost.uploads.s3store import MAX_PARTS, part_size_for
+    from vidhost.ingest.tus.stores.s3 import MAX_PARTS, part_size_for
 
     assert part_size_for(16 * MIB, None) == 16 * MIB
     assert part_size_for(16 * MIB, 10 * 1024 * MIB) == 16 * MIB
@@ -275,7 +275,7 @@ def test_s3_failures_are_coded_errors(seaweed: SeaweedS3, tmp_path: Path) -> Non
     import boto3
 
     from tests.s3 import ACCESS_KEY
-    from vidhost.domain.errors import StorageFailure
+    from vidhost.core.errors import StorageFailure
 
     s3 = make_s3(seaweed, tmp_path)
     store = S3Store(s3, part_size=5 * MIB)

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from vidhost.db.engine import make_engine, migrate
-from vidhost.db.repository import SqlRepository
-from vidhost.db.tables import events
-from vidhost.db.webhook_store import SqlWebhookStore
-from vidhost.domain.models import DomainEvent, Video, utcnow
-from vidhost.webhooks.formats import WebhookFormats
-from vidhost.webhooks.outbox import OutboxFiller
+from vidhost.adapters.db.engine import make_engine, migrate
+from vidhost.adapters.db.repository import SqlRepository
+from vidhost.adapters.db.tables import events
+from vidhost.core.models import DomainEvent, Video, utcnow
+from vidhost.notify.webhooks.formats import WebhookFormats
+from vidhost.notify.webhooks.outbox import OutboxFiller
+from vidhost.notify.webhooks.sql_store import SqlWebhookStore
 
 
 class Upper:

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.webhook_receiver import Listener
-from vidhost.db.engine import make_engine, migrate
-from vidhost.db.repository import SqlRepository
-from vidhost.db.webhook_store import SqlWebhookStore
-from vidhost.net.url_guard import UrlGuard, UrlPolicy
-from vidhost.webhooks.dispatcher import WebhookDispatcher
-from vidhost.webhooks.formats import WebhookFormats
-from vidhost.webhooks.models import Delivery
-from vidhost.webhooks.outbox import OutboxFiller
+from vidhost.adapters.db.engine import make_engine, migrate
+from vidhost.adapters.db.repository import SqlRepository
+from vidhost.adapters.net.url_guard import UrlGuard, UrlPolicy
+from vidhost.notify.webhooks.dispatcher import WebhookDispatcher
+from vidhost.notify.webhooks.formats import WebhookFormats
+from vidhost.notify.webhooks.models import Delivery
+from vidhost.notify.webhooks.outbox import OutboxFiller
+from vidhost.notify.webhooks.sql_store import SqlWebhookStore
 
 NAME = "hooks.example.test"  # .test never resolves for real: any connection was pinned
 

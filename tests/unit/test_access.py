@@ -1,4 +1,4 @@
-"""The access decision (``vidhost.domain.access``) and tokenized playlists, as pure functions."""
+"""The access decision (``vidhost.core.access``) and tokenized playlists, as pure functions."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vidhost.api.reads import carry_token
-from vidhost.domain.access import (
+from vidhost.core.access import (
     Audience,
     PlaybackGrant,
     Viewer,
@@ -15,9 +14,10 @@ from vidhost.domain.access import (
     is_listed,
     may_see_embedded,
 )
-from vidhost.domain.errors import DomainError, Forbidden, Unauthorized
-from vidhost.domain.lifecycle import VideoState
-from vidhost.domain.models import Video
+from vidhost.core.errors import DomainError, Forbidden, Unauthorized
+from vidhost.core.lifecycle import VideoState
+from vidhost.core.models import Video
+from vidhost.http.reads import carry_token
 
 LATER = datetime(2100, 1, 1, tzinfo=UTC)
 

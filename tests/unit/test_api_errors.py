@@ -1,4 +1,4 @@
-"""``vidhost.api.errors``: the handler is found by class, the status comes from the code."""
+"""``vidhost.http.errors``: the handler is found by class, the status comes from the code."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from vidhost.api.errors import ApiError, install
-from vidhost.domain.errors import CodedError, Conflict, InvalidInput, NotFound, StorageFailure
+from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound, StorageFailure
+from vidhost.http.errors import ApiError, install
+from vidhost.ingest.tus.errors import ChecksumMismatch, UploadLocked
 from vidhost.media.enhance import EnhanceSpecError
 from vidhost.media.errors import MediaError
-from vidhost.pipeline.runner import TaskFailed
-from vidhost.uploads.errors import ChecksumMismatch, UploadLocked
+from vidhost.processing.runner import TaskFailed
 
 
 class _NewRefusal(InvalidInput):
@@ -114,7 +114,7 @@ def test_extra_headers_are_sent(client: Client) -> None:
 def test_server_errors_are_logged_and_say_nothing_of_the_server(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="vidhost.api.errors"):
+    with caplog.at_level(logging.ERROR, logger="vidhost.http.errors"):
         storage = client.get("/raise/storage")
         crash = client.get("/raise/crash")
     assert (storage.status_code, storage.json()["code"]) == (500, "storage_error")
@@ -140,7 +140,7 @@ def test_validation_and_routing_errors_have_codes(client: Client) -> None:
 
 
 def _records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "vidhost.api.errors"]
+    return [r for r in caplog.records if r.name == "vidhost.http.errors"]
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def _records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 def test_a_coded_refusal_is_one_info_line_with_its_code(
     client: Client, caplog: pytest.LogCaptureFixture, path: str, status: int, code: str
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger="vidhost.api.errors"):
+    with caplog.at_level(logging.DEBUG, logger="vidhost.http.errors"):
         r = client.get(path + "?token=secret-playback-token")
     assert (r.status_code, r.json()["code"]) == (status, code)
     (record,) = _records(caplog)
@@ -192,7 +192,7 @@ def test_an_unexpected_error_is_an_error_with_its_traceback_and_a_bare_500(
 def test_a_coded_server_fault_keeps_its_traceback(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger="vidhost.api.errors"):
+    with caplog.at_level(logging.DEBUG, logger="vidhost.http.errors"):
         r = client.get("/raise/storage")
     assert (r.status_code, r.json()["code"]) == (500, "storage_error")
     (record,) = _records(caplog)
@@ -205,8 +205,8 @@ def vendor_client() -> Client:
     """A Mux-shaped and a Cloudflare-shaped route, each raising what it is told to."""
     from fastapi import APIRouter
 
-    from vidhost.cloudflare.envelope import CloudflareRoute
-    from vidhost.mux.errors import MuxRoute
+    from vidhost.providers.cloudflare.envelope import CloudflareRoute
+    from vidhost.providers.mux.errors import MuxRoute
 
     app = FastAPI()
     install(app)
@@ -225,7 +225,7 @@ def vendor_client() -> Client:
 def test_the_vendor_surfaces_log_refusals_and_faults_alike(
     vendor_client: Client, caplog: pytest.LogCaptureFixture, surface: str
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger="vidhost.api.errors"):
+    with caplog.at_level(logging.DEBUG, logger="vidhost.http.errors"):
         busy = vendor_client.get(f"/{surface}/raise/busy")
         missing = vendor_client.get(f"/{surface}/raise/not_found")
     assert (busy.status_code, missing.status_code) == (503, 404)
@@ -236,7 +236,7 @@ def test_the_vendor_surfaces_log_refusals_and_faults_alike(
         (logging.INFO, f"refused GET /{surface}/raise/not_found 404 video_not_found", None),
     ]
     caplog.clear()
-    with caplog.at_level(logging.DEBUG, logger="vidhost.api.errors"):
+    with caplog.at_level(logging.DEBUG, logger="vidhost.http.errors"):
         storage = vendor_client.get(f"/{surface}/raise/storage")
     assert storage.status_code == 500 and "/srv" not in storage.text
     (record,) = _records(caplog)

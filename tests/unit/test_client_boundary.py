@@ -23,7 +23,7 @@ def test_imports_are_resolved_relative_ones_included(tmp_path: Path) -> None:
 def test_client_imports_only_itself_from_vidhost() -> None:
     files = [
         *sorted((ROOT / "vidhost" / "client").glob("*.py")),
-        ROOT / "vidhost" / "cli_client.py",
+        ROOT / "vidhost" / "client" / "commands.py",
     ]
     assert len(files) > 3
     for path in files:

@@ -8,7 +8,7 @@ import stat
 import pytest
 import typer
 
-from vidhost.cli_client import parse_size
+from vidhost.client.commands import parse_size
 from vidhost.client.config import resolve, save_login
 from vidhost.client.resume import EDGE, ResumeStore, fingerprint
 

@@ -1,6 +1,6 @@
-"""One composition root (ADR 0074), read from the code: only ``vidhost/wiring.py`` and the
+"""One composition root (ADR 0074), read from the code: only ``vidhost/app/wiring.py`` and the
 feature modules in ``vidhost/features/`` build services, and only the entry points
-(``vidhost/cli.py``, ``vidhost/api/app.py``) call ``build_container``.
+(``vidhost/app/cli.py``, ``vidhost/http/app.py``) call ``build_container``.
 
 A *service* is any vidhost class the composition root constructs (found by reading the root,
 so a new one is covered without editing this test), except values built from settings
@@ -15,15 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 VIDHOST = Path(__file__).resolve().parents[2] / "vidhost"
-ROOT = {VIDHOST / "wiring.py", *(VIDHOST / "features").glob("*.py")}
-ENTRY_POINTS = {VIDHOST / "cli.py", VIDHOST / "api" / "app.py"}
+FEATURE_MODULES = {p for p in VIDHOST.rglob("*feature.py") if p != VIDHOST / "app" / "feature.py"}
+"""Each feature's ``install`` module, in the feature's own folder (``providers/mux/feature.py``)."""
+ROOT = {VIDHOST / "app" / "wiring.py", VIDHOST / "app" / "features.py", *FEATURE_MODULES}
+ENTRY_POINTS = {VIDHOST / "app" / "cli.py", VIDHOST / "http" / "app.py"}
 VALUES = ("Config", "Limits")
 ALLOWED = {
-    ("pipeline/analysis.py", "vidhost.pipeline.probing.MediaProber"),
-    ("pipeline/enhance.py", "vidhost.pipeline.probing.MediaProber"),
-    ("pipeline/transcode.py", "vidhost.pipeline.probing.MediaProber"),
+    ("processing/analysis.py", "vidhost.processing.probing.MediaProber"),
+    ("processing/enhance.py", "vidhost.processing.probing.MediaProber"),
+    ("processing/transcode.py", "vidhost.processing.probing.MediaProber"),
     # each task handler (built by the root) wraps its own ProbeConfig in the sandboxed probe
-    ("webhooks/dispatcher.py", "vidhost.net.url_guard.UrlGuard"),
+    ("notify/webhooks/dispatcher.py", "vidhost.adapters.net.url_guard.UrlGuard"),
     # the default when a test builds a dispatcher alone; the root passes the configured guard
 }
 
@@ -75,7 +77,7 @@ def services() -> set[str]:
     for path in ROOT:
         for name, _ in constructed(path.read_text()):
             cls = name.rpartition(".")[2]
-            if not name.startswith("vidhost.features.") and not cls.endswith(VALUES):
+            if not name.startswith("vidhost.app.feature.") and not cls.endswith(VALUES):
                 found.add(name)
     return found
 
@@ -99,13 +101,13 @@ def test_the_root_builds_the_services_this_test_looks_for() -> None:
     """The list is read from the root: it holds the services routes once built per request."""
     known = services()
     for name in (
-        "vidhost.db.webhook_store.SqlWebhookStore",
-        "vidhost.pipeline.thumbnails.MediaRenderer",
-        "vidhost.db.client_videos.ClientVideos",
-        "vidhost.realtime.hub.EventHub",
-        "vidhost.webhooks.dispatcher.WebhookDispatcher",
-        "vidhost.domain.services.VideoService",
-        "vidhost.uploads.service.UploadService",
+        "vidhost.notify.webhooks.sql_store.SqlWebhookStore",
+        "vidhost.delivery.thumbnails.renderer.MediaRenderer",
+        "vidhost.notify.realtime.client_videos.ClientVideos",
+        "vidhost.notify.realtime.hub.EventHub",
+        "vidhost.notify.webhooks.dispatcher.WebhookDispatcher",
+        "vidhost.core.videos.VideoService",
+        "vidhost.ingest.tus.service.UploadService",
         "vidhost.web.signin.SignInCodes",
     ):
         assert name in known, name
@@ -118,14 +120,16 @@ def test_only_the_composition_root_builds_services() -> None:
 
 
 def test_a_route_that_builds_a_store_per_request_is_caught() -> None:
-    """What ``api/webhooks.py`` did before ADR 0074."""
+    """What ``notify/webhooks/routes.py`` did before ADR 0074."""
     source = (
-        "from vidhost.db.webhook_store import SqlWebhookStore\n"
+        "from vidhost.notify.webhooks.sql_store import SqlWebhookStore\n"
         "async def get_store(container):\n"
         "    return SqlWebhookStore(container.engine)\n"
     )
-    found = offenders(VIDHOST / "api" / "webhooks.py", source, services())
-    assert found == ["api/webhooks.py:3 builds vidhost.db.webhook_store.SqlWebhookStore"]
+    found = offenders(VIDHOST / "notify" / "webhooks" / "routes.py", source, services())
+    assert found == [
+        "notify/webhooks/routes.py:3 builds vidhost.notify.webhooks.sql_store.SqlWebhookStore"
+    ]
 
 
 def test_only_the_entry_points_build_the_container() -> None:
@@ -133,7 +137,7 @@ def test_only_the_entry_points_build_the_container() -> None:
     for path in outside_the_root():
         if path in ENTRY_POINTS:
             continue
-        for name, line in called(path.read_text(), "vidhost.wiring"):
+        for name, line in called(path.read_text(), "vidhost.app.wiring"):
             if name.startswith(("build_", "make_")):
                 found.append(f"{path.relative_to(VIDHOST)}:{line} calls {name}")
     assert found == []

@@ -1,7 +1,7 @@
 """The error catalogue against the source tree: every code raised is listed, with one status.
 
 The source of ``vidhost/`` is parsed (``ast``), not imported, so a code added anywhere fails
-here until it is in ``vidhost/domain/error_codes.py`` with the status its raise sites imply:
+here until it is in ``vidhost/core/error_codes.py`` with the status its raise sites imply:
 
 - ``ApiError(status, "code", ...)``: the explicit status;
 - ``SomeDomainError(..., code="code")`` and ``bad_header(msg, "code")``: the status of the
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from vidhost.domain import error_codes
-from vidhost.domain.error_codes import CATALOGUE, HTTP_STATUS_CODES
+from vidhost.core import error_codes
+from vidhost.core.error_codes import CATALOGUE, HTTP_STATUS_CODES
 
 ROOT = Path(__file__).resolve().parents[2] / "vidhost"
 CODE_FIRST = {"MediaError", "TaskFailed", "EnhanceSpecError"}
@@ -184,7 +184,7 @@ def test_the_scan_sees_the_raise_sites_it_should() -> None:
 
 def test_every_code_raised_is_in_the_catalogue() -> None:
     missing = sorted({f"{s.code} ({s.where})" for s in SITES if s.code not in CATALOGUE})
-    assert not missing, "add these codes to vidhost/domain/error_codes.py: " + ", ".join(missing)
+    assert not missing, "add these codes to vidhost/core/error_codes.py: " + ", ".join(missing)
 
 
 def test_raise_sites_agree_with_the_catalogue_status() -> None:

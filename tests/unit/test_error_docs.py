@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vidhost.domain.error_codes import markdown_table
+from vidhost.core.error_codes import markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,6 +19,6 @@ def test_readme_links_the_codes() -> None:
 
 
 def test_readme_lists_every_code_by_status() -> None:
-    from vidhost.domain.error_codes import status_table
+    from vidhost.core.error_codes import status_table
 
     assert status_table() in (ROOT / "README.md").read_text()

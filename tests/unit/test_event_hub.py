@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from vidhost.domain.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
-from vidhost.events.memory import InMemoryBus
-from vidhost.realtime.hub import OVERFLOW, EventHub, client_topic, owner_topic, video_topic
+from vidhost.core.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
+from vidhost.notify.events.memory import InMemoryBus
+from vidhost.notify.realtime.hub import OVERFLOW, EventHub, client_topic, owner_topic, video_topic
 
 
 def _state(video_id: str, state: str, client: str | None = None) -> DomainEvent:

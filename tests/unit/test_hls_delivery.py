@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vidhost.api import hls_delivery as hls
-from vidhost.api.errors import ApiError
+from vidhost.http import hls as hls
+from vidhost.http.errors import ApiError
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from vidhost.domain.errors import InvalidTransition
-from vidhost.domain.lifecycle import (
+from vidhost.core.errors import InvalidTransition
+from vidhost.core.lifecycle import (
     TERMINAL,
     TRANSITIONS,
     VideoState,

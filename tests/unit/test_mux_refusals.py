@@ -9,8 +9,8 @@ import logging
 import pytest
 from starlette.requests import Request
 
-from vidhost.api.errors import ApiError, internal_message
-from vidhost.mux.errors import _describe
+from vidhost.http.errors import ApiError, internal_message
+from vidhost.providers.mux.errors import _describe
 
 
 def test_a_503_refusal_keeps_retry_after_and_is_not_logged_as_an_error(

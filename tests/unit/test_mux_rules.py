@@ -7,15 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from vidhost.domain.access import Audience, PlaybackGrant, authorize_playback_id
-from vidhost.domain.errors import Forbidden, InvalidInput
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import Task, Video, utcnow
-from vidhost.domain.mux_uploads import MuxUpload, status_of
-from vidhost.domain.playback_ids import is_playback_id, new_playback_id
-from vidhost.mux.access_tokens import basic_credentials, hash_secret
-from vidhost.mux.upload_data import parse_content_range
-from vidhost.mux.views import aspect_ratio, asset_view
+from vidhost.core.access import Audience, PlaybackGrant, authorize_playback_id
+from vidhost.core.errors import Forbidden, InvalidInput
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.models import Task, Video, utcnow
+from vidhost.providers.mux.access_tokens import basic_credentials, hash_secret
+from vidhost.providers.mux.playback_ids import is_playback_id, new_playback_id
+from vidhost.providers.mux.upload_data import parse_content_range
+from vidhost.providers.mux.uploads import MuxUpload, status_of
+from vidhost.providers.mux.views import aspect_ratio, asset_view
 
 S = VideoState
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.boundaries import imported_modules
 
 VIDHOST = Path(__file__).resolve().parents[2] / "vidhost"
-SERVICE = VIDHOST / "domain" / "services.py"
+SERVICE = VIDHOST / "core" / "videos.py"
 VIDEO_WRITES = {"add_video", "change_state", "update_video"}
 """The ``VideoRepository`` methods that write a video record."""
 
@@ -50,7 +50,7 @@ def test_only_the_video_service_writes_video_records() -> None:
 
 
 def test_direct_uploads_keep_no_repository() -> None:
-    tree = ast.parse((VIDHOST / "domain" / "direct_uploads.py").read_text())
+    tree = ast.parse((VIDHOST / "ingest" / "presigned" / "service.py").read_text())
     assigned = [
         t.attr
         for node in ast.walk(tree)
@@ -63,7 +63,7 @@ def test_direct_uploads_keep_no_repository() -> None:
 
 def test_only_the_video_service_probes_and_counts_uploads() -> None:
     """The probe at acceptance and the upload metrics live in ``accept_source`` alone (the
-    tasks read the kept probe through ``pipeline/probing.py``)."""
+    tasks read the kept probe through ``processing/probing.py``)."""
     offenders = []
     for path, tree in modules():
         if path == SERVICE:

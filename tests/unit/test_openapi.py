@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from vidhost.api.app import create_app
-from vidhost.domain.error_codes import CATALOGUE, codes_for, statuses
-from vidhost.mux.errors import MUX_ERROR_SCHEMA
+from vidhost.core.error_codes import CATALOGUE, codes_for, statuses
+from vidhost.http.app import create_app
+from vidhost.providers.mux.errors import MUX_ERROR_SCHEMA
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from vidhost.process import ended, instance_id, liveness_tag, worker_node_name
+from vidhost.media.process import ended, instance_id, liveness_tag, worker_node_name
 
 
 def test_worker_node_names_are_unique_per_process_or_given() -> None:
@@ -32,7 +32,11 @@ def test_instance_id_is_random_per_process_and_new_after_fork() -> None:
 def test_liveness_tag_tells_an_ended_process_only_where_pids_are_comparable() -> None:
     assert not ended(liveness_tag())  # this process runs
     out = subprocess.run(
-        [sys.executable, "-c", "from vidhost.process import liveness_tag; print(liveness_tag())"],
+        [
+            sys.executable,
+            "-c",
+            "from vidhost.media.process import liveness_tag; print(liveness_tag())",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from vidhost.domain.lifecycle import TaskKind
-from vidhost.domain.models import Video
-from vidhost.domain.processing import (
+from vidhost.core.lifecycle import TaskKind
+from vidhost.core.models import Video
+from vidhost.core.planner import (
     enhanced_extension,
     enhanced_key,
     enhanced_prefix,

@@ -1,10 +1,10 @@
-"""``vidhost.domain.progress``: a video's progress is its ladder's, never its state."""
+"""``vidhost.core.progress``: a video's progress is its ladder's, never its state."""
 
 from __future__ import annotations
 
-from vidhost.domain.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.domain.models import Task, Video
-from vidhost.domain.progress import ladder_percent, task_percent, transcode_of
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.models import Task, Video
+from vidhost.core.progress import ladder_percent, task_percent, transcode_of
 
 
 def _transcode(status: TaskStatus, progress: float) -> Task:

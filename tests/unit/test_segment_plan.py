@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from vidhost.domain.segments import (
+from vidhost.core.segments import (
     PlannedRendition,
     SegmentPlan,
     make_plan,
@@ -183,7 +183,7 @@ def test_playable_once_the_start_rung_and_the_audio_of_the_first_chunk_are_store
 
 
 def test_segment_names_parse_back() -> None:
-    from vidhost.domain.layout import parse_segment_name, segment_name
+    from vidhost.core.layout import parse_segment_name, segment_name
 
     assert parse_segment_name(segment_name("360p", 3)) == ("360p", 3)
     assert segment_name("360p", 3) == "360p_00003.m4s"
@@ -194,7 +194,7 @@ def test_segment_names_parse_back() -> None:
 
 
 def test_delivery_names_are_segments_inits_or_nothing() -> None:
-    from vidhost.domain.layout import init_name, media_kind
+    from vidhost.core.layout import init_name, media_kind
 
     assert media_kind("720p_00003.m4s") == "segment" and media_kind("audio_00000.ts") == "segment"
     assert media_kind(init_name("720p")) == "init" == media_kind("audio_init.mp4")

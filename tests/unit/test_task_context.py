@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from vidhost.domain.lifecycle import TaskKind
-from vidhost.domain.models import Video
+from vidhost.core.lifecycle import TaskKind
+from vidhost.core.models import Video
 from vidhost.media.errors import MediaError
-from vidhost.pipeline.runner import TaskContext
+from vidhost.processing.runner import TaskContext
 
 
 def _ctx(source_key: str | None) -> TaskContext:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.boundaries import imported_modules
-from vidhost.uploads.port import StoreComposer
-from vidhost.uploads.store import FileStore
+from vidhost.ingest.tus.port import StoreComposer
+from vidhost.ingest.tus.stores.file import FileStore
 
 UPLOADS = Path(__file__).resolve().parents[2] / "vidhost" / "uploads"
 
@@ -15,8 +15,10 @@ UPLOADS = Path(__file__).resolve().parents[2] / "vidhost" / "uploads"
 def test_uploads_never_import_the_video_service() -> None:
     for path in UPLOADS.glob("*.py"):
         modules = set(imported_modules(path))  # relative imports too
-        assert "vidhost.domain.services" not in modules, path.name
-        assert not any(m.startswith(("vidhost.api", "vidhost.storage")) for m in modules), path
+        assert "vidhost.core.videos" not in modules, path.name
+        assert not any(
+            m.startswith(("vidhost.http", "vidhost.adapters.storage")) for m in modules
+        ), path
 
 
 class OnlyCore:

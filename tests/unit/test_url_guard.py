@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from vidhost.net.url_guard import (
+from vidhost.adapters.net.url_guard import (
     ForbiddenUrl,
     InvalidUrl,
     UrlGuard,

@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from fractions import Fraction
 
-from vidhost.domain.segments import PlannedRendition
+from vidhost.core.segments import PlannedRendition
 from vidhost.media.hls import _num
 
 CMAF_MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Final, Literal
 
-from vidhost.domain.errors import CodedError
+from vidhost.core.errors import CodedError
 from vidhost.media.formats import input_args
 
 DENOISERS: Final = ("hqdn3d", "nlmeans")

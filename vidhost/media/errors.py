@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from vidhost.domain.errors import CodedError
+from vidhost.core.errors import CodedError
 
 EMPTY_FILE: Final = "empty_file"
 NOT_A_VIDEO: Final = "not_a_video"
@@ -48,7 +48,7 @@ class MediaError(CodedError):
     ``ffmpeg_timeout``, ``ffmpeg_killed``; the probe sandbox adds ``probe_failed``/
     ``probe_timeout``, the input limits ``resolution_too_large``/``duration_too_long``/
     ``frame_rate_too_high``/``too_many_streams``, and tasks ``source_changed`` (statuses in
-    :mod:`vidhost.domain.error_codes`). Messages never hold server paths. Pickles cleanly
+    :mod:`vidhost.core.error_codes`). Messages never hold server paths. Pickles cleanly
     (``args == (code, message)``), so it survives being passed through task queues.
     """
 

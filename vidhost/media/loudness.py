@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from vidhost.media.enhance import Loudness
 from vidhost.media.errors import FFMPEG_FAILED, FFMPEG_TIMEOUT, MediaError, scrub_paths
+from vidhost.media.process import child_preexec
 from vidhost.media.sandbox import limited_command, task_limits
-from vidhost.process import child_preexec
 
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
 

@@ -20,8 +20,8 @@ from vidhost.media.errors import (
     MediaError,
     scrub_paths,
 )
+from vidhost.media.process import child_preexec
 from vidhost.media.sandbox import ProcessLimits, limited_command
-from vidhost.process import child_preexec
 
 PROGRESS_INTERVAL = 0.5  # seconds between on_progress calls (unless a whole percent is crossed)
 STDERR_TAIL_LINES = 40  # stderr lines kept for error messages

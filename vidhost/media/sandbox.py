@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from vidhost.media.errors import PROBE_FAILED, PROBE_TIMEOUT, MediaError
 from vidhost.media.probe import MediaInfo, MediaLimits, info_from_json
-from vidhost.process import child_preexec
+from vidhost.media.process import child_preexec
 
 MIB: Final = 1024 * 1024
 _MAX_OUTPUT: Final = 4 * MIB

@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from vidhost.api.deps import OptionalUser, container_of
-from vidhost.auth.tokens import DEFAULT_TTL, issue_token
-from vidhost.domain.errors import Unauthorized
-from vidhost.wiring import Container
+from vidhost.app.wiring import Container
+from vidhost.core.errors import Unauthorized
+from vidhost.http.auth.tokens import DEFAULT_TTL, issue_token
+from vidhost.http.deps import OptionalUser, container_of
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from cloudflare import Cloudflare
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, SECRET, decoded_duration
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 from vidhost.media.binaries import ffmpeg_path
 
 

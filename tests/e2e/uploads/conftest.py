@@ -18,7 +18,7 @@ import pytest
 
 from tests.clips import make_clip
 from tests.server import ServerProcess
-from vidhost.auth.tokens import issue_token
+from vidhost.http.auth.tokens import issue_token
 
 SECRET = "tus-test-secret-of-at-least-32-bytes-long"
 JS_DIR = Path(__file__).resolve().parents[2] / "js"

@@ -207,10 +207,10 @@ def test_cleanup_never_touches_an_upload_being_written(tmp_path: Path, dry_run: 
     """A locked (being written) expired upload survives the sweeper; the DELETE re-checks."""
     from datetime import timedelta
 
-    from vidhost.domain.models import utcnow
-    from vidhost.settings import Settings
-    from vidhost.uploads.cleanup import expired_upload_sweeper
-    from vidhost.wiring import build_container
+    from vidhost.app.settings import Settings
+    from vidhost.app.wiring import build_container
+    from vidhost.core.models import utcnow
+    from vidhost.ingest.tus.cleanup import expired_upload_sweeper
 
     container = build_container(
         Settings(data_dir=tmp_path, upload_expiry_seconds=0, auth="none", jwt_secret="x" * 32)

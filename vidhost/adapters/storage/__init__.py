@@ -1,0 +1,1 @@
+"""Storage adapters (local filesystem, S3). Chosen in ``vidhost.app.wiring``."""

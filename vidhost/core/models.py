@@ -1,0 +1,138 @@
+"""Domain records. Plain dataclasses: no ORM, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Rendition:
+    name: str
+    width: int
+    height: int
+    bitrate: int
+    playlist: str
+    """File name of the variant playlist, relative to the video's stream root."""
+
+
+@dataclass
+class Video:
+    id: str
+    owner: str
+    state: VideoState = VideoState.CREATED
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    filename: str | None = None
+    content_type: str | None = None
+    size_bytes: int | None = None
+    source_key: str | None = None
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    fps: float | None = None
+    bitrate: int | None = None
+    renditions: list[Rendition] = field(default_factory=list)
+    manifest_key: str | None = None
+    poster_key: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    client_id: str | None = None
+    title: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    visibility: str = "public"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """Free-form client metadata (upload URLs' ``metadata``, upload sessions' ``session_id``
+    ...)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Processing options chosen at upload time (e.g. ``{"enhance": "default"}``)."""
+    ready_at: datetime | None = None
+    declared_size: int | None = None
+    """Size the client announced for a direct upload; a larger stored object is refused."""
+    upload_expires_at: datetime | None = None
+    """When the pre-signed upload URL stops working (direct uploads only)."""
+    multipart_upload_id: str | None = None
+    """The S3 multipart upload in progress for the source, if any."""
+    source_format: str | None = None
+    """Container the probe found in the source (e.g. ``mov,mp4,m4a,3gp,3g2,mj2``); every later
+    open of the source is pinned to it."""
+    source_etag: str | None = None
+    """Storage ETag of the source when it was accepted; a task or render that finds another
+    one refuses the source (``source_changed``)."""
+    source_probe: dict[str, Any] | None = None
+    """The probe of the accepted source (the prober's JSON, ADR 0090); a task that finds the
+    accepted ETag uses it instead of probing again."""
+
+
+@dataclass
+class Task:
+    video_id: str
+    kind: TaskKind
+    part: int = 0
+    """Chunk index for ``transcode_chunk``; 0 for every other kind."""
+    status: TaskStatus = TaskStatus.PENDING
+    progress: float = 0.0
+    error_code: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    heartbeat_at: datetime | None = None
+    claim_token: str | None = None
+    """The fence of the current claim: only its holder may heartbeat, report or finish."""
+    requested_at: datetime | None = None
+    """When a player last asked for a segment of this part that was not stored (ADR 0061)."""
+    requested_rendition: str | None = None
+    """The rendition of that request: the first chunk encodes it next (ADR 0062)."""
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Emitted for every persisted transition or progress step."""
+
+    type: str
+    """``video.state`` or ``task.progress`` (later: webhooks map these to public names)."""
+    video_id: str
+    data: dict[str, Any]
+    at: datetime = field(default_factory=utcnow)
+    id: int | None = None
+    """Position in the event log once persisted."""
+
+
+VIDEO_STATE_CHANGED = "video.state"
+TASK_CHANGED = "task.progress"
+SEGMENTS_STORED = "segments.stored"
+"""A part stored some segments (``data``: ``kind``, ``part``, ``segments``): it wakes the
+requests held for them (ADR 0063). Internal: no socket, stream or webhook shows it."""
+
+
+@dataclass
+class SigningKey:
+    """A user's RS256 playback signing key. Only the public half is kept (ADR 0050)."""
+
+    id: str
+    owner: str
+    public_pem: str | None
+    """``None`` once deleted (the id is kept: its tokens are *revoked*, not *unknown*)."""
+    created_at: datetime = field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ServerKey:
+    """The server's own RS256 playback key, shared by every API node through the database."""
+
+    kid: str
+    private_pem: str
+    public_pem: str
+    created_at: datetime = field(default_factory=utcnow)

@@ -1,0 +1,361 @@
+"""Ports: what the domain needs from the outside world. Adapters implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.models import DomainEvent, ServerKey, SigningKey, Task, Video
+
+# --- storage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    modified: datetime
+    etag: str
+
+
+class Storage(Protocol):
+    """Object storage addressed by ``/``-separated keys. Missing keys raise FileNotFoundError."""
+
+    def put_file(
+        self, key: str, path: Path, *, move: bool = False, content_type: str | None = None
+    ) -> ObjectInfo: ...
+
+    def put_bytes(
+        self, key: str, data: bytes, *, content_type: str | None = None
+    ) -> ObjectInfo: ...
+
+    def get_bytes(self, key: str) -> bytes: ...
+
+    def stat(self, key: str) -> ObjectInfo: ...
+
+    def iter_range(
+        self, key: str, start: int = 0, end: int | None = None, *, chunk_size: int = 256 * 1024
+    ) -> Iterator[bytes]:
+        """Bytes ``start..end`` inclusive (``end=None``: to the end of the object)."""
+        ...
+
+    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+        """A local file holding the object for the duration of the ``with`` block."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+    def delete_prefix(self, prefix: str) -> int: ...
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
+
+
+# Optional storage capabilities: small Protocols, resolved once at start-up (vidhost.app.wiring).
+
+
+@dataclass(frozen=True)
+class PresignedRequest:
+    """An HTTP request a client may send without credentials of its own."""
+
+    url: str
+    """Absolute for S3; for local storage a path on vidhost itself (``/storage/upload/...``)."""
+    method: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class IncompleteUpload:
+    """A multipart upload that was created but neither completed nor aborted."""
+
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
+class PresignedUploads(Protocol):
+    def presign_put(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        max_size: int | None = None,
+    ) -> PresignedRequest:
+        """A PUT scoped to ``key`` that stops working after ``expires_in`` seconds."""
+        ...
+
+
+class PresignedDownloads(Protocol):
+    def presign_get(self, key: str, *, expires_in: int) -> str: ...
+
+
+class MultipartUploads(Protocol):
+    def create_multipart(self, key: str, *, content_type: str | None = None) -> str:
+        """Start a multipart upload of ``key``; returns its upload id."""
+        ...
+
+    def presign_part(
+        self, key: str, upload_id: str, part_number: int, *, expires_in: int
+    ) -> PresignedRequest: ...
+
+    def complete_multipart(
+        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+    ) -> ObjectInfo:
+        """Assemble ``(part_number, etag)`` parts into the object."""
+        ...
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+    def list_multipart(self, prefix: str = "") -> list[IncompleteUpload]: ...
+
+
+# --- persistence -----------------------------------------------------------------------------
+
+
+class VideoRepository(Protocol):
+    """The database is the source of truth. Every write is its own committed transaction."""
+
+    def add_video(self, video: Video, *, event: DomainEvent | None = None) -> None: ...
+
+    def get_video(self, video_id: str) -> Video | None: ...
+
+    def list_videos(
+        self,
+        *,
+        owner: str | None = None,
+        states: Sequence[VideoState] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Video], int]: ...
+
+    def awaiting_direct_uploads(self) -> list[Video]:
+        """``created|uploading`` videos with an upload URL, without client-supplied fields."""
+        ...
+
+    def update_video(self, video_id: str, **fields: Any) -> None: ...
+
+    def change_state(
+        self,
+        video_id: str,
+        target: VideoState,
+        *,
+        expected: frozenset[VideoState],
+        event: DomainEvent,
+        **fields: Any,
+    ) -> bool:
+        """Set ``state=target`` only if the current state is in ``expected``; emit ``event``."""
+        ...
+
+    def ready_video_ids(self, *, viewer: str | None = None) -> list[str]:
+        """Ready videos listed to ``viewer``: public ones, plus ``viewer``'s own."""
+        ...
+
+    def ensure_task(self, video_id: str, kind: TaskKind, *, part: int = 0) -> Task:
+        """The task row, created pending (with a pending event) if it did not exist."""
+        ...
+
+    def get_task(self, video_id: str, kind: TaskKind, *, part: int = 0) -> Task | None: ...
+
+    def list_tasks(self, video_id: str) -> list[Task]:
+        """The tasks surfaces show (without the parts of a task, ``INTERNAL_KINDS``)."""
+        ...
+
+    def list_parts(self, video_id: str, kinds: Sequence[TaskKind]) -> list[Task]:
+        """Every row of ``kinds`` of the video, by kind and part."""
+        ...
+
+    def claim_task(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        stale_before: datetime,
+        part: int = 0,
+        keep_progress: bool = False,
+    ) -> str | None:
+        """pending (or processing with a stale heartbeat) -> processing. Returns the claim's
+        fence token, None if taken or done."""
+        ...
+
+    def claim_next_part(
+        self, video_id: str, kind: TaskKind, *, stale_before: datetime
+    ) -> tuple[int, str] | None:
+        """Claim the most wanted claimable part of ``kind`` (requested first, then after the
+        latest request, then by index; ADR 0061): ``(part, token)``, None if none."""
+        ...
+
+    def request_part(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        part: int,
+        rendition: str | None = None,
+        *,
+        ahead: int = 0,
+    ) -> bool:
+        """A player waits for this part (a segment of ``rendition``): stamp it so that it is
+        claimed first, and its rendition encoded first where a part goes rung by rung; and
+        the ``ahead`` parts after it, each just below the one before (ADR 0063)."""
+        ...
+
+    def cancel_tasks(self, video_id: str, *, code: str, error: str) -> int:
+        """Fail the video's unfinished tasks and drop their claims (the video is deleted)."""
+        ...
+
+    def update_task(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        status: TaskStatus,
+        progress: float,
+        event: DomainEvent | None,
+        error_code: str | None = None,
+        error: str | None = None,
+        part: int = 0,
+        token: str | None = None,
+        only_if: TaskStatus | None = None,
+        forward: bool = False,
+    ) -> bool:
+        """Write status and progress; refused (False) when ``token`` no longer holds the claim
+        or the row's status is not ``only_if``."""
+        ...
+
+    def heartbeat(
+        self, video_id: str, kind: TaskKind, *, part: int = 0, token: str | None = None
+    ) -> bool:
+        """Record that the worker running this task is alive; False if its claim is lost."""
+        ...
+
+    def lost_tasks(
+        self, *, stale_before: datetime, queue_empty: bool, redelivers: bool
+    ) -> list[Task]:
+        """Tasks no message can still reach (ADR 0073): the broker's queue is empty and the
+        task is pending or processing with a heartbeat older than ``stale_before``, or
+        (``redelivers`` False: the broker keeps a dead consumer's messages) its holder died
+        after consuming its last message. Never one whose dispatch is recent."""
+        ...
+
+    def lease_redispatch(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        *,
+        part: int = 0,
+        stale_before: datetime,
+        queue_empty: bool,
+        redelivers: bool,
+    ) -> bool:
+        """Take the right to send a lost task again (one caller of many wins)."""
+        ...
+
+    def hold_dispatch(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None:
+        """A worker holds a message of the task: no other copy is needed meanwhile."""
+        ...
+
+    def mark_dispatched(self, video_id: str, kind: TaskKind, *, part: int = 0) -> None:
+        """One more message was sent for the task."""
+        ...
+
+    def lease_start(self, video_id: str, *, before: datetime) -> bool:
+        """Take the right to start an uploaded video without task rows (one caller wins)."""
+        ...
+
+    def uploaded_without_tasks(self, *, before: datetime) -> list[str]:
+        """Ids of videos uploaded before ``before`` that have no task rows."""
+        ...
+
+    def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]: ...
+
+    def add_event(self, event: DomainEvent) -> None:
+        """Append an event that goes with no row change (``segments.stored``)."""
+        ...
+
+    def events_with_ids(self, ids: Sequence[int]) -> list[DomainEvent]:
+        """Events by id (to pick up ids that committed after later ones)."""
+        ...
+
+    def last_event_id(self) -> int: ...
+
+
+class SigningKeyRepository(Protocol):
+    """Playback signing keys (users') and the server's own playback key."""
+
+    def add_key(self, key: SigningKey) -> None: ...
+
+    def get_key(self, key_id: str) -> SigningKey | None:
+        """The key, deleted ones included (``public_pem`` is then ``None``)."""
+        ...
+
+    def list_keys(self, owner: str) -> list[SigningKey]:
+        """``owner``'s keys that are not deleted, oldest first."""
+        ...
+
+    def delete_key(self, key_id: str, *, owner: str) -> bool:
+        """Mark ``owner``'s key deleted and drop its public key; False if there is none."""
+        ...
+
+    def server_key(self, create: Callable[[], ServerKey]) -> ServerKey:
+        """The server key; the first caller stores ``create()`` (one winner across nodes)."""
+        ...
+
+
+# --- jobs and events -------------------------------------------------------------------------
+
+
+class JobQueue(Protocol):
+    def dispatch(self, video_id: str, kind: TaskKind, part: int = 0) -> None:
+        """Send a task for execution. Called only after the rows it needs are committed."""
+        ...
+
+
+EventListener = Callable[[DomainEvent], None]
+
+
+@runtime_checkable
+class EventBus(Protocol):
+    def publish(self, event: DomainEvent) -> None: ...
+
+    def subscribe(self, listener: EventListener) -> Callable[[], None]:
+        """Register ``listener``; returns a function that unsubscribes it."""
+        ...
+
+
+# --- media -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What probing a source file tells the domain."""
+
+    duration: float
+    width: int
+    height: int
+    video_codec: str
+    audio_codec: str | None
+    fps: float
+    bitrate: int | None
+    size_bytes: int
+    source_format: str | None = None
+    """The container, as the probe named it; later opens of the source are pinned to it."""
+    source_probe: dict[str, Any] | None = None
+    """The prober's whole result as JSON, opaque to the domain: kept on the video and handed
+    to the tasks, which reuse it instead of probing again while the stored source's ETag is
+    the accepted one (ADR 0090)."""
+
+
+class Prober(Protocol):
+    def probe(self, path: Path) -> SourceInfo:
+        """Raise ``InvalidInput`` with a stable code: ``empty_file``, ``not_a_video``,
+        ``corrupt_media``, a limit (``resolution_too_large``, ``duration_too_long``,
+        ``frame_rate_too_high``, ``too_many_streams``) or ``probe_failed``/``probe_timeout``.
+
+        Untrusted input: implementations read it away from the calling process, with bounds.
+        """
+        ...

@@ -1,0 +1,350 @@
+"""The segment plan: every segment boundary, chunk and playlist, fixed before encoding (ADR 0060).
+
+From the probed duration and frame rate, the output runs at a constant rate ``fps``; segment
+``k`` starts at frame ``round(k * segment_seconds * fps)`` (the last one is shorter). Chunks are
+runs of consecutive segments (the first one small, so the start is fast); each chunk is one
+task any worker can run. Playlists are pure functions of the plan, so they are stored before
+a single frame is encoded. Pure: no ffmpeg, no storage.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from vidhost.core.layout import (
+    AUDIO_RENDITION,
+    CMAF,
+    MPEG_TS,
+    init_name,
+    playlist_name,
+    segment_name,
+)
+
+DEFAULT_FPS = Fraction(30)
+MAX_FPS = Fraction(60)
+TS_OFFSET = 10.0
+"""Seconds added to every output timestamp (every chunk and the audio alike), so that no
+chunk's first decode timestamp is negative and no muxer shifts one chunk differently."""
+AUDIO_GROUP = "audio"
+AUDIO_SAMPLE_RATE = 48_000
+AAC_FRAME = 1024
+"""Samples per AAC-LC frame; also the encoder's priming (ffmpeg's ``aac`` delays its
+output by one frame), which the audio init segment's edit list skips."""
+MIN_TIMESCALE = 10_000
+
+
+def output_rate(fps: float | None) -> Fraction:
+    """The constant output frame rate for a source probed at ``fps`` (VFR: its average).
+
+    NTSC rates come out exact (29.97 -> 30000/1001); above 60 fps the rate is halved until it
+    fits; unknown rates give 30.
+    """
+    if fps is None or not math.isfinite(fps) or fps <= 0:
+        return DEFAULT_FPS
+    rate = Fraction(fps).limit_denominator(1001)
+    for ntsc in (24, 30, 60):
+        exact = Fraction(ntsc * 1000, 1001)
+        if abs(float(rate) - float(exact)) < 0.005:
+            rate = exact
+    if rate.denominator not in (1, 1001) and abs(fps - round(fps)) < 0.01:
+        rate = Fraction(round(fps))
+    while rate > MAX_FPS:
+        rate /= 2
+    return rate
+
+
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    start_frame: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    first_segment: int
+    segment_count: int
+
+
+@dataclass(frozen=True)
+class PlannedRendition:
+    name: str
+    width: int
+    height: int
+    bandwidth: int
+    """Peak bits/s of the variant (video maxrate + the audio rendition)."""
+    video_bitrate: int
+    max_bitrate: int
+    buffer_size: int
+    codecs: str
+    """RFC 6381 codecs of the variant stream (video, plus audio when there is audio)."""
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    source_key: str
+    duration: float
+    fps_num: int
+    fps_den: int
+    segment_seconds: float
+    total_frames: int
+    segments: tuple[Segment, ...]
+    chunks: tuple[Chunk, ...]
+    renditions: tuple[PlannedRendition, ...]
+    audio_bitrate: int | None
+    """``None``: the source has no audio (no audio rendition)."""
+    source_format: str | None = None
+    """The container the probe found: every read of the source is pinned to it."""
+    ts_offset: float = TS_OFFSET
+    version: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+    packaging: str = MPEG_TS
+    """``cmaf`` (fMP4 init + ``.m4s`` segments, ADR 0063) or ``ts`` (MPEG-TS: every plan
+    stored before ADR 0063 has no such field, and its video keeps its segments)."""
+
+    @property
+    def fps(self) -> Fraction:
+        return Fraction(self.fps_num, self.fps_den)
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_bitrate is not None
+
+    @property
+    def cmaf(self) -> bool:
+        return self.packaging == CMAF
+
+    @property
+    def video_timescale(self) -> int:
+        """Ticks per second of the video tracks: a multiple of the frame rate's numerator (a
+        frame is a whole number of ticks), the smallest power-of-two multiple ≥ 10 000."""
+        scale = self.fps_num
+        while scale < MIN_TIMESCALE:
+            scale *= 2
+        return scale
+
+    @property
+    def frame_ticks(self) -> int:
+        """One frame in ``video_timescale`` ticks."""
+        return self.video_timescale // self.fps_num * self.fps_den
+
+    def segment_name(self, rendition: str, index: int) -> str:
+        return segment_name(rendition, index, self.packaging)
+
+    def audio_frame_starts(self) -> list[int]:
+        """The AAC frame each audio segment starts with: ffmpeg's segment muxer cuts before
+        the first frame whose timestamp reaches a boundary, and frame ``j``'s is
+        ``j * AAC_FRAME`` (frame 0 holds the encoder's priming, so it is presented at
+        ``(j - 1) * AAC_FRAME``: the init's edit list)."""
+        starts = [0]
+        for segment in self.segments[1:]:
+            boundary = segment.start_frame * AUDIO_SAMPLE_RATE * self.fps_den
+            samples = -(-boundary // self.fps_num)  # ceil
+            starts.append(-(-samples // AAC_FRAME))
+        return starts
+
+    def audio_frames(self) -> int:
+        """AAC frames of the whole audio track (priming included): the encoder's output for
+        exactly the planned duration."""
+        total = -(-self.total_frames * AUDIO_SAMPLE_RATE * self.fps_den // self.fps_num)
+        return -(-(total + AAC_FRAME) // AAC_FRAME)
+
+    def seconds(self, frame: int) -> float:
+        return float(frame / self.fps)
+
+    def segment_duration(self, segment: Segment) -> float:
+        return float(segment.frames / self.fps)
+
+    def chunk_segments(self, chunk: Chunk) -> tuple[Segment, ...]:
+        return self.segments[chunk.first_segment : chunk.first_segment + chunk.segment_count]
+
+    def chunk_frames(self, chunk: Chunk) -> tuple[int, int]:
+        """``[start, end)`` output frame numbers of a chunk."""
+        segs = self.chunk_segments(chunk)
+        return segs[0].start_frame, segs[-1].start_frame + segs[-1].frames
+
+    def rendition_names(self) -> list[str]:
+        names = [r.name for r in self.renditions]
+        return [*names, AUDIO_RENDITION] if self.has_audio else names
+
+    def planned_segments(self) -> int:
+        """Segments of every rendition (video rungs and audio) the plan names."""
+        return len(self.segments) * len(self.rendition_names())
+
+    def stored_segments(self, done_chunks: set[int], audio_done: bool) -> int:
+        video = sum(c.segment_count for c in self.chunks if c.index in done_chunks)
+        stored = video * len(self.renditions)
+        if self.has_audio and audio_done:
+            stored += len(self.segments)
+        return stored
+
+    def chunk_of(self, segment: int) -> Chunk | None:
+        """The chunk that encodes segment ``segment`` (of every video rendition)."""
+        for chunk in self.chunks:
+            if chunk.first_segment <= segment < chunk.first_segment + chunk.segment_count:
+                return chunk
+        return None
+
+    def rung_order(self) -> list[PlannedRendition]:
+        """The first chunk's rungs in the order it encodes them when no player asks for one
+        (ADR 0062): cheapest (lowest) first, so the start rung is stored soonest."""
+        return sorted(self.renditions, key=lambda r: (r.height, r.video_bitrate))
+
+    def start_segments(self) -> list[str]:
+        """The segments stored before the video is ready (ADR 0062): the first chunk of the
+        start rung (the lowest) and of the audio. Every other segment is then servable: the
+        first chunk's other rungs are being encoded (a request makes its rung the next), every
+        later chunk is encoded ahead or on demand (ADR 0061)."""
+        first = self.chunk_segments(self.chunks[0])
+        names = [self.segment_name(self.rung_order()[0].name, s.index) for s in first]
+        if self.has_audio:
+            names += [self.segment_name(AUDIO_RENDITION, s.index) for s in first]
+        return names
+
+    def playable(self, stored: Collection[str]) -> bool:
+        """Every segment of every rendition is servable once ``start_segments`` are stored."""
+        return all(name in stored for name in self.start_segments())
+
+    # --- serialisation ----------------------------------------------------------------------
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> SegmentPlan:
+        raw = json.loads(data)
+        raw["segments"] = tuple(Segment(**s) for s in raw["segments"])
+        raw["chunks"] = tuple(Chunk(**c) for c in raw["chunks"])
+        raw["renditions"] = tuple(PlannedRendition(**r) for r in raw["renditions"])
+        return cls(**raw)
+
+
+def make_plan(
+    *,
+    source_key: str,
+    source_format: str | None = None,
+    duration: float,
+    fps: float | None,
+    segment_seconds: float,
+    chunk_seconds: float,
+    first_chunk_seconds: float,
+    renditions: tuple[PlannedRendition, ...],
+    audio_bitrate: int | None,
+    packaging: str = CMAF,
+    opening: Sequence[float] = (),
+) -> SegmentPlan:
+    """Boundaries after the ``opening`` segments (e.g. 1, 1, 2 s: short, so whatever rung a
+    player starts on is made in a moment; each its own chunk), then every
+    ``segment_seconds`` (the last segment shorter); chunks of whole segments, about
+    ``chunk_seconds`` (without opening segments the first one ``first_chunk_seconds``).
+    Opening segments no shorter than ``segment_seconds`` are left out."""
+    if not duration or not math.isfinite(duration) or duration <= 0:
+        raise ValueError("the duration must be positive")
+    if segment_seconds <= 0:
+        raise ValueError("segment_seconds must be positive")
+    if not renditions:
+        raise ValueError("at least one rendition")
+    if any(o <= 0 for o in opening):
+        raise ValueError("opening segments must be positive")
+    opening = [o for o in opening if o < segment_seconds]
+    rate = output_rate(fps)
+    total = max(1, round(duration * rate))
+    nominal: list[float] = []  # each segment's planned length, seconds
+    starts: list[int] = []
+    at = 0.0
+    while (start := round(at * rate)) < total:
+        length = opening[len(starts)] if len(starts) < len(opening) else segment_seconds
+        starts.append(start)
+        nominal.append(length)
+        at += length
+    # A last segment shorter than a frame's worth of a tenth segment is folded into the previous.
+    if len(starts) > 1 and total - starts[-1] < max(1, round(nominal[-1] * rate / 10)):
+        starts.pop()
+        nominal.pop()
+    segments = tuple(
+        Segment(i, s, (starts[i + 1] if i + 1 < len(starts) else total) - s)
+        for i, s in enumerate(starts)
+    )
+    chunks: list[Chunk] = []
+    index = 0
+    while index < len(segments):
+        if index < len(opening):
+            count = 1
+        else:
+            limit = first_chunk_seconds if not chunks else chunk_seconds
+            count, seconds = 1, nominal[index]
+            while (
+                index + count < len(segments) and seconds + nominal[index + count] <= limit + 1e-6
+            ):
+                seconds += nominal[index + count]
+                count += 1
+        chunks.append(Chunk(len(chunks), index, count))
+        index += count
+    return SegmentPlan(
+        source_key=source_key,
+        source_format=source_format,
+        duration=duration,
+        fps_num=rate.numerator,
+        fps_den=rate.denominator,
+        segment_seconds=segment_seconds,
+        total_frames=total,
+        segments=segments,
+        chunks=tuple(chunks),
+        renditions=renditions,
+        audio_bitrate=audio_bitrate,
+        packaging=packaging,
+        version=2 if packaging == CMAF else 1,
+    )
+
+
+# --- playlists ------------------------------------------------------------------------------
+
+
+def media_playlist(plan: SegmentPlan, rendition: str, *, uri_prefix: str = "segment/") -> str:
+    """A VOD media playlist: exact ``#EXTINF`` from the plan, ``#EXT-X-ENDLIST``; a CMAF
+    plan's names its init segment (``#EXT-X-MAP``, version 7)."""
+    durations = [plan.segment_duration(s) for s in plan.segments]
+    lines = [
+        "#EXTM3U",
+        f"#EXT-X-VERSION:{7 if plan.cmaf else 3}",
+        f"#EXT-X-TARGETDURATION:{max(1, math.ceil(max(durations) - 1e-6))}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+    ]
+    if plan.cmaf:
+        lines.append(f'#EXT-X-MAP:URI="{uri_prefix}{init_name(rendition)}"')
+    for segment, seconds in zip(plan.segments, durations, strict=True):
+        lines.append(f"#EXTINF:{seconds:.6f},")
+        lines.append(uri_prefix + plan.segment_name(rendition, segment.index))
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def master_playlist(plan: SegmentPlan) -> str:
+    """The master playlist: one variant per rung; audio is one separate rendition
+    (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references."""
+    lines = ["#EXTM3U", f"#EXT-X-VERSION:{7 if plan.cmaf else 3}", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if plan.has_audio:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="default",DEFAULT=YES,'
+            f'AUTOSELECT=YES,CHANNELS="2",URI="{playlist_name(AUDIO_RENDITION)}"'
+        )
+    rate = f"{float(plan.fps):.3f}"
+    for r in plan.renditions:
+        average = r.video_bitrate + (plan.audio_bitrate or 0)
+        attrs = (
+            f"BANDWIDTH={r.bandwidth},AVERAGE-BANDWIDTH={average},RESOLUTION={r.width}x{r.height},"
+            f'CODECS="{r.codecs}",FRAME-RATE={rate}'
+        )
+        if plan.has_audio:
+            attrs += f',AUDIO="{AUDIO_GROUP}"'
+        lines.append(f"#EXT-X-STREAM-INF:{attrs}")
+        lines.append(playlist_name(r.name))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,498 @@
+"""Video services: the only code that changes a video's state."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from vidhost.core.errors import (
+    CodedError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageFailure,
+    TooLarge,
+)
+from vidhost.core.layout import enhanced_prefix, hls_prefix, metadata_key, source_key, video_prefix
+from vidhost.core.lifecycle import (
+    INTERNAL_KINDS,
+    TASK_DONE,
+    TaskKind,
+    TaskStatus,
+    VideoState,
+    sources_of,
+    transition,
+)
+from vidhost.core.limits import check_metadata
+from vidhost.core.messages import public
+from vidhost.core.models import (
+    SEGMENTS_STORED,
+    TASK_CHANGED,
+    VIDEO_STATE_CHANGED,
+    DomainEvent,
+    Task,
+    Video,
+    utcnow,
+)
+from vidhost.core.ports import JobQueue, ObjectInfo, Prober, SourceInfo, Storage, VideoRepository
+from vidhost.core.telemetry import NoTelemetry, Telemetry
+
+log = logging.getLogger(__name__)
+
+__all__ = ["hls_prefix", "source_key", "video_prefix"]  # re-exported from the layout
+
+TaskPlanner = Callable[[Video], Iterable[TaskKind]]
+
+
+def default_plan(video: Video) -> list[TaskKind]:
+    return [TaskKind.TRANSCODE]
+
+
+def state_event(video: Video, state: VideoState, **extra: Any) -> DomainEvent:
+    data: dict[str, Any] = {"state": state.value, "owner": video.owner, **extra}
+    if video.client_id:
+        data["client_id"] = video.client_id
+    return DomainEvent(type=VIDEO_STATE_CHANGED, video_id=video.id, data=data)
+
+
+def task_event(
+    video_id: str,
+    kind: TaskKind,
+    status: TaskStatus,
+    progress: float,
+    error: str | None = None,
+    error_code: str | None = None,
+) -> DomainEvent:
+    return DomainEvent(
+        type=TASK_CHANGED,
+        video_id=video_id,
+        data={
+            "kind": kind.value,
+            "status": status.value,
+            "progress": round(progress, 1),
+            "error": error,
+            "error_code": error_code,
+        },
+    )
+
+
+@dataclass
+class Limits:
+    max_upload_bytes: int
+    max_duration_seconds: float | None = None
+    """Longest accepted source; ``None``: no limit. The prober enforces it (with the other
+    media limits) on the probed file; uploads that declare a duration are checked early."""
+
+
+class VideoService:
+    def __init__(
+        self,
+        repo: VideoRepository,
+        storage: Storage,
+        jobs: JobQueue,
+        prober: Prober,
+        limits: Limits,
+        planner: TaskPlanner = default_plan,
+    ) -> None:
+        self.repo = repo
+        self.storage = storage
+        self.jobs = jobs
+        self.prober = prober
+        self.limits = limits
+        self.planner = planner
+        self.telemetry: Telemetry = NoTelemetry()
+        """Upload and readiness metrics (set by ``vidhost.app.wiring``)."""
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def get(self, video_id: str, *, owner: str | None = None) -> Video:
+        """The video, if it exists and (when ``owner`` is given) belongs to ``owner``."""
+        video = self.repo.get_video(video_id)
+        if video is None or video.state is VideoState.DELETED:
+            raise NotFound("video not found", code="video_not_found")
+        if owner is not None and video.owner != owner:
+            raise Forbidden("access denied", code="access_denied")
+        return video
+
+    def tasks(self, video_id: str) -> list[Task]:
+        return self.repo.list_tasks(video_id)
+
+    # --- upload -----------------------------------------------------------------------------
+
+    def new_id(self) -> str:
+        return str(uuid.uuid4())
+
+    # --- the one way in ---------------------------------------------------------------------
+
+    def accept_source(
+        self,
+        video: str | Video,
+        *,
+        way: str,
+        file: Path | None = None,
+        max_bytes: int | None = None,
+    ) -> Video:
+        """Every way in ends here: check the source, keep it, hand it to processing.
+
+        ``video`` is the id of a pending record (``created|uploading``: pre-signed URLs, tus,
+        upload sessions, S3 multipart), or a new, unsaved ``Video`` with ``file``
+        (``POST /upload``): that record is only added once its source is accepted. ``file``
+        is a local file holding the source (consumed: moved into storage when accepted,
+        deleted otherwise); without it the source is the object already stored under the
+        video's source key. The size cap is the upload limit, or ``max_bytes`` (a size the
+        client declared) when smaller. New ways in (Mux, Cloudflare, a URL pull) end here.
+
+        The source is probed once, here; the probe (``SourceInfo``, with the adapter's whole
+        result for the tasks) and the stored object's ETag are kept on the video, so a task
+        that finds the same ETag reuses the probe and one that finds another refuses the
+        source (``source_changed``, ADR 0051). A refused source loses its bytes, and a
+        pending record ends ``failed`` with the error's code; the error is raised.
+
+        Idempotent for a pending record: only the first call moves it to ``uploaded`` and
+        dispatches processing; later calls return the video unchanged. ``way`` labels the
+        upload metrics (``form``, ``resumable``, ``direct``).
+        """
+        try:
+            return self._accept(video, way, file, max_bytes)
+        finally:
+            if file is not None:
+                file.unlink(missing_ok=True)
+
+    def _accept(
+        self,
+        video: str | Video,
+        way: str,
+        file: Path | None,
+        max_bytes: int | None,
+    ) -> Video:
+        new = isinstance(video, Video)
+        if new and file is None:
+            raise ValueError("a new video is accepted from a local file")
+        if isinstance(video, str):
+            video = self.get(video)
+            if video.state not in (VideoState.CREATED, VideoState.UPLOADING):
+                return video
+        video.source_key = video.source_key or source_key(video.id)
+        key = video.source_key
+        stored = None
+        size: int | None = None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                size = file.stat().st_size
+        else:
+            try:
+                stored = self.storage.stat(key)
+            except FileNotFoundError:
+                raise Conflict(
+                    "no uploaded file for this video", code="upload_incomplete"
+                ) from None
+            size = stored.size
+        self._check_size(
+            video, size, way=way, max_bytes=max_bytes, new=new, exact=stored is not None
+        )
+        try:
+            info, etag = self._probe(key, file, stored, max_duration(video))
+        except (InvalidInput, Conflict) as exc:
+            if not new:
+                self.reject_source(video, exc.code, exc.message)
+            raise self._refused(way, size, exc) from None
+        except StorageFailure as exc:
+            raise self._refused(way, size, exc) from None
+        except FileNotFoundError:  # removed while being checked (deleted or swept)
+            raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
+        fields = {**source_fields(info), "source_etag": etag}
+        if new:
+            for name, value in fields.items():
+                setattr(video, name, value)
+            video.state = transition(VideoState.CREATED, VideoState.UPLOADED)
+            self.repo.add_video(video, event=state_event(video, VideoState.UPLOADED))
+        elif not self.change_state(video, VideoState.UPLOADED, **fields):
+            return self.get(video.id)  # someone else completed it first
+        self.telemetry.upload_finished(way, "accepted", size)
+        self.start_processing(video.id)
+        return self.get(video.id)
+
+    def _probe(
+        self, key: str, file: Path | None, stored: ObjectInfo | None, limit: float | None
+    ) -> tuple[SourceInfo, str]:
+        """Probe the source, then keep it: the probe's result and the kept object's ETag.
+
+        ``limit``: the video's own longest duration (``options["max_duration_seconds"]``),
+        checked on the probe before a local file is kept."""
+        if file is not None:
+            info = check_duration(self.prober.probe(file), limit)
+            try:
+                kept = self.storage.put_file(key, file, move=True)
+            except OSError as exc:
+                log.exception("storing the source %s failed", key)
+                raise StorageFailure("could not store the uploaded file") from exc
+            return info, kept.etag
+        assert stored is not None
+        with self.storage.local_copy(key) as path:
+            info = check_duration(self.prober.probe(path), limit)
+        etag = self.storage.stat(key).etag
+        if etag != stored.etag:
+            raise Conflict("the uploaded file changed while it was checked", code="source_changed")
+        return info, etag
+
+    def refuse_oversized(
+        self, video_id: str, size: int, *, way: str, max_bytes: int | None = None
+    ) -> None:
+        """A way in announces the size before the bytes (``Content-Length``): refuse the
+        source unread if it is over the cap (the video ends ``failed``, ``file_too_large``)."""
+        self._check_size(self.get(video_id), size, way=way, max_bytes=max_bytes)
+
+    def _check_size(
+        self,
+        video: Video,
+        size: int | None,
+        *,
+        way: str,
+        max_bytes: int | None,
+        new: bool = False,
+        exact: bool = False,
+    ) -> None:
+        cap = self.limits.max_upload_bytes
+        if max_bytes is not None:
+            cap = min(cap, max_bytes)
+        if size is None or size <= cap:
+            return
+        if new:  # nothing was recorded: the caller hears the limit
+            raise self._refused(way, size, TooLarge(f"file exceeds the {cap} byte limit"))
+        detail = f"the upload exceeds {cap} bytes"
+        if exact:
+            detail = f"the uploaded file ({size} bytes) exceeds {cap} bytes"
+        self.reject_source(video, "file_too_large", detail)
+        raise self._refused(way, size, TooLarge("File too large", code="file_too_large"))
+
+    def _refused(self, way: str, size: int | None, exc: CodedError) -> CodedError:
+        """Count a refused source; returns ``exc`` for the caller to raise."""
+        self.telemetry.upload_finished(way, "rejected", size)
+        return exc
+
+    def upload_file(
+        self,
+        *,
+        owner: str,
+        path: Path,
+        filename: str | None,
+        content_type: str | None,
+        client_id: str | None = None,
+        options: dict[str, Any] | None = None,
+        video_id: str | None = None,
+    ) -> Video:
+        """``POST /upload``: a new video from a complete local file (consumed)."""
+        video = Video(
+            id=video_id or self.new_id(),
+            owner=owner,
+            filename=filename,
+            content_type=content_type,
+            client_id=client_id,
+            options=dict(options or {}),
+        )
+        return self.accept_source(video, way="form", file=path)
+
+    def create_pending(
+        self,
+        *,
+        owner: str,
+        filename: str | None = None,
+        content_type: str | None = None,
+        client_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        state: VideoState = VideoState.CREATED,
+        video_id: str | None = None,
+        visibility: str = "public",
+        title: str | None = None,
+    ) -> Video:
+        """A record whose bytes will arrive later (pre-signed URL, tus, hybrid init)."""
+        video = Video(
+            id=video_id or self.new_id(),
+            owner=owner,
+            state=state,
+            visibility=visibility,
+            title=title,
+            filename=filename,
+            content_type=content_type,
+            client_id=client_id,
+            metadata=check_metadata(metadata),
+            options=dict(options or {}),
+        )
+        video.source_key = source_key(video.id)
+        self.repo.add_video(video, event=state_event(video, state))
+        return video
+
+    def complete_upload(
+        self, video_id: str, *, max_bytes: int | None = None, way: str = "resumable"
+    ) -> Video:
+        """The source object is complete in storage: :meth:`accept_source`."""
+        return self.accept_source(video_id, way=way, max_bytes=max_bytes)
+
+    def update(self, video_id: str, **fields: Any) -> None:
+        """Write fields a client or a way in owns (metadata, upload bookkeeping ...).
+
+        Never the state, nor what acceptance determines (the source and its probe): those
+        change only through this service's transitions.
+        """
+        owned = {"state", "source_key", "source_etag", "source_format", "source_probe"}
+        refused = owned.intersection(fields)
+        if refused:
+            raise ValueError(f"not writable through update: {sorted(refused)}")
+        self.repo.update_video(video_id, **fields)
+
+    def discard_pending(self, video: Video, reason: str) -> bool:
+        """Delete a record whose bytes never arrived (cleanup), if it is still in the state
+        it was seen in; its objects go too. False if it moved on meanwhile."""
+        expected = frozenset({video.state}) & frozenset({VideoState.CREATED, VideoState.UPLOADING})
+        if not expected:
+            return False
+        deleted = self.repo.change_state(
+            video.id,
+            VideoState.DELETED,
+            expected=expected,
+            event=state_event(video, VideoState.DELETED, reason=reason),
+        )
+        if deleted:
+            self.storage.delete_prefix(video_prefix(video.id))
+        return deleted
+
+    def reject_source(self, video: Video, code: str, message: str) -> None:
+        """The source is refused for what it is: delete its bytes, mark the video failed.
+
+        No rejected upload keeps bytes in storage (the record, with its error, stays).
+        """
+        self.storage.delete(source_key(video.id))
+        self.change_state(video, VideoState.FAILED, error_code=code, error_message=message)
+        log.info("source of %s rejected: %s (%s)", video.id, message, code)
+
+    def start_processing(self, video_id: str) -> list[TaskKind]:
+        """Create the task rows for an uploaded video, then dispatch them (after commit)."""
+        video = self.get(video_id)
+        kinds = list(self.planner(video))
+        self.start_tasks(video_id, kinds)
+        return kinds
+
+    def start_tasks(self, video_id: str, kinds: Iterable[TaskKind]) -> None:
+        """Ensure a row for each task, then dispatch them (a task already done is a no-op)."""
+        kinds = list(kinds)
+        for kind in kinds:
+            self.repo.ensure_task(video_id, kind)
+        for kind in kinds:
+            self.jobs.dispatch(video_id, kind)
+
+    # --- processing transitions ---------------------------------------------------------------
+
+    def change_state(self, video: Video, target: VideoState, **fields: Any) -> bool:
+        if fields.get("error_message"):
+            fields["error_message"] = public(fields["error_message"])
+        extra = {k: v for k, v in fields.items() if k in ("error_code", "error_message")}
+        changed = self.repo.change_state(
+            video.id,
+            target,
+            expected=sources_of(target),
+            event=state_event(video, target, **extra),
+            **fields,
+        )
+        if changed and target is VideoState.READY:
+            self.telemetry.video_ready((utcnow() - video.created_at).total_seconds())
+        return changed
+
+    def segments_stored(self, video_id: str, kind: TaskKind, part: int, names: list[str]) -> None:
+        """A part stored ``names``: the event wakes the requests held for them (ADR 0064)."""
+        data = {"kind": kind.value, "part": part, "segments": names}
+        self.repo.add_event(DomainEvent(type=SEGMENTS_STORED, video_id=video_id, data=data))
+
+    def report_task(
+        self,
+        video_id: str,
+        kind: TaskKind,
+        status: TaskStatus,
+        progress: float,
+        *,
+        error_code: str | None = None,
+        error: str | None = None,
+        part: int = 0,
+        token: str | None = None,
+        only_if: TaskStatus | None = None,
+        forward: bool = False,
+    ) -> bool:
+        """Write a task's status (and its ``task.progress`` event, except for the parts of a
+        task). With ``token`` the write is fenced: refused (False) once the claim is lost.
+        ``forward``: refused unless it moves the progress forward."""
+        event = None
+        if kind not in INTERNAL_KINDS:
+            event = task_event(video_id, kind, status, progress, public(error), error_code)
+        return self.repo.update_task(
+            video_id,
+            kind,
+            status=status,
+            progress=progress,
+            error_code=error_code,
+            error=public(error),
+            event=event,
+            part=part,
+            token=token,
+            only_if=only_if,
+            forward=forward,
+        )
+
+    def start_parts(self, video_id: str, parts: Iterable[tuple[TaskKind, int]]) -> None:
+        """Ensure a row for each ``(kind, part)``, then dispatch the ones not done."""
+        rows = [self.repo.ensure_task(video_id, kind, part=part) for kind, part in parts]
+        for task in rows:
+            if task.status not in TASK_DONE:
+                self.jobs.dispatch(video_id, task.kind, task.part)
+
+    def delete(self, video_id: str, *, owner: str | None = None) -> None:
+        video = self.get(video_id, owner=owner)
+        self.change_state(video, VideoState.DELETED)
+        # Its unfinished tasks (chunks still encoding) lose their claims: each worker's next
+        # fenced write is refused and it stops, killing its ffmpeg (ADR 0061). A worker that
+        # stores just after this checks again and removes what it wrote.
+        self.repo.cancel_tasks(video.id, code="video_deleted", error="the video was deleted")
+        self.remove_stored(video.id)
+
+    def remove_stored(self, video_id: str) -> None:
+        """Every object of the video: its prefix, and the processing outputs that live
+        outside it (``processed_videos/``). The delete, and any task that wrote something
+        of a video deleted meanwhile (``forget_if_deleted``), remove the same set."""
+        self.storage.delete_prefix(video_prefix(video_id))
+        self.storage.delete(metadata_key(video_id))
+        self.storage.delete_prefix(enhanced_prefix(video_id))
+
+
+MAX_DURATION_OPTION = "max_duration_seconds"
+"""``Video.options`` key: the longest source this video accepts, in seconds (Cloudflare's
+``maxDurationSeconds``), on top of the server-wide limit."""
+
+
+def max_duration(video: Video) -> float | None:
+    value = video.options.get(MAX_DURATION_OPTION)
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def check_duration(info: SourceInfo, limit: float | None) -> SourceInfo:
+    """Refuse a probed source longer than the video's own limit (``duration_too_long``)."""
+    if limit is not None and info.duration > limit:
+        raise InvalidInput(
+            f"the video is {info.duration:g} s long, over its maximum of {limit:g} s",
+            code="duration_too_long",
+        )
+    return info
+
+
+def source_fields(info: SourceInfo) -> dict[str, Any]:
+    """The video fields a probe determines (their names match ``Video`` attributes)."""
+    return asdict(info)
+
+
+def require_input(condition: bool, message: str, code: str = "invalid_request") -> None:
+    if not condition:
+        raise InvalidInput(message, code=code)

@@ -1,0 +1,79 @@
+"""The caller's video library: ``GET /api/videos`` (paginated, by state) and ``DELETE``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from vidhost.core.lifecycle import VideoState
+from vidhost.http.deps import ContainerDep, CurrentUser, Offset
+from vidhost.http.errors import ApiError
+from vidhost.http.views import VideoDetails, video_details
+
+router = APIRouter(prefix="/api/videos", tags=["library"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Invalid query"},
+    401: {"description": "Missing or invalid bearer token"},
+    403: {"description": "The video belongs to another user"},
+    404: {"description": "Unknown video"},
+}
+
+LISTED = [s.value for s in VideoState if s is not VideoState.DELETED]
+
+
+class VideoPage(BaseModel):
+    videos: list[VideoDetails]
+    total: int
+    limit: int
+    offset: int
+
+
+class Deleted(BaseModel):
+    videoId: str
+    message: str = "Video deleted"
+
+
+@router.get("", response_model=VideoPage, responses=ERRORS)
+async def list_videos(
+    request: Request,
+    user: CurrentUser,
+    container: ContainerDep,
+    limit: int = Query(20, ge=1, le=100),
+    offset: Offset = 0,
+    state: list[str] | None = Query(
+        None, description=f"Only videos in these states ({', '.join(LISTED)}); repeatable"
+    ),
+    q: str | None = Query(
+        None,
+        max_length=200,
+        description="Only videos whose title (or, untitled, filename) contains this, any case",
+    ),
+) -> VideoPage:
+    """The caller's videos, newest first."""
+    states: list[VideoState] | None = None
+    if state:
+        wanted = [part for value in state for part in value.split(",") if part]
+        unknown = [s for s in wanted if s not in LISTED]
+        if unknown:
+            raise ApiError(400, "invalid_state", f"unknown state(s): {', '.join(unknown)}")
+        states = [VideoState(s) for s in wanted]
+    repo = container.repo
+    videos, total = await run_in_threadpool(
+        lambda: repo.list_videos(owner=user, states=states, limit=limit, offset=offset, search=q)
+    )
+    out = []
+    for video in videos:
+        tasks = await run_in_threadpool(repo.list_tasks, video.id)
+        out.append(video_details(request, video, tasks))
+    return VideoPage(videos=out, total=total, limit=limit, offset=offset)
+
+
+@router.delete("/{video_id}", response_model=Deleted, responses=ERRORS)
+async def delete_video(video_id: str, user: CurrentUser, container: ContainerDep) -> Deleted:
+    """Remove the record and every object it owns (source, renditions, segments, poster)."""
+    await run_in_threadpool(lambda: container.direct.delete(video_id, owner=user))
+    return Deleted(videoId=video_id)

@@ -1,0 +1,98 @@
+"""``POST /upload`` (upload API and processing clients alike): one multipart request, field
+``file``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from vidhost.core.limits import CLIENT_ID_CHARS
+from vidhost.http.body_limit import StreamedBody
+from vidhost.http.deps import ContainerDep, CurrentUser
+from vidhost.http.errors import ApiError
+from vidhost.http.multipart import read_form
+from vidhost.processing.routes import enhance_options
+
+router = APIRouter(tags=["upload"])
+
+
+class UploadResponse(BaseModel):
+    videoId: str
+    file_id: str
+    message: str = "Video uploaded successfully"
+
+
+UPLOAD_DOC: dict[int | str, dict[str, Any]] = {
+    400: {"description": "No file, an empty file, or not a video (decided by probing)"},
+    401: {"description": "Missing or invalid bearer token (auth=jwt)"},
+    413: {"description": "Larger than VIDHOST_MAX_UPLOAD_BYTES"},
+    500: {"description": "Storage failure"},
+}
+
+FORM_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "client_id": {"type": "string"},
+                        "enhance": {
+                            "type": "string",
+                            "description": "Enhancement preset, e.g. default or "
+                            "default:sharpen=1.0; none opts out",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/upload",
+    status_code=201,
+    response_model=UploadResponse,
+    responses=UPLOAD_DOC,
+    openapi_extra=FORM_SCHEMA,
+    dependencies=[StreamedBody],
+)
+async def upload(request: Request, user: CurrentUser, container: ContainerDep) -> JSONResponse:
+    """Upload a video; the body streams to disk, is probed, stored, and processing starts."""
+    settings = container.settings
+    form = await read_form(
+        request, file_field="file", tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes
+    )
+    file = form.file
+    if file is None:
+        raise ApiError(400, "no_file", "no file provided (multipart field 'file')")
+    if file.size == 0:
+        form.discard()
+        raise ApiError(400, "empty_file", "the uploaded file is empty")
+    try:
+        if len(form.fields.get("client_id", "")) > CLIENT_ID_CHARS:
+            raise ApiError(400, "invalid_client_id", f"client_id is over {CLIENT_ID_CHARS} chars")
+        options = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
+    except ApiError:
+        form.discard()
+        raise
+    video = await run_in_threadpool(
+        lambda: container.videos.upload_file(
+            owner=user,
+            path=file.path,
+            filename=file.filename,
+            content_type=file.content_type,
+            client_id=form.fields.get("client_id") or None,
+            options=options,
+        )
+    )
+    body = UploadResponse(videoId=video.id, file_id=video.id)
+    return JSONResponse(body.model_dump(), status_code=201)

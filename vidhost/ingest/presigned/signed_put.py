@@ -1,0 +1,107 @@
+"""``PUT /storage/upload/{key}``: the pre-signed upload URL of local storage.
+
+vidhost plays the object store here: it checks the HMAC signature and expiry, streams the
+body to a temp file with constant memory, enforces the size cap the URL was signed with,
+and hands the file to the one way in (``VideoService.accept_source``): size cap, probe,
+storage, processing (no client call needed).
+
+A URL stores one upload (ADR 0051): the PUT claims the video (``created -> uploading``)
+before reading the body, so a second PUT, concurrent or later, gets 409
+(``upload_in_progress`` / ``upload_complete``) and the stored source is never replaced. A
+PUT that stores nothing (interrupted, failed) hands the claim back for a retry.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from vidhost.adapters.storage.signed_urls import LocalSignedUploads
+from vidhost.http.body_limit import StreamedBody
+from vidhost.http.deps import ContainerDep
+from vidhost.http.errors import ApiError
+
+router = APIRouter(prefix="/storage", tags=["direct uploads"])
+
+_SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
+
+
+@router.put(
+    "/upload/{key:path}",
+    responses={
+        200: {"description": "Stored; processing has started"},
+        403: {"description": "Bad signature, expired URL, or URL signed for another key"},
+        409: {
+            "description": "This URL's upload is in progress (upload_in_progress) or "
+            "complete (upload_complete)"
+        },
+        413: {"description": "Larger than the size the URL was issued for"},
+    },
+    dependencies=[StreamedBody],  # the body is not capped at 1 MiB: the signed size is
+    openapi_extra={  # the body is read as a stream, so FastAPI cannot see it
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def signed_put(
+    key: str,
+    request: Request,
+    container: ContainerDep,
+    expires: str = Query(""),
+    max_size: str = Query("", alias="max"),
+    sig: str = Query(""),
+) -> JSONResponse:
+    direct = container.direct
+    if direct is None or not isinstance(direct.presigner, LocalSignedUploads):
+        raise ApiError(404, "not_found", "signed uploads are served by the storage backend")
+    cap = direct.presigner.signer.verify(key, expires, max_size, sig, now=time.time())
+    match = _SOURCE.match(key)
+    if match is None:
+        raise ApiError(403, "invalid_signature", "this URL does not name an upload")
+    video = await run_in_threadpool(direct.begin_upload, match.group(1))
+    cap = min(cap, direct.size_cap(video))
+    declared = request.headers.get("content-length")
+    accepted = False
+    path: Path | None = None
+    try:
+        if declared is not None and declared.isdigit():
+            await run_in_threadpool(
+                lambda: direct.refuse_oversized(video, int(declared), max_bytes=cap)
+            )
+        tmp_dir = container.settings.tmp_dir
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
+        path = Path(name)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    out.write(chunk)
+                    if size > cap:
+                        break  # read no more: over the cap, the one way in refuses it
+        except ClientDisconnect:
+            raise ApiError(400, "upload_interrupted", "the upload was interrupted") from None
+        video = await run_in_threadpool(lambda: direct.finish(video.id, file=path))
+        accepted = True
+    finally:
+        if path is not None:  # consumed once handed over; else nothing of it is kept
+            path.unlink(missing_ok=True)
+        if not accepted:  # hand the claim back for a retry; a no-op once refused (failed)
+            await run_in_threadpool(direct.release_upload, video)
+    return JSONResponse(
+        {"videoId": video.id, "size": video.size_bytes, "state": video.state.value},
+        headers={"ETag": f'"{video.source_etag}"'},
+    )

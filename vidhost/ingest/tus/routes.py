@@ -1,0 +1,299 @@
+"""tus 1.0.0 at ``/api/v1/videos/tus``: core + creation, creation-with-upload,
+creation-defer-length, termination, concatenation, checksum and expiration.
+
+Headers are parsed here; every decision is made by ``vidhost.ingest.tus.service``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from email.utils import format_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from vidhost.http.body_limit import StreamedBody
+from vidhost.http.deps import CurrentUser, container_of
+from vidhost.http.errors import ApiError
+from vidhost.http.views import base_url
+from vidhost.ingest.tus.checksum import ALGORITHMS, parse_checksum
+from vidhost.ingest.tus.errors import bad_header
+from vidhost.ingest.tus.metadata import encode_metadata, parse_metadata
+from vidhost.ingest.tus.middleware import TUS_VERSION
+from vidhost.ingest.tus.models import Concat, Upload
+from vidhost.ingest.tus.service import UploadService
+
+PATH = "/api/v1/videos/tus"
+OFFSET_STREAM = "application/offset+octet-stream"
+
+
+async def get_uploads(request: Request) -> UploadService:
+    service: UploadService = container_of(request).uploads
+    return service
+
+
+async def require_tus_version(request: Request) -> None:
+    if request.headers.get("tus-resumable") != TUS_VERSION:
+        raise ApiError(
+            412,
+            "unsupported_tus_version",
+            f"Tus-Resumable must be {TUS_VERSION}",
+            headers={"Tus-Version": TUS_VERSION},
+        )
+
+
+UploadsDep = Annotated[UploadService, Depends(get_uploads)]
+Versioned = [Depends(require_tus_version)]
+
+# Every tus answer is headers only (no body, no Content-Type).
+router = APIRouter(prefix=PATH, tags=["tus"], default_response_class=Response)
+
+TUS_ERRORS: dict[int | str, dict[str, str]] = {
+    400: {"description": "Malformed tus header"},
+    401: {"description": "Missing or invalid bearer token"},
+    403: {"description": "The upload belongs to another user"},
+    404: {"description": "Unknown upload"},
+    409: {"description": "Upload-Offset does not match"},
+    410: {"description": "The upload expired"},
+    412: {"description": "Unsupported Tus-Resumable"},
+    413: {"description": "Upload-Length over Tus-Max-Size, or past the declared length"},
+    415: {"description": "PATCH without Content-Type application/offset+octet-stream"},
+    423: {"description": "Another request is writing this upload"},
+    460: {"description": "Checksum mismatch; nothing of the request was kept"},
+}
+
+
+def _header(name: str, description: str, *, required: bool = False) -> dict[str, object]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+LENGTH = _header("Upload-Length", "Total size in bytes")
+METADATA = _header("Upload-Metadata", "Comma-separated `key base64(value)` pairs")
+CHECKSUM = _header("Upload-Checksum", "`<algorithm> <base64 digest>` of this request's body")
+BODY = {"content": {OFFSET_STREAM: {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def _doc(*headers: dict[str, object], body: bool | None = None) -> dict[str, object]:
+    """``openapi_extra``: the tus headers a route reads (it reads them from the request)."""
+    extra: dict[str, object] = {"parameters": list(headers)}
+    if body is not None:
+        extra["requestBody"] = {**BODY, "required": body}
+    return extra
+
+
+CREATE_DOC = _doc(
+    LENGTH,
+    _header("Upload-Defer-Length", "`1`: the length is sent later"),
+    METADATA,
+    _header("Upload-Concat", "`partial`, or `final;<upload URLs>`"),
+    CHECKSUM,
+    body=False,
+)
+ADOPT_DOC = _doc(LENGTH, METADATA, CHECKSUM, body=False)
+PATCH_DOC = _doc(
+    _header("Upload-Offset", "Where this body starts", required=True), LENGTH, CHECKSUM, body=True
+)
+
+
+# --- header helpers ---------------------------------------------------------------------------
+
+
+def int_header(request: Request, name: str) -> int | None:
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise bad_header(f"{name} must be a non-negative integer")
+    return int(value)
+
+
+def upload_url(request: Request, upload_id: str) -> str:
+    return f"{base_url(request)}{PATH}/{upload_id}"
+
+
+def upload_headers(request: Request, upload: Upload) -> dict[str, str]:
+    headers = {"Upload-Offset": str(upload.offset), "Cache-Control": "no-store"}
+    if upload.length is None:
+        headers["Upload-Defer-Length"] = "1"
+    else:
+        headers["Upload-Length"] = str(upload.length)
+    if upload.finished_at is None:
+        headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+    if upload.concat is Concat.PARTIAL:
+        headers["Upload-Concat"] = "partial"
+    elif upload.concat is Concat.FINAL:
+        urls = " ".join(upload_url(request, p) for p in upload.parts)
+        headers["Upload-Concat"] = f"final;{urls}"
+    meta = {k: str(v) for k, v in upload.metadata.items() if v is not None}
+    if meta:
+        headers["Upload-Metadata"] = encode_metadata(meta)
+    if upload.video_id is not None:
+        headers["Vidhost-Video-Id"] = upload.video_id
+    return headers
+
+
+async def body_of(request: Request) -> AsyncIterator[bytes]:
+    """The request body as it arrives; a client that goes away just ends it."""
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                yield chunk
+    except ClientDisconnect:
+        return
+
+
+def has_body(request: Request) -> bool:
+    if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
+        return False
+    length = request.headers.get("content-length")
+    return length is None or length.strip() != "0"
+
+
+def part_ids(header: str) -> list[str]:
+    ids = []
+    for url in header.removeprefix("final;").split():
+        path = url.split("?")[0].rstrip("/")
+        if f"{PATH}/" not in path:
+            raise bad_header(f"Upload-Concat names {url!r}, not an upload URL", "invalid_concat")
+        ids.append(path.rsplit("/", 1)[1])
+    return ids
+
+
+async def write_body(
+    request: Request, uploads: UploadService, user: str, upload_id: str, offset: int
+) -> Upload:
+    return await uploads.write(
+        upload_id,
+        user,
+        offset=offset,
+        body=body_of(request),
+        checksum=parse_checksum(request.headers.get("upload-checksum")),
+        length=int_header(request, "upload-length"),
+        content_length=int_header(request, "content-length"),
+    )
+
+
+def created(request: Request, upload: Upload) -> Response:
+    headers = upload_headers(request, upload)
+    headers.pop("Cache-Control")
+    headers["Location"] = upload_url(request, upload.id)
+    return Response(status_code=201, headers=headers)
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+
+@router.options("", status_code=204)
+@router.options("/{upload_id}", status_code=204)
+async def options(uploads: UploadsDep) -> Response:
+    """Server capabilities (tus core). Open to all: no upload data is revealed."""
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Version": TUS_VERSION,
+            "Tus-Max-Size": str(uploads.config.max_size),
+            # Only what the upload-data store can do (resolved once, at start-up).
+            "Tus-Extension": ",".join(uploads.extensions()),
+            "Tus-Checksum-Algorithm": ",".join(ALGORITHMS),
+        },
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[*Versioned, StreamedBody],
+    responses=TUS_ERRORS,
+    openapi_extra=CREATE_DOC,
+)
+async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Response:
+    """creation (+ with-upload, defer-length, concatenation): a new upload and its video."""
+    meta = parse_metadata(request.headers.get("upload-metadata"))
+    concat_header = (request.headers.get("upload-concat") or "").strip()
+    if concat_header.startswith("final;"):
+        ids = part_ids(concat_header)
+        final = await run_in_threadpool(
+            lambda: uploads.create_final(owner=user, part_ids=ids, metadata=meta)
+        )
+        return created(request, final)
+    if concat_header not in ("", "partial"):
+        raise bad_header("Upload-Concat must be 'partial' or 'final;<urls>'", "invalid_concat")
+    length = int_header(request, "upload-length")
+    defer = request.headers.get("upload-defer-length")
+    if defer is not None and defer.strip() != "1":
+        raise bad_header("Upload-Defer-Length must be 1")
+    if (length is None) == (defer is None):
+        raise bad_header("send exactly one of Upload-Length and Upload-Defer-Length: 1")
+    concat = Concat.PARTIAL if concat_header == "partial" else None
+    upload = await run_in_threadpool(
+        lambda: uploads.create(owner=user, length=length, metadata=meta, concat=concat)
+    )
+    if has_body(request):
+        upload = await write_body(request, uploads, user, upload.id, 0)
+    return created(request, upload)
+
+
+@router.post(
+    "/{upload_id}",
+    status_code=201,
+    dependencies=[*Versioned, StreamedBody],
+    responses=TUS_ERRORS,
+    openapi_extra=ADOPT_DOC,
+)
+async def create_on_session(
+    upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
+) -> Response:
+    """creation on an upload initialised by ``/upload/init``: its URL is the tus endpoint."""
+    meta = parse_metadata(request.headers.get("upload-metadata"))
+    length = int_header(request, "upload-length")
+    upload = await run_in_threadpool(uploads.adopt, upload_id, user, length, meta)
+    if has_body(request) and upload.offset == 0:
+        upload = await write_body(request, uploads, user, upload.id, 0)
+    return created(request, upload)
+
+
+@router.head("/{upload_id}", dependencies=Versioned, responses=TUS_ERRORS)
+async def head(
+    upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
+) -> Response:
+    """Offset (never ahead of durably stored bytes), length, expiry."""
+    upload = await run_in_threadpool(uploads.get, upload_id, user)
+    return Response(status_code=200, headers=upload_headers(request, upload))
+
+
+@router.patch(
+    "/{upload_id}",
+    status_code=204,
+    dependencies=[*Versioned, StreamedBody],
+    responses=TUS_ERRORS,
+    openapi_extra=PATCH_DOC,
+)
+async def patch(
+    upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
+) -> Response:
+    """Append the body at Upload-Offset; 204 with the new offset once it is durable."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != OFFSET_STREAM:
+        raise ApiError(415, "unsupported_media_type", f"Content-Type must be {OFFSET_STREAM}")
+    offset = int_header(request, "upload-offset")
+    if offset is None:
+        raise bad_header("Upload-Offset is required")
+    upload = await write_body(request, uploads, user, upload_id, offset)
+    headers = upload_headers(request, upload)
+    headers.pop("Cache-Control")
+    return Response(status_code=204, headers=headers)
+
+
+@router.delete("/{upload_id}", status_code=204, dependencies=Versioned, responses=TUS_ERRORS)
+async def terminate(upload_id: str, user: CurrentUser, uploads: UploadsDep) -> Response:
+    """termination: the upload, its bytes and its pending video are removed."""
+    await run_in_threadpool(uploads.terminate, upload_id, user)
+    return Response(status_code=204)

@@ -1,0 +1,29 @@
+"""Real-time status over WebSockets: the status socket per video, the client socket per
+client, and ``/api/events`` per owner, fanned out by one hub from the in-process bus."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vidhost.app.feature import Background, Feature, Job
+from vidhost.app.wiring import Container
+from vidhost.notify.realtime import client_socket, events_socket, status_stream
+from vidhost.notify.realtime.client_videos import ClientVideos
+from vidhost.notify.realtime.hub import EventHub
+
+
+def install(c: Container) -> None:
+    c.client_videos = ClientVideos(c.engine)
+    c.hub = EventHub(c.bus, c.client_videos.client_of)
+
+
+def background(c: Container) -> Sequence[Background]:
+    return [Job(on_stop=c.hub.close)]
+
+
+FEATURE = Feature(
+    "realtime",
+    install=install,
+    routers=(status_stream.router, client_socket.router, events_socket.router),
+    background=background,
+)

@@ -1,0 +1,117 @@
+"""Domain events -> public webhook events, and their JSON bodies.
+
+The body is ``{type, id, created_at, data}`` with ``data`` shaped like a Mux asset so an
+upload-URL backend's ``handleVideoReady`` (``id``, ``playback_url``, ``thumbnail_url``,
+``duration``, ``tracks[0].width/height/max_bitrate/codec``) and ``handleVideoError``
+(``error_message``) work unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from vidhost.core.lifecycle import VideoState
+from vidhost.core.models import VIDEO_STATE_CHANGED, DomainEvent, Video
+from vidhost.core.vocabulary import UPLOAD_URL_STATUS
+
+S = VideoState
+
+STATE_EVENT: dict[VideoState, str] = {
+    S.UPLOADED: "video.asset.created",
+    S.PROCESSING: "video.asset.processing",
+    S.READY: "video.asset.ready",
+    S.FAILED: "video.asset.errored",
+    S.DELETED: "video.asset.deleted",
+}
+UPLOAD_CREATED = "video.upload.created"
+
+
+_NAMESPACE = uuid.UUID("6f1c1f1e-5b1a-4a53-9d3e-7a7c1d0e0b05")
+
+DELIVERED_VIDEO_CODEC = "h264"
+DELIVERED_AUDIO_CODEC = "aac"
+
+
+def public_types(event: DomainEvent, *, first_of_video: bool) -> list[str]:
+    """Public events for one domain event; ``first_of_video``: it created the record."""
+    if event.type != VIDEO_STATE_CHANGED:
+        return []
+    state = VideoState(event.data["state"])
+    types = [UPLOAD_CREATED] if first_of_video else []
+    if state in STATE_EVENT:
+        types.append(STATE_EVENT[state])
+    return types
+
+
+def message_id(event_id: int, event_type: str) -> str:
+    """Stable per (domain event, public type): the same on every retry and every endpoint."""
+    return "msg_" + uuid.uuid5(_NAMESPACE, f"{event_id}:{event_type}").hex
+
+
+def _tracks(video: Video) -> list[dict[str, Any]]:
+    if video.width is None and not video.renditions:
+        return []
+    top = max(video.renditions, key=lambda r: (r.height, r.bitrate), default=None)
+    tracks: list[dict[str, Any]] = [
+        {
+            "type": "video",
+            "width": top.width if top else video.width,
+            "height": top.height if top else video.height,
+            "max_bitrate": top.bitrate if top else video.bitrate,
+            "codec": DELIVERED_VIDEO_CODEC if top else video.video_codec,
+            "source_codec": video.video_codec,
+            "frame_rate": video.fps,
+        }
+    ]
+    if video.audio_codec:
+        tracks.append(
+            {
+                "type": "audio",
+                "codec": DELIVERED_AUDIO_CODEC if top else video.audio_codec,
+                "source_codec": video.audio_codec,
+            }
+        )
+    return tracks
+
+
+def build(
+    event_type: str, event: DomainEvent, video: Video | None, base_url: str
+) -> dict[str, Any]:
+    state = VideoState(event.data["state"])
+    status = UPLOAD_URL_STATUS[state]
+    data: dict[str, Any] = {
+        "id": event.video_id,
+        "status": status,
+        "playback_url": None,
+        "thumbnail_url": None,
+        "duration": None,
+        "tracks": [],
+        "error_code": event.data.get("error_code"),
+        "error_message": event.data.get("error_message"),
+        "client_id": event.data.get("client_id"),
+    }
+    if video is not None:
+        data["duration"] = video.duration
+        data["tracks"] = _tracks(video)
+        data["filename"] = video.filename
+        data["metadata"] = video.metadata
+        if state is S.READY and video.manifest_key:
+            data["playback_url"] = f"{base_url}/stream/{video.id}/manifest"
+        if state is S.READY and video.poster_key:
+            data["thumbnail_url"] = f"{base_url}/stream/{video.id}/poster.jpg"
+        if state is S.FAILED and not data["error_message"]:
+            data["error_message"] = video.error_message
+            data["error_code"] = data["error_code"] or video.error_code
+    assert event.id is not None
+    return {
+        "type": event_type,
+        "id": message_id(event.id, event_type),
+        "created_at": event.at.isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
+
+
+def encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=False, default=str)

@@ -1,0 +1,20 @@
+"""Every router of the Cloudflare Stream surface, in the order the app mounts them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from vidhost.providers.cloudflare import playback, uploads, videos, webhooks
+
+
+def routers() -> list[APIRouter]:
+    """Fixed paths (``/webhook``) before ``{uid}`` ones; playback (``/{uid-or-token}/...``)
+    last."""
+    return [
+        webhooks.router,
+        uploads.router,
+        uploads.public,
+        uploads.tus_router,
+        videos.router,
+        playback.router,
+    ]

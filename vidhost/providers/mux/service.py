@@ -1,0 +1,272 @@
+"""What the Mux routes do, on vidhost's services: uploads, assets, playback ids, pulls.
+
+No state of its own beyond the Mux records (``db/mux_store.py``): an upload is a resumable
+upload of ``vidhost.ingest.tus`` with its pending video, an asset is the video, and every source
+enters through ``VideoService.accept_source`` (the upload's completion hook, or a pull).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from vidhost.adapters.net.download import download
+from vidhost.app.wiring import Container
+from vidhost.core.access import OPEN, PRIVATE, UNLISTED
+from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
+from vidhost.core.lifecycle import VideoState
+from vidhost.core.models import Task, Video
+from vidhost.ingest.tus.models import Upload
+from vidhost.providers.mux import uploads as U
+from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
+from vidhost.providers.mux.store import SqlMuxStore
+
+log = logging.getLogger(__name__)
+
+S = VideoState
+ASSET_STATES = (S.UPLOADED, S.PROCESSING, S.READY, S.FAILED)
+"""A video is a Mux asset once its source was accepted (or refused), or from the start when
+it is pulled from a URL (``metadata.mux.ingest == "url"``)."""
+
+
+def is_asset(video: Video) -> bool:
+    pulled = (video.metadata.get("mux") or {}).get("ingest") == "url"
+    return video.state in ASSET_STATES or (pulled and video.state is not S.DELETED)
+
+
+def asset_not_found() -> NotFound:
+    return NotFound("Asset not found", code="asset_not_found")
+
+
+def policies_of(settings: dict[str, Any]) -> list[str]:
+    raw = settings.get("playback_policies") or settings.get("playback_policy") or []
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or any(p not in POLICIES for p in raw):
+        raise InvalidInput(
+            "playback_policy must be a list of public | signed", code="invalid_request"
+        )
+    return list(dict.fromkeys(raw))
+
+
+def visibility_for(policies: list[str]) -> str:
+    """A video's own visibility (vidhost surfaces): open if anything plays it publicly."""
+    return UNLISTED if PUBLIC in policies else PRIVATE
+
+
+class MuxService:
+    def __init__(self, container: Container, store: SqlMuxStore) -> None:
+        self.c = container
+        self.videos = container.videos
+        self.store = store
+
+    # --- direct uploads ---------------------------------------------------------------------
+
+    def create_upload(
+        self,
+        owner: str,
+        *,
+        cors_origin: str | None,
+        new_asset_settings: dict[str, Any],
+        timeout: int,
+        test: bool,
+    ) -> U.MuxUpload:
+        policies = policies_of(new_asset_settings)
+        upload = self.c.uploads.create(
+            owner=owner, length=None, metadata={}, extra={"source": "mux"}
+        )
+        assert upload.video_id is not None
+        self.videos.update(upload.video_id, visibility=visibility_for(policies))
+        record = U.MuxUpload(
+            id=upload.id,
+            owner=owner,
+            upload_id=upload.id,
+            video_id=upload.video_id,
+            status=U.WAITING,
+            timeout=timeout,
+            new_asset_settings=new_asset_settings,
+            cors_origin=cors_origin,
+            test=test,
+        )
+        self.store.add_upload(record)
+        for policy in policies:
+            self._add_playback_id(upload.video_id, owner, policy)
+        return record
+
+    def upload(self, upload_id: str, owner: str | None = None) -> U.MuxUpload:
+        record = self.store.get_upload(upload_id)
+        if record is None or (owner is not None and record.owner != owner):
+            raise NotFound("Upload not found", code="upload_not_found")
+        return record
+
+    def status(self, record: U.MuxUpload) -> U.UploadStatus:
+        status = U.status_of(record, self.c.repo.get_video(record.video_id))
+        expired = status.status == U.TIMED_OUT and record.status == U.WAITING
+        if expired and self.store.set_upload_status(record.id, U.TIMED_OUT, only_if=U.WAITING):
+            self._drop_bytes(record)
+        return status
+
+    def list_uploads(self, owner: str, *, limit: int, page: int) -> list[U.MuxUpload]:
+        return self.store.list_uploads(owner, limit=limit, offset=(page - 1) * limit)
+
+    def cancel(self, upload_id: str, owner: str) -> U.MuxUpload:
+        record = self.upload(upload_id, owner)
+        if self.status(record).status != U.WAITING:
+            raise Conflict("Only a waiting upload can be cancelled", code="upload_not_waiting")
+        if self.store.set_upload_status(record.id, U.CANCELLED, only_if=U.WAITING):
+            self._drop_bytes(record)
+        return self.upload(upload_id, owner)
+
+    def _drop_bytes(self, record: U.MuxUpload) -> None:
+        """The upload's bytes and its pending video go (no asset will come of it)."""
+        try:
+            self.c.uploads.terminate(record.upload_id, record.owner)
+        except CodedError as exc:  # already complete, expired or swept
+            log.info("mux upload %s: nothing to terminate (%s)", record.id, exc.code)
+
+    def writable(self, upload_id: str) -> tuple[U.MuxUpload, Upload]:
+        """The upload and its bytes so far; only a ``waiting`` upload takes more."""
+        record = self.upload(upload_id)
+        status = self.status(record)
+        if status.status not in (U.WAITING, U.ASSET_CREATED):
+            raise Conflict(f"the upload is {status.status}", code="upload_not_waiting")
+        data = self.c.uploads.get(record.upload_id, record.owner, allow_expired=True)
+        return record, data
+
+    async def write(
+        self,
+        record: U.MuxUpload,
+        *,
+        offset: int,
+        body: AsyncIterator[bytes],
+        total: int | None,
+        content_length: int | None,
+    ) -> Upload:
+        return await self.c.uploads.write(
+            record.upload_id,
+            record.owner,
+            offset=offset,
+            body=body,
+            length=total,
+            content_length=content_length,
+        )
+
+    # --- assets -----------------------------------------------------------------------------
+
+    def asset(self, asset_id: str, owner: str) -> Video:
+        video = self.c.repo.get_video(asset_id)
+        if video is None or video.owner != owner or not is_asset(video):
+            raise asset_not_found()
+        return video
+
+    def assets(self, owner: str, *, limit: int, page: int) -> list[Video]:
+        videos, _ = self.c.repo.list_videos(
+            owner=owner, states=ASSET_STATES, limit=limit, offset=(page - 1) * limit
+        )
+        return videos
+
+    def asset_parts(
+        self, videos: list[Video]
+    ) -> tuple[dict[str, list[PlaybackId]], dict[str, U.MuxUpload | None]]:
+        ids = [v.id for v in videos]
+        return self.store.playback_ids_of(ids), {v: self.store.upload_of_video(v) for v in ids}
+
+    def tasks_of(self, asset_id: str) -> list[Task]:
+        """The asset's tasks (its ``transcode`` task tells how much of the ladder is stored)."""
+        return self.c.repo.list_tasks(asset_id)
+
+    def delete_asset(self, asset_id: str, owner: str) -> None:
+        video = self.asset(asset_id, owner)
+        self.videos.delete(video.id)
+        self.store.delete_playback_ids_of(video.id)
+
+    def create_asset(self, owner: str, url: str, settings: dict[str, Any]) -> Video:
+        """Pull ``url`` (checked by the URL guard now, and again when connecting) into a new
+        asset: the record answers at once (``preparing``); a thread downloads, size-capped
+        and time-bounded, and hands the file to ``accept_source``."""
+        policies = policies_of(settings)
+        self.c.url_guard.check(url)  # refuse a local or private URL before anything exists
+        mux_meta: dict[str, Any] = {"ingest": "url"}
+        mux_meta |= {
+            k: settings[k]
+            for k in ("passthrough", "mp4_support", "video_quality", "test")
+            if settings.get(k) is not None
+        }
+        video = self.videos.create_pending(
+            owner=owner, metadata={"mux": mux_meta} if mux_meta else None
+        )
+        self.videos.update(video.id, visibility=visibility_for(policies))
+        for policy in policies:
+            self._add_playback_id(video.id, owner, policy)
+        threading.Thread(
+            target=self._pull, args=(video.id, url), name="vidhost-mux-pull", daemon=True
+        ).start()
+        return self.videos.get(video.id)
+
+    def _pull(self, video_id: str, url: str) -> None:
+        s = self.c.settings
+        s.tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=s.tmp_dir, prefix="pull-")
+        path = Path(name)
+        try:
+            with open(fd, "wb"):
+                pass
+            download(
+                self.c.url_guard,
+                url,
+                path,
+                max_bytes=s.max_upload_bytes,
+                timeout=s.mux_pull_timeout,
+            )
+            self.videos.accept_source(video_id, way="pull", file=path)
+        except CodedError as exc:
+            video = self.c.repo.get_video(video_id)
+            if video is not None and video.state in (S.CREATED, S.UPLOADING):
+                self.videos.reject_source(video, exc.code, exc.message)
+            log.info("mux pull of %s failed: %s (%s)", video_id, exc.message, exc.code)
+        except Exception:
+            log.exception("mux pull of %s crashed", video_id)
+            video = self.c.repo.get_video(video_id)
+            if video is not None and video.state in (S.CREATED, S.UPLOADING):
+                self.videos.reject_source(video, "download_failed", "the input could not be read")
+        finally:
+            path.unlink(missing_ok=True)
+
+    # --- playback ids -----------------------------------------------------------------------
+
+    def _add_playback_id(self, video_id: str, owner: str, policy: str) -> PlaybackId:
+        pid = PlaybackId(id=new_playback_id(), video_id=video_id, owner=owner, policy=policy)
+        self.store.add_playback_id(pid)
+        return pid
+
+    def create_playback_id(self, asset_id: str, owner: str, policy: str) -> PlaybackId:
+        if policy not in POLICIES:
+            raise InvalidInput("policy must be public or signed", code="invalid_request")
+        video = self.asset(asset_id, owner)
+        pid = self._add_playback_id(video.id, owner, policy)
+        if policy == PUBLIC and video.visibility not in OPEN:
+            self.videos.update(video.id, visibility=UNLISTED)
+        return pid
+
+    def playback_id(self, playback_id: str, owner: str, asset_id: str | None = None) -> PlaybackId:
+        pid = self.store.get_playback_id(playback_id)
+        if pid is None or pid.owner != owner or (asset_id is not None and pid.video_id != asset_id):
+            raise NotFound("Playback ID not found", code="playback_id_not_found")
+        return pid
+
+    def delete_playback_id(self, asset_id: str, playback_id: str, owner: str) -> None:
+        self.asset(asset_id, owner)
+        pid = self.playback_id(playback_id, owner, asset_id)
+        self.store.delete_playback_id(pid.id, asset_id)
+
+    def resolve(self, playback_id: str) -> tuple[PlaybackId, Video]:
+        """A playback id and its video, for the stream and image routes (no owner)."""
+        pid = self.store.get_playback_id(playback_id)
+        video = self.c.repo.get_video(pid.video_id) if pid else None
+        if pid is None or video is None or video.state is S.DELETED:
+            raise NotFound("Playback ID not found", code="playback_id_not_found")
+        return pid, video

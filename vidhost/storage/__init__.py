@@ -1,1 +1,0 @@
-"""Storage adapters (local filesystem, S3). Chosen in ``vidhost.wiring``."""
