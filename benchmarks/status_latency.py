@@ -35,8 +35,8 @@ from sqlalchemy import select
 
 from tests.server import ServerProcess
 from vidhost.adapters.db.tables import events
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import build_container
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 
 GOAL_P99_MS = 50.0

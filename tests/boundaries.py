@@ -8,23 +8,122 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def imported_modules(path: Path, package: str | None = None) -> list[str]:
+def imported_modules(path: Path, package: str | None = None, *, names: bool = False) -> list[str]:
     """Every module ``path`` imports, relative imports resolved against its ``package``
-    (by default the one its place under the repository root names)."""
+    (by default the one its place under the repository root names). With ``names``, each
+    name of a ``from m import a, b`` is listed as ``m.a``, ``m.b`` (a module, or a name in
+    ``m``: ``import_graph`` tells them apart)."""
     if package is None:
         package = ".".join(path.resolve().relative_to(ROOT).parent.parts)
     parts = package.split(".")
-    names = []
+    found: list[str] = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
+            found += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level == 0:
-                names.append(str(node.module))
+                if names:
+                    found += [f"{node.module}.{alias.name}" for alias in node.names]
+                else:
+                    found.append(str(node.module))
                 continue
             base = ".".join(parts[: len(parts) - node.level + 1])
-            if node.module:
-                names.append(f"{base}.{node.module}")
+            if node.module and names:
+                found += [f"{base}.{node.module}.{alias.name}" for alias in node.names]
+            elif node.module:
+                found.append(f"{base}.{node.module}")
             else:  # from .. import settings: each name may be a module
-                names += [f"{base}.{alias.name}" for alias in node.names]
-    return names
+                found += [f"{base}.{alias.name}" for alias in node.names]
+    return found
+
+
+VIDHOST = ROOT / "vidhost"
+
+
+def module_name(path: Path) -> str:
+    """``vidhost/core/videos.py`` -> ``vidhost.core.videos`` (a package is its ``__init__``)."""
+    parts = path.resolve().relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def vidhost_modules() -> dict[str, Path]:
+    """Every module of vidhost, by dotted name."""
+    return {module_name(p): p for p in sorted(VIDHOST.rglob("*.py"))}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the vidhost modules it imports: every import, at the top, in a function or
+    under ``TYPE_CHECKING`` alike. ``from vidhost.a import b`` is an edge to the module
+    ``vidhost.a.b`` when there is one, else to ``vidhost.a``."""
+    modules = vidhost_modules()
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges = set()
+        for imported in imported_modules(path, package, names=True):
+            target = imported
+            while target and target not in modules:  # vidhost.a.b.Name -> vidhost.a.b
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                edges.add(target)
+        graph[name] = edges
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def path_between(graph: dict[str, set[str]], start: str, goal: str) -> list[str]:
+    """One shortest import chain from ``start`` to ``goal`` (breadth first), for messages."""
+    previous: dict[str, str] = {}
+    queue = [start]
+    while queue:
+        v = queue.pop(0)
+        for w in sorted(graph.get(v, ())):
+            if w == goal:
+                previous[w] = v
+                chain = [w, v]
+                while chain[-1] != start:
+                    chain.append(previous[chain[-1]])
+                return chain[::-1]
+            if w not in previous and w != start:
+                previous[w] = v
+                if w == goal:
+                    chain = [w]
+                    while chain[-1] != start:
+                        chain.append(previous[chain[-1]])
+                    return chain[::-1]
+                queue.append(w)
+    return []

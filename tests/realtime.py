@@ -10,8 +10,9 @@ from typing import Any
 import websockets
 
 from tests.server import ServerProcess
+from vidhost.app.container import Container
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
 
 
 def other_process(server: ServerProcess) -> Container:

@@ -13,8 +13,8 @@ import websockets
 
 from tests.realtime import read_until_closed, recv_json, ws_url
 from tests.server import ServerProcess
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import build_container
 from vidhost.core.lifecycle import VideoState
 
 pytestmark = pytest.mark.e2e

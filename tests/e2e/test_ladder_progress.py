@@ -40,7 +40,7 @@ from tests.e2e.helpers import AUTH_ENV, SECRET, auth
 from tests.e2e.mux_helpers import access_token, sdk
 from tests.integration.helpers import container
 from tests.server import ServerProcess
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.http.auth.tokens import issue_token

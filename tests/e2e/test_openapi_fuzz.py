@@ -39,7 +39,7 @@ from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, auth, playlist_uris, upload, wait_for_state
 from tests.server import ServerProcess
 from tests.webhook_receiver import Receiver
-from vidhost.http.app import create_app
+from vidhost.app.main import create_app
 
 pytestmark = pytest.mark.e2e
 

@@ -26,7 +26,7 @@ import pytest
 from tests.e2e.test_browser_playback import JS, _Quiet
 from tests.integration.helpers import container, upload
 from tests.server import ServerProcess
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from vidhost.app.container import Container
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
 from vidhost.media.binaries import ffmpeg_path
 
 

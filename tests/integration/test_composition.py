@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import dataclasses
+import subprocess
+import sys
 import threading
 from importlib import import_module
 from pathlib import Path
@@ -14,10 +16,10 @@ from pathlib import Path
 from fastapi import APIRouter
 
 import vidhost
+from vidhost.app.container import Container
 from vidhost.app.features import FEATURES
+from vidhost.app.main import build_container, create_app
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
-from vidhost.http.app import create_app
 from vidhost.processing.broker.celery_app import RUN_TASK
 
 VIDHOST = Path(vidhost.__file__).resolve().parent
@@ -58,7 +60,7 @@ def router_modules() -> list[str]:
 
 def test_every_router_is_included_by_exactly_one_feature() -> None:
     """A new API package (its own router) is served only once a feature lists it."""
-    declared = [r for f in FEATURES for r in f.routers]
+    declared = [r for f in FEATURES for r in f.routers()]
     assert len(declared) == len({id(r) for r in declared})
     modules = router_modules()
     assert "vidhost.ingest.tus.routes" in modules and "vidhost.web.pages" in modules
@@ -96,3 +98,21 @@ def test_the_app_runs_the_features_jobs_on_the_container_it_was_given(tmp_path: 
         assert not JOBS & threads()
     finally:
         c.close()
+
+
+def test_a_worker_loads_no_fastapi(tmp_path: Path) -> None:
+    """``vidhost worker`` builds the whole container (every feature installs) without
+    importing FastAPI or a route: features name their routers in a function (ADR 0076)."""
+    code = (
+        "import sys\n"
+        "from vidhost.app.main import build_container\n"
+        "from vidhost.app.settings import Settings\n"
+        f"c = build_container(Settings(data_dir={str(tmp_path)!r}), worker=True)\n"
+        "c.close()\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette'))\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -18,8 +18,9 @@ import pytest
 
 from tests.clips import make_clip
 from tests.s3 import ACCESS_KEY, SECRET_KEY, new_bucket
+from vidhost.app.container import Container
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
 from vidhost.core.errors import DomainError
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import utcnow

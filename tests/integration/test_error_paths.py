@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from tests.clips import make_clip
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import build_container
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.messages import public
 

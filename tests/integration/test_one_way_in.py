@@ -16,8 +16,9 @@ import vidhost.processing.probing as probing
 from tests.clips import make_clip
 from tests.integration.helpers import run_transcode
 from vidhost.adapters.db.repository import SqlRepository
+from vidhost.app.container import Container
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
 from vidhost.core.errors import Conflict, InvalidInput, TooLarge
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Video, utcnow

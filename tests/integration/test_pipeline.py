@@ -9,8 +9,9 @@ import pytest
 
 from tests.clips import make_clip
 from tests.integration.helpers import run_transcode
+from vidhost.app.container import Container
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
 from vidhost.core.errors import InvalidInput
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Video

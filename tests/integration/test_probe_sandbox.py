@@ -12,8 +12,9 @@ import pytest
 
 from tests import crafted
 from tests.clips import make_clip
+from vidhost.app.container import Container
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
 from vidhost.core.errors import InvalidInput
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path

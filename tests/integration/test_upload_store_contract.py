@@ -20,8 +20,8 @@ from tests.integration.test_storage_contract import make_s3
 from tests.s3 import SeaweedS3
 from vidhost.adapters.storage.local import LocalStorage
 from vidhost.adapters.storage.s3 import S3Storage
+from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import build_container
 from vidhost.core.models import utcnow
 from vidhost.core.ports import Storage
 from vidhost.ingest.tus.checksum import Checksum

@@ -108,7 +108,7 @@ def test_the_root_builds_the_services_this_test_looks_for() -> None:
         "vidhost.notify.webhooks.dispatcher.WebhookDispatcher",
         "vidhost.core.videos.VideoService",
         "vidhost.ingest.tus.service.UploadService",
-        "vidhost.web.signin.SignInCodes",
+        "vidhost.web.signin_codes.SignInCodes",
     ):
         assert name in known, name
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from vidhost.app.main import create_app
 from vidhost.core.error_codes import CATALOGUE, codes_for, statuses
-from vidhost.http.app import create_app
 from vidhost.providers.mux.errors import MUX_ERROR_SCHEMA
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}

@@ -64,7 +64,7 @@ def serve(
 
     import uvicorn
 
-    from vidhost.http.app import create_app
+    from vidhost.app.main import create_app
     from vidhost.http.protocol import VidhostHttpProtocol
 
     uvicorn.run(
@@ -92,7 +92,7 @@ def worker(
     _logging()
     settings = _settings(data_dir)
     _require_shared_secret(settings)
-    from vidhost.app.wiring import build_container
+    from vidhost.app.main import build_container
 
     container = build_container(settings, worker=True)
     if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -146,7 +146,7 @@ def access_token_create(
     """Create a token for USER: prints its id and its secret (shown only now), one a line."""
     import json
 
-    from vidhost.app.wiring import build_container
+    from vidhost.app.main import build_container
 
     container = build_container(_settings(data_dir))
     try:
@@ -166,7 +166,7 @@ def cleanup(
     data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
 ) -> None:
     """Remove abandoned records, expired uploads and orphaned objects (each with a reason)."""
-    from vidhost.app.wiring import build_container
+    from vidhost.app.main import build_container
     from vidhost.processing.sweepers import run_sweepers
 
     _logging("WARNING")

@@ -1,6 +1,6 @@
 """What a feature hands the composition root (ADR 0074, warehouse's ``includeme``).
 
-A feature is one module in ``vidhost/features/`` exposing ``FEATURE = Feature(...)``, listed
+A feature is one ``feature.py`` in its own folder exposing ``FEATURE = Feature(...)``, listed
 once in ``vidhost/app/features.py``. ``build_container`` runs every ``install`` (in
 ``serve``, ``worker``, ``cleanup`` and the tests alike); ``create_app`` includes every
 feature's routers and mounts, and its lifespan starts every feature's background jobs in
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from fastapi import APIRouter, FastAPI
+from vidhost.app.container import Container
 
-from vidhost.app.wiring import Container
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
 
 
 class Background(Protocol):
@@ -49,6 +50,10 @@ def _no_jobs(container: Container) -> Sequence[Background]:
     return ()
 
 
+def _no_routers() -> Sequence[APIRouter]:
+    return ()
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str
@@ -56,8 +61,10 @@ class Feature:
     """Every process: build this feature's services into the container (fields named after
     the feature), add its sweepers and metrics, and, when ``container.worker``, its task
     handlers. No threads, no sockets here: those are ``background``."""
-    routers: tuple[APIRouter, ...] = ()
-    """API processes: included in this order, after the routers of the features before."""
+    routers: Callable[[], Sequence[APIRouter]] = _no_routers
+    """API processes: included in this order, after the routers of the features before.
+    A function that imports its route modules when called, so a worker, which never calls
+    it, loads no FastAPI (``tests/integration/test_composition.py``)."""
     in_schema: bool = True
     """The routers' operations are in vidhost's OpenAPI document (False: a surface that
     another provider's reference documents, in that provider's envelope)."""

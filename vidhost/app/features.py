@@ -1,9 +1,11 @@
-"""The features of vidhost, in the order they are installed (ADR 0074).
+"""The features of vidhost, in the order they are installed (ADR 0074, ADR 0076).
 
-A new feature is one module here exposing ``FEATURE = Feature(...)`` (see ``feature.py``)
-and one line below. Order matters three ways: ``install`` runs in this order (a feature may
-use what an earlier one installed), routers are included in this order (an earlier route
-wins a path both match), and background jobs start in this order and stop in reverse.
+A feature is one ``feature.py`` in its own folder exposing ``FEATURE = Feature(...)`` (see
+``vidhost.app.feature``) and one line below; the entry points (``vidhost.app.main``) hand
+this tuple to the builder and to the app. Order matters three ways: ``install`` runs in
+this order (a feature may use what an earlier one installed), routers are included in this
+order (an earlier route wins a path both match), and background jobs start in this order
+and stop in reverse.
 """
 
 from __future__ import annotations

@@ -338,3 +338,15 @@ def shared_secret_problem(settings: Settings) -> str | None:
         "worker sharing the database must use the same secret (at least 32 bytes, e.g. "
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
     )
+
+
+def public_base_url(settings: Settings) -> str:
+    """Where URLs in webhook payloads point: ``VIDHOST_PUBLIC_URL``, else the address
+    ``serve`` listens on (a wildcard bind is reached on loopback; set the public URL for
+    others)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"

@@ -55,7 +55,8 @@ class Storage(Protocol):
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
 
 
-# Optional storage capabilities: small Protocols, resolved once at start-up (vidhost.app.wiring).
+# Optional storage capabilities: small Protocols, declared by each adapter (``capabilities()``,
+# ``StorageCapabilities``) and read once at start-up by the composition root.
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,29 @@ class MultipartUploads(Protocol):
     def abort_multipart(self, key: str, upload_id: str) -> None: ...
 
     def list_multipart(self, prefix: str = "") -> list[IncompleteUpload]: ...
+
+
+@dataclass(frozen=True)
+class StorageCapabilities:
+    """What a storage backend can do beyond ``Storage``, declared by the adapter itself
+    (tusd's ``StoreComposer``): each optional capability is the object that has it, or None.
+    The composition root reads them once; nothing asks an adapter's class what it can do."""
+
+    presigned_uploads: PresignedUploads | None = None
+    """Clients PUT straight to the backend (S3); without it vidhost signs its own PUT URLs."""
+    presigned_downloads: PresignedDownloads | None = None
+    multipart: MultipartUploads | None = None
+    """Clients upload parts straight to the backend, and resumable uploads keep their bytes
+    in the backend's multipart uploads (any node serves any upload)."""
+    local_files: bool = False
+    """Objects are files on this machine: workers read sources in place (no source cache)."""
+
+
+def capabilities_of(storage: Storage) -> StorageCapabilities:
+    """What ``storage`` declares it can do (nothing beyond ``Storage`` if it declares nothing:
+    a test double, say)."""
+    declare = getattr(storage, "capabilities", None)
+    return declare() if callable(declare) else StorageCapabilities()
 
 
 # --- persistence -----------------------------------------------------------------------------

@@ -4,20 +4,26 @@ status and signed playback; the reconciler that re-dispatches lost tasks."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from vidhost.app.container import Container
 from vidhost.app.feature import Background, Feature
-from vidhost.app.wiring import Container
-from vidhost.delivery import library, signing_keys, streaming, videos
-from vidhost.http import health
-from vidhost.http.on_demand import SegmentWaiters
-from vidhost.ingest import form as uploads
-from vidhost.processing import routes as processing
 from vidhost.processing.plans import PlanCache
 from vidhost.processing.reconciler import Reconciler
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(c: Container) -> None:
     c.plans = PlanCache(c.storage)
+    if not c.worker:  # a worker holds no segment requests (and loads no HTTP stack)
+        _install_waiters(c)
+
+
+def _install_waiters(c: Container) -> None:
+    from vidhost.http.on_demand import SegmentWaiters
+
     c.segment_waiters = SegmentWaiters(
         c.repo, c.storage, c.plans, c.bus, bound=c.settings.segment_wait_seconds
     )
@@ -25,6 +31,8 @@ def install(c: Container) -> None:
 
 def background(c: Container) -> Sequence[Background]:
     s = c.settings
+    if not hasattr(c, "segment_waiters"):  # an API process on a worker's container (tests)
+        _install_waiters(c)
     return [
         c.segment_waiters,  # wakes held segment requests from the bus's events
         Reconciler(
@@ -37,17 +45,26 @@ def background(c: Container) -> Sequence[Background]:
     ]
 
 
-FEATURE = Feature(
-    "videos",
-    install=install,
-    routers=(
+def routers() -> Sequence[APIRouter]:
+    from vidhost.delivery import library, signing_keys, streaming, videos
+    from vidhost.http import health
+    from vidhost.ingest import form
+    from vidhost.processing import routes as processing
+
+    return (
         health.router,
-        uploads.router,
+        form.router,
         library.router,
         videos.router,
         signing_keys.router,
         streaming.router,
         processing.router,
-    ),
+    )
+
+
+FEATURE = Feature(
+    "videos",
+    install=install,
+    routers=routers,
     background=background,
 )

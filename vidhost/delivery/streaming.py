@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Access, Audience, Viewer
 from vidhost.core.layout import DASH_MANIFEST, MASTER, poster_key
 from vidhost.core.models import Video

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from vidhost import __version__
-from vidhost.app.features import FEATURES, Background
+from vidhost.app.container import Container
+from vidhost.app.feature import Background, Feature
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container, build_container
 from vidhost.core import limits
 from vidhost.http import errors, openapi
 from vidhost.http.body_limit import BodyLimit
@@ -67,16 +67,22 @@ EXPOSED_HEADERS = [
 """Response headers a browser on another origin may read (players, tus clients)."""
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
-    settings = settings or (container.settings if container else Settings())
+def build_app(
+    settings: Settings,
+    features: Sequence[Feature],
+    build: Callable[[Settings], Container],
+    container: Container | None = None,
+) -> FastAPI:
+    """The app serving ``features``; its lifespan holds ``container``, or one ``build``
+    makes at start-up (and closes at shutdown)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        c = container or build_container(settings)
+        c = container or build(settings)
         app.state.container = c
         if settings.auth == "jwt":
             c.jwt_secret()  # created now, so `vidhost token` and every process share it
-        jobs: list[Background] = [job for f in FEATURES for job in f.background(c)]
+        jobs: list[Background] = [job for f in features for job in f.background(c)]
         started: list[Background] = []
         try:
             for job in jobs:
@@ -112,10 +118,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     errors.install(app)
     openapi.install(app)
-    for feature in FEATURES:
-        for router in feature.routers:
+    for feature in features:
+        for router in feature.routers():
             app.include_router(router, include_in_schema=feature.in_schema)
-    for feature in FEATURES:
+    for feature in features:
         if feature.mount is not None:
             feature.mount(app)
     return app

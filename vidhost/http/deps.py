@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from starlette.requests import HTTPConnection
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Viewer
 from vidhost.core.errors import Unauthorized
 from vidhost.core.videos import VideoService

@@ -22,7 +22,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Access
 from vidhost.core.errors import NotReady
 from vidhost.core.layout import MASTER, hls_prefix, media_kind, playlist_name

@@ -3,14 +3,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from vidhost.adapters.metrics import ServiceMetrics
+from vidhost.app.container import Container
 from vidhost.app.feature import Feature
-from vidhost.app.wiring import Container
-from vidhost.http import metrics
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(c: Container) -> None:
     c.videos.telemetry = ServiceMetrics()
 
 
-FEATURE = Feature("metrics", install=install, routers=(metrics.router,))
+def routers() -> Sequence[APIRouter]:
+    from vidhost.http import metrics
+
+    return (metrics.router,)
+
+
+FEATURE = Feature(
+    "metrics",
+    install=install,
+    routers=routers,
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Access, Audience, Viewer, authorize
 from vidhost.core.errors import NotFound, Unauthorized
 from vidhost.core.lifecycle import VideoState

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import Request
 from pydantic import BaseModel, Field
 
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, task_percent, transcode_of
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
+
+if TYPE_CHECKING:
+    from fastapi import Request  # the views only read its URL
 
 S = VideoState
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vidhost.adapters.metrics import instrumented
+from vidhost.app.container import Container
 from vidhost.app.feature import Background, Feature
 from vidhost.app.settings import Settings
-from vidhost.app.wiring import Container
 from vidhost.processing.broker.celery_app import register_task
 from vidhost.processing.media_seconds import MediaSeconds
 from vidhost.processing.supervisor import WorkerSupervisor

@@ -24,7 +24,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Audience, Viewer
 from vidhost.core.errors import NotFound, NotReady
 from vidhost.core.lifecycle import TaskKind, TaskStatus

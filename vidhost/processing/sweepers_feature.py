@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from vidhost.app.container import Container
 from vidhost.app.feature import Background, Feature
-from vidhost.app.wiring import Container
 from vidhost.processing.sweepers import CleanupLoop
 
 

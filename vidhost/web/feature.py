@@ -4,27 +4,37 @@ sign-in link printed at start-up."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from vidhost.app.container import Container
 from vidhost.app.feature import Background, Feature, Job
-from vidhost.app.wiring import Container
-from vidhost.web import pages, signin
+from vidhost.web.signin_codes import SignInCodes, announce, is_embedded
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
 
 
 def install(c: Container) -> None:
-    c.sign_in_codes = signin.SignInCodes() if signin.is_embedded(c) else None
+    c.sign_in_codes = SignInCodes() if is_embedded(c.settings) else None
 
 
 def background(c: Container) -> Sequence[Background]:
     codes = c.sign_in_codes
     if codes is None:
         return ()
-    return [Job(on_start=lambda: signin.announce(codes, c))]
+    return [Job(on_start=lambda: announce(codes, c.base_url()))]
 
 
-FEATURE = Feature(
-    "web",
-    install=install,
-    routers=(signin.router, pages.router),
-    mount=pages.mount_static,
-    background=background,
-)
+def routers() -> Sequence[APIRouter]:
+    from vidhost.web import pages, signin
+
+    return (signin.router, pages.router)
+
+
+def mount(app: FastAPI) -> None:
+    from vidhost.web import pages
+
+    pages.mount_static(app)
+
+
+FEATURE = Feature("web", install=install, routers=routers, mount=mount, background=background)

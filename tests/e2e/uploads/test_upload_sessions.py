@@ -207,8 +207,8 @@ def test_cleanup_never_touches_an_upload_being_written(tmp_path: Path, dry_run: 
     """A locked (being written) expired upload survives the sweeper; the DELETE re-checks."""
     from datetime import timedelta
 
+    from vidhost.app.main import build_container
     from vidhost.app.settings import Settings
-    from vidhost.app.wiring import build_container
     from vidhost.core.models import utcnow
     from vidhost.ingest.tus.cleanup import expired_upload_sweeper
 

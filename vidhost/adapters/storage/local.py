@@ -12,11 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vidhost.adapters.storage.keys import check_key
-from vidhost.core.ports import ObjectInfo
+from vidhost.core.ports import ObjectInfo, StorageCapabilities
 
 
 class LocalStorage:
     """Objects are files below ``root``; writes are atomic (temp file + rename)."""
+
+    def capabilities(self) -> StorageCapabilities:
+        """Files on this machine; no pre-signed or multipart URLs (vidhost signs its own)."""
+        return StorageCapabilities(local_files=True)
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()

@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from vidhost.adapters.storage.keys import check_key
-from vidhost.core.ports import IncompleteUpload, ObjectInfo, PresignedRequest
+from vidhost.core.ports import IncompleteUpload, ObjectInfo, PresignedRequest, StorageCapabilities
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +211,10 @@ class S3Storage:
                 )
 
     # --- PresignedUploads / PresignedDownloads ---------------------------------------------
+
+    def capabilities(self) -> StorageCapabilities:
+        """Pre-signed PUTs and GETs and multipart uploads, all served by S3 itself."""
+        return StorageCapabilities(presigned_uploads=self, presigned_downloads=self, multipart=self)
 
     def presign_put(
         self,

@@ -3,11 +3,16 @@ behind one render gate per process."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from vidhost.app.container import Container
 from vidhost.app.feature import Feature
-from vidhost.app.wiring import Container
-from vidhost.delivery.thumbnails import routes as thumbnails
 from vidhost.delivery.thumbnails.renderer import MediaRenderer, RenderConfig, RenderGate
 from vidhost.media.binaries import ffmpeg_path
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(c: Container) -> None:
@@ -25,4 +30,14 @@ def install(c: Container) -> None:
     )
 
 
-FEATURE = Feature("thumbnails", install=install, routers=(thumbnails.router,))
+def routers() -> Sequence[APIRouter]:
+    from vidhost.delivery.thumbnails import routes
+
+    return (routes.router,)
+
+
+FEATURE = Feature(
+    "thumbnails",
+    install=install,
+    routers=routers,
+)

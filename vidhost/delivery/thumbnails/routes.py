@@ -20,7 +20,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Access, Audience
 from vidhost.core.models import Video
 from vidhost.delivery.thumbnails.renderer import RenderBusy, Still

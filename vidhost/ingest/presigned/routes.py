@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core import limits as L
 from vidhost.core.ports import PresignedRequest
 from vidhost.http.deps import ContainerDep, CurrentUser

@@ -24,7 +24,6 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from vidhost.adapters.storage.signed_urls import LocalSignedUploads
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep
 from vidhost.http.errors import ApiError
@@ -64,9 +63,9 @@ async def signed_put(
     sig: str = Query(""),
 ) -> JSONResponse:
     direct = container.direct
-    if direct is None or not isinstance(direct.presigner, LocalSignedUploads):
+    if direct is None or container.storage_capabilities.presigned_uploads is not None:
         raise ApiError(404, "not_found", "signed uploads are served by the storage backend")
-    cap = direct.presigner.signer.verify(key, expires, max_size, sig, now=time.time())
+    cap = container.url_signer.verify(key, expires, max_size, sig, now=time.time())
     match = _SOURCE.match(key)
     if match is None:
         raise ApiError(403, "invalid_signature", "this URL does not name an upload")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from vidhost.app.container import Container
 from vidhost.app.feature import Background, Feature
-from vidhost.app.wiring import Container
 from vidhost.notify.events.log_tail import EventLogTailer
 from vidhost.notify.events.wakeup import Wakeup, start_listener
 

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.errors import DomainError
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent, utcnow

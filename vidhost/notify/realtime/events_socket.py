@@ -26,7 +26,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.errors import DomainError
 from vidhost.core.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
 from vidhost.core.progress import task_percent

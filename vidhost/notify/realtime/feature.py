@@ -4,12 +4,15 @@ client, and ``/api/events`` per owner, fanned out by one hub from the in-process
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from vidhost.app.container import Container
 from vidhost.app.feature import Background, Feature, Job
-from vidhost.app.wiring import Container
-from vidhost.notify.realtime import client_socket, events_socket, status_stream
 from vidhost.notify.realtime.client_videos import ClientVideos
 from vidhost.notify.realtime.hub import EventHub
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(c: Container) -> None:
@@ -21,9 +24,15 @@ def background(c: Container) -> Sequence[Background]:
     return [Job(on_stop=c.hub.close)]
 
 
+def routers() -> Sequence[APIRouter]:
+    from vidhost.notify.realtime import client_socket, events_socket, status_stream
+
+    return (status_stream.router, client_socket.router, events_socket.router)
+
+
 FEATURE = Feature(
     "realtime",
     install=install,
-    routers=(status_stream.router, client_socket.router, events_socket.router),
+    routers=routers,
     background=background,
 )

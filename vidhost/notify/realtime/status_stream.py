@@ -23,7 +23,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Audience, Viewer
 from vidhost.core.errors import DomainError
 from vidhost.core.lifecycle import TERMINAL, TaskKind, TaskStatus, VideoState, can_transition

@@ -6,14 +6,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from vidhost.app.container import Container
 from vidhost.app.feature import Background, Feature
-from vidhost.app.wiring import Container
-from vidhost.notify.webhooks import routes as webhooks
 from vidhost.notify.webhooks.dispatcher import WebhookDispatcher
 from vidhost.notify.webhooks.formats import WebhookFormats
 from vidhost.notify.webhooks.outbox import OutboxFiller
 from vidhost.notify.webhooks.sql_store import SqlWebhookStore
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 log = logging.getLogger(__name__)
 
@@ -49,4 +52,10 @@ def background(c: Container) -> Sequence[Background]:
     return [dispatcher]
 
 
-FEATURE = Feature("webhooks", install=install, routers=(webhooks.router,), background=background)
+def routers() -> Sequence[APIRouter]:
+    from vidhost.notify.webhooks import routes
+
+    return (routes.router,)
+
+
+FEATURE = Feature("webhooks", install=install, routers=routers, background=background)

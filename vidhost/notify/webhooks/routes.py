@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.adapters.net.url_guard import UrlGuard
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput, NotFound
 from vidhost.http.deps import ContainerDep, CurrentUser
 from vidhost.notify.webhooks.formats import FORMAT_NAMES, VIDHOST, WebhookFormat

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.access import Viewer
 from vidhost.core.errors import Forbidden
 from vidhost.core.layout import DASH_MANIFEST, MASTER

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.adapters.storage.signed_urls import UrlSigner
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.errors import Forbidden, InvalidInput
 from vidhost.core.layout import source_key
 from vidhost.core.models import utcnow

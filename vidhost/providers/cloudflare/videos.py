@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput
 from vidhost.core.models import SigningKey
 from vidhost.http.deps import ContainerDep

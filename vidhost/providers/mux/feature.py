@@ -4,33 +4,46 @@ stream.mux.com / image.mux.com shapes, and Mux-format webhooks."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from vidhost.app.container import Container
 from vidhost.app.feature import Feature
-from vidhost.app.wiring import Container
-from vidhost.providers.mux import api, playback, upload_data
 from vidhost.providers.mux.access_tokens import AccessTokens
-from vidhost.providers.mux.cors import UploadCors
-from vidhost.providers.mux.service import MuxService
+from vidhost.providers.mux.service import MuxService, PullConfig
 from vidhost.providers.mux.store import SqlMuxStore
 from vidhost.providers.mux.webhook_format import MuxWebhookFormat
 
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+
 
 def install(c: Container) -> None:
+    s = c.settings
     c.mux_store = SqlMuxStore(c.engine)
-    c.mux = MuxService(c, c.mux_store)
+    c.mux = MuxService(
+        c.videos,
+        c.repo,
+        c.uploads,
+        c.url_guard,
+        PullConfig(tmp_dir=s.tmp_dir, max_bytes=s.max_upload_bytes, timeout=s.mux_pull_timeout),
+        c.mux_store,
+    )
     c.access_tokens = AccessTokens(c.mux_store)
     c.webhook_formats.add(MuxWebhookFormat(c.mux_store, c.repo.list_tasks))
 
 
+def routers() -> Sequence[APIRouter]:
+    # the playback routes' paths start with a parameter (``/{playback_id}.m3u8``): last
+    from vidhost.providers.mux import api, playback, upload_data
+
+    return (api.router, upload_data.router, playback.router)
+
+
 def mount(app: FastAPI) -> None:
+    from vidhost.providers.mux.cors import UploadCors
+
     app.add_middleware(UploadCors)  # outermost: a Mux upload URL answers for its cors_origin
 
 
-FEATURE = Feature(
-    "mux",
-    install=install,
-    # the playback routes' paths start with a parameter (``/{playback_id}.m3u8``): last
-    routers=(api.router, upload_data.router, playback.router),
-    mount=mount,
-)
+FEATURE = Feature("mux", install=install, routers=routers, mount=mount)

@@ -11,16 +11,20 @@ import logging
 import tempfile
 import threading
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.net.download import download
-from vidhost.app.wiring import Container
+from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video
+from vidhost.core.videos import VideoService
 from vidhost.ingest.tus.models import Upload
+from vidhost.ingest.tus.service import UploadService
 from vidhost.providers.mux import uploads as U
 from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
 from vidhost.providers.mux.store import SqlMuxStore
@@ -58,10 +62,33 @@ def visibility_for(policies: list[str]) -> str:
     return UNLISTED if PUBLIC in policies else PRIVATE
 
 
+@dataclass(frozen=True)
+class PullConfig:
+    """Where and how much an input URL is downloaded (``POST /video/v1/assets``)."""
+
+    tmp_dir: Path
+    max_bytes: int
+    timeout: float
+
+
 class MuxService:
-    def __init__(self, container: Container, store: SqlMuxStore) -> None:
-        self.c = container
-        self.videos = container.videos
+    """The Mux surface's use cases, over what they use: the video service, the video
+    records (reads), resumable uploads, the URL guard and its own store."""
+
+    def __init__(
+        self,
+        videos: VideoService,
+        repo: SqlRepository,
+        uploads: UploadService,
+        url_guard: UrlGuard,
+        pull: PullConfig,
+        store: SqlMuxStore,
+    ) -> None:
+        self.videos = videos
+        self.repo = repo
+        self.uploads = uploads
+        self.url_guard = url_guard
+        self.pull = pull
         self.store = store
 
     # --- direct uploads ---------------------------------------------------------------------
@@ -76,9 +103,7 @@ class MuxService:
         test: bool,
     ) -> U.MuxUpload:
         policies = policies_of(new_asset_settings)
-        upload = self.c.uploads.create(
-            owner=owner, length=None, metadata={}, extra={"source": "mux"}
-        )
+        upload = self.uploads.create(owner=owner, length=None, metadata={}, extra={"source": "mux"})
         assert upload.video_id is not None
         self.videos.update(upload.video_id, visibility=visibility_for(policies))
         record = U.MuxUpload(
@@ -104,7 +129,7 @@ class MuxService:
         return record
 
     def status(self, record: U.MuxUpload) -> U.UploadStatus:
-        status = U.status_of(record, self.c.repo.get_video(record.video_id))
+        status = U.status_of(record, self.repo.get_video(record.video_id))
         expired = status.status == U.TIMED_OUT and record.status == U.WAITING
         if expired and self.store.set_upload_status(record.id, U.TIMED_OUT, only_if=U.WAITING):
             self._drop_bytes(record)
@@ -124,7 +149,7 @@ class MuxService:
     def _drop_bytes(self, record: U.MuxUpload) -> None:
         """The upload's bytes and its pending video go (no asset will come of it)."""
         try:
-            self.c.uploads.terminate(record.upload_id, record.owner)
+            self.uploads.terminate(record.upload_id, record.owner)
         except CodedError as exc:  # already complete, expired or swept
             log.info("mux upload %s: nothing to terminate (%s)", record.id, exc.code)
 
@@ -134,7 +159,7 @@ class MuxService:
         status = self.status(record)
         if status.status not in (U.WAITING, U.ASSET_CREATED):
             raise Conflict(f"the upload is {status.status}", code="upload_not_waiting")
-        data = self.c.uploads.get(record.upload_id, record.owner, allow_expired=True)
+        data = self.uploads.get(record.upload_id, record.owner, allow_expired=True)
         return record, data
 
     async def write(
@@ -146,7 +171,7 @@ class MuxService:
         total: int | None,
         content_length: int | None,
     ) -> Upload:
-        return await self.c.uploads.write(
+        return await self.uploads.write(
             record.upload_id,
             record.owner,
             offset=offset,
@@ -158,13 +183,13 @@ class MuxService:
     # --- assets -----------------------------------------------------------------------------
 
     def asset(self, asset_id: str, owner: str) -> Video:
-        video = self.c.repo.get_video(asset_id)
+        video = self.repo.get_video(asset_id)
         if video is None or video.owner != owner or not is_asset(video):
             raise asset_not_found()
         return video
 
     def assets(self, owner: str, *, limit: int, page: int) -> list[Video]:
-        videos, _ = self.c.repo.list_videos(
+        videos, _ = self.repo.list_videos(
             owner=owner, states=ASSET_STATES, limit=limit, offset=(page - 1) * limit
         )
         return videos
@@ -177,7 +202,7 @@ class MuxService:
 
     def tasks_of(self, asset_id: str) -> list[Task]:
         """The asset's tasks (its ``transcode`` task tells how much of the ladder is stored)."""
-        return self.c.repo.list_tasks(asset_id)
+        return self.repo.list_tasks(asset_id)
 
     def delete_asset(self, asset_id: str, owner: str) -> None:
         video = self.asset(asset_id, owner)
@@ -189,7 +214,7 @@ class MuxService:
         asset: the record answers at once (``preparing``); a thread downloads, size-capped
         and time-bounded, and hands the file to ``accept_source``."""
         policies = policies_of(settings)
-        self.c.url_guard.check(url)  # refuse a local or private URL before anything exists
+        self.url_guard.check(url)  # refuse a local or private URL before anything exists
         mux_meta: dict[str, Any] = {"ingest": "url"}
         mux_meta |= {
             k: settings[k]
@@ -208,7 +233,7 @@ class MuxService:
         return self.videos.get(video.id)
 
     def _pull(self, video_id: str, url: str) -> None:
-        s = self.c.settings
+        s = self.pull
         s.tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=s.tmp_dir, prefix="pull-")
         path = Path(name)
@@ -216,21 +241,21 @@ class MuxService:
             with open(fd, "wb"):
                 pass
             download(
-                self.c.url_guard,
+                self.url_guard,
                 url,
                 path,
-                max_bytes=s.max_upload_bytes,
-                timeout=s.mux_pull_timeout,
+                max_bytes=s.max_bytes,
+                timeout=s.timeout,
             )
             self.videos.accept_source(video_id, way="pull", file=path)
         except CodedError as exc:
-            video = self.c.repo.get_video(video_id)
+            video = self.repo.get_video(video_id)
             if video is not None and video.state in (S.CREATED, S.UPLOADING):
                 self.videos.reject_source(video, exc.code, exc.message)
             log.info("mux pull of %s failed: %s (%s)", video_id, exc.message, exc.code)
         except Exception:
             log.exception("mux pull of %s crashed", video_id)
-            video = self.c.repo.get_video(video_id)
+            video = self.repo.get_video(video_id)
             if video is not None and video.state in (S.CREATED, S.UPLOADING):
                 self.videos.reject_source(video, "download_failed", "the input could not be read")
         finally:
@@ -266,7 +291,7 @@ class MuxService:
     def resolve(self, playback_id: str) -> tuple[PlaybackId, Video]:
         """A playback id and its video, for the stream and image routes (no owner)."""
         pid = self.store.get_playback_id(playback_id)
-        video = self.c.repo.get_video(pid.video_id) if pid else None
+        video = self.repo.get_video(pid.video_id) if pid else None
         if pid is None or video is None or video.state is S.DELETED:
             raise NotFound("Playback ID not found", code="playback_id_not_found")
         return pid, video

@@ -8,7 +8,7 @@ import time
 from urllib.parse import urlencode
 
 from vidhost.adapters.storage.signed_urls import UrlSigner
-from vidhost.app.wiring import Container
+from vidhost.app.container import Container
 from vidhost.providers.mux.uploads import MuxUpload
 
 PATH = "/mux/upload/"

@@ -23,7 +23,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from vidhost.core.errors import CodedError, StorageFailure
 from vidhost.core.ports import MultipartUploads, Storage
@@ -45,6 +45,7 @@ parts)."""
 TAILS = "uploads/tails/"
 
 
+@runtime_checkable
 class S3Parts(Storage, MultipartUploads, Protocol):
     """What the store needs from the S3 adapter
     (``vidhost.adapters.storage.s3.S3Storage``): storage, multipart uploads, and parts

@@ -1,0 +1,131 @@
+"""No import circle, and the layers of ADR 0076, read from the code.
+
+The graph counts every import of every vidhost module: at the top, inside a function, and
+under ``TYPE_CHECKING`` alike (``tests.boundaries.import_graph``), so a circle cannot hide in
+a late import. Layer rules:
+
+- ``core`` imports nothing of vidhost outside ``core``.
+- ``providers`` (Mux, Cloudflare) import ``core``, ``http`` and their own package only. The
+  imports that still break this rule are listed in ``PROVIDER_DEBT`` (issue 20: narrow
+  ports, one dispatch path, one signed PUT); the list may only shrink, and each entry must
+  still be true, so a fixed one is struck off.
+- Nothing imports the composition root: outside ``vidhost.app`` only the values it hands out
+  may be imported (``app.container``, ``app.feature``, ``app.settings``), never
+  ``app.wiring``, ``app.features``, ``app.main`` or ``app.cli`` (the entry point
+  ``vidhost/__main__.py`` excepted).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from tests.boundaries import VIDHOST, cycles, import_graph, path_between
+
+GRAPH = import_graph()
+
+APP_VALUES = {"vidhost.app", "vidhost.app.container", "vidhost.app.feature", "vidhost.app.settings"}
+ENTRY_POINTS = {"vidhost.__main__"}
+
+PROVIDER_DEBT = {
+    # surfaces still built on other features' modules (issue 20, left for later moves)
+    ("vidhost.providers.cloudflare.playback", "vidhost.delivery.streaming"),
+    ("vidhost.providers.cloudflare.playback", "vidhost.delivery.thumbnails.routes"),
+    ("vidhost.providers.cloudflare.uploads", "vidhost.adapters.storage.signed_urls"),
+    ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.metadata"),
+    ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.middleware"),
+    ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.routes"),
+    ("vidhost.providers.cloudflare.videos", "vidhost.delivery.playback_tokens"),
+    ("vidhost.providers.cloudflare.webhook_format", "vidhost.notify.webhooks.signing"),
+    ("vidhost.providers.cloudflare.webhooks", "vidhost.notify.webhooks.models"),
+    ("vidhost.providers.cloudflare.webhooks", "vidhost.notify.webhooks.routes"),
+    ("vidhost.providers.cloudflare.webhooks", "vidhost.notify.webhooks.store"),
+    ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.renderer"),
+    ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.routes"),
+    ("vidhost.providers.mux.playback", "vidhost.media.thumbs"),
+    ("vidhost.providers.mux.service", "vidhost.adapters.db.repository"),
+    ("vidhost.providers.mux.service", "vidhost.adapters.net.download"),
+    ("vidhost.providers.mux.service", "vidhost.adapters.net.url_guard"),
+    ("vidhost.providers.mux.service", "vidhost.ingest.tus.models"),
+    ("vidhost.providers.mux.service", "vidhost.ingest.tus.service"),
+    ("vidhost.providers.mux.store", "vidhost.adapters.db.tables"),
+    ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.errors"),
+    ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.models"),
+    ("vidhost.providers.mux.upload_links", "vidhost.adapters.storage.signed_urls"),
+    ("vidhost.providers.mux.webhook_format", "vidhost.notify.webhooks.signing"),
+}
+
+
+def edges(prefix: str) -> set[tuple[str, str]]:
+    return {(m, t) for m, targets in GRAPH.items() if m.startswith(prefix) for t in targets}
+
+
+def test_there_is_no_import_circle() -> None:
+    found = cycles(GRAPH)
+    chains = [" -> ".join([*path_between(GRAPH, c[0], c[0])]) for c in found]
+    assert found == [], "\n".join(chains)
+
+
+def test_a_circle_through_a_late_import_is_found() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert path_between(graph, "a", "a") == ["a", "b", "c", "a"]
+
+
+def test_core_imports_only_core() -> None:
+    bad = sorted((m, t) for m, t in edges("vidhost.core") if not t.startswith("vidhost.core"))
+    assert bad == []
+
+
+def provider_edges_outside_the_rule() -> set[tuple[str, str]]:
+    allowed = ("vidhost.core", "vidhost.http", "vidhost.app.container", "vidhost.app.feature")
+    found = set()
+    for m, t in edges("vidhost.providers."):
+        own = ".".join(m.split(".")[:3])  # vidhost.providers.mux
+        if t.startswith((*allowed, own)) or t == "vidhost.providers":
+            continue
+        found.add((m, t))
+    return found
+
+
+def test_providers_import_core_and_http_only() -> None:
+    new = sorted(provider_edges_outside_the_rule() - PROVIDER_DEBT)
+    assert new == [], "a provider imports outside core/http (ADR 0076)"
+
+
+def test_the_recorded_provider_debt_is_still_true() -> None:
+    fixed = sorted(PROVIDER_DEBT - provider_edges_outside_the_rule())
+    assert fixed == [], "strike these off PROVIDER_DEBT"
+
+
+def test_nothing_imports_the_composition_root() -> None:
+    bad = sorted(
+        (m, t)
+        for m, targets in GRAPH.items()
+        if not m.startswith("vidhost.app") and m not in ENTRY_POINTS
+        for t in targets
+        if t.startswith("vidhost.app") and t not in APP_VALUES
+    )
+    assert bad == []
+
+
+def test_no_isinstance_on_adapter_classes_outside_adapters() -> None:
+    """Storage capabilities are declared by the adapters (``StorageCapabilities``), never
+    sniffed from their class (tusd's composer; ADR 0076)."""
+    bad = []
+    for path in sorted(VIDHOST.rglob("*.py")):
+        if (VIDHOST / "adapters") in path.parents:
+            continue
+        tree = ast.parse(path.read_text())
+        adapters = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("vidhost.adapters")
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+                names = {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)}
+                if names & adapters:
+                    bad.append(f"{path.relative_to(VIDHOST)}:{node.lineno}")
+    assert bad == []
