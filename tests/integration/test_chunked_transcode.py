@@ -879,3 +879,62 @@ def test_a_background_chunk_a_reader_asks_for_early_encodes_the_asked_rung_alone
         "480p (nice 0)",
         "720p (nice 19)",
     ], lines
+
+
+def test_a_chunk_encoding_unasked_rungs_gives_its_worker_to_a_chunk_a_player_waits_for(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ADR 0064: chunk 1's asked rung is stored and its other rungs encode in the background
+    when a player asks for chunk 2 and no worker is free for it: chunk 1 gives its worker
+    back (pending again, the run not counted as an attempt) instead of holding it for rungs
+    nobody waits for. Chunk 2 goes next; chunk 1, run again, encodes only what is missing."""
+    caplog.set_level(logging.INFO, logger="vidhost.processing")
+    source = make_clip(tmp_path / "hd.mp4", duration=16, width=1280, height=720, fps=25)
+    settings = {
+        "ladder_heights": [720, 480],
+        "segment_seconds": 4.0,
+        "chunk_seconds": 4.0,
+        "x264_preset": "slow",
+        "opening_segments": [],
+    }
+    with container(tmp_path / "data", **settings) as c:
+        video_id = upload_local(c, source)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 1, "480p")
+        rest = f"chunk 1 of {video_id}: 720p (nice 19)"
+
+        def background() -> bool:
+            return any(r.getMessage() == rest for r in list(caplog.records))
+
+        def ask_chunk_2() -> None:  # the only worker is busy with chunk 1's background rung
+            assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 2, "720p")
+
+        with _player(when=background, then=ask_chunk_2):
+            assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.PENDING
+        one = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=1)
+        assert one is not None and one.status is TaskStatus.PENDING and one.attempts == 0
+        prefix = layout.hls_prefix(video_id)
+        assert c.storage.stat(prefix + "480p_00001.m4s").size > 0  # kept: not encoded again
+        # the worker's next run takes chunk 2 (asked for), then chunk 1's missing rung
+        assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
+        assert runner.claimed_part(1) == 2
+        assert runner.run(video_id, "transcode_chunk", 1) is TaskStatus.COMPLETED
+        assert runner.claimed_part(2) == 1
+        for name in ("720p_00001.m4s", "480p_00001.m4s", "720p_00002.m4s", "480p_00002.m4s"):
+            assert c.storage.stat(prefix + name).size > 0
+    lines = [
+        r.getMessage().replace(f" of {video_id}", "").replace(f" for {video_id}", "")
+        for r in caplog.records
+        if r.getMessage().startswith(("chunk 1 of", "chunk 2 of", "transcode_chunk 1"))
+    ]
+    assert lines == [
+        "chunk 1: 480p (nice 0)",
+        "chunk 1: 720p (nice 19)",
+        "transcode_chunk 1 gave its worker back; queued again",
+        "chunk 2: 720p (nice 0)",
+        "chunk 2: 480p (nice 19)",
+        "chunk 1: 720p (nice 19)",
+    ], lines

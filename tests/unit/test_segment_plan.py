@@ -222,8 +222,8 @@ def test_opening_segments_are_short_and_each_its_own_chunk() -> None:
     lengths = [plan.segment_duration(s) for s in plan.segments]
     assert lengths == [1.0, 1.0, 2.0] + [4.0] * 14
     assert [(c.first_segment, c.segment_count) for c in plan.chunks] == [
-        (0, 1), (1, 1), (2, 1), (3, 3), (6, 3), (9, 3), (12, 3), (15, 2),
-    ]  # fmt: skip
+        (0, 1), (1, 1), (2, 1), (3, 1), (4, 2), (6, 3), (9, 3), (12, 3), (15, 2),
+    ]  # fmt: skip  # after the opening: 4, 8, then 12 s (each at most twice the last)
     assert plan.start_segments() == ["240p_00000.m4s", "audio_00000.m4s"]
     text = media_playlist(plan, "240p")
     assert "#EXT-X-TARGETDURATION:4" in text and "#EXTINF:1.000000," in text

@@ -246,9 +246,10 @@ class VideoRepository(Protocol):
         token: str | None = None,
         only_if: TaskStatus | None = None,
         forward: bool = False,
+        give_back: bool = False,
     ) -> bool:
         """Write status and progress; refused (False) when ``token`` no longer holds the claim
-        or the row's status is not ``only_if``."""
+        or the row's status is not ``only_if``. ``give_back``: the run is not an attempt."""
         ...
 
     def heartbeat(

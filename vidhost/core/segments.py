@@ -242,7 +242,10 @@ def make_plan(
     """Boundaries after the ``opening`` segments (e.g. 1, 1, 2 s: short, so whatever rung a
     player starts on is made in a moment; each its own chunk), then every
     ``segment_seconds`` (the last segment shorter); chunks of whole segments, about
-    ``chunk_seconds`` (without opening segments the first one ``first_chunk_seconds``).
+    ``chunk_seconds`` (without opening segments the first one ``first_chunk_seconds``; after
+    them each chunk at most twice the one before, e.g. 4, 8, 12 s: a reader that starts
+    at the beginning, or probes every rung's first seconds as ffmpeg does, waits for short
+    chunks, ADR 0064).
     Opening segments no shorter than ``segment_seconds`` are left out."""
     if not duration or not math.isfinite(duration) or duration <= 0:
         raise ValueError("the duration must be positive")
@@ -278,6 +281,8 @@ def make_plan(
             count = 1
         else:
             limit = first_chunk_seconds if not chunks else chunk_seconds
+            if opening:  # the chunks after the opening ramp up: each at most twice the last
+                limit = min(limit, 2 * sum(nominal[chunks[-1].first_segment : index]))
             count, seconds = 1, nominal[index]
             while (
                 index + count < len(segments) and seconds + nominal[index + count] <= limit + 1e-6

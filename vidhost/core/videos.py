@@ -422,10 +422,12 @@ class VideoService:
         token: str | None = None,
         only_if: TaskStatus | None = None,
         forward: bool = False,
+        give_back: bool = False,
     ) -> bool:
         """Write a task's status (and its ``task.progress`` event, except for the parts of a
         task). With ``token`` the write is fenced: refused (False) once the claim is lost.
-        ``forward``: refused unless it moves the progress forward."""
+        ``forward``: refused unless it moves the progress forward. ``give_back``: a claim
+        handed back unfinished; its run does not count as an attempt."""
         event = None
         if kind not in INTERNAL_KINDS:
             event = task_event(video_id, kind, status, progress, public(error), error_code)
@@ -441,6 +443,7 @@ class VideoService:
             token=token,
             only_if=only_if,
             forward=forward,
+            give_back=give_back,
         )
 
     def start_parts(self, video_id: str, parts: Iterable[tuple[TaskKind, int]]) -> None:

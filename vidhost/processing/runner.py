@@ -40,6 +40,12 @@ class ClaimLost(Exception):
     """The task was taken over by another worker: stop, write nothing more."""
 
 
+class TaskYields(Exception):
+    """Raised by a handler that gives its claim back before it is done, because work a
+    player waits for has no worker free (ADR 0064): the row goes back to ``pending`` (the
+    run not counted as an attempt) and is queued again; what it stored stays stored."""
+
+
 class TaskContinues(Exception):
     """Raised by a handler whose task goes on in other tasks (its parts): the row stays
     ``processing`` and whoever finishes the last part completes it."""
@@ -129,6 +135,7 @@ class _Claim:
         *,
         error_code: str | None = None,
         error: str | None = None,
+        give_back: bool = False,
     ) -> bool:
         accepted = self.service.report_task(
             self.video_id,
@@ -139,6 +146,7 @@ class _Claim:
             error=error,
             part=self.part,
             token=self.token,
+            give_back=give_back,
         )
         if not accepted:
             self.lost.set()
@@ -265,6 +273,12 @@ class TaskRunner:
             self.handlers[kind](ctx)
         except TaskContinues:
             return TaskStatus.PROCESSING
+        except TaskYields:
+            if not claim.report(TaskStatus.PENDING, 0.0, give_back=True):
+                return None  # taken over meanwhile: the new holder runs it
+            self._queue(claim)
+            log.info("%s %s for %s gave its worker back; queued again", kind, part, video_id)
+            return TaskStatus.PENDING
         except ClaimLost:
             log.warning("%s %s for %s: claim lost, result dropped", kind, part, video_id)
             return None
@@ -361,12 +375,16 @@ class TaskRunner:
             return False
         if not claim.report(TaskStatus.PENDING, 0.0):
             return True  # taken over meanwhile: the new holder runs it
-        repo.mark_dispatched(claim.video_id, claim.kind, part=claim.part)
-        self.service.jobs.dispatch(claim.video_id, claim.kind, claim.part)
+        self._queue(claim)
         log.info(
             "%s %s for %s was interrupted; queued again", claim.kind, claim.part, claim.video_id
         )
         return True
+
+    def _queue(self, claim: _Claim) -> None:
+        """Send a task that went back to ``pending`` to the workers again."""
+        self.service.repo.mark_dispatched(claim.video_id, claim.kind, part=claim.part)
+        self.service.jobs.dispatch(claim.video_id, claim.kind, claim.part)
 
     def _failed(
         self, ctx: TaskContext, claim: _Claim, code: str, message: str

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -28,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from vidhost.core import layout
@@ -63,7 +64,12 @@ from vidhost.media.process import renice
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.probing import MediaProber, ProbeConfig, source_copy
-from vidhost.processing.runner import TaskContext, TaskContinues, forget_if_deleted
+from vidhost.processing.runner import (
+    TaskContext,
+    TaskContinues,
+    TaskYields,
+    forget_if_deleted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -458,6 +464,8 @@ class ChunkEncoder(_PartEncoder):
         since = row.requested_at if row is not None else None
         wanted = row.requested_rendition if row is not None and since is not None else None
         whole = since is not None and wanted is None  # asked for, no rung named: all at once
+        if ctx.part > 0:
+            todo = [r for r in todo if not self._stored(pass_, r.name)]  # given back earlier
         while todo:
             first = next((r for r in todo if r.name == wanted), None)
             wanted = None
@@ -469,7 +477,12 @@ class ChunkEncoder(_PartEncoder):
                     pass_.run(todo, nice=0)
                     todo = []
                 else:
-                    watch = _Watch(self.service, ctx, since=since, rungs=todo)
+                    waiting = None
+                    if ctx.part > 0:
+                        waiting = functools.partial(self._another_waits, pass_)
+                        if waiting():
+                            raise TaskYields
+                    watch = _Watch(self.service, ctx, since=since, rungs=todo, yields=waiting)
                     pass_.run(todo, nice=BACKGROUND_NICE, watch=watch)
                     todo = []
             except _Asked as asked:
@@ -481,6 +494,37 @@ class ChunkEncoder(_PartEncoder):
                     asked.rung,
                 )
                 wanted, since = asked.rung, asked.at
+
+    def _stored(self, pass_: _Pass, rung: str, chunk: Chunk | None = None) -> bool:
+        """Are ``rung``'s segments of ``chunk`` (default: the pass's) stored? A pass stores
+        them in order: the last one tells."""
+        plan = pass_.plan
+        last = plan.chunk_segments(chunk or pass_.chunk)[-1]
+        key = layout.hls_prefix(pass_.ctx.video.id) + plan.segment_name(rung, last.index)
+        try:
+            self.storage.stat(key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def _another_waits(self, pass_: _Pass) -> bool:
+        """Has a player waited ``YIELD_AFTER`` s for a rung of another chunk of the video
+        that no worker has taken? Then this chunk's background rungs give the worker back
+        (``TaskYields``): they are queued again, behind it (ADR 0064)."""
+        before = utcnow() - timedelta(seconds=YIELD_AFTER)
+        plan = pass_.plan
+        return any(
+            t.part != pass_.chunk.index
+            and t.status is TaskStatus.PENDING
+            and t.requested_at is not None
+            and t.requested_at < before
+            and 0 <= t.part < len(plan.chunks)
+            and not (
+                t.requested_rendition is not None
+                and self._stored(pass_, t.requested_rendition, plan.chunks[t.part])
+            )
+            for t in self.service.repo.list_parts(pass_.ctx.video.id, [TaskKind.TRANSCODE_CHUNK])
+        )
 
     def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
         """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
@@ -559,6 +603,9 @@ class ChunkEncoder(_PartEncoder):
         return row.requested_rendition if row is not None else None
 
 
+YIELD_AFTER = 0.5
+"""Seconds a chunk a player asked for may wait unclaimed before a chunk encoding rungs
+nobody waits for gives its worker back (ADR 0064)."""
 RESTART_MARGIN = 1.2
 """A pass a player asks one rung of stops for it when the rest of the pass costs more than
 this many times that rung alone (a fresh decode and ffmpeg's start make up the margin)."""
@@ -582,6 +629,8 @@ class _Watch:
     ctx: TaskContext
     since: datetime | None = None
     rungs: Sequence[PlannedRendition] = ()
+    yields: Callable[[], bool] | None = None
+    """Stop the pass (``TaskYields``) when this says another part waits for a worker."""
     every: float = 0.2
     pids: list[int] = field(default_factory=list)
     done: bool = False
@@ -593,6 +642,8 @@ class _Watch:
         if self.done or now - self.looked < self.every:
             return
         self.looked = now
+        if self.yields is not None and self.yields():
+            raise TaskYields
         row = self.service.repo.get_task(self.ctx.video.id, self.ctx.kind, part=self.ctx.part)
         asked = row.requested_at if row is not None else None
         if row is None or asked is None or (self.since is not None and asked <= self.since):

@@ -449,10 +449,12 @@ class SqlRepository:
         token: str | None = None,
         only_if: TaskStatus | None = None,
         forward: bool = False,
+        give_back: bool = False,
     ) -> bool:
         """Write the task's status; with ``token``, only while that claim holds (the fence),
         with ``only_if``, only while the row has that status, with ``forward``, only if it
-        moves the progress forward (writers racing with counts made a moment apart).
+        moves the progress forward (writers racing with counts made a moment apart);
+        ``give_back``: the claim is handed back unfinished, its attempt not counted.
         False if refused."""
         now = utcnow()
         conds = list(_key(video_id, kind, part))
@@ -473,6 +475,7 @@ class SqlRepository:
                     error=error,
                     updated_at=now,
                     heartbeat_at=now,
+                    **({"attempts": tasks.c.attempts - 1} if give_back else {}),
                 )
             )
             if result.rowcount != 1:
