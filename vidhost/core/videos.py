@@ -446,6 +446,13 @@ class VideoService:
             give_back=give_back,
         )
 
+    def dispatch_again(self, video_id: str, kind: TaskKind, part: int = 0) -> None:
+        """Send a task back to the workers (queued again, a re-run, a message re-sent): its
+        row is marked dispatched first, so the reconciler does not send it a second time
+        (ADR 0073). The one way a task already dispatched once is dispatched again."""
+        self.repo.mark_dispatched(video_id, kind, part=part)
+        self.jobs.dispatch(video_id, kind, part)
+
     def start_parts(self, video_id: str, parts: Iterable[tuple[TaskKind, int]]) -> None:
         """Ensure a row for each ``(kind, part)``, then dispatch the ones not done."""
         rows = [self.repo.ensure_task(video_id, kind, part=part) for kind, part in parts]

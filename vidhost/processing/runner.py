@@ -362,8 +362,7 @@ class TaskRunner:
         log.warning(
             "%s %s for %s: holder neither beats nor goes stale; re-sent", kind, part, video_id
         )
-        repo.mark_dispatched(video_id, kind, part=part)
-        self.service.jobs.dispatch(video_id, kind, part)
+        self.service.dispatch_again(video_id, kind, part)
         return None
 
     def _rerun(self, claim: _Claim) -> bool:
@@ -383,8 +382,7 @@ class TaskRunner:
 
     def _queue(self, claim: _Claim) -> None:
         """Send a task that went back to ``pending`` to the workers again."""
-        self.service.repo.mark_dispatched(claim.video_id, claim.kind, part=claim.part)
-        self.service.jobs.dispatch(claim.video_id, claim.kind, claim.part)
+        self.service.dispatch_again(claim.video_id, claim.kind, claim.part)
 
     def _failed(
         self, ctx: TaskContext, claim: _Claim, code: str, message: str

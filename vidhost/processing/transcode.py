@@ -863,8 +863,7 @@ class LadderProgress:
             )
             if retried:
                 log.info("%s %s of %s failed (%s); once more", ctx.kind, ctx.part, video.id, code)
-                self.service.repo.mark_dispatched(video.id, ctx.kind, part=ctx.part)
-                self.service.jobs.dispatch(video.id, ctx.kind, ctx.part)
+                self.service.dispatch_again(video.id, ctx.kind, ctx.part)
                 return
         fail_video(self.service, video, MediaError(code, message))
         if self.service.report_task(
