@@ -23,7 +23,7 @@ VALUES = ("Config", "Limits")
 ALLOWED = {
     ("processing/analysis.py", "vidhost.processing.probing.MediaProber"),
     ("processing/enhance.py", "vidhost.processing.probing.MediaProber"),
-    ("processing/transcode.py", "vidhost.processing.probing.MediaProber"),
+    ("processing/transcode/plan.py", "vidhost.processing.probing.MediaProber"),
     # each task handler (built by the root) wraps its own ProbeConfig in the sandboxed probe
     ("notify/webhooks/dispatcher.py", "vidhost.adapters.net.url_guard.UrlGuard"),
     # the default when a test builds a dispatcher alone; the root passes the configured guard

@@ -31,6 +31,7 @@ from vidhost.adapters.db.tables import events, tasks, videos
 from vidhost.core.access import LISTED
 from vidhost.core.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
 from vidhost.core.models import TASK_CHANGED, DomainEvent, Rendition, Task, Video, utcnow
+from vidhost.core.scheduling import PartRow, claim_order
 from vidhost.media.process import holder_name
 
 NOTIFY_CHANNEL = "vidhost_events"
@@ -347,24 +348,13 @@ class SqlRepository:
                     tasks.c.part, tasks.c.status, tasks.c.heartbeat_at, tasks.c.requested_at
                 ).where(tasks.c.video_id == video_id, tasks.c.kind == kind.value)
             ).all()
-        requested = [r for r in rows if r.requested_at is not None]
-        latest = max(requested, key=lambda r: r.requested_at).part if requested else -1
-
-        def claimable(r: Any) -> bool:
-            if r.status == TaskStatus.PENDING.value:
-                return True
-            stale = r.heartbeat_at is None or r.heartbeat_at < stale_before
-            return bool(r.status == TaskStatus.PROCESSING.value and stale)
-
-        def rank(r: Any) -> tuple[int, float, int]:
-            if r.requested_at is not None:
-                return (0, -r.requested_at.timestamp(), r.part)
-            return (1 if r.part > latest else 2, 0.0, r.part)
-
-        for r in sorted(filter(claimable, rows), key=rank):
-            token = self.claim_task(video_id, kind, stale_before=stale_before, part=r.part)
+        parts = [
+            PartRow(r.part, TaskStatus(r.status), r.heartbeat_at, r.requested_at) for r in rows
+        ]
+        for part in claim_order(parts, stale_before):  # the policy: vidhost.core.scheduling
+            token = self.claim_task(video_id, kind, stale_before=stale_before, part=part)
             if token is not None:
-                return r.part, token
+                return part, token
         return None
 
     def request_part(

@@ -1,0 +1,102 @@
+"""``transcode_audio``: the audio rendition, encoded once, stored segment by segment."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from vidhost.core import layout
+from vidhost.core.models import utcnow
+from vidhost.core.scheduling import (
+    BACKGROUND_NICE,
+)
+from vidhost.media.chunks import build_audio_command
+from vidhost.media.process import renice
+from vidhost.media.runner import run_ffmpeg
+from vidhost.media.sandbox import task_limits
+from vidhost.processing.runner import (
+    TaskContext,
+)
+from vidhost.processing.transcode.parts import PartEncoder
+from vidhost.processing.transcode.sources import load_plan
+from vidhost.processing.transcode.watch import Watch
+
+log = logging.getLogger(__name__)
+
+
+class AudioEncoder(PartEncoder):
+    """``transcode_audio``: the audio rendition, encoded once, cut on the plan's boundaries.
+
+    Each segment is stored as soon as ffmpeg has finished it (it opens the next one only
+    after closing the last), so the first chunk's audio is stored within a second or two
+    whatever the video's length, and the video can be ready long before the audio ends
+    (ADR 0062); a request for an audio segment not stored yet waits for it (ADR 0061)."""
+
+    def __call__(self, ctx: TaskContext) -> None:
+        self._still_wanted(ctx)
+        cfg = self.config
+        plan = load_plan(self.storage, ctx.video.id)
+        if plan.audio_bitrate is None:
+            return
+        end = plan.seconds(plan.total_frames)
+        names = [plan.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
+        start = plan.chunks[0].segment_count
+        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            self._input(ctx, plan) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"audio-{ctx.video.id}-") as tmp,
+        ):
+            out = Path(tmp)
+            stored = 0
+            pids: list[int] = []
+            written = names  # what ffmpeg writes: the names themselves, or CMAF's raw files
+            if plan.cmaf:
+                written = [n.rsplit(".", 1)[0] + ".mp4" for n in names]
+            at = 0  # CMAF: the next segment's decode time, in samples
+
+            def store(batch: list[str]) -> None:
+                nonlocal at
+                packaged, at = self._package(ctx, plan, out, batch, audio_at=at)
+                self._store(ctx, out, packaged)
+
+            promote: Watch | None = None
+
+            def store_finished(percent: float) -> None:
+                nonlocal stored, promote
+                ctx.progress(percent)
+                if promote is not None:
+                    promote.check()
+                finished = stored
+                while finished + 1 < len(names) and (out / written[finished + 1]).is_file():
+                    finished += 1
+                if finished > stored:
+                    store(names[stored:finished])
+                    before, stored = stored, finished
+                    if before < start <= stored:
+                        self.progress.part_done(ctx)  # the start may make the video ready
+                        for pid in pids:  # the rest is ahead of any player: yield the cores
+                            renice(pid, BACKGROUND_NICE)
+                        # ... until a reader waits for a segment of it (ADR 0064)
+                        promote = Watch(self.service, ctx, since=utcnow(), pids=pids)
+
+            cmd = build_audio_command(
+                cfg.ffmpeg,
+                source,
+                str(out),
+                layout.AUDIO_RENDITION,
+                duration=end,
+                boundaries=[plan.seconds(s.start_frame) for s in plan.segments[1:]],
+                bitrate=plan.audio_bitrate,
+                ts_offset=plan.ts_offset,
+                strict=cfg.strict_decode,
+                cmaf=plan.cmaf,
+            )
+            run_ffmpeg(
+                cmd,
+                duration=end,
+                on_progress=store_finished,
+                limits=task_limits(cfg.timeout),
+                on_start=pids.append,
+            )
+            store(names[stored:])

@@ -1,0 +1,293 @@
+"""``transcode_chunk``: one chunk's rungs, the asked rung first (ADRs 0061, 0062, 0064)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidhost.core import layout
+from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
+from vidhost.core.models import utcnow
+from vidhost.core.scheduling import (
+    BACKGROUND_NICE,
+    PartRow,
+    waits_for_worker,
+)
+from vidhost.core.segments import (
+    Chunk,
+    PlannedRendition,
+    SegmentPlan,
+)
+from vidhost.media.chunks import build_chunk_command
+from vidhost.media.errors import (
+    MediaError,
+)
+from vidhost.media.hls import build_poster_command
+from vidhost.media.runner import run_ffmpeg
+from vidhost.media.sandbox import task_limits
+from vidhost.processing.runner import (
+    TaskContext,
+    TaskYields,
+    forget_if_deleted,
+)
+from vidhost.processing.transcode.config import (
+    FIRST_REQUEST_WAIT,
+    LIKELY_START_HEIGHT,
+    START_WAIT,
+)
+from vidhost.processing.transcode.parts import PartEncoder
+from vidhost.processing.transcode.sources import load_plan
+from vidhost.processing.transcode.watch import Asked, Watch
+
+log = logging.getLogger(__name__)
+
+
+class ChunkEncoder(PartEncoder):
+    """``transcode_chunk``: every rung of one chunk's segments.
+
+    Every chunk but the first decodes its range once for every rung, and runs
+    ``BACKGROUND_NICE`` below the work a viewer waits for; one a player asked for encodes the
+    asked rung alone first, at nice 0, then the others in the background (ADR 0064).
+    The first chunk is the start of the video (ADR 0062): its start rung (the lowest) is
+    encoded alone, the poster rendered beside it, both stored at once (with the audio's
+    first segments the video is ready), then the rung a player asks for, alone, then the
+    rest together; a request that arrives while the rest is encoding stops that pass and
+    takes its rung first.
+    """
+
+    def __call__(self, ctx: TaskContext) -> None:
+        self._still_wanted(ctx)
+        plan = load_plan(self.storage, ctx.video.id)
+        if not 0 <= ctx.part < len(plan.chunks):
+            raise MediaError("no_chunk", f"the plan has no chunk {ctx.part}")
+        chunk = plan.chunks[ctx.part]
+        self.config.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            self._input(ctx, plan) as source,
+            tempfile.TemporaryDirectory(
+                dir=self.config.tmp_dir, prefix=f"chunk-{ctx.video.id}-{chunk.index}-"
+            ) as tmp,
+        ):
+            pass_ = _Pass(self, ctx, plan, chunk, source, Path(tmp))
+            if chunk.index == 0:
+                self._first_chunk(pass_, plan.rung_order())
+                return
+            self._rungs(pass_, list(plan.renditions))
+
+    def _rungs(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
+        """Encode ``todo``: the rung a player asked for alone first, at nice 0 (a fraction of
+        the ladder's cost, so a reader keeps ahead), then the others together in the
+        background. A request that comes in while that pass runs stops it, if encoding the
+        asked rung alone ends sooner than the rest of the pass would (it goes first, then the
+        pass starts again without it), and raises it to nice 0 otherwise (ADR 0064)."""
+        ctx = pass_.ctx
+        row = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part)
+        since = row.requested_at if row is not None else None
+        wanted = row.requested_rendition if row is not None and since is not None else None
+        whole = since is not None and wanted is None  # asked for, no rung named: all at once
+        if ctx.part > 0:
+            todo = [r for r in todo if not self._stored(pass_, r.name)]  # given back earlier
+        while todo:
+            first = next((r for r in todo if r.name == wanted), None)
+            wanted = None
+            try:
+                if first is not None:
+                    pass_.run([first], nice=0)
+                    todo.remove(first)
+                elif whole:
+                    pass_.run(todo, nice=0)
+                    todo = []
+                else:
+                    waiting = None
+                    if ctx.part > 0:
+                        waiting = functools.partial(self._another_waits, pass_)
+                        if waiting():
+                            raise TaskYields
+                    watch = Watch(self.service, ctx, since=since, rungs=todo, yields=waiting)
+                    pass_.run(todo, nice=BACKGROUND_NICE, watch=watch)
+                    todo = []
+            except Asked as asked:
+                log.info(
+                    "%s %s of %s: a player asked for %s; it goes first",
+                    ctx.kind,
+                    ctx.part,
+                    ctx.video.id,
+                    asked.rung,
+                )
+                wanted, since = asked.rung, asked.at
+
+    def _stored(self, pass_: _Pass, rung: str, chunk: Chunk | None = None) -> bool:
+        """Are ``rung``'s segments of ``chunk`` (default: the pass's) stored? A pass stores
+        them in order: the last one tells."""
+        plan = pass_.plan
+        last = plan.chunk_segments(chunk or pass_.chunk)[-1]
+        key = layout.hls_prefix(pass_.ctx.video.id) + plan.segment_name(rung, last.index)
+        try:
+            self.storage.stat(key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def _another_waits(self, pass_: _Pass) -> bool:
+        """Has a player waited for a rung of another chunk of the video that no worker has
+        taken (``waits_for_worker``)? Then this chunk's background rungs give the worker back
+        (``TaskYields``): they are queued again, behind it (ADR 0064)."""
+        now, plan = utcnow(), pass_.plan
+        for t in self.service.repo.list_parts(pass_.ctx.video.id, [TaskKind.TRANSCODE_CHUNK]):
+            if t.part == pass_.chunk.index or not 0 <= t.part < len(plan.chunks):
+                continue
+            row = PartRow(t.part, t.status, t.heartbeat_at, t.requested_at, t.requested_rendition)
+            asked = t.requested_rendition
+            if waits_for_worker(row, now, stored=False) and not (
+                asked is not None and self._stored(pass_, asked, plan.chunks[t.part])
+            ):
+                return True
+        return False
+
+    def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
+        """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
+        video, cfg = ctx.video, self.config
+        try:
+            self.storage.stat(layout.poster_key(video.id))
+            return  # a re-run
+        except FileNotFoundError:
+            pass
+        with (
+            self.sources.open(video, plan.source_key) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"poster-{video.id}-") as tmp,
+        ):
+            poster = Path(tmp) / layout.POSTER
+            run_ffmpeg(
+                build_poster_command(
+                    cfg.ffmpeg,
+                    str(source),
+                    str(poster),
+                    at_seconds=min(1.0, plan.duration / 2),
+                    width=1280,
+                    input_format=plan.source_format,
+                ),
+                duration=None,
+                limits=task_limits(cfg.timeout),
+            )
+            ctx.check_claim()
+            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
+        forget_if_deleted(self.service, video.id)
+
+    def _first_chunk(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
+        start = [todo.pop(0)]
+        plan = pass_.plan
+        if todo and plan.segment_duration(plan.segments[0]) < plan.segment_seconds:
+            # An opening chunk (ADR 0063): the rung players most often start on joins the
+            # start rung's pass (one decode), so it is stored when the video becomes ready.
+            likely = min(todo, key=lambda r: abs(r.height - LIKELY_START_HEIGHT))
+            todo.remove(likely)
+            start.append(likely)
+        with ThreadPoolExecutor(1, thread_name_prefix="poster") as pool:
+            poster = pool.submit(self._poster, pass_.ctx, pass_.plan)  # beside the start
+            pass_.run(start, nice=0)
+            poster.result()
+        self.progress.part_done(pass_.ctx)  # the start may make the video ready
+        if todo:
+            self._first_request(pass_.ctx, [r.name for r in todo])
+            self._rungs(pass_, todo)
+
+    def _first_request(self, ctx: TaskContext, rungs: list[str]) -> None:
+        """Wait for the first player's request for one of ``rungs``: a player that starts as
+        the video becomes ready asks within a moment, and its rung is then encoded alone
+        instead of after the rest (the cores meanwhile go to the audio and later chunks).
+        At most ``FIRST_REQUEST_WAIT`` s once the video is ready, and ``START_WAIT`` s in
+        all (the audio's first segments may still be on their way)."""
+        now = time.monotonic()
+        cap, deadline = now + START_WAIT, now + FIRST_REQUEST_WAIT
+        ready = False
+        while (now := time.monotonic()) < min(deadline, cap):
+            if self.asked_rung(ctx) in rungs:
+                return
+            if not ready:
+                video = self.service.repo.get_video(ctx.video.id)
+                if video is None or video.state not in (VideoState.PROCESSING, VideoState.READY):
+                    return  # deleted or failed: the next write says which
+                ready = video.state is VideoState.READY
+                deadline = now + FIRST_REQUEST_WAIT
+                audio = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_AUDIO)
+                if not ready and audio is not None and audio.status is TaskStatus.PENDING:
+                    return  # no worker has the audio yet (this one may be the only one)
+            time.sleep(0.05)
+        ctx.check_claim()
+
+    def asked_rung(self, ctx: TaskContext) -> str | None:
+        """The rung of the latest request for a segment of the first chunk not stored yet."""
+        row = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=0)
+        return row.requested_rendition if row is not None else None
+
+
+@dataclass
+class _Pass:
+    """Runs ffmpeg passes over one chunk (one decode each, into some of its rungs) and
+    stores each pass's segments; reports the chunk's progress over all its rungs."""
+
+    encoder: ChunkEncoder
+    ctx: TaskContext
+    plan: SegmentPlan
+    chunk: Chunk
+    source: list[str]
+    out: Path
+    rungs_done: int = 0
+
+    def run(
+        self,
+        rungs: list[PlannedRendition],
+        *,
+        nice: int,
+        watch: Watch | None = None,
+    ) -> None:
+        """Encode ``rungs`` and store their segments; ``watch``: stop or raise the pass when
+        a player asks for the chunk (``Watch``)."""
+        encoder, plan, chunk = self.encoder, self.plan, self.chunk
+        cfg = encoder.config
+        segments = plan.chunk_segments(chunk)
+        start, end = plan.chunk_frames(chunk)
+        last = chunk.index == len(plan.chunks) - 1
+        cmd = build_chunk_command(
+            cfg.ffmpeg,
+            self.source,
+            str(self.out),
+            rungs,
+            fps=plan.fps,
+            start_frame=start,
+            end_frame=end,
+            pad_frames=end - start if last else 0,
+            segment_frames=[s.start_frame - start for s in segments[1:]],
+            first_segment=chunk.first_segment,
+            ts_offset=plan.ts_offset,
+            preset=cfg.preset,
+            strict=cfg.strict_decode,
+            timescale=plan.video_timescale if plan.cmaf else None,
+        )
+        total = len(plan.renditions)
+        label = ",".join(r.name for r in rungs)
+        log.info("chunk %s of %s: %s (nice %s)", chunk.index, self.ctx.video.id, label, nice)
+
+        def progress(percent: float) -> None:
+            self.ctx.progress(
+                (self.rungs_done + len(rungs) * min(percent, 99.9) / 100) * 100 / total
+            )
+            if watch is not None:
+                watch.check(min(percent, 100.0) / 100)
+
+        run_ffmpeg(
+            cmd,
+            duration=plan.seconds(end - start),
+            on_progress=progress,
+            limits=task_limits(cfg.timeout, nice=nice),
+            on_start=watch.pids.append if watch is not None else None,
+        )
+        names = [plan.segment_name(r.name, s.index) for r in rungs for s in segments]
+        packaged, _ = encoder._package(self.ctx, plan, self.out, names)
+        encoder._store(self.ctx, self.out, packaged)
+        self.rungs_done += len(rungs)

@@ -1,0 +1,165 @@
+"""``transcode``: the segment plan and every playlist, stored before a frame is
+encoded; then the chunk and audio tasks."""
+
+from __future__ import annotations
+
+import logging
+
+from vidhost.core import layout
+from vidhost.core.dash import dash_manifest
+from vidhost.core.lifecycle import TaskKind, VideoState
+from vidhost.core.ports import Storage
+from vidhost.core.segments import (
+    PlannedRendition,
+    SegmentPlan,
+    make_plan,
+    master_playlist,
+    media_playlist,
+)
+from vidhost.core.videos import VideoService
+from vidhost.media.errors import (
+    INTERRUPTIONS,
+    MediaError,
+)
+from vidhost.media.hls import codecs_string
+from vidhost.media.ladder import select_ladder
+from vidhost.media.probe import MediaInfo
+from vidhost.processing.probing import MediaProber
+from vidhost.processing.runner import (
+    TaskContext,
+    TaskContinues,
+    forget_if_deleted,
+)
+from vidhost.processing.transcode.config import (
+    TranscodeConfig,
+)
+from vidhost.processing.transcode.ladder import LadderProgress, fail_video
+from vidhost.processing.transcode.sources import SourceFiles, load_plan
+
+log = logging.getLogger(__name__)
+
+
+class Transcoder:
+    """The ``transcode`` task: plan and playlists, then the chunk and audio tasks.
+
+    The plan is cut from the probe made at acceptance (ADR 0090); an enhanced file is probed
+    in the sandbox, with the limits, pinned to the accepted container."""
+
+    def __init__(
+        self,
+        service: VideoService,
+        storage: Storage,
+        config: TranscodeConfig,
+        progress: LadderProgress | None = None,
+    ) -> None:
+        self.service = service
+        self.storage = storage
+        self.config = config
+        self.prober = MediaProber(config.probe)
+        self.progress = progress or LadderProgress(service, storage)
+        self.sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
+
+    def __call__(self, ctx: TaskContext) -> None:
+        video = ctx.video
+        source_key = ctx.source_key  # ``no_source`` before the state changes
+        self.service.change_state(video, VideoState.PROCESSING)
+        try:
+            plan = self._plan(ctx, source_key)
+        except MediaError as exc:
+            if exc.code not in INTERRUPTIONS:  # a killed ffmpeg runs again (the runner)
+                fail_video(self.service, video, exc)
+            raise
+        except Exception as exc:
+            self.service.change_state(
+                video,
+                VideoState.FAILED,
+                error_code="internal_error",
+                error_message=f"processing failed: {type(exc).__name__}",
+            )
+            raise
+        # The first chunk and the audio first: together they are the start of the video.
+        parts = [(TaskKind.TRANSCODE_CHUNK, c.index) for c in plan.chunks]
+        if plan.has_audio:
+            parts.insert(1, (TaskKind.TRANSCODE_AUDIO, 0))
+        forget_if_deleted(self.service, video.id)  # the plan and playlists
+        ctx.check_claim()
+        self.service.start_parts(video.id, parts)
+        if self.progress.update(video.id):  # a re-run after every part was already done
+            return
+        raise TaskContinues
+
+    def _plan(self, ctx: TaskContext, source_key: str) -> SegmentPlan:
+        video = ctx.video
+        try:
+            plan = load_plan(self.storage, video.id)
+            if plan.source_key == source_key:
+                return plan  # a re-run: the plan and playlists are stored already
+        except MediaError:
+            pass
+        cfg = self.config
+        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with self.sources.open(video, source_key) as source:  # the first chunk reuses it
+            info = self.prober.accepted(video, source, source_key)  # probed at acceptance
+            plan = self._make_plan(info, source_key)
+        # The playlists and the plan name segments that do not exist yet: nothing serves them
+        # before the video is ready (ADR 0060), and re-runs write the same bytes.
+        for rung in plan.renditions:
+            self.storage.put_bytes(
+                layout.playlist_key(video.id, rung.name),
+                media_playlist(plan, rung.name).encode(),
+                content_type="application/vnd.apple.mpegurl",
+            )
+        if plan.has_audio:
+            self.storage.put_bytes(
+                layout.playlist_key(video.id, layout.AUDIO_RENDITION),
+                media_playlist(plan, layout.AUDIO_RENDITION).encode(),
+                content_type="application/vnd.apple.mpegurl",
+            )
+        if plan.cmaf:
+            self.storage.put_bytes(
+                layout.dash_key(video.id),
+                dash_manifest(plan).encode(),
+                content_type="application/dash+xml",
+            )
+        self.storage.put_bytes(
+            layout.master_key(video.id),
+            master_playlist(plan).encode(),
+            content_type="application/vnd.apple.mpegurl",
+        )
+        self.storage.put_bytes(layout.plan_key(video.id), plan.to_json())
+        return plan
+
+    def _make_plan(self, info: MediaInfo, source_key: str) -> SegmentPlan:
+        cfg = self.config
+        if info.video is None:
+            raise MediaError("not_a_video", "the source has no video stream")
+        v = info.video
+        has_audio = info.audio is not None
+        ladder = select_ladder(v.display_width, v.display_height, cfg.heights)
+        audio_bitrate = ladder[0].audio_bitrate if has_audio else None
+        renditions = tuple(
+            PlannedRendition(
+                name=r.name,
+                width=r.width,
+                height=r.height,
+                bandwidth=r.max_bitrate + (audio_bitrate or 0),
+                video_bitrate=r.video_bitrate,
+                max_bitrate=r.max_bitrate,
+                buffer_size=r.buffer_size,
+                codecs=codecs_string(r, has_audio=has_audio, fps=v.fps or 30.0),
+            )
+            for r in ladder
+        )
+        return make_plan(
+            source_key=source_key,
+            source_format=info.format_name,
+            duration=info.duration,
+            fps=v.fps,
+            segment_seconds=cfg.segment_seconds,
+            chunk_seconds=cfg.chunk_seconds,
+            first_chunk_seconds=cfg.first_chunk_seconds or cfg.segment_seconds,
+            renditions=renditions,
+            audio_bitrate=audio_bitrate,
+            packaging=cfg.packaging,
+            opening=cfg.opening_seconds,
+        )
