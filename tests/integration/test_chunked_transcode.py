@@ -870,14 +870,14 @@ def test_a_background_chunk_a_reader_asks_for_early_encodes_the_asked_rung_alone
     """ADR 0064: a request that comes early in a background pass over every rung stops it:
     the asked rung alone at nice 0 ends sooner than the rest of the pass would; then the
     other rungs in the background. Both rungs' segments are stored."""
-    _, seen, lines = _background_chunk(tmp_path, caplog, ask_at=0.0, rung="480p")
+    _, seen, lines = _background_chunk(tmp_path, caplog, ask_at=0.0, rung="720p")
     assert seen["before"] == [19], seen
     assert seen["after"] == [0], seen  # the new pass: the asked rung, at nice 0
     assert lines == [
         "720p,480p (nice 19)",
-        "a player asked for 480p; it goes first",
-        "480p (nice 0)",
-        "720p (nice 19)",
+        "a player asked for 720p; it goes first",
+        "720p (nice 0)",
+        "480p (nice 19)",
     ], lines
 
 

@@ -6,8 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 
-from vidhost.media.process import ended, instance_id, liveness_tag, worker_node_name
+from vidhost.media.process import (
+    ended,
+    instance_id,
+    liveness_tag,
+    run_niced,
+    worker_node_name,
+)
 
 
 def test_worker_node_names_are_unique_per_process_or_given() -> None:
@@ -55,3 +62,34 @@ def test_liveness_tag_tells_an_ended_process_only_where_pids_are_comparable() ->
     # Another kernel or PID namespace: its PIDs say nothing here.
     assert not ended(f"000000000000.4026531836.{pid}.1")
     assert not ended("garbage")
+
+
+def test_run_niced_runs_the_work_in_a_thread_at_that_nice_and_hands_back_its_outcome() -> None:
+    """In-process decoding (the metadata analysis, PyAV) yields the cores as a niced ffmpeg
+    does: its thread, and the threads it starts, run at the nice given; the caller's is
+    unchanged."""
+
+    def nice_of_this_thread() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def started_thread_nice() -> int:
+        seen: list[int] = []
+        child = threading.Thread(target=lambda: seen.append(nice_of_this_thread()))
+        child.start()
+        child.join()
+        return seen[0]
+
+    before = nice_of_this_thread()
+    assert run_niced(19, nice_of_this_thread) == 19
+    assert run_niced(19, started_thread_nice) == 19  # a decoder's threads inherit it
+    assert nice_of_this_thread() == before
+
+    def fails() -> int:
+        raise ValueError("broken")
+
+    try:
+        run_niced(19, fails)
+    except ValueError as exc:
+        assert str(exc) == "broken"
+    else:
+        raise AssertionError("the work's exception is raised to the caller")

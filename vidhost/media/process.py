@@ -29,9 +29,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
 _LOCK_SUFFIX = ".lock"
@@ -174,6 +175,30 @@ def renice(pid: int, nice: int) -> None:
     for tid in threads:
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, tid, nice)
+
+
+def run_niced(nice: int, work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread of its own at ``nice`` and return what it returns (or raise
+    what it raises). On Linux nice is per thread, and the threads it starts (a decoder's)
+    inherit it, so in-process work (PyAV) yields the cores as a niced ffmpeg does; the
+    calling thread keeps its own. Best effort, as ``renice``."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        try:
+            result.append(work())
+        except BaseException as exc:  # handed to the caller
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="niced", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 def own_tmp_dir(base: Path) -> Path:

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from vidhost.core.planner import metadata_key
 from vidhost.core.ports import Storage
+from vidhost.core.scheduling import BACKGROUND_NICE
 from vidhost.core.videos import VideoService
 from vidhost.media.analysis import analyse_colors, metadata_document
 from vidhost.media.errors import NOT_A_VIDEO, MediaError
+from vidhost.media.process import run_niced
 from vidhost.media.sampling import FULL_DECODE_MAX_FRAMES, MAX_SAMPLES
 from vidhost.processing.probing import MediaProber, ProbeConfig, source_copy
 from vidhost.processing.runner import TaskContext, forget_if_deleted
@@ -45,15 +47,21 @@ class MetadataExtractor:
                 if info.video is None:
                     raise MediaError(NOT_A_VIDEO, "the source has no video stream")
                 ctx.progress(_PROBED)
-                colors = analyse_colors(
-                    path,
-                    duration=info.duration,
-                    frame_count=info.video.frame_count,
-                    fps=info.video.fps,
-                    on_progress=lambda p: ctx.progress(_PROBED + p * (97.0 - _PROBED) / 100),
-                    full_decode_max_frames=self.config.full_decode_max_frames,
-                    max_samples=self.config.max_samples,
-                    format_name=info.format_name,
+                stream = info.video
+                # Nobody waits for it the way a viewer waits for the start of the ladder: it
+                # decodes at background priority, beside the first chunk, not against it.
+                colors = run_niced(
+                    BACKGROUND_NICE,
+                    lambda: analyse_colors(
+                        path,
+                        duration=info.duration,
+                        frame_count=stream.frame_count,
+                        fps=stream.fps,
+                        on_progress=lambda p: ctx.progress(_PROBED + p * (97.0 - _PROBED) / 100),
+                        full_decode_max_frames=self.config.full_decode_max_frames,
+                        max_samples=self.config.max_samples,
+                        format_name=info.format_name,
+                    ),
                 )
         except FileNotFoundError:
             raise MediaError("source_missing", "the uploaded source is not in storage") from None
