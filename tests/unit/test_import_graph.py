@@ -58,7 +58,6 @@ PROVIDER_DEBT = {
     ("vidhost.providers.mux.store", "vidhost.adapters.db.tables"),
     ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.errors"),
     ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.models"),
-    ("vidhost.providers.mux.upload_links", "vidhost.adapters.storage.signed_urls"),
     ("vidhost.providers.mux.webhook_format", "vidhost.notify.webhooks.signing"),
 }
 
