@@ -127,3 +127,42 @@ def path_between(graph: dict[str, set[str]], start: str, goal: str) -> list[str]
                     return chain[::-1]
                 queue.append(w)
     return []
+
+
+def _checked_for_none(node: ast.expr) -> str | None:
+    """``x is None`` / ``x is not None`` / ``x == None``: ``x`` (as AST text), else None."""
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        right = node.comparators[0]
+        if isinstance(right, ast.Constant) and right.value is None:
+            return ast.dump(node.left)
+    return None
+
+
+def _checked_for_deleted(node: ast.expr) -> str | None:
+    """``x.state is/is not/==/!= <...>.DELETED`` (or ``"deleted"``): ``x``, else None."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return None
+    left, right = node.left, node.comparators[0]
+    deleted = (isinstance(right, ast.Attribute) and right.attr == "DELETED") or (
+        isinstance(right, ast.Constant) and right.value == "deleted"
+    )
+    if deleted and isinstance(left, ast.Attribute) and left.attr == "state":
+        return ast.dump(left.value)
+    return None
+
+
+def missing_or_deleted_checks(source: str) -> list[int]:
+    """Lines of ``source`` that write the "video missing or deleted" rule by hand: one boolean
+    expression that compares a thing with ``None`` and that same thing's ``.state`` with
+    ``DELETED``, either way round (``v is None or v.state is S.DELETED``, ``v is not None and
+    v.state is not VideoState.DELETED``). Its home is ``vidhost.core.models.present``. The
+    rule split over two statements (``if v is None: ...`` then ``if v.state is ...``) is not
+    seen; no code writes it that way today."""
+    lines = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.BoolOp):
+            nones = {_checked_for_none(v) for v in node.values} - {None}
+            deleted = {_checked_for_deleted(v) for v in node.values} - {None}
+            if nones & deleted:
+                lines.add(node.lineno)
+    return sorted(lines)

@@ -2,55 +2,21 @@
 
 Not a test module. Each builder writes one file that tries to make ffmpeg or PyAV open
 something other than itself: a local "canary" file, another user's segment, or an http URL
-on a local listener (:class:`Listener`, which records every connection). A server that handles
-them safely refuses them at upload and never touches the canary or the listener.
+on a local listener (``tests.http_server.Listener``, which counts every connection). A
+server that handles them safely refuses them at upload and never touches the canary or the
+listener.
 """
 
 from __future__ import annotations
 
-import socket
 import struct
 import subprocess
-import threading
 from pathlib import Path
 
 from tests.clips import make_clip
 from vidhost.media.binaries import ffmpeg_path
 
 CANARY_TEXT = "CANARY-7f3a9c1e-private-meeting"
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that accepts and counts connections (and answers nothing)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="canary-listener", daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
 
 
 def canary_files(directory: Path) -> tuple[Path, Path]:

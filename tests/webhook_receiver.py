@@ -12,10 +12,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook
+
+from tests.http_server import Answer, Listener, Request
 
 
 def verify_webhook_signature(body: str, signature: str | None, secret: str | None) -> bool:
@@ -57,36 +58,22 @@ class Receiver:
         self.requests: list[Received] = []
         self._seen: set[str] = set()
         self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                body = self.rfile.read(length).decode()
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status = receiver._answer(headers, body)
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"received": true}' if status == 200 else b"{}")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._listener = Listener(path="/api/webhooks/video-processing", answer=self._reply)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/webhooks/video-processing"
+        return self._listener.url
 
     def __enter__(self) -> Receiver:
-        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._listener.close()
+
+    def _reply(self, request: Request) -> Answer:
+        status = self._answer(request.headers, request.text)
+        body = b'{"received": true}' if status == 200 else b"{}"
+        return status, {"content-type": "application/json"}, body
 
     def _answer(self, headers: dict[str, str], body: str) -> int:
         seed002_ok = verify_webhook_signature(body, headers.get("x-webhook-signature"), self.secret)
@@ -127,53 +114,3 @@ class Receiver:
         raise AssertionError(
             f"{event_type} not delivered; got {[r.event['type'] for r in self.requests]}"
         )
-
-
-class Listener:
-    """A loopback HTTP server that counts every TCP connection it accepts and answers each
-    request with ``status`` and ``headers`` (e.g. a redirect)."""
-
-    def __init__(self, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        self.status = status
-        self.response_headers = dict(headers or {})
-        self.connections = 0
-        self.requests: list[dict[str, str]] = []
-        listener = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                self.rfile.read(length)
-                listener.requests.append({k.lower(): v for k, v in self.headers.items()})
-                self.send_response(listener.status)
-                for name, value in listener.response_headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            def verify_request(self, request: object, client_address: object) -> bool:
-                listener.connections += 1
-                return True
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    def __enter__(self) -> Listener:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()

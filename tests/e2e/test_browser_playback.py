@@ -3,12 +3,9 @@ a public video from its plain URL, a private one only from a tokenized URL."""
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +14,7 @@ import pytest
 
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, auth, set_visibility, upload, wait_for_state
+from tests.http_server import static_files
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -25,20 +23,13 @@ JS = Path(__file__).resolve().parent.parent / "js"
 ALICE = auth("alice")
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One server with a public and a private video, and a page server on another origin."""
     data = tmp_path_factory.mktemp("browser")
     api = ServerProcess(data, env=AUTH_ENV).start()
     # The player page comes from a different origin than the stream (CORS exercised).
-    handler = functools.partial(_Quiet, directory=str(JS))
-    page_server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=page_server.serve_forever, daemon=True).start()
+    page_server = static_files(JS)
     try:
         clip = make_clip(data / "clip.mp4", duration=3, width=640, height=360)
         public = upload(api.url, clip, ALICE)
@@ -50,11 +41,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             assert statuses[name]["state"] == "ready"
         yield {
             "api": api,
-            "page": f"http://127.0.0.1:{page_server.server_address[1]}/player.html",
+            "page": f"{page_server.base_url}/player.html",
             "status": statuses,
         }
     finally:
-        page_server.shutdown()
+        page_server.close()
         api.stop()
 
 

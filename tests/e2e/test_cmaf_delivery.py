@@ -10,13 +10,11 @@ change keeps playing."""
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import subprocess
 import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -26,6 +24,7 @@ import pytest
 
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, auth, playlist_uris, task, upload, wait_for_state
+from tests.http_server import static_files
 from tests.server import ServerProcess
 from vidhost.media import cmaf
 from vidhost.media.binaries import ffmpeg_path
@@ -40,11 +39,6 @@ LADDER = {
     "VIDHOST_SEGMENT_SECONDS": "4",
     "VIDHOST_CHUNK_SECONDS": "12",
 }
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def _whole_ladder(base: str, video_id: str) -> dict[str, Any]:
@@ -151,18 +145,12 @@ def test_shaka_player_in_chromium_plays_the_dash_manifest_to_the_end(
     served: tuple[str, str, Path],
 ) -> None:
     base, video_id, _ = served
-    page_server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(JS))
-    )
-    threading.Thread(target=page_server.serve_forever, daemon=True).start()
-    try:
-        page = f"http://127.0.0.1:{page_server.server_address[1]}/shaka.html"
+    with static_files(JS) as pages:
+        page = f"{pages.base_url}/shaka.html"
         out = subprocess.run(
             ["node", str(JS / "shaka_play.mjs"), page, f"{base}/stream/{video_id}/manifest.mpd"],
             capture_output=True, text=True, timeout=150, check=True,
         )  # fmt: skip
-    finally:
-        page_server.shutdown()
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["ok"], result
     assert abs(result["duration"] - DURATION) < 0.2, result

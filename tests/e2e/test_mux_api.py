@@ -5,12 +5,9 @@ mux-python (PyPI), @mux/mux-node's webhook verification and seed 002's createMux
 from __future__ import annotations
 
 import base64
-import functools
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,7 @@ from tests.e2e.mux_helpers import (
     wait_upload,
 )
 from tests.e2e.uploads.conftest import run_node
+from tests.http_server import Listener, Request, static_files
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -38,48 +36,21 @@ JS = Path(__file__).resolve().parent.parent / "js"
 DURATION = 2.0
 
 
-class MuxReceiver:
-    """A loopback webhook receiver that keeps each raw body and its headers."""
+class MuxReceiver(Listener):
+    """A loopback webhook receiver that finds Mux events by type and asset."""
 
     def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        receiver = self
+        super().__init__(path="/mux-webhooks")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0"))).decode()
-                receiver.received.append(
-                    {"body": body, "headers": {k.lower(): v for k, v in self.headers.items()}}
-                )
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/mux-webhooks"
-
-    def wait_for(self, event_type: str, asset_id: str, timeout: float = 60) -> dict[str, Any]:
+    def wait_for(self, event_type: str, asset_id: str, timeout: float = 60) -> Request:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for r in list(self.received):
-                event = json.loads(r["body"])
+            for r in list(self.requests):
+                event = r.json()
                 if event["type"] == event_type and event["object"]["id"] == asset_id:
                     return r
             time.sleep(0.05)
-        raise AssertionError(
-            f"{event_type} not received: {[r['body'][:80] for r in self.received]}"
-        )
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        raise AssertionError(f"{event_type} not received: {[r.text[:80] for r in self.requests]}")
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     }
     server = ServerProcess(data, env=env).start()
     clip = make_clip(data / "clip.mp4", duration=DURATION, width=320, height=240)
-    files = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(data)))
-    threading.Thread(target=files.serve_forever, daemon=True).start()
+    files = static_files(data)
     receiver = MuxReceiver()
     r = httpx.post(
         f"{server.url}/api/webhooks",
@@ -110,14 +80,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "clip": clip,
             "alice": access_token(server, "alice"),
             "bob": access_token(server, "bob"),
-            "files": f"http://127.0.0.1:{files.server_address[1]}",
-            "files_port": files.server_address[1],
+            "files": files.base_url,
+            "files_port": files.port,
             "receiver": receiver,
             "webhook_secret": r.json()["secret"],
         }
     finally:
-        files.shutdown()
-        receiver.server.shutdown()
+        files.close()
+        receiver.close()
         server.stop()
 
 
@@ -243,9 +213,9 @@ def test_signed_playback_with_a_token_from_a_signing_key(site, public_asset):
 
 def test_mux_webhook_passes_mux_node_verification(site, public_asset):
     received = site["receiver"].wait_for("video.asset.ready", public_asset.id)
-    assert received["headers"]["mux-signature"].startswith("t=")
+    assert received.headers["mux-signature"].startswith("t=")
     path = Path(site["server"].data_dir) / "webhook.json"
-    path.write_text(json.dumps(received))
+    path.write_text(json.dumps({"body": received.text, "headers": received.headers}))
     out = run_node(
         JS,
         "mux_webhook_unwrap.js",
@@ -255,9 +225,9 @@ def test_mux_webhook_passes_mux_node_verification(site, public_asset):
     assert out["object"] == {"type": "asset", "id": public_asset.id}
     assert out["data"]["status"] == "ready" and out["data"]["passthrough"] == "order-42"
     assert out["data"]["playback_ids"][0]["policy"] == "public"
-    event = json.loads(received["body"])
+    event = received.json()
     assert set(event) >= {"type", "id", "object", "data", "created_at", "environment"}
-    types = {json.loads(r["body"])["type"] for r in site["receiver"].received}
+    types = {r.json()["type"] for r in site["receiver"].requests}
     assert {"video.upload.asset_created", "video.asset.created", "video.asset.ready"} <= types
     assert "video.asset.processing" not in types  # vidhost's own events are not Mux's
 
@@ -281,7 +251,7 @@ def test_seed_002_create_mux_upload_url_in_node(site):
     upload = wait_upload(uploads, out["videoId"])
     assert upload.status == "asset_created" and upload.cors_origin == "http://app.example"
     event = site["receiver"].wait_for("video.upload.asset_created", out["videoId"])
-    assert json.loads(event["body"])["data"]["asset_id"] == upload.asset_id
+    assert event.json()["data"]["asset_id"] == upload.asset_id
 
 
 def _new_upload(site: dict[str, Any], **body: Any) -> dict[str, Any]:

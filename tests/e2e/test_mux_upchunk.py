@@ -5,15 +5,12 @@ connection is cut in the middle of a chunk."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import shutil
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +21,7 @@ import pytest
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV
 from tests.e2e.mux_helpers import access_token, sdk, wait_asset, wait_upload
+from tests.http_server import static_files
 from tests.server import ServerProcess
 from tests.tcp_proxy import CountingProxy
 
@@ -64,15 +62,6 @@ class CuttingProxy(CountingProxy):
                     s.shutdown(socket.SHUT_RDWR)
 
 
-class _Files(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def end_headers(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        super().end_headers()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert shutil.which("node"), "node is required"
@@ -82,17 +71,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     clip = make_clip(
         JS / ".upchunk-clip.mp4", duration=4, width=320, height=240, extra_args=["-qp", "0"]
     )
-    pages = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Files, directory=str(JS)))
-    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    pages = static_files(JS, cors=True)
     try:
         yield {
             "server": server,
             "clip": clip,
-            "origin": f"http://127.0.0.1:{pages.server_address[1]}",
+            "origin": pages.base_url,
             "token": access_token(server, "alice"),
         }
     finally:
-        pages.shutdown()
+        pages.close()
         server.stop()
         clip.unlink(missing_ok=True)
 

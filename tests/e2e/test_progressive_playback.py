@@ -23,7 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_browser_playback import JS, _Quiet
+from tests.e2e.test_browser_playback import JS
+from tests.http_server import static_files
 from tests.integration.helpers import container, upload
 from tests.server import ServerProcess
 from vidhost.app.container import Container
@@ -225,19 +226,15 @@ def test_a_segment_not_encoded_yet_is_encoded_next_and_served(split: Split, clip
 
 @pytest.fixture
 def browser_site(tmp_path: Path) -> Iterator[tuple[Split, str]]:
-    from http.server import ThreadingHTTPServer
-
-    handler = lambda *a, **k: _Quiet(*a, directory=str(JS), **k)  # noqa: E731
-    pages = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    pages = static_files(JS)
     data = tmp_path / "data"
     with container(data, **WORKER) as worker:
         server = ServerProcess(data, env=SERVER_ENV).start()
         try:
-            yield Split(server, worker), f"http://127.0.0.1:{pages.server_address[1]}/player.html"
+            yield Split(server, worker), f"{pages.base_url}/player.html"
         finally:
             server.stop()
-            pages.shutdown()
+            pages.close()
         assert_quiet_log(server)
 
 

@@ -24,6 +24,7 @@ import pytest
 from tests import crafted
 from tests.clips import make_clip
 from tests.e2e.helpers import wait_for_ladder, wait_for_state
+from tests.http_server import Listener
 from tests.server import ServerProcess
 from vidhost.http.auth.tokens import issue_token
 
@@ -34,8 +35,8 @@ MALLORY = {"Authorization": f"Bearer {issue_token(SECRET, 'mallory')}"}
 
 
 @pytest.fixture(scope="module")
-def listener() -> Iterator[crafted.Listener]:
-    lst = crafted.Listener()
+def listener() -> Iterator[Listener]:
+    lst = Listener(404)
     yield lst
     lst.close()
 
@@ -77,7 +78,7 @@ def victim(server: ServerProcess, clips: dict[str, Path]) -> str:
 
 @pytest.fixture(scope="module")
 def corpus(
-    tmp_path_factory: pytest.TempPathFactory, listener: crafted.Listener, victim: str
+    tmp_path_factory: pytest.TempPathFactory, listener: Listener, victim: str
 ) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("crafted")
     canary_clip, _ = crafted.canary_files(d / "canary")
@@ -163,7 +164,7 @@ def test_self_including_concat_does_not_touch_the_api_process(
 
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_crafted_upload_is_refused_and_leaves_nothing(
-    server: ServerProcess, corpus: dict[str, Path], listener: crafted.Listener, name: str
+    server: ServerProcess, corpus: dict[str, Path], listener: Listener, name: str
 ) -> None:
     fds_before = _server_fds(server)
     # POST /upload: refused before anything is stored.

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.http_server import Listener
 from tests.realtime import other_process
 from tests.server import ServerProcess, free_port
-from tests.webhook_receiver import Listener
 from vidhost.core.lifecycle import VideoState
 from vidhost.http.auth.tokens import issue_token
 
@@ -125,7 +125,10 @@ def test_redirects_are_not_followed_and_the_log_has_no_connection_detail(
 ) -> None:
     api = loopback_allowed.url + "/api/webhooks"
     closed_port = free_port()
-    with Listener() as target, Listener(302, {"location": "PLACEHOLDER"}) as redirector:
+    with (
+        Listener(path="/hook") as target,
+        Listener(302, {"location": "PLACEHOLDER"}, path="/hook") as redirector,
+    ):
         redirector.response_headers["location"] = target.url
         redirecting = register(loopback_allowed, redirector.url).json()
         refused = register(loopback_allowed, f"http://127.0.0.1:{closed_port}/hook").json()

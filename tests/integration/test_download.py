@@ -3,14 +3,14 @@ loopback HTTP server: size cap while streaming, whole-download timeout, no redir
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.http_server import Server
 from vidhost.adapters.net.download import DownloadFailed, download
 from vidhost.adapters.net.url_guard import ForbiddenUrl, UrlGuard, UrlPolicy
 from vidhost.core.errors import TooLarge
@@ -45,10 +45,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with Server(Handler) as server:
+        yield server.base_url
 
 
 GUARD = UrlGuard(UrlPolicy.build(networks=["127.0.0.1/32"]))

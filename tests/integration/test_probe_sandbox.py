@@ -12,6 +12,7 @@ import pytest
 
 from tests import crafted
 from tests.clips import make_clip
+from tests.http_server import Listener
 from vidhost.app.container import Container
 from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
@@ -29,14 +30,14 @@ FFMPEG = ffmpeg_path()
 
 
 @pytest.fixture(scope="module")
-def listener() -> Iterator[crafted.Listener]:
-    lst = crafted.Listener()
+def listener() -> Iterator[Listener]:
+    lst = Listener(404)
     yield lst
     lst.close()
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory, listener: crafted.Listener) -> dict[str, Path]:
+def files(tmp_path_factory: pytest.TempPathFactory, listener: Listener) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("sandbox")
     canary_clip, canary_text = crafted.canary_files(d / "canary")
     return {
@@ -69,7 +70,7 @@ def test_isolated_probe_matches_the_in_process_probe(files: dict[str, Path]) -> 
 
 @pytest.mark.parametrize("name", ["dash", "hls", "ffconcat", "avi"])
 def test_referencing_inputs_are_refused_without_opening_anything(
-    files: dict[str, Path], listener: crafted.Listener, name: str
+    files: dict[str, Path], listener: Listener, name: str
 ) -> None:
     fds, peak = _fds(), _peak_rss_mb()
     with pytest.raises(MediaError) as exc:
@@ -188,7 +189,7 @@ def test_a_forced_demuxer_never_reads_the_manifest_it_is_given(
 
 def test_limited_ffmpeg_has_no_network() -> None:
     """Even a command with no allow-list cannot connect out from under the render limits."""
-    own = crafted.Listener()  # its own: the control below connects, the module's stays at 0
+    own = Listener(404)  # its own: the control below connects, the module's stays at 0
     try:
         cmd = [FFMPEG, "-hide_banner", "-nostdin", "-i", f"{own.url}/x.ts", "-f", "null", "-"]
         with pytest.raises(MediaError) as exc:

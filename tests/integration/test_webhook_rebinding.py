@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.webhook_receiver import Listener
+from tests.http_server import Listener
 from vidhost.adapters.db.engine import make_engine, migrate
 from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.net.url_guard import UrlGuard, UrlPolicy
@@ -111,6 +111,6 @@ def test_delivery_connects_to_the_checked_address_with_the_name_as_host(
         finally:
             sender.stop()
         assert listener.connections == 1
-        assert listener.requests[0]["host"] == f"{NAME}:{listener.port}"
+        assert listener.requests[0].headers["host"] == f"{NAME}:{listener.port}"
         (logged,) = store.deliveries(delivery.endpoint_id)
         assert logged.status == "succeeded" and logged.last_error is None

@@ -13,6 +13,7 @@ from vidhost.core.lifecycle import (
     sources_of,
     transition,
 )
+from vidhost.core.models import Video, present
 
 S = VideoState
 
@@ -66,3 +67,9 @@ def test_a_ready_video_can_still_fail_but_never_go_back_to_processing() -> None:
     assert transition(S.READY, S.FAILED) is S.FAILED
     assert sources_of(S.FAILED) >= {S.PROCESSING, S.READY}
     assert not can_transition(S.FAILED, S.READY)
+
+
+def test_a_video_is_present_unless_missing_or_deleted() -> None:
+    assert not present(None)
+    for state in VideoState:
+        assert present(Video(id="v", owner="u", state=state)) is (state is not S.DELETED)

@@ -22,8 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from vidhost.core.errors import Forbidden, Unauthorized
-from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import Video
+from vidhost.core.models import Video, present
 
 PUBLIC = "public"
 UNLISTED = "unlisted"
@@ -155,7 +154,7 @@ def may_see_embedded(video: Video | None, author: str, user: str) -> bool:
     """
     if user == author:
         return True
-    return video is not None and video.state is not VideoState.DELETED and video.visibility in OPEN
+    return present(video) and video.visibility in OPEN
 
 
 TOKEN_REQUIRED = "playback_token_required"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 
@@ -72,6 +72,14 @@ class Video:
     source_probe: dict[str, Any] | None = None
     """The probe of the accepted source (the prober's JSON, ADR 0090); a task that finds the
     accepted ETag uses it instead of probing again."""
+
+
+def present(video: Video | None) -> TypeGuard[Video]:
+    """Whether ``video`` (a row just read, ``None`` when there is none) is there: it exists
+    and is not deleted. A deleted video keeps its row (a tombstone), so every reader and
+    worker asks this, never ``is None`` alone. The one place the rule is written (issue 20;
+    ``tests/unit/test_import_graph.py`` finds any other)."""
+    return video is not None and video.state is not VideoState.DELETED
 
 
 @dataclass

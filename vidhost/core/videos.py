@@ -38,6 +38,7 @@ from vidhost.core.models import (
     DomainEvent,
     Task,
     Video,
+    present,
     utcnow,
 )
 from vidhost.core.ports import JobQueue, ObjectInfo, Prober, SourceInfo, Storage, VideoRepository
@@ -114,7 +115,7 @@ class VideoService:
     def get(self, video_id: str, *, owner: str | None = None) -> Video:
         """The video, if it exists and (when ``owner`` is given) belongs to ``owner``."""
         video = self.repo.get_video(video_id)
-        if video is None or video.state is VideoState.DELETED:
+        if not present(video):
             raise NotFound("video not found", code="video_not_found")
         if owner is not None and video.owner != owner:
             raise Forbidden("access denied", code="access_denied")

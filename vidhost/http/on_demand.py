@@ -36,7 +36,7 @@ from vidhost.adapters.db.repository import SqlRepository
 from vidhost.core.errors import NotFound, NotReady
 from vidhost.core.layout import AUDIO_RENDITION, parse_init_name, parse_segment_name
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.core.models import DomainEvent
+from vidhost.core.models import DomainEvent, present
 from vidhost.core.ports import EventBus, ObjectInfo, Storage
 from vidhost.http.errors import ApiError
 from vidhost.processing.plans import PlanCache
@@ -207,7 +207,7 @@ class SegmentWaiters:
     def _look(self, video_id: str, keys: list[str]) -> tuple[Gone | None, dict[str, ObjectInfo]]:
         """Blocking: the video's fate (None while ready) and which of ``keys`` are stored."""
         row = self.repo.get_video(video_id)
-        if row is None or row.state is VideoState.DELETED:
+        if not present(row):
             return "deleted", {}
         if row.state is not VideoState.READY:
             return "failed", {}

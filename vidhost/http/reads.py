@@ -12,8 +12,7 @@ from urllib.parse import quote
 from vidhost.app.container import Container
 from vidhost.core.access import Access, Audience, Viewer, authorize
 from vidhost.core.errors import NotFound, Unauthorized
-from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import Video
+from vidhost.core.models import Video, present
 
 PRIVATE_CACHE = "private, max-age=60"
 VARY = "Authorization"
@@ -26,7 +25,7 @@ PRIVATE_SEGMENT_CACHE = "private, max-age=3600"
 
 def find_video(container: Container, video_id: str) -> Video:
     video = container.repo.get_video(video_id)
-    if video is None or video.state is VideoState.DELETED:
+    if not present(video):
         raise NotFound("video not found", code="video_not_found")
     return video
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vidhost.core.lifecycle import TaskKind, VideoState
+from vidhost.core.lifecycle import TaskKind
+from vidhost.core.models import present
 from vidhost.core.planner import EnhanceMode, enhanced_extension, enhanced_key, enhancement_spec
 from vidhost.core.ports import Storage
 from vidhost.core.videos import VideoService
@@ -153,7 +154,7 @@ class Enhancer:
         if self.service.repo.get_task(video_id, TaskKind.TRANSCODE) is not None:
             return
         video = self.service.repo.get_video(video_id)
-        if video is None or video.state is VideoState.DELETED:
+        if not present(video):
             return
         self.service.start_tasks(video_id, [TaskKind.TRANSCODE])
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cloudflare
@@ -17,6 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.cloudflare.conftest import form_upload, sdk, token
+from tests.http_server import Listener
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -38,46 +37,14 @@ def verify_cloudflare_signature(header: str | None, body: bytes, secret: str) ->
     return hmac.compare_digest(expected, parts["sig1"])
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        collector = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                collector.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/cf-hook"
-
-    def wait(self, count: int, timeout: float = 90) -> list[tuple[dict[str, str], bytes]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.requests) < count:
-            time.sleep(0.1)
-        assert len(self.requests) >= count, self.requests
-        return self.requests
-
-
 @pytest.fixture
-def collector() -> Iterator[Collector]:
-    c = Collector()
-    yield c
-    c.server.shutdown()
-    c.server.server_close()
+def collector() -> Iterator[Listener]:
+    with Listener(path="/cf-hook") as listener:
+        yield listener
 
 
 def test_ready_and_error_notifications_are_signed_video_objects(
-    server: ServerProcess, clip: Path, collector: Collector
+    server: ServerProcess, clip: Path, collector: Listener
 ) -> None:
     cf = sdk(server, "dana")
     # This SDK sends the snake_case spelling (body_notification_url_1 -> notification_url).
@@ -94,11 +61,12 @@ def test_ready_and_error_notifications_are_signed_video_objects(
     assert form_upload(good.upload_url, clip).status_code == 200
     assert form_upload(long.upload_url, clip).status_code == 400
 
-    received = collector.wait(2)
+    received = collector.wait(2, timeout=90)
     bodies = {}
-    for headers, body in received:
-        assert verify_cloudflare_signature(headers.get("webhook-signature"), body, secret)
-        assert not verify_cloudflare_signature(headers.get("webhook-signature"), body, "x" * 64)
+    for request in received:
+        signature, body = request.headers.get("webhook-signature"), request.body
+        assert verify_cloudflare_signature(signature, body, secret)
+        assert not verify_cloudflare_signature(signature, body, "x" * 64)
         video = json.loads(body)
         bodies[video["uid"]] = video
     assert bodies[good.uid]["readyToStream"] is True
@@ -119,7 +87,7 @@ def test_ready_and_error_notifications_are_signed_video_objects(
 
 
 def test_notification_url_in_camel_case_and_a_missing_one(
-    server: ServerProcess, collector: Collector
+    server: ServerProcess, collector: Listener
 ) -> None:
     r = httpx.put(
         f"{server.url}/client/v4/accounts/erin/stream/webhook",

@@ -10,7 +10,7 @@ from typing import Protocol
 from vidhost.core.access import may_see_embedded
 from vidhost.core.errors import InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import Video, utcnow
+from vidhost.core.models import Video, present, utcnow
 from vidhost.core.videos import VideoService
 
 MAX_CONTENT = 10_000
@@ -52,7 +52,7 @@ class PostService:
         if video_id:
             video = self.videos.repo.get_video(video_id)
             # Posts: a video that is missing *or belongs to someone else* is "not found".
-            if video is None or video.owner != owner or video.state is VideoState.DELETED:
+            if not present(video) or video.owner != owner:
                 raise NotFound("Video not found", code="video_not_found")
             if video.state is not VideoState.READY:
                 raise InvalidInput("Video is still processing", code="video_not_ready")

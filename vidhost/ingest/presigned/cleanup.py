@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from vidhost.core.layout import VIDEOS, video_id_of
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import Video
+from vidhost.core.models import Video, present
 from vidhost.core.ports import MultipartUploads
 from vidhost.ingest.presigned.service import DirectUploads
 from vidhost.processing.sweepers import Removal, Sweeper
@@ -97,8 +97,7 @@ def orphaned_objects(
     """Objects older than ``abandoned_after`` under ``videos/{id}/`` with no live record."""
 
     def live(video_id: str) -> bool:
-        video = direct.videos.repo.get_video(video_id)
-        return video is not None and video.state is not VideoState.DELETED
+        return present(direct.videos.repo.get_video(video_id))
 
     check = is_live or live
 

@@ -16,24 +16,23 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import time
 from pathlib import Path
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
-from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep
 from vidhost.http.errors import ApiError
+from vidhost.http.upload_url import Signed, declared_length, interrupted, signed_put_route
 
 router = APIRouter(prefix="/storage", tags=["direct uploads"])
 
 _SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
 
 
-@router.put(
+@signed_put_route(
+    router,
     "/upload/{key:path}",
     responses={
         200: {"description": "Stored; processing has started"},
@@ -44,55 +43,36 @@ _SOURCE = re.compile(r"^videos/([A-Za-z0-9-]{1,64})/source$")
         },
         413: {"description": "Larger than the size the URL was issued for"},
     },
-    dependencies=[StreamedBody],  # the body is not capped at 1 MiB: the signed size is
-    openapi_extra={  # the body is read as a stream, so FastAPI cannot see it
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-        }
-    },
 )
 async def signed_put(
-    key: str,
-    request: Request,
-    container: ContainerDep,
-    expires: str = Query(""),
-    max_size: str = Query("", alias="max"),
-    sig: str = Query(""),
+    key: str, request: Request, container: ContainerDep, signed: Signed
 ) -> JSONResponse:
     direct = container.direct
     if direct is None or container.storage_capabilities.presigned_uploads is not None:
         raise ApiError(404, "not_found", "signed uploads are served by the storage backend")
-    cap = container.url_signer.verify(key, expires, max_size, sig, now=time.time())
+    cap = signed.cap(container, key)
     match = _SOURCE.match(key)
     if match is None:
         raise ApiError(403, "invalid_signature", "this URL does not name an upload")
     video = await run_in_threadpool(direct.begin_upload, match.group(1))
     cap = min(cap, direct.size_cap(video))
-    declared = request.headers.get("content-length")
+    declared = declared_length(request)
     accepted = False
     path: Path | None = None
     try:
-        if declared is not None and declared.isdigit():
-            await run_in_threadpool(
-                lambda: direct.refuse_oversized(video, int(declared), max_bytes=cap)
-            )
+        if declared is not None:
+            await run_in_threadpool(lambda: direct.refuse_oversized(video, declared, max_bytes=cap))
         tmp_dir = container.settings.tmp_dir
         tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
         path = Path(name)
         size = 0
-        try:
-            with os.fdopen(fd, "wb") as out:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    out.write(chunk)
-                    if size > cap:
-                        break  # read no more: over the cap, the one way in refuses it
-        except ClientDisconnect:
-            raise ApiError(400, "upload_interrupted", "the upload was interrupted") from None
+        with interrupted(), os.fdopen(fd, "wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                out.write(chunk)
+                if size > cap:
+                    break  # read no more: over the cap, the one way in refuses it
         video = await run_in_threadpool(lambda: direct.finish(video.id, file=path))
         accepted = True
     finally:

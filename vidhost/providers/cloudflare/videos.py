@@ -19,8 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput, NotFound
-from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import Video
+from vidhost.core.models import Video, present
 from vidhost.delivery.playback_tokens import sign
 from vidhost.http.deps import ContainerDep
 from vidhost.http.views import base_url
@@ -39,7 +38,7 @@ Status = Literal["pendingupload", "downloading", "queued", "inprogress", "ready"
 def owned(container: Container, uid: str, user: str) -> Video:
     """The account's video; 404 for an unknown, deleted or another account's uid."""
     video = container.repo.get_video(uid) if len(uid) <= 64 else None
-    if video is None or video.state is VideoState.DELETED or video.owner != user:
+    if not present(video) or video.owner != user:
         raise NotFound("video not found", code="video_not_found")
     return video
 

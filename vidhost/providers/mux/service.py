@@ -21,7 +21,7 @@ from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import Task, Video
+from vidhost.core.models import Task, Video, present
 from vidhost.core.videos import VideoService
 from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.service import UploadService
@@ -292,6 +292,6 @@ class MuxService:
         """A playback id and its video, for the stream and image routes (no owner)."""
         pid = self.store.get_playback_id(playback_id)
         video = self.repo.get_video(pid.video_id) if pid else None
-        if pid is None or video is None or video.state is S.DELETED:
+        if pid is None or not present(video):
             raise NotFound("Playback ID not found", code="playback_id_not_found")
         return pid, video

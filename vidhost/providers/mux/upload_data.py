@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
 from vidhost.core.errors import InvalidInput, TooLarge
-from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep
 from vidhost.http.errors import ApiError
+from vidhost.http.upload_url import Signed, declared_length, interrupted, signed_put_route
 from vidhost.ingest.tus.errors import OffsetMismatch, UploadLocked
 from vidhost.ingest.tus.models import Upload
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute
-from vidhost.providers.mux.upload_links import PATH, verify
+from vidhost.providers.mux.upload_links import PATH, upload_key
 
 router = APIRouter(route_class=MuxRoute, tags=["mux"])
 
@@ -57,7 +56,8 @@ def _progress(upload: Upload) -> Response:
     return Response(status_code=308, headers=headers)
 
 
-@router.put(
+@signed_put_route(
+    router,
     PATH + "{upload_id}",
     responses={
         200: {
@@ -67,28 +67,15 @@ def _progress(upload: Upload) -> Response:
         308: {"description": "Chunk stored; `Range: bytes=0-n` says how much is"},
         **MUX_ERRORS,
     },
-    dependencies=[StreamedBody],
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            }
-        }
-    },
+    empty_body=True,  # a status query (``bytes */total``) sends none
 )
 async def put_data(
-    upload_id: str,
-    request: Request,
-    container: ContainerDep,
-    expires: str = Query(""),
-    max_size: str = Query("", alias="max"),
-    sig: str = Query(""),
+    upload_id: str, request: Request, container: ContainerDep, signed: Signed
 ) -> Response:
-    cap = verify(container, upload_id, expires, max_size, sig)
+    cap = signed.cap(container, upload_key(upload_id))
     mux = container.mux
     record, upload = await run_in_threadpool(mux.writable, upload_id)
-    length_header = request.headers.get("content-length")
-    content_length = int(length_header) if length_header and length_header.isdigit() else None
+    content_length = declared_length(request)
     content_range = request.headers.get("content-range")
     if content_range is None:  # one PUT of the whole file
         if content_length is None:
@@ -112,15 +99,14 @@ async def put_data(
     if first != upload.offset:
         raise OffsetMismatch(f"the next byte expected is {upload.offset}, not {first}")
     try:
-        upload = await mux.write(
-            record,
-            offset=first,
-            body=request.stream(),
-            total=total,
-            content_length=content_length,
-        )
-    except ClientDisconnect:
-        raise InvalidInput("the upload was interrupted", code="upload_interrupted") from None
+        with interrupted():
+            upload = await mux.write(
+                record,
+                offset=first,
+                body=request.stream(),
+                total=total,
+                content_length=content_length,
+            )
     except UploadLocked:  # the cut-off request is still being discarded: a temporary error
         raise ApiError(
             503, "upload_busy", "another request is writing this upload", {"Retry-After": "1"}

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import Video, utcnow
+from vidhost.core.models import Video, present, utcnow
 
 WAITING = "waiting"
 ASSET_CREATED = "asset_created"
@@ -71,6 +71,6 @@ def status_of(upload: MuxUpload, video: Video | None, now: datetime | None = Non
         )
     if now >= upload.deadline():
         return UploadStatus(TIMED_OUT)
-    if video is None or video.state is S.DELETED:
+    if not present(video):
         return UploadStatus(CANCELLED)
     return UploadStatus(WAITING)
