@@ -139,9 +139,8 @@ def test_no_isinstance_on_adapter_classes_outside_adapters() -> None:
 
 
 HOME_OF_PRESENT = VIDHOST / "core" / "models.py"
-PRESENT_PENDING = {"processing/runner.py": 3}
-"""Copies of the rule still written by hand, in modules being rewritten at the time (issue
-20); each switches to ``present`` and is struck off (the count must match exactly)."""
+PRESENT_PENDING: dict[str, int] = {}
+"""Copies of the rule still written by hand (none left; the count must match exactly)."""
 
 
 def test_missing_or_deleted_is_written_once() -> None:

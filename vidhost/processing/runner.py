@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from vidhost.core.errors import CodedError
-from vidhost.core.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
-from vidhost.core.models import Video, utcnow
+from vidhost.core.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus
+from vidhost.core.models import Video, present, utcnow
 from vidhost.core.videos import VideoService
 from vidhost.media.errors import INTERRUPTIONS, MediaError
 
@@ -59,7 +59,7 @@ def forget_if_deleted(service: VideoService, video_id: str) -> None:
     this check sees the mark or the write came before the removal: nothing is left
     (ADR 0061)."""
     video = service.repo.get_video(video_id)
-    if video is None or video.state is VideoState.DELETED:
+    if not present(video):
         service.remove_stored(video_id)
         raise ClaimLost(f"{video_id} was deleted while its outputs were stored")
 
@@ -124,7 +124,7 @@ class _Claim:
         if self.lost.is_set():
             raise ClaimLost(f"{self.kind} {self.part} of {self.video_id} was taken over")
         video = self.service.repo.get_video(self.video_id)
-        if video is None or video.state is VideoState.DELETED:
+        if not present(video):
             self.lost.set()
             raise ClaimLost(f"{self.video_id} was deleted")
 
@@ -251,7 +251,7 @@ class TaskRunner:
             return None
         claim = _Claim(self.service, video_id, kind, part, token)
         video = repo.get_video(video_id)
-        if video is None or video.state is VideoState.DELETED:
+        if not present(video):
             claim.report(TaskStatus.FAILED, 0.0, error_code="video_deleted", error="deleted")
             return TaskStatus.FAILED
         row = repo.get_task(video_id, kind, part=part) if resumes else None
