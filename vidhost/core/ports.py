@@ -249,7 +249,8 @@ class VideoRepository(Protocol):
         give_back: bool = False,
     ) -> bool:
         """Write status and progress; refused (False) when ``token`` no longer holds the claim
-        or the row's status is not ``only_if``. ``give_back``: the run is not an attempt."""
+        or the row's status is not ``only_if``. ``give_back``: the run is not an attempt, and
+        the request it served is dropped."""
         ...
 
     def heartbeat(

@@ -428,7 +428,8 @@ class VideoService:
         """Write a task's status (and its ``task.progress`` event, except for the parts of a
         task). With ``token`` the write is fenced: refused (False) once the claim is lost.
         ``forward``: refused unless it moves the progress forward. ``give_back``: a claim
-        handed back unfinished; its run does not count as an attempt."""
+        handed back unfinished; its run does not count as an attempt, and the request it
+        served is dropped (the part ranks behind the one it gave way to)."""
         event = None
         if kind not in INTERNAL_KINDS:
             event = task_event(video_id, kind, status, progress, public(error), error_code)

@@ -43,7 +43,8 @@ class ClaimLost(Exception):
 class TaskYields(Exception):
     """Raised by a handler that gives its claim back before it is done, because work a
     player waits for has no worker free (ADR 0064): the row goes back to ``pending`` (the
-    run not counted as an attempt) and is queued again; what it stored stays stored."""
+    run not counted as an attempt, the request it served dropped, so it ranks behind the
+    part it gave way to) and is queued again; what it stored stays stored."""
 
 
 class TaskContinues(Exception):

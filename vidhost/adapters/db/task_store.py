@@ -245,7 +245,8 @@ class SqlTaskStore(SqlStore):
         """Write the task's status; with ``token``, only while that claim holds (the fence),
         with ``only_if``, only while the row has that status, with ``forward``, only if it
         moves the progress forward (writers racing with counts made a moment apart);
-        ``give_back``: the claim is handed back unfinished, its attempt not counted.
+        ``give_back``: the claim is handed back unfinished, its attempt not counted, and the
+        request it served dropped (it ranks behind the part it gave way to).
         False if refused."""
         now = utcnow()
         conds = list(_key(video_id, kind, part))
@@ -266,7 +267,7 @@ class SqlTaskStore(SqlStore):
                     error=error,
                     updated_at=now,
                     heartbeat_at=now,
-                    **({"attempts": tasks.c.attempts - 1} if give_back else {}),
+                    **(_GIVEN_BACK if give_back else {}),
                 )
             )
             if result.rowcount != 1:
@@ -357,6 +358,13 @@ class SqlTaskStore(SqlStore):
                 .where(*_key(video_id, kind, part))
                 .values(dispatched_at=utcnow(), dispatches=tasks.c.dispatches + 1)
             )
+
+
+_GIVEN_BACK: dict[str, Any] = {
+    "attempts": tasks.c.attempts - 1,
+    "requested_at": None,
+    "requested_rendition": None,
+}
 
 
 def _key(video_id: str, kind: TaskKind, part: int) -> tuple[ColumnElement[bool], ...]:
