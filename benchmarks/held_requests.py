@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from tests.e2e.test_progressive_playback import WORKER, timed_clip
+from tests.e2e.delivery.test_progressive_playback import WORKER, timed_clip
 from tests.integration.helpers import container, upload
 from tests.server import ServerProcess
 from vidhost.core import layout

@@ -27,7 +27,7 @@ from typing import Any
 import psutil
 import psycopg
 
-from tests.e2e.uploads.conftest import BASE_ENV
+from tests.e2e.ingest.conftest import BASE_ENV
 from tests.pg import temporary_database
 from tests.s3 import SeaweedS3, new_bucket
 from tests.server import VIDHOST, ServerProcess

@@ -4,7 +4,7 @@
 This module is the type only. It imports the types of the services it holds (feature
 services under ``TYPE_CHECKING``) and never the builder, the features or a route: routes and
 feature modules import it, so anything it imported at run time that imported them back
-would be an import circle (``tests/unit/test_import_graph.py``)."""
+would be an import circle (``tests/unit/architecture/test_import_graph.py``)."""
 
 from __future__ import annotations
 

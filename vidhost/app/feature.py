@@ -64,7 +64,7 @@ class Feature:
     routers: Callable[[], Sequence[APIRouter]] = _no_routers
     """API processes: included in this order, after the routers of the features before.
     A function that imports its route modules when called, so a worker, which never calls
-    it, loads no FastAPI (``tests/integration/test_composition.py``)."""
+    it, loads no FastAPI (``tests/integration/app/test_composition.py``)."""
     in_schema: bool = True
     """The routers' operations are in vidhost's OpenAPI document (False: a surface that
     another provider's reference documents, in that provider's envelope)."""

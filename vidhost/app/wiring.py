@@ -4,7 +4,7 @@ and then lets every feature it is handed install its services (ADR 0074, ADR 007
 This module imports no feature: the entry points (``vidhost.app.main``) hand it
 ``vidhost.app.features.FEATURES``. Nothing outside ``vidhost.app`` imports it, and nothing
 outside this module and the features' ``feature.py`` modules builds a service
-(``tests/unit/test_composition_root.py``)."""
+(``tests/unit/architecture/test_composition_root.py``)."""
 
 from __future__ import annotations
 

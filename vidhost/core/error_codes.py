@@ -2,7 +2,7 @@
 
 The status of an error response comes from here, by code (``status_of``); nothing else maps
 codes or exception classes to statuses. A code has exactly one status. New codes are added
-here first; ``tests/unit/test_error_catalogue.py`` fails for a code raised anywhere in
+here first; ``tests/unit/core/test_error_catalogue.py`` fails for a code raised anywhere in
 ``vidhost/`` that is missing here, or that a raise site gives another status.
 """
 

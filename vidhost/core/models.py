@@ -78,7 +78,7 @@ def present(video: Video | None) -> TypeGuard[Video]:
     """Whether ``video`` (a row just read, ``None`` when there is none) is there: it exists
     and is not deleted. A deleted video keeps its row (a tombstone), so every reader and
     worker asks this, never ``is None`` alone. The one place the rule is written (issue 20;
-    ``tests/unit/test_import_graph.py`` finds any other)."""
+    ``tests/unit/architecture/test_import_graph.py`` finds any other)."""
     return video is not None and video.state is not VideoState.DELETED
 
 

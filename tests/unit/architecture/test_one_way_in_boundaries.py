@@ -1,0 +1,81 @@
+"""One way in (ADR 0090), read from the code: only ``VideoService`` writes video records
+(their state above all) and accepts sources, and ``webhooks/`` does not import ``db/``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.boundaries import imported_modules
+
+VIDHOST = Path(__file__).resolve().parents[3] / "vidhost"
+SERVICE = VIDHOST / "core" / "videos.py"
+VIDEO_WRITES = {"add_video", "change_state", "update_video"}
+"""The ``VideoRepository`` methods that write a video record."""
+
+
+def modules() -> Iterator[tuple[Path, ast.AST]]:
+    for path in sorted(VIDHOST.rglob("*.py")):
+        yield path, ast.parse(path.read_text())
+
+
+def receiver(node: ast.expr) -> str:
+    """The last name of a call's receiver: ``self.videos.repo`` -> ``repo``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+def calls(tree: ast.AST, names: set[str]) -> Iterator[ast.Call]:
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr in names:
+            yield node
+
+
+def test_only_the_video_service_writes_video_records() -> None:
+    offenders = []
+    for path, tree in modules():
+        if path == SERVICE or path.parent.name == "db":
+            continue  # the service itself, and the repository that implements the writes
+        for call in calls(tree, VIDEO_WRITES):
+            assert isinstance(call.func, ast.Attribute)
+            if receiver(call.func.value) in {"repo", "repository", "videos_repo"}:
+                offenders.append(f"{path.relative_to(VIDHOST)}:{call.lineno}")
+    assert offenders == []
+
+
+def test_direct_uploads_keep_no_repository() -> None:
+    tree = ast.parse((VIDHOST / "ingest" / "presigned" / "service.py").read_text())
+    assigned = [
+        t.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Attribute)
+    ]
+    assert "repo" not in assigned
+
+
+def test_only_the_video_service_probes_and_counts_uploads() -> None:
+    """The probe at acceptance and the upload metrics live in ``accept_source`` alone (the
+    tasks read the kept probe through ``processing/probing.py``)."""
+    offenders = []
+    for path, tree in modules():
+        if path == SERVICE:
+            continue
+        for call in calls(tree, {"upload_finished", "probe"}):
+            assert isinstance(call.func, ast.Attribute)
+            if receiver(call.func.value) in {"telemetry", "prober"}:
+                offenders.append(f"{path.relative_to(VIDHOST)}:{call.lineno}")
+    assert offenders == []
+
+
+def test_webhooks_do_not_import_the_database_layer() -> None:
+    for path in (VIDHOST / "webhooks").glob("*.py"):
+        for name in imported_modules(path):  # relative imports too
+            assert not name.startswith("vidhost.db"), (path.name, name)
