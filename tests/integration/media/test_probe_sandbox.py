@@ -113,7 +113,7 @@ def test_probe_file_descriptor_limit(files: dict[str, Path]) -> None:
     with pytest.raises(MediaError) as exc:
         probe_isolated(files["clip"], limits=ProcessLimits(max_files=3, max_file_bytes=0))
     assert exc.value.code == "probe_failed"
-    assert _fds() == fds
+    assert _fds() <= fds  # none leaked (threads of earlier tests may close some meanwhile)
 
 
 def test_a_killed_child_is_probe_failed(files: dict[str, Path]) -> None:

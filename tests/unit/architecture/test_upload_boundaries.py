@@ -9,13 +9,20 @@ from tests.boundaries import imported_modules
 from vidhost.ingest.tus.port import StoreComposer
 from vidhost.ingest.tus.stores.file import FileStore
 
-UPLOADS = Path(__file__).resolve().parents[3] / "vidhost" / "uploads"
+UPLOADS = Path(__file__).resolve().parents[3] / "vidhost" / "ingest" / "tus"
+"""The tus engine (the ``uploads`` package before ADR 0076's layout)."""
+HTTP_EDGE = {"routes.py"}
+"""The engine's HTTP routes (in ``api/`` before ADR 0076): they may use ``vidhost.http``."""
 
 
 def test_uploads_never_import_the_video_service() -> None:
-    for path in UPLOADS.glob("*.py"):
+    paths = sorted(UPLOADS.rglob("*.py"))
+    assert len(paths) > 10, UPLOADS  # the check reads the real package
+    for path in paths:
         modules = set(imported_modules(path))  # relative imports too
         assert "vidhost.core.videos" not in modules, path.name
+        if path.name in HTTP_EDGE and path.parent == UPLOADS:
+            continue
         assert not any(
             m.startswith(("vidhost.http", "vidhost.adapters.storage")) for m in modules
         ), path
