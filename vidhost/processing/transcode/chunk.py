@@ -106,7 +106,11 @@ class ChunkEncoder(PartEncoder):
                     waiting = None
                     if ctx.part > 0:
                         waiting = functools.partial(self._another_waits, pass_)
-                        if waiting():
+                        row = self.service.repo.get_task(
+                            ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part
+                        )
+                        fresh = row is not None and row.requested_at not in (None, since)
+                        if not fresh and waiting():  # nobody asked for it meanwhile
                             raise TaskYields
                     watch = Watch(self.service, ctx, since=since, rungs=todo, yields=waiting)
                     pass_.run(todo, nice=BACKGROUND_NICE, watch=watch)

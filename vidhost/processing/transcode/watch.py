@@ -44,11 +44,12 @@ class Watch:
         if self.done or now - self.looked < self.every:
             return
         self.looked = now
-        if self.yields is not None and self.yields():
-            raise TaskYields
         row = self.service.repo.get_task(self.ctx.video.id, self.ctx.kind, part=self.ctx.part)
         asked = row.requested_at if row is not None else None
         if row is None or asked is None or (self.since is not None and asked <= self.since):
+            # nobody asked for this part since it started: it may give its worker away
+            if self.yields is not None and self.yields():
+                raise TaskYields
             return
         self.done = True
         ctx = self.ctx
