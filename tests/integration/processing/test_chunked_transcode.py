@@ -787,11 +787,10 @@ def _background_chunk(
     ask_at: float,
     rung: str,
 ) -> tuple[str, dict[str, list[int]], list[str]]:
-    """Chunk 1 (8 s) of a 16 s 720p clip (rungs 720p, 480p; x264 slow, so it takes a
-    few seconds), claimed
-    while nobody asked for it; a reader asks for ``rung`` once the pass has reported
-    ``ask_at`` % done (0: as the pass starts). The video id, the nice values of its ffmpeg before and after the
-    request, and chunk 1's log lines."""
+    """Chunk 1 (8 s) of a 16 s 720p clip (rungs 720p, 480p; x264 slow, so it takes a few
+    seconds), claimed while nobody asked for it; a reader asks for ``rung`` once the pass has
+    reported ``ask_at`` % done (0: as the pass starts). The video id, the nice values of its
+    ffmpeg before and after the request, and chunk 1's log lines."""
     caplog.set_level(logging.INFO, logger="vidhost.processing.transcode")
     source = make_clip(tmp_path / "hd.mp4", duration=16, width=1280, height=720, fps=25)
     settings = {
