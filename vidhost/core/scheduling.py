@@ -16,7 +16,7 @@ and the processing code hand these rules what they read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,12 +94,13 @@ def restart_pays(
     return (1 - done) * pass_cost(pass_sizes) > RESTART_MARGIN * pass_cost([asked])
 
 
-def waits_for_worker(row: PartRow, now: datetime, *, stored: bool) -> bool:
+def waits_for_worker(row: PartRow, now: datetime, *, stored: Callable[[str], bool]) -> bool:
     """Has a player waited ``YIELD_AFTER`` s for this part, with no worker at it?
-    ``stored``: the rung the request named is stored already (nobody waits any more)."""
+    ``stored(rung)``: is the rung the request named stored already (nobody waits any more)?
+    Asked only of a part that otherwise waits (it may cost a storage look)."""
     return (
         row.status is TaskStatus.PENDING
         and row.requested_at is not None
         and row.requested_at < now - timedelta(seconds=YIELD_AFTER)
-        and not (row.requested_rendition is not None and stored)
+        and not (row.requested_rendition is not None and stored(row.requested_rendition))
     )

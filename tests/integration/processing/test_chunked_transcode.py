@@ -780,6 +780,28 @@ def _nice_of_ffmpeg(marker: str) -> list[int]:
     return found
 
 
+@contextlib.contextmanager
+def _hd_started(tmp_path: Path, *, chunk_seconds: float) -> Iterator[tuple[Any, str, Any]]:
+    """A 16 s 720p clip (rungs 720p, 480p; x264 slow, so a chunk takes a few seconds; 4 s
+    segments, no opening segments), its plan, audio and first chunk done: (container, video
+    id, task runner)."""
+    source = make_clip(tmp_path / "hd.mp4", duration=16, width=1280, height=720, fps=25)
+    settings = {
+        "ladder_heights": [720, 480],
+        "segment_seconds": 4.0,
+        "chunk_seconds": chunk_seconds,
+        "x264_preset": "slow",
+        "opening_segments": [],
+    }
+    with container(tmp_path / "data", **settings) as c:
+        video_id = upload_local(c, source)
+        runner = c.task_runner()
+        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
+        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+        yield c, video_id, runner
+
+
 def _background_chunk(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
@@ -792,20 +814,7 @@ def _background_chunk(
     reported ``ask_at`` % done (0: as the pass starts). The video id, the nice values of its
     ffmpeg before and after the request, and chunk 1's log lines."""
     caplog.set_level(logging.INFO, logger="vidhost.processing.transcode")
-    source = make_clip(tmp_path / "hd.mp4", duration=16, width=1280, height=720, fps=25)
-    settings = {
-        "ladder_heights": [720, 480],
-        "segment_seconds": 4.0,
-        "chunk_seconds": 8.0,
-        "opening_segments": [],  # chunks: 4 s (the first), 8 s, 4 s
-        "x264_preset": "slow",
-    }
-    with container(tmp_path / "data", **settings) as c:
-        video_id = upload_local(c, source)
-        runner = c.task_runner()
-        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
-        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
-        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+    with _hd_started(tmp_path, chunk_seconds=8.0) as (c, video_id, runner):  # 4, 8, 4 s
         background = f"chunk 1 of {video_id}: 720p,480p (nice 19)"
         promoted = f"transcode_chunk 1 of {video_id}: a reader waits, nice 0"
         seen: dict[str, list[int]] = {}
@@ -889,20 +898,7 @@ def test_a_chunk_encoding_unasked_rungs_gives_its_worker_to_a_chunk_a_player_wai
     back (pending again, the run not counted as an attempt) instead of holding it for rungs
     nobody waits for. Chunk 2 goes next; chunk 1, run again, encodes only what is missing."""
     caplog.set_level(logging.INFO, logger="vidhost.processing")
-    source = make_clip(tmp_path / "hd.mp4", duration=16, width=1280, height=720, fps=25)
-    settings = {
-        "ladder_heights": [720, 480],
-        "segment_seconds": 4.0,
-        "chunk_seconds": 4.0,
-        "x264_preset": "slow",
-        "opening_segments": [],
-    }
-    with container(tmp_path / "data", **settings) as c:
-        video_id = upload_local(c, source)
-        runner = c.task_runner()
-        assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
-        assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
-        assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
+    with _hd_started(tmp_path, chunk_seconds=4.0) as (c, video_id, runner):
         assert c.repo.request_part(video_id, TaskKind.TRANSCODE_CHUNK, 1, "480p")
         rest = f"chunk 1 of {video_id}: 720p (nice 19)"
 

@@ -22,6 +22,14 @@ R1080, R720, R480, R360, R240 = (1920, 1080), (1280, 720), (854, 480), (640, 360
 LADDER = [R1080, R720, R480, R360, R240]
 
 
+def nothing_stored(rung: str) -> bool:
+    return False
+
+
+def only_720p_stored(rung: str) -> bool:
+    return rung == "720p"
+
+
 def _at(seconds: float) -> datetime:
     return NOW - timedelta(seconds=seconds)
 
@@ -61,15 +69,15 @@ def test_a_pass_stops_for_the_asked_rung_only_when_that_alone_ends_sooner() -> N
 
 def test_a_part_waits_for_a_worker_once_asked_for_a_moment_and_not_stored() -> None:
     asked = PartRow(3, P, requested_at=_at(YIELD_AFTER + 0.1), requested_rendition="720p")
-    assert waits_for_worker(asked, NOW, stored=False)
-    assert not waits_for_worker(asked, NOW, stored=True)  # its rung is there: nobody waits
+    assert waits_for_worker(asked, NOW, stored=nothing_stored)
+    assert not waits_for_worker(asked, NOW, stored=only_720p_stored)  # its rung is there
     just = PartRow(3, P, requested_at=_at(YIELD_AFTER / 2), requested_rendition="720p")
-    assert not waits_for_worker(just, NOW, stored=False)  # a free worker may take it now
+    assert not waits_for_worker(just, NOW, stored=nothing_stored)  # a free worker may take it now
     taken = PartRow(3, W, heartbeat_at=NOW, requested_at=_at(5), requested_rendition="720p")
-    assert not waits_for_worker(taken, NOW, stored=False)
-    assert not waits_for_worker(PartRow(3, P), NOW, stored=False)  # nobody asked
+    assert not waits_for_worker(taken, NOW, stored=nothing_stored)
+    assert not waits_for_worker(PartRow(3, P), NOW, stored=nothing_stored)  # nobody asked
     anyrung = PartRow(3, P, requested_at=_at(5))
-    assert waits_for_worker(anyrung, NOW, stored=True)  # asked, no rung named
+    assert waits_for_worker(anyrung, NOW, stored=only_720p_stored)  # asked, no rung named
 
 
 def test_a_failed_part_runs_once_more_unless_another_attempt_cannot_help() -> None:

@@ -146,10 +146,8 @@ class ChunkEncoder(PartEncoder):
             if t.part == pass_.chunk.index or not 0 <= t.part < len(plan.chunks):
                 continue
             row = PartRow(t.part, t.status, t.heartbeat_at, t.requested_at, t.requested_rendition)
-            asked = t.requested_rendition
-            if waits_for_worker(row, now, stored=False) and not (
-                asked is not None and self._stored(pass_, asked, plan.chunks[t.part])
-            ):
+            stored = functools.partial(self._stored, pass_, chunk=plan.chunks[t.part])
+            if waits_for_worker(row, now, stored=stored):
                 return True
         return False
 
