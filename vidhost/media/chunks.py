@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from vidhost.core.segments import PlannedRendition
@@ -24,6 +25,17 @@ SEEK_PREROLL = 1.0
 """Seconds decoded before a chunk's first frame, so that the frame-rate conversion picks the
 same source frame for the chunk's first output frame as a single pass would."""
 AUDIO_SAMPLE_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class ChunkPoster:
+    """A JPEG of one frame of a chunk, written by the chunk's own pass."""
+
+    frame: int
+    """Chunk-relative frame number."""
+    width: int
+    """Scaled to this width, keeping the aspect ratio (even height)."""
+    path: str
 
 
 def build_chunk_command(
@@ -43,6 +55,7 @@ def build_chunk_command(
     strict: bool = True,
     pad_frames: int = 0,
     timescale: int | None = None,
+    poster: ChunkPoster | None = None,
 ) -> list[str]:
     """Decode frames ``[start_frame, end_frame)`` (``None``: to the end) of the source once
     and write every rung as MPEG-TS segments ``<rung>_<n>.ts`` (numbered from
@@ -53,12 +66,14 @@ def build_chunk_command(
     ``end_frame`` (a container whose audio lasts longer), the last frame is repeated to fill.
     ``timescale``: CMAF (ADR 0063): each segment a fragmented MP4 ``<rung>_<n>.mp4`` whose
     track counts ``timescale`` ticks a second (the same for every chunk); None: MPEG-TS.
+    ``poster``: also write that frame of the chunk as a JPEG (the same decode: no second
+    ffmpeg reading the source while the video's first segments are made, ADR 0062).
     """
     if not rungs:
         raise ValueError("at least one rung")
     starts = [0, *segment_frames]
     keyframes = "+".join(f"eq(n,{n})" for n in starts)
-    count = len(rungs)
+    count = len(rungs) + (1 if poster is not None else 0)
     seek = max(0.0, float(start_frame / fps) - SEEK_PREROLL)
     trim = f"trim=start_pts={start_frame}" + (f":end_pts={end_frame}" if end_frame else "")
     pad = f"tpad=stop={pad_frames}:stop_mode=clone," if pad_frames > 0 else ""
@@ -67,6 +82,12 @@ def build_chunk_command(
         f"split={count}" + "".join(f"[s{i}]" for i in range(count))
     ]
     chains += [f"[s{i}]scale={r.width}:{r.height},setsar=1[v{i}]" for i, r in enumerate(rungs)]
+    if poster is not None:
+        if poster.frame < 0 or (end_frame is not None and poster.frame >= end_frame - start_frame):
+            raise ValueError("the poster frame must be inside the chunk")
+        chains.append(
+            f"[s{len(rungs)}]select=eq(n\\,{poster.frame}),scale={poster.width}:-2[poster]"
+        )
     frames = end_frame - start_frame if end_frame else None
     gop = (frames or 100_000) + 1
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
@@ -109,6 +130,9 @@ def build_chunk_command(
             f"expr:{keyframes}",
         ]
         args += _segments(out_dir, rung.name, ts_offset, first_segment, cuts, timescale)
+    if poster is not None:
+        args += ["-map", "[poster]", "-an", "-sn", "-frames:v", "1", "-q:v", "3"]
+        args += ["-f", "image2", "-update", "1", poster.path]
     return args
 
 

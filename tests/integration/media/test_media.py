@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ import pytest
 from av.video.frame import VideoFrame
 
 from tests.clips import make_clip
+from vidhost.core.segments import PlannedRendition
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.chunks import ChunkPoster, build_chunk_command
 from vidhost.media.errors import MediaError
 from vidhost.media.hls import build_hls_command, build_poster_command
 from vidhost.media.ladder import Rung, select_ladder
@@ -437,3 +440,63 @@ def test_poster_is_an_upright_jpeg(tmp_path: Path) -> None:
     run_ffmpeg(cmd, duration=None)
     frame = first_frame(scaled)
     assert (frame.width, frame.height) == (120, 160)
+
+
+def test_a_chunk_pass_writes_the_poster_frame_from_its_own_decode(tmp_path: Path) -> None:
+    """The first chunk's pass writes the poster (ADR 0062): the same upright picture the
+    poster command takes from the source at that frame, and the rung's segments as well."""
+    clip = make_clip(tmp_path / "phone.mp4", width=320, height=240, rotate=90, audio=False)
+    rung = PlannedRendition(
+        name="240p",
+        width=240,
+        height=320,
+        bandwidth=500_000,
+        video_bitrate=400_000,
+        max_bitrate=450_000,
+        buffer_size=900_000,
+        codecs="avc1.640015",
+    )
+    out = tmp_path / "chunk"
+    out.mkdir()
+    poster = ChunkPoster(frame=20, width=120, path=str(out / "poster.jpg"))
+    cmd = build_chunk_command(
+        FFMPEG,
+        ["-i", str(clip)],
+        str(out),
+        [rung],
+        fps=Fraction(25),
+        start_frame=0,
+        end_frame=25,
+        segment_frames=[],
+        first_segment=0,
+        ts_offset=10.0,
+        timescale=12_800,
+        poster=poster,
+    )
+    run_ffmpeg(cmd, duration=1.0)
+    assert (out / "240p_00000.mp4").stat().st_size > 0
+    alone = tmp_path / "alone.jpg"
+    run_ffmpeg(
+        build_poster_command(FFMPEG, str(clip), str(alone), at_seconds=20 / 25, width=120),
+        duration=None,
+    )
+    ours, theirs = first_frame(Path(poster.path)), first_frame(alone)
+    assert (ours.width, ours.height) == (theirs.width, theirs.height) == (120, 160)
+    a = ours.to_ndarray(format="gray").astype(np.float64)
+    b = theirs.to_ndarray(format="gray").astype(np.float64)
+    mse = float(np.mean((a - b) ** 2))
+    assert mse == 0 or 10 * np.log10(255**2 / mse) > 40  # the same frame, not a neighbour
+    with pytest.raises(ValueError, match="inside the chunk"):
+        build_chunk_command(
+            FFMPEG,
+            ["-i", str(clip)],
+            str(out),
+            [rung],
+            fps=Fraction(25),
+            start_frame=0,
+            end_frame=25,
+            segment_frames=[],
+            first_segment=0,
+            ts_offset=10.0,
+            poster=ChunkPoster(frame=25, width=120, path=poster.path),
+        )

@@ -6,7 +6,6 @@ import functools
 import logging
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +22,10 @@ from vidhost.core.segments import (
     PlannedRendition,
     SegmentPlan,
 )
-from vidhost.media.chunks import build_chunk_command
+from vidhost.media.chunks import ChunkPoster, build_chunk_command
 from vidhost.media.errors import (
     MediaError,
 )
-from vidhost.media.hls import build_poster_command
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.runner import (
@@ -53,10 +51,10 @@ class ChunkEncoder(PartEncoder):
     Every chunk but the first decodes its range once for every rung, and runs
     ``BACKGROUND_NICE`` below the work a viewer waits for; one a player asked for encodes the
     asked rung alone first, at nice 0, then the others in the background (ADR 0064).
-    The first chunk is the start of the video (ADR 0062): its start rung (the lowest) is
-    encoded alone, the poster rendered beside it, both stored at once (with the audio's
-    first segments the video is ready), then the rung a player asks for, alone, then the
-    rest together; a request that arrives while the rest is encoding stops that pass and
+    The first chunk is the start of the video (ADR 0062): its start rung (the lowest, with
+    the rung players most often start on when the chunk is short) and the poster frame come
+    from one decode and are stored at once (with the audio's first segments the video is
+    ready), then the rung a player asks for, alone, then the rest together; a request that arrives while the rest is encoding stops that pass and
     takes its rung first.
     """
 
@@ -151,34 +149,21 @@ class ChunkEncoder(PartEncoder):
                 return True
         return False
 
-    def _poster(self, ctx: TaskContext, plan: SegmentPlan) -> None:
-        """The poster frame (at 1 s, or mid-way through a shorter video), unless stored."""
-        video, cfg = ctx.video, self.config
+    def _poster(self, pass_: _Pass) -> ChunkPoster | None:
+        """The poster frame, unless stored (a re-run): the frame at 1 s, mid-way through a
+        shorter video, or the first chunk's last frame when that chunk ends sooner (an
+        opening chunk of 1 s). The start rung's pass writes it from its own decode."""
+        video_id, plan = pass_.ctx.video.id, pass_.plan
         try:
-            self.storage.stat(layout.poster_key(video.id))
-            return  # a re-run
+            self.storage.stat(layout.poster_key(video_id))
+            return None
         except FileNotFoundError:
             pass
-        with (
-            self.sources.open(video, plan.source_key) as source,
-            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"poster-{video.id}-") as tmp,
-        ):
-            poster = Path(tmp) / layout.POSTER
-            run_ffmpeg(
-                build_poster_command(
-                    cfg.ffmpeg,
-                    str(source),
-                    str(poster),
-                    at_seconds=min(1.0, plan.duration / 2),
-                    width=1280,
-                    input_format=plan.source_format,
-                ),
-                duration=None,
-                limits=task_limits(cfg.timeout),
-            )
-            ctx.check_claim()
-            self.storage.put_file(layout.poster_key(video.id), poster, move=True)
-        forget_if_deleted(self.service, video.id)
+        start, end = plan.chunk_frames(pass_.chunk)
+        at = round(min(1.0, plan.duration / 2) * float(plan.fps))
+        return ChunkPoster(
+            frame=max(0, min(at, end - start - 1)), width=1280, path=str(pass_.out / layout.POSTER)
+        )
 
     def _first_chunk(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
         start = [todo.pop(0)]
@@ -189,10 +174,14 @@ class ChunkEncoder(PartEncoder):
             likely = min(todo, key=lambda r: abs(r.height - LIKELY_START_HEIGHT))
             todo.remove(likely)
             start.append(likely)
-        with ThreadPoolExecutor(1, thread_name_prefix="poster") as pool:
-            poster = pool.submit(self._poster, pass_.ctx, pass_.plan)  # beside the start
-            pass_.run(start, nice=0)
-            poster.result()
+        poster = self._poster(pass_)
+        pass_.run(start, nice=0, poster=poster)  # the poster from the same decode
+        if poster is not None:
+            pass_.ctx.check_claim()
+            self.storage.put_file(
+                layout.poster_key(pass_.ctx.video.id), Path(poster.path), move=True
+            )
+            forget_if_deleted(self.service, pass_.ctx.video.id)
         self.progress.part_done(pass_.ctx)  # the start may make the video ready
         if todo:
             self._first_request(pass_.ctx, [r.name for r in todo])
@@ -247,9 +236,10 @@ class _Pass:
         *,
         nice: int,
         watch: Watch | None = None,
+        poster: ChunkPoster | None = None,
     ) -> None:
         """Encode ``rungs`` and store their segments; ``watch``: stop or raise the pass when
-        a player asks for the chunk (``Watch``)."""
+        a player asks for the chunk (``Watch``); ``poster``: write that frame too."""
         encoder, plan, chunk = self.encoder, self.plan, self.chunk
         cfg = encoder.config
         segments = plan.chunk_segments(chunk)
@@ -270,6 +260,7 @@ class _Pass:
             preset=cfg.preset,
             strict=cfg.strict_decode,
             timescale=plan.video_timescale if plan.cmaf else None,
+            poster=poster,
         )
         total = len(plan.renditions)
         label = ",".join(r.name for r in rungs)
