@@ -56,6 +56,7 @@ def build_chunk_command(
     pad_frames: int = 0,
     timescale: int | None = None,
     poster: ChunkPoster | None = None,
+    inits: Sequence[PlannedRendition] = (),
 ) -> list[str]:
     """Decode frames ``[start_frame, end_frame)`` (``None``: to the end) of the source once
     and write every rung as MPEG-TS segments ``<rung>_<n>.ts`` (numbered from
@@ -68,12 +69,18 @@ def build_chunk_command(
     track counts ``timescale`` ticks a second (the same for every chunk); None: MPEG-TS.
     ``poster``: also write that frame of the chunk as a JPEG (the same decode: no second
     ffmpeg reading the source while the video's first segments are made, ADR 0062).
+    ``inits`` (CMAF): rungs encoded for the chunk's first frame only, into
+    ``init-<rung>_<n>.mp4``, whose init segment is the one every chunk of that rung writes: a
+    player switching to that rung then finds it stored (ADR 0064).
     """
     if not rungs:
         raise ValueError("at least one rung")
+    if inits and timescale is None:
+        raise ValueError("init segments are CMAF's")
+    outputs = [*((r, r.name) for r in rungs), *((r, f"init-{r.name}") for r in inits)]
     starts = [0, *segment_frames]
     keyframes = "+".join(f"eq(n,{n})" for n in starts)
-    count = len(rungs) + (1 if poster is not None else 0)
+    count = len(outputs) + (1 if poster is not None else 0)
     seek = max(0.0, float(start_frame / fps) - SEEK_PREROLL)
     trim = f"trim=start_pts={start_frame}" + (f":end_pts={end_frame}" if end_frame else "")
     pad = f"tpad=stop={pad_frames}:stop_mode=clone," if pad_frames > 0 else ""
@@ -81,12 +88,14 @@ def build_chunk_command(
         f"[0:v:0]fps={fps.numerator}/{fps.denominator},{pad}{trim},"
         f"split={count}" + "".join(f"[s{i}]" for i in range(count))
     ]
-    chains += [f"[s{i}]scale={r.width}:{r.height},setsar=1[v{i}]" for i, r in enumerate(rungs)]
+    chains += [
+        f"[s{i}]scale={r.width}:{r.height},setsar=1[v{i}]" for i, (r, _) in enumerate(outputs)
+    ]
     if poster is not None:
         if poster.frame < 0 or (end_frame is not None and poster.frame >= end_frame - start_frame):
             raise ValueError("the poster frame must be inside the chunk")
         chains.append(
-            f"[s{len(rungs)}]select=eq(n\\,{poster.frame}),scale={poster.width}:-2[poster]"
+            f"[s{len(outputs)}]select=eq(n\\,{poster.frame}),scale={poster.width}:-2[poster]"
         )
     frames = end_frame - start_frame if end_frame else None
     gop = (frames or 100_000) + 1
@@ -96,10 +105,11 @@ def build_chunk_command(
     args += ["-ss", _num(seek), "-copyts", "-start_at_zero", *input_args]
     args += ["-filter_complex", ";".join(chains), "-progress", "pipe:1", "-nostats"]
     cuts = ["-segment_frames", ",".join(str(n) for n in segment_frames)] if segment_frames else []
-    for i, rung in enumerate(rungs):
+    for i, (rung, name) in enumerate(outputs):
+        args += ["-map", f"[v{i}]"]
+        if name != rung.name:
+            args += ["-frames:v", "1"]  # the init segment is what it is for
         args += [
-            "-map",
-            f"[v{i}]",
             "-an",
             "-sn",
             "-c:v",
@@ -129,7 +139,9 @@ def build_chunk_command(
             "-force_key_frames",
             f"expr:{keyframes}",
         ]
-        args += _segments(out_dir, rung.name, ts_offset, first_segment, cuts, timescale)
+        args += _segments(
+            out_dir, name, ts_offset, first_segment, cuts if name == rung.name else [], timescale
+        )
     if poster is not None:
         args += ["-map", "[poster]", "-an", "-sn", "-frames:v", "1", "-q:v", "3"]
         args += ["-f", "image2", "-update", "1", poster.path]

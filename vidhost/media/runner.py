@@ -47,10 +47,15 @@ def run_ffmpeg(
     timeout: float | None = None,
     limits: ProcessLimits | None = None,
     on_start: Callable[[int], None] | None = None,
+    on_tick: Callable[[], None] | None = None,
 ) -> None:
     """Run an ffmpeg command built with ``-progress pipe:1`` and wait for it.
 
     ``on_start`` receives ffmpeg's process id once it runs (e.g. to renice it later).
+
+    ``on_tick`` is called from the calling thread about every ``_POLL_SECONDS`` while ffmpeg
+    runs, whether or not it reports progress (a process starved of CPU, e.g. at nice 19 beside
+    nice-0 work, reports rarely). If it raises, ffmpeg is killed and the exception propagates.
 
     ``on_progress`` receives a percentage of ``duration`` (seconds of output expected), called
     from the calling thread: non-decreasing, at most every ``PROGRESS_INTERVAL`` seconds unless a
@@ -100,6 +105,8 @@ def run_ffmpeg(
         stdout_open = True
         while stdout_open:
             _check_deadline(deadline, timeout, tail)
+            if on_tick is not None:
+                on_tick()
             try:
                 item = updates.get(timeout=_wait_time(deadline))
             except queue.Empty:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from av.video.frame import VideoFrame
 
 from tests.clips import make_clip
 from vidhost.core.segments import PlannedRendition
+from vidhost.media import cmaf
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.chunks import ChunkPoster, build_chunk_command
 from vidhost.media.errors import MediaError
@@ -387,6 +389,31 @@ def test_progress_callback_exception_cancels(spawned: list[subprocess.Popen[byte
     assert len(spawned) == 1 and spawned[0].poll() is not None
 
 
+def test_on_tick_runs_on_a_clock_while_ffmpeg_reports_nothing_and_cancels_it(
+    spawned: list[subprocess.Popen[bytes]],
+) -> None:
+    """A pass starved of CPU (nice 19 beside nice-0 work) reports its progress rarely; the
+    watch of a background chunk still looks for players' requests every moment."""
+    quiet = [*long_running_command()[:-1], "-stats_period", "30", "-"]  # progress every 30 s
+    ticks: list[float] = []
+    reports: list[float] = []
+
+    class Asked(Exception):
+        pass
+
+    def tick() -> None:
+        ticks.append(time.monotonic())
+        if ticks[-1] - ticks[0] > 1.0:
+            raise Asked
+
+    started = time.monotonic()
+    with pytest.raises(Asked):
+        run_ffmpeg(quiet, duration=120.0, on_progress=reports.append, on_tick=tick, timeout=30)
+    assert time.monotonic() - started < 5
+    assert reports == [] and len(ticks) >= 5  # about every 0.1 s, with no report at all
+    assert len(spawned) == 1 and spawned[0].poll() is not None
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV])
 def test_ffmpeg_killed_from_outside_is_an_interruption_a_crash_a_failure(
     spawned: list[subprocess.Popen[bytes]], sig: signal.Signals
@@ -499,4 +526,66 @@ def test_a_chunk_pass_writes_the_poster_frame_from_its_own_decode(tmp_path: Path
             first_segment=0,
             ts_offset=10.0,
             poster=ChunkPoster(frame=25, width=120, path=poster.path),
+        )
+
+
+def test_the_init_segment_from_a_rungs_first_frame_is_the_one_every_chunk_writes(
+    tmp_path: Path,
+) -> None:
+    """``inits``: a rung encoded for one frame gives the init segment its full chunks give
+    (CMAF keeps the parameter sets in the init, so a player switching to the rung can take
+    it before any chunk of it is encoded), whatever the chunk's length."""
+    clip = make_clip(tmp_path / "src.mp4", width=320, height=240, duration=6.0)
+    rung = PlannedRendition(
+        name="240p",
+        width=320,
+        height=240,
+        bandwidth=500_000,
+        video_bitrate=400_000,
+        max_bitrate=450_000,
+        buffer_size=900_000,
+        codecs="avc1.640015",
+    )
+    other = dataclasses.replace(rung, name="180p", width=240, height=180)
+
+    def chunk(out: Path, start: int, end: int, rungs: list[PlannedRendition], **kw: Any) -> None:
+        out.mkdir()
+        cmd = build_chunk_command(
+            FFMPEG,
+            ["-i", str(clip)],
+            str(out),
+            rungs,
+            fps=Fraction(25),
+            start_frame=start,
+            end_frame=end,
+            segment_frames=[25] if end - start > 25 else [],
+            first_segment=0,
+            ts_offset=10.0,
+            timescale=12_800,
+            **kw,
+        )
+        run_ffmpeg(cmd, duration=(end - start) / 25)
+
+    chunk(tmp_path / "first", 0, 25, [other], inits=[rung])
+    one_frame = tmp_path / "first" / "init-240p_00000.mp4"
+    with av.open(str(one_frame)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 1
+    init = cmaf.split(one_frame.read_bytes()).init
+    chunk(tmp_path / "whole", 0, 25, [rung])
+    chunk(tmp_path / "later", 25, 150, [rung])
+    for out in ("whole", "later"):
+        assert cmaf.split((tmp_path / out / "240p_00000.mp4").read_bytes()).init == init, out
+    with pytest.raises(ValueError, match="CMAF"):
+        build_chunk_command(
+            FFMPEG,
+            ["-i", str(clip)],
+            str(tmp_path),
+            [other],
+            fps=Fraction(25),
+            start_frame=0,
+            end_frame=25,
+            segment_frames=[],
+            first_segment=0,
+            ts_offset=10.0,
+            inits=[rung],
         )

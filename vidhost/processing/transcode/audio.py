@@ -98,5 +98,6 @@ class AudioEncoder(PartEncoder):
                 on_progress=store_finished,
                 limits=task_limits(cfg.timeout),
                 on_start=pids.append,
+                on_tick=lambda: promote.check() if promote is not None else None,
             )
             store(names[stored:])

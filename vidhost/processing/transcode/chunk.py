@@ -54,8 +54,8 @@ class ChunkEncoder(PartEncoder):
     The first chunk is the start of the video (ADR 0062): its start rung (the lowest, with
     the rung players most often start on when the chunk is short) and the poster frame come
     from one decode and are stored at once (with the audio's first segments the video is
-    ready), then the rung a player asks for, alone, then the rest together; a request that arrives while the rest is encoding stops that pass and
-    takes its rung first.
+    ready), then the rung a player asks for, alone, then the rest together; a request that
+    arrives while the rest is encoding stops that pass and takes its rung first.
     """
 
     def __call__(self, ctx: TaskContext) -> None:
@@ -175,7 +175,10 @@ class ChunkEncoder(PartEncoder):
             todo.remove(likely)
             start.append(likely)
         poster = self._poster(pass_)
-        pass_.run(start, nice=0, poster=poster)  # the poster from the same decode
+        # the poster from the same decode, and the other rungs' init segments (one frame
+        # each): a player switching rungs needs the init first, then the segment it wants
+        inits = [r for r in todo if plan.cmaf]
+        pass_.run(start, nice=0, poster=poster, inits=inits)
         if poster is not None:
             pass_.ctx.check_claim()
             self.storage.put_file(
@@ -237,9 +240,11 @@ class _Pass:
         nice: int,
         watch: Watch | None = None,
         poster: ChunkPoster | None = None,
+        inits: list[PlannedRendition] | None = None,
     ) -> None:
         """Encode ``rungs`` and store their segments; ``watch``: stop or raise the pass when
-        a player asks for the chunk (``Watch``); ``poster``: write that frame too."""
+        a player asks for the chunk (``Watch``); ``poster``: write that frame too;
+        ``inits``: store these rungs' init segments too (from one frame each)."""
         encoder, plan, chunk = self.encoder, self.plan, self.chunk
         cfg = encoder.config
         segments = plan.chunk_segments(chunk)
@@ -261,17 +266,21 @@ class _Pass:
             strict=cfg.strict_decode,
             timescale=plan.video_timescale if plan.cmaf else None,
             poster=poster,
+            inits=inits or (),
         )
         total = len(plan.renditions)
         label = ",".join(r.name for r in rungs)
         log.info("chunk %s of %s: %s (nice %s)", chunk.index, self.ctx.video.id, label, nice)
 
+        done = [0.0]  # the pass's latest reported fraction
+
         def progress(percent: float) -> None:
             self.ctx.progress(
                 (self.rungs_done + len(rungs) * min(percent, 99.9) / 100) * 100 / total
             )
+            done[0] = min(percent, 100.0) / 100
             if watch is not None:
-                watch.check(min(percent, 100.0) / 100)
+                watch.check(done[0])
 
         run_ffmpeg(
             cmd,
@@ -279,8 +288,15 @@ class _Pass:
             on_progress=progress,
             limits=task_limits(cfg.timeout, nice=nice),
             on_start=watch.pids.append if watch is not None else None,
+            # looked up on a clock too: a starved nice-19 pass reports its progress rarely
+            on_tick=(lambda: watch.check(done[0])) if watch is not None else None,
         )
         names = [plan.segment_name(r.name, s.index) for r in rungs for s in segments]
         packaged, _ = encoder._package(self.ctx, plan, self.out, names)
+        if inits:
+            first = chunk.first_segment
+            packaged[:0] = encoder._inits_of_first_frames(
+                self.ctx, self.out, [r.name for r in inits], first
+            )
         encoder._store(self.ctx, self.out, packaged)
         self.rungs_done += len(rungs)

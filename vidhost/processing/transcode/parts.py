@@ -118,6 +118,31 @@ class PartEncoder:
                 stored.insert(0, init_name)  # before any segment: a player needs it first
         return stored + [n for n in names if n not in stored], audio_at
 
+    def _inits_of_first_frames(
+        self, ctx: TaskContext, out: Path, rungs: list[str], first_segment: int
+    ) -> list[str]:
+        """The init segments of ``rungs`` from their one-frame outputs
+        (``build_chunk_command(inits=...)``), written into ``out`` as their stored names:
+        the names to store (those not stored yet)."""
+        names = []
+        for rung in rungs:
+            raw = out / f"init-{rung}_{first_segment:05d}.mp4"
+            init_name = layout.init_name(rung)
+            try:
+                self.storage.stat(layout.hls_prefix(ctx.video.id) + init_name)
+                continue  # a chunk of that rung stored it meanwhile
+            except FileNotFoundError:
+                pass
+            try:
+                init = cmaf.split(raw.read_bytes()).init
+            except (OSError, cmaf.CmafError) as exc:
+                raise MediaError(
+                    CORRUPT_MEDIA, f"the source gave no first frame for {rung}"
+                ) from exc
+            (out / init_name).write_bytes(init)
+            names.append(init_name)
+        return names
+
     def _store(self, ctx: TaskContext, out: Path, names: list[str]) -> None:
         missing = [n for n in names if not (out / n).is_file()]
         if missing:
