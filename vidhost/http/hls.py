@@ -99,9 +99,11 @@ async def serve_object(
     cache: str,
     private_cache: str = PRIVATE_CACHE,
     redirectable: bool = True,
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
     """A stored object: the pre-signed redirect in S3 redirect mode, else proxied (Range,
-    ETag, Last-Modified, 304/206/416)."""
+    ETag, Last-Modified, 304/206/416). ``extra_headers`` (a download's
+    ``Content-Disposition``) go on the proxied answer."""
     downloads = container.downloads
     if redirectable and downloads is not None and container.settings.s3_stream_mode == "redirect":
         ttl = container.settings.s3_redirect_ttl
@@ -117,6 +119,7 @@ async def serve_object(
         media_type=media_type,
         cache_control=headers["Cache-Control"],
         vary=VARY,
+        extra_headers=extra_headers,
     )
 
 
