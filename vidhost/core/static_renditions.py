@@ -18,6 +18,7 @@ This module is pure: the record, the rules that pick a rung, and the store's por
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,9 +41,11 @@ DEFAULT = "default"
 """Cloudflare's default download: the highest rung, named ``default.mp4``."""
 LEGACY = ("high", "medium", "low")
 """Mux's ``mp4_support: standard`` (deprecated): up to three files, as the rungs allow."""
-HEIGHTS = ("2160p", "1440p", "1080p", "720p", "540p", "480p", "360p", "270p", "240p")
-"""``{N}p`` specs: the rung whose short side is N (vidhost's default ladder has
-1080/720/480/360/240; others are skipped, or refused where a surface must have them)."""
+MUX_HEIGHTS = ("2160p", "1440p", "1080p", "720p", "540p", "480p", "360p", "270p")
+"""Mux's resolutions; any ``{N}p`` spec names the rung whose short side is N (vidhost's
+default ladder has 1080/720/480/360/240: others are skipped, or refused where a surface
+must have them)."""
+_HEIGHT = re.compile(r"^[1-9][0-9]{1,3}p$")
 
 MP4_SUPPORT: dict[str, tuple[str, ...]] = {
     "none": (),
@@ -106,8 +109,8 @@ def name_of(spec: str) -> str:
 
 def check_spec(spec: str) -> str:
     """``spec`` if it is one vidhost knows (400 ``unknown_rendition`` otherwise)."""
-    known = (HIGHEST, AUDIO_ONLY, CAPPED_1080P, DEFAULT, *LEGACY, *HEIGHTS)
-    if spec not in known:
+    known = (HIGHEST, AUDIO_ONLY, CAPPED_1080P, DEFAULT, *LEGACY)
+    if spec not in known and not _HEIGHT.match(spec):
         raise InvalidInput(
             f"unknown rendition {spec!r}: highest, audio, or a height such as 720p",
             code="unknown_rendition",
