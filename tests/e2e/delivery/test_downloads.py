@@ -65,10 +65,9 @@ def wait_downloads(site: dict[str, Any], video_id: str, count: int, timeout: flo
 
 
 def fetch(url: str, dest: Path, headers: dict[str, str] | None = None) -> httpx.Response:
-    with httpx.stream("GET", url, headers=headers, timeout=60) as r:
-        with dest.open("wb") as out:
-            for block in r.iter_bytes():
-                out.write(block)
+    with httpx.stream("GET", url, headers=headers, timeout=60) as r, dest.open("wb") as out:
+        for block in r.iter_bytes():
+            out.write(block)
     return r
 
 
