@@ -23,6 +23,7 @@ from vidhost.core.static_renditions import (
     ORIGIN_API,
     PREPARING,
     READY,
+    SKIPPED,
     StaticRendition,
     StaticRenditionStore,
     check_spec,
@@ -80,9 +81,11 @@ class StaticRenditions:
         raise download_not_found()
 
     def ready_file(self, video: Video, name: str) -> ObjectInfo:
-        """The stored file of the video's ready static rendition ``name`` (404 unknown, 409
-        still preparing or failed)."""
+        """The stored file of the video's ready static rendition ``name`` (404 unknown or
+        skipped, 409 still preparing or failed)."""
         record = self.find(video.id, name=name)
+        if record.status == SKIPPED:  # the source has no such rung: there is no file
+            raise download_not_found()
         if record.status != READY or record.rung is None:
             raise Conflict(f"{name} is {record.status}", code="download_not_ready")
         try:
