@@ -29,6 +29,7 @@ from vidhost.processing.broker.queue import CeleryJobQueue
 from vidhost.processing.sweepers import Sweeper
 
 if TYPE_CHECKING:
+    from vidhost.core.downloads import StaticRenditions
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from vidhost.notify.webhooks.store import WebhookStore
     from vidhost.processing.plans import PlanCache
     from vidhost.processing.runner import Handler, TaskRunner
-    from vidhost.processing.static_renditions import StaticRenditions
     from vidhost.processing.transcode import LadderProgress, TranscodeConfig
     from vidhost.providers.mux.access_tokens import AccessTokens
     from vidhost.providers.mux.service import MuxService

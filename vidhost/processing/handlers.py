@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from vidhost.adapters.metrics import transcode_finished
 from vidhost.app.settings import Settings
+from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities
 from vidhost.core.videos import VideoService
@@ -19,7 +20,6 @@ from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanc
 from vidhost.processing.probing import ProbeConfig
 from vidhost.processing.runner import FailureHook, Handler, Hook, TaskContext, TaskRunner
 from vidhost.processing.static_remux import StaticRemux
-from vidhost.processing.static_renditions import StaticRenditions
 from vidhost.processing.transcode import (
     PARTS,
     AudioEncoder,

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from vidhost.core import layout
+from vidhost.core.downloads import rung_keys
 from vidhost.core.ports import Storage
 from vidhost.core.static_renditions import (
     ERRORED,
@@ -27,7 +28,6 @@ from vidhost.core.videos import VideoService
 from vidhost.media.remux import remux
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.runner import TaskContext, forget_if_deleted
-from vidhost.processing.static_renditions import rung_keys
 from vidhost.processing.transcode.sources import load_plan
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from vidhost.adapters.db.static_renditions import SqlStaticRenditionStore
 from vidhost.app.container import Container
 from vidhost.app.feature import Feature
-from vidhost.processing.static_renditions import StaticRenditions
+from vidhost.core.downloads import StaticRenditions
 
 if TYPE_CHECKING:
     from fastapi import APIRouter

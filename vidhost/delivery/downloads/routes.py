@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.static_renditions import AUDIO_ONLY
 from vidhost.delivery import streaming
-from vidhost.delivery.downloads.serve import serve_download
+from vidhost.http import hls
 from vidhost.http.deps import ContainerDep, CurrentUser, ViewerDep
+from vidhost.http.downloads import serve_download
 from vidhost.http.openapi import binary
 from vidhost.http.views import DownloadOut, download_out
 
@@ -111,6 +112,6 @@ async def download_file(
     video_id: str, name: str, request: Request, container: ContainerDep, viewer: ViewerDep
 ) -> Response:
     """A ready download, with Range and ``Content-Disposition: attachment``."""
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     stem = PurePath(video.filename).stem if video.filename else video.id
     return await serve_download(request, container, video, access, name, filename=f"{stem}-{name}")

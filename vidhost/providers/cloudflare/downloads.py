@@ -32,9 +32,9 @@ from vidhost.core.static_renditions import (
     name_of,
     rung_part,
 )
-from vidhost.delivery import streaming
-from vidhost.delivery.downloads.serve import serve_download
+from vidhost.http import hls
 from vidhost.http.deps import ContainerDep
+from vidhost.http.downloads import serve_download
 from vidhost.http.views import base_url
 from vidhost.providers.cloudflare.auth import PREFIX, Account
 from vidhost.providers.cloudflare.envelope import CloudflareRoute, success
@@ -147,5 +147,5 @@ async def download_file(ref: str, name: str, request: Request, container: Contai
     if name not in {name_of(spec) for spec in TYPES.values()}:
         raise NotFound("no such download", code="download_not_found")
     video_id, viewer = await checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     return await serve_download(request, container, video, access, name)

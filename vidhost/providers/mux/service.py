@@ -19,13 +19,13 @@ from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.net.download import download
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
+from vidhost.core.downloads import StaticRenditions
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video, present
 from vidhost.core.videos import VideoService
 from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.service import UploadService
-from vidhost.processing.static_renditions import StaticRenditions
 from vidhost.providers.mux import uploads as U
 from vidhost.providers.mux import views
 from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id

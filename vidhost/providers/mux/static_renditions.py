@@ -1,6 +1,6 @@
 """Mux's static renditions on vidhost's one mechanism (ADR 0065).
 
-- ``mp4_support`` (deprecated at Mux, what seed 002 sends): ``standard`` -> ``high.mp4``,
+- ``mp4_support`` (deprecated at Mux, still what upload-URL backends send): ``standard`` -> ``high.mp4``,
   ``medium.mp4``, ``low.mp4`` as far as the ladder's rungs allow; ``capped-1080p``,
   ``audio-only`` and both; ``PUT /video/v1/assets/{id}/mp4-support`` changes it;
 - ``static_renditions: [{resolution}]`` at creation, ``POST/DELETE
@@ -23,8 +23,8 @@ from vidhost.core.static_renditions import (
     ORIGIN_MP4_SUPPORT,
     name_of,
 )
-from vidhost.delivery.downloads.serve import serve_download
 from vidhost.http.deps import ContainerDep
+from vidhost.http.downloads import serve_download
 from vidhost.http.openapi import binary
 from vidhost.providers.mux.auth import MuxOwner
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute

@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import DomainEvent, Task, Video
 from vidhost.notify.webhooks.signing import timestamped_hmac
-from vidhost.processing.static_renditions import StaticRenditions
 from vidhost.providers.mux.static_rendition_views import file_view
 from vidhost.providers.mux.store import SqlMuxStore
 from vidhost.providers.mux.uploads import status_of
