@@ -1,7 +1,7 @@
 """Mux's static renditions on vidhost's one mechanism (ADR 0065).
 
-- ``mp4_support`` (deprecated at Mux, still what upload-URL backends send): ``standard`` -> ``high.mp4``,
-  ``medium.mp4``, ``low.mp4`` as far as the ladder's rungs allow; ``capped-1080p``,
+- ``mp4_support`` (deprecated at Mux, still what upload-URL backends send): ``standard``
+  -> ``high.mp4``, ``medium.mp4``, ``low.mp4`` as far as the ladder's rungs allow; ``capped-1080p``,
   ``audio-only`` and both; ``PUT /video/v1/assets/{id}/mp4-support`` changes it;
 - ``static_renditions: [{resolution}]`` at creation, ``POST/DELETE
   /video/v1/assets/{id}/static-renditions[/{id}]``;
