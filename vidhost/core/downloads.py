@@ -169,13 +169,16 @@ class StaticRenditions:
         """Resolve the video's new records to rungs, and dispatch the task of every rung
         whose segments are all stored and whose file is wanted. Returns the rungs
         dispatched. Idempotent; called after each request and each stored ladder part."""
+        records = self.store.of_video(video_id)
+        if not any(r.status == PREPARING for r in records):
+            return []  # most videos: nothing asked for, no plan or storage read
         video = self.videos.repo.get_video(video_id)
         if not present(video) or video.state is not VideoState.READY:
             return []
         plan = self.plans(video_id)
         if plan is None:
             return []
-        for record in self.store.of_video(video_id):
+        for record in records:
             if record.rung is None and record.status == PREPARING:
                 self._resolve(video, plan, record)
         wanted = {r.rung for r in self.store.of_video(video_id) if r.status == PREPARING and r.rung}
