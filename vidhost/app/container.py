@@ -29,6 +29,7 @@ from vidhost.processing.broker.queue import CeleryJobQueue
 from vidhost.processing.sweepers import Sweeper
 
 if TYPE_CHECKING:
+    from vidhost.core.downloads import StaticRenditions
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
@@ -104,6 +105,8 @@ class Container:
     """``mux``: the Mux Video surface's use cases over vidhost videos."""
     access_tokens: AccessTokens = field(init=False, repr=False)
     """``mux``: Basic-auth access tokens (hashed secrets)."""
+    static_renditions: StaticRenditions = field(init=False, repr=False)
+    """``downloads``: static renditions (MP4/M4A downloads) of every surface (ADR 0065)."""
     webhook_formats: WebhookFormats = field(init=False, repr=False)
     """``webhooks``: the body and signature formats this process serves (API surfaces add
     theirs in their own ``install``)."""
@@ -126,13 +129,23 @@ class Container:
     def handlers(self, ladder: LadderProgress | None = None) -> dict[TaskKind, Handler]:
         """The task handlers a worker runs (``vidhost.processing.handlers``)."""
         return handlers.make_handlers(
-            self.settings, self.videos, self.storage, self.storage_capabilities, ladder
+            self.settings,
+            self.videos,
+            self.storage,
+            self.storage_capabilities,
+            ladder,
+            self._statics(),
         )
 
     def task_runner(self) -> TaskRunner:
         return handlers.make_task_runner(
-            self.settings, self.videos, self.storage, self.storage_capabilities
+            self.settings, self.videos, self.storage, self.storage_capabilities, self._statics()
         )
+
+    def _statics(self) -> StaticRenditions | None:
+        """The static renditions service, when the ``downloads`` feature is installed (a
+        container built with fewer features runs no ``static_rendition`` task)."""
+        return getattr(self, "static_renditions", None)
 
     def close(self) -> None:
         self.engine.dispose()

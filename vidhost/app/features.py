@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from vidhost.app.feature import Background, Feature, Job
 from vidhost.delivery import feature as videos
+from vidhost.delivery.downloads import feature as downloads
 from vidhost.delivery.posts import feature as posts
 from vidhost.delivery.thumbnails import feature as thumbnails
 from vidhost.http import metrics_feature as metrics
@@ -28,6 +29,7 @@ from vidhost.web import feature as web
 
 FEATURES: tuple[Feature, ...] = (
     videos.FEATURE,
+    downloads.FEATURE,  # after videos (its plan cache); before processing (the remux task)
     direct_uploads.FEATURE,
     resumable.FEATURE,
     posts.FEATURE,

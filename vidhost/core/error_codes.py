@@ -79,6 +79,16 @@ CATALOGUE: Final = _catalogue(
     ("empty_post", 400, "A post needs content or a videoId"),
     ("too_long", 400, "The post content is over its length limit"),
     ("video_not_ready", 400, "The post's video is still processing"),
+    (
+        "unknown_rendition",
+        400,
+        "The download names no rendition vidhost knows (highest, audio, 720p ...)",
+    ),
+    (
+        "rendition_unavailable",
+        400,
+        "The video has no such rendition (a height above its ladder, audio of a silent video)",
+    ),
     ("websocket_upgrade_required", 400, "This endpoint answers WebSocket upgrade requests only"),
     # 401 Unauthorized
     ("unauthorized", 401, "No bearer token was sent"),
@@ -113,12 +123,18 @@ CATALOGUE: Final = _catalogue(
     ("signing_key_not_found", 404, "No such signing key for this user"),
     ("asset_not_found", 404, "No such Mux asset for this access token's owner"),
     ("playback_id_not_found", 404, "No such playback id (or another owner's)"),
+    ("download_not_found", 404, "No such download (static rendition) of this video"),
     ("access_token_not_found", 404, "No such access token for this user"),
     # 405 Method Not Allowed
     ("method_not_allowed", 405, "The route does not take this HTTP method"),
     # 409 Conflict
     ("conflict", 409, "The resource's state does not allow this request"),
     ("not_ready", 409, "The video is not ready for this yet"),
+    (
+        "download_not_ready",
+        409,
+        "The download (static rendition) is still being prepared or failed",
+    ),
     ("invalid_transition", 409, "The video cannot move to the requested state"),
     ("offset_mismatch", 409, "Upload-Offset does not match the upload's offset"),
     ("upload_exists", 409, "The upload was already created, concatenated or finished"),

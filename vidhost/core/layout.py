@@ -9,7 +9,9 @@
   segments (ADR 0063; ``audio`` is the audio rendition); ``hls/manifest.mpd``: the DASH
   manifest over the same segments. Videos packaged before ADR 0063 have MPEG-TS segments
   ``hls/{rendition}_{nnnnn}.ts`` and no init or MPD; both kinds are served as stored;
-- ``poster.jpg``; ``media/``: cached thumbnails, storyboards and previews.
+- ``poster.jpg``; ``media/``: cached thumbnails, storyboards and previews;
+- ``static/{rung}.mp4`` and ``static/audio.m4a``: static renditions (downloads), remuxed
+  from a rung's stored segments (ADR 0065).
 
 Processing outputs live under ``processed_videos/`` (metadata JSON, enhanced file).
 """
@@ -123,6 +125,16 @@ def poster_key(video_id: str) -> str:
 def media_prefix(video_id: str) -> str:
     """Cached thumbnails, storyboards and previews (under the video's own prefix)."""
     return f"{video_prefix(video_id)}media/"
+
+
+def static_prefix(video_id: str) -> str:
+    return f"{video_prefix(video_id)}static/"
+
+
+def static_key(video_id: str, rung: str) -> str:
+    """A static rendition's file: ``static/720p.mp4``, or ``static/audio.m4a`` for the audio."""
+    ext = "m4a" if rung == AUDIO_RENDITION else "mp4"
+    return f"{static_prefix(video_id)}{rung}.{ext}"
 
 
 def metadata_key(video_id: str) -> str:

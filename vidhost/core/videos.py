@@ -21,8 +21,8 @@ from vidhost.core.errors import (
 )
 from vidhost.core.layout import enhanced_prefix, hls_prefix, metadata_key, source_key, video_prefix
 from vidhost.core.lifecycle import (
-    INTERNAL_KINDS,
     TASK_DONE,
+    UNLISTED_KINDS,
     TaskKind,
     TaskStatus,
     VideoState,
@@ -431,7 +431,7 @@ class VideoService:
         handed back unfinished; its run does not count as an attempt, and the request it
         served is dropped (the part ranks behind the one it gave way to)."""
         event = None
-        if kind not in INTERNAL_KINDS:
+        if kind not in UNLISTED_KINDS:
             event = task_event(video_id, kind, status, progress, public(error), error_code)
         return self.repo.update_task(
             video_id,

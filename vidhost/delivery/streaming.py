@@ -22,15 +22,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.container import Container
-from vidhost.core.access import Access, Audience, Viewer
+from vidhost.core.access import Audience
 from vidhost.core.layout import DASH_MANIFEST, MASTER, poster_key
-from vidhost.core.models import Video
 from vidhost.http import hls as hls
 from vidhost.http.deps import ContainerDep, OptionalUser, ViewerDep
 from vidhost.http.errors import ApiError
 from vidhost.http.openapi import binary
-from vidhost.http.reads import PLAYLIST_CACHE, VARY, authorize_read, find_video
+from vidhost.http.reads import PLAYLIST_CACHE, VARY
 
 router = APIRouter(prefix="/stream", tags=["streaming"])
 
@@ -50,16 +48,8 @@ SEGMENT_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def readable(
-    container: Container, viewer: Viewer, video_id: str, audience: Audience = Audience.VIDEO
-) -> tuple[Video, Access]:
-    """The ready video and what the viewer may do with it (409 before 403, as always)."""
-
-    def locate() -> tuple[Video, Access]:
-        video = hls.ready(find_video(container, video_id))
-        return video, authorize_read(container, video, viewer, audience)
-
-    return await run_in_threadpool(locate)
+readable = hls.readable
+"""The ready video and the viewer's access (``vidhost.http.hls.readable``)."""
 
 
 @router.get("/ready", response_model=list[str])

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.http.deps import CurrentUser, VideosDep
+from vidhost.http.deps import ContainerDep, CurrentUser, VideosDep
 from vidhost.http.views import VideoDetails, VideoStatus, video_details, video_status
 
 router = APIRouter(prefix="/api/videos", tags=["videos"])
@@ -31,9 +31,11 @@ async def get_status(
 
 @router.get("/{video_id}", response_model=VideoDetails, responses=ERRORS)
 async def get_video(
-    video_id: str, request: Request, user: CurrentUser, videos: VideosDep
+    video_id: str, request: Request, user: CurrentUser, container: ContainerDep
 ) -> VideoDetails:
-    """Metadata, technical details, renditions and playback URLs of one video."""
+    """Metadata, technical details, renditions, playback URLs and downloads of one video."""
+    videos = container.videos
     video = await run_in_threadpool(videos.get, video_id, owner=user)
     tasks = await run_in_threadpool(videos.tasks, video_id)
-    return video_details(request, video, tasks)
+    downloads = await run_in_threadpool(container.static_renditions.of_video, video_id)
+    return video_details(request, video, tasks, downloads)

@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.app.container import Container
-from vidhost.core.access import Access
+from vidhost.core.access import Access, Audience, Viewer
 from vidhost.core.errors import NotReady
 from vidhost.core.layout import MASTER, hls_prefix, media_kind, playlist_name
 from vidhost.core.lifecycle import VideoState
@@ -37,9 +37,11 @@ from vidhost.http.reads import (
     PRIVATE_SEGMENT_CACHE,
     SEGMENT_CACHE,
     VARY,
+    authorize_read,
     cache_headers,
     carry_token,
     carry_token_dash,
+    find_video,
 )
 
 HLS = "application/vnd.apple.mpegurl"
@@ -66,6 +68,18 @@ def ready(video: Video, what: str = "video") -> Video:
     if video.state is not VideoState.READY or video.manifest_key is None:
         raise NotReady(f"the {what} is {video.state.value}, not ready for playback")
     return video
+
+
+async def readable(
+    container: Container, viewer: Viewer, video_id: str, audience: Audience = Audience.VIDEO
+) -> tuple[Video, Access]:
+    """The ready video and what the viewer may do with it (409 before 403, as always)."""
+
+    def locate() -> tuple[Video, Access]:
+        video = ready(find_video(container, video_id))
+        return video, authorize_read(container, video, viewer, audience)
+
+    return await run_in_threadpool(locate)
 
 
 def variant_name(rendition: str) -> str:
@@ -99,9 +113,11 @@ async def serve_object(
     cache: str,
     private_cache: str = PRIVATE_CACHE,
     redirectable: bool = True,
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
     """A stored object: the pre-signed redirect in S3 redirect mode, else proxied (Range,
-    ETag, Last-Modified, 304/206/416)."""
+    ETag, Last-Modified, 304/206/416). ``extra_headers`` (a download's
+    ``Content-Disposition``) go on the proxied answer."""
     downloads = container.downloads
     if redirectable and downloads is not None and container.settings.s3_stream_mode == "redirect":
         ttl = container.settings.s3_redirect_ttl
@@ -117,6 +133,7 @@ async def serve_object(
         media_type=media_type,
         cache_control=headers["Cache-Control"],
         vary=VARY,
+        extra_headers=extra_headers,
     )
 
 

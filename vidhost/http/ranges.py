@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.utils import format_datetime
 
 from fastapi import Request
@@ -58,13 +59,17 @@ def object_response(
     media_type: str,
     cache_control: str,
     vary: str | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Response:
+    """The object, streamed from storage in blocks (bounded memory whatever its size);
+    ``extra_headers`` go on every answer (``Content-Disposition`` of a download)."""
     etag = f'"{info.etag}"'
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(info.modified, usegmt=True),
         "Cache-Control": cache_control,
         "Accept-Ranges": "bytes",
+        **(extra_headers or {}),
     }
     if vary:
         headers["Vary"] = vary

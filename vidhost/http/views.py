@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, Field
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, task_percent, transcode_of
+from vidhost.core.static_renditions import StaticRendition
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
 
 if TYPE_CHECKING:
@@ -85,6 +87,17 @@ class VideoStatus(BaseModel):
     readyAt: datetime | None
 
 
+class DownloadOut(BaseModel):
+    """A static rendition (MP4/M4A download) of the video (ADR 0065)."""
+
+    name: str = Field(description="highest.mp4, 720p.mp4, audio.m4a ...")
+    status: str = Field(description="preparing | ready | errored | skipped")
+    url: str = Field(description="Served with Range; a private video's needs ?token=")
+    bytes: int | None = Field(description="The file's size once ready")
+    width: int | None = None
+    height: int | None = None
+
+
 class VideoDetails(VideoStatus):
     id: str
     owner: str
@@ -107,6 +120,9 @@ class VideoDetails(VideoStatus):
     )
     enhancedUrl: str | None = Field(
         default=None, description="The enhanced file, once video enhancement completed"
+    )
+    downloads: list[DownloadOut] = Field(
+        default_factory=list, description="MP4/M4A downloads asked for (POST .../downloads)"
     )
 
 
@@ -168,7 +184,27 @@ def _status_fields(request: Request, video: Video, tasks: list[Task]) -> dict[st
     }
 
 
-def video_details(request: Request, video: Video, tasks: list[Task]) -> VideoDetails:
+def download_url(request: Request, video_id: str, name: str) -> str:
+    return f"{base_url(request)}/stream/{video_id}/downloads/{name}"
+
+
+def download_out(request: Request, record: StaticRendition) -> DownloadOut:
+    return DownloadOut(
+        name=record.name,
+        status=record.status,
+        url=download_url(request, record.video_id, record.name),
+        bytes=record.size_bytes,
+        width=record.width,
+        height=record.height,
+    )
+
+
+def video_details(
+    request: Request,
+    video: Video,
+    tasks: list[Task],
+    downloads: Sequence[StaticRendition] = (),
+) -> VideoDetails:
     fields = _status_fields(request, video, tasks)
     playback = {}
     if fields["playbackUrl"]:
@@ -193,6 +229,7 @@ def video_details(request: Request, video: Video, tasks: list[Task]) -> VideoDet
         playback=playback,
         analysisUrl=_done_url(request, video, tasks, TaskKind.METADATA_EXTRACTION, "analysis"),
         enhancedUrl=_done_url(request, video, tasks, TaskKind.VIDEO_ENHANCEMENT, "enhanced"),
+        downloads=[download_out(request, d) for d in downloads],
     )
 
 

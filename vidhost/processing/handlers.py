@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from vidhost.adapters.metrics import transcode_finished
 from vidhost.app.settings import Settings
+from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities
 from vidhost.core.videos import VideoService
@@ -17,7 +18,8 @@ from vidhost.media.sandbox import MIB, ProcessLimits
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.processing.probing import ProbeConfig
-from vidhost.processing.runner import Handler, TaskRunner
+from vidhost.processing.runner import FailureHook, Handler, Hook, TaskContext, TaskRunner
+from vidhost.processing.static_remux import StaticRemux
 from vidhost.processing.transcode import (
     PARTS,
     AudioEncoder,
@@ -74,13 +76,18 @@ def make_handlers(
     storage: Storage,
     capabilities: StorageCapabilities,
     ladder: LadderProgress | None = None,
+    statics: StaticRenditions | None = None,
 ) -> dict[TaskKind, Handler]:
     s = settings
     config = transcode_config(settings, capabilities)
     sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
     ladder = ladder or LadderProgress(videos, storage)
     transcode = Transcoder(videos, storage, config, ladder)
+    extra: dict[TaskKind, Handler] = {}
+    if statics is not None:
+        extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics)
     return {
+        **extra,
         TaskKind.TRANSCODE: (
             LadderFromEnhanced(transcode, storage) if s.enhance_feeds_ladder else transcode
         ),
@@ -112,15 +119,50 @@ def make_handlers(
     }
 
 
+def static_remux(settings: Settings, statics: StaticRenditions) -> StaticRemux:
+    return StaticRemux(
+        statics.videos,
+        statics.storage,
+        statics.store,
+        ffmpeg=ffmpeg_path(settings.ffmpeg),
+        tmp_dir=settings.tmp_dir,
+        timeout=settings.ffmpeg_timeout,
+    )
+
+
+def _then(first: Hook, second: Hook) -> Hook:
+    def both(ctx: TaskContext) -> None:
+        first(ctx)
+        second(ctx)
+
+    return both
+
+
 def make_task_runner(
-    settings: Settings, videos: VideoService, storage: Storage, capabilities: StorageCapabilities
+    settings: Settings,
+    videos: VideoService,
+    storage: Storage,
+    capabilities: StorageCapabilities,
+    statics: StaticRenditions | None = None,
 ) -> TaskRunner:
     ladder = LadderProgress(videos, storage, on_finished=transcode_finished)
+    handlers = make_handlers(settings, videos, storage, capabilities, ladder, statics)
+    on_completed: dict[TaskKind, Hook] = {kind: ladder.part_done for kind in PARTS}
+    on_failed: dict[TaskKind, FailureHook] = {kind: ladder.part_failed for kind in PARTS}
+    if statics is not None:
+        # a stored part may complete a rung a static rendition waits for (ADR 0065)
+        def advance(ctx: TaskContext) -> None:
+            statics.advance(ctx.video.id)
+
+        on_completed = {kind: _then(hook, advance) for kind, hook in on_completed.items()}
+        remux = handlers[TaskKind.STATIC_RENDITION]
+        assert isinstance(remux, StaticRemux)
+        on_failed[TaskKind.STATIC_RENDITION] = remux.failed
     return TaskRunner(
         videos,
-        make_handlers(settings, videos, storage, capabilities, ladder),
+        handlers,
         stale_after=settings.task_stale_after,
         heartbeat_interval=settings.task_heartbeat_interval,
-        on_completed={kind: ladder.part_done for kind in PARTS},
-        on_failed={kind: ladder.part_failed for kind in PARTS},
+        on_completed=on_completed,
+        on_failed=on_failed,
     )

@@ -303,3 +303,27 @@ mux_playback_ids = Table(
     Column("policy", String(10), nullable=False),  # public | signed
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# --- static renditions (downloads, ADR 0065) -----------------------------------------------
+
+static_renditions = Table(
+    "static_renditions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("video_id", String(64), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
+    Column("spec", String(32), nullable=False),
+    Column("origin", String(32), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("rung", String(32)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("bitrate", BigInteger),
+    Column("size_bytes", BigInteger),
+    Column("passthrough", String(255)),
+    Column("error_code", String(64)),
+    Column("error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("video_id", "name", name="uq_static_renditions_video_name"),
+)

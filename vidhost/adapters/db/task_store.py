@@ -23,7 +23,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from vidhost.adapters.db.rows import SqlStore, _emit, _task
 from vidhost.adapters.db.tables import tasks, videos
-from vidhost.core.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus, VideoState
+from vidhost.core.lifecycle import (
+    INTERNAL_KINDS,
+    UNLISTED_KINDS,
+    TaskKind,
+    TaskStatus,
+    VideoState,
+)
 from vidhost.core.models import TASK_CHANGED, DomainEvent, Task, utcnow
 from vidhost.core.scheduling import PartRow, claim_order
 from vidhost.media.process import holder_name
@@ -51,7 +57,7 @@ class SqlTaskStore(SqlStore):
                         dispatched_at=now,
                     )
                 )
-                if kind not in INTERNAL_KINDS:
+                if kind not in UNLISTED_KINDS:
                     _emit(conn, _pending_event(video_id, kind))
             self._committed_event()
         except IntegrityError:
@@ -72,7 +78,7 @@ class SqlTaskStore(SqlStore):
                 select(tasks)
                 .where(
                     tasks.c.video_id == video_id,
-                    tasks.c.kind.not_in(sorted(k.value for k in INTERNAL_KINDS)),
+                    tasks.c.kind.not_in(sorted(k.value for k in UNLISTED_KINDS)),
                 )
                 .order_by(tasks.c.created_at)
             ).mappings()

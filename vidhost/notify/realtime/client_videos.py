@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from vidhost.adapters.db.tables import tasks, videos
-from vidhost.core.lifecycle import INTERNAL_KINDS, VideoState
+from vidhost.core.lifecycle import UNLISTED_KINDS, VideoState
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class ClientVideos:
                     .add_columns(tasks.c.updated_at)
                     .where(
                         tasks.c.video_id == video_id,
-                        tasks.c.kind.not_in(sorted(k.value for k in INTERNAL_KINDS)),
+                        tasks.c.kind.not_in(sorted(k.value for k in UNLISTED_KINDS)),
                     )
                     .order_by(tasks.c.created_at)
                 ).all()

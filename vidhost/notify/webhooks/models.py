@@ -13,6 +13,10 @@ PUBLIC_EVENTS: tuple[str, ...] = (
     "video.asset.ready",
     "video.asset.errored",
     "video.asset.deleted",
+    "video.asset.static_rendition.ready",
+    "video.asset.static_rendition.errored",
+    "video.asset.static_rendition.skipped",
+    "video.asset.static_renditions.ready",
 )
 
 GLOBAL_ENDPOINT_ID = "global"

@@ -14,6 +14,7 @@ from typing import Any
 
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import VIDEO_STATE_CHANGED, DomainEvent, Video
+from vidhost.core.static_renditions import READY, STATIC_RENDITION_CHANGED
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
 
 S = VideoState
@@ -34,8 +35,24 @@ DELIVERED_VIDEO_CODEC = "h264"
 DELIVERED_AUDIO_CODEC = "aac"
 
 
+WEBHOOK_SOURCES = frozenset({VIDEO_STATE_CHANGED, STATIC_RENDITION_CHANGED})
+"""The domain events that become webhooks (the outbox reads only these)."""
+
+
+def static_rendition_types(event: DomainEvent) -> list[str]:
+    """``video.asset.static_rendition.{ready,errored,skipped}``, and
+    ``video.asset.static_renditions.ready`` when it was the last one preparing (ADR 0065)."""
+    status = event.data["status"]
+    types = [f"video.asset.static_rendition.{status}"]
+    if event.data.get("all_done") and status == READY:
+        types.append("video.asset.static_renditions.ready")
+    return types
+
+
 def public_types(event: DomainEvent, *, first_of_video: bool) -> list[str]:
     """Public events for one domain event; ``first_of_video``: it created the record."""
+    if event.type == STATIC_RENDITION_CHANGED:
+        return static_rendition_types(event)
     if event.type != VIDEO_STATE_CHANGED:
         return []
     state = VideoState(event.data["state"])
@@ -79,6 +96,8 @@ def _tracks(video: Video) -> list[dict[str, Any]]:
 def build(
     event_type: str, event: DomainEvent, video: Video | None, base_url: str
 ) -> dict[str, Any]:
+    if event.type == STATIC_RENDITION_CHANGED:
+        return _static_rendition(event_type, event, base_url)
     state = VideoState(event.data["state"])
     status = UPLOAD_URL_STATUS[state]
     data: dict[str, Any] = {
@@ -104,6 +123,27 @@ def build(
         if state is S.FAILED and not data["error_message"]:
             data["error_message"] = video.error_message
             data["error_code"] = data["error_code"] or video.error_code
+    assert event.id is not None
+    return {
+        "type": event_type,
+        "id": message_id(event.id, event_type),
+        "created_at": event.at.isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
+
+
+def _static_rendition(event_type: str, event: DomainEvent, base_url: str) -> dict[str, Any]:
+    """vidhost's body for a download that became ready, failed or was skipped."""
+    name = event.data["name"]
+    data: dict[str, Any] = {
+        "id": event.video_id,
+        "download": {
+            "id": event.data["id"],
+            "name": name,
+            "status": event.data["status"],
+            "url": f"{base_url}/stream/{event.video_id}/downloads/{name}",
+        },
+    }
     assert event.id is not None
     return {
         "type": event_type,

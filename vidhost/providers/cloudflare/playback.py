@@ -75,7 +75,7 @@ def _origin_allowed(container: Container, video_id: str, origin: str | None) -> 
         raise Forbidden("this origin may not display the video", code="access_denied")
 
 
-async def _checked(request: Request, container: Container, ref: str) -> tuple[str, Viewer]:
+async def checked(request: Request, container: Container, ref: str) -> tuple[str, Viewer]:
     video_id, viewer = resolve(request, ref)
     origin = request.headers.get("origin")
     await run_in_threadpool(_origin_allowed, container, video_id, origin)
@@ -89,7 +89,7 @@ def _in_path(ref: str) -> bool:
 async def _top_playlist(ref: str, request: Request, container: Container, name: str) -> Response:
     """The master playlist or the DASH manifest: a token in the path travels in their
     relative URIs already; one in ``?token=`` is carried into them."""
-    video_id, viewer = await _checked(request, container, ref)
+    video_id, viewer = await checked(request, container, ref)
     video, access = await streaming.readable(container, viewer, video_id)
     token = None if _in_path(ref) else viewer.token
     return await hls.playlist(request, container, video, access, name, token=token)
@@ -111,7 +111,7 @@ async def dash_manifest(ref: str, request: Request, container: ContainerDep) -> 
 async def segment(ref: str, segment_id: str, request: Request, container: ContainerDep) -> Response:
     """One media segment; one planned but not stored yet is held until it is (ADR 0064)."""
     hls.check_media_name(segment_id)
-    video_id, viewer = await _checked(request, container, ref)
+    video_id, viewer = await checked(request, container, ref)
     video, access = await streaming.readable(container, viewer, video_id)
     return await hls.media(request, container, video, access, segment_id)
 
@@ -120,7 +120,7 @@ async def segment(ref: str, segment_id: str, request: Request, container: Contai
 async def variant(ref: str, rendition: str, request: Request, container: ContainerDep) -> Response:
     """A variant playlist; its segment URIs resolve under this path."""
     name = hls.variant_name(rendition)
-    video_id, viewer = await _checked(request, container, ref)
+    video_id, viewer = await checked(request, container, ref)
     video, access = await streaming.readable(container, viewer, video_id)
     return await hls.playlist(request, container, video, access, name, token=viewer.token)
 
@@ -137,7 +137,7 @@ async def thumbnail(
     fit: Annotated[str, Query(description=" | ".join(FITS))] = "crop",
 ) -> Response:
     """One frame at ``time`` (default: ``thumbnailTimestampPct`` of the video, else 0 s)."""
-    video_id, viewer = await _checked(request, container, ref)
+    video_id, viewer = await checked(request, container, ref)
     if fit not in FITS:
         raise ApiError(400, "invalid_request", f"fit must be one of {', '.join(FITS)}")
     at: float | None = None

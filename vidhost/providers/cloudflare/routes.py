@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vidhost.providers.cloudflare import playback, uploads, videos, webhooks
+from vidhost.providers.cloudflare import downloads, playback, uploads, videos, webhooks
 
 
 def routers() -> list[APIRouter]:
@@ -15,6 +15,8 @@ def routers() -> list[APIRouter]:
         uploads.router,
         uploads.public,
         uploads.tus_router,
+        downloads.router,  # before videos' ``/{uid}``: ``/{uid}/downloads`` is its own
         videos.router,
+        downloads.files,
         playback.router,
     ]

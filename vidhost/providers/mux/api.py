@@ -56,6 +56,7 @@ class AssetSettings(BaseModel):
     max_resolution_tier: str | None = None
     normalize_audio: bool | None = None
     test: bool | None = None
+    static_renditions: list[dict[str, Any]] | None = Field(default=None, max_length=20)
 
 
 class CreateUpload(BaseModel):
@@ -164,8 +165,7 @@ async def cancel_upload(
 
 
 def _assets_out(mux: MuxService, videos: list[Any]) -> list[dict[str, Any]]:
-    pids, uploads = mux.asset_parts(videos)
-    return [views.asset_view(v, pids[v.id], uploads[v.id], mux.tasks_of(v.id)) for v in videos]
+    return mux.asset_views(videos)
 
 
 @router.get("/video/v1/assets", responses=ERRORS)

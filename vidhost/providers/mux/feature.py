@@ -28,16 +28,24 @@ def install(c: Container) -> None:
         c.url_guard,
         PullConfig(tmp_dir=s.tmp_dir, max_bytes=s.max_upload_bytes, timeout=s.mux_pull_timeout),
         c.mux_store,
+        c.static_renditions,
     )
     c.access_tokens = AccessTokens(c.mux_store)
-    c.webhook_formats.add(MuxWebhookFormat(c.mux_store, c.repo.list_tasks))
+    c.webhook_formats.add(MuxWebhookFormat(c.mux_store, c.repo.list_tasks, c.static_renditions))
 
 
 def routers() -> Sequence[APIRouter]:
     # the playback routes' paths start with a parameter (``/{playback_id}.m3u8``): last
-    from vidhost.providers.mux import api, playback, upload_data
+    from vidhost.providers.mux import api, playback, static_renditions, upload_data
 
-    return (api.router, upload_data.router, playback.router)
+    # the files (``/{playback_id}/high.mp4`` ...) after the other playback routes
+    return (
+        api.router,
+        static_renditions.router,
+        upload_data.router,
+        playback.router,
+        static_renditions.files,
+    )
 
 
 def mount(app: FastAPI) -> None:

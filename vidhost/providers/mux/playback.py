@@ -68,7 +68,7 @@ def _resolve(
     return video, access
 
 
-async def _resolved(
+async def resolved(
     request: Request, container: Container, playback_id: str
 ) -> tuple[Video, Access, str | None]:
     """The ready asset a playback id names, the access its token grants, the token."""
@@ -95,7 +95,7 @@ def _container(request: Request) -> Container:
 async def master(playback_id: str, request: Request) -> Response:
     """The HLS master playlist (``stream.mux.com/{PLAYBACK_ID}.m3u8``)."""
     container = _container(request)
-    video, access, token = await _resolved(request, container, playback_id)
+    video, access, token = await resolved(request, container, playback_id)
     return await hls.playlist(
         request, container, video, access, MASTER, token=token, prefix=f"{playback_id}/hls/"
     )
@@ -106,7 +106,7 @@ async def segment(playback_id: str, segment: str, request: Request) -> Response:
     """A media segment; one planned but not stored yet is held until it is (ADR 0064)."""
     hls.check_media_name(segment)
     container = _container(request)
-    video, access, _ = await _resolved(request, container, playback_id)
+    video, access, _ = await resolved(request, container, playback_id)
     return await hls.media(request, container, video, access, segment)
 
 
@@ -118,7 +118,7 @@ async def segment(playback_id: str, segment: str, request: Request) -> Response:
 async def variant(playback_id: str, rendition: str, request: Request) -> Response:
     name = hls.variant_name(rendition)
     container = _container(request)
-    video, access, token = await _resolved(request, container, playback_id)
+    video, access, token = await resolved(request, container, playback_id)
     return await hls.playlist(request, container, video, access, name, token=token)
 
 

@@ -19,6 +19,7 @@ from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.net.download import download
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
+from vidhost.core.downloads import StaticRenditions
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video, present
@@ -26,7 +27,9 @@ from vidhost.core.videos import VideoService
 from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.service import UploadService
 from vidhost.providers.mux import uploads as U
+from vidhost.providers.mux import views
 from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
+from vidhost.providers.mux.static_rendition_views import creation_specs
 from vidhost.providers.mux.store import SqlMuxStore
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,7 @@ class MuxService:
         url_guard: UrlGuard,
         pull: PullConfig,
         store: SqlMuxStore,
+        statics: StaticRenditions,
     ) -> None:
         self.videos = videos
         self.repo = repo
@@ -90,6 +94,8 @@ class MuxService:
         self.url_guard = url_guard
         self.pull = pull
         self.store = store
+        self.statics = statics
+        """Static renditions (``mp4_support``, ``static_renditions``; ADR 0065)."""
 
     # --- direct uploads ---------------------------------------------------------------------
 
@@ -103,6 +109,7 @@ class MuxService:
         test: bool,
     ) -> U.MuxUpload:
         policies = policies_of(new_asset_settings)
+        statics = creation_specs(new_asset_settings)
         upload = self.uploads.create(owner=owner, length=None, metadata={}, extra={"source": "mux"})
         assert upload.video_id is not None
         self.videos.update(upload.video_id, visibility=visibility_for(policies))
@@ -120,6 +127,7 @@ class MuxService:
         self.store.add_upload(record)
         for policy in policies:
             self._add_playback_id(upload.video_id, owner, policy)
+        self._ask_statics(upload.video_id, statics)
         return record
 
     def upload(self, upload_id: str, owner: str | None = None) -> U.MuxUpload:
@@ -200,6 +208,23 @@ class MuxService:
         ids = [v.id for v in videos]
         return self.store.playback_ids_of(ids), {v: self.store.upload_of_video(v) for v in ids}
 
+    def _ask_statics(self, video_id: str, specs: list[tuple[str, str, str | None]]) -> None:
+        """The static renditions an asset's settings ask for: preparing now, resolved to
+        rungs when it is ready, made when their rungs are stored (ADR 0065)."""
+        for spec, origin, passthrough in specs:
+            video = self.videos.get(video_id)
+            self.statics.request(video, spec, origin=origin, passthrough=passthrough)
+
+    def asset_views(self, videos: list[Video]) -> list[dict[str, Any]]:
+        """The assets in Mux's shape (playback ids, upload, progress, static renditions)."""
+        pids, uploads = self.asset_parts(videos)
+        return [
+            views.asset_view(
+                v, pids[v.id], uploads[v.id], self.tasks_of(v.id), self.statics.of_video(v.id)
+            )
+            for v in videos
+        ]
+
     def tasks_of(self, asset_id: str) -> list[Task]:
         """The asset's tasks (its ``transcode`` task tells how much of the ladder is stored)."""
         return self.repo.list_tasks(asset_id)
@@ -214,6 +239,7 @@ class MuxService:
         asset: the record answers at once (``preparing``); a thread downloads, size-capped
         and time-bounded, and hands the file to ``accept_source``."""
         policies = policies_of(settings)
+        statics = creation_specs(settings)
         self.url_guard.check(url)  # refuse a local or private URL before anything exists
         mux_meta: dict[str, Any] = {"ingest": "url"}
         mux_meta |= {
@@ -227,6 +253,7 @@ class MuxService:
         self.videos.update(video.id, visibility=visibility_for(policies))
         for policy in policies:
             self._add_playback_id(video.id, owner, policy)
+        self._ask_statics(video.id, statics)
         threading.Thread(
             target=self._pull, args=(video.id, url), name="vidhost-mux-pull", daemon=True
         ).start()

@@ -10,7 +10,9 @@ from typing import Any
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, ladder_stored, transcode_of
+from vidhost.core.static_renditions import StaticRendition
 from vidhost.providers.mux.playback_ids import PlaybackId
+from vidhost.providers.mux.static_rendition_views import static_renditions_view
 from vidhost.providers.mux.uploads import MuxUpload, UploadStatus
 
 S = VideoState
@@ -28,6 +30,7 @@ ASSET_SETTINGS = (
     "max_resolution_tier",
     "normalize_audio",
     "test",
+    "static_renditions",
 )
 """The ``new_asset_settings`` an upload keeps and echoes; other keys are ignored."""
 
@@ -115,7 +118,11 @@ def _tracks(video: Video) -> list[dict[str, Any]]:
 
 
 def asset_view(
-    video: Video, playback_ids: list[PlaybackId], upload: MuxUpload | None, tasks: list[Task]
+    video: Video,
+    playback_ids: list[PlaybackId],
+    upload: MuxUpload | None,
+    tasks: list[Task],
+    statics: list[StaticRendition] | None = None,
 ) -> dict[str, Any]:
     """The asset; ``tasks`` are the video's (its ``transcode`` task gives ``progress``)."""
     settings = upload.new_asset_settings if upload else {}
@@ -147,6 +154,7 @@ def asset_view(
         "test": bool(settings.get("test") or (upload.test if upload else False)),
         "is_live": False,
         "progress": asset_progress(video, tasks),
+        "static_renditions": static_renditions_view(statics or []),
     }
     if status == "errored":
         view["errors"] = {

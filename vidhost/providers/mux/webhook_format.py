@@ -14,20 +14,31 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import DomainEvent, Task, Video
 from vidhost.notify.webhooks.signing import timestamped_hmac
+from vidhost.providers.mux.static_rendition_views import file_view
 from vidhost.providers.mux.store import SqlMuxStore
 from vidhost.providers.mux.uploads import status_of
 from vidhost.providers.mux.views import asset_view, upload_view
 
 UPLOAD_ASSET_CREATED = "video.upload.asset_created"
+STATIC_RENDITION_EVENTS = (
+    "video.asset.static_rendition.ready",
+    "video.asset.static_rendition.errored",
+    "video.asset.static_rendition.skipped",
+    "video.asset.static_renditions.ready",
+)
+"""ADR 0065: ``static_rendition.*`` carry the static rendition (with ``asset_id``),
+``static_renditions.ready`` the asset (every file asked for is done)."""
 EVENTS = (
     UPLOAD_ASSET_CREATED,
     "video.asset.created",
     "video.asset.ready",
     "video.asset.errored",
     "video.asset.deleted",
+    *STATIC_RENDITION_EVENTS,
 )
 ENVIRONMENT = {"name": "vidhost", "id": "vidhost"}
 
@@ -40,9 +51,15 @@ class MuxWebhookFormat:
     name = "mux"
     event_types: tuple[str, ...] = EVENTS
 
-    def __init__(self, store: SqlMuxStore, tasks: Callable[[str], list[Task]]) -> None:
+    def __init__(
+        self,
+        store: SqlMuxStore,
+        tasks: Callable[[str], list[Task]],
+        statics: StaticRenditions,
+    ) -> None:
         self.store = store
         self.tasks = tasks
+        self.statics = statics
 
     def types_for(self, public_type: str, event: DomainEvent, video: Video | None) -> list[str]:
         if public_type == "video.asset.created":
@@ -51,7 +68,7 @@ class MuxWebhookFormat:
         if public_type == "video.asset.deleted":  # a pending upload's video is no asset
             accepted = video is not None and video.source_probe is not None
             return ["video.asset.deleted"] if accepted else []
-        if public_type in ("video.asset.ready", "video.asset.errored"):
+        if public_type in ("video.asset.ready", "video.asset.errored", *STATIC_RENDITION_EVENTS):
             return [public_type]
         return []
 
@@ -62,10 +79,14 @@ class MuxWebhookFormat:
         if event_type == UPLOAD_ASSET_CREATED and upload is not None:
             data = upload_view(upload, status_of(upload, video), None)
             obj = {"type": "upload", "id": upload.id}
+        elif event_type.startswith("video.asset.static_rendition."):
+            data = self._static_rendition(event)
+            obj = {"type": "asset", "id": event.video_id}
         else:
             if video is not None:
                 pids = self.store.playback_ids_of([video.id])[video.id]
-                data = asset_view(video, pids, upload, self.tasks(video.id))
+                statics = self.statics.of_video(video.id)
+                data = asset_view(video, pids, upload, self.tasks(video.id), statics)
                 if event_type == "video.asset.deleted":
                     data["status"] = (
                         "deleted" if video.state is VideoState.DELETED else data["status"]
@@ -85,6 +106,15 @@ class MuxWebhookFormat:
             "accessor": None,
             "request_id": None,
         }
+
+    def _static_rendition(self, event: DomainEvent) -> dict[str, Any]:
+        """The static rendition as it is now; from the event alone if it was deleted."""
+        rid = event.data["id"]
+        record = next((r for r in self.statics.of_video(event.video_id) if r.id == rid), None)
+        if record is None:
+            keys = ("id", "name", "status")
+            return {**{k: event.data[k] for k in keys}, "asset_id": event.video_id}
+        return {**file_view(record, event.video_id), "status": event.data["status"]}
 
     def headers(
         self,
