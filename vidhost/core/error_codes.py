@@ -79,6 +79,12 @@ CATALOGUE: Final = _catalogue(
     ("empty_post", 400, "A post needs content or a videoId"),
     ("too_long", 400, "The post content is over its length limit"),
     ("video_not_ready", 400, "The post's video is still processing"),
+    (
+        "unsupported_field",
+        400,
+        "A Mux or Cloudflare request field vidhost does not implement was sent (it is named)",
+    ),
+    ("invalid_cursor", 400, "The list cursor is not one this server handed out"),
     ("websocket_upgrade_required", 400, "This endpoint answers WebSocket upgrade requests only"),
     # 401 Unauthorized
     ("unauthorized", 401, "No bearer token was sent"),
@@ -135,6 +141,12 @@ CATALOGUE: Final = _catalogue(
         "upload_not_waiting",
         409,
         "The Mux upload is no longer waiting (created, cancelled, timed out)",
+    ),
+    (
+        "original_not_kept",
+        409,
+        "The original upload is not offered for download (VIDHOST_ORIGINAL_DOWNLOADS=false) "
+        "or not kept (a refused source)",
     ),
     # 410 Gone
     ("upload_expired", 410, "The upload expired"),

@@ -119,6 +119,12 @@ class DomainEvent:
 
 VIDEO_STATE_CHANGED = "video.state"
 TASK_CHANGED = "task.progress"
+VIDEO_NOTICE = "video.notice"
+"""Something webhooks tell about a video that is no state change (``data``: ``owner`` and
+``notice``, a public event type such as ``video.asset.updated``, ``video.original.ready``,
+``video.upload.cancelled``). No socket or stream shows it."""
+WEBHOOK_EVENTS = frozenset({VIDEO_STATE_CHANGED, VIDEO_NOTICE})
+"""The domain events the webhook outbox reads."""
 SEGMENTS_STORED = "segments.stored"
 """A part stored some segments (``data``: ``kind``, ``part``, ``segments``): it wakes the
 requests held for them (ADR 0063). Internal: no socket, stream or webhook shows it."""

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import VIDEO_STATE_CHANGED, DomainEvent, Video
+from vidhost.core.models import VIDEO_NOTICE, VIDEO_STATE_CHANGED, DomainEvent, Video
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
 
 S = VideoState
@@ -36,6 +36,8 @@ DELIVERED_AUDIO_CODEC = "aac"
 
 def public_types(event: DomainEvent, *, first_of_video: bool) -> list[str]:
     """Public events for one domain event; ``first_of_video``: it created the record."""
+    if event.type == VIDEO_NOTICE:
+        return [str(event.data["notice"])]
     if event.type != VIDEO_STATE_CHANGED:
         return []
     state = VideoState(event.data["state"])

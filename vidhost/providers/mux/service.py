@@ -12,6 +12,7 @@ import tempfile
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from vidhost.core.models import Task, Video, present
 from vidhost.core.videos import VideoService
 from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.service import UploadService
+from vidhost.providers.mux import paging
 from vidhost.providers.mux import uploads as U
 from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
 from vidhost.providers.mux.store import SqlMuxStore
@@ -143,6 +145,9 @@ class MuxService:
         if self.status(record).status != U.WAITING:
             raise Conflict("Only a waiting upload can be cancelled", code="upload_not_waiting")
         if self.store.set_upload_status(record.id, U.CANCELLED, only_if=U.WAITING):
+            video = self.repo.get_video(record.video_id)
+            if video is not None:  # before the bytes go: the notice names the video
+                self.videos.notify(video, "video.upload.cancelled")
             self._drop_bytes(record)
         return self.upload(upload_id, owner)
 
@@ -193,6 +198,19 @@ class MuxService:
             owner=owner, states=ASSET_STATES, limit=limit, offset=(page - 1) * limit
         )
         return videos
+
+    def assets_page(
+        self, owner: str, *, limit: int, page: int, cursor: str | None
+    ) -> tuple[list[Video], str | None]:
+        """A page of assets and the ``next_cursor`` (``paging.py``)."""
+
+        def lister(before: datetime | None, count: int, offset: int) -> list[Video]:
+            videos, _ = self.repo.list_videos(
+                owner=owner, states=ASSET_STATES, limit=count, offset=offset, created_before=before
+            )
+            return videos
+
+        return paging.page(lister, limit=limit, page_number=page, cursor=cursor)
 
     def asset_parts(
         self, videos: list[Video]

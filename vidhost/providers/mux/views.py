@@ -28,6 +28,7 @@ ASSET_SETTINGS = (
     "max_resolution_tier",
     "normalize_audio",
     "test",
+    "meta",
 )
 """The ``new_asset_settings`` an upload keeps and echoes; other keys are ignored."""
 
@@ -138,6 +139,7 @@ def asset_view(
         "tracks": _tracks(video),
         "playback_ids": [playback_id_view(p) for p in playback_ids],
         "passthrough": settings.get("passthrough"),
+        "meta": settings.get("meta") or None,
         "upload_id": upload.id if upload else None,
         "mp4_support": settings.get("mp4_support")
         if settings.get("mp4_support") in MP4_SUPPORT

@@ -1,0 +1,25 @@
+"""An asset as the Mux routes and webhooks answer it: ``views.asset_view`` with the parts
+other services hold (the ``master`` of the original, ADR 0093)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vidhost.app.container import Container
+from vidhost.core.models import Video
+from vidhost.providers.mux import views
+
+
+def assets_out(container: Container, videos: list[Video], base_url: str) -> list[dict[str, Any]]:
+    mux = container.mux
+    pids, uploads = mux.asset_parts(videos)
+    out = []
+    for v in videos:
+        view = views.asset_view(v, pids[v.id], uploads[v.id], mux.tasks_of(v.id))
+        view.update(container.mux_master.fields(v, base_url))
+        out.append(view)
+    return out
+
+
+def asset_out(container: Container, video: Video, base_url: str) -> dict[str, Any]:
+    return assets_out(container, [video], base_url)[0]
