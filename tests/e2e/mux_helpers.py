@@ -10,6 +10,7 @@ from typing import Any
 
 import mux_python
 
+from tests.http_server import Listener, Request
 from tests.server import ServerProcess
 from vidhost.media.binaries import ffmpeg_path
 
@@ -82,3 +83,20 @@ def decoded_seconds(url: str) -> float:
     marker = out.stderr.rsplit("time=", 1)[-1].split()[0]
     h, m, s = marker.split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+class MuxReceiver(Listener):
+    """A loopback webhook receiver that finds Mux events by type and object id."""
+
+    def __init__(self) -> None:
+        super().__init__(path="/mux-webhooks")
+
+    def wait_for(self, event_type: str, object_id: str, timeout: float = 60) -> Request:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for r in list(self.requests):
+                event = r.json()
+                if event["type"] == event_type and event["object"]["id"] == object_id:
+                    return r
+            time.sleep(0.05)
+        raise AssertionError(f"{event_type} not received: {[r.text[:80] for r in self.requests]}")

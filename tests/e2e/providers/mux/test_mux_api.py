@@ -21,36 +21,20 @@ from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV, auth
 from tests.e2e.ingest.conftest import run_node
 from tests.e2e.mux_helpers import (
+    MuxReceiver,
     access_token,
     decoded_seconds,
     sdk,
     wait_asset,
     wait_upload,
 )
-from tests.http_server import Listener, Request, static_files
+from tests.http_server import static_files
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
 JS = Path(__file__).resolve().parents[3] / "js"
 DURATION = 2.0
-
-
-class MuxReceiver(Listener):
-    """A loopback webhook receiver that finds Mux events by type and asset."""
-
-    def __init__(self) -> None:
-        super().__init__(path="/mux-webhooks")
-
-    def wait_for(self, event_type: str, asset_id: str, timeout: float = 60) -> Request:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for r in list(self.requests):
-                event = r.json()
-                if event["type"] == event_type and event["object"]["id"] == asset_id:
-                    return r
-            time.sleep(0.05)
-        raise AssertionError(f"{event_type} not received: {[r.text[:80] for r in self.requests]}")
 
 
 @pytest.fixture(scope="module")
