@@ -29,7 +29,7 @@ from vidhost.processing.broker.queue import CeleryJobQueue
 from vidhost.processing.sweepers import Sweeper
 
 if TYPE_CHECKING:
-    from vidhost.delivery.originals.links import OriginalLinks
+    from vidhost.core.originals import OriginalLinks
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters

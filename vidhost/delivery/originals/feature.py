@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from vidhost.adapters.storage.signed_urls import LocalSignedDownloads
 from vidhost.app.container import Container
 from vidhost.app.feature import Feature
-from vidhost.delivery.originals.links import OriginalLinks
+from vidhost.core.originals import OriginalLinks
 
 if TYPE_CHECKING:
     from fastapi import APIRouter

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vidhost.providers.cloudflare import playback, uploads, videos, webhooks
+from vidhost.providers.cloudflare import edits, playback, uploads, videos, webhooks
 
 
 def routers() -> list[APIRouter]:
-    """Fixed paths (``/webhook``) before ``{uid}`` ones; playback (``/{uid-or-token}/...``)
-    last."""
+    """Fixed paths (``/webhook``, ``/direct_upload``) before ``{uid}`` ones; playback
+    (``/{uid-or-token}/...``) last."""
     return [
         webhooks.router,
         uploads.router,
         uploads.public,
         uploads.tus_router,
         videos.router,
+        edits.router,  # ``POST /{uid}``: after every fixed POST path of the surface
         playback.router,
     ]

@@ -20,8 +20,8 @@ from typing import Any
 from vidhost.core.errors import CodedError, InvalidInput
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video
+from vidhost.core.originals import OriginalLinks
 from vidhost.core.videos import VideoService
-from vidhost.delivery.originals.links import OriginalLinks
 
 TEMPORARY = "temporary"
 NONE = "none"

@@ -1,4 +1,5 @@
-"""Signed, expiring links to a video's original upload, byte for byte (ADR 0093).
+"""Signed, expiring links to a video's original upload, byte for byte (ADR 0093): pure rules
+over the storage ports.
 
 The original is the stored source (``videos/{id}/source``), kept as it was uploaded for the
 video's whole life. A link is the storage's own pre-signed GET when it has one (S3), else a
