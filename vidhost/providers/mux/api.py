@@ -112,6 +112,7 @@ async def create_upload(
 ) -> dict[str, Any]:
     """A direct upload: PUT the file (whole, or in ``Content-Range`` chunks) to ``url``."""
     mux, base = service(container), base_url(request)
+    asset_settings.check(container, {"test": body.test})  # the upload's own test flag
     settings = asset_settings.check(container, _settings(body.new_asset_settings))
 
     def run() -> dict[str, Any]:
@@ -206,7 +207,8 @@ async def create_asset(
     base = base_url(request)
 
     def run() -> dict[str, Any]:
-        video = mux.create_asset(owner, inputs[0].url, settings)
+        options = asset_settings.options_of(settings)
+        video = mux.create_asset(owner, inputs[0].url, settings, options)
         return asset_out(container, asset_settings.apply(container, video.id, settings), base)
 
     return data(await run_in_threadpool(run))

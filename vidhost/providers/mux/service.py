@@ -227,10 +227,17 @@ class MuxService:
         self.videos.delete(video.id)
         self.store.delete_playback_ids_of(video.id)
 
-    def create_asset(self, owner: str, url: str, settings: dict[str, Any]) -> Video:
+    def create_asset(
+        self,
+        owner: str,
+        url: str,
+        settings: dict[str, Any],
+        options: dict[str, Any] | None = None,
+    ) -> Video:
         """Pull ``url`` (checked by the URL guard now, and again when connecting) into a new
         asset: the record answers at once (``preparing``); a thread downloads, size-capped
-        and time-bounded, and hands the file to ``accept_source``."""
+        and time-bounded, and hands the file to ``accept_source``. ``options``: the video's
+        processing options (``asset_settings.options_of``), set before any byte arrives."""
         policies = policies_of(settings)
         self.url_guard.check(url)  # refuse a local or private URL before anything exists
         mux_meta: dict[str, Any] = {"ingest": "url"}
@@ -240,7 +247,7 @@ class MuxService:
             if settings.get(k) is not None
         }
         video = self.videos.create_pending(
-            owner=owner, metadata={"mux": mux_meta} if mux_meta else None
+            owner=owner, metadata={"mux": mux_meta} if mux_meta else None, options=options
         )
         self.videos.update(video.id, visibility=visibility_for(policies))
         for policy in policies:

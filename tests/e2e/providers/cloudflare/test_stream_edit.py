@@ -64,9 +64,7 @@ def test_edit_takes_effect_on_meta_signing_origins_and_thumbnail(
     assert again.creator == "c-1" and httpx.get(hls).status_code == 200
 
 
-def test_edit_refuses_what_it_does_not_implement_by_name(
-    server: ServerProcess, clip: Path
-) -> None:
+def test_edit_refuses_what_it_does_not_implement_by_name(server: ServerProcess, clip: Path) -> None:
     cf = sdk(server)
     upload = cf.stream.direct_upload.create(account_id="alice", max_duration_seconds=60)
     assert upload is not None and upload.uid
@@ -81,3 +79,13 @@ def test_edit_refuses_what_it_does_not_implement_by_name(
         headers={"Authorization": f"Bearer {sdk(server, 'bob').api_token}"},
     )
     assert other.status_code in (403, 404)
+
+
+def test_direct_upload_refuses_scheduled_deletion_by_name(server: ServerProcess) -> None:
+    cf = sdk(server)
+    with pytest.raises(cloudflare.BadRequestError) as refused:
+        cf.stream.direct_upload.create(
+            account_id="alice", max_duration_seconds=60, scheduled_deletion="2099-01-01T00:00:00Z"
+        )
+    error = refused.value.response.json()["errors"][0]
+    assert error["vidhost_code"] == "unsupported_field" and "scheduledDeletion" in error["message"]

@@ -279,6 +279,8 @@ def test_settings_are_checked_before_anything_is_created(site):
         ({"max_resolution_tier": "8k"}, "max_resolution_tier"),
         ({"video_quality": "ultra"}, "video_quality"),
         ({"meta": {"title": "x" * 600}}, "title"),
+        ({"normalize_audio": True}, "normalize_audio"),
+        ({"test": True}, "test"),
     ]:
         r = httpx.post(
             f"{site['url']}/video/v1/uploads",
@@ -287,6 +289,46 @@ def test_settings_are_checked_before_anything_is_created(site):
         )
         assert r.status_code == 400, (settings, r.text)
         assert field in r.json()["error"]["messages"][0]
+    before = httpx.get(f"{site['url']}/video/v1/uploads?limit=100", auth=site["alice"]).json()
+    test_upload = httpx.post(
+        f"{site['url']}/video/v1/uploads", json={"test": True}, auth=site["alice"]
+    )
+    assert test_upload.status_code == 400
+    assert test_upload.json()["error"]["code"] == "unsupported_field"
+    pulled = httpx.post(
+        f"{site['url']}/video/v1/assets",
+        json={"input": "https://example.com/a.mp4", "normalize_audio": True},
+        auth=site["alice"],
+    )
+    assert pulled.status_code == 400 and "normalize_audio" in pulled.text
+    after = httpx.get(f"{site['url']}/video/v1/uploads?limit=100", auth=site["alice"]).json()
+    assert len(after["data"]) == len(before["data"])  # nothing was created
+    # false is what vidhost does anyway: accepted.
+    ok = httpx.post(
+        f"{site['url']}/video/v1/uploads",
+        json={"new_asset_settings": {"normalize_audio": False, "test": False}},
+        auth=site["alice"],
+    )
+    assert ok.status_code == 201, ok.text
+
+
+def test_max_resolution_tier_caps_the_ladder(tmp_path):
+    env = {**ENV, "VIDHOST_LADDER_HEIGHTS": "[1440, 240]"}
+    server = ServerProcess(tmp_path / "data", env=env).start()
+    try:
+        clip = make_clip(tmp_path / "qhd.mp4", duration=2, width=2560, height=1440)
+        site = {"url": server.url, "clip": clip, "alice": access_token(server, "alice")}
+        capped = uploaded_asset(site, max_resolution_tier="1080p")
+        assert capped.max_resolution_tier == "1080p"
+        assert capped.max_stored_resolution == "FHD" and capped.resolution_tier == "1080p"
+        master = httpx.get(f"{server.url}/{capped.playback_ids[0].id}.m3u8").text
+        assert "RESOLUTION=2560x1440" not in master and "RESOLUTION=426x240" in master
+        free = uploaded_asset(site, max_resolution_tier="2160p")
+        assert free.resolution_tier == "1440p"
+        master = httpx.get(f"{server.url}/{free.playback_ids[0].id}.m3u8").text
+        assert "RESOLUTION=2560x1440" in master
+    finally:
+        server.stop()
 
 
 def test_the_link_expires_and_master_access_returns_to_none(tmp_path):
