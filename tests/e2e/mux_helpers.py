@@ -86,17 +86,17 @@ def decoded_seconds(url: str) -> float:
 
 
 class MuxReceiver(Listener):
-    """A loopback webhook receiver that finds Mux events by type and asset."""
+    """A loopback webhook receiver that finds Mux events by type and object id."""
 
     def __init__(self) -> None:
         super().__init__(path="/mux-webhooks")
 
-    def wait_for(self, event_type: str, asset_id: str, timeout: float = 60) -> Request:
+    def wait_for(self, event_type: str, object_id: str, timeout: float = 60) -> Request:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for r in list(self.requests):
                 event = r.json()
-                if event["type"] == event_type and event["object"]["id"] == asset_id:
+                if event["type"] == event_type and event["object"]["id"] == object_id:
                     return r
             time.sleep(0.05)
         raise AssertionError(f"{event_type} not received: {[r.text[:80] for r in self.requests]}")

@@ -30,6 +30,7 @@ from vidhost.processing.sweepers import Sweeper
 
 if TYPE_CHECKING:
     from vidhost.core.downloads import StaticRenditions
+    from vidhost.core.originals import OriginalLinks
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from vidhost.processing.runner import Handler, TaskRunner
     from vidhost.processing.transcode import LadderProgress, TranscodeConfig
     from vidhost.providers.mux.access_tokens import AccessTokens
+    from vidhost.providers.mux.master_access import MasterAccess
     from vidhost.providers.mux.service import MuxService
     from vidhost.providers.mux.store import SqlMuxStore
     from vidhost.web.signin_codes import SignInCodes
@@ -89,6 +91,8 @@ class Container:
     """``videos``: the held requests for segments not stored yet (one future per key)."""
     renderer: MediaRenderer = field(init=False, repr=False)
     """``thumbnails``: on-demand stills, storyboards, previews (one render gate per process)."""
+    originals: OriginalLinks = field(init=False, repr=False)
+    """``originals``: signed links to a video's original upload (ADR 0093)."""
     client_videos: ClientVideos = field(init=False, repr=False)
     """``realtime``: a video's client (``/ws/{client_id}``), for the socket replay and the hub."""
     hub: EventHub = field(init=False, repr=False)
@@ -107,6 +111,8 @@ class Container:
     """``mux``: Basic-auth access tokens (hashed secrets)."""
     static_renditions: StaticRenditions = field(init=False, repr=False)
     """``downloads``: static renditions (MP4/M4A downloads) of every surface (ADR 0065)."""
+    mux_master: MasterAccess = field(init=False, repr=False)
+    """``mux``: ``master_access`` / ``master`` over the original (ADR 0093)."""
     webhook_formats: WebhookFormats = field(init=False, repr=False)
     """``webhooks``: the body and signature formats this process serves (API surfaces add
     theirs in their own ``install``)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from vidhost.app.feature import Background, Feature, Job
 from vidhost.delivery import feature as videos
 from vidhost.delivery.downloads import feature as downloads
+from vidhost.delivery.originals import feature as originals
 from vidhost.delivery.posts import feature as posts
 from vidhost.delivery.thumbnails import feature as thumbnails
 from vidhost.http import metrics_feature as metrics
@@ -34,6 +35,7 @@ FEATURES: tuple[Feature, ...] = (
     resumable.FEATURE,
     posts.FEATURE,
     thumbnails.FEATURE,
+    originals.FEATURE,
     realtime.FEATURE,
     webhooks.FEATURE,
     events.FEATURE,  # after the hub and the dispatcher listen to the bus it feeds

@@ -225,6 +225,16 @@ class Settings(BaseSettings):
     mux_pull_timeout: float = 600.0
     """Seconds a ``POST /video/v1/assets`` input URL may take to download (the whole file)."""
 
+    # The original upload (ADR 0093) ---------------------------------------------------------
+    original_downloads: bool = True
+    """The owner may download a video's original upload, byte for byte (``GET
+    /api/videos/{id}/original``, Mux ``master_access: temporary``). vidhost keeps every
+    original for the video's whole life either way: later chunks, on-demand segments and
+    thumbnails are made from it. ``false``: both answer 409 ``original_not_kept``."""
+    original_link_ttl: int = Field(default=86400, ge=1)
+    """Seconds a link to the original stays valid (Mux: 24 h; after that ``master_access``
+    is ``none`` again)."""
+
     # Operations (ADR 0072) --------------------------------------------------------------
     metrics_token: str | None = None
     """When set, ``GET /metrics`` needs ``Authorization: Bearer <token>``."""

@@ -89,6 +89,12 @@ CATALOGUE: Final = _catalogue(
         400,
         "The video has no such rendition (a height above its ladder, audio of a silent video)",
     ),
+    (
+        "unsupported_field",
+        400,
+        "A Mux or Cloudflare request field vidhost does not implement was sent (it is named)",
+    ),
+    ("invalid_cursor", 400, "The list cursor is not one this server handed out"),
     ("websocket_upgrade_required", 400, "This endpoint answers WebSocket upgrade requests only"),
     # 401 Unauthorized
     ("unauthorized", 401, "No bearer token was sent"),
@@ -151,6 +157,12 @@ CATALOGUE: Final = _catalogue(
         "upload_not_waiting",
         409,
         "The Mux upload is no longer waiting (created, cancelled, timed out)",
+    ),
+    (
+        "original_not_kept",
+        409,
+        "The original upload is not offered for download (VIDHOST_ORIGINAL_DOWNLOADS=false) "
+        "or not kept (a refused source)",
     ),
     # 410 Gone
     ("upload_expired", 410, "The upload expired"),

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vidhost.core.errors import InvalidInput
+from vidhost.core.models import Video
 
 KIB = 1024
 
@@ -62,3 +63,13 @@ def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
             f"metadata is larger than {METADATA_BYTES} bytes as JSON", code="metadata_too_large"
         )
     return dict(metadata)
+
+
+MAX_RESOLUTION_OPTION = "max_resolution"
+"""``Video.options`` key: the highest rung a video's ladder may have (its short side in
+pixels; Mux's ``max_resolution_tier``)."""
+
+
+def max_short_side(video: Video) -> int | None:
+    value = video.options.get(MAX_RESOLUTION_OPTION)
+    return value if isinstance(value, int) and value > 0 else None

@@ -119,6 +119,17 @@ class DomainEvent:
 
 VIDEO_STATE_CHANGED = "video.state"
 TASK_CHANGED = "task.progress"
+VIDEO_NOTICE = "video.notice"
+"""Something webhooks tell about a video that is no state change (``data``: ``owner`` and
+``notice``, a public event type such as ``video.asset.updated``, ``video.original.ready``,
+``video.upload.cancelled``). No socket or stream shows it."""
+STATIC_RENDITION_CHANGED = "static_rendition"
+"""A static rendition reached ``ready``/``errored``/``skipped`` (``data``: ``owner``, ``id``,
+``name``, ``status``, ``origin``, ``all_done``: no other rendition of the video is preparing;
+ADR 0065). The webhook outbox turns it into Mux's ``video.asset.static_rendition.*`` and
+``video.asset.static_renditions.ready``."""
+WEBHOOK_EVENTS = frozenset({VIDEO_STATE_CHANGED, VIDEO_NOTICE, STATIC_RENDITION_CHANGED})
+"""The domain events the webhook outbox reads."""
 SEGMENTS_STORED = "segments.stored"
 """A part stored some segments (``data``: ``kind``, ``part``, ``segments``): it wakes the
 requests held for them (ADR 0063). Internal: no socket, stream or webhook shows it."""

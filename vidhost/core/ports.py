@@ -93,7 +93,10 @@ class PresignedUploads(Protocol):
 
 
 class PresignedDownloads(Protocol):
-    def presign_get(self, key: str, *, expires_in: int) -> str: ...
+    def presign_get(self, key: str, *, expires_in: int, filename: str | None = None) -> str:
+        """A GET of ``key`` valid ``expires_in`` seconds; ``filename``: the download's name
+        (``Content-Disposition: attachment``)."""
+        ...
 
 
 class MultipartUploads(Protocol):

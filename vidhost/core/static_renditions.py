@@ -26,7 +26,7 @@ from typing import Protocol
 
 from vidhost.core.errors import InvalidInput
 from vidhost.core.layout import AUDIO_RENDITION
-from vidhost.core.models import DomainEvent, Rendition, utcnow
+from vidhost.core.models import STATIC_RENDITION_CHANGED, DomainEvent, Rendition, utcnow
 
 PREPARING = "preparing"
 READY = "ready"
@@ -58,12 +58,6 @@ MP4_SUPPORT: dict[str, tuple[str, ...]] = {
 
 ORIGIN_MP4_SUPPORT = "mp4_support"
 ORIGIN_API = "api"
-
-STATIC_RENDITION_CHANGED = "static_rendition"
-"""Domain event: a static rendition reached ``ready``/``errored``/``skipped`` (``data``:
-``owner``, ``id``, ``name``, ``status``, ``origin``, ``all_done``: no other rendition of the
-video is preparing). The webhook outbox turns it into Mux's ``video.asset.static_rendition.*``
-and ``video.asset.static_renditions.ready``."""
 
 
 def new_id() -> str:

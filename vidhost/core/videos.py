@@ -34,6 +34,7 @@ from vidhost.core.messages import public
 from vidhost.core.models import (
     SEGMENTS_STORED,
     TASK_CHANGED,
+    VIDEO_NOTICE,
     VIDEO_STATE_CHANGED,
     DomainEvent,
     Task,
@@ -347,6 +348,12 @@ class VideoService:
         if refused:
             raise ValueError(f"not writable through update: {sorted(refused)}")
         self.repo.update_video(video_id, **fields)
+
+    def notify(self, video: Video, notice: str, **extra: Any) -> None:
+        """Tell the video's webhooks ``notice`` (a public event type that is no state
+        change: ``video.asset.updated``, ``video.original.ready`` ...)."""
+        data: dict[str, Any] = {"owner": video.owner, "notice": notice, **extra}
+        self.repo.add_event(DomainEvent(type=VIDEO_NOTICE, video_id=video.id, data=data))
 
     def discard_pending(self, video: Video, reason: str) -> bool:
         """Delete a record whose bytes never arrived (cleanup), if it is still in the state

@@ -3,7 +3,8 @@
 - A *signing key* belongs to a user. ``create_key`` returns the private key once (base64 of
   its PEM, as Mux does); only the public key is stored. Deleting a key revokes every token it
   signed: its id stays, so such tokens answer ``playback_token_revoked``.
-- A *playback token* is a JWT, RS256, with header ``kid`` and claims ``sub`` (the video id),
+- A *playback token* is a JWT, RS256, with ``kid`` (in the header, or in the payload as
+  @mux/mux-node's ``jwt.signPlaybackId`` puts it) and claims ``sub`` (the video id),
   ``aud`` (``v``/``t``/``s``/``g``) and ``exp`` (required). A token without ``aud`` (the
   shape of Cloudflare Stream's signed URLs) opens every audience of its video; ``nbf`` is
   honoured when present. A user's key signs only for that
@@ -137,10 +138,12 @@ class PlaybackTokens:
 
     def verify(self, token: str) -> PlaybackGrant:
         try:
-            header = jwt.get_unverified_header(token)
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid is None:  # @mux/mux-node's jwt.signPlaybackId puts it in the payload
+                unverified = jwt.decode(token, options={"verify_signature": False})
+                kid = unverified.get("kid")
         except jwt.PyJWTError:
             raise _invalid() from None
-        kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise _invalid("the playback token has no kid")
         public_pem, owner = self._public_key(kid)

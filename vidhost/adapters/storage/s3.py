@@ -23,6 +23,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from vidhost.adapters.storage.disposition import attachment
 from vidhost.adapters.storage.keys import check_key
 from vidhost.core.ports import IncompleteUpload, ObjectInfo, PresignedRequest, StorageCapabilities
 
@@ -235,11 +236,12 @@ class S3Storage:
         )
         return PresignedRequest(url, "PUT", headers, _expiry(expires_in))
 
-    def presign_get(self, key: str, *, expires_in: int) -> str:
+    def presign_get(self, key: str, *, expires_in: int, filename: str | None = None) -> str:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": check_key(key)}
+        if filename:
+            params["ResponseContentDisposition"] = attachment(filename)
         url: str = self.signer.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": self.bucket, "Key": check_key(key)},
-            ExpiresIn=expires_in,
+            "get_object", Params=params, ExpiresIn=expires_in
         )
         return url
 

@@ -1,10 +1,14 @@
-"""Pre-signed PUT URLs for local storage, served by vidhost itself.
+"""Pre-signed PUT and GET URLs for local storage, served by vidhost itself.
 
 ``/storage/upload/{key}?expires={unix}&max={bytes}&sig={hex}`` where ``sig`` is
 HMAC-SHA256(secret, "PUT\\n{key}\\n{expires}\\n{max}"). Changing any of key, expiry or size
 cap breaks the signature; an expired URL is refused even with a valid signature. Other
 capability URLs vidhost hands out (the Cloudflare-shaped form upload and tus URLs) are signed
 by the same signer with their own method word, so no URL signed for one opens another.
+
+``/storage/download/{key}?expires={unix}&name={filename}&sig={hex}`` is the GET counterpart
+(S3's pre-signed GET, ADR 0093): ``sig`` is HMAC-SHA256(secret, "GET {name}\n{key}\n
+{expires}\n0"), so the download name is signed too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from vidhost.core.errors import Forbidden
 from vidhost.core.ports import PresignedRequest
 
 UPLOAD_PATH = "/storage/upload/"
+DOWNLOAD_PATH = "/storage/download/"
 
 
 def derive_secret(master: str) -> bytes:
@@ -52,6 +57,15 @@ class UrlSigner:
             raise Forbidden("the upload URL has expired", code="url_expired")
         return cap
 
+    def verify_get(self, key: str, expires: str, name: str, sig: str, *, now: float) -> None:
+        """A signed GET (``LocalSignedDownloads``); ``Forbidden`` for anything wrong."""
+        self.verify(key, expires, "0", sig, now=now, method=download_method(name))
+
+
+def download_method(name: str) -> str:
+    """The method word of a signed GET: the download name is part of what is signed."""
+    return f"GET {name}"
+
 
 class LocalSignedUploads:
     """``PresignedUploads`` for ``LocalStorage``: URLs relative to vidhost's base URL."""
@@ -81,3 +95,26 @@ class LocalSignedUploads:
             headers=headers,
             expires_at=datetime.fromtimestamp(expires, UTC),
         )
+
+
+class LocalSignedDownloads:
+    """``PresignedDownloads`` for ``LocalStorage``: GET URLs on vidhost itself (relative, as
+    ``LocalSignedUploads``'), served by ``delivery/originals/routes.py``."""
+
+    def __init__(self, signer: UrlSigner) -> None:
+        self.signer = signer
+
+    def presign_get(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        filename: str | None = None,
+        now: float | None = None,
+    ) -> str:
+        check_key(key)
+        expires = int(now if now is not None else time.time()) + expires_in
+        name = filename or ""
+        sig = self.signer.signature(key, expires, 0, download_method(name))
+        query = urlencode({"expires": expires, "name": name, "sig": sig})
+        return f"{DOWNLOAD_PATH}{quote(key)}?{query}"

@@ -27,7 +27,7 @@ from vidhost.adapters.net.url_guard import (
     host_header,
     pinned_url,
 )
-from vidhost.core.models import VIDEO_STATE_CHANGED, DomainEvent, utcnow
+from vidhost.core.models import WEBHOOK_EVENTS, DomainEvent, utcnow
 from vidhost.core.ports import EventBus
 from vidhost.notify.webhooks.models import (
     BLOCKED_ADDRESS,
@@ -100,7 +100,7 @@ class WebhookDispatcher:
         """Wake up as soon as the bus carries an event (instead of at the next idle tick)."""
 
         def on_event(event: DomainEvent) -> None:
-            if event.type == VIDEO_STATE_CHANGED:  # task progress makes no webhook
+            if event.type in WEBHOOK_EVENTS:  # task progress makes no webhook
                 self.wake.set()
 
         self._unsubscribe.append(bus.subscribe(on_event))

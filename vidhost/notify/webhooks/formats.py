@@ -63,7 +63,8 @@ class VidhostFormat:
         self.base_url = base_url
 
     def types_for(self, public_type: str, event: DomainEvent, video: Video | None) -> list[str]:
-        return [public_type]
+        # notices of other surfaces (``video.original.ready`` ...) are not vidhost events
+        return [public_type] if public_type in PUBLIC_EVENTS else []
 
     def body(
         self, event_type: str, message_id: str, event: DomainEvent, video: Video | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from vidhost.core.models import DomainEvent, utcnow
+from vidhost.core.models import WEBHOOK_EVENTS, DomainEvent, utcnow
 from vidhost.core.ports import VideoRepository
 from vidhost.notify.webhooks import payload
 from vidhost.notify.webhooks.formats import WebhookFormats
@@ -72,7 +72,7 @@ class OutboxFiller:
     def _handle(self, event: DomainEvent) -> int:
         assert event.id is not None
         owner = event.data.get("owner")
-        if event.type not in payload.WEBHOOK_SOURCES or not isinstance(owner, str):
+        if event.type not in WEBHOOK_EVENTS or not isinstance(owner, str):
             return 0
         endpoints = [e for e in self.store.endpoints_for(owner) if e.created_at <= event.at]
         if not endpoints:

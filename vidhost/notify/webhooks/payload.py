@@ -13,8 +13,14 @@ import uuid
 from typing import Any
 
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.models import VIDEO_STATE_CHANGED, DomainEvent, Video
-from vidhost.core.static_renditions import READY, STATIC_RENDITION_CHANGED
+from vidhost.core.models import (
+    STATIC_RENDITION_CHANGED,
+    VIDEO_NOTICE,
+    VIDEO_STATE_CHANGED,
+    DomainEvent,
+    Video,
+)
+from vidhost.core.static_renditions import READY
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
 
 S = VideoState
@@ -35,10 +41,6 @@ DELIVERED_VIDEO_CODEC = "h264"
 DELIVERED_AUDIO_CODEC = "aac"
 
 
-WEBHOOK_SOURCES = frozenset({VIDEO_STATE_CHANGED, STATIC_RENDITION_CHANGED})
-"""The domain events that become webhooks (the outbox reads only these)."""
-
-
 def static_rendition_types(event: DomainEvent) -> list[str]:
     """``video.asset.static_rendition.{ready,errored,skipped}``, and
     ``video.asset.static_renditions.ready`` when it was the last one preparing (ADR 0065)."""
@@ -53,6 +55,8 @@ def public_types(event: DomainEvent, *, first_of_video: bool) -> list[str]:
     """Public events for one domain event; ``first_of_video``: it created the record."""
     if event.type == STATIC_RENDITION_CHANGED:
         return static_rendition_types(event)
+    if event.type == VIDEO_NOTICE:
+        return [str(event.data["notice"])]
     if event.type != VIDEO_STATE_CHANGED:
         return []
     state = VideoState(event.data["state"])

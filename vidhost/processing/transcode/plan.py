@@ -8,6 +8,7 @@ import logging
 from vidhost.core import layout
 from vidhost.core.dash import dash_manifest
 from vidhost.core.lifecycle import TaskKind, VideoState
+from vidhost.core.limits import max_short_side
 from vidhost.core.ports import Storage
 from vidhost.core.segments import (
     PlannedRendition,
@@ -100,7 +101,7 @@ class Transcoder:
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with self.sources.open(video, source_key) as source:  # the first chunk reuses it
             info = self.prober.accepted(video, source, source_key)  # probed at acceptance
-            plan = self._make_plan(info, source_key)
+            plan = self._make_plan(info, source_key, max_short_side(video))
         # The playlists and the plan name segments that do not exist yet: nothing serves them
         # before the video is ready (ADR 0060), and re-runs write the same bytes.
         for rung in plan.renditions:
@@ -129,13 +130,15 @@ class Transcoder:
         self.storage.put_bytes(layout.plan_key(video.id), plan.to_json())
         return plan
 
-    def _make_plan(self, info: MediaInfo, source_key: str) -> SegmentPlan:
+    def _make_plan(self, info: MediaInfo, source_key: str, cap: int | None = None) -> SegmentPlan:
+        """``cap``: the video's own highest rung (short side, ``max_short_side``)."""
         cfg = self.config
         if info.video is None:
             raise MediaError("not_a_video", "the source has no video stream")
         v = info.video
         has_audio = info.audio is not None
-        ladder = select_ladder(v.display_width, v.display_height, cfg.heights)
+        heights = [h for h in cfg.heights if cap is None or h <= cap] or [cap or 0]
+        ladder = select_ladder(v.display_width, v.display_height, heights)
         audio_bitrate = ladder[0].audio_bitrate if has_audio else None
         renditions = tuple(
             PlannedRendition(

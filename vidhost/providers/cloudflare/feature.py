@@ -12,7 +12,7 @@ from vidhost.app.feature import Feature
 from vidhost.providers.cloudflare.webhook_format import CloudflareWebhookFormat
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import APIRouter, FastAPI
 
 
 def install(c: Container) -> None:
@@ -25,4 +25,12 @@ def routers() -> Sequence[APIRouter]:
     return tuple(routes.routers())
 
 
-FEATURE = Feature("cloudflare", install=install, routers=routers, in_schema=False)
+def mount(app: FastAPI) -> None:
+    from vidhost.http.vendor_errors import answer_unknown_routes
+    from vidhost.providers.cloudflare.envelope import failure
+
+    # a path or method no Cloudflare route takes: 404/405 in Cloudflare's envelope
+    answer_unknown_routes(app, ("/client/v4/",), failure)
+
+
+FEATURE = Feature("cloudflare", install=install, routers=routers, mount=mount, in_schema=False)

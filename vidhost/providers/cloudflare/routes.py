@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vidhost.providers.cloudflare import downloads, playback, uploads, videos, webhooks
+from vidhost.providers.cloudflare import downloads, edits, playback, uploads, videos, webhooks
 
 
 def routers() -> list[APIRouter]:
-    """Fixed paths (``/webhook``) before ``{uid}`` ones; playback (``/{uid-or-token}/...``)
-    last."""
+    """Fixed paths (``/webhook``, ``/direct_upload``) before ``{uid}`` ones; playback
+    (``/{uid-or-token}/...``) last."""
     return [
         webhooks.router,
         uploads.router,
@@ -17,6 +17,7 @@ def routers() -> list[APIRouter]:
         uploads.tus_router,
         downloads.router,  # before videos' ``/{uid}``: ``/{uid}/downloads`` is its own
         videos.router,
+        edits.router,  # ``POST /{uid}``: after every fixed POST path of the surface
         downloads.files,
         playback.router,
     ]

@@ -35,6 +35,7 @@ from vidhost.ingest.tus import routes as tus
 from vidhost.ingest.tus.metadata import parse_metadata
 from vidhost.ingest.tus.middleware import TUS_VERSION
 from vidhost.providers.cloudflare.auth import PREFIX, Account
+from vidhost.providers.cloudflare.edits import refuse_unsupported
 from vidhost.providers.cloudflare.envelope import CloudflareRoute, success
 from vidhost.providers.cloudflare.views import stream_options, visibility
 
@@ -56,7 +57,9 @@ def signer_of(container: Container) -> UrlSigner:
 
 
 class DirectUploadRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # as Cloudflare: unknown fields are ignored
+    # as Cloudflare: unknown fields are ignored, but the ones vidhost does not implement are
+    # refused by name (``edits.UNSUPPORTED``), never dropped silently
+    model_config = ConfigDict(extra="allow")
 
     maxDurationSeconds: int = Field(ge=1, le=MAX_DURATION)
     expiry: datetime | None = None
@@ -94,6 +97,7 @@ async def create_direct_upload(
     upload_creator: Annotated[str | None, Header(max_length=64)] = None,
 ) -> Response:
     """A one-time form-upload URL for an end user; the video is pending until then."""
+    refuse_unsupported(body, ("scheduledDeletion", "watermark"))
     expires = _expiry(body.expiry)
     options = stream_options(
         max_duration_seconds=body.maxDurationSeconds,

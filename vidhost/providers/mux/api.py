@@ -18,9 +18,10 @@ from vidhost.core.errors import InvalidInput
 from vidhost.core.models import SigningKey
 from vidhost.http.deps import ContainerDep
 from vidhost.http.views import base_url
+from vidhost.providers.mux import asset_settings, views
 from vidhost.providers.mux import uploads as U
-from vidhost.providers.mux import views
 from vidhost.providers.mux.access_tokens import AccessTokens
+from vidhost.providers.mux.asset_out import asset_out, assets_out
 from vidhost.providers.mux.auth import MuxOwner
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.providers.mux.service import MuxService
@@ -31,6 +32,7 @@ router = APIRouter(route_class=MuxRoute, tags=["mux"])
 ERRORS = MUX_ERRORS
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
+Cursor = Annotated[str | None, Query(max_length=200, description="The previous page's next_cursor")]
 
 
 def service(container: Container) -> MuxService:
@@ -57,6 +59,7 @@ class AssetSettings(BaseModel):
     normalize_audio: bool | None = None
     test: bool | None = None
     static_renditions: list[dict[str, Any]] | None = Field(default=None, max_length=20)
+    meta: dict[str, Any] | None = None
 
 
 class CreateUpload(BaseModel):
@@ -110,15 +113,18 @@ async def create_upload(
 ) -> dict[str, Any]:
     """A direct upload: PUT the file (whole, or in ``Content-Range`` chunks) to ``url``."""
     mux, base = service(container), base_url(request)
+    asset_settings.check(container, {"test": body.test})  # the upload's own test flag
+    settings = asset_settings.check(container, _settings(body.new_asset_settings))
 
     def run() -> dict[str, Any]:
         record = mux.create_upload(
             owner,
             cors_origin=body.cors_origin,
-            new_asset_settings=_settings(body.new_asset_settings),
+            new_asset_settings=settings,
             timeout=body.timeout,
             test=body.test,
         )
+        asset_settings.apply(container, record.video_id, settings)
         return _upload_out(mux, container, base, record)
 
     return data(await run_in_threadpool(run))
@@ -164,23 +170,29 @@ async def cancel_upload(
 # --- assets ---------------------------------------------------------------------------------
 
 
-def _assets_out(mux: MuxService, videos: list[Any]) -> list[dict[str, Any]]:
-    return mux.asset_views(videos)
-
-
 @router.get("/video/v1/assets", responses=ERRORS)
 async def list_assets(
-    owner: MuxOwner, container: ContainerDep, limit: Limit = 25, page: Page = 1
+    request: Request,
+    owner: MuxOwner,
+    container: ContainerDep,
+    limit: Limit = 25,
+    page: Page = 1,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    mux = service(container)
-    return data(
-        await run_in_threadpool(lambda: _assets_out(mux, mux.assets(owner, limit=limit, page=page)))
-    )
+    """Newest first; ``next_cursor`` (null on the last page) asks for the next page as
+    ``?cursor=`` (what mux-node's auto-pagination follows); ``page`` still works."""
+    mux, base = service(container), base_url(request)
+
+    def run() -> dict[str, Any]:
+        videos, next_cursor = mux.assets_page(owner, limit=limit, page=page, cursor=cursor)
+        return {"data": assets_out(container, videos, base), "next_cursor": next_cursor}
+
+    return await run_in_threadpool(run)
 
 
 @router.post("/video/v1/assets", status_code=201, responses=ERRORS)
 async def create_asset(
-    body: CreateAsset, owner: MuxOwner, container: ContainerDep
+    body: CreateAsset, request: Request, owner: MuxOwner, container: ContainerDep
 ) -> dict[str, Any]:
     """An asset pulled from ``input[0].url`` (public hosts only; size and time limited)."""
     inputs = body.inputs or body.input
@@ -192,17 +204,25 @@ async def create_asset(
         raise InvalidInput("only one input (the video URL) is supported", code="invalid_request")
     mux = service(container)
 
+    settings = asset_settings.check(container, _settings(body))
+    base = base_url(request)
+
     def run() -> dict[str, Any]:
-        video = mux.create_asset(owner, inputs[0].url, _settings(body))
-        return _assets_out(mux, [video])[0]
+        options = asset_settings.options_of(settings)
+        video = mux.create_asset(owner, inputs[0].url, settings, options)
+        return asset_out(container, asset_settings.apply(container, video.id, settings), base)
 
     return data(await run_in_threadpool(run))
 
 
 @router.get("/video/v1/assets/{asset_id}", responses=ERRORS)
-async def get_asset(asset_id: str, owner: MuxOwner, container: ContainerDep) -> dict[str, Any]:
-    mux = service(container)
-    return data(await run_in_threadpool(lambda: _assets_out(mux, [mux.asset(asset_id, owner)])[0]))
+async def get_asset(
+    asset_id: str, request: Request, owner: MuxOwner, container: ContainerDep
+) -> dict[str, Any]:
+    mux, base = service(container), base_url(request)
+    return data(
+        await run_in_threadpool(lambda: asset_out(container, mux.asset(asset_id, owner), base))
+    )
 
 
 @router.delete(

@@ -32,6 +32,8 @@ TYPES = {
     429: "too_many_requests",
 }
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="Mux"'}
+MUX_PREFIXES = ("/video/v1/", "/system/v1/")
+"""Paths Mux's API owns: an unknown route there answers in Mux's shape too."""
 
 MUX_ERROR_SCHEMA: dict[str, Any] = {
     "anyOf": [

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from vidhost.app.container import Container
 from vidhost.app.feature import Feature
 from vidhost.providers.mux.access_tokens import AccessTokens
+from vidhost.providers.mux.master_access import MasterAccess
 from vidhost.providers.mux.service import MuxService, PullConfig
 from vidhost.providers.mux.store import SqlMuxStore
 from vidhost.providers.mux.webhook_format import MuxWebhookFormat
@@ -31,16 +32,26 @@ def install(c: Container) -> None:
         c.static_renditions,
     )
     c.access_tokens = AccessTokens(c.mux_store)
-    c.webhook_formats.add(MuxWebhookFormat(c.mux_store, c.repo.list_tasks, c.static_renditions))
+    c.mux_master = MasterAccess(c.videos, c.originals)
+    c.webhook_formats.add(
+        MuxWebhookFormat(
+            c.mux_store,
+            c.repo.list_tasks,
+            c.static_renditions,
+            master=c.mux_master,
+            base_url=c.base_url(),
+        )
+    )
 
 
 def routers() -> Sequence[APIRouter]:
     # the playback routes' paths start with a parameter (``/{playback_id}.m3u8``): last
-    from vidhost.providers.mux import api, playback, static_renditions, upload_data
+    from vidhost.providers.mux import api, asset_edits, playback, static_renditions, upload_data
 
     # the files (``/{playback_id}/high.mp4`` ...) after the other playback routes
     return (
         api.router,
+        asset_edits.router,
         static_renditions.router,
         upload_data.router,
         playback.router,
@@ -49,9 +60,15 @@ def routers() -> Sequence[APIRouter]:
 
 
 def mount(app: FastAPI) -> None:
+    from vidhost.http.vendor_errors import answer_unknown_routes
     from vidhost.providers.mux.cors import UploadCors
+    from vidhost.providers.mux.errors import MUX_PREFIXES, mux_error
 
     app.add_middleware(UploadCors)  # outermost: a Mux upload URL answers for its cors_origin
+    # a path or method no Mux route takes: 404/405 in Mux's shape, not vidhost's
+    answer_unknown_routes(
+        app, MUX_PREFIXES, lambda st, code, msg, h: mux_error(st, msg, code, dict(h or {}))
+    )
 
 
 FEATURE = Feature("mux", install=install, routers=routers, mount=mount)

@@ -12,6 +12,7 @@ import tempfile
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,8 @@ from vidhost.core.models import Task, Video, present
 from vidhost.core.videos import VideoService
 from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.service import UploadService
+from vidhost.providers.mux import paging, views
 from vidhost.providers.mux import uploads as U
-from vidhost.providers.mux import views
 from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
 from vidhost.providers.mux.static_rendition_views import creation_specs
 from vidhost.providers.mux.store import SqlMuxStore
@@ -151,6 +152,9 @@ class MuxService:
         if self.status(record).status != U.WAITING:
             raise Conflict("Only a waiting upload can be cancelled", code="upload_not_waiting")
         if self.store.set_upload_status(record.id, U.CANCELLED, only_if=U.WAITING):
+            video = self.repo.get_video(record.video_id)
+            if video is not None:  # before the bytes go: the notice names the video
+                self.videos.notify(video, "video.upload.cancelled")
             self._drop_bytes(record)
         return self.upload(upload_id, owner)
 
@@ -202,6 +206,19 @@ class MuxService:
         )
         return videos
 
+    def assets_page(
+        self, owner: str, *, limit: int, page: int, cursor: str | None
+    ) -> tuple[list[Video], str | None]:
+        """A page of assets and the ``next_cursor`` (``paging.py``)."""
+
+        def lister(before: datetime | None, count: int, offset: int) -> list[Video]:
+            videos, _ = self.repo.list_videos(
+                owner=owner, states=ASSET_STATES, limit=count, offset=offset, created_before=before
+            )
+            return videos
+
+        return paging.page(lister, limit=limit, page_number=page, cursor=cursor)
+
     def asset_parts(
         self, videos: list[Video]
     ) -> tuple[dict[str, list[PlaybackId]], dict[str, U.MuxUpload | None]]:
@@ -234,10 +251,17 @@ class MuxService:
         self.videos.delete(video.id)
         self.store.delete_playback_ids_of(video.id)
 
-    def create_asset(self, owner: str, url: str, settings: dict[str, Any]) -> Video:
+    def create_asset(
+        self,
+        owner: str,
+        url: str,
+        settings: dict[str, Any],
+        options: dict[str, Any] | None = None,
+    ) -> Video:
         """Pull ``url`` (checked by the URL guard now, and again when connecting) into a new
         asset: the record answers at once (``preparing``); a thread downloads, size-capped
-        and time-bounded, and hands the file to ``accept_source``."""
+        and time-bounded, and hands the file to ``accept_source``. ``options``: the video's
+        processing options (``asset_settings.options_of``), set before any byte arrives."""
         policies = policies_of(settings)
         statics = creation_specs(settings)
         self.url_guard.check(url)  # refuse a local or private URL before anything exists
@@ -248,7 +272,7 @@ class MuxService:
             if settings.get(k) is not None
         }
         video = self.videos.create_pending(
-            owner=owner, metadata={"mux": mux_meta} if mux_meta else None
+            owner=owner, metadata={"mux": mux_meta} if mux_meta else None, options=options
         )
         self.videos.update(video.id, visibility=visibility_for(policies))
         for policy in policies:

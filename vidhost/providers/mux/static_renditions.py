@@ -26,6 +26,8 @@ from vidhost.core.static_renditions import (
 from vidhost.http.deps import ContainerDep
 from vidhost.http.downloads import serve_download
 from vidhost.http.openapi import binary
+from vidhost.http.views import base_url
+from vidhost.providers.mux.asset_out import asset_out
 from vidhost.providers.mux.auth import MuxOwner
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.providers.mux.static_rendition_views import (
@@ -82,7 +84,11 @@ async def delete_static_rendition(
 
 @router.put("/video/v1/assets/{asset_id}/mp4-support", responses=MUX_ERRORS)
 async def update_mp4_support(
-    asset_id: str, body: UpdateMp4Support, owner: MuxOwner, container: ContainerDep
+    request: Request,
+    asset_id: str,
+    body: UpdateMp4Support,
+    owner: MuxOwner,
+    container: ContainerDep,
 ) -> dict[str, Any]:
     """Change ``mp4_support``: files of the old value it no longer names are deleted, the
     new ones are made."""
@@ -97,8 +103,9 @@ async def update_mp4_support(
         names = {name_of(s) for s in specs}
         statics.remove_where(video.id, lambda r: r.origin != ORIGIN_MP4_SUPPORT or r.name in names)
         statics.request_many(video.id, list(specs), origin=ORIGIN_MP4_SUPPORT)
-        return mux.asset_views([mux.asset(asset_id, owner)])[0]
+        return asset_out(container, mux.asset(asset_id, owner), base)
 
+    base = base_url(request)
     return {"data": await run_in_threadpool(run)}
 
 

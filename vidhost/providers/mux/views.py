@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from vidhost.core.lifecycle import VideoState
+from vidhost.core.limits import max_short_side
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, ladder_stored, transcode_of
 from vidhost.core.static_renditions import StaticRendition
@@ -31,6 +32,7 @@ ASSET_SETTINGS = (
     "normalize_audio",
     "test",
     "static_renditions",
+    "meta",
 )
 """The ``new_asset_settings`` an upload keeps and echoes; other keys are ignored."""
 
@@ -69,11 +71,14 @@ def aspect_ratio(width: int | None, height: int | None) -> str | None:
     return f"{ratio.numerator}:{ratio.denominator}"
 
 
-def _resolution(width: int | None, height: int | None) -> tuple[str | None, str | None]:
-    """(max_stored_resolution, resolution_tier) as Mux names them."""
+def _resolution(
+    width: int | None, height: int | None, cap: int | None = None
+) -> tuple[str | None, str | None]:
+    """(max_stored_resolution, resolution_tier) as Mux names them; ``cap``: the asset's
+    ``max_resolution_tier`` (the ladder's highest short side)."""
     if not width or not height:
         return None, None
-    short = min(width, height)
+    short = min(width, height, cap or width)
     stored = "SD" if short < 540 else "HD" if short <= 720 else "FHD" if short <= 1080 else "UHD"
     tier = (
         "720p"
@@ -127,7 +132,7 @@ def asset_view(
     """The asset; ``tasks`` are the video's (its ``transcode`` task gives ``progress``)."""
     settings = upload.new_asset_settings if upload else {}
     settings = {**settings, **dict(video.metadata.get("mux") or {})}
-    stored, tier = _resolution(video.width, video.height)
+    stored, tier = _resolution(video.width, video.height, max_short_side(video))
     status = asset_status(video)
     view: dict[str, Any] = {
         "id": video.id,
@@ -138,13 +143,15 @@ def asset_view(
         "max_stored_resolution": stored,
         "resolution_tier": tier,
         "max_stored_frame_rate": video.fps,
-        "encoding_tier": "smart",
+        "encoding_tier": settings.get("encoding_tier") or "smart",
+        "max_resolution_tier": settings.get("max_resolution_tier") or "1080p",
         "video_quality": settings.get("video_quality")
         if settings.get("video_quality") in VIDEO_QUALITY
         else "basic",
         "tracks": _tracks(video),
         "playback_ids": [playback_id_view(p) for p in playback_ids],
         "passthrough": settings.get("passthrough"),
+        "meta": settings.get("meta") or None,
         "upload_id": upload.id if upload else None,
         "mp4_support": settings.get("mp4_support")
         if settings.get("mp4_support") in MP4_SUPPORT

@@ -1,7 +1,11 @@
 """Webhooks in Mux's format (an endpoint registered with ``"format": "mux"``).
 
-Events: ``video.upload.asset_created`` (data: the upload), ``video.asset.created``,
-``video.asset.ready``, ``video.asset.errored``, ``video.asset.deleted`` (data: the asset).
+Events: ``video.upload.asset_created``, ``video.upload.cancelled``, ``video.upload.errored``
+(a file refused before it became an asset) (data: the upload), ``video.asset.created``,
+``video.asset.ready``, ``video.asset.errored``, ``video.asset.deleted``,
+``video.asset.updated`` (``PATCH``, ``master-access``), ``video.asset.master.ready`` (the
+original's link, ADR 0093: at ``ready`` when granted before, or at a later grant) (data: the
+asset, ``master`` included).
 Body: ``type``, ``id`` (a UUID, stable across retries), ``object`` (``{type, id}``),
 ``environment``, ``data``, ``created_at``. Header: ``Mux-Signature: t=<unix>,v1=<hex
 HMAC-SHA256(secret, "<t>.<body>")>``, the secret's UTF-8 bytes as key (what Mux's SDKs
@@ -18,6 +22,7 @@ from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import DomainEvent, Task, Video
 from vidhost.notify.webhooks.signing import timestamped_hmac
+from vidhost.providers.mux.master_access import ORIGINAL_READY, MasterAccess
 from vidhost.providers.mux.static_rendition_views import file_view
 from vidhost.providers.mux.store import SqlMuxStore
 from vidhost.providers.mux.uploads import status_of
@@ -32,12 +37,21 @@ STATIC_RENDITION_EVENTS = (
 )
 """ADR 0065: ``static_rendition.*`` carry the static rendition (with ``asset_id``),
 ``static_renditions.ready`` the asset (every file asked for is done)."""
+UPLOAD_CANCELLED = "video.upload.cancelled"
+UPLOAD_ERRORED = "video.upload.errored"
+MASTER_READY = "video.asset.master.ready"
+ASSET_UPDATED = "video.asset.updated"
+UPLOAD_EVENTS = (UPLOAD_ASSET_CREATED, UPLOAD_CANCELLED, UPLOAD_ERRORED)
 EVENTS = (
     UPLOAD_ASSET_CREATED,
+    UPLOAD_CANCELLED,
+    UPLOAD_ERRORED,
     "video.asset.created",
     "video.asset.ready",
     "video.asset.errored",
     "video.asset.deleted",
+    ASSET_UPDATED,
+    MASTER_READY,
     *STATIC_RENDITION_EVENTS,
 )
 ENVIRONMENT = {"name": "vidhost", "id": "vidhost"}
@@ -56,19 +70,36 @@ class MuxWebhookFormat:
         store: SqlMuxStore,
         tasks: Callable[[str], list[Task]],
         statics: StaticRenditions,
+        *,
+        master: MasterAccess,
+        base_url: str,
     ) -> None:
         self.store = store
         self.tasks = tasks
         self.statics = statics
+        self.master = master
+        self.base_url = base_url
 
     def types_for(self, public_type: str, event: DomainEvent, video: Video | None) -> list[str]:
+        accepted = video is not None and video.source_probe is not None
         if public_type == "video.asset.created":
             first = [UPLOAD_ASSET_CREATED] if self.store.upload_of_video(event.video_id) else []
             return [*first, "video.asset.created"]
         if public_type == "video.asset.deleted":  # a pending upload's video is no asset
-            accepted = video is not None and video.source_probe is not None
             return ["video.asset.deleted"] if accepted else []
-        if public_type in ("video.asset.ready", "video.asset.errored", *STATIC_RENDITION_EVENTS):
+        if public_type in STATIC_RENDITION_EVENTS:
+            return [public_type]
+        if public_type == "video.asset.ready":
+            granted = video is not None and self.master.active(video)
+            return [public_type, MASTER_READY] if granted else [public_type]
+        if public_type == "video.asset.errored":
+            # refused before it was accepted: the upload errored too (its status says so)
+            if not accepted and self.store.upload_of_video(event.video_id) is not None:
+                return [UPLOAD_ERRORED, public_type]
+            return [public_type]
+        if public_type == ORIGINAL_READY:
+            return [MASTER_READY]
+        if public_type in (ASSET_UPDATED, UPLOAD_CANCELLED):
             return [public_type]
         return []
 
@@ -76,7 +107,7 @@ class MuxWebhookFormat:
         self, event_type: str, message_id: str, event: DomainEvent, video: Video | None
     ) -> dict[str, Any]:
         upload = self.store.upload_of_video(event.video_id)
-        if event_type == UPLOAD_ASSET_CREATED and upload is not None:
+        if event_type in UPLOAD_EVENTS and upload is not None:
             data = upload_view(upload, status_of(upload, video), None)
             obj = {"type": "upload", "id": upload.id}
         elif event_type.startswith("video.asset.static_rendition."):
@@ -87,6 +118,7 @@ class MuxWebhookFormat:
                 pids = self.store.playback_ids_of([video.id])[video.id]
                 statics = self.statics.of_video(video.id)
                 data = asset_view(video, pids, upload, self.tasks(video.id), statics)
+                data.update(self.master.fields(video, self.base_url))
                 if event_type == "video.asset.deleted":
                     data["status"] = (
                         "deleted" if video.state is VideoState.DELETED else data["status"]

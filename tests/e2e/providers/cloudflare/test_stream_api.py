@@ -168,9 +168,15 @@ def test_unknown_fields_are_ignored_and_bad_values_refused(server: ServerProcess
     upload = cf.stream.direct_upload.create(
         account_id="alice",
         max_duration_seconds=30,
-        extra_body={"notAField": {"x": 1}, "watermark": {"uid": "w"}},
+        extra_body={"notAField": {"x": 1}},
     )
     assert upload is not None and upload.uid
+    # a Cloudflare field vidhost does not implement is refused by name, not dropped (issue 21)
+    with pytest.raises(cloudflare.BadRequestError) as watermark:
+        cf.stream.direct_upload.create(
+            account_id="alice", max_duration_seconds=30, extra_body={"watermark": {"uid": "w"}}
+        )
+    assert _envelope_error(watermark.value)["vidhost_code"] == "unsupported_field"
     with pytest.raises(cloudflare.BadRequestError) as info:
         cf.stream.direct_upload.create(account_id="alice", max_duration_seconds=0)
     assert _envelope_error(info.value)["vidhost_code"] == "invalid_request"

@@ -236,6 +236,12 @@ def test_seed_002_create_mux_upload_url_in_node(site):
     assert upload.status == "asset_created" and upload.cors_origin == "http://app.example"
     event = site["receiver"].wait_for("video.upload.asset_created", out["videoId"])
     assert event.json()["data"]["asset_id"] == upload.asset_id
+    # Its master_access: 'temporary' took effect: master.url downloads the original bytes.
+    asset = wait_asset(mux_python.AssetsApi(sdk(site["url"], site["alice"])), upload.asset_id)
+    assert asset.status == "ready" and asset.master_access == "temporary"
+    master = httpx.get(asset.master.url, timeout=60)
+    assert master.status_code == 200 and master.content == Path(site["clip"]).read_bytes()
+    site["receiver"].wait_for("video.asset.master.ready", upload.asset_id)
 
 
 def _new_upload(site: dict[str, Any], **body: Any) -> dict[str, Any]:

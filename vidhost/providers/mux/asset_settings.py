@@ -1,0 +1,76 @@
+"""The asset settings of ``POST /video/v1/assets`` and an upload's ``new_asset_settings``:
+each one checked before anything is created (400 naming it, or 409 ``original_not_kept``),
+then given its effect on the new video (docs/providers.md lists what each does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from vidhost.app.container import Container
+from vidhost.core.errors import InvalidInput
+from vidhost.core.limits import MAX_RESOLUTION_OPTION
+from vidhost.core.models import Video
+from vidhost.providers.mux.asset_edits import Meta
+from vidhost.providers.mux.master_access import TEMPORARY
+from vidhost.providers.mux.views import VIDEO_QUALITY
+
+ENCODING_TIERS = ("baseline", "smart", "premium")
+RESOLUTION_TIERS = ("1080p", "1440p", "2160p")
+NOT_IMPLEMENTED = ("normalize_audio", "test")
+"""Accepted as ``false`` only: ``true`` is refused by name (400 ``unsupported_field``)."""
+
+
+def _one_of(settings: dict[str, Any], name: str, allowed: tuple[str, ...]) -> None:
+    value = settings.get(name)
+    if value is not None and value not in allowed:
+        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}", code="invalid_request")
+
+
+def check(container: Container, settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` if every one is valid and can take effect here."""
+    for name in NOT_IMPLEMENTED:
+        if settings.get(name):
+            raise InvalidInput(
+                f"{name}: true is not supported by this server (docs/providers.md)",
+                code="unsupported_field",
+            )
+    container.mux_master.check(settings.get("master_access"))
+    _one_of(settings, "video_quality", VIDEO_QUALITY)
+    _one_of(settings, "encoding_tier", ENCODING_TIERS)
+    _one_of(settings, "max_resolution_tier", RESOLUTION_TIERS)
+    if settings.get("meta") is not None:
+        try:
+            settings["meta"] = Meta.model_validate(settings["meta"]).model_dump(exclude_none=True)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"meta.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise InvalidInput(problems, code="invalid_request") from None
+    return settings
+
+
+def options_of(settings: dict[str, Any]) -> dict[str, Any]:
+    """The processing options checked ``settings`` give a new video (before its bytes)."""
+    options: dict[str, Any] = {}
+    tier = settings.get("max_resolution_tier")
+    if tier is not None:
+        options[MAX_RESOLUTION_OPTION] = int(tier.removesuffix("p"))
+    return options
+
+
+def apply(container: Container, video_id: str, settings: dict[str, Any]) -> Video:
+    """Give checked ``settings`` their effect on the new (or pending) video."""
+    video = container.videos.get(video_id)
+    options = options_of(settings)
+    if options and any(video.options.get(k) != v for k, v in options.items()):
+        container.videos.update(video.id, options={**video.options, **options})
+        video = container.videos.get(video_id)
+    if settings.get("meta") is not None:
+        mux = {**(video.metadata.get("mux") or {}), "meta": settings["meta"]}
+        container.videos.update(video.id, metadata={**video.metadata, "mux": mux})
+        video = container.videos.get(video_id)
+    if settings.get("master_access") == TEMPORARY:
+        video = container.mux_master.set(video, TEMPORARY)
+    return video
