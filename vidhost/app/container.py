@@ -126,12 +126,12 @@ class Container:
     def handlers(self, ladder: LadderProgress | None = None) -> dict[TaskKind, Handler]:
         """The task handlers a worker runs (``vidhost.processing.handlers``)."""
         return handlers.make_handlers(
-            self.settings, self.videos, self.storage, self.storage_capabilities, ladder
+            self.settings, self.videos, self.repo, self.storage, self.storage_capabilities, ladder
         )
 
     def task_runner(self) -> TaskRunner:
         return handlers.make_task_runner(
-            self.settings, self.videos, self.storage, self.storage_capabilities
+            self.settings, self.videos, self.repo, self.storage, self.storage_capabilities
         )
 
     def close(self) -> None:

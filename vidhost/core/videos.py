@@ -108,6 +108,11 @@ class VideoService:
         """Ready videos listed to ``viewer``: public ones, plus ``viewer``'s own."""
         return self.repo.ready_video_ids(viewer=viewer)
 
+    def awaiting_direct_uploads(self) -> list[Video]:
+        """``created|uploading`` videos with an upload URL, without client-supplied fields
+        (what the direct-upload watcher polls)."""
+        return self.repo.awaiting_direct_uploads()
+
     def tasks(self, video_id: str) -> list[Task]:
         """The tasks surfaces show (without the parts of a task)."""
         return self.repo.list_tasks(video_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from vidhost.adapters.metrics import transcode_finished
 from vidhost.app.settings import Settings
 from vidhost.core.lifecycle import TaskKind
-from vidhost.core.ports import Storage, StorageCapabilities
+from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
 from vidhost.core.videos import VideoService
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.probe import MediaLimits
@@ -71,6 +71,7 @@ def transcode_config(settings: Settings, capabilities: StorageCapabilities) -> T
 def make_handlers(
     settings: Settings,
     videos: VideoService,
+    tasks: TaskStore,
     storage: Storage,
     capabilities: StorageCapabilities,
     ladder: LadderProgress | None = None,
@@ -78,14 +79,14 @@ def make_handlers(
     s = settings
     config = transcode_config(settings, capabilities)
     sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
-    ladder = ladder or LadderProgress(videos, storage)
-    transcode = Transcoder(videos, storage, config, ladder)
+    ladder = ladder or LadderProgress(videos, tasks, storage)
+    transcode = Transcoder(videos, tasks, storage, config, ladder)
     return {
         TaskKind.TRANSCODE: (
             LadderFromEnhanced(transcode, storage) if s.enhance_feeds_ladder else transcode
         ),
-        TaskKind.TRANSCODE_CHUNK: ChunkEncoder(videos, storage, config, sources, ladder),
-        TaskKind.TRANSCODE_AUDIO: AudioEncoder(videos, storage, config, sources, ladder),
+        TaskKind.TRANSCODE_CHUNK: ChunkEncoder(videos, tasks, storage, config, sources, ladder),
+        TaskKind.TRANSCODE_AUDIO: AudioEncoder(videos, tasks, storage, config, sources, ladder),
         TaskKind.METADATA_EXTRACTION: MetadataExtractor(
             videos,
             storage,
@@ -113,12 +114,17 @@ def make_handlers(
 
 
 def make_task_runner(
-    settings: Settings, videos: VideoService, storage: Storage, capabilities: StorageCapabilities
+    settings: Settings,
+    videos: VideoService,
+    tasks: TaskStore,
+    storage: Storage,
+    capabilities: StorageCapabilities,
 ) -> TaskRunner:
-    ladder = LadderProgress(videos, storage, on_finished=transcode_finished)
+    ladder = LadderProgress(videos, tasks, storage, on_finished=transcode_finished)
     return TaskRunner(
         videos,
-        make_handlers(settings, videos, storage, capabilities, ladder),
+        tasks,
+        make_handlers(settings, videos, tasks, storage, capabilities, ladder),
         stale_after=settings.task_stale_after,
         heartbeat_interval=settings.task_heartbeat_interval,
         on_completed={kind: ladder.part_done for kind in PARTS},
