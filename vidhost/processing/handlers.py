@@ -12,7 +12,7 @@ from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
 from vidhost.core.videos import VideoService
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.media.probe import MediaLimits
+from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced

@@ -24,9 +24,7 @@ def version_locations() -> list[Path]:
     schema in its own folder (ADR 0077). Every process sees every location, whichever
     features it runs: a database that holds a revision Alembic cannot find does not
     upgrade. One history: a feature's revisions branch from ``0001_core``."""
-    features = sorted(
-        p for p in VIDHOST.glob("*/**/migrations") if p.is_dir() and p != MIGRATIONS
-    )
+    features = sorted(p for p in VIDHOST.glob("*/**/migrations") if p.is_dir() and p != MIGRATIONS)
     return [MIGRATIONS / "versions", *features]
 
 
