@@ -545,8 +545,13 @@ def test_a_chunk_whose_claim_was_taken_over_writes_nothing(clip: Path, tmp_path:
             )
             encode(ctx)
 
-        late = type(runner)(c.videos, c.repo, {TaskKind.TRANSCODE_CHUNK: stalled_then_taken_over},
-                            stale_after=30, interchangeable=frozenset())  # fmt: skip
+        late = type(runner)(
+            c.videos,
+            c.repo,
+            {TaskKind.TRANSCODE_CHUNK: stalled_then_taken_over},
+            stale_after=30,
+            interchangeable=frozenset(),
+        )
         assert late.run(video_id, "transcode_chunk", 1) is None  # its result is refused
         assert taken[0] is not None
         row = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=1)
