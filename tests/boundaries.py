@@ -166,3 +166,21 @@ def missing_or_deleted_checks(source: str) -> list[int]:
             if nones & deleted:
                 lines.add(node.lineno)
     return sorted(lines)
+
+
+def _is_repo(node: ast.expr) -> bool:
+    """``repo`` or ``<anything>.repo``: a repository reached by that name."""
+    return (isinstance(node, ast.Name) and node.id == "repo") or (
+        isinstance(node, ast.Attribute) and node.attr == "repo"
+    )
+
+
+def repo_accesses(source: str) -> list[int]:
+    """Lines of ``source`` that use a repository reached by the name ``repo``: ``repo.x``,
+    ``self.repo.x``, ``container.repo.x``, ``service.repo.x`` (reaching through a service to
+    its store). Passing the object on (``Reconciler(c.repo)``) is not a use of it."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and _is_repo(node.value)
+    )

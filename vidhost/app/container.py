@@ -137,6 +137,7 @@ class Container:
         return handlers.make_handlers(
             self.settings,
             self.videos,
+            self.repo,
             self.storage,
             self.storage_capabilities,
             ladder,
@@ -145,7 +146,12 @@ class Container:
 
     def task_runner(self) -> TaskRunner:
         return handlers.make_task_runner(
-            self.settings, self.videos, self.storage, self.storage_capabilities, self._statics()
+            self.settings,
+            self.videos,
+            self.repo,
+            self.storage,
+            self.storage_capabilities,
+            self._statics(),
         )
 
     def _statics(self) -> StaticRenditions | None:

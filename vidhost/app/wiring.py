@@ -20,9 +20,10 @@ from vidhost.adapters.storage.signed_urls import UrlSigner, derive_secret
 from vidhost.app.container import Container
 from vidhost.app.feature import Feature
 from vidhost.app.settings import Settings
+from vidhost.core.acceptance import Limits
 from vidhost.core.planner import make_planner
 from vidhost.core.ports import Storage, capabilities_of
-from vidhost.core.videos import Limits, VideoService
+from vidhost.core.videos import VideoService
 from vidhost.delivery.playback_tokens import PlaybackTokens
 from vidhost.media.process import sweep_stale_tmp
 from vidhost.notify.events.memory import InMemoryBus

@@ -172,7 +172,7 @@ class StaticRenditions:
         records = self.store.of_video(video_id)
         if not any(r.status == PREPARING for r in records):
             return []  # most videos: nothing asked for, no plan or storage read
-        video = self.videos.repo.get_video(video_id)
+        video = self.videos.find(video_id)
         if not present(video) or video.state is not VideoState.READY:
             return []
         plan = self.plans(video_id)
@@ -211,8 +211,7 @@ class StaticRenditions:
     def _dispatch(self, video_id: str, part: int) -> bool:
         """Send the rung's task once: a new row, or a finished one asked for again (a file
         deleted and requested anew). A row pending or at work is left alone."""
-        repo = self.videos.repo
-        row = repo.get_task(video_id, KIND, part=part)
+        row = self.videos.task(video_id, KIND, part=part)
         if row is None:
             self.videos.start_parts(video_id, [(KIND, part)])
             return True

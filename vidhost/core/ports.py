@@ -145,8 +145,10 @@ def capabilities_of(storage: Storage) -> StorageCapabilities:
 # --- persistence -----------------------------------------------------------------------------
 
 
-class VideoRepository(Protocol):
-    """The database is the source of truth. Every write is its own committed transaction."""
+class VideoStore(Protocol):
+    """The video records. The database is the source of truth; every write is its own
+    committed transaction, with the event it causes. Only ``VideoService`` writes them
+    (``tests/unit/architecture/test_one_way_in_boundaries.py``); anything may read them."""
 
     def add_video(self, video: Video, *, event: DomainEvent | None = None) -> None: ...
 
@@ -159,7 +161,15 @@ class VideoRepository(Protocol):
         states: Sequence[VideoState] | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[Video], int]: ...
+        search: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        oldest_first: bool = False,
+    ) -> tuple[list[Video], int]:
+        """Not deleted, newest first (``oldest_first``: oldest). ``search``: the title (or,
+        untitled, the filename) contains it, ignoring case; ``created_after`` and
+        ``created_before`` bound the creation time (exclusive)."""
+        ...
 
     def awaiting_direct_uploads(self) -> list[Video]:
         """``created|uploading`` videos with an upload URL, without client-supplied fields."""
@@ -182,6 +192,12 @@ class VideoRepository(Protocol):
     def ready_video_ids(self, *, viewer: str | None = None) -> list[str]:
         """Ready videos listed to ``viewer``: public ones, plus ``viewer``'s own."""
         ...
+
+
+class TaskStore(Protocol):
+    """The task rows of the videos: claims and their fence tokens, heartbeats, part
+    priority, player requests, re-dispatch leases and dispatch marks (ADRs 0061, 0064,
+    0073). Each write commits with the event it causes."""
 
     def ensure_task(self, video_id: str, kind: TaskKind, *, part: int = 0) -> Task:
         """The task row, created pending (with a pending event) if it did not exist."""
@@ -300,6 +316,11 @@ class VideoRepository(Protocol):
         """Ids of videos uploaded before ``before`` that have no task rows."""
         ...
 
+
+class EventLog(Protocol):
+    """The append-only log of domain events, written in the transactions that cause them
+    (ADR 2) and read by id (the log tail, the webhook outbox)."""
+
     def events_after(self, event_id: int, *, limit: int = 500) -> list[DomainEvent]: ...
 
     def add_event(self, event: DomainEvent) -> None:
@@ -311,6 +332,11 @@ class VideoRepository(Protocol):
         ...
 
     def last_event_id(self) -> int: ...
+
+
+class VideoRepository(VideoStore, TaskStore, EventLog, Protocol):
+    """All three over one database: what the composition root builds (``SqlRepository``) and
+    hands out, each consumer typed with the one narrow port it uses."""
 
 
 class SigningKeyRepository(Protocol):

@@ -5,11 +5,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vidhost.core.acceptance import (
+    MAX_DURATION_OPTION,
+    Limits,
+    max_duration,
+    probe_and_keep,
+    source_fields,
+)
 from vidhost.core.errors import (
     CodedError,
     Conflict,
@@ -19,7 +26,7 @@ from vidhost.core.errors import (
     StorageFailure,
     TooLarge,
 )
-from vidhost.core.layout import enhanced_prefix, hls_prefix, metadata_key, source_key, video_prefix
+from vidhost.core.layout import enhanced_prefix, metadata_key, source_key, video_prefix
 from vidhost.core.lifecycle import (
     TASK_DONE,
     UNLISTED_KINDS,
@@ -33,63 +40,28 @@ from vidhost.core.limits import check_metadata
 from vidhost.core.messages import public
 from vidhost.core.models import (
     SEGMENTS_STORED,
-    TASK_CHANGED,
     VIDEO_NOTICE,
-    VIDEO_STATE_CHANGED,
     DomainEvent,
     Task,
     Video,
     present,
     utcnow,
 )
-from vidhost.core.ports import JobQueue, ObjectInfo, Prober, SourceInfo, Storage, VideoRepository
+from vidhost.core.ports import JobQueue, Prober, Storage, VideoRepository
 from vidhost.core.telemetry import NoTelemetry, Telemetry
+from vidhost.core.video_events import state_event, task_event
 
 log = logging.getLogger(__name__)
 
-__all__ = ["hls_prefix", "source_key", "video_prefix"]  # re-exported from the layout
+__all__ = ["MAX_DURATION_OPTION", "VideoService"]
+"""``MAX_DURATION_OPTION`` lives in ``vidhost.core.acceptance``; re-exported because the
+Cloudflare surface still imports it from here (providers were left alone by the port work)."""
 
 TaskPlanner = Callable[[Video], Iterable[TaskKind]]
 
 
 def default_plan(video: Video) -> list[TaskKind]:
     return [TaskKind.TRANSCODE]
-
-
-def state_event(video: Video, state: VideoState, **extra: Any) -> DomainEvent:
-    data: dict[str, Any] = {"state": state.value, "owner": video.owner, **extra}
-    if video.client_id:
-        data["client_id"] = video.client_id
-    return DomainEvent(type=VIDEO_STATE_CHANGED, video_id=video.id, data=data)
-
-
-def task_event(
-    video_id: str,
-    kind: TaskKind,
-    status: TaskStatus,
-    progress: float,
-    error: str | None = None,
-    error_code: str | None = None,
-) -> DomainEvent:
-    return DomainEvent(
-        type=TASK_CHANGED,
-        video_id=video_id,
-        data={
-            "kind": kind.value,
-            "status": status.value,
-            "progress": round(progress, 1),
-            "error": error,
-            "error_code": error_code,
-        },
-    )
-
-
-@dataclass
-class Limits:
-    max_upload_bytes: int
-    max_duration_seconds: float | None = None
-    """Longest accepted source; ``None``: no limit. The prober enforces it (with the other
-    media limits) on the probed file; uploads that declare a duration are checked early."""
 
 
 class VideoService:
@@ -122,8 +94,49 @@ class VideoService:
             raise Forbidden("access denied", code="access_denied")
         return video
 
+    def find(self, video_id: str) -> Video | None:
+        """The record as stored, a deleted one (its tombstone) included; None if there is
+        none. Ask ``present(...)`` of it before treating the video as there."""
+        return self.repo.get_video(video_id)
+
+    def listing(
+        self,
+        *,
+        owner: str | None = None,
+        states: Sequence[VideoState] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        search: str | None = None,
+        created_before: datetime | None = None,
+    ) -> tuple[list[Video], int]:
+        """Videos not deleted, newest first, and how many match (``VideoStore.list_videos``;
+        ``created_before``: a keyset page's bound)."""
+        return self.repo.list_videos(
+            owner=owner,
+            states=states,
+            limit=limit,
+            offset=offset,
+            search=search,
+            created_before=created_before,
+        )
+
+    def ready_ids(self, *, viewer: str | None = None) -> list[str]:
+        """Ready videos listed to ``viewer``: public ones, plus ``viewer``'s own."""
+        return self.repo.ready_video_ids(viewer=viewer)
+
+    def awaiting_direct_uploads(self) -> list[Video]:
+        """``created|uploading`` videos with an upload URL, without client-supplied fields
+        (what the direct-upload watcher polls)."""
+        return self.repo.awaiting_direct_uploads()
+
     def tasks(self, video_id: str) -> list[Task]:
+        """The tasks surfaces show (without the parts of a task)."""
         return self.repo.list_tasks(video_id)
+
+    def task(self, video_id: str, kind: TaskKind, part: int = 0) -> Task | None:
+        """One task surfaces show (``transcode``, ``metadata_extraction``, a static
+        rendition's ``part``...)."""
+        return self.repo.get_task(video_id, kind, part=part)
 
     # --- upload -----------------------------------------------------------------------------
 
@@ -199,7 +212,9 @@ class VideoService:
             video, size, way=way, max_bytes=max_bytes, new=new, exact=stored is not None
         )
         try:
-            info, etag = self._probe(key, file, stored, max_duration(video))
+            info, etag = probe_and_keep(
+                self.storage, self.prober, key, file, stored, max_duration(video)
+            )
         except (InvalidInput, Conflict) as exc:
             if not new:
                 self.reject_source(video, exc.code, exc.message)
@@ -220,29 +235,6 @@ class VideoService:
         self.start_processing(video.id)
         return self.get(video.id)
 
-    def _probe(
-        self, key: str, file: Path | None, stored: ObjectInfo | None, limit: float | None
-    ) -> tuple[SourceInfo, str]:
-        """Probe the source, then keep it: the probe's result and the kept object's ETag.
-
-        ``limit``: the video's own longest duration (``options["max_duration_seconds"]``),
-        checked on the probe before a local file is kept."""
-        if file is not None:
-            info = check_duration(self.prober.probe(file), limit)
-            try:
-                kept = self.storage.put_file(key, file, move=True)
-            except OSError as exc:
-                log.exception("storing the source %s failed", key)
-                raise StorageFailure("could not store the uploaded file") from exc
-            return info, kept.etag
-        assert stored is not None
-        with self.storage.local_copy(key) as path:
-            info = check_duration(self.prober.probe(path), limit)
-        etag = self.storage.stat(key).etag
-        if etag != stored.etag:
-            raise Conflict("the uploaded file changed while it was checked", code="source_changed")
-        return info, etag
-
     def refuse_oversized(
         self, video_id: str, size: int, *, way: str, max_bytes: int | None = None
     ) -> None:
@@ -260,9 +252,7 @@ class VideoService:
         new: bool = False,
         exact: bool = False,
     ) -> None:
-        cap = self.limits.max_upload_bytes
-        if max_bytes is not None:
-            cap = min(cap, max_bytes)
+        cap = self.limits.size_cap(max_bytes)
         if size is None or size <= cap:
             return
         if new:  # nothing was recorded: the caller hears the limit
@@ -485,33 +475,3 @@ class VideoService:
         self.storage.delete_prefix(video_prefix(video_id))
         self.storage.delete(metadata_key(video_id))
         self.storage.delete_prefix(enhanced_prefix(video_id))
-
-
-MAX_DURATION_OPTION = "max_duration_seconds"
-"""``Video.options`` key: the longest source this video accepts, in seconds (Cloudflare's
-``maxDurationSeconds``), on top of the server-wide limit."""
-
-
-def max_duration(video: Video) -> float | None:
-    value = video.options.get(MAX_DURATION_OPTION)
-    return float(value) if isinstance(value, int | float) and value > 0 else None
-
-
-def check_duration(info: SourceInfo, limit: float | None) -> SourceInfo:
-    """Refuse a probed source longer than the video's own limit (``duration_too_long``)."""
-    if limit is not None and info.duration > limit:
-        raise InvalidInput(
-            f"the video is {info.duration:g} s long, over its maximum of {limit:g} s",
-            code="duration_too_long",
-        )
-    return info
-
-
-def source_fields(info: SourceInfo) -> dict[str, Any]:
-    """The video fields a probe determines (their names match ``Video`` attributes)."""
-    return asdict(info)
-
-
-def require_input(condition: bool, message: str, code: str = "invalid_request") -> None:
-    if not condition:
-        raise InvalidInput(message, code=code)

@@ -25,7 +25,7 @@ def _install_waiters(c: Container) -> None:
     from vidhost.http.on_demand import SegmentWaiters
 
     c.segment_waiters = SegmentWaiters(
-        c.repo, c.storage, c.plans, c.bus, bound=c.settings.segment_wait_seconds
+        c.repo, c.repo, c.storage, c.plans, c.bus, bound=c.settings.segment_wait_seconds
     )
 
 

@@ -61,13 +61,13 @@ async def list_videos(
         if unknown:
             raise ApiError(400, "invalid_state", f"unknown state(s): {', '.join(unknown)}")
         states = [VideoState(s) for s in wanted]
-    repo = container.repo
+    service = container.videos
     videos, total = await run_in_threadpool(
-        lambda: repo.list_videos(owner=user, states=states, limit=limit, offset=offset, search=q)
+        lambda: service.listing(owner=user, states=states, limit=limit, offset=offset, search=q)
     )
     out = []
     for video in videos:
-        tasks = await run_in_threadpool(repo.list_tasks, video.id)
+        tasks = await run_in_threadpool(service.tasks, video.id)
         out.append(video_details(request, video, tasks))
     return VideoPage(videos=out, total=total, limit=limit, offset=offset)
 

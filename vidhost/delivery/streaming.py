@@ -57,7 +57,7 @@ async def ready(container: ContainerDep, user: OptionalUser, response: Response)
     """Ready videos with a manifest: the public ones, plus the caller's own (bearer token)."""
     response.headers["Vary"] = VARY  # the answer depends on who asks: no shared caching
     response.headers["Cache-Control"] = "private, no-cache"
-    return await run_in_threadpool(lambda: container.repo.ready_video_ids(viewer=user))
+    return await run_in_threadpool(lambda: container.videos.ready_ids(viewer=user))
 
 
 @router.api_route(

@@ -32,12 +32,11 @@ from typing import Literal
 
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.adapters.db.repository import SqlRepository
 from vidhost.core.errors import NotFound, NotReady
 from vidhost.core.layout import AUDIO_RENDITION, parse_init_name, parse_segment_name
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import DomainEvent, present
-from vidhost.core.ports import EventBus, ObjectInfo, Storage
+from vidhost.core.ports import EventBus, ObjectInfo, Storage, TaskStore, VideoStore
 from vidhost.http.errors import ApiError
 from vidhost.processing.plans import PlanCache
 
@@ -77,7 +76,8 @@ class SegmentWaiters:
 
     def __init__(
         self,
-        repo: SqlRepository,
+        videos: VideoStore,
+        tasks: TaskStore,
         storage: Storage,
         plans: PlanCache,
         bus: EventBus,
@@ -85,7 +85,8 @@ class SegmentWaiters:
         bound: float,
         recheck: float = RECHECK,
     ) -> None:
-        self.repo = repo
+        self.videos = videos
+        self.tasks = tasks
         self.storage = storage
         self.plans = plans
         self.bus = bus
@@ -194,8 +195,8 @@ class SegmentWaiters:
                 return None
             kind, part, rung = TaskKind.TRANSCODE_CHUNK, chunk.index, rendition
         ahead = AHEAD if kind is TaskKind.TRANSCODE_CHUNK else 0
-        self.repo.request_part(video_id, kind, part, rung, ahead=ahead)
-        row = self.repo.get_task(video_id, kind, part=part)
+        self.tasks.request_part(video_id, kind, part, rung, ahead=ahead)
+        row = self.tasks.get_task(video_id, kind, part=part)
         return None if row is None else row.status
 
     def _stat(self, key: str) -> ObjectInfo | None:
@@ -206,7 +207,7 @@ class SegmentWaiters:
 
     def _look(self, video_id: str, keys: list[str]) -> tuple[Gone | None, dict[str, ObjectInfo]]:
         """Blocking: the video's fate (None while ready) and which of ``keys`` are stored."""
-        row = self.repo.get_video(video_id)
+        row = self.videos.get_video(video_id)
         if not present(row):
             return "deleted", {}
         if row.state is not VideoState.READY:

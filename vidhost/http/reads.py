@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from vidhost.app.container import Container
 from vidhost.core.access import Access, Audience, Viewer, authorize
-from vidhost.core.errors import NotFound, Unauthorized
-from vidhost.core.models import Video, present
+from vidhost.core.errors import Unauthorized
+from vidhost.core.models import Video
 
 PRIVATE_CACHE = "private, max-age=60"
 VARY = "Authorization"
@@ -24,10 +24,7 @@ PRIVATE_SEGMENT_CACHE = "private, max-age=3600"
 
 
 def find_video(container: Container, video_id: str) -> Video:
-    video = container.repo.get_video(video_id)
-    if not present(video):
-        raise NotFound("video not found", code="video_not_found")
-    return video
+    return container.videos.get(video_id)
 
 
 def authorize_read(

@@ -6,10 +6,11 @@ import contextlib
 from typing import Any
 
 from vidhost.core.errors import Conflict, InvalidInput, NotFound, TooLarge
+from vidhost.core.layout import source_key
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video
 from vidhost.core.ports import Storage
-from vidhost.core.videos import VideoService, source_key
+from vidhost.core.videos import VideoService
 
 
 class VideoUploadHooks:

@@ -17,7 +17,8 @@ def main() -> int:
     answer: dict[str, Any]
     try:
         from vidhost.media.errors import MediaError
-        from vidhost.media.probe import MediaLimits, info_to_json, probe
+        from vidhost.media.probe import info_to_json, probe
+        from vidhost.media.probe_limits import MediaLimits
 
         limits = request["media_limits"]
         info = probe(

@@ -2,92 +2,35 @@
 
 from __future__ import annotations
 
-import math
 import os
-import struct
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 import av
 from av.audio.stream import AudioStream as AvAudioStream
 from av.container import InputContainer
-from av.sidedata.sidedata import SideData
 from av.stream import Disposition
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream as AvVideoStream
 
+from vidhost.media.av_fields import COLOR_SPACE, FIELD_ORDER, codec_name, frame_rate, positive
 from vidhost.media.errors import (
     CORRUPT_MEDIA,
-    DURATION_TOO_LONG,
     EMPTY_FILE,
-    FRAME_RATE_TOO_HIGH,
     NOT_A_VIDEO,
-    RESOLUTION_TOO_LARGE,
-    TOO_MANY_STREAMS,
     MediaError,
     scrub_paths,
 )
 from vidhost.media.formats import open_input
+from vidhost.media.probe_dump import raw_dump
+from vidhost.media.probe_limits import MediaLimits, check_limits
+from vidhost.media.rotation import display_rotation
 
 # How much work the decode check may do before calling the stream undecodable.
 _DECODE_FRAMES = 2
 _DECODE_MAX_PACKETS = 600
 # Index entries per stream inspected for the truncation check (the last ones sit furthest in).
 _TRUNCATION_TAIL = 32
-
-_FIELD_ORDER = {1: "progressive", 2: "tt", 3: "bb", 4: "tb", 5: "bt"}
-_COLOR_SPACE = {
-    0: "gbr",
-    1: "bt709",
-    4: "fcc",
-    5: "bt470bg",
-    6: "smpte170m",
-    7: "smpte240m",
-    8: "ycgco",
-    9: "bt2020nc",
-    10: "bt2020c",
-    11: "smpte2085",
-    12: "chroma-derived-nc",
-    13: "chroma-derived-c",
-    14: "ictcp",
-    15: "ipt-c2",
-    16: "ycgco-re",
-    17: "ycgco-ro",
-}
-_COLOR_PRIMARIES = {
-    1: "bt709",
-    4: "bt470m",
-    5: "bt470bg",
-    6: "smpte170m",
-    7: "smpte240m",
-    8: "film",
-    9: "bt2020",
-    10: "smpte428",
-    11: "smpte431",
-    12: "smpte432",
-    22: "ebu3213",
-}
-_COLOR_TRC = {
-    1: "bt709",
-    4: "gamma22",
-    5: "gamma28",
-    6: "smpte170m",
-    7: "smpte240m",
-    8: "linear",
-    9: "log100",
-    10: "log316",
-    11: "iec61966-2-4",
-    12: "bt1361e",
-    13: "iec61966-2-1",
-    14: "bt2020-10",
-    15: "bt2020-12",
-    16: "smpte2084",
-    17: "smpte428",
-    18: "arib-std-b67",
-}
-_COLOR_RANGE = {1: "tv", 2: "pc"}
 
 
 @dataclass
@@ -122,22 +65,6 @@ class AudioStream:
     channels: int
     sample_rate: int
     bit_rate: int | None
-
-
-@dataclass(frozen=True)
-class MediaLimits:
-    """What an accepted source may be; checked from the headers, before any frame is decoded.
-
-    ``None`` switches a limit off. Width and height are the coded frame size of every video
-    stream (what decoding allocates), frame rate that of the primary stream.
-    """
-
-    max_width: int | None = 8192
-    max_height: int | None = 8192
-    max_pixels: int | None = 36_000_000
-    max_duration: float | None = 21600.0
-    max_fps: float | None = 240.0
-    max_streams: int | None = 16
 
 
 @dataclass
@@ -196,7 +123,7 @@ def _probe_container(
     if decode_check:
         _check_not_truncated(container, size)
     frame = _first_frame(container, vstream, strict=decode_check)
-    rotation = _rotation(vstream, frame)
+    rotation = display_rotation(vstream, frame)
     video = _video_info(vstream, rotation)
     audio = _audio_info(astream) if astream is not None else None
     duration = _duration(container, vstream, video)
@@ -204,53 +131,12 @@ def _probe_container(
         format_name=format_name,
         duration=duration,
         size_bytes=size,
-        bit_rate=_positive(container.bit_rate),
+        bit_rate=positive(container.bit_rate),
         video=video,
         audio=audio,
         tags={str(k): str(v) for k, v in container.metadata.items()},
-        raw=_raw(container, size, duration, vstream, rotation, frame),
+        raw=raw_dump(container, size, duration, vstream, rotation, frame),
     )
-
-
-def check_limits(container: InputContainer, primary: AvVideoStream, limits: MediaLimits) -> None:
-    """Refuse sources beyond ``limits`` from their headers alone (nothing decoded yet)."""
-    count = len(container.streams)
-    if limits.max_streams is not None and count > limits.max_streams:
-        raise MediaError(
-            TOO_MANY_STREAMS, f"The file has {count} streams; at most {limits.max_streams}."
-        )
-    for stream in container.streams.video:
-        w, h = stream.codec_context.width, stream.codec_context.height
-        too_wide = limits.max_width is not None and w > limits.max_width
-        too_high = limits.max_height is not None and h > limits.max_height
-        too_many = limits.max_pixels is not None and w * h > limits.max_pixels
-        if too_wide or too_high or too_many:
-            raise MediaError(
-                RESOLUTION_TOO_LARGE,
-                f"The video is {w}x{h}; at most {limits.max_width}x{limits.max_height} and "
-                f"{limits.max_pixels} pixels are accepted.",
-            )
-    fps = _fps(primary)
-    if limits.max_fps is not None and fps > limits.max_fps:
-        raise MediaError(
-            FRAME_RATE_TOO_HIGH, f"The video runs at {fps:g} fps; at most {limits.max_fps:g}."
-        )
-    if limits.max_duration is not None:
-        longest = _container_duration(container, primary)
-        if longest > limits.max_duration:
-            raise MediaError(
-                DURATION_TOO_LONG,
-                f"the video lasts {longest:.1f} s, longer than the {limits.max_duration:g} s limit",
-            )
-
-
-def _container_duration(container: InputContainer, primary: AvVideoStream) -> float:
-    """The longest duration any header claims (container or stream)."""
-    seconds = [container.duration / av.time_base if container.duration else 0.0]
-    for stream in container.streams:
-        if stream.duration and stream.time_base is not None:
-            seconds.append(float(stream.duration * stream.time_base))
-    return max(seconds)
 
 
 def _primary_video(container: InputContainer) -> AvVideoStream | None:
@@ -314,51 +200,6 @@ def _first_frame(
     return first
 
 
-def _rotation(stream: AvVideoStream, frame: VideoFrame | None) -> int:
-    """Clockwise display rotation in {0, 90, 180, 270}.
-
-    FFmpeg exports the MP4/MOV display matrix only as side data (PyAV 18 has no getter for the
-    stream's copy), which the decoder attaches to every frame; ``VideoFrame.rotation`` is its
-    counter-clockwise angle. Falls back to the legacy ``rotate`` tag.
-    """
-    if frame is not None:
-        ccw = _frame_ccw_rotation(frame)
-        if ccw is not None:
-            return _quantise(-ccw)
-    tag = stream.metadata.get("rotate")
-    if tag is not None:
-        try:
-            return _quantise(float(tag))
-        except ValueError:
-            return 0
-    return 0
-
-
-def _frame_ccw_rotation(frame: VideoFrame) -> float | None:
-    for side_data in _side_data(frame):
-        if side_data.type.name != "DISPLAYMATRIX":
-            continue
-        try:
-            return float(frame.rotation)
-        except AttributeError:  # PyAV < 13: decode the 3x3 16.16/2.30 fixed-point matrix
-            m = struct.unpack("<9i", bytes(side_data)[:36])
-            scale0 = math.hypot(m[0], m[3])
-            scale1 = math.hypot(m[1], m[4])
-            if scale0 == 0 or scale1 == 0:
-                return None
-            return -math.degrees(math.atan2(m[1] / scale1, m[0] / scale0))
-    return None
-
-
-def _side_data(frame: VideoFrame) -> list[SideData]:
-    # PyAV's stub types Frame.side_data loosely; at runtime iterating yields SideData objects.
-    return list(cast("Iterable[SideData]", frame.side_data))
-
-
-def _quantise(degrees: float) -> int:
-    return round(degrees / 90.0) % 4 * 90
-
-
 def _video_info(stream: AvVideoStream, rotation: int) -> VideoStream:
     cc = stream.codec_context
     width, height = cc.width, cc.height
@@ -370,41 +211,29 @@ def _video_info(stream: AvVideoStream, rotation: int) -> VideoStream:
         display_w, display_h = display_h, display_w
     frames = stream.frames
     return VideoStream(
-        codec=_codec_name(stream),
+        codec=codec_name(stream),
         width=width,
         height=height,
         display_width=display_w,
         display_height=display_h,
         rotation=rotation,
-        fps=_fps(stream),
+        fps=frame_rate(stream),
         frame_count=frames if frames > 0 else None,
         pix_fmt=cc.pix_fmt,
-        field_order=_FIELD_ORDER.get(cc.field_order),
-        color_space=_COLOR_SPACE.get(cc.colorspace),
-        bit_rate=_positive(cc.bit_rate),
+        field_order=FIELD_ORDER.get(cc.field_order),
+        color_space=COLOR_SPACE.get(cc.colorspace),
+        bit_rate=positive(cc.bit_rate),
     )
 
 
 def _audio_info(stream: AvAudioStream) -> AudioStream:
     cc = stream.codec_context
     return AudioStream(
-        codec=_codec_name(stream),
+        codec=codec_name(stream),
         channels=cc.channels,
         sample_rate=cc.sample_rate,
-        bit_rate=_positive(cc.bit_rate),
+        bit_rate=positive(cc.bit_rate),
     )
-
-
-def _codec_name(stream: AvVideoStream | AvAudioStream | Any) -> str:
-    codec = stream.codec_context.codec
-    return str(getattr(codec, "canonical_name", None) or codec.name)
-
-
-def _fps(stream: AvVideoStream) -> float:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate is not None and rate > 0:
-            return float(rate)
-    return 0.0
 
 
 def _duration(container: InputContainer, stream: AvVideoStream, video: VideoStream) -> float:
@@ -415,103 +244,6 @@ def _duration(container: InputContainer, stream: AvVideoStream, video: VideoStre
     if video.frame_count and video.fps > 0:
         return video.frame_count / video.fps
     return 0.0
-
-
-def _positive(value: int | None) -> int | None:
-    return value if value is not None and value > 0 else None
-
-
-def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
-    if value is None or time_base is None:
-        return None
-    return float(value * time_base)
-
-
-def _ratio(value: Fraction | None, sep: str = "/") -> str | None:
-    if value is None:
-        return None
-    return f"{value.numerator}{sep}{value.denominator}"
-
-
-def _raw(
-    container: InputContainer,
-    size: int,
-    duration: float,
-    primary: AvVideoStream,
-    rotation: int,
-    frame: VideoFrame | None,
-) -> dict[str, Any]:
-    fmt: dict[str, Any] = {
-        "format_name": container.format.name,
-        "format_long_name": container.format.long_name,
-        "nb_streams": len(container.streams),
-        "duration": duration,
-        "start_time": (
-            container.start_time / av.time_base if container.start_time is not None else None
-        ),
-        "size": size,
-        "bit_rate": _positive(container.bit_rate),
-        "tags": {str(k): str(v) for k, v in container.metadata.items()},
-    }
-    streams: list[dict[str, Any]] = []
-    for stream in container.streams:
-        streams.append(_raw_stream(stream, primary, rotation, frame))
-    return {"format": fmt, "streams": streams}
-
-
-def _raw_stream(
-    stream: Any, primary: AvVideoStream, rotation: int, frame: VideoFrame | None
-) -> dict[str, Any]:
-    info: dict[str, Any] = {"index": stream.index, "codec_type": stream.type}
-    cc = stream.codec_context
-    if cc is not None:
-        codec = cc.codec
-        info["codec_name"] = str(getattr(codec, "canonical_name", None) or codec.name)
-        info["codec_long_name"] = codec.long_name
-        info["codec_tag"] = cc.codec_tag or None
-        info["bit_rate"] = _positive(cc.bit_rate)
-    info["profile"] = stream.profile
-    info["time_base"] = _ratio(stream.time_base)
-    info["start_time"] = _seconds(stream.start_time, stream.time_base)
-    info["duration"] = _seconds(stream.duration, stream.time_base)
-    info["nb_frames"] = stream.frames or None
-    info["language"] = stream.language
-    info["disposition"] = [
-        flag.name for flag in Disposition if flag.name and stream.disposition & flag
-    ]
-    info["tags"] = {str(k): str(v) for k, v in stream.metadata.items()}
-
-    if isinstance(stream, AvVideoStream):
-        vcc = stream.codec_context
-        info.update(
-            width=vcc.width,
-            height=vcc.height,
-            pix_fmt=vcc.pix_fmt,
-            level=vcc.level if vcc.level > 0 else None,
-            has_b_frames=bool(vcc.has_b_frames),
-            sample_aspect_ratio=_ratio(stream.sample_aspect_ratio, ":"),
-            display_aspect_ratio=_ratio(stream.display_aspect_ratio, ":"),
-            avg_frame_rate=_ratio(stream.average_rate),
-            r_frame_rate=_ratio(stream.base_rate),
-            field_order=_FIELD_ORDER.get(vcc.field_order, "unknown"),
-            color_range=_COLOR_RANGE.get(vcc.color_range),
-            color_space=_COLOR_SPACE.get(vcc.colorspace),
-            color_primaries=_COLOR_PRIMARIES.get(vcc.color_primaries),
-            color_transfer=_COLOR_TRC.get(vcc.color_trc),
-        )
-        if stream is primary:
-            info["rotation"] = rotation
-            if frame is not None:
-                info["side_data"] = [sd.type.name for sd in _side_data(frame)]
-    elif isinstance(stream, AvAudioStream):
-        acc = stream.codec_context
-        info.update(
-            sample_rate=acc.sample_rate,
-            channels=acc.channels,
-            channel_layout=acc.layout.name,
-            sample_fmt=acc.format.name if acc.format is not None else None,
-        )
-    return info
 
 
 def info_to_json(info: MediaInfo) -> dict[str, Any]:

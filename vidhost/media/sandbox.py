@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from vidhost.media.errors import PROBE_FAILED, PROBE_TIMEOUT, MediaError
-from vidhost.media.probe import MediaInfo, MediaLimits, info_from_json
+from vidhost.media.probe import MediaInfo, info_from_json
+from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.process import child_preexec
 
 MIB: Final = 1024 * 1024

@@ -151,10 +151,9 @@ class Enhancer:
         log.info("enhanced %s (deinterlaced=%s, loudness=%s)", video.id, interlaced, measured)
 
     def _release_transcode(self, video_id: str) -> None:
-        if self.service.repo.get_task(video_id, TaskKind.TRANSCODE) is not None:
+        if self.service.task(video_id, TaskKind.TRANSCODE) is not None:
             return
-        video = self.service.repo.get_video(video_id)
-        if not present(video):
+        if not present(self.service.find(video_id)):
             return
         self.service.start_tasks(video_id, [TaskKind.TRANSCODE])
 

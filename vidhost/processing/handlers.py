@@ -10,10 +10,10 @@ from vidhost.adapters.metrics import transcode_finished
 from vidhost.app.settings import Settings
 from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import TaskKind
-from vidhost.core.ports import Storage, StorageCapabilities
+from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
 from vidhost.core.videos import VideoService
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.media.probe import MediaLimits
+from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
@@ -73,6 +73,7 @@ def transcode_config(settings: Settings, capabilities: StorageCapabilities) -> T
 def make_handlers(
     settings: Settings,
     videos: VideoService,
+    tasks: TaskStore,
     storage: Storage,
     capabilities: StorageCapabilities,
     ladder: LadderProgress | None = None,
@@ -81,8 +82,8 @@ def make_handlers(
     s = settings
     config = transcode_config(settings, capabilities)
     sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
-    ladder = ladder or LadderProgress(videos, storage)
-    transcode = Transcoder(videos, storage, config, ladder)
+    ladder = ladder or LadderProgress(videos, tasks, storage)
+    transcode = Transcoder(videos, tasks, storage, config, ladder)
     extra: dict[TaskKind, Handler] = {}
     if statics is not None:
         extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics)
@@ -91,8 +92,8 @@ def make_handlers(
         TaskKind.TRANSCODE: (
             LadderFromEnhanced(transcode, storage) if s.enhance_feeds_ladder else transcode
         ),
-        TaskKind.TRANSCODE_CHUNK: ChunkEncoder(videos, storage, config, sources, ladder),
-        TaskKind.TRANSCODE_AUDIO: AudioEncoder(videos, storage, config, sources, ladder),
+        TaskKind.TRANSCODE_CHUNK: ChunkEncoder(videos, tasks, storage, config, sources, ladder),
+        TaskKind.TRANSCODE_AUDIO: AudioEncoder(videos, tasks, storage, config, sources, ladder),
         TaskKind.METADATA_EXTRACTION: MetadataExtractor(
             videos,
             storage,
@@ -141,12 +142,13 @@ def _then(first: Hook, second: Hook) -> Hook:
 def make_task_runner(
     settings: Settings,
     videos: VideoService,
+    tasks: TaskStore,
     storage: Storage,
     capabilities: StorageCapabilities,
     statics: StaticRenditions | None = None,
 ) -> TaskRunner:
-    ladder = LadderProgress(videos, storage, on_finished=transcode_finished)
-    handlers = make_handlers(settings, videos, storage, capabilities, ladder, statics)
+    ladder = LadderProgress(videos, tasks, storage, on_finished=transcode_finished)
+    handlers = make_handlers(settings, videos, tasks, storage, capabilities, ladder, statics)
     on_completed: dict[TaskKind, Hook] = {kind: ladder.part_done for kind in PARTS}
     on_failed: dict[TaskKind, FailureHook] = {kind: ladder.part_failed for kind in PARTS}
     if statics is not None:
@@ -160,6 +162,7 @@ def make_task_runner(
         on_failed[TaskKind.STATIC_RENDITION] = remux.failed
     return TaskRunner(
         videos,
+        tasks,
         handlers,
         stale_after=settings.task_stale_after,
         heartbeat_interval=settings.task_heartbeat_interval,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vidhost.core.lifecycle import TaskKind
-from vidhost.core.ports import Storage, VideoRepository
+from vidhost.core.ports import Storage, VideoStore
 from vidhost.media.errors import MediaError
 from vidhost.processing.transcode import load_plan
 
@@ -12,9 +12,9 @@ class MediaSeconds:
     """``(video_id, kind, part) -> seconds | None``: one chunk's span, the whole audio, or the
     video's duration; None for the planning ``transcode`` (its parts encode) or when unknown."""
 
-    def __init__(self, storage: Storage, repo: VideoRepository) -> None:
+    def __init__(self, storage: Storage, videos: VideoStore) -> None:
         self.storage = storage
-        self.repo = repo
+        self.videos = videos
 
     def __call__(self, video_id: str, kind: str, part: int) -> float | None:
         if kind in (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO):
@@ -30,5 +30,5 @@ class MediaSeconds:
             return plan.seconds(end - start)
         if kind == TaskKind.TRANSCODE:
             return None  # it plans; its parts encode
-        video = self.repo.get_video(video_id)
+        video = self.videos.get_video(video_id)
         return video.duration if video is not None else None

@@ -21,7 +21,8 @@ from vidhost.core.errors import InvalidInput
 from vidhost.core.models import Video
 from vidhost.core.ports import SourceInfo, Storage
 from vidhost.media.errors import SOURCE_CHANGED, MediaError
-from vidhost.media.probe import MediaInfo, MediaLimits, info_from_json, info_to_json
+from vidhost.media.probe import MediaInfo, info_from_json, info_to_json
+from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.sandbox import ProcessLimits, probe_isolated
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from vidhost.core.models import utcnow
-from vidhost.core.ports import JobQueue, VideoRepository
+from vidhost.core.ports import JobQueue, TaskStore
 from vidhost.core.videos import VideoService
 from vidhost.processing.periodic import Periodic
 
@@ -31,26 +31,26 @@ class BrokerQueue(JobQueue, Protocol):
 
 
 def reconcile(
-    videos: VideoService, repo: VideoRepository, jobs: BrokerQueue, *, stale_after: float
+    videos: VideoService, tasks: TaskStore, jobs: BrokerQueue, *, stale_after: float
 ) -> int:
     """Start uploads that never got tasks; send again every task that is lost."""
     stale_before = utcnow() - timedelta(seconds=stale_after)
     count = 0
-    for video_id in repo.uploaded_without_tasks(before=stale_before):
-        if repo.lease_start(video_id, before=stale_before):
+    for video_id in tasks.uploaded_without_tasks(before=stale_before):
+        if tasks.lease_start(video_id, before=stale_before):
             videos.start_processing(video_id)
             log.info("reconciler started processing of %s (no task rows)", video_id)
             count += 1
     redelivers = jobs.redelivers
     # The broker is asked only when some task would be lost if its queue were empty.
-    if not repo.lost_tasks(stale_before=stale_before, queue_empty=True, redelivers=redelivers):
+    if not tasks.lost_tasks(stale_before=stale_before, queue_empty=True, redelivers=redelivers):
         return count
     queue_empty = jobs.waiting() == 0
-    lost = repo.lost_tasks(
+    lost = tasks.lost_tasks(
         stale_before=stale_before, queue_empty=queue_empty, redelivers=redelivers
     )
     for task in lost:
-        if not repo.lease_redispatch(
+        if not tasks.lease_redispatch(
             task.video_id,
             task.kind,
             part=task.part,
@@ -81,7 +81,7 @@ class Reconciler(Periodic):
     def __init__(
         self,
         videos: VideoService,
-        repo: VideoRepository,
+        tasks: TaskStore,
         jobs: BrokerQueue,
         *,
         interval: float,
@@ -89,7 +89,7 @@ class Reconciler(Periodic):
     ) -> None:
         super().__init__(
             "vidhost-reconciler",
-            lambda: reconcile(videos, repo, jobs, stale_after=stale_after),
+            lambda: reconcile(videos, tasks, jobs, stale_after=stale_after),
             interval=interval,
             immediately=True,
         )

@@ -61,7 +61,7 @@ def task_status(
     container: Container, viewer: Viewer, video_id: str, kind: TaskKind
 ) -> TaskStatusOut:
     readable(container, video_id, viewer, Audience.VIDEO, owner_only=True)
-    task = container.repo.get_task(video_id, kind)
+    task = container.videos.task(video_id, kind)
     if task is None:
         raise NotFound(f"no {kind.value} task for this file", code="task_not_found")
     return status_out(task)
@@ -104,7 +104,7 @@ async def video_enhancement_status(
 
 
 def _require_done(videos: VideoService, video_id: str, kind: TaskKind) -> None:
-    task = videos.repo.get_task(video_id, kind)
+    task = videos.task(video_id, kind)
     if task is None:
         raise NotFound(f"no {kind.value} task for this video", code="task_not_found")
     if task.status is not TaskStatus.COMPLETED:

@@ -25,6 +25,7 @@ from datetime import timedelta
 from vidhost.core.errors import CodedError
 from vidhost.core.lifecycle import INTERNAL_KINDS, TaskKind, TaskStatus
 from vidhost.core.models import Video, present, utcnow
+from vidhost.core.ports import TaskStore
 from vidhost.core.videos import VideoService
 from vidhost.media.errors import INTERRUPTIONS, MediaError
 
@@ -59,8 +60,7 @@ def forget_if_deleted(service: VideoService, video_id: str) -> None:
     again and stop (``ClaimLost``). The delete marks the video before it removes, so either
     this check sees the mark or the write came before the removal: nothing is left
     (ADR 0061)."""
-    video = service.repo.get_video(video_id)
-    if not present(video):
+    if not present(service.find(video_id)):
         service.remove_stored(video_id)
         raise ClaimLost(f"{video_id} was deleted while its outputs were stored")
 
@@ -102,8 +102,17 @@ class TaskFailed(CodedError):
 class _Claim:
     """One claim of one task row: its fence token, and whether it is known to be lost."""
 
-    def __init__(self, service: VideoService, video_id: str, kind: TaskKind, part: int, token: str):
+    def __init__(
+        self,
+        service: VideoService,
+        tasks: TaskStore,
+        video_id: str,
+        kind: TaskKind,
+        part: int,
+        token: str,
+    ):
         self.service = service
+        self.tasks = tasks
         self.video_id = video_id
         self.kind = kind
         self.part = part
@@ -111,12 +120,12 @@ class _Claim:
         self.lost = threading.Event()
 
     def beat(self) -> None:
-        repo = self.service.repo
-        if not repo.heartbeat(self.video_id, self.kind, part=self.part, token=self.token):
+        tasks = self.tasks
+        if not tasks.heartbeat(self.video_id, self.kind, part=self.part, token=self.token):
             self.lost.set()
         elif self.kind in INTERNAL_KINDS:
             # A part at work keeps the task it belongs to alive (no needless re-run of it).
-            repo.heartbeat(self.video_id, TaskKind.TRANSCODE)
+            tasks.heartbeat(self.video_id, TaskKind.TRANSCODE)
 
     def check(self) -> None:
         """Raise ``ClaimLost`` if the claim was taken over or the video deleted meanwhile."""
@@ -124,8 +133,7 @@ class _Claim:
             self.beat()
         if self.lost.is_set():
             raise ClaimLost(f"{self.kind} {self.part} of {self.video_id} was taken over")
-        video = self.service.repo.get_video(self.video_id)
-        if not present(video):
+        if not present(self.service.find(self.video_id)):
             self.lost.set()
             raise ClaimLost(f"{self.video_id} was deleted")
 
@@ -197,6 +205,7 @@ class TaskRunner:
     def __init__(
         self,
         service: VideoService,
+        tasks: TaskStore,
         handlers: Mapping[TaskKind, Handler],
         *,
         stale_after: float,
@@ -207,6 +216,8 @@ class TaskRunner:
         heartbeat_interval: float = 1.0,
     ) -> None:
         self.service = service
+        self.tasks = tasks
+        """The task rows: claims, heartbeats, the holder a duplicate watches."""
         self.handlers = handlers
         self.stale_after = stale_after
         self.heartbeat_interval = heartbeat_interval
@@ -231,16 +242,16 @@ class TaskRunner:
         done, or the claim was lost while running). ``processing``: it goes on in its parts;
         ``pending``: it was interrupted and is queued again."""
         kind = TaskKind(kind_name)
-        repo = self.service.repo
+        tasks = self.tasks
         stale_before = utcnow() - timedelta(seconds=self.stale_after)
         resumes = kind in self.resumable
         token: str | None
         if kind in self.interchangeable:
             # ADR 0061: the message names a chunk, the claim takes the one most wanted now.
-            picked = repo.claim_next_part(video_id, kind, stale_before=stale_before)
+            picked = tasks.claim_next_part(video_id, kind, stale_before=stale_before)
             part, token = picked if picked is not None else (part, None)
         else:
-            token = repo.claim_task(
+            token = tasks.claim_task(
                 video_id, kind, stale_before=stale_before, part=part, keep_progress=resumes
             )
         if token is None and kind in self.interchangeable:
@@ -250,12 +261,12 @@ class TaskRunner:
             token = self._stand_by(video_id, kind, part, keep_progress=resumes)
         if token is None:
             return None
-        claim = _Claim(self.service, video_id, kind, part, token)
-        video = repo.get_video(video_id)
+        claim = _Claim(self.service, tasks, video_id, kind, part, token)
+        video = self.service.find(video_id)
         if not present(video):
             claim.report(TaskStatus.FAILED, 0.0, error_code="video_deleted", error="deleted")
             return TaskStatus.FAILED
-        row = repo.get_task(video_id, kind, part=part) if resumes else None
+        row = tasks.get_task(video_id, kind, part=part) if resumes else None
         if not claim.report(TaskStatus.PROCESSING, row.progress if row else 0.0):
             return None
         ctx = TaskContext(
@@ -309,9 +320,7 @@ class TaskRunner:
         if it is at work, else the one at work whose heartbeat is oldest (a redelivered
         message of a dead holder need not name the part that holder was encoding)."""
         at_work = [
-            t
-            for t in self.service.repo.list_parts(video_id, [kind])
-            if t.status is TaskStatus.PROCESSING
+            t for t in self.tasks.list_parts(video_id, [kind]) if t.status is TaskStatus.PROCESSING
         ]
         if not at_work or any(t.part == part for t in at_work):
             return part
@@ -325,19 +334,19 @@ class TaskRunner:
         heartbeat for at most one stale window (and a margin): take the task over when it
         goes stale (a redelivered message of a dead holder), end when it moves or the task
         ends (a duplicate). The claim token, or None when this message is done with."""
-        repo = self.service.repo
-        row = repo.get_task(video_id, kind, part=part)
+        tasks = self.tasks
+        row = tasks.get_task(video_id, kind, part=part)
         if row is None or row.status is not TaskStatus.PROCESSING:
             log.info("%s %s for %s is done or queued again; skipping", kind, part, video_id)
             return None
         if kind not in INTERNAL_KINDS and any(
             p.status in (TaskStatus.PENDING, TaskStatus.PROCESSING)
-            for p in repo.list_parts(video_id, sorted(INTERNAL_KINDS))
+            for p in tasks.list_parts(video_id, sorted(INTERNAL_KINDS))
         ):
             log.info("%s for %s goes on in its parts; skipping", kind, video_id)
             return None
         seen_beat, seen_token = row.heartbeat_at, row.claim_token
-        repo.hold_dispatch(video_id, kind, part=part)  # no reconciler copy while we watch
+        tasks.hold_dispatch(video_id, kind, part=part)  # no reconciler copy while we watch
         deadline = time.monotonic() + 2 * self.stale_after + 1
         while time.monotonic() < deadline:
             wait = self.heartbeat_interval
@@ -345,7 +354,7 @@ class TaskRunner:
                 until_stale = (seen_beat - utcnow()).total_seconds() + self.stale_after
                 wait = min(wait, max(0.05, until_stale + 0.05))
             time.sleep(wait)
-            row = repo.get_task(video_id, kind, part=part)
+            row = tasks.get_task(video_id, kind, part=part)
             if row is None or row.status is not TaskStatus.PROCESSING:
                 log.info("%s %s for %s ended while a copy waited; skipping", kind, part, video_id)
                 return None
@@ -353,7 +362,7 @@ class TaskRunner:
                 log.info("%s %s for %s: its holder is alive; duplicate ends", kind, part, video_id)
                 return None
             stale_before = utcnow() - timedelta(seconds=self.stale_after)
-            token = repo.claim_task(
+            token = tasks.claim_task(
                 video_id, kind, stale_before=stale_before, part=part, keep_progress=keep_progress
             )
             if token is not None:
@@ -369,8 +378,7 @@ class TaskRunner:
     def _rerun(self, claim: _Claim) -> bool:
         """Queue an interrupted task again (fenced); False once it ran ``RERUN_ATTEMPTS``
         times (then the interruption is its failure)."""
-        repo = self.service.repo
-        row = repo.get_task(claim.video_id, claim.kind, part=claim.part)
+        row = self.tasks.get_task(claim.video_id, claim.kind, part=claim.part)
         if row is None or row.attempts >= RERUN_ATTEMPTS:
             return False
         if not claim.report(TaskStatus.PENDING, 0.0):

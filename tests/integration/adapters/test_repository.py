@@ -13,7 +13,7 @@ from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.db.tables import tasks
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState, sources_of
 from vidhost.core.models import Rendition, Video, utcnow
-from vidhost.core.videos import state_event, task_event
+from vidhost.core.video_events import state_event, task_event
 
 
 @pytest.fixture

@@ -19,10 +19,11 @@ from vidhost.adapters.db.repository import SqlRepository
 from vidhost.app.container import Container
 from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
+from vidhost.core.acceptance import source_fields
 from vidhost.core.errors import Conflict, InvalidInput, TooLarge
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Video, utcnow
-from vidhost.core.videos import source_fields, state_event
+from vidhost.core.video_events import state_event
 from vidhost.ingest.video_hooks import VideoUploadHooks
 from vidhost.media.probe import MediaInfo, info_from_json
 from vidhost.processing.probing import MediaProber

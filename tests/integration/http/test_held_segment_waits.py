@@ -50,7 +50,7 @@ def test_held_requests_share_one_wait_that_the_segments_event_wakes(tmp_path: Pa
         assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
         assert c.repo.get_video(video_id).state is VideoState.READY  # type: ignore[union-attr]
         looks = CountedLooks(c.storage)
-        waiters = SegmentWaiters(c.repo, looks, c.plans, c.bus, bound=60, recheck=30)  # type: ignore[arg-type]
+        waiters = SegmentWaiters(c.repo, c.repo, looks, c.plans, c.bus, bound=60, recheck=30)  # type: ignore[arg-type]
         tailer = EventLogTailer(c.repo, c.bus, interval=0.02)
         seen: list[str] = []
         unsubscribe = c.bus.subscribe(lambda e: seen.append(e.type))

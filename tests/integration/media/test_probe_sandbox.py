@@ -21,7 +21,8 @@ from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.errors import MediaError, scrub_paths
 from vidhost.media.formats import demuxer, input_args
-from vidhost.media.probe import MediaLimits, probe
+from vidhost.media.probe import probe
+from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import MIB, ProcessLimits, probe_isolated
 from vidhost.media.thumbs import thumbnail_command

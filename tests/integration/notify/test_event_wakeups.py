@@ -71,7 +71,7 @@ def test_postgres_event_committed_out_of_order_is_not_missed(pg_engine):
     tailer.start()
     store = SqlWebhookStore(pg_engine)
     filler = OutboxFiller(
-        repo, store, base_url="http://x", retry_for=60, formats=WebhookFormats("http://x")
+        repo, repo, store, base_url="http://x", retry_for=60, formats=WebhookFormats("http://x")
     )
     filler.fill()  # creates the cursor
     try:

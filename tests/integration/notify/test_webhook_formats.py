@@ -56,7 +56,7 @@ def test_each_endpoint_gets_its_formats_types_and_bodies(tmp_path: Path) -> None
     assert store.get_endpoint(theirs.id).format == "mux"  # type: ignore[union-attr]
     assert ours.format == "vidhost"
     formats = WebhookFormats("http://x", [Upper()])
-    filler = OutboxFiller(repo, store, base_url="http://x", retry_for=60, formats=formats)
+    filler = OutboxFiller(repo, repo, store, base_url="http://x", retry_for=60, formats=formats)
     filler.init_cursor()
     with engine.begin() as conn:
         for state in ("processing", "ready"):

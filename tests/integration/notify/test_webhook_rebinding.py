@@ -45,8 +45,10 @@ def store(tmp_path: Path) -> Iterator[SqlWebhookStore]:
 
 
 def dispatcher(store: SqlWebhookStore, guard: UrlGuard) -> WebhookDispatcher:
+    repo = SqlRepository(store.engine)
     filler = OutboxFiller(
-        SqlRepository(store.engine),
+        repo,
+        repo,
         store,
         base_url="http://x",
         retry_for=60,

@@ -175,7 +175,7 @@ def test_metadata_written_in_the_instant_of_a_delete_is_removed(tmp_path: Path) 
             extract(dataclasses.replace(ctx, progress=progress))
 
         late = type(runner)(
-            c.videos, {TaskKind.METADATA_EXTRACTION: deleted_meanwhile}, stale_after=30
+            c.videos, c.repo, {TaskKind.METADATA_EXTRACTION: deleted_meanwhile}, stale_after=30
         )
         assert late.run(video_id, TaskKind.METADATA_EXTRACTION.value) is None
         assert deleted, "the delete never happened"

@@ -545,8 +545,13 @@ def test_a_chunk_whose_claim_was_taken_over_writes_nothing(clip: Path, tmp_path:
             )
             encode(ctx)
 
-        late = type(runner)(c.videos, {TaskKind.TRANSCODE_CHUNK: stalled_then_taken_over},
-                            stale_after=30, interchangeable=frozenset())  # fmt: skip
+        late = type(runner)(
+            c.videos,
+            c.repo,
+            {TaskKind.TRANSCODE_CHUNK: stalled_then_taken_over},
+            stale_after=30,
+            interchangeable=frozenset(),
+        )
         assert late.run(video_id, "transcode_chunk", 1) is None  # its result is refused
         assert taken[0] is not None
         row = c.repo.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=1)
@@ -664,7 +669,7 @@ def test_a_transcode_taken_over_resumes_its_plan_and_keeps_its_progress(
         before = c.repo.get_task(video_id, TaskKind.TRANSCODE)
         assert before.progress > 0
         # Its worker is gone (stale heartbeat): another one takes the transcode over.
-        eager = type(runner)(c.videos, runner.handlers, stale_after=-1)
+        eager = type(runner)(c.videos, c.repo, runner.handlers, stale_after=-1)
         assert eager.run(video_id, "transcode") is TaskStatus.PROCESSING
         after = c.repo.get_task(video_id, TaskKind.TRANSCODE)
         assert after.attempts == 2 and after.claim_token != before.claim_token
@@ -702,7 +707,9 @@ def test_a_chunk_running_when_its_video_is_deleted_stores_nothing(
 
             encode(dataclasses.replace(ctx, progress=progress))
 
-        late = type(runner)(c.videos, {TaskKind.TRANSCODE_CHUNK: deleted_meanwhile}, stale_after=30)
+        late = type(runner)(
+            c.videos, c.repo, {TaskKind.TRANSCODE_CHUNK: deleted_meanwhile}, stale_after=30
+        )
         assert late.run(video_id, "transcode_chunk", 1) is None
         assert list(c.storage.list(layout.video_prefix(video_id))) == []
         # The delete failed every unfinished part: messages still queued claim nothing.
@@ -727,6 +734,7 @@ def test_a_part_that_fails_once_runs_again_and_twice_fails_the_video(
 
         bad = type(runner)(
             c.videos,
+            c.repo,
             {**runner.handlers, TaskKind.TRANSCODE_CHUNK: broken},
             stale_after=30,
             on_completed=runner.on_completed,

@@ -29,8 +29,8 @@ def test_a_duplicate_of_a_live_task_ends_and_a_dead_holders_task_is_taken_over(
             release.wait(30)
 
         handlers = {TaskKind.METADATA_EXTRACTION: slow}
-        holder = TaskRunner(c.videos, handlers, stale_after=2.0, heartbeat_interval=0.5)
-        duplicate = TaskRunner(c.videos, handlers, stale_after=2.0, heartbeat_interval=0.5)
+        holder = TaskRunner(c.videos, c.repo, handlers, stale_after=2.0, heartbeat_interval=0.5)
+        duplicate = TaskRunner(c.videos, c.repo, handlers, stale_after=2.0, heartbeat_interval=0.5)
         kind = TaskKind.METADATA_EXTRACTION.value
         result: list[TaskStatus | None] = []
         running = threading.Thread(

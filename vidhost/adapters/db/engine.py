@@ -14,6 +14,18 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+"""The Alembic environment (``env.py``) and the core's revisions (``versions/``)."""
+VIDHOST = Path(__file__).parents[2]
+
+
+def version_locations() -> list[Path]:
+    """Where revisions live: the core's, then each feature's own ``migrations/`` folder
+    (``vidhost/providers/mux/migrations/``), found by that name so a feature adds its
+    schema in its own folder (ADR 0077). Every process sees every location, whichever
+    features it runs: a database that holds a revision Alembic cannot find does not
+    upgrade. One history: a feature's revisions branch from ``0001_core``."""
+    features = sorted(p for p in VIDHOST.glob("*/**/migrations") if p.is_dir() and p != MIGRATIONS)
+    return [MIGRATIONS / "versions", *features]
 
 
 def driver_url(url: str) -> str:
@@ -56,6 +68,8 @@ SQLITE_PRAGMAS = (
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(map(str, version_locations())))
     cfg.attributes["engine"] = engine
     return cfg
 

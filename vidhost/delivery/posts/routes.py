@@ -123,7 +123,7 @@ async def list_posts(
         found, total = container.posts.posts.list_posts(owner=user, limit=limit, offset=offset)
         out = []
         for post in found:
-            video = container.repo.get_video(post.video_id) if post.video_id else None
+            video = container.videos.find(post.video_id) if post.video_id else None
             out.append(post_out(request, post, video))
         return out, total
 

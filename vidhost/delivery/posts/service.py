@@ -50,7 +50,7 @@ class PostService:
             raise InvalidInput(f"content longer than {MAX_CONTENT} characters", code="too_long")
         video = None
         if video_id:
-            video = self.videos.repo.get_video(video_id)
+            video = self.videos.find(video_id)
             # Posts: a video that is missing *or belongs to someone else* is "not found".
             if not present(video) or video.owner != owner:
                 raise NotFound("Video not found", code="video_not_found")
@@ -73,7 +73,7 @@ class PostService:
         post = self.posts.get_post(post_id)
         if post is None:
             raise NotFound("Post not found", code="post_not_found")
-        video = self.videos.repo.get_video(post.video_id) if post.video_id else None
+        video = self.videos.find(post.video_id) if post.video_id else None
         if not may_see_embedded(video, post.owner, viewer):
             raise NotFound("Post not found", code="post_not_found")
         return post, video

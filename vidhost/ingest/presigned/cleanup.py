@@ -97,7 +97,7 @@ def orphaned_objects(
     """Objects older than ``abandoned_after`` under ``videos/{id}/`` with no live record."""
 
     def live(video_id: str) -> bool:
-        return present(direct.videos.repo.get_video(video_id))
+        return present(direct.videos.find(video_id))
 
     check = is_live or live
 

@@ -213,7 +213,7 @@ class DirectUploads:
     def pending(self, now: datetime | None = None) -> list[Video]:
         """Direct uploads still waiting for their bytes (their URL may be in use), without
         their client-supplied fields (metadata, tags ...): the watcher polls this."""
-        return self.videos.repo.awaiting_direct_uploads()
+        return self.videos.awaiting_direct_uploads()
 
     def poll(self) -> list[str]:
         """Finish every pending direct upload whose object has arrived. Returns their ids."""

@@ -14,16 +14,13 @@ REASON = "expired_upload"
 def expired_upload_sweeper(uploads: UploadService) -> Sweeper:
     def sweep(now: datetime, dry_run: bool) -> list[Removal]:
         removed: list[Removal] = []
-        for upload in uploads.repo.expired(now):
+        for upload in uploads.expired(now):
             if dry_run:
                 removed.append(Removal("upload", upload.id, REASON))
                 continue
-            # The DELETE re-checks expiry and the lock: a writer that just got in keeps it.
-            if not uploads.repo.delete_if_expired(upload.id, now):
+            # A writer that just got in keeps it (the removal checks expiry and the lock).
+            if not uploads.remove_expired(upload, now):
                 continue
-            # Its bytes: the local file, or (S3) its multipart upload aborted and its tails
-            # deleted, from the state in the shared database: any node sweeps any upload.
-            uploads.sweep_expired(upload)
             removed.append(Removal("upload", upload.id, REASON))
         return removed
 

@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from vidhost.core.errors import Conflict, InvalidInput, StorageFailure
@@ -400,9 +400,18 @@ class UploadService:
         if upload.video_id is not None:
             self.hooks.post_terminate(upload.video_id)
 
-    def sweep_expired(self, upload: Upload) -> None:
-        """An expired upload's record is gone: remove its bytes (shared storage too) and its
-        pending video."""
+    def expired(self, now: datetime) -> list[Upload]:
+        """Unfinished uploads past their expiry that no request is writing (for the sweeper)."""
+        return self.repo.expired(now)
+
+    def remove_expired(self, upload: Upload, now: datetime) -> bool:
+        """Remove an expired upload: its record, unless a writer got in meanwhile (the
+        DELETE checks expiry and the lock again: False, it stays), then its bytes (shared
+        storage too, from the state in the shared database: any node sweeps any upload) and
+        its pending video."""
+        if not self.repo.delete_if_expired(upload.id, now):
+            return False
         self._drop_data(upload)
         if upload.video_id is not None:
             self.hooks.post_terminate(upload.video_id)
+        return True

@@ -1,7 +1,7 @@
 """Fan-out from the durable event log.
 
 Every domain event is written to the ``events`` table in the same transaction as the change
-it describes (see ``VideoRepository``). Each API process tails that table and publishes what
+it describes (see ``EventLog``). Each API process tails that table and publishes what
 it finds on its in-process bus, so a change made by any process - a worker on another
 machine included - reaches every subscriber exactly once per process.
 
@@ -21,7 +21,7 @@ import threading
 import time
 
 from vidhost.core.models import DomainEvent
-from vidhost.core.ports import EventBus, VideoRepository
+from vidhost.core.ports import EventBus, EventLog
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +31,14 @@ MAX_TRACKED_GAPS = 10_000
 class EventLogTailer:
     def __init__(
         self,
-        repo: VideoRepository,
+        events: EventLog,
         bus: EventBus,
         *,
         interval: float = 0.02,
         wakeup: threading.Event | None = None,
         gap_grace: float = 10.0,
     ) -> None:
-        self.repo = repo
+        self.events = events
         self.bus = bus
         self.interval = interval
         self.wakeup = wakeup or threading.Event()
@@ -49,7 +49,7 @@ class EventLogTailer:
         self._thread = threading.Thread(target=self._loop, name="vidhost-event-tail", daemon=True)
 
     def start(self) -> None:
-        self._last_id = self.repo.last_event_id()
+        self._last_id = self.events.last_event_id()
         self._thread.start()
 
     def stop(self) -> None:
@@ -59,7 +59,7 @@ class EventLogTailer:
 
     def poll_once(self) -> int:
         published = self._fill_gaps()
-        events = self.repo.events_after(self._last_id)
+        events = self.events.events_after(self._last_id)
         now = time.monotonic()
         for event in events:
             assert event.id is not None
@@ -73,7 +73,7 @@ class EventLogTailer:
     def _fill_gaps(self) -> int:
         if not self._gaps:
             return 0
-        late = self.repo.events_with_ids(sorted(self._gaps))
+        late = self.events.events_with_ids(sorted(self._gaps))
         for event in late:
             assert event.id is not None
             self._gaps.pop(event.id, None)

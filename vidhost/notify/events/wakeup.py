@@ -21,7 +21,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from vidhost.adapters.db.repository import NOTIFY_CHANNEL, SqlRepository
+from vidhost.adapters.db.rows import NOTIFY_CHANNEL, SqlStore
 from vidhost.app.settings import Settings
 from vidhost.notify.events.local_wakeup import LocalListener, LocalPublisher, registry
 
@@ -47,11 +47,12 @@ def mode(settings: Settings, engine: Engine) -> str:
     return settings.events
 
 
-def install_publisher(settings: Settings, repo: SqlRepository) -> None:
-    """In every process that writes events: publish a wake-up after each commit."""
-    chosen = mode(settings, repo.engine)
+def install_publisher(settings: Settings, writer: SqlStore) -> None:
+    """In every process that writes events (through ``writer``, the SQL event log or a store
+    that shares its hooks): publish a wake-up after each commit."""
+    chosen = mode(settings, writer.engine)
     if chosen == "local":
-        repo.after_event_commit.append(LocalPublisher(registry(settings.data_dir)))
+        writer.after_event_commit.append(LocalPublisher(registry(settings.data_dir)))
     if chosen != "redis":
         return
     import redis
@@ -62,7 +63,7 @@ def install_publisher(settings: Settings, repo: SqlRepository) -> None:
     def publish() -> None:
         client.publish(REDIS_CHANNEL, b"1")
 
-    repo.after_event_commit.append(publish)
+    writer.after_event_commit.append(publish)
 
 
 def start_listener(settings: Settings, engine: Engine, wakeup: threading.Event) -> Wakeup | None:

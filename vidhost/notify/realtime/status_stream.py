@@ -50,7 +50,7 @@ class _Seen:
 def _find(container: Container, video_id: str, viewer: Viewer) -> tuple[Video, float]:
     """The video (if ``viewer`` may watch its status) and its transcode progress, or raise."""
     video, _ = readable(container, video_id, viewer, Audience.VIDEO, owner_only=True)
-    return video, ladder_percent(video, container.repo.get_task(video_id, TaskKind.TRANSCODE))
+    return video, ladder_percent(video, container.videos.task(video_id, TaskKind.TRANSCODE))
 
 
 async def deny(websocket: WebSocket, exc: DomainError) -> None:

@@ -34,6 +34,7 @@ def background(c: Container) -> Sequence[Background]:
         log.warning("VIDHOST_WEBHOOK_URL is set without a secret: global webhook disabled")
     filler = OutboxFiller(
         c.repo,
+        c.repo,
         c.webhook_store,
         base_url=c.base_url(),
         retry_for=s.webhook_retry_for,

@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from vidhost.core.models import WEBHOOK_EVENTS, DomainEvent, utcnow
-from vidhost.core.ports import VideoRepository
+from vidhost.core.ports import EventLog, VideoStore
 from vidhost.notify.webhooks import payload
 from vidhost.notify.webhooks.formats import WebhookFormats
 from vidhost.notify.webhooks.store import WebhookStore
@@ -26,7 +26,8 @@ CURSOR = "webhooks"
 class OutboxFiller:
     def __init__(
         self,
-        repo: VideoRepository,
+        events: EventLog,
+        videos: VideoStore,
         store: WebhookStore,
         *,
         base_url: str,
@@ -35,7 +36,8 @@ class OutboxFiller:
         gap_grace: float = 10.0,
         batch: int = 500,
     ) -> None:
-        self.repo = repo
+        self.events = events
+        self.videos = videos
         self.store = store
         self.base_url = base_url
         self.formats = formats
@@ -46,7 +48,7 @@ class OutboxFiller:
     def init_cursor(self) -> None:
         """On the very first start, begin at the end of the log (history is not replayed)."""
         if self.store.cursor(CURSOR) is None:
-            self.store.set_cursor(CURSOR, self.repo.last_event_id())
+            self.store.set_cursor(CURSOR, self.events.last_event_id())
 
     def fill(self) -> int:
         """Handle the events after the cursor; returns how many deliveries were queued."""
@@ -54,7 +56,7 @@ class OutboxFiller:
         if cursor is None:
             self.init_cursor()
             return 0
-        events = self.repo.events_after(cursor, limit=self.batch)
+        events = self.events.events_after(cursor, limit=self.batch)
         young = utcnow() - timedelta(seconds=self.gap_grace)
         expected, new_cursor, blocked, queued = cursor + 1, cursor, False, 0
         for event in events:
@@ -79,7 +81,7 @@ class OutboxFiller:
             return 0
         first = self.store.first_event_of_video(event.video_id, event.id)
         types = payload.public_types(event, first_of_video=first)
-        video = self.repo.get_video(event.video_id)
+        video = self.videos.get_video(event.video_id)
         queued = 0
         bodies: dict[tuple[str, str], str] = {}  # (format, type) -> body, built once
         for public_type in types:

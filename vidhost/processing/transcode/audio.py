@@ -78,7 +78,7 @@ class AudioEncoder(PartEncoder):
                         for pid in pids:  # the rest is ahead of any player: yield the cores
                             renice(pid, BACKGROUND_NICE)
                         # ... until a reader waits for a segment of it (ADR 0064)
-                        promote = Watch(self.service, ctx, since=utcnow(), pids=pids)
+                        promote = Watch(self.tasks, ctx, since=utcnow(), pids=pids)
 
             cmd = build_audio_command(
                 cfg.ffmpeg,

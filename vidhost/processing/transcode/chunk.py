@@ -84,7 +84,7 @@ class ChunkEncoder(PartEncoder):
         asked rung alone ends sooner than the rest of the pass would (it goes first, then the
         pass starts again without it), and raises it to nice 0 otherwise (ADR 0064)."""
         ctx = pass_.ctx
-        row = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part)
+        row = self.tasks.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part)
         since = row.requested_at if row is not None else None
         wanted = row.requested_rendition if row is not None and since is not None else None
         whole = since is not None and wanted is None  # asked for, no rung named: all at once
@@ -104,13 +104,13 @@ class ChunkEncoder(PartEncoder):
                     waiting = None
                     if ctx.part > 0:
                         waiting = functools.partial(self._another_waits, pass_)
-                        row = self.service.repo.get_task(
+                        row = self.tasks.get_task(
                             ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part
                         )
                         fresh = row is not None and row.requested_at not in (None, since)
                         if not fresh and waiting():  # nobody asked for it meanwhile
                             raise TaskYields
-                    watch = Watch(self.service, ctx, since=since, rungs=todo, yields=waiting)
+                    watch = Watch(self.tasks, ctx, since=since, rungs=todo, yields=waiting)
                     pass_.run(todo, nice=BACKGROUND_NICE, watch=watch)
                     todo = []
             except Asked as asked:
@@ -140,7 +140,7 @@ class ChunkEncoder(PartEncoder):
         taken (``waits_for_worker``)? Then this chunk's background rungs give the worker back
         (``TaskYields``): they are queued again, behind it (ADR 0064)."""
         now, plan = utcnow(), pass_.plan
-        for t in self.service.repo.list_parts(pass_.ctx.video.id, [TaskKind.TRANSCODE_CHUNK]):
+        for t in self.tasks.list_parts(pass_.ctx.video.id, [TaskKind.TRANSCODE_CHUNK]):
             if t.part == pass_.chunk.index or not 0 <= t.part < len(plan.chunks):
                 continue
             row = PartRow(t.part, t.status, t.heartbeat_at, t.requested_at, t.requested_rendition)
@@ -203,12 +203,12 @@ class ChunkEncoder(PartEncoder):
             if self.asked_rung(ctx) in rungs:
                 return
             if not ready:
-                video = self.service.repo.get_video(ctx.video.id)
+                video = self.service.find(ctx.video.id)
                 if video is None or video.state not in (VideoState.PROCESSING, VideoState.READY):
                     return  # deleted or failed: the next write says which
                 ready = video.state is VideoState.READY
                 deadline = now + FIRST_REQUEST_WAIT
-                audio = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_AUDIO)
+                audio = self.tasks.get_task(ctx.video.id, TaskKind.TRANSCODE_AUDIO)
                 if not ready and audio is not None and audio.status is TaskStatus.PENDING:
                     return  # no worker has the audio yet (this one may be the only one)
             time.sleep(0.05)
@@ -216,7 +216,7 @@ class ChunkEncoder(PartEncoder):
 
     def asked_rung(self, ctx: TaskContext) -> str | None:
         """The rung of the latest request for a segment of the first chunk not stored yet."""
-        row = self.service.repo.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=0)
+        row = self.tasks.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=0)
         return row.requested_rendition if row is not None else None
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Rendition, Video, utcnow
-from vidhost.core.ports import Storage
+from vidhost.core.ports import Storage, TaskStore
 from vidhost.core.scheduling import (
     retries,
 )
@@ -54,16 +54,21 @@ class LadderProgress:
     ``transcode`` task ends with its last part, not with a run of its own (metrics)."""
 
     def __init__(
-        self, service: VideoService, storage: Storage, on_finished: FinishedHook | None = None
+        self,
+        service: VideoService,
+        tasks: TaskStore,
+        storage: Storage,
+        on_finished: FinishedHook | None = None,
     ) -> None:
         self.service = service
+        self.tasks = tasks
         self.storage = storage
         self.on_finished = on_finished
 
     def _finished(self, video_id: str, outcome: str, media_seconds: float | None) -> None:
         if self.on_finished is None:
             return
-        row = self.service.repo.get_task(video_id, TaskKind.TRANSCODE)
+        row = self.tasks.get_task(video_id, TaskKind.TRANSCODE)
         if row is not None:
             elapsed = (utcnow() - row.created_at).total_seconds()
             self.on_finished(outcome, max(0.0, elapsed), media_seconds)
@@ -76,10 +81,10 @@ class LadderProgress:
 
     def part_failed(self, ctx: TaskContext, code: str, message: str) -> None:
         """A part that fails runs once more (any worker); failing again fails the video."""
-        video = self.service.repo.get_video(ctx.video.id)
+        video = self.service.find(ctx.video.id)
         if video is None or video.state not in (VideoState.PROCESSING, VideoState.READY):
             return  # deleted, or failed already (by another part); a ready video can fail
-        row = self.service.repo.get_task(video.id, ctx.kind, part=ctx.part)
+        row = self.tasks.get_task(video.id, ctx.kind, part=ctx.part)
         if row is not None and retries(row.attempts, code):
             retried = self.service.report_task(
                 video.id,
@@ -108,7 +113,7 @@ class LadderProgress:
     def update(self, video_id: str) -> bool:
         """Report stored / planned segments on the ``transcode`` row; True once all are."""
         plan = load_plan(self.storage, video_id)
-        rows = self.service.repo.list_parts(video_id, PARTS)
+        rows = self.tasks.list_parts(video_id, PARTS)
         done = {
             t.part
             for t in rows
@@ -119,14 +124,14 @@ class LadderProgress:
         )
         stored = plan.stored_segments(done, audio_done)
         planned = plan.planned_segments()
-        video = self.service.repo.get_video(video_id)
+        video = self.service.find(video_id)
         if video is None:
             return False
         if video.state is VideoState.PROCESSING and self._start_stored(
             video_id, plan, done, audio_done
         ):
             self._ready(video, plan)  # ready early: the rest is encoded ahead or on demand
-            video = self.service.repo.get_video(video_id) or video
+            video = self.service.find(video_id) or video
         if stored < planned:
             self.service.report_task(
                 video_id,

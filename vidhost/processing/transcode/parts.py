@@ -10,7 +10,7 @@ from pathlib import Path
 
 from vidhost.core import layout
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.ports import Storage
+from vidhost.core.ports import Storage, TaskStore
 from vidhost.core.segments import (
     AAC_FRAME,
     SegmentPlan,
@@ -42,16 +42,18 @@ class PartEncoder:
     def __init__(
         self,
         service: VideoService,
+        tasks: TaskStore,
         storage: Storage,
         config: TranscodeConfig,
         sources: SourceFiles,
         progress: LadderProgress | None = None,
     ) -> None:
         self.service = service
+        self.tasks = tasks
         self.storage = storage
         self.config = config
         self.sources = sources
-        self.progress = progress or LadderProgress(service, storage)
+        self.progress = progress or LadderProgress(service, tasks, storage)
         """Told of segments stored before the part ends: the start may make the video ready."""
 
     @staticmethod

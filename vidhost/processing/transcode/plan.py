@@ -9,7 +9,7 @@ from vidhost.core import layout
 from vidhost.core.dash import dash_manifest
 from vidhost.core.lifecycle import TaskKind, VideoState
 from vidhost.core.limits import max_short_side
-from vidhost.core.ports import Storage
+from vidhost.core.ports import Storage, TaskStore
 from vidhost.core.segments import (
     PlannedRendition,
     SegmentPlan,
@@ -49,15 +49,17 @@ class Transcoder:
     def __init__(
         self,
         service: VideoService,
+        tasks: TaskStore,
         storage: Storage,
         config: TranscodeConfig,
         progress: LadderProgress | None = None,
     ) -> None:
         self.service = service
+        self.tasks = tasks
         self.storage = storage
         self.config = config
         self.prober = MediaProber(config.probe)
-        self.progress = progress or LadderProgress(service, storage)
+        self.progress = progress or LadderProgress(service, tasks, storage)
         self.sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
 
     def __call__(self, ctx: TaskContext) -> None:

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from vidhost.core.ports import TaskStore
 from vidhost.core.scheduling import restart_pays
 from vidhost.core.segments import PlannedRendition
-from vidhost.core.videos import VideoService
 from vidhost.media.process import renice
 from vidhost.processing.runner import TaskContext, TaskYields
 
@@ -27,7 +27,7 @@ class Watch:
     pass stops (``Asked``): that rung goes first. Otherwise the pass is raised to nice 0:
     a reader now waits for it."""
 
-    service: VideoService
+    tasks: TaskStore
     ctx: TaskContext
     since: datetime | None = None
     rungs: Sequence[PlannedRendition] = ()
@@ -44,7 +44,7 @@ class Watch:
         if self.done or now - self.looked < self.every:
             return
         self.looked = now
-        row = self.service.repo.get_task(self.ctx.video.id, self.ctx.kind, part=self.ctx.part)
+        row = self.tasks.get_task(self.ctx.video.id, self.ctx.kind, part=self.ctx.part)
         asked = row.requested_at if row is not None else None
         if row is None or asked is None or (self.since is not None and asked <= self.since):
             # nobody asked for this part since it started: it may give its worker away

@@ -58,7 +58,7 @@ def _type(download_type: str) -> str:
 def _view(container: Container, base: str, uid: str, record: StaticRendition) -> dict[str, Any]:
     percent = 100.0 if record.status == READY else 0.0
     if record.status not in STATUS and record.rung is not None:
-        row = container.repo.get_task(uid, TaskKind.STATIC_RENDITION, part=rung_part(record.rung))
+        row = container.videos.task(uid, TaskKind.STATIC_RENDITION, part=rung_part(record.rung))
         percent = row.progress if row is not None else 0.0
     return {
         "status": STATUS.get(record.status, "inprogress"),

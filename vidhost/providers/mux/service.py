@@ -200,19 +200,13 @@ class MuxService:
             raise asset_not_found()
         return video
 
-    def assets(self, owner: str, *, limit: int, page: int) -> list[Video]:
-        videos, _ = self.repo.list_videos(
-            owner=owner, states=ASSET_STATES, limit=limit, offset=(page - 1) * limit
-        )
-        return videos
-
     def assets_page(
         self, owner: str, *, limit: int, page: int, cursor: str | None
     ) -> tuple[list[Video], str | None]:
         """A page of assets and the ``next_cursor`` (``paging.py``)."""
 
         def lister(before: datetime | None, count: int, offset: int) -> list[Video]:
-            videos, _ = self.repo.list_videos(
+            videos, _ = self.videos.listing(
                 owner=owner, states=ASSET_STATES, limit=count, offset=offset, created_before=before
             )
             return videos
