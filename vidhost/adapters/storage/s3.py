@@ -235,11 +235,22 @@ class S3Storage:
         )
         return PresignedRequest(url, "PUT", headers, _expiry(expires_in))
 
-    def presign_get(self, key: str, *, expires_in: int) -> str:
+    def presign_get(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
+    ) -> str:
+        params = {"Bucket": self.bucket, "Key": check_key(key)}
+        # S3's response-content-* overrides: signed into the URL, answered as headers.
+        if content_type is not None:
+            params["ResponseContentType"] = content_type
+        if content_disposition is not None:
+            params["ResponseContentDisposition"] = content_disposition
         url: str = self.signer.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": self.bucket, "Key": check_key(key)},
-            ExpiresIn=expires_in,
+            "get_object", Params=params, ExpiresIn=expires_in
         )
         return url
 
