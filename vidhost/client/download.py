@@ -91,21 +91,27 @@ def fetch(
         headers = {}
         if offset and entry.get("url") == url and entry.get("etag"):
             headers = {"Range": f"bytes={offset}-", "If-Range": str(entry["etag"])}
+        received = 0
         try:
             with http.stream("GET", url, headers=headers, follow_redirects=True) as r:
                 if r.status_code == 416 and _whole(r, offset):
                     return Fetched(offset, offset if first is None else first)
+                if (r.status_code == 416 and headers) or (
+                    r.status_code == 206 and not _starts_at(r, offset)
+                ):  # not the range asked for: start again from nothing
+                    part.unlink(missing_ok=True)
+                    store.remove(key)
+                    continue
                 if r.status_code >= 400:
                     r.read()
                     raise from_response(r)
-                if r.status_code == 206 and _starts_at(r, offset):
+                if r.status_code == 206:
                     total = _total(r)
                     mode = "ab"
                 else:  # 200: the whole file (new, or changed since the part was written)
                     offset = 0
-                    total = (
-                        int(r.headers["content-length"]) if "content-length" in r.headers else None
-                    )
+                    length = r.headers.get("content-length")
+                    total = int(length) if length is not None else None
                     mode = "wb"
                 if first is None:
                     first = offset
@@ -115,6 +121,7 @@ def fetch(
                     for block in r.iter_bytes(BLOCK):
                         out.write(block)
                         offset += len(block)
+                        received += len(block)
                         on_progress(offset, total)
                         if limit is not None:
                             limit.wait(len(block))
@@ -122,6 +129,8 @@ def fetch(
                 raise httpx.RemoteProtocolError(f"the body ended at {offset} of {total} bytes")
             return Fetched(offset, first)
         except httpx.TransportError as exc:
+            if received:  # bytes came in: the next drop gets the whole series of retries
+                delays = iter(retry_delays)
             delay = next(delays, None)
             if delay is None:
                 raise connection_failed(str(httpx.URL(url).copy_with(query=None)), exc) from None

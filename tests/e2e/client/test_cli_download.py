@@ -177,3 +177,39 @@ def test_an_interrupted_download_resumes_with_only_the_rest(srv, ready_id, tmp_p
             first.kill()
             first.communicate()
         proxy.close()
+
+
+def test_a_dropped_connection_is_retried_from_the_bytes_on_disk(srv, ready_id, tmp_path):
+    proxy = CountingProxy(srv.port)
+    env = client_env(tmp_path, proxy.url)
+    target = tmp_path / "cut.mp4"
+    part = target.with_name(target.name + ".part")
+    run: subprocess.Popen[str] | None = None
+    try:
+        size = httpx.get(f"{srv.url}/api/videos/{ready_id}/downloads", headers=ALICE).json()
+        (whole_size,) = [d["bytes"] for d in size if d["name"] == "highest.mp4"]
+        run = subprocess.Popen(
+            [sys.executable, "-m", "vidhost", "download", ready_id, "-o", str(target), "--json",
+             "--limit-rate", str(max(whole_size // 6, 16 * 1024))],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not part.exists() or part.stat().st_size < whole_size * 0.4:
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proxy.reset()
+        assert proxy.cut() >= 1  # the download's connection was open, and is dropped
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        result = json.loads(out)
+        assert result["bytes"] == whole_size and result["resumedFrom"] == 0
+        # After the cut: the rest (not the whole file again), plus headers.
+        assert proxy.downstream < whole_size * 0.6 + 64 * 1024, (proxy.downstream, whole_size)
+        assert target.stat().st_size == whole_size
+        assert produced(target).height == 240
+    finally:
+        if run is not None and run.poll() is None:
+            run.kill()
+            run.communicate()
+        proxy.close()
