@@ -1,4 +1,5 @@
-"""A TCP proxy that counts the bytes clients send through it (what the server received)."""
+"""A TCP proxy that counts the bytes clients send through it (what the server received) and
+the bytes it sends back (what the clients received)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import threading
 
 class CountingProxy:
     """Forwards its port to ``target_port`` on loopback; ``upstream`` counts request bytes,
-    ``connections`` the client connections accepted."""
+    ``downstream`` response bytes, ``connections`` the client connections accepted."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
         self.upstream = 0
+        self.downstream = 0
         self.connections = 0
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
@@ -28,7 +30,7 @@ class CountingProxy:
 
     def reset(self) -> None:
         with self._lock:
-            self.upstream = 0
+            self.upstream = self.downstream = 0
 
     def _accept(self) -> None:
         while not self._closed:
@@ -46,9 +48,11 @@ class CountingProxy:
     def _pump(self, src: socket.socket, dst: socket.socket, count: bool) -> None:
         try:
             while data := src.recv(65536):
-                if count:
-                    with self._lock:
+                with self._lock:
+                    if count:
                         self.upstream += len(data)
+                    else:
+                        self.downstream += len(data)
                 dst.sendall(data)
         except OSError:
             pass

@@ -1,4 +1,4 @@
-"""The REST calls the command line makes (``/api/videos``, playback tokens)."""
+"""The REST calls the command line makes (``/api/videos``, downloads, playback tokens)."""
 
 from __future__ import annotations
 
@@ -77,6 +77,24 @@ class Api:
 
     def set_metadata(self, video_id: str, metadata: dict[str, Any]) -> None:
         self.request("PUT", f"/api/videos/{video_id}/metadata", json=metadata)
+
+    def downloads(self, video_id: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.json("GET", f"/api/videos/{video_id}/downloads")
+        return result
+
+    def download(self, video_id: str, name: str) -> dict[str, Any]:
+        """The video's download ``name`` (``{name, status, url, bytes}``)."""
+        for record in self.downloads(video_id):
+            if record.get("name") == name:
+                return record
+        raise ClientError("download_not_found", f"no {name} download of {video_id}", 404)
+
+    def request_download(self, video_id: str, rendition: str) -> dict[str, Any]:
+        """Ask for a download (idempotent): the record, ``preparing`` or ``ready``."""
+        result: dict[str, Any] = self.json(
+            "POST", f"/api/videos/{video_id}/downloads", json={"rendition": rendition}
+        )
+        return result
 
     def playback_token(self, video_id: str, ttl: int | None = None) -> dict[str, Any]:
         body = {"ttl": ttl} if ttl else {}

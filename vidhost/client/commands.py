@@ -1,4 +1,5 @@
-"""Client commands of ``vidhost``: upload, ls, status, rm, open, login, logout.
+"""Client commands of ``vidhost``: upload, ls, status, rm, open, login, logout (and
+``download``, in ``vidhost.client.download``).
 
 They talk to a vidhost server over its public HTTP API only (``vidhost.client``). Progress
 and messages go to stderr, results to stdout; ``--json`` makes stdout one JSON document.
@@ -8,43 +9,37 @@ printed), 2 a usage error, 130 interrupted (run the same upload again to resume)
 
 from __future__ import annotations
 
-import json
 import mimetypes
-import re
 import sys
 import webbrowser
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import Progress, TaskID
 from rich.table import Table
-from rich.text import Text
 
 from vidhost.client.api import Api
 from vidhost.client.config import ClientSettings, config_path, read_json, resolve, save_login
+from vidhost.client.download import download
 from vidhost.client.errors import ClientError
+from vidhost.client.output import (
+    JsonOut,
+    Server,
+    Token,
+    emit,
+    parse_size,
+    progress_bars,
+    session,
+    stderr,
+    stdout,
+)
 from vidhost.client.resume import ResumeStore
 from vidhost.client.tus import DEFAULT_CHUNK, TusUploader
 from vidhost.client.watch import follow
-
-stderr = Console(stderr=True)
-# Piped output is not cut at 80 columns: ids and URLs stay whole for other tools.
-stdout = Console(width=None if sys.stdout.isatty() else 200)
 
 
 class Visibility(StrEnum):
@@ -54,76 +49,6 @@ class Visibility(StrEnum):
 
 
 STATES = ["created", "uploading", "uploaded", "processing", "ready", "failed"]
-
-Server = Annotated[
-    str | None,
-    typer.Option(
-        "--server",
-        envvar="VIDHOST_SERVER",
-        help="Server URL (default: from `vidhost login`, else http://127.0.0.1:8000).",
-        show_default=False,
-    ),
-]
-Token = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar="VIDHOST_TOKEN",
-        help="Bearer token (default: from `vidhost login`).",
-        show_default=False,
-    ),
-]
-JsonOut = Annotated[bool, typer.Option("--json", help="Quiet; one JSON document on stdout.")]
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
-
-
-def parse_size(value: str) -> int:
-    """``262144``, ``256K``, ``8M``, ``1G`` (powers of 1024) -> bytes."""
-    match = _SIZE.match(value)
-    if not match or float(match.group(1)) <= 0:
-        raise typer.BadParameter(f"{value!r} is not a size such as 256K, 8M or 1G")
-    scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2).lower()]
-    return max(1, int(float(match.group(1)) * scale))
-
-
-class _Amount(DownloadColumn):
-    """Bytes for an upload bar, a percentage for a processing bar."""
-
-    def render(self, task: Task) -> Text:
-        if task.fields.get("processing"):
-            return Text(f"{task.percentage:.0f}%", style="progress.percentage")
-        return super().render(task)
-
-
-class _Speed(TransferSpeedColumn):
-    def render(self, task: Task) -> Text:
-        if task.fields.get("processing"):
-            return Text(str(task.fields.get("state", "")), style="progress.data.speed")
-        return super().render(task)
-
-
-def _emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def _fail(exc: ClientError, as_json: bool) -> NoReturn:
-    stderr.print(f"[red]error[/]: {escape(exc.code)}: {escape(exc.message)}")
-    if as_json:
-        _emit({"error": exc.as_dict()})
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _api(server: str | None, token: str | None, as_json: bool) -> Iterator[Api]:
-    api = Api(resolve(server, token))
-    try:
-        yield api
-    except ClientError as exc:
-        _fail(exc, as_json)
-    finally:
-        api.close()
 
 
 def upload(
@@ -159,15 +84,7 @@ def upload(
     store = ResumeStore()
     uploader = TusUploader(settings, store=store, chunk_size=chunk, limit_rate=rate)
     results: list[dict[str, Any]] = []
-    progress = Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        _Amount(),
-        _Speed(),
-        TimeRemainingColumn(),
-        console=stderr,
-        disable=as_json,
-    )
+    progress = progress_bars(disable=as_json)
     waiting = False
     try:
         with progress:
@@ -200,7 +117,7 @@ def upload(
         api.close()
     failed = [r for r in results if "error" in r]
     if as_json:
-        _emit(results)
+        emit(results)
     else:
         for r in results:
             _print_result(r)
@@ -306,10 +223,10 @@ def ls(
     unknown = [s for s in wanted if s not in STATES]
     if unknown:
         raise typer.BadParameter(f"unknown state(s) {', '.join(unknown)}", param_hint="--state")
-    with _api(server, token, as_json) as api:
+    with session(server, token, as_json) as api:
         videos = api.videos(wanted, limit=limit)
     if as_json:
-        _emit(videos)
+        emit(videos)
         return
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("ID", no_wrap=True)
@@ -357,10 +274,10 @@ def status(
     as_json: JsonOut = False,
 ) -> None:
     """Show one video: state, progress, renditions, tasks, error."""
-    with _api(server, token, as_json) as api:
+    with session(server, token, as_json) as api:
         v = api.video(video_id)
     if as_json:
-        _emit(v)
+        emit(v)
         return
     table = Table(show_header=False, show_edge=False, box=None)
     table.add_column(style="bold")
@@ -397,13 +314,13 @@ def rm(
     as_json: JsonOut = False,
 ) -> None:
     """Delete videos and everything they own."""
-    with _api(server, token, as_json) as api:
+    with session(server, token, as_json) as api:
         for video_id in video_ids:
             api.delete(video_id)
             if not as_json:
                 sys.stdout.write(f"deleted {video_id}\n")
     if as_json:
-        _emit({"deleted": video_ids})
+        emit({"deleted": video_ids})
 
 
 def open_(
@@ -416,11 +333,11 @@ def open_(
     as_json: JsonOut = False,
 ) -> None:
     """Open the video's page of the web app in a browser."""
-    with _api(server, token, as_json) as api:
+    with session(server, token, as_json) as api:
         api.video(video_id)  # a clear error for an unknown id, rather than a 404 page
         url = api.page_url(video_id)
     if as_json:
-        _emit({"videoId": video_id, "url": url})
+        emit({"videoId": video_id, "url": url})
     elif print_only or not webbrowser.open(url):
         sys.stdout.write(url + "\n")
 
@@ -436,11 +353,11 @@ def login(
         token = typer.prompt("Token (empty for a server without auth)", default="", hide_input=True)
     settings = resolve(server, token or None)
     if verify:
-        with _api(settings.server, settings.token, as_json) as api:
+        with session(settings.server, settings.token, as_json) as api:
             api.videos(limit=1)
     path = save_login(settings.server, token or None)
     if as_json:
-        _emit({"server": settings.server, "config": str(path)})
+        emit({"server": settings.server, "config": str(path)})
     else:
         stderr.print(f"logged in to {escape(settings.server)}; saved {escape(str(path))}")
 
@@ -452,7 +369,7 @@ def logout(as_json: JsonOut = False) -> None:
     if stored.pop("token", None) is not None:
         save_login(str(stored.get("server") or resolve().server), None)
     if as_json:
-        _emit({"config": str(path)})
+        emit({"config": str(path)})
     else:
         stderr.print("logged out")
 
@@ -463,6 +380,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("status", status),
     ("rm", rm),
     ("open", open_),
+    ("download", download),
     ("login", login),
     ("logout", logout),
 ]

@@ -12,7 +12,8 @@ class ClientError(Exception):
 
     Client-side codes: ``connection_failed`` (the server cannot be reached), ``bad_response``
     (an answer that is not vidhost's), ``file_changed`` (the file changed during the upload),
-    ``empty_file`` (nothing to upload; the server's code for the same refusal).
+    ``empty_file`` (nothing to upload; the server's code for the same refusal), ``file_exists``
+    (``vidhost download`` would overwrite a file; ``--force`` does).
     """
 
     def __init__(self, code: str, message: str, status: int | None = None) -> None:

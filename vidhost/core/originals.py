@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from vidhost.core.disposition import attachment
 from vidhost.core.errors import Conflict
 from vidhost.core.layout import source_key
 from vidhost.core.models import Video
@@ -69,7 +70,9 @@ class OriginalLinks:
         now = time.time() if now is None else now
         expires_in = max(1, math.ceil(until.timestamp() - now))
         name = filename_of(video)
-        url = self.downloads.presign_get(key, expires_in=expires_in, filename=name)
+        url = self.downloads.presign_get(
+            key, expires_in=expires_in, content_disposition=attachment(name)
+        )
         if url.startswith("/"):  # signed by vidhost: a path on this server
             url = base_url.rstrip("/") + url
         expires = datetime.fromtimestamp(int(now) + expires_in, UTC)

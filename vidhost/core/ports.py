@@ -93,9 +93,17 @@ class PresignedUploads(Protocol):
 
 
 class PresignedDownloads(Protocol):
-    def presign_get(self, key: str, *, expires_in: int, filename: str | None = None) -> str:
-        """A GET of ``key`` valid ``expires_in`` seconds; ``filename``: the download's name
-        (``Content-Disposition: attachment``)."""
+    def presign_get(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
+    ) -> str:
+        """A GET of ``key`` that stops working after ``expires_in`` seconds; the answer
+        carries ``content_type`` and ``content_disposition`` when given (a download's file
+        name, ADR 0065)."""
         ...
 
 

@@ -4,8 +4,9 @@ The surfaces turn their ids and tokens into ``(video, access)`` as they do for t
 this module then finds the ready file and answers through ``hls.serve_object`` (Range 206/416,
 ETag, 304, the cache headers of the video's access), with ``Content-Disposition`` naming the
 file. The body is streamed from storage block by block: memory stays bounded whatever the
-file's size. Proxied in every storage mode (a pre-signed S3 redirect would lose the
-filename)."""
+file's size. In S3 redirect mode the answer is the pre-signed redirect, with the file name
+and content type signed into it (S3's ``response-content-disposition``): S3 answers with the
+same ``Content-Disposition`` and serves the Range requests itself."""
 
 from __future__ import annotations
 
@@ -55,6 +56,5 @@ async def serve_download(
         media_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
         cache=PLAYLIST_CACHE,
         private_cache=PRIVATE_SEGMENT_CACHE,
-        redirectable=False,
         extra_headers={"Content-Disposition": disposition(filename or name, attachment=attachment)},
     )

@@ -117,11 +117,20 @@ async def serve_object(
 ) -> Response:
     """A stored object: the pre-signed redirect in S3 redirect mode, else proxied (Range,
     ETag, Last-Modified, 304/206/416). ``extra_headers`` (a download's
-    ``Content-Disposition``) go on the proxied answer."""
+    ``Content-Disposition``) go on the proxied answer; a ``Content-Disposition`` among them
+    is signed into the redirect (with ``media_type``), so S3 answers with it."""
     downloads = container.downloads
     if redirectable and downloads is not None and container.settings.s3_stream_mode == "redirect":
         ttl = container.settings.s3_redirect_ttl
-        url = await run_in_threadpool(lambda: downloads.presign_get(info.key, expires_in=ttl))
+        disposition = (extra_headers or {}).get("Content-Disposition")
+        url = await run_in_threadpool(
+            lambda: downloads.presign_get(
+                info.key,
+                expires_in=ttl,
+                content_type=media_type if disposition else None,
+                content_disposition=disposition,
+            )
+        )
         return RedirectResponse(
             url, status_code=302, headers={"Cache-Control": "no-store", "Vary": VARY}
         )

@@ -10,7 +10,7 @@ import pytest
 import websockets
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload
+from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload, wait_for_state
 from tests.realtime import drain, recv_json, ws_url
 from vidhost.http.auth.tokens import issue_token
 
@@ -85,3 +85,39 @@ def test_the_events_socket_needs_credentials(server_factory):
     assert httpx.get(server.url + "/api/events").status_code == 401
     plain = httpx.get(server.url + "/api/events", headers=ALICE)
     assert plain.status_code == 400 and plain.json()["code"] == "websocket_upgrade_required"
+
+
+def test_a_download_sends_its_end_to_the_owner_only(server_factory, tmp_path):
+    server = server_factory({**AUTH_ENV, "VIDHOST_LADDER_HEIGHTS": "[240]"})
+    vid = upload(server.url, make_clip(tmp_path / "d.mp4", duration=2), ALICE)
+    assert wait_for_state(server.url, vid, ALICE, {"ready", "failed"})["state"] == "ready"
+    url = ws_url(server, "/api/events")
+
+    async def scenario() -> None:
+        async with (
+            websockets.connect(url, additional_headers=ALICE) as alice,
+            websockets.connect(url, additional_headers=BOB) as bob,
+        ):
+            for ws in (alice, bob):
+                assert (await recv_json(ws))["type"] == "connection"
+            await drain(alice)  # the ladder's last task steps, if any
+            r = await asyncio.to_thread(
+                httpx.post,
+                f"{server.url}/api/videos/{vid}/downloads",
+                json={"rendition": "audio"},
+                headers=ALICE,
+            )
+            assert r.status_code == 201 and r.json()["status"] == "preparing", r.text
+            got: list[dict[str, Any]] = []
+            while not any(m["type"] == "download" for m in got):
+                got.append(await recv_json(alice, 60))
+            (message,) = [m for m in got if m["type"] == "download"]
+            assert {k: message[k] for k in ("videoId", "name", "status")} == {
+                "videoId": vid,
+                "name": "audio.m4a",
+                "status": "ready",
+            }
+            assert message["timestamp"].endswith("Z")
+            assert await drain(bob) == []
+
+    asyncio.run(scenario())

@@ -553,6 +553,71 @@ def test_a_private_video_plays_from_signed_urls_only(
     context.close()
 
 
+def test_the_download_menu_prepares_an_mp4_and_links_it_for_a_private_video(
+    server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
+) -> None:
+    from tests.e2e.download_checks import produced
+    from tests.e2e.helpers import set_visibility, upload
+
+    duration = 4.0
+    clip = make_clip(tmp_path / "holiday.mp4", duration=duration, width=640, height=360)
+    video_id = upload(server.url, clip, USER)
+    silent_id = upload(
+        server.url, make_clip(tmp_path / "silent.mp4", duration=2, audio=False), USER
+    )
+    set_visibility(server.url, video_id, "private", USER)
+    for vid in (video_id, silent_id):
+        assert wait_for_state(server.url, vid, USER, {"ready", "failed"})["state"] == "ready"
+
+    context, page, watch = signed_in(browser, server)
+    page.goto(f"{server.url}/videos/{video_id}")
+    menu = page.get_by_role("button", name="Download", exact=True)
+    assert menu.get_attribute("aria-expanded") == "false"
+    page.evaluate(
+        """() => {
+            window.statuses = [];
+            const el = document.querySelector('#download-status');
+            new MutationObserver(() => window.statuses.push(el.textContent))
+                .observe(el, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    choices = page.locator("#download-choices button")
+    assert choices.all_inner_texts() == ["MP4 (highest quality)", "Audio (M4A)"]
+    page.get_by_role("button", name="MP4 (highest quality)").click()
+    link = page.locator("#download-highest")
+    link.wait_for()
+    statuses = page.evaluate("window.statuses")
+    assert statuses[0] == "Preparing MP4 (highest quality)…", statuses
+    assert statuses[-1] == "MP4 (highest quality) is ready.", statuses
+    href = str(link.get_attribute("href"))
+    assert href.startswith(f"{server.url}/stream/{video_id}/downloads/highest.mp4?token=")
+    assert httpx.get(href.split("?")[0]).status_code == 403  # private: the token opens it
+    r = httpx.get(href)  # no bearer: the link's playback token suffices
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "video/mp4"
+    assert r.headers["content-disposition"].startswith('attachment; filename="holiday-highest.mp4"')
+    page.screenshot(path=shots / "video-downloads.png", full_page=True)
+    with page.expect_download() as got:
+        link.click()
+    assert got.value.suggested_filename == "holiday-highest.mp4"
+    saved = tmp_path / "saved.mp4"
+    got.value.save_as(saved)
+    assert saved.read_bytes() == r.content
+    media = produced(saved)
+    assert media.height == 360 and media.video_seconds is not None
+    assert abs(media.video_seconds - duration) <= 1 / 25, media
+    watch.check()
+
+    # A video without audio offers the MP4 only.
+    page.goto(f"{server.url}/videos/{silent_id}")
+    page.get_by_role("button", name="Download", exact=True).click()
+    assert page.locator("#download-choices button").all_inner_texts() == ["MP4 (highest quality)"]
+    watch.check()
+    context.close()
+
+
 def test_upload_explains_a_file_too_large_and_a_file_that_is_not_a_video(
     server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
 ) -> None:

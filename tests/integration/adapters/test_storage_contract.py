@@ -145,6 +145,16 @@ def test_presigned_put_and_get_with_plain_http(seaweed: SeaweedS3, tmp_path: Pat
     assert plain_put(req.url, b"movie", req.headers).status_code == 200
     assert s3.get_bytes("videos/p/source") == b"movie"
     assert httpx.get(s3.presign_get("videos/p/source", expires_in=60)).content == b"movie"
+    named = s3.presign_get(
+        "videos/p/source",
+        expires_in=60,
+        content_type="audio/mp4",
+        content_disposition='attachment; filename="a b.m4a"',
+    )
+    r = httpx.get(named, headers={"Range": "bytes=1-2"})
+    assert r.status_code == 206 and r.content == b"ov"
+    assert r.headers["content-type"] == "audio/mp4"
+    assert r.headers["content-disposition"] == 'attachment; filename="a b.m4a"'
 
 
 def test_presigned_put_tampered_expired_or_other_key_is_refused(

@@ -7,13 +7,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from vidhost.adapters.storage.disposition import attachment
 from vidhost.adapters.storage.signed_urls import (
     DOWNLOAD_PATH,
     LocalSignedDownloads,
     UrlSigner,
     derive_secret,
 )
+from vidhost.core.disposition import attachment
 from vidhost.core.errors import Forbidden
 
 SIGNER = UrlSigner(derive_secret("x" * 40))
@@ -32,10 +32,10 @@ def check(key: str, q: dict[str, str], now: float) -> None:
 
 def test_a_signed_get_opens_its_key_with_its_name_until_it_expires() -> None:
     url = LocalSignedDownloads(SIGNER).presign_get(
-        "videos/v1/source", expires_in=60, filename="my clip.mov"
+        "videos/v1/source", expires_in=60, content_disposition=attachment("my clip.mov")
     )
     key, q = parts(url)
-    assert key == "videos/v1/source" and q["name"] == "my clip.mov"
+    assert key == "videos/v1/source" and q["name"] == attachment("my clip.mov")
     check(key, q, now=time.time())
     with pytest.raises(Forbidden) as late:
         check(key, q, now=time.time() + 61)
@@ -58,7 +58,9 @@ def test_signed_with_a_past_clock_it_is_already_expired() -> None:
 )
 def test_changing_the_name_expiry_or_signature_breaks_it(field: str, value: str) -> None:
     key, q = parts(
-        LocalSignedDownloads(SIGNER).presign_get("videos/v1/source", expires_in=60, filename="a")
+        LocalSignedDownloads(SIGNER).presign_get(
+            "videos/v1/source", expires_in=60, content_disposition=attachment("a")
+        )
     )
     q[field] = value
     with pytest.raises(Forbidden) as bad:

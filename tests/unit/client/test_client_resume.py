@@ -8,8 +8,8 @@ import stat
 import pytest
 import typer
 
-from vidhost.client.commands import parse_size
 from vidhost.client.config import resolve, save_login
+from vidhost.client.output import parse_size
 from vidhost.client.resume import EDGE, ResumeStore, fingerprint
 
 

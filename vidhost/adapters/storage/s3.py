@@ -23,7 +23,6 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from vidhost.adapters.storage.disposition import attachment
 from vidhost.adapters.storage.keys import check_key
 from vidhost.core.ports import IncompleteUpload, ObjectInfo, PresignedRequest, StorageCapabilities
 
@@ -236,10 +235,20 @@ class S3Storage:
         )
         return PresignedRequest(url, "PUT", headers, _expiry(expires_in))
 
-    def presign_get(self, key: str, *, expires_in: int, filename: str | None = None) -> str:
-        params: dict[str, Any] = {"Bucket": self.bucket, "Key": check_key(key)}
-        if filename:
-            params["ResponseContentDisposition"] = attachment(filename)
+    def presign_get(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
+    ) -> str:
+        params = {"Bucket": self.bucket, "Key": check_key(key)}
+        # S3's response-content-* overrides: signed into the URL, answered as headers.
+        if content_type is not None:
+            params["ResponseContentType"] = content_type
+        if content_disposition is not None:
+            params["ResponseContentDisposition"] = content_disposition
         url: str = self.signer.generate_presigned_url(
             "get_object", Params=params, ExpiresIn=expires_in
         )

@@ -6,9 +6,9 @@ cap breaks the signature; an expired URL is refused even with a valid signature.
 capability URLs vidhost hands out (the Cloudflare-shaped form upload and tus URLs) are signed
 by the same signer with their own method word, so no URL signed for one opens another.
 
-``/storage/download/{key}?expires={unix}&name={filename}&sig={hex}`` is the GET counterpart
-(S3's pre-signed GET, ADR 0093): ``sig`` is HMAC-SHA256(secret, "GET {name}\n{key}\n
-{expires}\n0"), so the download name is signed too.
+``/storage/download/{key}?expires={unix}&name={disposition}&sig={hex}`` is the GET
+counterpart (S3's pre-signed GET, ADR 0093): ``sig`` is HMAC-SHA256(secret, "GET {name}\n{key}\n
+{expires}\n0"), so the ``Content-Disposition`` it is answered with is signed too.
 """
 
 from __future__ import annotations
@@ -109,12 +109,16 @@ class LocalSignedDownloads:
         key: str,
         *,
         expires_in: int,
-        filename: str | None = None,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
         now: float | None = None,
     ) -> str:
+        """``content_disposition`` is signed into the URL (``name``) and answered as the
+        header; the route answers ``application/octet-stream`` (``content_type`` is not
+        carried: the original's type is what was uploaded)."""
         check_key(key)
         expires = int(now if now is not None else time.time()) + expires_in
-        name = filename or ""
+        name = content_disposition or ""
         sig = self.signer.signature(key, expires, 0, download_method(name))
         query = urlencode({"expires": expires, "name": name, "sig": sig})
         return f"{DOWNLOAD_PATH}{quote(key)}?{query}"

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.adapters.storage.disposition import attachment
 from vidhost.adapters.storage.signed_urls import DOWNLOAD_PATH
 from vidhost.core.errors import NotFound
 from vidhost.http.deps import ContainerDep, CurrentUser
@@ -87,6 +86,6 @@ async def signed_download(
         media_type="application/octet-stream",
         cache_control="private, no-store",
     )
-    if name:
-        response.headers["Content-Disposition"] = attachment(name)
+    if name:  # the signed Content-Disposition (``presign_get``)
+        response.headers["Content-Disposition"] = name
     return response

@@ -13,7 +13,10 @@ Messages, JSON:
   new video (``created``/``uploading``/``uploaded``) and ``deleted``; ``state`` uses the
   values of ``GET /api/videos``; a ``failed`` one also has ``"error": {"code", "message"}``;
 - ``{"type": "progress", "videoId", "kind", "status", "progress", "timestamp"}`` for each
-  task step (``kind``: ``transcode``, ``thumbnails``...; ``progress`` 0-100).
+  task step (``kind``: ``transcode``, ``thumbnails``...; ``progress`` 0-100);
+- ``{"type": "download", "videoId", "name", "status", "timestamp"}`` when a download (static
+  rendition, ADR 0065) ends ``ready``, ``errored`` or ``skipped``: what ``vidhost download``
+  and the web app's download menu wait for.
 
 No replay: connect first, then list (``GET /api/videos``), and nothing is missed. A client
 too slow to read is closed with 1013 (reconnect and list again).
@@ -28,7 +31,12 @@ from fastapi import APIRouter, WebSocket
 
 from vidhost.app.container import Container
 from vidhost.core.errors import DomainError
-from vidhost.core.models import TASK_CHANGED, VIDEO_STATE_CHANGED, DomainEvent
+from vidhost.core.models import (
+    STATIC_RENDITION_CHANGED,
+    TASK_CHANGED,
+    VIDEO_STATE_CHANGED,
+    DomainEvent,
+)
 from vidhost.core.progress import task_percent
 from vidhost.http.deps import CurrentUser, bearer_subprotocol, require_user
 from vidhost.http.errors import ApiError
@@ -63,6 +71,14 @@ def event_message(event: DomainEvent) -> dict[str, Any] | None:
             "kind": str(data.get("kind")),
             "status": str(data.get("status")),
             "progress": task_percent(str(data.get("status") or "pending"), data.get("progress")),
+            "timestamp": iso(event.at),
+        }
+    if event.type == STATIC_RENDITION_CHANGED:
+        return {
+            "type": "download",
+            "videoId": event.video_id,
+            "name": str(data.get("name")),
+            "status": str(data.get("status")),
             "timestamp": iso(event.at),
         }
     return None
