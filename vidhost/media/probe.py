@@ -5,19 +5,24 @@ from __future__ import annotations
 import math
 import os
 import struct
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 import av
 from av.audio.stream import AudioStream as AvAudioStream
 from av.container import InputContainer
-from av.sidedata.sidedata import SideData
 from av.stream import Disposition
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream as AvVideoStream
 
+from vidhost.media._probe_dump import (
+    COLOR_SPACE,
+    FIELD_ORDER,
+    positive,
+    raw_dump,
+    seconds_of,
+    side_data_of,
+)
 from vidhost.media.errors import (
     CORRUPT_MEDIA,
     DURATION_TOO_LONG,
@@ -36,58 +41,6 @@ _DECODE_FRAMES = 2
 _DECODE_MAX_PACKETS = 600
 # Index entries per stream inspected for the truncation check (the last ones sit furthest in).
 _TRUNCATION_TAIL = 32
-
-_FIELD_ORDER = {1: "progressive", 2: "tt", 3: "bb", 4: "tb", 5: "bt"}
-_COLOR_SPACE = {
-    0: "gbr",
-    1: "bt709",
-    4: "fcc",
-    5: "bt470bg",
-    6: "smpte170m",
-    7: "smpte240m",
-    8: "ycgco",
-    9: "bt2020nc",
-    10: "bt2020c",
-    11: "smpte2085",
-    12: "chroma-derived-nc",
-    13: "chroma-derived-c",
-    14: "ictcp",
-    15: "ipt-c2",
-    16: "ycgco-re",
-    17: "ycgco-ro",
-}
-_COLOR_PRIMARIES = {
-    1: "bt709",
-    4: "bt470m",
-    5: "bt470bg",
-    6: "smpte170m",
-    7: "smpte240m",
-    8: "film",
-    9: "bt2020",
-    10: "smpte428",
-    11: "smpte431",
-    12: "smpte432",
-    22: "ebu3213",
-}
-_COLOR_TRC = {
-    1: "bt709",
-    4: "gamma22",
-    5: "gamma28",
-    6: "smpte170m",
-    7: "smpte240m",
-    8: "linear",
-    9: "log100",
-    10: "log316",
-    11: "iec61966-2-4",
-    12: "bt1361e",
-    13: "iec61966-2-1",
-    14: "bt2020-10",
-    15: "bt2020-12",
-    16: "smpte2084",
-    17: "smpte428",
-    18: "arib-std-b67",
-}
-_COLOR_RANGE = {1: "tv", 2: "pc"}
 
 
 @dataclass
@@ -163,11 +116,15 @@ def probe(
 ) -> MediaInfo:
     """Inspect a media file without decoding more than a couple of frames.
 
+    A file with no video stream (cover art aside) but an audio stream is an audio-only source
+    (ADR 0066): ``video`` is ``None`` and its audio is checked instead.
+
     Raises :class:`MediaError` with code ``empty_file`` (0 bytes), ``not_a_video`` (not a media
-    container PyAV can open, a still image, or no video stream other than cover art) or, when
-    ``decode_check``, ``corrupt_media`` (the first video frames cannot be decoded, or the
+    container PyAV can open, a still image, or neither a video stream other than cover art nor
+    an audio stream) or, when
+    ``decode_check``, ``corrupt_media`` (the first video (or audio) frames cannot be decoded, or the
     container's sample index points past the end of the file, i.e. a truncated upload).
-    Only the containers of :data:`vidhost.media.formats.VIDEO_DEMUXERS` are read, from the
+    Only the containers of :data:`vidhost.media.formats.DEMUXERS` are read, from the
     ``file`` protocol only; ``format_name`` forces one (a later probe of an accepted source).
     ``limits`` are checked before anything is decoded (codes ``resolution_too_large``,
     ``duration_too_long``, ``frame_rate_too_high``, ``too_many_streams``).
@@ -187,9 +144,11 @@ def _probe_container(
 ) -> MediaInfo:
     format_name = container.format.name
     vstream = _primary_video(container)
-    if vstream is None:
-        raise MediaError(NOT_A_VIDEO, "The file has no video stream.")
     astream = container.streams.audio[0] if container.streams.audio else None
+    if vstream is None:
+        if astream is None:
+            raise MediaError(NOT_A_VIDEO, "The file has no video or audio stream.")
+        return _probe_audio_only(container, astream, size, decode_check=decode_check, limits=limits)
     if limits is not None:
         check_limits(container, vstream, limits)
 
@@ -204,21 +163,92 @@ def _probe_container(
         format_name=format_name,
         duration=duration,
         size_bytes=size,
-        bit_rate=_positive(container.bit_rate),
+        bit_rate=positive(container.bit_rate),
         video=video,
         audio=audio,
         tags={str(k): str(v) for k, v in container.metadata.items()},
-        raw=_raw(container, size, duration, vstream, rotation, frame),
+        raw=raw_dump(container, size, duration, vstream, rotation, frame),
     )
 
 
-def check_limits(container: InputContainer, primary: AvVideoStream, limits: MediaLimits) -> None:
-    """Refuse sources beyond ``limits`` from their headers alone (nothing decoded yet)."""
+def _probe_audio_only(
+    container: InputContainer,
+    stream: AvAudioStream,
+    size: int,
+    *,
+    decode_check: bool,
+    limits: MediaLimits | None,
+) -> MediaInfo:
+    """An audio file (ADR 0066): the same checks as a video's, on its first audio stream."""
+    if limits is not None:
+        _check_streams(container, limits)
+        _check_duration(container, limits)
+    if decode_check:
+        _check_not_truncated(container, size)
+        _first_audio(container, stream)
+    duration = _audio_duration(container, stream)
+    if duration <= 0:
+        raise MediaError(CORRUPT_MEDIA, "The audio has no duration.")
+    dump = raw_dump(container, size, duration, None, 0, None)
+    return MediaInfo(
+        format_name=container.format.name,
+        duration=duration,
+        size_bytes=size,
+        bit_rate=positive(container.bit_rate),
+        video=None,
+        audio=_audio_info(stream),
+        tags={str(k): str(v) for k, v in container.metadata.items()},
+        raw=dump,
+    )
+
+
+def _audio_duration(container: InputContainer, stream: AvAudioStream) -> float:
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    return seconds_of(stream.duration, stream.time_base) or 0.0
+
+
+def _first_audio(container: InputContainer, stream: AvAudioStream) -> None:
+    """Decode the first audio frame (``corrupt_media`` if none within the packet budget)."""
+    error: Exception | None = None
+    packets = 0
+    try:
+        for packet in container.demux(stream):
+            packets += 1
+            try:
+                if packet.decode():
+                    return
+            except (av.error.FFmpegError, ValueError) as exc:
+                error = exc
+            if packets >= _DECODE_MAX_PACKETS:
+                break
+    except (av.error.FFmpegError, ValueError) as exc:
+        error = exc
+    detail = f" ({scrub_paths(str(error))})" if error is not None else ""
+    raise MediaError(CORRUPT_MEDIA, f"The audio stream cannot be decoded{detail}.") from error
+
+
+def _check_streams(container: InputContainer, limits: MediaLimits) -> None:
     count = len(container.streams)
     if limits.max_streams is not None and count > limits.max_streams:
         raise MediaError(
             TOO_MANY_STREAMS, f"The file has {count} streams; at most {limits.max_streams}."
         )
+
+
+def _check_duration(container: InputContainer, limits: MediaLimits) -> None:
+    if limits.max_duration is not None:
+        longest = _container_duration(container)
+        if longest > limits.max_duration:
+            raise MediaError(
+                DURATION_TOO_LONG,
+                f"the video lasts {longest:.1f} s, longer than the {limits.max_duration:g} s limit",
+            )
+
+
+def check_limits(container: InputContainer, primary: AvVideoStream, limits: MediaLimits) -> None:
+    """Refuse sources beyond ``limits`` from their headers alone (nothing decoded yet)."""
+    _check_streams(container, limits)
     for stream in container.streams.video:
         w, h = stream.codec_context.width, stream.codec_context.height
         too_wide = limits.max_width is not None and w > limits.max_width
@@ -235,16 +265,10 @@ def check_limits(container: InputContainer, primary: AvVideoStream, limits: Medi
         raise MediaError(
             FRAME_RATE_TOO_HIGH, f"The video runs at {fps:g} fps; at most {limits.max_fps:g}."
         )
-    if limits.max_duration is not None:
-        longest = _container_duration(container, primary)
-        if longest > limits.max_duration:
-            raise MediaError(
-                DURATION_TOO_LONG,
-                f"the video lasts {longest:.1f} s, longer than the {limits.max_duration:g} s limit",
-            )
+    _check_duration(container, limits)
 
 
-def _container_duration(container: InputContainer, primary: AvVideoStream) -> float:
+def _container_duration(container: InputContainer) -> float:
     """The longest duration any header claims (container or stream)."""
     seconds = [container.duration / av.time_base if container.duration else 0.0]
     for stream in container.streams:
@@ -335,7 +359,7 @@ def _rotation(stream: AvVideoStream, frame: VideoFrame | None) -> int:
 
 
 def _frame_ccw_rotation(frame: VideoFrame) -> float | None:
-    for side_data in _side_data(frame):
+    for side_data in side_data_of(frame):
         if side_data.type.name != "DISPLAYMATRIX":
             continue
         try:
@@ -348,11 +372,6 @@ def _frame_ccw_rotation(frame: VideoFrame) -> float | None:
                 return None
             return -math.degrees(math.atan2(m[1] / scale1, m[0] / scale0))
     return None
-
-
-def _side_data(frame: VideoFrame) -> list[SideData]:
-    # PyAV's stub types Frame.side_data loosely; at runtime iterating yields SideData objects.
-    return list(cast("Iterable[SideData]", frame.side_data))
 
 
 def _quantise(degrees: float) -> int:
@@ -379,9 +398,9 @@ def _video_info(stream: AvVideoStream, rotation: int) -> VideoStream:
         fps=_fps(stream),
         frame_count=frames if frames > 0 else None,
         pix_fmt=cc.pix_fmt,
-        field_order=_FIELD_ORDER.get(cc.field_order),
-        color_space=_COLOR_SPACE.get(cc.colorspace),
-        bit_rate=_positive(cc.bit_rate),
+        field_order=FIELD_ORDER.get(cc.field_order),
+        color_space=COLOR_SPACE.get(cc.colorspace),
+        bit_rate=positive(cc.bit_rate),
     )
 
 
@@ -391,7 +410,7 @@ def _audio_info(stream: AvAudioStream) -> AudioStream:
         codec=_codec_name(stream),
         channels=cc.channels,
         sample_rate=cc.sample_rate,
-        bit_rate=_positive(cc.bit_rate),
+        bit_rate=positive(cc.bit_rate),
     )
 
 
@@ -415,103 +434,6 @@ def _duration(container: InputContainer, stream: AvVideoStream, video: VideoStre
     if video.frame_count and video.fps > 0:
         return video.frame_count / video.fps
     return 0.0
-
-
-def _positive(value: int | None) -> int | None:
-    return value if value is not None and value > 0 else None
-
-
-def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
-    if value is None or time_base is None:
-        return None
-    return float(value * time_base)
-
-
-def _ratio(value: Fraction | None, sep: str = "/") -> str | None:
-    if value is None:
-        return None
-    return f"{value.numerator}{sep}{value.denominator}"
-
-
-def _raw(
-    container: InputContainer,
-    size: int,
-    duration: float,
-    primary: AvVideoStream,
-    rotation: int,
-    frame: VideoFrame | None,
-) -> dict[str, Any]:
-    fmt: dict[str, Any] = {
-        "format_name": container.format.name,
-        "format_long_name": container.format.long_name,
-        "nb_streams": len(container.streams),
-        "duration": duration,
-        "start_time": (
-            container.start_time / av.time_base if container.start_time is not None else None
-        ),
-        "size": size,
-        "bit_rate": _positive(container.bit_rate),
-        "tags": {str(k): str(v) for k, v in container.metadata.items()},
-    }
-    streams: list[dict[str, Any]] = []
-    for stream in container.streams:
-        streams.append(_raw_stream(stream, primary, rotation, frame))
-    return {"format": fmt, "streams": streams}
-
-
-def _raw_stream(
-    stream: Any, primary: AvVideoStream, rotation: int, frame: VideoFrame | None
-) -> dict[str, Any]:
-    info: dict[str, Any] = {"index": stream.index, "codec_type": stream.type}
-    cc = stream.codec_context
-    if cc is not None:
-        codec = cc.codec
-        info["codec_name"] = str(getattr(codec, "canonical_name", None) or codec.name)
-        info["codec_long_name"] = codec.long_name
-        info["codec_tag"] = cc.codec_tag or None
-        info["bit_rate"] = _positive(cc.bit_rate)
-    info["profile"] = stream.profile
-    info["time_base"] = _ratio(stream.time_base)
-    info["start_time"] = _seconds(stream.start_time, stream.time_base)
-    info["duration"] = _seconds(stream.duration, stream.time_base)
-    info["nb_frames"] = stream.frames or None
-    info["language"] = stream.language
-    info["disposition"] = [
-        flag.name for flag in Disposition if flag.name and stream.disposition & flag
-    ]
-    info["tags"] = {str(k): str(v) for k, v in stream.metadata.items()}
-
-    if isinstance(stream, AvVideoStream):
-        vcc = stream.codec_context
-        info.update(
-            width=vcc.width,
-            height=vcc.height,
-            pix_fmt=vcc.pix_fmt,
-            level=vcc.level if vcc.level > 0 else None,
-            has_b_frames=bool(vcc.has_b_frames),
-            sample_aspect_ratio=_ratio(stream.sample_aspect_ratio, ":"),
-            display_aspect_ratio=_ratio(stream.display_aspect_ratio, ":"),
-            avg_frame_rate=_ratio(stream.average_rate),
-            r_frame_rate=_ratio(stream.base_rate),
-            field_order=_FIELD_ORDER.get(vcc.field_order, "unknown"),
-            color_range=_COLOR_RANGE.get(vcc.color_range),
-            color_space=_COLOR_SPACE.get(vcc.colorspace),
-            color_primaries=_COLOR_PRIMARIES.get(vcc.color_primaries),
-            color_transfer=_COLOR_TRC.get(vcc.color_trc),
-        )
-        if stream is primary:
-            info["rotation"] = rotation
-            if frame is not None:
-                info["side_data"] = [sd.type.name for sd in _side_data(frame)]
-    elif isinstance(stream, AvAudioStream):
-        acc = stream.codec_context
-        info.update(
-            sample_rate=acc.sample_rate,
-            channels=acc.channels,
-            channel_layout=acc.layout.name,
-            sample_fmt=acc.format.name if acc.format is not None else None,
-        )
-    return info
 
 
 def info_to_json(info: MediaInfo) -> dict[str, Any]:
