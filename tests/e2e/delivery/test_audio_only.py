@@ -7,6 +7,7 @@ poster and an ``audio.m4a`` download; thumbnails, storyboards and previews answe
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.e2e.helpers import (
 )
 from tests.http_server import static_files
 from tests.server import ServerProcess
+from vidhost.media import cmaf
 from vidhost.media.binaries import ffmpeg_path
 
 pytestmark = pytest.mark.e2e
@@ -77,14 +79,16 @@ def _strict(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def _decoded_audio(url: str) -> tuple[float, int]:
-    """(seconds of audio decoded, number of video streams) of ``url``, read by ffmpeg's
-    own HLS or DASH client (PyAV)."""
-    with av.open(url, timeout=30) as container:
-        videos = len(container.streams.video)
-        stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
-        return samples / stream.rate, videos
+def _decoded_audio(url: str) -> tuple[float, bool]:
+    """(seconds of audio ffmpeg's own HLS or DASH client decodes from ``url``: its samples
+    counted as 48 kHz mono PCM, whether it found a video stream)."""
+    out = subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", url, "-map", "0:a:0", "-ac", "1",
+         "-ar", "48000", "-f", "s16le", "-"],
+        capture_output=True, timeout=180,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    return len(out.stdout) / 2 / 48_000, b"Video:" in out.stderr
 
 
 def test_every_format_becomes_a_ready_audio_only_video(site) -> None:
@@ -97,7 +101,7 @@ def test_every_format_becomes_a_ready_audio_only_video(site) -> None:
         assert abs(body["duration"] - DURATIONS[ext]) < 0.05, (ext, body["duration"])
         assert body["progress"] == 100
         kinds = {t["type"]: t["status"] for t in body["tasks"]}
-        assert kinds == {"transcode": "completed", "transcode_audio": "completed"}, (ext, kinds)
+        assert kinds == {"transcode": "completed"}, (ext, kinds)  # no metadata, no frames
 
 
 def test_the_master_lists_the_audio_rendition_as_its_only_variant(site) -> None:
@@ -114,9 +118,23 @@ def test_the_master_lists_the_audio_rendition_as_its_only_variant(site) -> None:
         assert len(segments) >= 3, playlist
         result = _strict(master_url, "-map", "0")
         assert result.returncode == 0 and result.stderr == "", (ext, result.stderr[-2000:])
-        seconds, videos = _decoded_audio(master_url)
-        assert videos == 0
+        seconds, video = _decoded_audio(master_url)
+        assert not video
         assert abs(seconds - DURATIONS[ext]) <= AAC_FRAME, (ext, seconds)
+
+
+def _timeline(mpd: str) -> list[int]:
+    """Each segment's start (samples) from the MPD's SegmentTimeline, then its end."""
+    (timeline,) = re.findall(r"<SegmentTimeline>(.*?)</SegmentTimeline>", mpd, re.S)
+    starts: list[int] = []
+    t = 0
+    for attrs in re.findall(r"<S ([^/]*)/>", timeline):
+        fields = dict(re.findall(r'(\w)="(\d+)"', attrs))
+        t = int(fields.get("t", t))
+        for _ in range(int(fields.get("r", 0)) + 1):
+            starts.append(t)
+            t += int(fields["d"])
+    return [*starts, t]
 
 
 def test_the_dash_manifest_has_the_audio_alone_and_decodes(site) -> None:
@@ -125,11 +143,23 @@ def test_the_dash_manifest_has_the_audio_alone_and_decodes(site) -> None:
         r = httpx.get(mpd_url)
         assert r.status_code == 200 and r.headers["content-type"] == "application/dash+xml"
         assert 'contentType="video"' not in r.text and 'contentType="audio"' in r.text
+        # The timeline is the packager's tfdt, segment by segment; it ends one AAC frame
+        # (the encoder's priming, cut by the init's edit list) past the duration.
+        *starts, end = _timeline(r.text)
+        for n, start in enumerate(starts):
+            seg = httpx.get(f"{site['url']}/stream/{video_id}/segment/audio_{n:05d}.m4s")
+            assert seg.status_code == 200 and cmaf.decode_time(seg.content) == start, (ext, n)
+        assert abs(end / 48_000 - AAC_FRAME - DURATIONS[ext]) <= AAC_FRAME / 2, (ext, end)
         result = _strict(mpd_url, "-map", "0")
         assert result.returncode == 0 and result.stderr == "", (ext, result.stderr[-2000:])
-        seconds, videos = _decoded_audio(mpd_url)
-        assert videos == 0
-        assert abs(seconds - DURATIONS[ext]) <= AAC_FRAME, (ext, seconds)
+        seconds, video = _decoded_audio(mpd_url)
+        assert not video
+        # ffmpeg's DASH client opens each segment with the init, so it applies the init's
+        # edit list (the priming frame) to every segment, not once: one AAC frame less per
+        # segment after the first (videos' audio alike; its HLS client reads the track as
+        # one, above).
+        expected = DURATIONS[ext] - (len(starts) - 1) * AAC_FRAME
+        assert abs(seconds - expected) <= AAC_FRAME, (ext, seconds, expected)
 
 
 def test_the_poster_is_a_waveform_jpeg(site) -> None:
@@ -160,7 +190,9 @@ def test_thumbnails_storyboards_and_previews_answer_no_video_stream(site) -> Non
 def test_the_audio_download_is_the_m4a_and_video_downloads_are_refused(site, tmp_path) -> None:
     video_id = site["ids"][".flac"]
     r = httpx.post(
-        f"{site['url']}/api/videos/{video_id}/downloads", json={"rendition": "highest"}, headers=ALICE
+        f"{site['url']}/api/videos/{video_id}/downloads",
+        json={"rendition": "highest"},
+        headers=ALICE,
     )
     assert r.status_code == 400 and r.json()["code"] == "rendition_unavailable", r.text
     r = httpx.post(
