@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import av
 import httpx
 import pytest
+from tusclient import client as tus_client
 
 from tests.clips import AUDIO_FORMATS, make_audio
 from tests.e2e.download_checks import produced
@@ -257,6 +258,30 @@ def test_deleting_an_audio_only_video_removes_its_files(site, tmp_path) -> None:
     assert httpx.get(f"{site['url']}/stream/{video_id}/manifest").status_code in (404, 410)
     stored = site["server"].data_dir / "storage" / "videos" / video_id
     assert not stored.exists() or not any(p.is_file() for p in stored.rglob("*"))
+
+
+def test_a_tus_upload_of_audio_becomes_an_audio_only_video(site, tmp_path) -> None:
+    path = make_audio(tmp_path / "tus.flac", duration=9.0)
+    tus = tus_client.TusClient(site["url"] + "/api/v1/videos/tus", headers=ALICE)
+    uploader = tus.uploader(str(path), chunk_size=64 * 1024, metadata={"filename": "tus.flac"})
+    uploader.upload()
+    assert uploader.url is not None
+    head = httpx.head(uploader.url, headers={**ALICE, "Tus-Resumable": "1.0.0"})
+    video_id = head.headers["vidhost-video-id"]
+    status = wait_for_state(site["url"], video_id, ALICE, {"ready", "failed"}, details=True)
+    assert status["state"] == "ready" and status["videoCodec"] is None, status
+    seconds, video = _decoded_audio(status["playbackUrl"])
+    assert not video and abs(seconds - 9.0) <= AAC_FRAME
+
+
+def test_a_file_with_neither_video_nor_audio_is_refused(site, tmp_path) -> None:
+    junk = tmp_path / "junk.mp3"
+    junk.write_bytes(b"no media in here " * 500)
+    with junk.open("rb") as fh:
+        r = httpx.post(
+            site["url"] + "/upload", files={"file": (junk.name, fh, "audio/mpeg")}, headers=ALICE
+        )
+    assert r.status_code == 400 and r.json()["code"] == "not_a_video", r.text
 
 
 def test_the_formats_cover_the_issue() -> None:
