@@ -32,6 +32,7 @@ from tests.e2e.helpers import (
 )
 from tests.http_server import static_files
 from tests.server import ServerProcess
+from tests.webhook_receiver import Receiver
 from vidhost.media import cmaf
 from vidhost.media.binaries import ffmpeg_path
 
@@ -50,12 +51,15 @@ CONTENT_TYPES = {
     ".opus": "audio/ogg",
 }
 ENV = {**AUTH_ENV, "VIDHOST_SEGMENT_SECONDS": "4", "VIDHOST_CHUNK_SECONDS": "8"}
+WEBHOOK_SECRET = "audio-only-webhook-secret"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("audio-only")
-    server = ServerProcess(data / "data", env=ENV).start()
+    receiver = Receiver(WEBHOOK_SECRET, fail_first=False)
+    env = {**ENV, "VIDHOST_WEBHOOK_URL": receiver.url, "WEBHOOK_SECRET": WEBHOOK_SECRET}
+    server = ServerProcess(data / "data", env=env).start()
     try:
         ids: dict[str, str] = {}
         for ext, seconds in DURATIONS.items():
@@ -66,9 +70,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             status = wait_for_state(server.url, video_id, ALICE, {"ready", "failed"}, timeout=120)
             assert status["state"] == "ready", (ext, status)
             statuses[ext] = wait_for_ladder(server.url, video_id, ALICE)
-        yield {"server": server, "url": server.url, "ids": ids, "status": statuses, "data": data}
+        yield {
+            "server": server,
+            "url": server.url,
+            "ids": ids,
+            "status": statuses,
+            "receiver": receiver,
+        }
     finally:
         server.stop()
+        receiver.__exit__(None, None, None)
 
 
 def _strict(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -103,6 +114,21 @@ def test_every_format_becomes_a_ready_audio_only_video(site) -> None:
         assert body["progress"] == 100
         kinds = {t["type"]: t["status"] for t in body["tasks"]}
         assert kinds == {"transcode": "completed"}, (ext, kinds)  # no metadata, no frames
+
+
+def test_the_ready_webhook_lists_the_audio_track_alone(site) -> None:
+    receiver = site["receiver"]
+    receiver.wait_for("video.asset.ready", count=len(site["ids"]))
+    ready = {
+        r.event["data"]["id"]: r.event["data"] for r in receiver.delivered("video.asset.ready")
+    }
+    for ext, video_id in site["ids"].items():
+        data = ready[video_id]
+        assert data["tracks"] == [
+            {"type": "audio", "codec": "aac", "source_codec": data["tracks"][0]["source_codec"]}
+        ], (ext, data)
+        assert data["playback_url"].endswith(f"/stream/{video_id}/manifest")
+        assert httpx.get(data["thumbnail_url"]).status_code == 200
 
 
 def test_the_master_lists_the_audio_rendition_as_its_only_variant(site) -> None:
