@@ -71,3 +71,38 @@ def make_clip(
     if result.returncode != 0:
         raise RuntimeError(f"ffmpeg failed to make {out.name}: {result.stderr[-2000:]}")
     return out
+
+
+AUDIO_FORMATS = {
+    ".m4a": ("ipod", ["-c:a", "aac", "-b:a", "96k"]),
+    ".mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "96k"]),
+    ".wav": ("wav", ["-c:a", "pcm_s16le"]),
+    ".flac": ("flac", ["-c:a", "flac"]),
+    ".opus": ("ogg", ["-c:a", "libopus", "-b:a", "64k"]),
+}
+"""The audio files an audio-only video comes from (ADR 0066), by extension."""
+
+
+def make_audio(
+    path: str | os.PathLike[str],
+    *,
+    duration: float = 15.0,
+    frequency: int = 440,
+    sample_rate: int = 44_100,
+) -> Path:
+    """Write a stereo sine tone of ``duration`` s; the format follows the extension
+    (:data:`AUDIO_FORMATS`: AAC in M4A, MP3, WAV, FLAC, Opus in Ogg)."""
+    out = Path(path)
+    fmt = AUDIO_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"unsupported audio extension {out.suffix!r} (use {sorted(AUDIO_FORMATS)})"
+        )
+    muxer, codec = fmt
+    source = f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={duration}"
+    args = [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+    args += ["-f", "lavfi", "-i", source, "-ac", "2", *codec, "-f", muxer, str(out)]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"ffmpeg failed to make {out.name}: {result.stderr[-2000:]}")
+    return out

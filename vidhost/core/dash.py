@@ -65,6 +65,7 @@ def audio_durations(plan: SegmentPlan) -> list[int]:
 
 
 def dash_manifest(plan: SegmentPlan, *, uri_prefix: str = "segment/") -> str:
+    """The MPD; an audio-only plan (ADR 0066) has the audio adaptation set alone."""
     if not plan.cmaf:
         raise ValueError("a DASH manifest needs CMAF segments")
     longest = max(s.frames for s in plan.segments) / float(plan.fps)
@@ -75,13 +76,22 @@ def dash_manifest(plan: SegmentPlan, *, uri_prefix: str = "segment/") -> str:
         f'minBufferTime="{_duration(longest)}">',
         '<Period id="0" start="PT0S">',
     ]
+    if plan.renditions:
+        lines += _video_set(plan, uri_prefix)
+    if plan.has_audio:
+        lines += _audio_set(plan, uri_prefix)
+    lines += ["</Period>", "</MPD>"]
+    return "\n".join(lines) + "\n"
+
+
+def _video_set(plan: SegmentPlan, uri_prefix: str) -> list[str]:
     widest = max(plan.renditions, key=lambda r: r.width * r.height)
     rate = f"{plan.fps_num}/{plan.fps_den}" if plan.fps_den != 1 else str(plan.fps_num)
-    lines.append(
+    lines = [
         '<AdaptationSet id="0" contentType="video" mimeType="video/mp4" '
         f'segmentAlignment="true" startWithSAP="1" maxWidth="{widest.width}" '
         f'maxHeight="{widest.height}" frameRate="{rate}" par="{widest.width}:{widest.height}">'
-    )
+    ]
     lines += _template(plan.video_timescale, video_durations(plan), uri_prefix)
     for r in sorted(plan.renditions, key=lambda r: r.video_bitrate):
         codec = r.codecs.split(",")[0]
@@ -90,20 +100,20 @@ def dash_manifest(plan: SegmentPlan, *, uri_prefix: str = "segment/") -> str:
             f'height="{r.height}" sar="1:1" codecs="{codec}"/>'
         )
     lines.append("</AdaptationSet>")
-    if plan.has_audio:
-        lines.append(
-            '<AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" '
-            'segmentAlignment="true" startWithSAP="1">'
-        )
-        lines.append(
-            '<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:'
-            'audio_channel_configuration:2011" value="2"/>'
-        )
-        lines += _template(AUDIO_SAMPLE_RATE, audio_durations(plan), uri_prefix)
-        lines.append(
-            f'<Representation id="{AUDIO_RENDITION}" bandwidth="{plan.audio_bitrate}" '
-            f'codecs="mp4a.40.2" audioSamplingRate="{AUDIO_SAMPLE_RATE}"/>'
-        )
-        lines.append("</AdaptationSet>")
-    lines += ["</Period>", "</MPD>"]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _audio_set(plan: SegmentPlan, uri_prefix: str) -> list[str]:
+    lines = [
+        '<AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" '
+        'segmentAlignment="true" startWithSAP="1">',
+        '<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:'
+        'audio_channel_configuration:2011" value="2"/>',
+    ]
+    lines += _template(AUDIO_SAMPLE_RATE, audio_durations(plan), uri_prefix)
+    lines.append(
+        f'<Representation id="{AUDIO_RENDITION}" bandwidth="{plan.audio_bitrate}" '
+        f'codecs="mp4a.40.2" audioSamplingRate="{AUDIO_SAMPLE_RATE}"/>'
+    )
+    lines.append("</AdaptationSet>")
+    return lines

@@ -20,7 +20,9 @@ from vidhost.core.models import Rendition, Video, present
 from vidhost.core.ports import ObjectInfo, Storage
 from vidhost.core.segments import SegmentPlan
 from vidhost.core.static_renditions import (
+    AUDIO_ONLY,
     ORIGIN_API,
+    ORIGIN_MP4_SUPPORT,
     PREPARING,
     READY,
     SKIPPED,
@@ -178,6 +180,8 @@ class StaticRenditions:
         plan = self.plans(video_id)
         if plan is None:
             return []
+        if plan.audio_only:
+            records = self._audio_only(video, records)
         for record in records:
             if record.rung is None and record.status == PREPARING:
                 self._resolve(video, plan, record)
@@ -192,6 +196,30 @@ class StaticRenditions:
             if all(k in stored for k in keys) and self._dispatch(video_id, rung_part(rung)):
                 dispatched.append(rung)
         return dispatched
+
+    def _audio_only(self, video: Video, records: list[StaticRendition]) -> list[StaticRendition]:
+        """On an audio-only video (ADR 0066) every ``mp4_support`` value gives ``audio.m4a``,
+        as at Mux: its video names are skipped (Mux lists no such file) and the M4A asked
+        for in their place. Other requests resolve as for any video."""
+        video_names = [
+            r
+            for r in records
+            if r.origin == ORIGIN_MP4_SUPPORT and r.spec != AUDIO_ONLY and r.status == PREPARING
+        ]
+        if not video_names:
+            return records
+        self.store.add(
+            StaticRendition(
+                id=new_id(),
+                video_id=video.id,
+                name=name_of(AUDIO_ONLY),
+                spec=AUDIO_ONLY,
+                origin=ORIGIN_MP4_SUPPORT,
+            )
+        )
+        for record in video_names:
+            self.store.skip(record, owner=video.owner)
+        return self.store.of_video(video.id)
 
     def _resolve(self, video: Video, plan: SegmentPlan, record: StaticRendition) -> None:
         rung = rung_for(record.spec, video.renditions, plan.has_audio)

@@ -45,7 +45,7 @@ CATALOGUE: Final = _catalogue(
     ("upload_length_mismatch", 400, "Upload-Length differs from the length already declared"),
     ("invalid_file_size", 400, "The declared file size is not a positive number"),
     ("file_size_too_large", 400, "The declared fileSize is over the maximum upload size"),
-    ("invalid_file_type", 400, "The declared MIME type is not a video type"),
+    ("invalid_file_type", 400, "The declared MIME type is not a video or audio type"),
     ("duration_too_long", 400, "The video is longer than the maximum duration"),
     ("resolution_too_large", 400, "The video's frame is wider, taller or larger than allowed"),
     ("frame_rate_too_high", 400, "The video's frame rate is over the maximum"),
@@ -130,6 +130,11 @@ CATALOGUE: Final = _catalogue(
     ("asset_not_found", 404, "No such Mux asset for this access token's owner"),
     ("playback_id_not_found", 404, "No such playback id (or another owner's)"),
     ("download_not_found", 404, "No such download (static rendition) of this video"),
+    (
+        "no_video_stream",
+        404,
+        "The video is audio-only: it has no frames for thumbnails, storyboards or previews",
+    ),
     ("access_token_not_found", 404, "No such access token for this user"),
     # 405 Method Not Allowed
     ("method_not_allowed", 405, "The route does not take this HTTP method"),

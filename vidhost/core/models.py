@@ -73,6 +73,11 @@ class Video:
     """The probe of the accepted source (the prober's JSON, ADR 0090); a task that finds the
     accepted ETag uses it instead of probing again."""
 
+    @property
+    def audio_only(self) -> bool:
+        """An accepted source with audio and no video stream (ADR 0066): no frames to show."""
+        return self.audio_codec is not None and self.video_codec is None
+
 
 def present(video: Video | None) -> TypeGuard[Video]:
     """Whether ``video`` (a row just read, ``None`` when there is none) is there: it exists

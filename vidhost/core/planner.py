@@ -1,6 +1,7 @@
 """Which side tasks run for a video, and where their outputs live in storage.
 
-Metadata extraction runs for every video. Enhancement runs when the settings say ``always``
+Metadata extraction runs for every video with a video stream (an audio-only one has only
+its transcode, ADR 0066). Enhancement runs when the settings say ``always``
 (every upload is enhanced) or when the video's ``enhance`` option names a preset
 (``none`` opts a video out). When the enhanced file feeds the HLS ladder, the transcode is
 not planned up front: the enhancement task starts it when it ends (completed or failed), so the
@@ -51,9 +52,12 @@ def enhancement_spec(video: Video, mode: EnhanceMode, default_preset: str) -> st
 def make_planner(
     *, mode: EnhanceMode, default_preset: str, feeds_ladder: bool
 ) -> Callable[[Video], Iterable[TaskKind]]:
-    """A ``VideoService`` planner: transcode + metadata always, enhancement when asked."""
+    """A ``VideoService`` planner: transcode + metadata always, enhancement when asked; an
+    audio-only video (ADR 0066) is transcoded only (both others read frames)."""
 
     def plan(video: Video) -> list[TaskKind]:
+        if video.audio_only:
+            return [TaskKind.TRANSCODE]
         enhance = enhancement_spec(video, mode, default_preset) is not None
         kinds: list[TaskKind] = []
         if not (enhance and feeds_ladder):

@@ -398,11 +398,12 @@ class SourceInfo:
     """What probing a source file tells the domain."""
 
     duration: float
-    width: int
-    height: int
-    video_codec: str
+    width: int | None
+    """``None`` (with ``height``, ``video_codec`` and ``fps``): an audio-only source (ADR 0066)."""
+    height: int | None
+    video_codec: str | None
     audio_codec: str | None
-    fps: float
+    fps: float | None
     bitrate: int | None
     size_bytes: int
     source_format: str | None = None
@@ -415,7 +416,8 @@ class SourceInfo:
 
 class Prober(Protocol):
     def probe(self, path: Path) -> SourceInfo:
-        """Raise ``InvalidInput`` with a stable code: ``empty_file``, ``not_a_video``,
+        """Raise ``InvalidInput`` with a stable code: ``empty_file``, ``not_a_video`` (neither
+        a video nor an audio stream: an audio file is an audio-only source, ADR 0066),
         ``corrupt_media``, a limit (``resolution_too_large``, ``duration_too_long``,
         ``frame_rate_too_high``, ``too_many_streams``) or ``probe_failed``/``probe_timeout``.
 

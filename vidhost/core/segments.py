@@ -36,6 +36,13 @@ AAC_FRAME = 1024
 """Samples per AAC-LC frame; also the encoder's priming (ffmpeg's ``aac`` delays its
 output by one frame), which the audio init segment's edit list skips."""
 MIN_TIMESCALE = 10_000
+AUDIO_ONLY_RATE = Fraction(AUDIO_SAMPLE_RATE, AAC_FRAME)
+"""The grid of an audio-only plan (ADR 0066): one "frame" is one AAC frame (46.875 per
+second), so every segment boundary falls on an AAC frame and the planned duration is the
+source's within half a frame."""
+AUDIO_PEAK = 1.1
+"""An audio-only variant's BANDWIDTH over its average: AAC's frames vary around the target."""
+AUDIO_CODECS = "mp4a.40.2"
 
 
 def output_rate(fps: float | None) -> Fraction:
@@ -115,6 +122,11 @@ class SegmentPlan:
     @property
     def has_audio(self) -> bool:
         return self.audio_bitrate is not None
+
+    @property
+    def audio_only(self) -> bool:
+        """No video rung: the audio rendition is the whole stream (ADR 0066)."""
+        return not self.renditions and self.has_audio
 
     @property
     def cmaf(self) -> bool:
@@ -202,7 +214,9 @@ class SegmentPlan:
         first chunk's other rungs are being encoded (a request makes its rung the next), every
         later chunk is encoded ahead or on demand (ADR 0061)."""
         first = self.chunk_segments(self.chunks[0])
-        names = [self.segment_name(self.rung_order()[0].name, s.index) for s in first]
+        names = []
+        if self.renditions:
+            names = [self.segment_name(self.rung_order()[0].name, s.index) for s in first]
         if self.has_audio:
             names += [self.segment_name(AUDIO_RENDITION, s.index) for s in first]
         return names
@@ -246,13 +260,14 @@ def make_plan(
     them each chunk at most twice the one before, e.g. 4, 8, 12 s: a reader that starts
     at the beginning, or probes every rung's first seconds as ffmpeg does, waits for short
     chunks, ADR 0064).
-    Opening segments no shorter than ``segment_seconds`` are left out."""
+    Opening segments no shorter than ``segment_seconds`` are left out. No ``renditions``
+    with an ``audio_bitrate``: an audio-only plan (ADR 0066; ``fps``: ``AUDIO_ONLY_RATE``)."""
     if not duration or not math.isfinite(duration) or duration <= 0:
         raise ValueError("the duration must be positive")
     if segment_seconds <= 0:
         raise ValueError("segment_seconds must be positive")
-    if not renditions:
-        raise ValueError("at least one rendition")
+    if not renditions and audio_bitrate is None:
+        raise ValueError("at least one rendition, or the audio")
     if any(o <= 0 for o in opening):
         raise ValueError("opening segments must be positive")
     opening = [o for o in opening if o < segment_seconds]
@@ -334,8 +349,17 @@ def media_playlist(plan: SegmentPlan, rendition: str, *, uri_prefix: str = "segm
 
 def master_playlist(plan: SegmentPlan) -> str:
     """The master playlist: one variant per rung; audio is one separate rendition
-    (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references."""
+    (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references. An audio-only plan's one
+    variant is the audio playlist itself (RFC 8216 4.3.4.2: CODECS, no RESOLUTION; ADR 0066)."""
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{7 if plan.cmaf else 3}", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if plan.audio_only:
+        average = plan.audio_bitrate or 0
+        lines.append(
+            f"#EXT-X-STREAM-INF:BANDWIDTH={math.ceil(average * AUDIO_PEAK)},"
+            f'AVERAGE-BANDWIDTH={average},CODECS="{AUDIO_CODECS}"'
+        )
+        lines.append(playlist_name(AUDIO_RENDITION))
+        return "\n".join(lines) + "\n"
     if plan.has_audio:
         lines.append(
             f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="default",DEFAULT=YES,'

@@ -7,8 +7,9 @@ or ``data:`` URLs (ADR 0051). So every open of an upload here
 
 - allows only the ``file`` protocol (``protocol_whitelist``; ``pipe`` for our own outputs),
   which nested opens inherit: no network, no ``subfile:``/``data:``/``concat:`` URLs;
-- allows only the container demuxers in :data:`VIDEO_DEMUXERS` (``format_whitelist``, also
-  inherited by nested demuxers such as the AVI GAB2 subtitle reader);
+- allows only the container demuxers in :data:`DEMUXERS` (``format_whitelist``, also
+  inherited by nested demuxers such as the AVI GAB2 subtitle reader): the video containers,
+  and the audio files an audio-only video comes from (ADR 0066);
 - once the probe has decided the container, forces that demuxer (``-f``/``format=``), so a
   file swapped or crafted later cannot be read by another reader.
 
@@ -39,14 +40,23 @@ VIDEO_DEMUXERS: Final = (
 )
 """Container demuxers an upload may be read with (the first name of ffmpeg's list)."""
 
-FORMAT_WHITELIST: Final = ",".join(VIDEO_DEMUXERS)
+AUDIO_DEMUXERS: Final = (
+    "mp3",
+    "wav",
+    "flac",
+    "aac",  # raw ADTS .aac; .m4a is ``mov``, Opus is ``ogg`` (or ``matroska``: .webm)
+)
+"""Audio-only files (ADR 0066): single-stream readers that open no other file."""
+
+DEMUXERS: Final = VIDEO_DEMUXERS + AUDIO_DEMUXERS
+FORMAT_WHITELIST: Final = ",".join(DEMUXERS)
 PROTOCOL_WHITELIST: Final = "file"
 
 
 def demuxer(format_name: str) -> str:
     """The allowed demuxer behind a probed ``format_name`` (``"mov,mp4,m4a,3gp,3g2,mj2"``)."""
     for name in format_name.split(","):
-        if name in VIDEO_DEMUXERS:
+        if name in DEMUXERS:
             return name
     raise MediaError(
         NOT_A_VIDEO, f"The {format_name.split(',')[0]} container is not accepted for videos."
@@ -57,7 +67,7 @@ def input_args(format_name: str | None) -> list[str]:
     """ffmpeg input options to put right before ``-i`` for any file derived from an upload.
 
     ``format_name``: the container the probe found (stored with the video); ``None`` only
-    where it is unknown, which still limits the reader to :data:`VIDEO_DEMUXERS`.
+    where it is unknown, which still limits the reader to :data:`DEMUXERS`.
     """
     args = ["-protocol_whitelist", PROTOCOL_WHITELIST, "-format_whitelist", FORMAT_WHITELIST]
     if format_name:
@@ -83,7 +93,7 @@ def open_input(path: str | os.PathLike[str], format_name: str | None = None) -> 
         return av.open(os.fspath(path), mode="r", format=fmt, options=av_options())
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        accepted = ", ".join(VIDEO_DEMUXERS)
+        accepted = ", ".join(DEMUXERS)
         raise MediaError(
             NOT_A_VIDEO, f"Not a video in an accepted container ({accepted}): {reason}."
         ) from exc

@@ -1,5 +1,6 @@
-"""ffmpeg command lines for posters and for the single-pass ladder (the benchmark's baseline,
-``benchmarks/transcode.py``), and the ``CODECS`` of a rung."""
+"""ffmpeg command lines for posters (a frame, or an audio-only video's waveform) and for the
+single-pass ladder (the benchmark's baseline, ``benchmarks/transcode.py``), and the
+``CODECS`` of a rung."""
 
 from __future__ import annotations
 
@@ -198,6 +199,54 @@ def build_poster_command(
         args += ["-vf", f"scale={width}:-2"]
     args += ["-q:v", "3", "-f", "image2", "-update", "1", out_path]
     return args
+
+
+WAVEFORM_COLOR = "0x4f9dff"
+
+
+def build_waveform_command(
+    ffmpeg: str,
+    source: str,
+    out_path: str,
+    *,
+    width: int = 1280,
+    height: int = 720,
+    input_format: str | None = None,
+) -> list[str]:
+    """ffmpeg command writing the waveform of ``source``'s first audio stream, the whole of
+    it, as one JPEG (``showwavespic``): the poster of an audio-only video (ADR 0066)."""
+    if width <= 0 or height <= 0:
+        raise ValueError("the size must be positive")
+    graph = (
+        f"[0:a:0]aformat=channel_layouts=mono,"
+        f"showwavespic=s={width}x{height}:colors={WAVEFORM_COLOR}:scale=sqrt,"
+        "format=yuvj420p[wave]"
+    )
+    return [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        *input_args(input_format),
+        "-i",
+        source,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[wave]",
+        "-frames:v",
+        "1",
+        "-q:v",
+        "3",
+        "-f",
+        "image2",
+        "-update",
+        "1",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        out_path,
+    ]
 
 
 def codecs_string(rung: Rung, *, has_audio: bool, fps: float = _DEFAULT_FPS) -> str:

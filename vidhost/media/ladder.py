@@ -22,6 +22,8 @@ _MAXRATE_FACTOR = 1.07
 _BUFSIZE_FACTOR = 1.5
 _AUDIO_BITRATE = 128_000
 _AUDIO_BITRATE_SMALL = 96_000  # rungs with a short side <= 360
+AUDIO_ONLY_BITRATE = _AUDIO_BITRATE
+"""The AAC bitrate of an audio-only video's one rendition (ADR 0066)."""
 _SMALL_RUNG = 360
 
 

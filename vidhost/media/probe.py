@@ -22,8 +22,13 @@ from vidhost.media.errors import (
     scrub_paths,
 )
 from vidhost.media.formats import open_input
-from vidhost.media.probe_dump import raw_dump
-from vidhost.media.probe_limits import MediaLimits, check_limits
+from vidhost.media.probe_dump import raw_dump, seconds_of
+from vidhost.media.probe_limits import (
+    MediaLimits,
+    check_duration,
+    check_limits,
+    check_stream_count,
+)
 from vidhost.media.rotation import display_rotation
 
 # How much work the decode check may do before calling the stream undecodable.
@@ -90,11 +95,15 @@ def probe(
 ) -> MediaInfo:
     """Inspect a media file without decoding more than a couple of frames.
 
+    A file with no video stream (cover art aside) but an audio stream is an audio-only source
+    (ADR 0066): ``video`` is ``None`` and its audio is checked instead.
+
     Raises :class:`MediaError` with code ``empty_file`` (0 bytes), ``not_a_video`` (not a media
-    container PyAV can open, a still image, or no video stream other than cover art) or, when
-    ``decode_check``, ``corrupt_media`` (the first video frames cannot be decoded, or the
+    container PyAV can open, a still image, or neither a video stream other than cover art nor
+    an audio stream) or, when
+    ``decode_check``, ``corrupt_media`` (the first video (or audio) frames cannot be decoded, or the
     container's sample index points past the end of the file, i.e. a truncated upload).
-    Only the containers of :data:`vidhost.media.formats.VIDEO_DEMUXERS` are read, from the
+    Only the containers of :data:`vidhost.media.formats.DEMUXERS` are read, from the
     ``file`` protocol only; ``format_name`` forces one (a later probe of an accepted source).
     ``limits`` are checked before anything is decoded (codes ``resolution_too_large``,
     ``duration_too_long``, ``frame_rate_too_high``, ``too_many_streams``).
@@ -114,9 +123,11 @@ def _probe_container(
 ) -> MediaInfo:
     format_name = container.format.name
     vstream = _primary_video(container)
-    if vstream is None:
-        raise MediaError(NOT_A_VIDEO, "The file has no video stream.")
     astream = container.streams.audio[0] if container.streams.audio else None
+    if vstream is None:
+        if astream is None:
+            raise MediaError(NOT_A_VIDEO, "The file has no video or audio stream.")
+        return _probe_audio_only(container, astream, size, decode_check=decode_check, limits=limits)
     if limits is not None:
         check_limits(container, vstream, limits)
 
@@ -137,6 +148,63 @@ def _probe_container(
         tags={str(k): str(v) for k, v in container.metadata.items()},
         raw=raw_dump(container, size, duration, vstream, rotation, frame),
     )
+
+
+def _probe_audio_only(
+    container: InputContainer,
+    stream: AvAudioStream,
+    size: int,
+    *,
+    decode_check: bool,
+    limits: MediaLimits | None,
+) -> MediaInfo:
+    """An audio file (ADR 0066): the same checks as a video's, on its first audio stream."""
+    if limits is not None:
+        check_stream_count(container, limits)
+        check_duration(container, limits)
+    if decode_check:
+        _check_not_truncated(container, size)
+        _first_audio(container, stream)
+    duration = _audio_duration(container, stream)
+    if duration <= 0:
+        raise MediaError(CORRUPT_MEDIA, "The audio has no duration.")
+    dump = raw_dump(container, size, duration, None, 0, None)
+    return MediaInfo(
+        format_name=container.format.name,
+        duration=duration,
+        size_bytes=size,
+        bit_rate=positive(container.bit_rate),
+        video=None,
+        audio=_audio_info(stream),
+        tags={str(k): str(v) for k, v in container.metadata.items()},
+        raw=dump,
+    )
+
+
+def _audio_duration(container: InputContainer, stream: AvAudioStream) -> float:
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    return seconds_of(stream.duration, stream.time_base) or 0.0
+
+
+def _first_audio(container: InputContainer, stream: AvAudioStream) -> None:
+    """Decode the first audio frame (``corrupt_media`` if none within the packet budget)."""
+    error: Exception | None = None
+    packets = 0
+    try:
+        for packet in container.demux(stream):
+            packets += 1
+            try:
+                if packet.decode():
+                    return
+            except (av.error.FFmpegError, ValueError) as exc:
+                error = exc
+            if packets >= _DECODE_MAX_PACKETS:
+                break
+    except (av.error.FFmpegError, ValueError) as exc:
+        error = exc
+    detail = f" ({scrub_paths(str(error))})" if error is not None else ""
+    raise MediaError(CORRUPT_MEDIA, f"The audio stream cannot be decoded{detail}.") from error
 
 
 def _primary_video(container: InputContainer) -> AvVideoStream | None:

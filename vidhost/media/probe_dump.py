@@ -24,7 +24,7 @@ from vidhost.media.av_fields import (
 from vidhost.media.rotation import side_data
 
 
-def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
+def seconds_of(value: int | None, time_base: Fraction | None) -> float | None:
     if value is None or time_base is None:
         return None
     return float(value * time_base)
@@ -40,7 +40,7 @@ def raw_dump(
     container: InputContainer,
     size: int,
     duration: float,
-    primary: AvVideoStream,
+    primary: AvVideoStream | None,
     rotation: int,
     frame: VideoFrame | None,
 ) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def raw_dump(
 
 
 def _raw_stream(
-    stream: Any, primary: AvVideoStream, rotation: int, frame: VideoFrame | None
+    stream: Any, primary: AvVideoStream | None, rotation: int, frame: VideoFrame | None
 ) -> dict[str, Any]:
     info: dict[str, Any] = {"index": stream.index, "codec_type": stream.type}
     cc = stream.codec_context
@@ -75,8 +75,8 @@ def _raw_stream(
         info["bit_rate"] = positive(cc.bit_rate)
     info["profile"] = stream.profile
     info["time_base"] = _ratio(stream.time_base)
-    info["start_time"] = _seconds(stream.start_time, stream.time_base)
-    info["duration"] = _seconds(stream.duration, stream.time_base)
+    info["start_time"] = seconds_of(stream.start_time, stream.time_base)
+    info["duration"] = seconds_of(stream.duration, stream.time_base)
     info["nb_frames"] = stream.frames or None
     info["language"] = stream.language
     info["disposition"] = [

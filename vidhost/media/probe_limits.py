@@ -34,13 +34,27 @@ class MediaLimits:
     max_streams: int | None = 16
 
 
-def check_limits(container: InputContainer, primary: AvVideoStream, limits: MediaLimits) -> None:
-    """Refuse sources beyond ``limits`` from their headers alone (nothing decoded yet)."""
+def check_stream_count(container: InputContainer, limits: MediaLimits) -> None:
     count = len(container.streams)
     if limits.max_streams is not None and count > limits.max_streams:
         raise MediaError(
             TOO_MANY_STREAMS, f"The file has {count} streams; at most {limits.max_streams}."
         )
+
+
+def check_duration(container: InputContainer, limits: MediaLimits) -> None:
+    if limits.max_duration is not None:
+        longest = container_duration(container)
+        if longest > limits.max_duration:
+            raise MediaError(
+                DURATION_TOO_LONG,
+                f"the video lasts {longest:.1f} s, longer than the {limits.max_duration:g} s limit",
+            )
+
+
+def check_limits(container: InputContainer, primary: AvVideoStream, limits: MediaLimits) -> None:
+    """Refuse sources beyond ``limits`` from their headers alone (nothing decoded yet)."""
+    check_stream_count(container, limits)
     for stream in container.streams.video:
         w, h = stream.codec_context.width, stream.codec_context.height
         too_wide = limits.max_width is not None and w > limits.max_width
@@ -57,16 +71,10 @@ def check_limits(container: InputContainer, primary: AvVideoStream, limits: Medi
         raise MediaError(
             FRAME_RATE_TOO_HIGH, f"The video runs at {fps:g} fps; at most {limits.max_fps:g}."
         )
-    if limits.max_duration is not None:
-        longest = container_duration(container, primary)
-        if longest > limits.max_duration:
-            raise MediaError(
-                DURATION_TOO_LONG,
-                f"the video lasts {longest:.1f} s, longer than the {limits.max_duration:g} s limit",
-            )
+    check_duration(container, limits)
 
 
-def container_duration(container: InputContainer, primary: AvVideoStream) -> float:
+def container_duration(container: InputContainer) -> float:
     """The longest duration any header claims (container or stream)."""
     seconds = [container.duration / av.time_base if container.duration else 0.0]
     for stream in container.streams:

@@ -78,10 +78,24 @@ class MediaProber:
 
 
 def source_info(info: MediaInfo) -> SourceInfo:
-    """The domain's view of a probe: display size (rotation applied), codecs, rates."""
-    if info.video is None:
-        raise InvalidInput("the file is not a video", code="not_a_video")
+    """The domain's view of a probe: display size (rotation applied), codecs, rates; an
+    audio-only source has no size, video codec or frame rate (ADR 0066)."""
     v = info.video
+    if v is None:
+        if info.audio is None:
+            raise InvalidInput("the file is not a video", code="not_a_video")
+        return SourceInfo(
+            duration=info.duration,
+            width=None,
+            height=None,
+            video_codec=None,
+            audio_codec=info.audio.codec,
+            fps=None,
+            bitrate=info.bit_rate,
+            size_bytes=info.size_bytes,
+            source_format=info.format_name,
+            source_probe=info_to_json(info),
+        )
     return SourceInfo(
         duration=info.duration,
         width=v.display_width,

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.clips import make_clip
+from tests.clips import make_audio, make_clip
 from tests.e2e.direct_helpers import auth, start_server, stored_keys, wait_state
 from tests.s3 import SeaweedS3, plain_put
 from tests.server import ServerProcess
@@ -167,6 +167,22 @@ def test_seed002_upload_url(api: ServerProcess, clip: bytes) -> None:
     assert status["status"] == "ready" and status["provider"] == "vidhost"
     details = httpx.get(f"{api.url}/api/videos/{data['videoId']}", headers=auth()).json()
     assert details["metadata"] == {"campaign": "spring"} and details["filename"] == "clip.mp4"
+
+
+def test_seed002_upload_url_of_an_audio_file(api: ServerProcess, tmp_path: Path) -> None:
+    """An ``audio/*`` MIME type is accepted; the MP3 becomes an audio-only video (ADR 0066)."""
+    mp3 = make_audio(tmp_path / "tone.mp3", duration=9.0).read_bytes()
+    body = {"filename": "tone.mp3", "fileSize": len(mp3), "mimeType": "audio/mpeg"}
+    r = httpx.post(f"{api.url}/api/videos/upload-url", json=body, headers=auth())
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["headers"] == {"Content-Type": "audio/mpeg"}
+    assert plain_put(data["uploadUrl"], mp3, data["headers"]).status_code == 200
+    wait_state(api, data["videoId"], {"ready"})
+    details = httpx.get(f"{api.url}/api/videos/{data['videoId']}", headers=auth()).json()
+    assert details["videoCodec"] is None and details["audioCodec"] == "mp3", details
+    master = httpx.get(details["playbackUrl"]).text
+    assert 'CODECS="mp4a.40.2"' in master and "RESOLUTION" not in master
 
 
 def test_declared_size_is_enforced_on_the_stored_object(

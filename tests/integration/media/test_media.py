@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from av.video.frame import VideoFrame
 
-from tests.clips import make_clip
+from tests.clips import AUDIO_FORMATS, make_audio, make_clip
 from vidhost.core.segments import PlannedRendition
 from vidhost.media import cmaf
 from vidhost.media.binaries import ffmpeg_path
@@ -25,7 +25,7 @@ from vidhost.media.chunks import ChunkPoster, build_chunk_command
 from vidhost.media.errors import MediaError
 from vidhost.media.hls import build_hls_command, build_poster_command
 from vidhost.media.ladder import Rung, select_ladder
-from vidhost.media.probe import MediaInfo, probe
+from vidhost.media.probe import MediaInfo, MediaLimits, probe
 from vidhost.media.runner import run_ffmpeg
 
 FFMPEG = ffmpeg_path()
@@ -170,14 +170,44 @@ def test_probe_text_file_renamed_mp4(tmp_path: Path) -> None:
     assert exc.value.code == "not_a_video"
 
 
-def test_probe_audio_only_is_not_a_video(tmp_path: Path) -> None:
+def test_probe_audio_only_has_no_video_stream(tmp_path: Path) -> None:
     audio = tmp_path / "tone.mp4"
     subprocess.run(
         [*LAVFI, "sine=d=1", "-c:a", "aac", "-y", str(audio)],
         check=True,
     )
+    info = probe(audio, limits=MediaLimits())
+    assert info.video is None and info.audio is not None and info.audio.codec == "aac"
+    assert info.duration == pytest.approx(1.0, abs=0.05)
+    assert [s["codec_type"] for s in info.raw["streams"]] == ["audio"]
+
+
+@pytest.mark.parametrize("ext", sorted(AUDIO_FORMATS))
+def test_probe_every_audio_format(tmp_path: Path, ext: str) -> None:
+    """ADR 0066: M4A, MP3, WAV, FLAC and Opus files are audio-only sources, each read by an
+    allowed demuxer (the probe is pinned to it afterwards)."""
+    path = make_audio(tmp_path / f"tone{ext}", duration=3.0)
+    info = probe(path, limits=MediaLimits())
+    assert info.video is None and info.audio is not None
+    assert info.duration == pytest.approx(3.0, abs=0.05)
+    again = probe(path, format_name=info.format_name)
+    assert again.audio == info.audio
+
+
+def test_probe_audio_over_the_duration_limit_is_refused(tmp_path: Path) -> None:
+    path = make_audio(tmp_path / "long.mp3", duration=6.0)
     with pytest.raises(MediaError) as exc:
-        probe(audio)
+        probe(path, limits=MediaLimits(max_duration=5.0))
+    assert exc.value.code == "duration_too_long"
+
+
+def test_probe_neither_video_nor_audio_is_not_a_video(tmp_path: Path) -> None:
+    srt = tmp_path / "subs.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nhello\n")
+    mkv = tmp_path / "subs.mkv"
+    subprocess.run([FFMPEG, "-loglevel", "error", "-y", "-i", str(srt), str(mkv)], check=True)
+    with pytest.raises(MediaError) as exc:
+        probe(mkv)
     assert exc.value.code == "not_a_video"
 
 

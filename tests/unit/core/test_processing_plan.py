@@ -98,3 +98,14 @@ def test_storyboard_layout_and_vtt() -> None:
     assert vtt[-1] == "storyboard.jpg#xywh=320,90,160,90"
     long = storyboard_layout(3600.0, 1280, 720, interval=2.0, max_tiles=100)
     assert long.count == 100 and long.interval == 36.0
+
+
+def test_an_audio_only_video_is_transcoded_only() -> None:
+    """ADR 0066: metadata extraction and enhancement read frames; an audio file has none."""
+    plan = make_planner(mode="always", default_preset="default", feeds_ladder=False)
+    audio = Video(id="a", owner="o", audio_codec="mp3", video_codec=None)
+    assert audio.audio_only
+    assert list(plan(audio)) == [TaskKind.TRANSCODE]
+    video = Video(id="v", owner="o", audio_codec="aac", video_codec="h264")
+    assert not video.audio_only
+    assert TaskKind.METADATA_EXTRACTION in plan(video)

@@ -7,7 +7,9 @@ from fractions import Fraction
 
 import pytest
 
+from vidhost.core.dash import dash_manifest
 from vidhost.core.segments import (
+    AUDIO_ONLY_RATE,
     PlannedRendition,
     SegmentPlan,
     make_plan,
@@ -233,3 +235,69 @@ def test_opening_segments_are_short_and_each_its_own_chunk() -> None:
     )
     with pytest.raises(ValueError):
         _plan(5.0, opening=(0.0,))
+
+
+# --- audio-only plans (ADR 0066) -------------------------------------------------------------
+
+
+def _audio_only(duration: float) -> SegmentPlan:
+    return make_plan(
+        source_key="videos/a/source",
+        duration=duration,
+        fps=float(AUDIO_ONLY_RATE),
+        segment_seconds=4.0,
+        chunk_seconds=12.0,
+        first_chunk_seconds=4.0,
+        renditions=(),
+        audio_bitrate=128_000,
+    )
+
+
+def test_an_audio_only_plan_sits_on_aac_frames() -> None:
+    plan = _audio_only(14.3)
+    assert plan.audio_only and plan.has_audio and plan.renditions == ()
+    assert plan.fps == Fraction(375, 8)  # 48000 / 1024: one "frame" is one AAC frame
+    assert abs(plan.seconds(plan.total_frames) - 14.3) <= 0.5 * 1024 / 48_000
+    starts = plan.audio_frame_starts()
+    assert starts == [s.start_frame for s in plan.segments]  # boundaries on AAC frames
+    assert plan.start_segments() == ["audio_00000.m4s"]
+    assert plan.rendition_names() == ["audio"]
+    assert plan.planned_segments() == len(plan.segments)
+    assert plan.stored_segments(set(), audio_done=True) == len(plan.segments)
+
+
+def test_the_audio_only_master_has_one_variant_without_resolution() -> None:
+    master = master_playlist(_audio_only(10.0))
+    assert master.splitlines() == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        '#EXT-X-STREAM-INF:BANDWIDTH=140800,AVERAGE-BANDWIDTH=128000,CODECS="mp4a.40.2"',
+        "audio.m3u8",
+    ]
+
+
+def test_the_audio_only_mpd_has_the_audio_set_alone() -> None:
+    mpd = dash_manifest(_audio_only(10.0))
+    assert 'contentType="video"' not in mpd
+    assert mpd.count("<AdaptationSet") == 1 and 'Representation id="audio"' in mpd
+
+
+def test_a_plan_needs_a_rung_or_the_audio() -> None:
+    with pytest.raises(ValueError):
+        make_plan(
+            source_key="k",
+            duration=5.0,
+            fps=25,
+            segment_seconds=4.0,
+            chunk_seconds=12.0,
+            first_chunk_seconds=4.0,
+            renditions=(),
+            audio_bitrate=None,
+        )
+
+
+def test_an_audio_only_plan_round_trips_through_json() -> None:
+    plan = _audio_only(7.5)
+    again = SegmentPlan.from_json(plan.to_json())
+    assert again == plan and again.audio_only

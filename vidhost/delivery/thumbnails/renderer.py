@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vidhost.core.errors import Conflict, DomainError, NotReady
+from vidhost.core.errors import Conflict, DomainError, NotFound, NotReady
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video
 from vidhost.core.planner import enhanced_key, media_prefix
@@ -55,6 +55,14 @@ class RenderBusy(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def no_video_stream() -> NotFound:
+    return NotFound(
+        "the video is audio-only: no thumbnails, storyboards or previews (its poster is a "
+        "waveform)",
+        code="no_video_stream",
+    )
 
 
 class RenderGate:
@@ -107,9 +115,12 @@ class MediaRenderer:
         self.config = config
 
     def source(self, video: Video) -> tuple[str, str]:
-        """(storage key, cache tag) of the file frames are taken from."""
+        """(storage key, cache tag) of the file frames are taken from; an audio-only video
+        has none (404 ``no_video_stream``, ADR 0066)."""
         if video.state not in _READABLE or video.source_key is None:
             raise NotReady(f"video is {video.state.value}; no frames to show yet")
+        if video.audio_only:
+            raise no_video_stream()
         if self.config.feeds_ladder:
             try:
                 return self.storage.stat(enhanced_key(video)).key, "enh"

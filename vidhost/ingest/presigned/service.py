@@ -29,6 +29,10 @@ MAX_PARTS = 10_000
 S = VideoState
 
 
+MEDIA_TYPES = ("video/", "audio/")
+"""Declared MIME types a direct upload may have: a video, or an audio file (ADR 0066)."""
+
+
 @dataclass(frozen=True)
 class DirectConfig:
     url_ttl: int
@@ -90,7 +94,7 @@ class DirectUploads:
         options: dict[str, Any] | None = None,
     ) -> Ticket:
         """Create the empty record and a pre-signed upload for its backend-controlled key."""
-        if content_type is not None and not content_type.lower().startswith("video/"):
+        if content_type is not None and not content_type.lower().startswith(MEDIA_TYPES):
             raise InvalidInput("Invalid file type", code="invalid_file_type")
         if size is not None and size > self.config.max_upload_bytes:
             raise InvalidInput("File too large", code="file_size_too_large")

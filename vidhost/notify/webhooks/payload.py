@@ -72,6 +72,9 @@ def message_id(event_id: int, event_type: str) -> str:
 
 
 def _tracks(video: Video) -> list[dict[str, Any]]:
+    if video.audio_only:  # ADR 0066: the audio track alone
+        delivered = DELIVERED_AUDIO_CODEC if video.manifest_key else video.audio_codec
+        return [{"type": "audio", "codec": delivered, "source_codec": video.audio_codec}]
     if video.width is None and not video.renditions:
         return []
     top = max(video.renditions, key=lambda r: (r.height, r.bitrate), default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vidhost.core import layout
@@ -11,12 +12,15 @@ from vidhost.core.models import utcnow
 from vidhost.core.scheduling import (
     BACKGROUND_NICE,
 )
+from vidhost.core.segments import SegmentPlan
 from vidhost.media.chunks import build_audio_command
+from vidhost.media.hls import build_waveform_command
 from vidhost.media.process import renice
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.runner import (
     TaskContext,
+    forget_if_deleted,
 )
 from vidhost.processing.transcode.parts import PartEncoder
 from vidhost.processing.transcode.sources import load_plan
@@ -39,10 +43,20 @@ class AudioEncoder(PartEncoder):
         plan = load_plan(self.storage, ctx.video.id)
         if plan.audio_bitrate is None:
             return
+        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with ThreadPoolExecutor(1, thread_name_prefix="waveform") as pool:
+            # An audio-only video's poster is its waveform, rendered beside the encode.
+            poster = pool.submit(self._waveform, ctx, plan) if plan.audio_only else None
+            self._encode(ctx, plan, plan.audio_bitrate)
+            if poster is not None:
+                poster.result()
+                self.progress.part_done(ctx)  # the poster may be the last of the start
+
+    def _encode(self, ctx: TaskContext, plan: SegmentPlan, bitrate: int) -> None:
+        cfg = self.config
         end = plan.seconds(plan.total_frames)
         names = [plan.segment_name(layout.AUDIO_RENDITION, s.index) for s in plan.segments]
         start = plan.chunks[0].segment_count
-        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
             self._input(ctx, plan) as source,
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"audio-{ctx.video.id}-") as tmp,
@@ -87,7 +101,7 @@ class AudioEncoder(PartEncoder):
                 layout.AUDIO_RENDITION,
                 duration=end,
                 boundaries=[plan.seconds(s.start_frame) for s in plan.segments[1:]],
-                bitrate=plan.audio_bitrate,
+                bitrate=bitrate,
                 ts_offset=plan.ts_offset,
                 strict=cfg.strict_decode,
                 cmaf=plan.cmaf,
@@ -101,3 +115,28 @@ class AudioEncoder(PartEncoder):
                 on_tick=lambda: promote.check() if promote is not None else None,
             )
             store(names[stored:])
+
+    def _waveform(self, ctx: TaskContext, plan: SegmentPlan) -> None:
+        """The waveform of the whole source as the poster (ADR 0066), unless stored."""
+        video, cfg = ctx.video, self.config
+        key = layout.poster_key(video.id)
+        try:
+            self.storage.stat(key)
+            return  # a re-run
+        except FileNotFoundError:
+            pass
+        with (
+            self.sources.open(video, plan.source_key) as source,
+            tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"poster-{video.id}-") as tmp,
+        ):
+            poster = Path(tmp) / layout.POSTER
+            run_ffmpeg(
+                build_waveform_command(
+                    cfg.ffmpeg, str(source), str(poster), input_format=plan.source_format
+                ),
+                duration=None,
+                limits=task_limits(cfg.timeout),
+            )
+            ctx.check_claim()
+            self.storage.put_file(key, poster, move=True, content_type="image/jpeg")
+        forget_if_deleted(self.service, video.id)

@@ -11,6 +11,7 @@ from vidhost.core.lifecycle import TaskKind, VideoState
 from vidhost.core.limits import max_short_side
 from vidhost.core.ports import Storage, TaskStore
 from vidhost.core.segments import (
+    AUDIO_ONLY_RATE,
     PlannedRendition,
     SegmentPlan,
     make_plan,
@@ -23,7 +24,7 @@ from vidhost.media.errors import (
     MediaError,
 )
 from vidhost.media.hls import codecs_string
-from vidhost.media.ladder import select_ladder
+from vidhost.media.ladder import AUDIO_ONLY_BITRATE, select_ladder
 from vidhost.media.probe import MediaInfo
 from vidhost.processing.probing import MediaProber
 from vidhost.processing.runner import (
@@ -81,7 +82,8 @@ class Transcoder:
             )
             raise
         # The first chunk and the audio first: together they are the start of the video.
-        parts = [(TaskKind.TRANSCODE_CHUNK, c.index) for c in plan.chunks]
+        # An audio-only plan's chunks group its segments; the audio task encodes them all.
+        parts = [(TaskKind.TRANSCODE_CHUNK, c.index) for c in plan.chunks if plan.renditions]
         if plan.has_audio:
             parts.insert(1, (TaskKind.TRANSCODE_AUDIO, 0))
         forget_if_deleted(self.service, video.id)  # the plan and playlists
@@ -136,7 +138,9 @@ class Transcoder:
         """``cap``: the video's own highest rung (short side, ``max_short_side``)."""
         cfg = self.config
         if info.video is None:
-            raise MediaError("not_a_video", "the source has no video stream")
+            if info.audio is None:
+                raise MediaError("not_a_video", "the source has no video or audio stream")
+            return self._audio_only_plan(info, source_key)
         v = info.video
         has_audio = info.audio is not None
         heights = [h for h in cfg.heights if cap is None or h <= cap] or [cap or 0]
@@ -165,6 +169,24 @@ class Transcoder:
             first_chunk_seconds=cfg.first_chunk_seconds or cfg.segment_seconds,
             renditions=renditions,
             audio_bitrate=audio_bitrate,
+            packaging=cfg.packaging,
+            opening=cfg.opening_seconds,
+        )
+
+    def _audio_only_plan(self, info: MediaInfo, source_key: str) -> SegmentPlan:
+        """No video rung: the audio rendition is the stream, on a grid of AAC frames (ADR
+        0066). Its poster is the waveform the audio task renders."""
+        cfg = self.config
+        return make_plan(
+            source_key=source_key,
+            source_format=info.format_name,
+            duration=info.duration,
+            fps=float(AUDIO_ONLY_RATE),
+            segment_seconds=cfg.segment_seconds,
+            chunk_seconds=cfg.chunk_seconds,
+            first_chunk_seconds=cfg.first_chunk_seconds or cfg.segment_seconds,
+            renditions=(),
+            audio_bitrate=AUDIO_ONLY_BITRATE,
             packaging=cfg.packaging,
             opening=cfg.opening_seconds,
         )

@@ -64,6 +64,10 @@ def asset_progress(video: Video, tasks: list[Task]) -> dict[str, Any]:
     return {"state": "transcoding", "progress": ladder_percent(video, transcode)}
 
 
+AUDIO_ONLY_STORED = "Audio only"
+AUDIO_ONLY_TIER = "audio-only"
+
+
 def aspect_ratio(width: int | None, height: int | None) -> str | None:
     if not width or not height:
         return None
@@ -133,6 +137,8 @@ def asset_view(
     settings = upload.new_asset_settings if upload else {}
     settings = {**settings, **dict(video.metadata.get("mux") or {})}
     stored, tier = _resolution(video.width, video.height, max_short_side(video))
+    if video.audio_only:  # as Mux names an audio-only asset's (ADR 0066)
+        stored, tier = AUDIO_ONLY_STORED, AUDIO_ONLY_TIER
     status = asset_status(video)
     view: dict[str, Any] = {
         "id": video.id,

@@ -38,7 +38,7 @@ export async function mount(main) {
     .then((r) => Number(r.headers.get("Tus-Max-Size")) || null)
     .catch(() => null);
 
-  const input = h("input", { id: "files", type: "file", name: "files", multiple: true, accept: "video/*", "aria-describedby": "drop-help" });
+  const input = h("input", { id: "files", type: "file", name: "files", multiple: true, accept: "video/*,audio/*", "aria-describedby": "drop-help" });
   const drop = h(
     "div",
     { class: "dropzone", id: "dropzone" },
