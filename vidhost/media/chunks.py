@@ -73,7 +73,7 @@ def build_chunk_command(
     ``init-<rung>_<n>.mp4``, whose init segment is the one every chunk of that rung writes: a
     player switching to that rung then finds it stored (ADR 0064).
     """
-    if not rungs:
+    if not rungs and not inits:
         raise ValueError("at least one rung")
     if inits and timescale is None:
         raise ValueError("init segments are CMAF's")

@@ -348,7 +348,13 @@ def test_the_first_chunk_encodes_its_start_rung_then_the_rung_a_player_asks_for(
         assert "120p_00000.m4s" in asked["stored"]
         assert not {"180p_00000.m4s", "144p_00000.m4s"} & asked["stored"]
         passes = _passes(caplog, video_id)
-        assert passes == ["120p (nice 0)", "180p (nice 0)", "144p (nice 19)"], passes
+        # the start, the other rungs' init segments (one frame each), the asked rung, the rest
+        assert passes == [
+            "120p (nice 0)",
+            "init segments of 144p,180p (nice 0)",
+            "180p (nice 0)",
+            "144p (nice 19)",
+        ], passes
         for rung in ("180p", "144p", "120p"):
             assert c.storage.stat(layout.hls_prefix(video_id) + f"{rung}_00000.m4s").size > 0
         # a later chunk nobody asked for yields the cores; one a player asked for does not
@@ -399,11 +405,23 @@ def test_an_opening_chunk_encodes_the_start_rung_and_the_likely_start_rung_toget
             prefix = layout.hls_prefix(video_id)
             seen["stored"] = {o.key.rsplit("/", 1)[-1] for o in c.storage.list(prefix)}
 
-        with _player(when=ready, then=look):
+        def rest_started() -> bool:
+            return "144p (nice 19)" in _passes(caplog, video_id)
+
+        def look_again() -> None:  # 144p's init is there before any 144p segment
+            prefix = layout.hls_prefix(video_id)
+            seen["rest"] = {o.key.rsplit("/", 1)[-1] for o in c.storage.list(prefix)}
+
+        with _player(when=ready, then=look), _player(when=rest_started, then=look_again):
             assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
         assert {"120p_00000.m4s", "180p_00000.m4s", "180p_init.mp4"} <= seen["stored"]
         assert "144p_00000.m4s" not in seen["stored"]
-        assert _passes(caplog, video_id) == ["120p,180p (nice 0)", "144p (nice 19)"]
+        assert "144p_init.mp4" in seen["rest"] and "144p_00000.m4s" not in seen["rest"]
+        assert _passes(caplog, video_id) == [
+            "120p,180p (nice 0)",
+            "init segments of 144p (nice 0)",
+            "144p (nice 19)",
+        ]
 
 
 def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_first(
@@ -440,7 +458,13 @@ def test_a_request_during_the_first_chunks_rest_stops_it_and_takes_its_rung_firs
         assert asked == [True]
         messages = [r.getMessage() for r in caplog.records if video_id in r.getMessage()]
         passes = _passes(caplog, video_id)
-        assert passes == ["240p (nice 0)", "480p,720p (nice 19)", "720p (nice 0)", "480p (nice 19)"]
+        assert passes == [
+            "240p (nice 0)",
+            "init segments of 480p,720p (nice 0)",
+            "480p,720p (nice 19)",
+            "720p (nice 0)",
+            "480p (nice 19)",
+        ]
         assert (
             f"transcode_chunk 0 of {video_id}: a player asked for 720p; it goes first" in messages
         )

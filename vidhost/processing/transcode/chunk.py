@@ -175,10 +175,7 @@ class ChunkEncoder(PartEncoder):
             todo.remove(likely)
             start.append(likely)
         poster = self._poster(pass_)
-        # the poster from the same decode, and the other rungs' init segments (one frame
-        # each): a player switching rungs needs the init first, then the segment it wants
-        inits = [r for r in todo if plan.cmaf]
-        pass_.run(start, nice=0, poster=poster, inits=inits)
+        pass_.run(start, nice=0, poster=poster)  # the poster from the same decode
         if poster is not None:
             pass_.ctx.check_claim()
             self.storage.put_file(
@@ -186,6 +183,10 @@ class ChunkEncoder(PartEncoder):
             )
             forget_if_deleted(self.service, pass_.ctx.video.id)
         self.progress.part_done(pass_.ctx)  # the start may make the video ready
+        if todo and plan.cmaf:
+            # the other rungs' init segments, from one frame each (after ready: it costs the
+            # start ~0.2 s): a player switching rungs asks for the init, then the segment
+            pass_.run([], nice=0, inits=todo)
         if todo:
             self._first_request(pass_.ctx, [r.name for r in todo])
             self._rungs(pass_, todo)
@@ -269,7 +270,9 @@ class _Pass:
             inits=inits or (),
         )
         total = len(plan.renditions)
-        label = ",".join(r.name for r in rungs)
+        label = ",".join(r.name for r in rungs) or "init segments of " + ",".join(
+            r.name for r in inits or ()
+        )
         log.info("chunk %s of %s: %s (nice %s)", chunk.index, self.ctx.video.id, label, nice)
 
         done = [0.0]  # the pass's latest reported fraction
