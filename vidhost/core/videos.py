@@ -107,17 +107,22 @@ class VideoService:
         limit: int = 50,
         offset: int = 0,
         search: str | None = None,
+        created_after: datetime | None = None,
         created_before: datetime | None = None,
+        oldest_first: bool = False,
     ) -> tuple[list[Video], int]:
-        """Videos not deleted, newest first, and how many match (``VideoStore.list_videos``;
-        ``created_before``: a keyset page's bound)."""
+        """Videos not deleted, newest first (``oldest_first``: oldest), and how many match
+        (``VideoStore.list_videos``: ``created_after``/``created_before`` bound the creation
+        time, exclusive)."""
         return self.repo.list_videos(
             owner=owner,
             states=states,
             limit=limit,
             offset=offset,
             search=search,
+            created_after=created_after,
             created_before=created_before,
+            oldest_first=oldest_first,
         )
 
     def ready_ids(self, *, viewer: str | None = None) -> list[str]:

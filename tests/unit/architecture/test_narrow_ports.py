@@ -24,11 +24,7 @@ ADAPTERS = Path("adapters")
 
 REPO_DEBT: dict[str, int] = {
     # provider surfaces still on the wide repository (issue 20, for the next move)
-    "providers/cloudflare/feature.py": 1,
     "providers/cloudflare/uploads.py": 1,
-    "providers/cloudflare/videos.py": 3,
-    "providers/mux/feature.py": 1,
-    "providers/mux/service.py": 7,
 }
 
 

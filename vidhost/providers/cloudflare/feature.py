@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def install(c: Container) -> None:
-    c.webhook_formats.add(CloudflareWebhookFormat(c.base_url(), c.repo.list_tasks))
+    c.webhook_formats.add(CloudflareWebhookFormat(c.base_url(), c.videos.tasks))
 
 
 def routers() -> Sequence[APIRouter]:

@@ -37,14 +37,14 @@ Status = Literal["pendingupload", "downloading", "queued", "inprogress", "ready"
 
 def owned(container: Container, uid: str, user: str) -> Video:
     """The account's video; 404 for an unknown, deleted or another account's uid."""
-    video = container.repo.get_video(uid) if len(uid) <= 64 else None
+    video = container.videos.find(uid) if len(uid) <= 64 else None
     if not present(video) or video.owner != user:
         raise NotFound("video not found", code="video_not_found")
     return video
 
 
 def render(request: Request, container: Container, video: Video) -> dict[str, Any]:
-    return video_object(base_url(request), video, container.repo.list_tasks(video.id))
+    return video_object(base_url(request), video, container.videos.tasks(video.id))
 
 
 @router.get("")
@@ -72,7 +72,7 @@ async def list_videos(
     upper = _utc(end or before)
 
     def fetch() -> tuple[list[dict[str, Any]], int]:
-        videos, total = container.repo.list_videos(
+        videos, total = container.videos.listing(
             owner=user,
             states=states,
             limit=MAX_LIST if creator else limit,

@@ -24,7 +24,6 @@ def install(c: Container) -> None:
     c.mux_store = SqlMuxStore(c.engine)
     c.mux = MuxService(
         c.videos,
-        c.repo,
         c.uploads,
         c.url_guard,
         PullConfig(tmp_dir=s.tmp_dir, max_bytes=s.max_upload_bytes, timeout=s.mux_pull_timeout),
@@ -36,7 +35,7 @@ def install(c: Container) -> None:
     c.webhook_formats.add(
         MuxWebhookFormat(
             c.mux_store,
-            c.repo.list_tasks,
+            c.videos.tasks,
             c.static_renditions,
             master=c.mux_master,
             base_url=c.base_url(),

@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.net.download import download
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
@@ -82,7 +81,6 @@ class MuxService:
     def __init__(
         self,
         videos: VideoService,
-        repo: SqlRepository,
         uploads: UploadService,
         url_guard: UrlGuard,
         pull: PullConfig,
@@ -90,7 +88,6 @@ class MuxService:
         statics: StaticRenditions,
     ) -> None:
         self.videos = videos
-        self.repo = repo
         self.uploads = uploads
         self.url_guard = url_guard
         self.pull = pull
@@ -138,7 +135,7 @@ class MuxService:
         return record
 
     def status(self, record: U.MuxUpload) -> U.UploadStatus:
-        status = U.status_of(record, self.repo.get_video(record.video_id))
+        status = U.status_of(record, self.videos.find(record.video_id))
         expired = status.status == U.TIMED_OUT and record.status == U.WAITING
         if expired and self.store.set_upload_status(record.id, U.TIMED_OUT, only_if=U.WAITING):
             self._drop_bytes(record)
@@ -152,7 +149,7 @@ class MuxService:
         if self.status(record).status != U.WAITING:
             raise Conflict("Only a waiting upload can be cancelled", code="upload_not_waiting")
         if self.store.set_upload_status(record.id, U.CANCELLED, only_if=U.WAITING):
-            video = self.repo.get_video(record.video_id)
+            video = self.videos.find(record.video_id)
             if video is not None:  # before the bytes go: the notice names the video
                 self.videos.notify(video, "video.upload.cancelled")
             self._drop_bytes(record)
@@ -195,7 +192,7 @@ class MuxService:
     # --- assets -----------------------------------------------------------------------------
 
     def asset(self, asset_id: str, owner: str) -> Video:
-        video = self.repo.get_video(asset_id)
+        video = self.videos.find(asset_id)
         if video is None or video.owner != owner or not is_asset(video):
             raise asset_not_found()
         return video
@@ -238,7 +235,7 @@ class MuxService:
 
     def tasks_of(self, asset_id: str) -> list[Task]:
         """The asset's tasks (its ``transcode`` task tells how much of the ladder is stored)."""
-        return self.repo.list_tasks(asset_id)
+        return self.videos.tasks(asset_id)
 
     def delete_asset(self, asset_id: str, owner: str) -> None:
         video = self.asset(asset_id, owner)
@@ -294,13 +291,13 @@ class MuxService:
             )
             self.videos.accept_source(video_id, way="pull", file=path)
         except CodedError as exc:
-            video = self.repo.get_video(video_id)
+            video = self.videos.find(video_id)
             if video is not None and video.state in (S.CREATED, S.UPLOADING):
                 self.videos.reject_source(video, exc.code, exc.message)
             log.info("mux pull of %s failed: %s (%s)", video_id, exc.message, exc.code)
         except Exception:
             log.exception("mux pull of %s crashed", video_id)
-            video = self.repo.get_video(video_id)
+            video = self.videos.find(video_id)
             if video is not None and video.state in (S.CREATED, S.UPLOADING):
                 self.videos.reject_source(video, "download_failed", "the input could not be read")
         finally:
@@ -336,7 +333,7 @@ class MuxService:
     def resolve(self, playback_id: str) -> tuple[PlaybackId, Video]:
         """A playback id and its video, for the stream and image routes (no owner)."""
         pid = self.store.get_playback_id(playback_id)
-        video = self.repo.get_video(pid.video_id) if pid else None
+        video = self.videos.find(pid.video_id) if pid else None
         if pid is None or not present(video):
             raise NotFound("Playback ID not found", code="playback_id_not_found")
         return pid, video
