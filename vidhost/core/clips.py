@@ -103,6 +103,11 @@ def plan_cut(video: Video, start: float | None, end: float | None) -> ClipCut:
         raise InvalidInput(
             "start and end must be finite times in seconds, start ≥ 0", code="invalid_clip_range"
         )
+    if begin >= duration:
+        raise InvalidInput(
+            f"the clip starts ({begin:g} s) past the end of the video ({duration:g} s)",
+            code="bad_time",
+        )
     if stop <= begin:
         raise InvalidInput(
             f"the clip's end ({stop:g} s) must be after its start ({begin:g} s)",
@@ -110,10 +115,9 @@ def plan_cut(video: Video, start: float | None, end: float | None) -> ClipCut:
         )
     rate = frame_rate(video)
     total = max(1, round(duration * rate))
-    half_frame = float(1 / rate) / 2
-    if begin >= duration or stop > duration + half_frame:
+    if stop > duration + float(1 / rate) / 2:
         raise InvalidInput(
-            f"the clip ({begin:g}-{stop:g} s) runs past the end of the video ({duration:g} s)",
+            f"the clip ends ({stop:g} s) past the end of the video ({duration:g} s)",
             code="bad_time",
         )
     first, last = round(begin * rate), min(total, round(stop * rate))

@@ -10,27 +10,20 @@ from pathlib import Path
 import cloudflare
 import pytest
 
-from tests.clips import make_clip
-from tests.e2e.frame_checks import assert_frame_accurate, fetch_stream
+from tests.e2e.frame_checks import SOURCE_FPS, assert_frame_accurate, fetch_stream, make_source
 from tests.e2e.providers.cloudflare.conftest import form_upload, sdk, wait_ready
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
 DURATION = 12.0
-FPS = 25
+FPS = SOURCE_FPS
 FRAME = 1 / FPS
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_clip(
-        tmp_path_factory.mktemp("cfclips") / "source.mp4",
-        duration=DURATION,
-        width=320,
-        height=240,
-        fps=FPS,
-    )
+    return make_source(tmp_path_factory.mktemp("cfclips") / "source.mp4", DURATION)
 
 
 def _ready_video(cf: cloudflare.Cloudflare, path: Path) -> str:

@@ -16,8 +16,7 @@ import mux_python
 import pytest
 from mux_python.rest import ApiException
 
-from tests.clips import make_clip
-from tests.e2e.frame_checks import assert_frame_accurate, fetch_stream
+from tests.e2e.frame_checks import SOURCE_FPS, assert_frame_accurate, fetch_stream, make_source
 from tests.e2e.helpers import AUTH_ENV, auth
 from tests.e2e.mux_helpers import MuxReceiver, access_token, sdk, wait_asset, wait_upload
 from tests.server import ServerProcess
@@ -25,7 +24,7 @@ from tests.server import ServerProcess
 pytestmark = pytest.mark.e2e
 
 DURATION = 12.0
-FPS = 25
+FPS = SOURCE_FPS
 FRAME = 1 / FPS
 
 
@@ -38,7 +37,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "VIDHOST_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.1/32"]',
     }
     server = ServerProcess(data, env=env).start()
-    source = make_clip(data / "source.mp4", duration=DURATION, width=320, height=240, fps=FPS)
+    source = make_source(data / "source.mp4", DURATION)
     receiver = MuxReceiver()
     r = httpx.post(
         f"{server.url}/api/webhooks",
@@ -107,7 +106,7 @@ def test_a_clip_asset_is_frame_accurate_has_its_webhooks_and_outlives_its_source
     site, tmp_path: Path
 ):
     assets, source = site["assets"], site["asset"]
-    start, end = 2.0, 7.2  # source frames 50 .. 179
+    start, end = 2.0, 7.2  # source frames 20 .. 71
     created = assets.create_asset(clip_request(source.id, start, end)).data
     assert created.status == "preparing" and created.source_asset_id == source.id
     assert created.ingest_type == "on_demand_clip"
@@ -119,7 +118,7 @@ def test_a_clip_asset_is_frame_accurate_has_its_webhooks_and_outlives_its_source
     assert ready["data"]["source_asset_id"] == source.id
 
     url = f"{site['url']}/{asset.playback_ids[0].id}.m3u8"
-    assert_frame_accurate(fetch_stream(url, tmp_path / "clip.mp4"), site["source"], 50, 180)
+    assert_frame_accurate(fetch_stream(url, tmp_path / "clip.mp4"), site["source"], 20, 72)
 
     # the whole source by default (start 0, end: its duration), frame for frame
     whole = wait_asset(assets, assets.create_asset(clip_request(source.id, None, None)).data.id)
@@ -130,4 +129,4 @@ def test_a_clip_asset_is_frame_accurate_has_its_webhooks_and_outlives_its_source
         assets.get_asset(source.id)
     assert assets.get_asset(asset.id).data.status == "ready"
     again = fetch_stream(url, tmp_path / "again.mp4")
-    assert_frame_accurate(again, site["source"], 50, 180)
+    assert_frame_accurate(again, site["source"], 20, 72)
