@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.clips import make_audio, make_clip
 from tests.e2e.download_checks import produced
 from tests.e2e.frame_checks import SOURCE_FPS, assert_frame_accurate, fetch_stream, make_source
 from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
@@ -64,6 +65,25 @@ def test_bad_ranges_and_sources_are_refused_with_codes(site):
     # the clip is not ready yet (its source is still being cut): not a source for a clip
     again = clip(site, {"start": 0, "end": 0.5}, video_id=fresh.json()["id"])
     assert code(again) == (400, "clip_source_not_ready")
+
+
+@pytest.mark.parametrize("kind", ["audio-only", "silent"])
+def test_audio_only_and_silent_sources_are_clipped_too(site, kind, tmp_path: Path):
+    if kind == "audio-only":
+        path, mime = make_audio(tmp_path / "tone.m4a", duration=6.0), "audio/mp4"
+    else:
+        path, mime = make_clip(tmp_path / "silent.mp4", duration=6.0, audio=False), "video/mp4"
+    source = upload(site["url"], path, ALICE, content_type=mime)
+    assert wait_for_state(site["url"], source, ALICE, {"ready", "failed"})["state"] == "ready"
+    r = clip(site, {"start": 1.0, "end": 4.0}, video_id=source)
+    assert r.status_code == 201, r.text
+    done = wait_for_state(site["url"], r.json()["id"], ALICE, {"ready", "failed"}, details=True)
+    assert done["state"] == "ready", done
+    assert abs(done["duration"] - 3.0) <= FRAME, done
+    if kind == "audio-only":
+        assert done["videoCodec"] is None and done["audioCodec"] is not None
+    else:
+        assert done["videoCodec"] is not None and done["audioCodec"] is None
 
 
 def test_a_clip_is_frame_accurate_a_video_like_any_other_and_outlives_its_source(
