@@ -96,6 +96,11 @@ def test_bad_ranges_are_refused_in_muxs_shape(site):
     assert refused(assets, clip_request("nope", 1, 2)) == (404, "not_found", "asset_not_found")
     # another owner's asset is not there for bob
     assert refused(site["bob"], clip_request(source, 1, 2)) == (404, "not_found", "asset_not_found")
+    # start_time/end_time clip an asset only: on a URL input they are refused by name
+    on_url = mux_python.CreateAssetRequest(
+        input=[mux_python.InputSettings(url="https://example.com/a.mp4", start_time=1)]
+    )
+    assert refused(assets, on_url) == (400, bad, "unsupported_field")
     # a clip still being cut is not ready: it cannot be clipped yet
     pending = assets.create_asset(clip_request(source, 1, 2)).data
     assert pending.status == "preparing"
