@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
+    from vidhost.ingest.clips.service import ClipService
     from vidhost.ingest.presigned.service import DirectUploads
     from vidhost.ingest.tus.service import UploadService
     from vidhost.notify.realtime.client_videos import ClientVideos
@@ -83,6 +84,8 @@ class Container:
     """``direct_uploads``: pre-signed URLs and multipart, see ``make_direct_uploads``."""
     uploads: UploadService = field(init=False, repr=False)
     """``resumable``: tus and upload sessions, see ``make_upload_service``."""
+    clips: ClipService = field(init=False, repr=False)
+    """``clips``: new videos cut from ready ones (every surface's clips, ADR 0067)."""
     posts: PostService = field(init=False, repr=False)
     """``posts``: ``/api/posts``."""
     plans: PlanCache = field(init=False, repr=False)

@@ -17,6 +17,7 @@ from vidhost.delivery.originals import feature as originals
 from vidhost.delivery.posts import feature as posts
 from vidhost.delivery.thumbnails import feature as thumbnails
 from vidhost.http import metrics_feature as metrics
+from vidhost.ingest.clips import feature as clips
 from vidhost.ingest.presigned import feature as direct_uploads
 from vidhost.ingest.tus import feature as resumable
 from vidhost.notify.events import feature as events
@@ -33,6 +34,7 @@ FEATURES: tuple[Feature, ...] = (
     downloads.FEATURE,  # after videos (its plan cache); before processing (the remux task)
     direct_uploads.FEATURE,
     resumable.FEATURE,
+    clips.FEATURE,  # before mux and cloudflare, whose clips it makes
     posts.FEATURE,
     thumbnails.FEATURE,
     originals.FEATURE,

@@ -95,6 +95,12 @@ CATALOGUE: Final = _catalogue(
         "A Mux or Cloudflare request field vidhost does not implement was sent (it is named)",
     ),
     ("invalid_cursor", 400, "The list cursor is not one this server handed out"),
+    (
+        "invalid_clip_range",
+        400,
+        "The clip's times are not numbers, its start is negative or its end not after its start",
+    ),
+    ("clip_source_not_ready", 400, "Only a ready video can be clipped (the source is not)"),
     ("websocket_upgrade_required", 400, "This endpoint answers WebSocket upgrade requests only"),
     # 401 Unauthorized
     ("unauthorized", 401, "No bearer token was sent"),

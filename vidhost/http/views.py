@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from vidhost.core.clips import clip_of
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, task_percent, transcode_of
@@ -98,6 +99,14 @@ class DownloadOut(BaseModel):
     height: int | None = None
 
 
+class ClipOut(BaseModel):
+    """Where a clip was cut from (ADR 0067): seconds of the source, on its frame grid."""
+
+    videoId: str
+    start: float
+    end: float
+
+
 class VideoDetails(VideoStatus):
     id: str
     owner: str
@@ -123,6 +132,9 @@ class VideoDetails(VideoStatus):
     )
     downloads: list[DownloadOut] = Field(
         default_factory=list, description="MP4/M4A downloads asked for (POST .../downloads)"
+    )
+    clippedFrom: ClipOut | None = Field(
+        default=None, description="The video this one was cut from (POST .../clips), if any"
     )
 
 
@@ -230,7 +242,15 @@ def video_details(
         analysisUrl=_done_url(request, video, tasks, TaskKind.METADATA_EXTRACTION, "analysis"),
         enhancedUrl=_done_url(request, video, tasks, TaskKind.VIDEO_ENHANCEMENT, "enhanced"),
         downloads=[download_out(request, d) for d in downloads],
+        clippedFrom=_clip_out(video),
     )
+
+
+def _clip_out(video: Video) -> ClipOut | None:
+    clip = clip_of(video)
+    if clip is None:
+        return None
+    return ClipOut(videoId=clip["source"], start=clip["start"], end=clip["end"])
 
 
 def _done_url(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vidhost.providers.cloudflare import downloads, edits, playback, uploads, videos, webhooks
+from vidhost.providers.cloudflare import (
+    clips,
+    downloads,
+    edits,
+    playback,
+    uploads,
+    videos,
+    webhooks,
+)
 
 
 def routers() -> list[APIRouter]:
@@ -15,6 +23,7 @@ def routers() -> list[APIRouter]:
         uploads.router,
         uploads.public,
         uploads.tus_router,
+        clips.router,  # ``POST /clip`` before edits' ``POST /{uid}``
         downloads.router,  # before videos' ``/{uid}``: ``/{uid}/downloads`` is its own
         videos.router,
         edits.router,  # ``POST /{uid}``: after every fixed POST path of the surface

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from vidhost.core.access import PRIVATE, UNLISTED
+from vidhost.core.clips import clip_of
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video
 from vidhost.core.videos import MAX_DURATION_OPTION
@@ -101,6 +102,7 @@ def video_object(base: str, video: Video, tasks: list[Task]) -> dict[str, Any]:
     failed = video.state is S.FAILED
     state = STATES.get(video.state, "error")
     extra = extras(video)
+    clip = clip_of(video)
     accepted = [t.created_at for t in tasks]
     max_duration = video.options.get(MAX_DURATION_OPTION)
     status: dict[str, Any] = {
@@ -141,5 +143,5 @@ def video_object(base: str, video: Video, tasks: list[Task]) -> dict[str, Any]:
         },
         "watermark": None,
         "liveInput": None,
-        "clippedFrom": None,
+        "clippedFrom": clip["source"] if clip else None,
     }

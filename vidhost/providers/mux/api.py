@@ -30,6 +30,8 @@ from vidhost.providers.mux.upload_links import upload_url
 router = APIRouter(route_class=MuxRoute, tags=["mux"])
 
 ERRORS = MUX_ERRORS
+CLIP_URL = "mux://assets/"
+"""An input naming one of the caller's assets: the new asset is a clip of it."""
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 Cursor = Annotated[str | None, Query(max_length=200, description="The previous page's next_cursor")]
@@ -75,6 +77,10 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     url: str = Field(max_length=2048)
+    start_time: float | None = None
+    """A clip's start (``mux://assets/{id}`` inputs), seconds; default 0."""
+    end_time: float | None = None
+    """A clip's end, seconds; default the source asset's duration."""
 
 
 class CreateAsset(AssetSettings):
@@ -194,7 +200,9 @@ async def list_assets(
 async def create_asset(
     body: CreateAsset, request: Request, owner: MuxOwner, container: ContainerDep
 ) -> dict[str, Any]:
-    """An asset pulled from ``input[0].url`` (public hosts only; size and time limited)."""
+    """An asset pulled from ``input[0].url`` (public hosts only; size and time limited), or
+    a clip of one of the caller's ready assets: ``mux://assets/{id}`` with ``start_time`` /
+    ``end_time`` (ADR 0067)."""
     inputs = body.inputs or body.input
     if isinstance(inputs, str):
         inputs = [Input(url=inputs)]
@@ -207,9 +215,22 @@ async def create_asset(
     settings = asset_settings.check(container, _settings(body))
     base = base_url(request)
 
+    source = inputs[0]
+    clip_of = source.url.removeprefix(CLIP_URL) if source.url.startswith(CLIP_URL) else None
+    if clip_of is None and (source.start_time is not None or source.end_time is not None):
+        raise InvalidInput(
+            "start_time and end_time clip a mux://assets/{id} input only",
+            code="unsupported_field",
+        )
+
     def run() -> dict[str, Any]:
         options = asset_settings.options_of(settings)
-        video = mux.create_asset(owner, inputs[0].url, settings, options)
+        if clip_of is not None:
+            video = mux.create_clip(
+                owner, clip_of, source.start_time, source.end_time, settings, options
+            )
+        else:
+            video = mux.create_asset(owner, source.url, settings, options)
         return asset_out(container, asset_settings.apply(container, video.id, settings), base)
 
     return data(await run_in_threadpool(run))

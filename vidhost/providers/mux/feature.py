@@ -29,6 +29,7 @@ def install(c: Container) -> None:
         PullConfig(tmp_dir=s.tmp_dir, max_bytes=s.max_upload_bytes, timeout=s.mux_pull_timeout),
         c.mux_store,
         c.static_renditions,
+        c.clips,
     )
     c.access_tokens = AccessTokens(c.mux_store)
     c.mux_master = MasterAccess(c.videos, c.originals)

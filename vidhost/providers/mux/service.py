@@ -19,6 +19,7 @@ from typing import Any
 from vidhost.adapters.net.download import download
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
+from vidhost.core.clips import Clipper
 from vidhost.core.downloads import StaticRenditions
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
@@ -37,11 +38,13 @@ log = logging.getLogger(__name__)
 S = VideoState
 ASSET_STATES = (S.UPLOADED, S.PROCESSING, S.READY, S.FAILED)
 """A video is a Mux asset once its source was accepted (or refused), or from the start when
-it is pulled from a URL (``metadata.mux.ingest == "url"``)."""
+it is pulled from a URL (``metadata.mux.ingest == "url"``) or cut from an asset (``clip``)."""
+URL_INGEST = "url"
+CLIP_INGEST = "clip"
 
 
 def is_asset(video: Video) -> bool:
-    pulled = (video.metadata.get("mux") or {}).get("ingest") == "url"
+    pulled = (video.metadata.get("mux") or {}).get("ingest") in (URL_INGEST, CLIP_INGEST)
     return video.state in ASSET_STATES or (pulled and video.state is not S.DELETED)
 
 
@@ -65,6 +68,12 @@ def visibility_for(policies: list[str]) -> str:
     return UNLISTED if PUBLIC in policies else PRIVATE
 
 
+def _mux_meta(ingest: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """What an asset made by the server (a pull, a clip) keeps of its creation settings."""
+    kept = ("passthrough", "mp4_support", "video_quality", "test")
+    return {"ingest": ingest, **{k: settings[k] for k in kept if settings.get(k) is not None}}
+
+
 @dataclass(frozen=True)
 class PullConfig:
     """Where and how much an input URL is downloaded (``POST /video/v1/assets``)."""
@@ -86,6 +95,7 @@ class MuxService:
         pull: PullConfig,
         store: SqlMuxStore,
         statics: StaticRenditions,
+        clips: Clipper,
     ) -> None:
         self.videos = videos
         self.uploads = uploads
@@ -94,6 +104,8 @@ class MuxService:
         self.store = store
         self.statics = statics
         """Static renditions (``mp4_support``, ``static_renditions``; ADR 0065)."""
+        self.clips = clips
+        """Clips of assets (``mux://assets/{id}`` inputs; ADR 0067)."""
 
     # --- direct uploads ---------------------------------------------------------------------
 
@@ -256,14 +268,8 @@ class MuxService:
         policies = policies_of(settings)
         statics = creation_specs(settings)
         self.url_guard.check(url)  # refuse a local or private URL before anything exists
-        mux_meta: dict[str, Any] = {"ingest": "url"}
-        mux_meta |= {
-            k: settings[k]
-            for k in ("passthrough", "mp4_support", "video_quality", "test")
-            if settings.get(k) is not None
-        }
         video = self.videos.create_pending(
-            owner=owner, metadata={"mux": mux_meta} if mux_meta else None, options=options
+            owner=owner, metadata={"mux": _mux_meta(URL_INGEST, settings)}, options=options
         )
         self.videos.update(video.id, visibility=visibility_for(policies))
         for policy in policies:
@@ -272,6 +278,35 @@ class MuxService:
         threading.Thread(
             target=self._pull, args=(video.id, url), name="vidhost-mux-pull", daemon=True
         ).start()
+        return self.videos.get(video.id)
+
+    def create_clip(
+        self,
+        owner: str,
+        source_id: str,
+        start: float | None,
+        end: float | None,
+        settings: dict[str, Any],
+        options: dict[str, Any] | None = None,
+    ) -> Video:
+        """A clip of the caller's ready asset ``source_id`` (``mux://assets/{id}``, ADR
+        0067): a new asset with its own playback ids and static renditions; the cut and
+        the ladder follow (``preparing`` until ready)."""
+        policies = policies_of(settings)
+        statics = creation_specs(settings)
+        video = self.clips.create(
+            owner,
+            source_id,
+            start,
+            end,
+            visibility=visibility_for(policies),
+            metadata={"mux": _mux_meta(CLIP_INGEST, settings)},
+            options=options,
+            not_found=asset_not_found(),
+        )
+        for policy in policies:
+            self._add_playback_id(video.id, owner, policy)
+        self._ask_statics(video.id, statics)
         return self.videos.get(video.id)
 
     def _pull(self, video_id: str, url: str) -> None:

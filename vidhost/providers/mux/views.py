@@ -7,6 +7,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from vidhost.core.clips import clip_of
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.limits import max_short_side
 from vidhost.core.models import Task, Video
@@ -140,6 +141,7 @@ def asset_view(
     if video.audio_only:  # as Mux names an audio-only asset's (ADR 0066)
         stored, tier = AUDIO_ONLY_STORED, AUDIO_ONLY_TIER
     status = asset_status(video)
+    clip = clip_of(video)
     view: dict[str, Any] = {
         "id": video.id,
         "created_at": unix(video.created_at),
@@ -163,7 +165,8 @@ def asset_view(
         if settings.get("mp4_support") in MP4_SUPPORT
         else "none",
         "master_access": "none",
-        "ingest_type": "on_demand_direct_upload" if upload else "on_demand_url",
+        "ingest_type": _ingest_type(video, upload),
+        "source_asset_id": clip["source"] if clip else None,
         "test": bool(settings.get("test") or (upload.test if upload else False)),
         "is_live": False,
         "progress": asset_progress(video, tasks),
@@ -175,6 +178,12 @@ def asset_view(
             "messages": [video.error_message or "the asset could not be processed"],
         }
     return {k: v for k, v in view.items() if v is not None}
+
+
+def _ingest_type(video: Video, upload: MuxUpload | None) -> str:
+    if upload is not None:
+        return "on_demand_direct_upload"
+    return "on_demand_clip" if clip_of(video) is not None else "on_demand_url"
 
 
 def upload_view(upload: MuxUpload, status: UploadStatus, url: str | None) -> dict[str, Any]:

@@ -1,0 +1,127 @@
+"""Clips as a way in (ADR 0067): a pending video, its source cut from the source video's
+original, and ``VideoService.accept_source`` (the one way in) from there.
+
+The clip answers at once (``created``); a thread cuts the source (``vidhost.media.clips``,
+under the task limits, at most ``ClipConfig.concurrent`` at once per process, others wait)
+and hands the file to ``accept_source``, as a URL pull does. From then on the clip is a
+video like any other: probe, plan, ladder, ready, webhooks, thumbnails, downloads. It owns
+its own source file, so deleting the source video leaves it whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+from vidhost.core.clips import CLIP_OPTION, ClipCut, clippable, plan_cut
+from vidhost.core.errors import CodedError, NotFound
+from vidhost.core.lifecycle import VideoState
+from vidhost.core.models import Video
+from vidhost.core.ports import Storage
+from vidhost.core.videos import VideoService
+from vidhost.media.clips import clip_command
+from vidhost.media.errors import MediaError
+from vidhost.media.formats import input_args
+from vidhost.media.runner import run_ffmpeg
+from vidhost.media.sandbox import task_limits
+from vidhost.processing.probing import source_copy
+
+log = logging.getLogger(__name__)
+
+PENDING = (VideoState.CREATED, VideoState.UPLOADING)
+
+
+@dataclass(frozen=True)
+class ClipConfig:
+    ffmpeg: str
+    tmp_dir: Path
+    timeout: float
+    concurrent: int = 2
+    """Cuts running at once in this process; more wait for a slot."""
+
+
+class ClipService:
+    """``create``: what ``POST /api/videos/{id}/clips``, Mux's ``mux://assets/{id}`` input
+    and Cloudflare's ``POST .../stream/clip`` call (``vidhost.core.clips.Clipper``)."""
+
+    def __init__(self, videos: VideoService, storage: Storage, config: ClipConfig) -> None:
+        self.videos = videos
+        self.storage = storage
+        self.config = config
+        self._slots = threading.BoundedSemaphore(config.concurrent)
+
+    def create(
+        self,
+        owner: str,
+        source_id: str,
+        start: float | None,
+        end: float | None,
+        *,
+        title: str | None = None,
+        visibility: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        not_found: NotFound | None = None,
+    ) -> Video:
+        """A new video from ``start`` to ``end`` (seconds; ``None``: the source's beginning,
+        end) of the caller's ready video ``source_id``; its own ``visibility`` (default:
+        the source's). Refusals: ``vidhost.core.clips.plan_cut`` and ``clippable``."""
+        source = clippable(self.videos.find(source_id), owner, not_found)
+        cut = plan_cut(source, start, end)
+        stem = PurePath(source.filename).stem if source.filename else source.id
+        clip = self.videos.create_pending(
+            owner=owner,
+            filename=f"{stem}-clip.mp4",
+            content_type="video/mp4",
+            metadata=metadata,
+            options={**(options or {}), CLIP_OPTION: cut.option()},
+            visibility=visibility or source.visibility,
+            title=title,
+        )
+        threading.Thread(
+            target=self._cut, args=(clip.id, source, cut), name="vidhost-clip", daemon=True
+        ).start()
+        return clip
+
+    def _cut(self, clip_id: str, source: Video, cut: ClipCut) -> None:
+        c = self.config
+        c.tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=c.tmp_dir, prefix="clip-", suffix=".mp4")
+        out = Path(name)
+        try:
+            with open(fd, "wb"):
+                pass
+            with self._slots, source_copy(self.storage, source) as path:
+                command = clip_command(
+                    c.ffmpeg,
+                    [*input_args(source.source_format), "-i", str(path)],
+                    str(out),
+                    rate=cut.rate,
+                    first=cut.first,
+                    last=cut.last,
+                    video=not cut.audio_only,
+                    audio=source.audio_codec is not None,
+                )
+                run_ffmpeg(command, duration=cut.duration, limits=task_limits(c.timeout))
+            self.videos.accept_source(clip_id, way="clip", file=out)
+        except MediaError as exc:
+            self._fail(clip_id, exc.code, f"the clip could not be cut: {exc.message}")
+        except CodedError as exc:  # refused by accept_source (it failed the clip) or gone
+            log.info("clip %s of %s refused: %s (%s)", clip_id, source.id, exc.message, exc.code)
+        except FileNotFoundError:  # the source video was deleted while it was being cut
+            self._fail(clip_id, "no_source", "the source video was deleted before it was cut")
+        except Exception:
+            log.exception("cutting clip %s of %s crashed", clip_id, source.id)
+            self._fail(clip_id, "ffmpeg_failed", "the clip could not be cut")
+        finally:
+            out.unlink(missing_ok=True)
+
+    def _fail(self, clip_id: str, code: str, message: str) -> None:
+        video = self.videos.find(clip_id)
+        if video is not None and video.state in PENDING:
+            self.videos.reject_source(video, code, message)
+        log.info("clip %s failed: %s (%s)", clip_id, message, code)
