@@ -51,7 +51,7 @@ install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS t
 run: $(STAMP) ## Start vidhost with embedded defaults on http://127.0.0.1:8000
 	$(VENV)/bin/vidhost serve
 
-test: install-test ## Install what tests need and run the whole suite (~22 min on two cores)
+test: install-test ## Install what tests need and run the whole suite (~29 min on two cores)
 	$(VENV)/bin/pytest
 
 test-fast: $(TSTAMP) ## Unit and integration tests only: no browsers, no end-to-end servers (~4 min)
