@@ -8,8 +8,10 @@ import sys
 import time
 from typing import Any
 
+import httpx
 import mux_python
 
+from tests.e2e.helpers import auth
 from tests.http_server import Listener, Request
 from tests.server import ServerProcess
 from vidhost.media.binaries import ffmpeg_path
@@ -90,6 +92,17 @@ class MuxReceiver(Listener):
 
     def __init__(self) -> None:
         super().__init__(path="/mux-webhooks")
+
+    def subscribe(self, server_url: str, user: str = "alice") -> str:
+        """Register this receiver as ``user``'s Mux-format webhook endpoint; its secret."""
+        r = httpx.post(
+            f"{server_url}/api/webhooks",
+            json={"url": self.url, "format": "mux"},
+            headers=auth(user),
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["format"] == "mux"
+        return str(r.json()["secret"])
 
     def wait_for(self, event_type: str, object_id: str, timeout: float = 60) -> Request:
         deadline = time.monotonic() + timeout

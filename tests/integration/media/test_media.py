@@ -499,37 +499,46 @@ def test_poster_is_an_upright_jpeg(tmp_path: Path) -> None:
     assert (frame.width, frame.height) == (120, 160)
 
 
+RUNG = PlannedRendition(
+    name="240p",
+    width=320,
+    height=240,
+    bandwidth=500_000,
+    video_bitrate=400_000,
+    max_bitrate=450_000,
+    buffer_size=900_000,
+    codecs="avc1.640015",
+)
+
+
+def chunk_command(
+    clip: Path, out: Path, rungs: list[PlannedRendition], start: int, end: int, **kw: Any
+) -> list[str]:
+    """``build_chunk_command`` for frames ``[start, end)`` of a 25 fps ``clip``, 1 s segments."""
+    return build_chunk_command(
+        FFMPEG,
+        ["-i", str(clip)],
+        str(out),
+        rungs,
+        fps=Fraction(25),
+        start_frame=start,
+        end_frame=end,
+        segment_frames=list(range(25, end - start, 25)),
+        first_segment=0,
+        ts_offset=10.0,
+        **kw,
+    )
+
+
 def test_a_chunk_pass_writes_the_poster_frame_from_its_own_decode(tmp_path: Path) -> None:
     """The first chunk's pass writes the poster (ADR 0062): the same upright picture the
     poster command takes from the source at that frame, and the rung's segments as well."""
     clip = make_clip(tmp_path / "phone.mp4", width=320, height=240, rotate=90, audio=False)
-    rung = PlannedRendition(
-        name="240p",
-        width=240,
-        height=320,
-        bandwidth=500_000,
-        video_bitrate=400_000,
-        max_bitrate=450_000,
-        buffer_size=900_000,
-        codecs="avc1.640015",
-    )
+    rung = dataclasses.replace(RUNG, width=240, height=320)
     out = tmp_path / "chunk"
     out.mkdir()
     poster = ChunkPoster(frame=20, width=120, path=str(out / "poster.jpg"))
-    cmd = build_chunk_command(
-        FFMPEG,
-        ["-i", str(clip)],
-        str(out),
-        [rung],
-        fps=Fraction(25),
-        start_frame=0,
-        end_frame=25,
-        segment_frames=[],
-        first_segment=0,
-        ts_offset=10.0,
-        timescale=12_800,
-        poster=poster,
-    )
+    cmd = chunk_command(clip, out, [rung], 0, 25, timescale=12_800, poster=poster)
     run_ffmpeg(cmd, duration=1.0)
     assert (out / "240p_00000.mp4").stat().st_size > 0
     alone = tmp_path / "alone.jpg"
@@ -543,20 +552,9 @@ def test_a_chunk_pass_writes_the_poster_frame_from_its_own_decode(tmp_path: Path
     b = theirs.to_ndarray(format="gray").astype(np.float64)
     mse = float(np.mean((a - b) ** 2))
     assert mse == 0 or 10 * np.log10(255**2 / mse) > 40  # the same frame, not a neighbour
+    outside = ChunkPoster(frame=25, width=120, path=poster.path)
     with pytest.raises(ValueError, match="inside the chunk"):
-        build_chunk_command(
-            FFMPEG,
-            ["-i", str(clip)],
-            str(out),
-            [rung],
-            fps=Fraction(25),
-            start_frame=0,
-            end_frame=25,
-            segment_frames=[],
-            first_segment=0,
-            ts_offset=10.0,
-            poster=ChunkPoster(frame=25, width=120, path=poster.path),
-        )
+        chunk_command(clip, out, [rung], 0, 25, poster=outside)
 
 
 def test_the_init_segment_from_a_rungs_first_frame_is_the_one_every_chunk_writes(
@@ -566,56 +564,21 @@ def test_the_init_segment_from_a_rungs_first_frame_is_the_one_every_chunk_writes
     (CMAF keeps the parameter sets in the init, so a player switching to the rung can take
     it before any chunk of it is encoded), whatever the chunk's length."""
     clip = make_clip(tmp_path / "src.mp4", width=320, height=240, duration=6.0)
-    rung = PlannedRendition(
-        name="240p",
-        width=320,
-        height=240,
-        bandwidth=500_000,
-        video_bitrate=400_000,
-        max_bitrate=450_000,
-        buffer_size=900_000,
-        codecs="avc1.640015",
-    )
-    other = dataclasses.replace(rung, name="180p", width=240, height=180)
+    other = dataclasses.replace(RUNG, name="180p", width=240, height=180)
 
     def chunk(out: Path, start: int, end: int, rungs: list[PlannedRendition], **kw: Any) -> None:
         out.mkdir()
-        cmd = build_chunk_command(
-            FFMPEG,
-            ["-i", str(clip)],
-            str(out),
-            rungs,
-            fps=Fraction(25),
-            start_frame=start,
-            end_frame=end,
-            segment_frames=[25] if end - start > 25 else [],
-            first_segment=0,
-            ts_offset=10.0,
-            timescale=12_800,
-            **kw,
-        )
+        cmd = chunk_command(clip, out, rungs, start, end, timescale=12_800, **kw)
         run_ffmpeg(cmd, duration=(end - start) / 25)
 
-    chunk(tmp_path / "first", 0, 25, [other], inits=[rung])
+    chunk(tmp_path / "first", 0, 25, [other], inits=[RUNG])
     one_frame = tmp_path / "first" / "init-240p_00000.mp4"
     with av.open(str(one_frame)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 1
     init = cmaf.split(one_frame.read_bytes()).init
-    chunk(tmp_path / "whole", 0, 25, [rung])
-    chunk(tmp_path / "later", 25, 150, [rung])
+    chunk(tmp_path / "whole", 0, 25, [RUNG])
+    chunk(tmp_path / "later", 25, 150, [RUNG])
     for out in ("whole", "later"):
         assert cmaf.split((tmp_path / out / "240p_00000.mp4").read_bytes()).init == init, out
     with pytest.raises(ValueError, match="CMAF"):
-        build_chunk_command(
-            FFMPEG,
-            ["-i", str(clip)],
-            str(tmp_path),
-            [other],
-            fps=Fraction(25),
-            start_frame=0,
-            end_frame=25,
-            segment_frames=[],
-            first_segment=0,
-            ts_offset=10.0,
-            inits=[rung],
-        )
+        chunk_command(clip, tmp_path, [other], 0, 25, inits=[RUNG])

@@ -50,13 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     clip = make_clip(data / "clip.mp4", duration=DURATION, width=320, height=240)
     files = static_files(data)
     receiver = MuxReceiver()
-    r = httpx.post(
-        f"{server.url}/api/webhooks",
-        json={"url": receiver.url, "format": "mux"},
-        headers=auth("alice"),
-    )
-    assert r.status_code == 201, r.text
-    assert r.json()["format"] == "mux"
+    secret = receiver.subscribe(server.url)
     try:
         yield {
             "server": server,
@@ -67,7 +61,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "files": files.base_url,
             "files_port": files.port,
             "receiver": receiver,
-            "webhook_secret": r.json()["secret"],
+            "webhook_secret": secret,
         }
     finally:
         files.close()

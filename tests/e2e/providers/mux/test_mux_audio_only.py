@@ -17,7 +17,7 @@ import pytest
 
 from tests.clips import make_audio
 from tests.e2e.download_checks import produced
-from tests.e2e.helpers import AUTH_ENV, auth
+from tests.e2e.helpers import AUTH_ENV
 from tests.e2e.mux_helpers import MuxReceiver, access_token, sdk, wait_asset, wait_upload
 from tests.http_server import static_files
 from tests.server import ServerProcess
@@ -44,12 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     make_audio(files_dir / "tone.wav", duration=DURATION)
     files = static_files(files_dir)
     receiver = MuxReceiver()
-    r = httpx.post(
-        f"{server.url}/api/webhooks",
-        json={"url": receiver.url, "format": "mux"},
-        headers=auth("alice"),
-    )
-    assert r.status_code == 201, r.text
+    receiver.subscribe(server.url)
     try:
         yield {
             "url": server.url,

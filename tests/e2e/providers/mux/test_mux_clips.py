@@ -17,7 +17,7 @@ import pytest
 from mux_python.rest import ApiException
 
 from tests.e2e.frame_checks import SOURCE_FPS, assert_frame_accurate, fetch_stream, make_source
-from tests.e2e.helpers import AUTH_ENV, auth
+from tests.e2e.helpers import AUTH_ENV
 from tests.e2e.mux_helpers import MuxReceiver, access_token, sdk, wait_asset, wait_upload
 from tests.server import ServerProcess
 
@@ -39,12 +39,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     server = ServerProcess(data, env=env).start()
     source = make_source(data / "source.mp4", DURATION)
     receiver = MuxReceiver()
-    r = httpx.post(
-        f"{server.url}/api/webhooks",
-        json={"url": receiver.url, "format": "mux"},
-        headers=auth("alice"),
-    )
-    assert r.status_code == 201, r.text
+    receiver.subscribe(server.url)
     try:
         alice = access_token(server, "alice")
         client = sdk(server.url, alice)

@@ -44,12 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     server = ServerProcess(data, env=ENV).start()
     clip = make_clip(data / "clip.mp4", duration=2, width=320, height=240)
     receiver = MuxReceiver()
-    r = httpx.post(
-        f"{server.url}/api/webhooks",
-        json={"url": receiver.url, "format": "mux"},
-        headers=auth("alice"),
-    )
-    assert r.status_code == 201, r.text
+    secret = receiver.subscribe(server.url)
     try:
         yield {
             "server": server,
@@ -58,7 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "alice": access_token(server, "alice"),
             "bob": access_token(server, "bob"),
             "receiver": receiver,
-            "webhook_secret": r.json()["secret"],
+            "webhook_secret": secret,
         }
     finally:
         receiver.close()

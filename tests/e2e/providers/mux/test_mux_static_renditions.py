@@ -19,7 +19,7 @@ import pytest
 
 from tests.clips import make_clip
 from tests.e2e.download_checks import produced
-from tests.e2e.helpers import AUTH_ENV, auth
+from tests.e2e.helpers import AUTH_ENV
 from tests.e2e.ingest.conftest import run_node
 from tests.e2e.mux_helpers import MuxReceiver, access_token, sdk, wait_asset, wait_upload
 from tests.server import ServerProcess
@@ -42,12 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     server = ServerProcess(data, env=env).start()
     clip = make_clip(data / "clip.mp4", duration=DURATION, width=320, height=240)
     receiver = MuxReceiver()
-    r = httpx.post(
-        f"{server.url}/api/webhooks",
-        json={"url": receiver.url, "format": "mux"},
-        headers=auth("alice"),
-    )
-    assert r.status_code == 201, r.text
+    secret = receiver.subscribe(server.url)
     try:
         yield {
             "server": server,
@@ -55,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "clip": clip,
             "alice": access_token(server, "alice"),
             "receiver": receiver,
-            "webhook_secret": r.json()["secret"],
+            "webhook_secret": secret,
         }
     finally:
         receiver.close()
