@@ -10,16 +10,14 @@ its own source file, so deleting the source video leaves it whole.
 
 from __future__ import annotations
 
-import logging
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
+from vidhost.core.background_ingest import ingest_in_background
 from vidhost.core.clips import CLIP_OPTION, ClipCut, clippable, plan_cut
-from vidhost.core.errors import CodedError, NotFound
-from vidhost.core.lifecycle import VideoState
+from vidhost.core.errors import NotFound
 from vidhost.core.models import Video
 from vidhost.core.ports import Storage
 from vidhost.core.videos import VideoService
@@ -29,10 +27,6 @@ from vidhost.media.formats import input_args
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.probing import source_copy
-
-log = logging.getLogger(__name__)
-
-PENDING = (VideoState.CREATED, VideoState.UPLOADING)
 
 
 @dataclass(frozen=True)
@@ -82,19 +76,19 @@ class ClipService:
             visibility=visibility or source.visibility,
             title=title,
         )
-        threading.Thread(
-            target=self._cut, args=(clip.id, source, cut), name="vidhost-clip", daemon=True
-        ).start()
+        ingest_in_background(
+            self.videos,
+            clip.id,
+            lambda path: self._cut(path, source, cut),
+            way="clip",
+            tmp_dir=self.config.tmp_dir,
+            crashed=("ffmpeg_failed", "the clip could not be cut"),
+        )
         return clip
 
-    def _cut(self, clip_id: str, source: Video, cut: ClipCut) -> None:
+    def _cut(self, out: Path, source: Video, cut: ClipCut) -> None:
         c = self.config
-        c.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=c.tmp_dir, prefix="clip-", suffix=".mp4")
-        out = Path(name)
         try:
-            with open(fd, "wb"):
-                pass
             with self._slots, source_copy(self.storage, source) as path:
                 command = clip_command(
                     c.ffmpeg,
@@ -107,21 +101,7 @@ class ClipService:
                     audio=source.audio_codec is not None,
                 )
                 run_ffmpeg(command, duration=cut.duration, limits=task_limits(c.timeout))
-            self.videos.accept_source(clip_id, way="clip", file=out)
         except MediaError as exc:
-            self._fail(clip_id, exc.code, f"the clip could not be cut: {exc.message}")
-        except CodedError as exc:  # refused by accept_source (it failed the clip) or gone
-            log.info("clip %s of %s refused: %s (%s)", clip_id, source.id, exc.message, exc.code)
-        except FileNotFoundError:  # the source video was deleted while it was being cut
-            self._fail(clip_id, "no_source", "the source video was deleted before it was cut")
-        except Exception:
-            log.exception("cutting clip %s of %s crashed", clip_id, source.id)
-            self._fail(clip_id, "ffmpeg_failed", "the clip could not be cut")
-        finally:
-            out.unlink(missing_ok=True)
-
-    def _fail(self, clip_id: str, code: str, message: str) -> None:
-        video = self.videos.find(clip_id)
-        if video is not None and video.state in PENDING:
-            self.videos.reject_source(video, code, message)
-        log.info("clip %s failed: %s (%s)", clip_id, message, code)
+            raise MediaError(exc.code, f"the clip could not be cut: {exc.message}") from exc
+        except FileNotFoundError as exc:  # the source video was deleted while it was cut
+            raise MediaError("no_source", "the source video was deleted before it was cut") from exc

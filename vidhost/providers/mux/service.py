@@ -8,8 +8,6 @@ enters through ``VideoService.accept_source`` (the upload's completion hook, or 
 from __future__ import annotations
 
 import logging
-import tempfile
-import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +17,7 @@ from typing import Any
 from vidhost.adapters.net.download import download
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
+from vidhost.core.background_ingest import ingest_in_background
 from vidhost.core.clips import Clipper
 from vidhost.core.downloads import StaticRenditions
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
@@ -275,9 +274,14 @@ class MuxService:
         for policy in policies:
             self._add_playback_id(video.id, owner, policy)
         self._ask_statics(video.id, statics)
-        threading.Thread(
-            target=self._pull, args=(video.id, url), name="vidhost-mux-pull", daemon=True
-        ).start()
+        ingest_in_background(
+            self.videos,
+            video.id,
+            lambda path: self._pull(path, url),
+            way="pull",
+            tmp_dir=self.pull.tmp_dir,
+            crashed=("download_failed", "the input could not be read"),
+        )
         return self.videos.get(video.id)
 
     def create_clip(
@@ -309,34 +313,9 @@ class MuxService:
         self._ask_statics(video.id, statics)
         return self.videos.get(video.id)
 
-    def _pull(self, video_id: str, url: str) -> None:
+    def _pull(self, path: Path, url: str) -> None:
         s = self.pull
-        s.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=s.tmp_dir, prefix="pull-")
-        path = Path(name)
-        try:
-            with open(fd, "wb"):
-                pass
-            download(
-                self.url_guard,
-                url,
-                path,
-                max_bytes=s.max_bytes,
-                timeout=s.timeout,
-            )
-            self.videos.accept_source(video_id, way="pull", file=path)
-        except CodedError as exc:
-            video = self.videos.find(video_id)
-            if video is not None and video.state in (S.CREATED, S.UPLOADING):
-                self.videos.reject_source(video, exc.code, exc.message)
-            log.info("mux pull of %s failed: %s (%s)", video_id, exc.message, exc.code)
-        except Exception:
-            log.exception("mux pull of %s crashed", video_id)
-            video = self.videos.find(video_id)
-            if video is not None and video.state in (S.CREATED, S.UPLOADING):
-                self.videos.reject_source(video, "download_failed", "the input could not be read")
-        finally:
-            path.unlink(missing_ok=True)
+        download(self.url_guard, url, path, max_bytes=s.max_bytes, timeout=s.timeout)
 
     # --- playback ids -----------------------------------------------------------------------
 
