@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 JSDIR  := tests/js
 LOCK   := constraints.txt
+# pytest-xdist workers for `make test` (0 runs the suite in one process)
+TEST_WORKERS ?= 2
 # Every install takes its versions, and its build back-end's, from the lock (ADR 0075).
 PIPLOCK = $(PIP) install -q -c $(LOCK) --build-constraint $(LOCK)
 
@@ -51,11 +53,11 @@ install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS t
 run: $(STAMP) ## Start vidhost with embedded defaults on http://127.0.0.1:8000
 	$(VENV)/bin/vidhost serve
 
-test: install-test ## Install what tests need and run the whole suite (~29 min on two cores)
-	$(VENV)/bin/pytest
+test: install-test ## Install what tests need and run the whole suite (two pytest-xdist workers; TEST_WORKERS=0 for one process)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(TSTAMP) ## Unit and integration tests only: no browsers, no end-to-end servers (~4 min)
-	$(VENV)/bin/pytest tests/unit tests/integration
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile tests/unit tests/integration
 
 lock: ## Resolve the newest versions pyproject.toml allows and pin them all in constraints.txt
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \

@@ -5,9 +5,9 @@ consumer is handed the narrow port it uses (``VideoStore``, ``TaskStore``, ``Eve
 ``vidhost.core.ports``) as a constructor parameter named after it, or reads through the
 service (``VideoService.get``/``find``/``tasks``...).
 
-``REPO_DEBT`` lists the provider modules that still do (their surfaces were being changed
-by others when the ports were split): the counts may only go down, and each must still be
-exact, so a fixed use is struck off.
+``REPO_DEBT`` lists modules that still do (empty since the Cloudflare tus route asks
+``UploadService.owner_of``): the counts may only go down, and each must still be exact, so
+a fixed use is struck off.
 """
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ HOMES = {
 }
 ADAPTERS = Path("adapters")
 
-REPO_DEBT: dict[str, int] = {
-    # provider surfaces still on the wide repository (issue 20, for the next move)
-    "providers/cloudflare/uploads.py": 1,
-}
+REPO_DEBT: dict[str, int] = {}
 
 
 def found() -> dict[str, int]:

@@ -74,6 +74,11 @@ class UploadService:
             self.repo.get(upload_id), owner, utcnow(), allow_expired=allow_expired
         )
 
+    def owner_of(self, upload_id: str) -> str | None:
+        """Who owns an upload, for a surface whose credential is a signed URL naming it."""
+        upload = self.repo.get(upload_id)
+        return None if upload is None else upload.owner
+
     # --- creation -----------------------------------------------------------------------------
 
     def check_length(self, length: int | None) -> None:

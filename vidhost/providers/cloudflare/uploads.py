@@ -263,10 +263,10 @@ def tus_owner(
         now=time.time(),
         method=TUS,
     )
-    upload = container.uploads.repo.get(upload_id)
-    if upload is None:
+    owner = container.uploads.owner_of(upload_id)
+    if owner is None:
         raise Forbidden("invalid upload URL", code="invalid_signature")
-    return upload.owner
+    return owner
 
 
 Owner = Annotated[str, Depends(tus_owner)]
