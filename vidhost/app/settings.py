@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     0064). The response starts the moment the segment is stored; a player whose own time to
     first byte is shorter (hls.js: 10 s) retries and joins the same wait."""
     ladder_heights: list[int] = Field(default_factory=lambda: [1080, 720, 480, 360, 240])
+    """The rungs' short sides. Rungs above ``max_resolution`` are left out."""
+    max_resolution: int = Field(default=1080, ge=144, le=4320)
+    """The highest rung this server encodes (short side; ``1080``, ``1440p``, ``2160p``...).
+    Above 1080 it adds the 1440p and 2160p rungs (issue 23) for sources that large. A native
+    upload gets this; a Mux asset its ``max_resolution_tier`` (default ``1080p``, as Mux),
+    never above this."""
     segment_format: Literal["cmaf", "ts"] = "cmaf"
     """Packaging of new videos (ADR 0063): ``cmaf`` (fragmented MP4 with an init segment,
     HLS and DASH from the same segments) or ``ts`` (MPEG-TS, HLS only, for players older than
@@ -122,6 +128,14 @@ class Settings(BaseSettings):
     tasks that no message can still reach."""
     cleanup_interval: float = 600.0
     """Seconds between periodic cleanup passes in ``serve``."""
+
+    @field_validator("max_resolution", mode="before")
+    @classmethod
+    def _resolution_name(cls, value: object) -> object:
+        """``2160p`` as well as ``2160``."""
+        if isinstance(value, str) and value.strip().lower().endswith("p"):
+            return value.strip()[:-1]
+        return value
 
     @field_validator("jwt_secret")
     @classmethod

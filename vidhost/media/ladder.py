@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 DEFAULT_HEIGHTS: tuple[int, ...] = (1080, 720, 480, 360, 240)
+TALL_HEIGHTS: tuple[int, ...] = (2160, 1440)
+"""Rungs above 1080p, for sources that large, when the server's ``max_resolution`` admits
+them (issue 23)."""
 
 # (pixels per frame, video bits/s) reference points for 16:9 renditions.
 _REFERENCE_BITRATES: tuple[tuple[int, int], ...] = (
@@ -16,6 +19,8 @@ _REFERENCE_BITRATES: tuple[tuple[int, int], ...] = (
     (854 * 480, 1_400_000),
     (1280 * 720, 2_800_000),
     (1920 * 1080, 5_000_000),
+    (2560 * 1440, 8_000_000),
+    (3840 * 2160, 16_000_000),
 )
 _MIN_VIDEO_BITRATE = 100_000
 _MAXRATE_FACTOR = 1.07
@@ -81,8 +86,8 @@ def select_ladder(
 def video_bitrate_for(width: int, height: int) -> int:
     """Target average video bitrate (bits/s) for a rendition of ``width`` x ``height``.
 
-    Interpolated log-log between the reference points (about 5 Mb/s at 1080p down to 0.4 Mb/s at
-    240p) by pixel count, so portrait and landscape of the same size get the same rate;
+    Interpolated log-log between the reference points (16 Mb/s at 2160p, 8 at 1440p, 5 at
+    1080p, down to 0.4 Mb/s at 240p) by pixel count, so portrait and landscape of the same size get the same rate;
     proportional to pixel count beyond the ends, never below 100 kb/s. Rounded to 1 kb/s.
     """
     pixels = max(1, width * height)

@@ -13,6 +13,7 @@ from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
 from vidhost.core.videos import VideoService
 from vidhost.media.binaries import ffmpeg_path
+from vidhost.media.ladder import TALL_HEIGHTS
 from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
@@ -51,11 +52,16 @@ def probe_config(settings: Settings) -> ProbeConfig:
     )
 
 
+def ladder_heights(heights: list[int], ceiling: int) -> list[int]:
+    """The configured rungs, and the tall ones (1440p, 2160p) the ceiling admits, up to it."""
+    return sorted({h for h in (*heights, *TALL_HEIGHTS) if 0 < h <= ceiling}, reverse=True)
+
+
 def transcode_config(settings: Settings, capabilities: StorageCapabilities) -> TranscodeConfig:
     s = settings
     return TranscodeConfig(
         ffmpeg=ffmpeg_path(s.ffmpeg),
-        heights=s.ladder_heights,
+        heights=ladder_heights(s.ladder_heights, s.max_resolution),
         segment_seconds=s.segment_seconds,
         opening_seconds=s.opening_segments,
         preset=s.x264_preset,

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from vidhost.app.settings import Settings
 from vidhost.media.ladder import DEFAULT_HEIGHTS, Rung, select_ladder, video_bitrate_for
+from vidhost.processing.handlers import ladder_heights
 
 
 def dims(ladder: list[Rung]) -> list[tuple[str, int, int]]:
@@ -61,9 +63,25 @@ def test_4k_source_tops_out_at_highest_default_rung() -> None:
 
 
 def test_custom_heights_including_4k() -> None:
-    ladder = select_ladder(3840, 2160, heights=(2160, 1080, 540))
-    assert dims(ladder) == [("2160p", 3840, 2160), ("1080p", 1920, 1080), ("540p", 960, 540)]
-    assert ladder[0].video_bitrate == 4 * ladder[1].video_bitrate
+    ladder = select_ladder(3840, 2160, heights=(2160, 1440, 1080, 540))
+    assert dims(ladder) == [
+        ("2160p", 3840, 2160),
+        ("1440p", 2560, 1440),
+        ("1080p", 1920, 1080),
+        ("540p", 960, 540),
+    ]
+    # H.264 needs fewer bits per pixel as frames grow: 16 and 8 Mb/s, not 4x and 1.8x 5 Mb/s
+    assert [r.video_bitrate for r in ladder[:3]] == [16_000_000, 8_000_000, 5_000_000]
+
+
+def test_the_server_ceiling_adds_the_tall_rungs_up_to_it() -> None:
+    configured = [1080, 720, 480, 360, 240]
+    assert ladder_heights(configured, 1080) == configured
+    assert ladder_heights(configured, 1440) == [1440, *configured]
+    assert ladder_heights(configured, 2160) == [2160, 1440, *configured]
+    assert ladder_heights(configured, 720) == [720, 480, 360, 240]
+    assert Settings(max_resolution="2160p").max_resolution == 2160  # type: ignore[arg-type]
+    assert Settings().max_resolution == 1080
 
 
 def test_heights_order_does_not_matter_and_highest_comes_first() -> None:

@@ -18,6 +18,7 @@ from vidhost.providers.mux.views import VIDEO_QUALITY
 
 ENCODING_TIERS = ("baseline", "smart", "premium")
 RESOLUTION_TIERS = ("1080p", "1440p", "2160p")
+DEFAULT_RESOLUTION_TIER = "1080p"
 NOT_IMPLEMENTED = ("normalize_audio", "test")
 """Accepted as ``false`` only: ``true`` is refused by name (400 ``unsupported_field``)."""
 
@@ -54,9 +55,10 @@ def check(container: Container, settings: dict[str, Any]) -> dict[str, Any]:
 def options_of(settings: dict[str, Any]) -> dict[str, Any]:
     """The processing options checked ``settings`` give a new video (before its bytes)."""
     options: dict[str, Any] = {}
-    tier = settings.get("max_resolution_tier")
-    if tier is not None:
-        options[MAX_RESOLUTION_OPTION] = int(tier.removesuffix("p"))
+    # Mux's default tier is 1080p: a Mux asset stops there unless it asks for more (and
+    # the server's max_resolution allows it, vidhost.processing.handlers.ladder_heights).
+    tier = settings.get("max_resolution_tier") or DEFAULT_RESOLUTION_TIER
+    options[MAX_RESOLUTION_OPTION] = int(tier.removesuffix("p"))
     return options
 
 

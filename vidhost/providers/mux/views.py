@@ -77,13 +77,14 @@ def aspect_ratio(width: int | None, height: int | None) -> str | None:
 
 
 def _resolution(
-    width: int | None, height: int | None, cap: int | None = None
+    width: int | None, height: int | None, cap: int | None = None, ceiling: int | None = None
 ) -> tuple[str | None, str | None]:
     """(max_stored_resolution, resolution_tier) as Mux names them; ``cap``: the asset's
-    ``max_resolution_tier`` (the ladder's highest short side)."""
+    ``max_resolution_tier``; ``ceiling``: the short side of the highest rung stored, once the
+    ladder is planned (the server's ``max_resolution`` may stop it lower)."""
     if not width or not height:
         return None, None
-    short = min(width, height, cap or width)
+    short = min(width, height, cap or width, ceiling or width)
     stored = "SD" if short < 540 else "HD" if short <= 720 else "FHD" if short <= 1080 else "UHD"
     tier = (
         "720p"
@@ -137,7 +138,8 @@ def asset_view(
     """The asset; ``tasks`` are the video's (its ``transcode`` task gives ``progress``)."""
     settings = upload.new_asset_settings if upload else {}
     settings = {**settings, **dict(video.metadata.get("mux") or {})}
-    stored, tier = _resolution(video.width, video.height, max_short_side(video))
+    top = max((min(r.width, r.height) for r in video.renditions), default=None)
+    stored, tier = _resolution(video.width, video.height, max_short_side(video), top)
     if video.audio_only:  # as Mux names an audio-only asset's (ADR 0066)
         stored, tier = AUDIO_ONLY_STORED, AUDIO_ONLY_TIER
     status = asset_status(video)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
+import imageio_ffmpeg
 import mux_python
 import pytest
 from mux_python.rest import ApiException
@@ -308,20 +310,63 @@ def test_settings_are_checked_before_anything_is_created(site):
 
 
 def test_max_resolution_tier_caps_the_ladder(tmp_path):
-    env = {**ENV, "VIDHOST_LADDER_HEIGHTS": "[1440, 240]"}
+    env = {**ENV, "VIDHOST_MAX_RESOLUTION": "1440p", "VIDHOST_LADDER_HEIGHTS": "[1080, 240]"}
     server = ServerProcess(tmp_path / "data", env=env).start()
     try:
-        clip = make_clip(tmp_path / "qhd.mp4", duration=2, width=2560, height=1440)
+        clip = make_clip(tmp_path / "qhd.mp4", duration=2, width=2560, height=1440, fps=10)
         site = {"url": server.url, "clip": clip, "alice": access_token(server, "alice")}
         capped = uploaded_asset(site, max_resolution_tier="1080p")
         assert capped.max_resolution_tier == "1080p"
         assert capped.max_stored_resolution == "FHD" and capped.resolution_tier == "1080p"
         master = httpx.get(f"{server.url}/{capped.playback_ids[0].id}.m3u8").text
         assert "RESOLUTION=2560x1440" not in master and "RESOLUTION=426x240" in master
-        free = uploaded_asset(site, max_resolution_tier="2160p")
-        assert free.resolution_tier == "1440p"
+        free = uploaded_asset(site, max_resolution_tier="2160p")  # the server stops at 1440p
+        assert free.resolution_tier == "1440p" and free.max_stored_resolution == "UHD"
         master = httpx.get(f"{server.url}/{free.playback_ids[0].id}.m3u8").text
         assert "RESOLUTION=2560x1440" in master
+    finally:
+        server.stop()
+
+
+def test_a_2160p_source_gets_a_2160p_rung_only_when_its_tier_asks(tmp_path):
+    """Issue 23: above 1080p up to the server's max_resolution; Mux's default tier is 1080p."""
+    env = {**ENV, "VIDHOST_MAX_RESOLUTION": "2160", "VIDHOST_LADDER_HEIGHTS": "[1080, 240]"}
+    server = ServerProcess(tmp_path / "data", env=env).start()
+    try:
+        clip = make_clip(tmp_path / "uhd.mp4", duration=2, width=3840, height=2160, fps=10)
+        site = {"url": server.url, "clip": clip, "alice": access_token(server, "alice")}
+        default = uploaded_asset(site)
+        assert default.max_resolution_tier == "1080p" and default.resolution_tier == "1080p"
+        master = httpx.get(f"{server.url}/{default.playback_ids[0].id}.m3u8").text
+        assert "RESOLUTION=1920x1080" in master and "RESOLUTION=2560x1440" not in master
+        uhd = uploaded_asset(site, max_resolution_tier="2160p")
+        assert uhd.resolution_tier == "2160p" and uhd.max_stored_resolution == "UHD"
+        master = httpx.get(f"{server.url}/{uhd.playback_ids[0].id}.m3u8").text
+        assert "RESOLUTION=3840x2160" in master and "RESOLUTION=2560x1440" in master
+        top = next(
+            line for line in master.splitlines() if line and not line.startswith("#")
+        )  # the highest variant is listed first
+        url = f"{server.url}/{uhd.playback_ids[0].id}.m3u8".rsplit("/", 1)[0] + "/" + top
+        decoded = subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-hide_banner",
+                "-i",
+                url,
+                "-map",
+                "0:v:0",
+                "-frames:v",
+                "1",
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert decoded.returncode == 0, decoded.stderr[-2000:]
+        assert "3840x2160" in decoded.stderr
     finally:
         server.stop()
 
