@@ -87,8 +87,9 @@ def video_bitrate_for(width: int, height: int) -> int:
     """Target average video bitrate (bits/s) for a rendition of ``width`` x ``height``.
 
     Interpolated log-log between the reference points (16 Mb/s at 2160p, 8 at 1440p, 5 at
-    1080p, down to 0.4 Mb/s at 240p) by pixel count, so portrait and landscape of the same size get the same rate;
-    proportional to pixel count beyond the ends, never below 100 kb/s. Rounded to 1 kb/s.
+    1080p, down to 0.4 Mb/s at 240p) by pixel count, so portrait and landscape of the same
+    size get the same rate; proportional to pixel count beyond the ends, never below
+    100 kb/s. Rounded to 1 kb/s.
     """
     pixels = max(1, width * height)
     refs = _REFERENCE_BITRATES
