@@ -15,12 +15,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MIB = 1024 * 1024
 
 
+def default_data_dir() -> Path:
+    """The data dir when none is given: one per user, wherever the command runs
+    (``$XDG_DATA_HOME/vidhost``, else ``~/.local/share/vidhost``), so that ``serve`` and the
+    commands run beside it (``token``, ``access-token``, ``cleanup``) find the same one."""
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "vidhost"
+
+
 class Settings(BaseSettings):
     """Every knob vidhost has. Defaults give the embedded profile (no other service)."""
 
     model_config = SettingsConfigDict(env_prefix="VIDHOST_", extra="ignore", populate_by_name=True)
 
-    data_dir: Path = Path("vidhost-data")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Database, storage, broker and temporary files of the embedded profile."""
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
@@ -81,8 +91,15 @@ class Settings(BaseSettings):
     auth: Literal["jwt", "none"] = "jwt"
     jwt_secret: str | None = None
     """HS256 secret. Default: generated once and kept in ``jwt_secret`` in the data dir."""
-    anonymous_user: str = "anonymous"
-    """Owner recorded for videos when ``auth=none``."""
+    default_user: str = Field(
+        default="anonymous",
+        min_length=1,
+        max_length=200,
+        validation_alias=AliasChoices("VIDHOST_DEFAULT_USER", "VIDHOST_ANONYMOUS_USER"),
+    )
+    """The embedded profile's one user: whom ``serve``'s sign-in link signs in, whom
+    ``vidhost token`` and ``vidhost access-token create`` are for without ``--user``, and the
+    owner of every request with ``auth=none``. ``VIDHOST_ANONYMOUS_USER`` is its old name."""
 
     max_upload_bytes: int = 500 * MIB
     segment_seconds: float = 4.0
