@@ -283,8 +283,10 @@ class VideoService:
         client_id: str | None = None,
         options: dict[str, Any] | None = None,
         video_id: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> Video:
-        """``POST /upload``: a new video from a complete local file (consumed)."""
+        """``POST /upload``: a new video from a complete local file (consumed); ``details``:
+        title, description, tags, visibility the client gave with it."""
         video = Video(
             id=video_id or self.new_id(),
             owner=owner,
@@ -292,6 +294,7 @@ class VideoService:
             content_type=content_type,
             client_id=client_id,
             options=dict(options or {}),
+            **(details or {}),
         )
         return self.accept_source(video, way="form", file=path)
 

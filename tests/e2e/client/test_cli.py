@@ -207,6 +207,39 @@ def test_ls_status_open_rm(srv, clip, tmp_path):
     assert json.loads(vidhost(env, "ls", "--json").stdout) == []
 
 
+def test_edit_changes_only_the_options_given(srv, clip, tmp_path):
+    env = client_env(tmp_path, srv.url, user="editor")
+    r = vidhost(
+        env, "upload", str(clip), "--title", "Before", "--description", "Kept words",
+        "--tags", "a,b", "--visibility", "unlisted", "--json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    video_id = json.loads(r.stdout)[0]["videoId"]
+
+    edited = vidhost(env, "edit", video_id, "--title", "After")
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout.strip() == f"edited {video_id}: title='After'"
+    v = json.loads(vidhost(env, "status", video_id, "--json").stdout)
+    assert (v["title"], v["description"], v["tags"], v["visibility"]) == (
+        "After", "Kept words", ["a", "b"], "unlisted",
+    )  # fmt: skip
+
+    r = vidhost(env, "edit", video_id, "--visibility", "private", "--tags", "", "--json")
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)
+    assert (v["title"], v["description"], v["tags"], v["visibility"]) == (
+        "After", "Kept words", [], "private",
+    )  # fmt: skip
+
+    nothing = vidhost(env, "edit", video_id)
+    assert nothing.returncode == 2 and "nothing to change" in nothing.stderr
+    bad = vidhost(env, "edit", video_id, "--title", "")
+    assert bad.returncode == 1 and "invalid_request" in bad.stderr
+    other = vidhost(client_env(tmp_path, srv.url, user="mallory"), "edit", video_id, "--title", "X")
+    assert other.returncode == 1 and "access_denied" in other.stderr
+    assert json.loads(vidhost(env, "status", video_id, "--json").stdout)["title"] == "After"
+
+
 def test_login_stores_a_private_config(srv, tmp_path):
     env = client_env(tmp_path, "http://127.0.0.1:9", user=None)
     config = tmp_path / "config" / "vidhost" / "config.json"

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.clips import make_clip
 from vidhost.app.main import build_container, create_app
 from vidhost.app.settings import Settings
 
@@ -119,6 +120,44 @@ def test_put_ignores_unknown_fields_as_the_seed_allows(api: Api) -> None:
 def test_patch_of_an_unknown_video_is_404(api: Api) -> None:
     r = api.call("PATCH", "/api/videos/nope", {"title": "T"})
     assert r.status_code == 404 and r.json()["code"] == "video_not_found"
+
+
+def test_form_upload_takes_title_description_tags_visibility(api: Api, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "form.mp4", duration=1.0, width=160, height=120)
+    form = {"title": "From the form", "description": "d", "tags": "x, y", "visibility": "private"}
+    with clip.open("rb") as fh:
+        r = api.client.post("/upload", data=form, files={"file": ("form.mp4", fh, "video/mp4")})
+    assert r.status_code == 201, r.text
+    assert api.details(r.json()["videoId"]) == {
+        "title": "From the form",
+        "description": "d",
+        "tags": ["x", "y"],
+        "visibility": "private",
+    }
+    with clip.open("rb") as fh:  # no details: the defaults (untitled, public)
+        r = api.client.post("/upload", data={"title": ""}, files={"file": ("f.mp4", fh)})
+    assert r.status_code == 201, r.text
+    assert api.details(r.json()["videoId"]) == {
+        "title": None,
+        "description": None,
+        "tags": [],
+        "visibility": "public",
+    }
+
+
+@pytest.mark.parametrize(
+    ("form", "field"), [({"visibility": "secret"}, "visibility"), ({"title": "x" * 201}, "title")]
+)
+def test_form_upload_refuses_bad_details_and_keeps_nothing(
+    api: Api, tmp_path: Path, form: dict[str, str], field: str
+) -> None:
+    clip = make_clip(tmp_path / "bad.mp4", duration=1.0, width=160, height=120)
+    before = api.call("GET", "/api/videos").json()["total"]
+    with clip.open("rb") as fh:
+        r = api.client.post("/upload", data=form, files={"file": ("bad.mp4", fh, "video/mp4")})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_request", r.text
+    assert field in r.json()["error"]
+    assert api.call("GET", "/api/videos").json()["total"] == before
 
 
 def test_openapi_says_a_field_left_out_keeps_its_value(api: Api) -> None:
