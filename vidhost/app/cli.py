@@ -126,6 +126,9 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=5,
         http=VidhostHttpProtocol,
+        # the peer stays the connection's: vidhost.http.origin decides which forwarded
+        # headers to believe (VIDHOST_TRUSTED_PROXIES), not uvicorn's loopback default
+        proxy_headers=False,
     )
     server = Server(config)
     server.run()
@@ -162,8 +165,14 @@ def worker(
     container = build_container(settings, worker=True)
     if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from vidhost.adapters.metrics import serve_worker_metrics
+        from vidhost.app.settings import metrics_closed
 
-        serve_worker_metrics(settings.host, settings.worker_metrics_port, settings.metrics_token)
+        serve_worker_metrics(
+            settings.host,
+            settings.worker_metrics_port,
+            settings.metrics_token,
+            closed=metrics_closed(settings),
+        )
     worker_ = container.celery.Worker(
         hostname=worker_node_name(name),
         pool="threads",

@@ -255,11 +255,19 @@ class Settings(BaseSettings):
     # Operations (ADR 0072) --------------------------------------------------------------
     metrics_token: str | None = None
     """When set, ``GET /metrics`` needs ``Authorization: Bearer <token>``."""
+    metrics_open: bool = False
+    """Serve ``/metrics`` without a token although the bind address is not loopback. Without
+    it (and without ``metrics_token``), a non-loopback bind answers ``/metrics`` with 403."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or CIDRs (JSON list, e.g. ``["10.0.0.5", "172.16.0.0/12"]``) of reverse
+    proxies in front of vidhost. A request whose peer is one of them names the public URL
+    with ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (else ``Host``) when ``public_url``
+    is unset. Without it no request header chooses the host of a link vidhost hands out."""
     worker_metrics_port: int | None = None
     """A standalone ``vidhost worker`` serves its own ``GET /metrics`` on this port (on
     ``host``); under ``serve`` the embedded worker's metrics are in the API's ``/metrics``."""
 
-    @field_validator("webhook_allowed_networks")
+    @field_validator("webhook_allowed_networks", "trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         for network in value:
@@ -365,6 +373,21 @@ def shared_secret_problem(settings: Settings) -> str | None:
         "worker sharing the database must use the same secret (at least 32 bytes, e.g. "
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
     )
+
+
+def loopback_bind(settings: Settings) -> bool:
+    """Whether ``serve`` listens on loopback only (``127.0.0.1``, ``::1``, ``localhost``)."""
+    if settings.host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(settings.host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def metrics_closed(settings: Settings) -> bool:
+    """``/metrics`` is refused to everyone: no token, not opened, on a non-loopback bind."""
+    return not settings.metrics_token and not settings.metrics_open and not loopback_bind(settings)
 
 
 def public_base_url(settings: Settings) -> str:

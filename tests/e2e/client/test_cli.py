@@ -29,7 +29,10 @@ SECRET = AUTH_ENV["VIDHOST_JWT_SECRET"]
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    server = ServerProcess(tmp_path_factory.mktemp("cli") / "data", AUTH_ENV).start()
+    # Loopback is a trusted proxy here: the tests' TCP proxy is, and the links the server
+    # hands out (tus Location) must point back through it.
+    env = {**AUTH_ENV, "VIDHOST_TRUSTED_PROXIES": '["127.0.0.1"]'}
+    server = ServerProcess(tmp_path_factory.mktemp("cli") / "data", env).start()
     yield server
     server.stop()
 
