@@ -50,8 +50,12 @@ install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS t
 	  echo "installing Debian's chromium for the browser HLS test"; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-run: $(STAMP) ## Start vidhost with embedded defaults on http://127.0.0.1:8000
-	$(VENV)/bin/vidhost serve
+# `make run PORT=9000 HOST=0.0.0.0`: only values given on make's command line count (a shell's
+# own HOST, zsh's say, must not move the server); VIDHOST_PORT / VIDHOST_HOST work as well.
+cli_value = $(if $(filter command line,$(origin $(1))),$(2) $($(1)))
+
+run: $(STAMP) ## Start vidhost on http://127.0.0.1:8000 (make run PORT=9000 HOST=0.0.0.0)
+	$(VENV)/bin/vidhost serve $(call cli_value,HOST,--host) $(call cli_value,PORT,--port) $(call cli_value,DATA_DIR,--data-dir)
 
 test: install-test ## Install what tests need and run the whole suite (two pytest-xdist workers; TEST_WORKERS=0 for one process)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile

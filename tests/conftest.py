@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +9,10 @@ import pytest
 
 from tests.s3 import SeaweedS3
 from tests.server import ServerProcess
+
+# vidhost's per-user default data dir ($XDG_DATA_HOME/vidhost) is never the real one in tests:
+# a test that leaves the data dir to the default gets a fresh, throw-away one.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="vidhost-test-xdg-")
 
 
 @pytest.fixture

@@ -243,8 +243,11 @@ def token_ok(header: str | None, token: str | None) -> str | None:
     return None
 
 
-def serve_worker_metrics(host: str, port: int, token: str | None) -> ThreadingHTTPServer:
-    """``GET /metrics`` of a standalone ``vidhost worker`` (its task metrics), in a thread."""
+def serve_worker_metrics(
+    host: str, port: int, token: str | None, *, closed: bool = False
+) -> ThreadingHTTPServer:
+    """``GET /metrics`` of a standalone ``vidhost worker`` (its task metrics), in a thread;
+    ``closed``: refused to everyone (403: a non-loopback bind with neither token nor opt-in)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -252,6 +255,13 @@ def serve_worker_metrics(host: str, port: int, token: str | None) -> ThreadingHT
                 self._answer(
                     404, b'{"error": "Not Found", "code": "not_found"}', "application/json"
                 )
+                return
+            if closed:
+                closed_body = (
+                    b'{"error": "/metrics is closed on a non-loopback bind: set '
+                    b'VIDHOST_METRICS_TOKEN or VIDHOST_METRICS_OPEN", "code": "forbidden"}'
+                )
+                self._answer(403, closed_body, "application/json")
                 return
             error = token_ok(self.headers.get("authorization"), token)
             if error is not None:

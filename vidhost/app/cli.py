@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -25,11 +26,46 @@ def _settings(data_dir: Path | None = None) -> Settings:
     return Settings()
 
 
-def _logging(level: str = "INFO") -> None:
+def _logging(level: str = "INFO") -> str:
+    """Log to stderr at ``VIDHOST_LOG_LEVEL`` (else ``level``); the schema migrations' step by
+    step lines only at DEBUG. Answers the level."""
+    chosen = os.environ.get("VIDHOST_LOG_LEVEL", level).upper()
     logging.basicConfig(
-        level=os.environ.get("VIDHOST_LOG_LEVEL", level),
-        format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+        level=chosen, format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
     )
+    if chosen != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    return chosen
+
+
+def _data_dir_used(settings: Settings, given: Path | None) -> None:
+    """Say (stderr) which data dir a server-side command works on, and why that one."""
+    from vidhost.app.banner import data_dir_source, legacy_hint
+
+    typer.echo(f"vidhost: data dir {settings.data_dir} ({data_dir_source(given)})", err=True)
+    hint = legacy_hint(settings, given)
+    if hint:
+        typer.echo(f"vidhost: {hint}", err=True)
+
+
+def _require_server_data(settings: Settings, *, needs: str) -> None:
+    """Refuse to work on a data dir no server has used: a new token secret (or database)
+    made here would not be the server's, and its tokens would be refused (issue 24)."""
+    if needs == "jwt_secret" and settings.jwt_secret:
+        return
+    if needs == "database" and settings.database_url is not None:
+        return
+    name = "jwt_secret" if needs == "jwt_secret" else "vidhost.db"
+    if (settings.data_dir / name).exists():
+        return
+    typer.echo(
+        f"vidhost: no vidhost server has used {settings.data_dir} (it holds no {name}), and "
+        f"this command does not create one: its tokens would not be the server's. Start "
+        f"`vidhost serve` first, or name the server's data dir with --data-dir or "
+        f"VIDHOST_DATA_DIR.",
+        err=True,
+    )
+    raise typer.Exit(2)
 
 
 def _require_shared_secret(settings: Settings) -> None:
@@ -48,8 +84,9 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
 ) -> None:
-    """Run the HTTP API (and, by default, an embedded worker) until interrupted."""
-    _logging()
+    """Run the HTTP API (and, by default, an embedded worker) until interrupted; once it
+    answers, print where it is, a sign-in link, the data dir and where the logs go."""
+    log_level = _logging()
     # The address given here is the one settings (and so the worker, which inherits the
     # environment) see: URLs built without VIDHOST_PUBLIC_URL point at it, not at :8000.
     if host:
@@ -64,17 +101,39 @@ def serve(
 
     import uvicorn
 
+    from vidhost.app.banner import banner, legacy_hint
     from vidhost.app.main import create_app
     from vidhost.http.protocol import VidhostHttpProtocol
 
-    uvicorn.run(
-        create_app(settings),
+    application = create_app(settings)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if not self.started or self.should_exit:
+                return
+            container = application.state.container
+            codes = container.sign_in_codes
+            link = f"{container.base_url()}/sign-in#code={codes.issue()}" if codes else None
+            hint = legacy_hint(settings, data_dir)
+            text = banner(settings, given=data_dir, sign_in_link=link, log_level=log_level)
+            print(text + (f"  {hint}\n" if hint else ""), flush=True)
+
+    config = uvicorn.Config(
+        application,
         host=settings.host,
         port=settings.port,
         log_level="info",
         timeout_graceful_shutdown=5,
         http=VidhostHttpProtocol,
+        # the peer stays the connection's: vidhost.http.origin decides which forwarded
+        # headers to believe (VIDHOST_TRUSTED_PROXIES), not uvicorn's loopback default
+        proxy_headers=False,
     )
+    server = Server(config)
+    server.run()
+    if not server.started:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -85,11 +144,20 @@ def worker(
         str | None,
         typer.Option(help="Celery node name. Default: vidhost-worker@<host>.<pid> (unique)."),
     ] = None,
+    embedded: Annotated[
+        bool, typer.Option("--embedded", hidden=True, help="Started by serve: quiet start-up.")
+    ] = False,
 ) -> None:
     """Run a processing worker (Celery) on the configured broker."""
     from vidhost.media.process import worker_node_name
 
     _logging()
+    if embedded:  # serve's banner stays the last thing a start prints (issue 24)
+        import warnings
+
+        for name in ("celery.apps.worker", "celery.worker.consumer.connection"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        warnings.filterwarnings("ignore", message="You're running the worker with superuser")
     settings = _settings(data_dir)
     _require_shared_secret(settings)
     from vidhost.app.main import build_container
@@ -97,14 +165,21 @@ def worker(
     container = build_container(settings, worker=True)
     if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from vidhost.adapters.metrics import serve_worker_metrics
+        from vidhost.app.settings import metrics_closed
 
-        serve_worker_metrics(settings.host, settings.worker_metrics_port, settings.metrics_token)
+        serve_worker_metrics(
+            settings.host,
+            settings.worker_metrics_port,
+            settings.metrics_token,
+            closed=metrics_closed(settings),
+        )
     worker_ = container.celery.Worker(
         hostname=worker_node_name(name),
         pool="threads",
         concurrency=concurrency or settings.worker_concurrency,
         queues=[settings.queue],
         loglevel=os.environ.get("VIDHOST_LOG_LEVEL", "INFO"),
+        quiet=embedded,
         without_heartbeat=True,
         without_mingle=True,
         without_gossip=True,
@@ -115,17 +190,25 @@ def worker(
 
 @app.command()
 def token(
-    user: Annotated[str, typer.Option(help="The user the token is for (JWT sub).")],
+    user: Annotated[
+        str | None,
+        typer.Option(help="The user the token is for (JWT sub). Default: VIDHOST_DEFAULT_USER."),
+    ] = None,
     ttl: Annotated[
         float, typer.Option(help="Lifetime in seconds (at most 366 days).", min=1, max=366 * 86400)
     ] = 30 * 24 * 3600,
     data_dir: Annotated[Path | None, typer.Option(help="Where data lives.")] = None,
 ) -> None:
-    """Print a bearer token for USER."""
+    """Print a bearer token for USER (default: the user serve's sign-in link signs in), signed
+    with the secret of the server's data dir."""
     from vidhost.http.auth.tokens import issue_token
 
     settings = _settings(data_dir)
-    typer.echo(issue_token(settings.resolved_jwt_secret(), user, ttl=ttl))
+    _data_dir_used(settings, data_dir)
+    _require_server_data(settings, needs="jwt_secret")
+    who = user or settings.default_user
+    typer.echo(f"vidhost: token for user {who}", err=True)
+    typer.echo(issue_token(settings.resolved_jwt_secret(), who, ttl=ttl))
 
 
 access_token_app = typer.Typer(
@@ -136,7 +219,12 @@ app.add_typer(access_token_app, name="access-token")
 
 @access_token_app.command("create")
 def access_token_create(
-    user: Annotated[str, typer.Option(help="The user whose token it is (owner of its assets).")],
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="The user whose token it is (owner of its assets). Default: VIDHOST_DEFAULT_USER."
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="A label for the token.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"id": ..., "secret": ...}.')
@@ -148,9 +236,14 @@ def access_token_create(
 
     from vidhost.app.main import build_container
 
-    container = build_container(_settings(data_dir))
+    settings = _settings(data_dir)
+    _data_dir_used(settings, data_dir)
+    _require_server_data(settings, needs="database")
+    who = user or settings.default_user
+    typer.echo(f"vidhost: access token for user {who}", err=True)
+    container = build_container(settings)
     try:
-        token = container.access_tokens.create(user, name)
+        token = container.access_tokens.create(who, name)
     finally:
         container.engine.dispose()
     if as_json:
@@ -170,7 +263,9 @@ def cleanup(
     from vidhost.processing.sweepers import run_sweepers
 
     _logging("WARNING")
-    container = build_container(_settings(data_dir))
+    settings = _settings(data_dir)
+    _data_dir_used(settings, data_dir)
+    container = build_container(settings)
     removed = run_sweepers(container.sweepers, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     for r in removed:
@@ -197,6 +292,7 @@ def check_config(
     from vidhost.app.config_check import check
 
     settings = _settings(data_dir)
+    _data_dir_used(settings, data_dir)
     report = check(settings, timeout=timeout)
     for line in report.lines():
         typer.echo(line)

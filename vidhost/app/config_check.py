@@ -15,7 +15,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from vidhost.adapters.db.engine import driver_url
-from vidhost.app.settings import Settings, shared_secret_problem
+from vidhost.app.settings import (
+    Settings,
+    metrics_closed,
+    public_base_url,
+    shared_secret_problem,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class Check:
     """What the settings make of it (passwords hidden)."""
     ok: bool
     detail: str
+    warn: bool = False
+    """Works, but not as an operator likely wants (``[WARN]``; the result stays ok)."""
 
 
 @dataclass
@@ -40,7 +47,7 @@ class Report:
     def lines(self) -> list[str]:
         out = [f"profile: {self.profile}"]
         for c in self.checks:
-            verdict = "ok" if c.ok else "FAIL"
+            verdict = "FAIL" if not c.ok else "WARN" if c.warn else "ok"
             out.append(f"{c.part}: {c.value} [{verdict}] {c.detail}".rstrip())
         out.append("result: " + ("ok" if self.ok else "some parts are not reachable or valid"))
         return out
@@ -203,6 +210,43 @@ def check(settings: Settings, *, timeout: float = 5.0) -> Report:
                 problem or "",
             )
         )
-    metrics = "token required" if settings.metrics_token else "open (no VIDHOST_METRICS_TOKEN)"
-    report.checks.append(Check("metrics", f"/metrics {metrics}", True, ""))
+    report.checks.append(_public_url(settings, embedded=not scaled))
+    report.checks.append(_metrics(settings))
     return report
+
+
+def _public_url(settings: Settings, *, embedded: bool) -> Check:
+    """Where links point. Outside the embedded profile (which serves one machine), neither
+    ``VIDHOST_PUBLIC_URL`` nor ``VIDHOST_TRUSTED_PROXIES`` means every node's links name its
+    own bind address."""
+    if settings.public_url:
+        return Check("public_url", settings.public_url, True, "")
+    if settings.trusted_proxies:
+        proxies = ", ".join(settings.trusted_proxies)
+        return Check("public_url", f"from X-Forwarded-* of trusted proxies {proxies}", True, "")
+    value = f"not set: links point at {public_base_url(settings)} (the bind address)"
+    if embedded:
+        return Check("public_url", value, True, "")
+    return Check(
+        "public_url",
+        value,
+        True,
+        "set VIDHOST_PUBLIC_URL (or VIDHOST_TRUSTED_PROXIES behind a reverse proxy)",
+        warn=True,
+    )
+
+
+def _metrics(settings: Settings) -> Check:
+    if settings.metrics_token:
+        return Check("metrics", "/metrics token required", True, "")
+    if settings.metrics_open:
+        return Check("metrics", "/metrics open to anyone (VIDHOST_METRICS_OPEN)", True, "")
+    if metrics_closed(settings):
+        return Check(
+            "metrics",
+            f"/metrics closed (bound to {settings.host}, no VIDHOST_METRICS_TOKEN)",
+            True,
+            "set VIDHOST_METRICS_TOKEN to scrape it",
+            warn=True,
+        )
+    return Check("metrics", "/metrics open on loopback (no VIDHOST_METRICS_TOKEN)", True, "")

@@ -15,12 +15,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MIB = 1024 * 1024
 
 
+def default_data_dir() -> Path:
+    """The data dir when none is given: one per user, wherever the command runs
+    (``$XDG_DATA_HOME/vidhost``, else ``~/.local/share/vidhost``), so that ``serve`` and the
+    commands run beside it (``token``, ``access-token``, ``cleanup``) find the same one."""
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "vidhost"
+
+
 class Settings(BaseSettings):
     """Every knob vidhost has. Defaults give the embedded profile (no other service)."""
 
     model_config = SettingsConfigDict(env_prefix="VIDHOST_", extra="ignore", populate_by_name=True)
 
-    data_dir: Path = Path("vidhost-data")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Database, storage, broker and temporary files of the embedded profile."""
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
@@ -81,8 +91,15 @@ class Settings(BaseSettings):
     auth: Literal["jwt", "none"] = "jwt"
     jwt_secret: str | None = None
     """HS256 secret. Default: generated once and kept in ``jwt_secret`` in the data dir."""
-    anonymous_user: str = "anonymous"
-    """Owner recorded for videos when ``auth=none``."""
+    default_user: str = Field(
+        default="anonymous",
+        min_length=1,
+        max_length=200,
+        validation_alias=AliasChoices("VIDHOST_DEFAULT_USER", "VIDHOST_ANONYMOUS_USER"),
+    )
+    """The embedded profile's one user: whom ``serve``'s sign-in link signs in, whom
+    ``vidhost token`` and ``vidhost access-token create`` are for without ``--user``, and the
+    owner of every request with ``auth=none``. ``VIDHOST_ANONYMOUS_USER`` is its old name."""
 
     max_upload_bytes: int = 500 * MIB
     segment_seconds: float = 4.0
@@ -252,11 +269,19 @@ class Settings(BaseSettings):
     # Operations (ADR 0072) --------------------------------------------------------------
     metrics_token: str | None = None
     """When set, ``GET /metrics`` needs ``Authorization: Bearer <token>``."""
+    metrics_open: bool = False
+    """Serve ``/metrics`` without a token although the bind address is not loopback. Without
+    it (and without ``metrics_token``), a non-loopback bind answers ``/metrics`` with 403."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or CIDRs (JSON list, e.g. ``["10.0.0.5", "172.16.0.0/12"]``) of reverse
+    proxies in front of vidhost. A request whose peer is one of them names the public URL
+    with ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (else ``Host``) when ``public_url``
+    is unset. Without it no request header chooses the host of a link vidhost hands out."""
     worker_metrics_port: int | None = None
     """A standalone ``vidhost worker`` serves its own ``GET /metrics`` on this port (on
     ``host``); under ``serve`` the embedded worker's metrics are in the API's ``/metrics``."""
 
-    @field_validator("webhook_allowed_networks")
+    @field_validator("webhook_allowed_networks", "trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         for network in value:
@@ -362,6 +387,21 @@ def shared_secret_problem(settings: Settings) -> str | None:
         "worker sharing the database must use the same secret (at least 32 bytes, e.g. "
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
     )
+
+
+def loopback_bind(settings: Settings) -> bool:
+    """Whether ``serve`` listens on loopback only (``127.0.0.1``, ``::1``, ``localhost``)."""
+    if settings.host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(settings.host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def metrics_closed(settings: Settings) -> bool:
+    """``/metrics`` is refused to everyone: no token, not opened, on a non-loopback bind."""
+    return not settings.metrics_token and not settings.metrics_open and not loopback_bind(settings)
 
 
 def public_base_url(settings: Settings) -> str:

@@ -75,6 +75,11 @@ class Api:
     def delete(self, video_id: str) -> None:
         self.request("DELETE", f"/api/videos/{video_id}")
 
+    def edit(self, video_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Change only ``fields`` of the video; answers the video."""
+        result: dict[str, Any] = self.json("PATCH", f"/api/videos/{video_id}", json=fields)
+        return result
+
     def set_metadata(self, video_id: str, metadata: dict[str, Any]) -> None:
         self.request("PUT", f"/api/videos/{video_id}/metadata", json=metadata)
 

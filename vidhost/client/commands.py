@@ -1,4 +1,4 @@
-"""Client commands of ``vidhost``: upload, ls, status, rm, open, login, logout (and
+"""Client commands of ``vidhost``: upload, ls, status, edit, rm, open, login, logout (and
 ``download``, in ``vidhost.client.download``).
 
 They talk to a vidhost server over its public HTTP API only (``vidhost.client``). Progress
@@ -307,6 +307,42 @@ def status(
     stdout.print(table)
 
 
+def edit(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    description: Annotated[str | None, typer.Option(help='New description ("" clears it).')] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tags", "--tag", help='New tags, comma-separated ("" clears them).'),
+    ] = None,
+    visibility: Annotated[Visibility | None, typer.Option(help="Who may play it.")] = None,
+    server: Server = None,
+    token: Token = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Change a video's title, description, tags or visibility: only the options given
+    change (``PATCH /api/videos/{id}``), the rest keeps its value."""
+    fields: dict[str, Any] = {}
+    if title is not None:
+        fields["title"] = title
+    if description is not None:
+        fields["description"] = description
+    if tags is not None:
+        fields["tags"] = [t.strip() for value in tags for t in value.split(",") if t.strip()]
+    if visibility is not None:
+        fields["visibility"] = visibility.value
+    if not fields:
+        stderr.print("nothing to change: give --title, --description, --tags or --visibility")
+        raise typer.Exit(2)
+    with session(server, token, as_json) as api:
+        v = api.edit(video_id, fields)
+    if as_json:
+        emit(v)
+        return
+    changed = ", ".join(f"{k}={v.get(k)!r}" for k in fields)
+    sys.stdout.write(f"edited {video_id}: {changed}\n")
+
+
 def rm(
     video_ids: Annotated[list[str], typer.Argument(help="Video ids.")],
     server: Server = None,
@@ -378,6 +414,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("upload", upload),
     ("ls", ls),
     ("status", status),
+    ("edit", edit),
     ("rm", rm),
     ("open", open_),
     ("download", download),

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich import filesize
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -89,6 +90,9 @@ def session(server: str | None, token: str | None, as_json: bool) -> Iterator[Ap
         api.close()
 
 
+BINARY = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+
+
 class _Amount(DownloadColumn):
     """Bytes for a transfer bar, a percentage for a processing bar."""
 
@@ -99,10 +103,16 @@ class _Amount(DownloadColumn):
 
 
 class _Speed(TransferSpeedColumn):
+    """Bytes per second in binary units, as every size vidhost writes (``500 MiB``)."""
+
     def render(self, task: Task) -> Text:
         if task.fields.get("processing"):
             return Text(str(task.fields.get("state", "")), style="progress.data.speed")
-        return super().render(task)
+        speed = task.finished_speed or task.speed
+        if speed is None:
+            return Text("?", style="progress.data.speed")
+        unit, suffix = filesize.pick_unit_and_suffix(int(speed), BINARY, 1024)
+        return Text(f"{speed / unit:.1f} {suffix}/s", style="progress.data.speed")
 
 
 def progress_bars(*, disable: bool) -> Progress:
@@ -111,7 +121,7 @@ def progress_bars(*, disable: bool) -> Progress:
     return Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
-        _Amount(),
+        _Amount(binary_units=True),
         _Speed(),
         TimeRemainingColumn(),
         console=stderr,

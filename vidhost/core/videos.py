@@ -48,6 +48,7 @@ from vidhost.core.models import (
     utcnow,
 )
 from vidhost.core.ports import JobQueue, Prober, Storage, VideoRepository
+from vidhost.core.sizes import format_size
 from vidhost.core.telemetry import NoTelemetry, Telemetry
 from vidhost.core.video_events import state_event, task_event
 
@@ -261,10 +262,10 @@ class VideoService:
         if size is None or size <= cap:
             return
         if new:  # nothing was recorded: the caller hears the limit
-            raise self._refused(way, size, TooLarge(f"file exceeds the {cap} byte limit"))
-        detail = f"the upload exceeds {cap} bytes"
+            raise self._refused(way, size, TooLarge(f"file exceeds the {format_size(cap)} limit"))
+        detail = f"the upload exceeds {format_size(cap)}"
         if exact:
-            detail = f"the uploaded file ({size} bytes) exceeds {cap} bytes"
+            detail = f"the uploaded file ({format_size(size)}) exceeds {format_size(cap)}"
         self.reject_source(video, "file_too_large", detail)
         raise self._refused(way, size, TooLarge("File too large", code="file_too_large"))
 
@@ -283,8 +284,10 @@ class VideoService:
         client_id: str | None = None,
         options: dict[str, Any] | None = None,
         video_id: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> Video:
-        """``POST /upload``: a new video from a complete local file (consumed)."""
+        """``POST /upload``: a new video from a complete local file (consumed); ``details``:
+        title, description, tags, visibility the client gave with it."""
         video = Video(
             id=video_id or self.new_id(),
             owner=owner,
@@ -292,6 +295,7 @@ class VideoService:
             content_type=content_type,
             client_id=client_id,
             options=dict(options or {}),
+            **(details or {}),
         )
         return self.accept_source(video, way="form", file=path)
 

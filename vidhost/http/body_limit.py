@@ -18,6 +18,7 @@ from fastapi import Depends, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidhost.core.limits import JSON_BODY_BYTES
+from vidhost.core.sizes import format_size
 
 SCOPE_KEY = "vidhost.body_budget"
 
@@ -27,7 +28,7 @@ class RequestTooLarge(HTTPException):
     exception there becomes a 400) and the app's handler renders it."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"request body larger than {limit} bytes")
+        super().__init__(413, f"request body larger than {format_size(limit)}")
 
 
 @dataclass

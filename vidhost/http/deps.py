@@ -69,7 +69,7 @@ def user_of(conn: HTTPConnection) -> str | None:
     """
     container = container_of(conn)
     if container.settings.auth == "none":
-        return container.settings.anonymous_user
+        return container.settings.default_user
     token = bearer_token(conn) or subprotocol_token(conn)
     if token is None:
         return None

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidhost.adapters.metrics import http_request, scrape, token_ok
+from vidhost.app.settings import metrics_closed
 from vidhost.http.deps import ContainerDep
 from vidhost.http.errors import ApiError
 
@@ -59,6 +60,13 @@ def _authorize(request: Request, token: str | None) -> None:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, container: ContainerDep) -> Response:
+    if metrics_closed(container.settings):
+        raise ApiError(
+            403,
+            "forbidden",
+            "/metrics is closed on a non-loopback bind: set VIDHOST_METRICS_TOKEN, or "
+            "VIDHOST_METRICS_OPEN=true to serve it to anyone",
+        )
     _authorize(request, container.settings.metrics_token)
     body = await run_in_threadpool(scrape, container.engine)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -16,6 +16,7 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from vidhost.core.limits import FORM_FIELD_BYTES, FORM_FIELDS, FORM_PART_HEADER_BYTES
+from vidhost.core.sizes import format_size
 from vidhost.http.errors import ApiError
 
 MAX_FIELD_BYTES = FORM_FIELD_BYTES
@@ -113,7 +114,7 @@ class _Collector:
                 raise ApiError(
                     413,
                     "file_too_large",
-                    f"file exceeds the {self.max_bytes} byte limit",
+                    f"file exceeds the {format_size(self.max_bytes)} limit",
                 )
             self._fh.write(data[start:end])
         else:
@@ -145,7 +146,7 @@ async def read_form(request: Request, *, file_field: str, tmp_dir: Path, max_byt
         raise ApiError(400, "no_file", "send the video as multipart/form-data field 'file'")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + MAX_FIELD_BYTES:
-        raise ApiError(413, "file_too_large", f"file exceeds the {max_bytes} byte limit")
+        raise ApiError(413, "file_too_large", f"file exceeds the {format_size(max_bytes)} limit")
     collector = _Collector(file_field, tmp_dir, max_bytes)
     parser = MultipartParser(
         boundary,

@@ -228,10 +228,14 @@ def complete(
     info["description"] = (
         info.get("description", "")
         + '\n\nEvery error is JSON `{"error": message, "code": code}`; the status follows'
-        + " from the code.\n\n"
-        + error_codes.markdown_table()
+        + f" from the code. The {len(error_codes.CATALOGUE)} codes and their meanings:"
+        + f" [{ERRORS_PAGE}]({ERRORS_PAGE}) (also `x-error-codes` in this document)."
     )
     return schema
+
+
+ERRORS_PAGE = "/docs/errors"
+"""The error catalogue's own page: the API docs open with the endpoints (issue 24)."""
 
 
 def install(app: FastAPI) -> None:

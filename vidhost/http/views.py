@@ -14,16 +14,14 @@ from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, task_percent, transcode_of
 from vidhost.core.static_renditions import StaticRendition
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
+from vidhost.http.origin import base_url
+
+__all__ = ["base_url"]
 
 if TYPE_CHECKING:
     from fastapi import Request  # the views only read its URL
 
 S = VideoState
-
-
-def base_url(request: Request) -> str:
-    configured = request.app.state.container.settings.public_url
-    return (configured or str(request.base_url)).rstrip("/")
 
 
 def playback_url(request: Request, video: Video) -> str | None:

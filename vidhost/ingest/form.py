@@ -1,5 +1,6 @@
 """``POST /upload`` (upload API and processing clients alike): one multipart request, field
-``file``."""
+``file``; optional fields ``title``, ``description``, ``tags`` (comma-separated) and
+``visibility`` set the video's details as ``PUT .../metadata`` does (issue 24)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from vidhost.core import limits as L
 from vidhost.core.limits import CLIENT_ID_CHARS
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep, CurrentUser
 from vidhost.http.errors import ApiError
-from vidhost.http.multipart import read_form
+from vidhost.http.multipart import Form, read_form
+from vidhost.ingest.presigned.routes import MetadataRequest
 from vidhost.processing.routes import enhance_options
 
 router = APIRouter(tags=["upload"])
@@ -44,6 +47,14 @@ FORM_SCHEMA = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "client_id": {"type": "string"},
+                        "title": {"type": "string", "maxLength": L.TITLE_CHARS},
+                        "description": {"type": "string", "maxLength": L.DESCRIPTION_CHARS},
+                        "tags": {"type": "string", "description": "Comma-separated tags"},
+                        "visibility": {
+                            "type": "string",
+                            "enum": ["public", "unlisted", "private"],
+                            "default": "public",
+                        },
                         "enhance": {
                             "type": "string",
                             "description": "Enhancement preset, e.g. default or "
@@ -55,6 +66,23 @@ FORM_SCHEMA = {
         },
     }
 }
+
+
+DETAILS = ("title", "description", "tags", "visibility")
+
+
+def details(form: Form) -> dict[str, Any]:
+    """The video's details the form gives (an empty field gives none), checked as ``PUT
+    .../metadata`` checks them: 400 ``invalid_request`` naming the field otherwise."""
+    given: dict[str, Any] = {k: form.fields[k] for k in DETAILS if form.fields.get(k, "").strip()}
+    if "tags" in given:
+        given["tags"] = [t.strip() for t in given["tags"].split(",") if t.strip()]
+    try:
+        return MetadataRequest.model_validate(given).metadata().fields()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ApiError(400, "invalid_request", f"{where}: {first['msg']}") from None
 
 
 @router.post(
@@ -81,6 +109,7 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
         if len(form.fields.get("client_id", "")) > CLIENT_ID_CHARS:
             raise ApiError(400, "invalid_client_id", f"client_id is over {CLIENT_ID_CHARS} chars")
         options = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
+        fields = details(form)
     except ApiError:
         form.discard()
         raise
@@ -92,6 +121,7 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
             content_type=file.content_type,
             client_id=form.fields.get("client_id") or None,
             options=options,
+            details=fields,
         )
     )
     body = UploadResponse(videoId=video.id, file_id=video.id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vidhost.media.errors import NOT_A_VIDEO, MediaError
+from vidhost.media.formats import container_name
 from vidhost.media.histogram import ColorAccumulator
 from vidhost.media.probe import MediaInfo
 from vidhost.media.sampling import (
@@ -143,6 +144,7 @@ def metadata_document(
         "file_id": file_id,
         "filename": filename or "",
         "format": info.format_name,
+        "container": container_name(info.format_name, info.tags),
         "resolution": {"width": video.display_width, "height": video.display_height},
         "fps": round(video.fps, 3),
         "frame_count": int(frame_count),

@@ -53,6 +53,45 @@ FORMAT_WHITELIST: Final = ",".join(DEMUXERS)
 PROTOCOL_WHITELIST: Final = "file"
 
 
+CONTAINER_NAMES: Final = {
+    "mov": "MPEG-4 (MP4)",
+    "matroska": "Matroska / WebM",
+    "avi": "AVI",
+    "mpegts": "MPEG transport stream (TS)",
+    "flv": "Flash Video (FLV)",
+    "mpeg": "MPEG program stream (MPG)",
+    "ogg": "Ogg",
+    "asf": "Windows Media (ASF / WMV)",
+    "mxf": "MXF",
+    "mp3": "MP3",
+    "wav": "WAV",
+    "flac": "FLAC",
+    "aac": "AAC (ADTS)",
+}
+"""What people call each allowed container (the analysis's ``container``)."""
+
+MOV_BRANDS: Final = {"qt": "QuickTime (MOV)", "M4A": "MPEG-4 audio (M4A)", "3gp": "3GPP"}
+"""The ``mov`` demuxer reads them all: the file's ``major_brand`` tells them apart."""
+
+
+def container_name(format_name: str | None, tags: dict[str, str] | None = None) -> str | None:
+    """A friendly name for a probed ``format_name`` (``"mov,mp4,m4a,3gp,3g2,mj2"`` with brand
+    ``isom`` -> ``MPEG-4 (MP4)``, brand ``qt`` -> ``QuickTime (MOV)``); the first name of
+    ffmpeg's list for a container not allowed here (never read: for completeness)."""
+    if not format_name:
+        return None
+    names = format_name.split(",")
+    name = next((n for n in names if n in CONTAINER_NAMES), None)
+    if name is None:
+        return names[0]
+    brand = str((tags or {}).get("major_brand", "")).strip()
+    if name == "mov":
+        for prefix, friendly in MOV_BRANDS.items():
+            if brand.startswith(prefix):
+                return friendly
+    return CONTAINER_NAMES[name]
+
+
 def demuxer(format_name: str) -> str:
     """The allowed demuxer behind a probed ``format_name`` (``"mov,mp4,m4a,3gp,3g2,mj2"``)."""
     for name in format_name.split(","):

@@ -28,7 +28,7 @@ class WorkerSupervisor:
         self._thread.start()
 
     def _spawn(self) -> None:
-        cmd = [sys.executable, "-m", "vidhost", "worker"]
+        cmd = [sys.executable, "-m", "vidhost", "worker", "--embedded"]
         self.process = subprocess.Popen(
             cmd, env={**os.environ, **self.env}, preexec_fn=child_preexec()
         )

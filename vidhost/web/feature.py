@@ -1,5 +1,5 @@
 """The web app (ADR 0080): pages, ``/static``, and in the embedded profile the one-time
-sign-in link printed at start-up."""
+sign-in codes (``vidhost serve`` prints a link to one in its banner, ``vidhost.app.banner``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from vidhost.app.container import Container
-from vidhost.app.feature import Background, Feature, Job
-from vidhost.web.signin_codes import SignInCodes, announce, is_embedded
+from vidhost.app.feature import Feature
+from vidhost.web.signin_codes import SignInCodes, is_embedded
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
@@ -16,13 +16,6 @@ if TYPE_CHECKING:
 
 def install(c: Container) -> None:
     c.sign_in_codes = SignInCodes() if is_embedded(c.settings) else None
-
-
-def background(c: Container) -> Sequence[Background]:
-    codes = c.sign_in_codes
-    if codes is None:
-        return ()
-    return [Job(on_start=lambda: announce(codes, c.base_url()))]
 
 
 def routers() -> Sequence[APIRouter]:
@@ -37,4 +30,4 @@ def mount(app: FastAPI) -> None:
     pages.mount_static(app)
 
 
-FEATURE = Feature("web", install=install, routers=routers, mount=mount, background=background)
+FEATURE = Feature("web", install=install, routers=routers, mount=mount)

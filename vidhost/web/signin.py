@@ -51,7 +51,7 @@ async def sign_in(body: SignInRequest, request: Request) -> SignInResponse:
     if codes is None or not codes.redeem(body.code):
         raise Unauthorized("unknown, used or expired sign-in code", code="sign_in_code_invalid")
     container = container_of(request)
-    user = container.settings.anonymous_user
+    user = container.settings.default_user
     token = issue_token(container.jwt_secret(), user, ttl=DEFAULT_TTL)
     expires = datetime.fromtimestamp(int(time.time()) + DEFAULT_TTL, UTC)
     return SignInResponse(token=token, user=user, expiresAt=expires)

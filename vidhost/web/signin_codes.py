@@ -50,10 +50,3 @@ def _digest(code: str) -> bytes:
 def is_embedded(s: Settings) -> bool:
     """The embedded profile: bearer tokens, and the SQLite database in the data dir."""
     return s.auth == "jwt" and s.database_url is None
-
-
-def announce(codes: SignInCodes, base_url: str) -> str:
-    """Issue a code and print the link to it (stdout, next to uvicorn's own lines)."""
-    link = f"{base_url}/sign-in#code={codes.issue()}"
-    print(f"Sign in to the vidhost web app (one-time link, valid 1 h): {link}", flush=True)
-    return link

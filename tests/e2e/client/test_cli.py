@@ -29,7 +29,10 @@ SECRET = AUTH_ENV["VIDHOST_JWT_SECRET"]
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    server = ServerProcess(tmp_path_factory.mktemp("cli") / "data", AUTH_ENV).start()
+    # Loopback is a trusted proxy here: the tests' TCP proxy is, and the links the server
+    # hands out (tus Location) must point back through it.
+    env = {**AUTH_ENV, "VIDHOST_TRUSTED_PROXIES": '["127.0.0.1"]'}
+    server = ServerProcess(tmp_path_factory.mktemp("cli") / "data", env).start()
     yield server
     server.stop()
 
@@ -205,6 +208,39 @@ def test_ls_status_open_rm(srv, clip, tmp_path):
     gone = vidhost(env, "status", video_id)
     assert gone.returncode == 1 and "video_not_found" in gone.stderr
     assert json.loads(vidhost(env, "ls", "--json").stdout) == []
+
+
+def test_edit_changes_only_the_options_given(srv, clip, tmp_path):
+    env = client_env(tmp_path, srv.url, user="editor")
+    r = vidhost(
+        env, "upload", str(clip), "--title", "Before", "--description", "Kept words",
+        "--tags", "a,b", "--visibility", "unlisted", "--json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    video_id = json.loads(r.stdout)[0]["videoId"]
+
+    edited = vidhost(env, "edit", video_id, "--title", "After")
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout.strip() == f"edited {video_id}: title='After'"
+    v = json.loads(vidhost(env, "status", video_id, "--json").stdout)
+    assert (v["title"], v["description"], v["tags"], v["visibility"]) == (
+        "After", "Kept words", ["a", "b"], "unlisted",
+    )  # fmt: skip
+
+    r = vidhost(env, "edit", video_id, "--visibility", "private", "--tags", "", "--json")
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)
+    assert (v["title"], v["description"], v["tags"], v["visibility"]) == (
+        "After", "Kept words", [], "private",
+    )  # fmt: skip
+
+    nothing = vidhost(env, "edit", video_id)
+    assert nothing.returncode == 2 and "nothing to change" in nothing.stderr
+    bad = vidhost(env, "edit", video_id, "--title", "")
+    assert bad.returncode == 1 and "invalid_request" in bad.stderr
+    other = vidhost(client_env(tmp_path, srv.url, user="mallory"), "edit", video_id, "--title", "X")
+    assert other.returncode == 1 and "access_denied" in other.stderr
+    assert json.loads(vidhost(env, "status", video_id, "--json").stdout)["title"] == "After"
 
 
 def test_login_stores_a_private_config(srv, tmp_path):

@@ -35,7 +35,10 @@ FRAME = 1 / FPS
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     data = tmp_path_factory.mktemp("cli-download") / "data"
-    server = ServerProcess(data, {**AUTH_ENV, "VIDHOST_LADDER_HEIGHTS": "[240, 144]"}).start()
+    # Loopback is a trusted proxy here: the tests' TCP proxy is, and the download links the
+    # server hands out must point back through it.
+    env = {**AUTH_ENV, "VIDHOST_LADDER_HEIGHTS": "[240, 144]"}
+    server = ServerProcess(data, {**env, "VIDHOST_TRUSTED_PROXIES": '["127.0.0.1"]'}).start()
     yield server
     server.stop()
 

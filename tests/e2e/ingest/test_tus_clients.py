@@ -10,6 +10,7 @@ from pathlib import Path
 from tusclient import client as tus_client
 
 from tests.e2e.ingest.conftest import (
+    OCTETS,
     client,
     run_node,
     sha256,
@@ -63,6 +64,43 @@ def test_tuspy_resume_after_interruption(tus_server: ServerProcess, tmp_path: Pa
     second.upload()
     video_id = video_of(tus_server, url)
     assert sha256(source_path(tus_server, video_id)) == hashlib.sha256(data).hexdigest()
+
+
+def files_under(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_retried_final_patch_gets_204_and_leaves_nothing(tus_server: ServerProcess, clip: Path):
+    """The client lost the 204 of its last PATCH and sends it again (offset = length, no
+    bytes), as tuspy does on its next ``upload_chunk`` and as a raw request: 204 with the
+    final offset, as tusd answers, and no file appears on disk (issue 24)."""
+    uploader = tuspy(tus_server).uploader(str(clip), chunk_size=16 * 1024, retries=0)
+    uploader.upload()
+    size = clip.stat().st_size
+    video_id = video_of(tus_server, uploader.url)
+    before = files_under(tus_server.data_dir / "uploads")
+
+    uploader.upload_chunk()  # tuspy: a PATCH at its offset, the end, with an empty body
+    assert uploader.request.status_code == 204 and uploader.offset == size
+
+    with client(tus_server) as c:
+        for body in (b"", None):
+            headers = {"Upload-Offset": str(size), "Content-Type": OCTETS}
+            r = c.patch(uploader.url, content=body, headers=headers)
+            assert r.status_code == 204, r.text
+            assert r.headers["upload-offset"] == str(size)
+        # Bytes past the end are still refused, and an earlier offset still conflicts.
+        r = c.patch(
+            uploader.url, content=b"x", headers={"Upload-Offset": str(size), "Content-Type": OCTETS}
+        )
+        assert r.status_code == 413, r.text
+        r = c.patch(
+            uploader.url, content=b"", headers={"Upload-Offset": "0", "Content-Type": OCTETS}
+        )
+        assert (r.status_code, r.json()["code"]) == (409, "offset_mismatch")
+    assert files_under(tus_server.data_dir / "uploads") == before
+    assert sha256(source_path(tus_server, video_id)) == sha256(clip)
+    assert "upload_data_lost" not in tus_server.log_path.read_text()
 
 
 # --- tus-js-client ----------------------------------------------------------------------------

@@ -50,7 +50,8 @@ def test_known_resolution_fps_frames_and_duration(
     assert doc["advanced"]["sampling"]["mode"] == "all"
     assert doc["advanced"]["sampling"]["frames_analysed"] == frames
     assert {s["codec_type"] for s in doc["advanced"]["streams"]} == {"video", "audio"}
-    assert doc["format"].startswith("mov,mp4")
+    assert doc["format"].startswith("mov,mp4")  # ffprobe style, as seed 004 has it
+    assert doc["container"] == "MPEG-4 (MP4)"  # and the name people use (issue 24)
 
 
 @pytest.mark.parametrize(

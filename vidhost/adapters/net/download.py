@@ -15,6 +15,7 @@ import httpx
 
 from vidhost.adapters.net.url_guard import UrlGuard, host_header, pinned_url
 from vidhost.core.errors import InvalidInput, TooLarge
+from vidhost.core.sizes import format_size
 
 
 class DownloadFailed(InvalidInput):
@@ -41,7 +42,8 @@ def download(guard: UrlGuard, url: str, dest: Path, *, max_bytes: int, timeout: 
                     declared = response.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > max_bytes:
                         raise TooLarge(
-                            f"the input exceeds the {max_bytes} byte limit", code="file_too_large"
+                            f"the input exceeds the {format_size(max_bytes)} limit",
+                            code="file_too_large",
                         )
                     size = 0
                     with dest.open("wb") as out:
@@ -49,7 +51,7 @@ def download(guard: UrlGuard, url: str, dest: Path, *, max_bytes: int, timeout: 
                             size += len(chunk)
                             if size > max_bytes:
                                 raise TooLarge(
-                                    f"the input exceeds the {max_bytes} byte limit",
+                                    f"the input exceeds the {format_size(max_bytes)} limit",
                                     code="file_too_large",
                                 )
                             if time.monotonic() > deadline:

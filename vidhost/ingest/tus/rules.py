@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from vidhost.core.errors import Forbidden, InvalidInput
+from vidhost.core.sizes import format_size
 from vidhost.ingest.tus.errors import (
     ExceedsLength,
     NotWritable,
@@ -21,7 +22,9 @@ def check_length(length: int | None, max_size: int) -> None:
     if length < 0:
         raise InvalidInput("Upload-Length must be >= 0", code="invalid_header")
     if length > max_size:
-        raise ExceedsLength(f"Upload-Length {length} exceeds the maximum of {max_size} bytes")
+        raise ExceedsLength(
+            f"Upload-Length {length} exceeds the maximum of {format_size(max_size)}"
+        )
 
 
 def check_access(
@@ -71,7 +74,7 @@ def check_patch(
     declared = declared_length(upload, length, max_size)
     limit = declared if declared is not None else max_size
     if content_length is not None and offset + content_length > limit:
-        raise ExceedsLength(f"the request would pass the upload length of {limit} bytes")
+        raise ExceedsLength(f"the request would pass the upload length of {format_size(limit)}")
     return declared
 
 

@@ -230,6 +230,8 @@ class UploadService:
         upload, token, writer = await run_in_threadpool(
             self._begin_write, upload_id, owner, offset, length, content_length
         )
+        if writer is None:  # finished already: a retried final PATCH, answered as tusd does
+            return upload
         renewer = asyncio.create_task(keep_lock(self.locks, upload_id, token, lease))
         try:
             room = rules.room(upload, offset, self.config.max_size)
@@ -250,13 +252,20 @@ class UploadService:
         offset: int,
         length: int | None,
         content_length: int | None,
-    ) -> tuple[Upload, str, Writer]:
-        """Check, lock and open: the upload as it is under the lock (with the declared length)."""
+    ) -> tuple[Upload, str, Writer | None]:
+        """Check, lock and open: the upload as it is under the lock (with the declared length).
+
+        No writer (and the lock released) for an upload already handed over to its video, at
+        its final offset with no bytes (a client retrying the PATCH whose 204 it lost): its
+        data is the video's now, and nothing is opened, created or written (issue 24)."""
         upload, token = self._lock(upload_id, owner)
         try:
             declared = rules.check_patch(
                 upload, utcnow(), offset, length, content_length, self.config.max_size
             )
+            if upload.complete and upload.finished_at is not None:
+                self.locks.release(upload_id, token)
+                return upload, token, None
             deferrer = self.store.length_deferrer
             if declared is not None and upload.length is None and deferrer is not None:
                 deferrer.declare_length(upload, declared)

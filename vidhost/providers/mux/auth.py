@@ -16,7 +16,7 @@ from vidhost.providers.mux.access_tokens import basic_credentials
 async def mux_owner(request: Request) -> str:
     container = container_of(request)
     if container.settings.auth == "none":
-        return container.settings.anonymous_user
+        return container.settings.default_user
     bearer = bearer_token(request)  # a vidhost user token works too (e.g. to make the first)
     if bearer is not None:
         return verify_token(container.jwt_secret(), bearer)

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.errors import InvalidInput, TooLarge
+from vidhost.core.sizes import format_size
 from vidhost.http.deps import ContainerDep
 from vidhost.http.errors import ApiError
 from vidhost.http.upload_url import Signed, declared_length, interrupted, signed_put_route
@@ -93,7 +94,7 @@ async def put_data(
         if last < upload.offset:  # stored already: its answer was lost
             return _progress(upload)
     if total is not None and total > cap:
-        raise TooLarge(f"the upload exceeds {cap} bytes", code="upload_too_large")
+        raise TooLarge(f"the upload exceeds {format_size(cap)}", code="upload_too_large")
     if upload.finished_at is not None:
         return _progress(upload)
     if first != upload.offset:

@@ -17,16 +17,17 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// Binary units, as the server writes every size (vidhost/core/sizes.py): 500 MiB, 1.5 KiB.
 export function formatBytes(n) {
   if (n === null || n === undefined) return "–";
-  const units = ["B", "KB", "MB", "GB", "TB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
   let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
     i += 1;
   }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+  return i === 0 ? `${n} B` : `${v.toFixed(1).replace(/\.0$/, "")} ${units[i]}`;
 }
 
 export function formatDuration(seconds) {

@@ -166,7 +166,7 @@ async function analysis(video) {
     const avg = profile.average_color;
     box.append(
       h("dl", { class: "facts" },
-        h("dt", { text: "Container" }), h("dd", { text: data.format || "–" }),
+        h("dt", { text: "Container" }), h("dd", { text: data.container || data.format || "–" }),
         h("dt", { text: "Frames" }), h("dd", { text: String(data.frame_count ?? "–") }),
         h("dt", { text: "Bit rate" }), h("dd", { text: data.bit_rate ? `${Math.round(Number(data.bit_rate) / 1000)} kb/s` : "–" }),
         avg ? [h("dt", { text: "Average colour" }), h("dd", {}, swatch(avg), ` rgb(${avg.r}, ${avg.g}, ${avg.b})`)] : null),
