@@ -1,4 +1,5 @@
-"""The caller's video library: ``GET /api/videos`` (paginated, by state) and ``DELETE``."""
+"""The caller's video library: ``GET /api/videos`` (paginated, by state), ``PATCH`` (edit
+title, description, tags, visibility) and ``DELETE``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from vidhost.core.lifecycle import VideoState
 from vidhost.http.deps import ContainerDep, CurrentUser, Offset
 from vidhost.http.errors import ApiError
 from vidhost.http.views import VideoDetails, video_details
+from vidhost.ingest.presigned.routes import MetadataPatch, store_metadata
 
 router = APIRouter(prefix="/api/videos", tags=["library"])
 
@@ -70,6 +72,19 @@ async def list_videos(
         tasks = await run_in_threadpool(service.tasks, video.id)
         out.append(video_details(request, video, tasks))
     return VideoPage(videos=out, total=total, limit=limit, offset=offset)
+
+
+@router.patch("/{video_id}", response_model=VideoDetails, responses=ERRORS)
+async def edit_video(
+    video_id: str, body: MetadataPatch, request: Request, user: CurrentUser, container: ContainerDep
+) -> VideoDetails:
+    """Change only the fields sent (`title`, `description`, `tags`, `visibility`, `enhance`);
+    a field not sent, or null, keeps its value; an unknown field is a 400. Answers the video."""
+    await store_metadata(container, video_id, user, body)
+    videos = container.videos
+    video = await run_in_threadpool(videos.get, video_id, owner=user)
+    tasks = await run_in_threadpool(videos.tasks, video_id)
+    return video_details(request, video, tasks)
 
 
 @router.delete("/{video_id}", response_model=Deleted, responses=ERRORS)

@@ -209,7 +209,6 @@ def test_declared_size_is_enforced_on_the_stored_object(
         {"title": "ok", "tags": ["x" * 51]},
         {"title": "ok", "tags": ["  "]},
         {"title": "ok", "visibility": "secret"},
-        {"description": "no title"},
     ],
 )
 def test_metadata_validation(api: ServerProcess, meta: dict[str, object]) -> None:

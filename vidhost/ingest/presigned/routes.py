@@ -100,14 +100,42 @@ class UploadUrlResponse(InitResponse):
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=L.TAG_CHARS)]
 
 
+KEPT = "Left out (or null): keeps its value"
+
+
 class MetadataRequest(BaseModel):
+    """``PUT .../metadata``: every field is optional, and one left out keeps its value (a
+    new video starts untitled, no description, no tags, ``public``)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    title: str = Field(min_length=1, max_length=L.TITLE_CHARS)
-    description: str = Field(default="", max_length=L.DESCRIPTION_CHARS)
-    tags: list[Tag] = Field(default_factory=list, max_length=L.TAGS)
-    visibility: Literal["public", "unlisted", "private"] = "public"
+    title: str | None = Field(
+        default=None, min_length=1, max_length=L.TITLE_CHARS, description=KEPT
+    )
+    description: str | None = Field(
+        default=None, max_length=L.DESCRIPTION_CHARS, description=f'{KEPT}; `""` clears it'
+    )
+    tags: list[Tag] | None = Field(
+        default=None, max_length=L.TAGS, description=f"{KEPT}; `[]` clears them"
+    )
+    visibility: Literal["public", "unlisted", "private"] | None = Field(
+        default=None, description=KEPT
+    )
     enhance: str | None = Field(default=None, max_length=200, description=ENHANCE_DOC)
+
+    def metadata(self) -> Metadata:
+        return Metadata(
+            title=self.title,
+            description=self.description,
+            tags=None if self.tags is None else list(self.tags),
+            visibility=self.visibility,
+        )
+
+
+class MetadataPatch(MetadataRequest):
+    """``PATCH``: the same fields; one not sent keeps its value, an unknown one is refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class MessageResponse(BaseModel):
@@ -201,22 +229,36 @@ async def upload_url(
     return UploadUrlResponse(**await _issue(request, container, user, body, None))
 
 
-@router.put("/{video_id}/metadata", response_model=MessageResponse, responses=ERRORS)
-async def put_metadata(
-    video_id: str, body: MetadataRequest, user: CurrentUser, container: ContainerDep
-) -> MessageResponse:
-    """Title, description, tags, visibility: accepted before, during or after the upload."""
+async def store_metadata(
+    container: Container, video_id: str, user: str, body: MetadataRequest
+) -> None:
+    """Write the fields ``body`` gives (``PUT``/``PATCH`` metadata, ``PATCH`` the video)."""
     direct = container.direct
-    meta = Metadata(
-        title=body.title,
-        description=body.description,
-        tags=list(body.tags),
-        visibility=body.visibility,
-    )
+    meta = body.metadata()
     enhance = validate_enhance_option(body.enhance, mode=container.settings.enhance)
     await run_in_threadpool(
         lambda: direct.set_metadata(video_id, owner=user, metadata=meta, enhance=enhance)
     )
+
+
+@router.put("/{video_id}/metadata", response_model=MessageResponse, responses=ERRORS)
+async def put_metadata(
+    video_id: str, body: MetadataRequest, user: CurrentUser, container: ContainerDep
+) -> MessageResponse:
+    """Title, description, tags, visibility: accepted before, during or after the upload.
+
+    A field left out (or null) keeps its value: `{"visibility": "public"}` changes only the
+    visibility. Unknown fields are ignored (the direct-upload contract)."""
+    await store_metadata(container, video_id, user, body)
+    return MessageResponse(message="Metadata accepted")
+
+
+@router.patch("/{video_id}/metadata", response_model=MessageResponse, responses=ERRORS)
+async def patch_metadata(
+    video_id: str, body: MetadataPatch, user: CurrentUser, container: ContainerDep
+) -> MessageResponse:
+    """Change only the fields sent (as `PATCH /api/videos/{id}`); an unknown field is a 400."""
+    await store_metadata(container, video_id, user, body)
     return MessageResponse(message="Metadata accepted")
 
 

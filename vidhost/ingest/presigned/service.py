@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,10 +60,23 @@ class Ticket:
 
 @dataclass
 class Metadata:
+    """A video's details; a field left ``None`` keeps its stored value (``PUT`` and ``PATCH``
+    alike: nothing a client did not send is wiped)."""
+
     title: str | None = None
     description: str | None = None
-    tags: list[str] = field(default_factory=list)
-    visibility: str = "public"
+    tags: list[str] | None = None
+    visibility: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The fields given, as the record's columns."""
+        given = {
+            "title": self.title,
+            "description": self.description,
+            "tags": None if self.tags is None else list(self.tags),
+            "visibility": self.visibility,
+        }
+        return {k: v for k, v in given.items() if v is not None}
 
 
 class DirectUploads:
@@ -151,21 +164,18 @@ class DirectUploads:
     def set_metadata(
         self, video_id: str, *, owner: str, metadata: Metadata, enhance: str | None = None
     ) -> Video:
-        """Store title/description/tags/visibility, before, during or after the upload.
+        """Store title/description/tags/visibility, before, during or after the upload; a
+        field ``metadata`` leaves ``None`` keeps its value.
 
         ``enhance`` (a validated preset spec) joins the video's processing options; when
         processing was already planned without enhancement, the enhancement starts now.
         """
         video = self.videos.get(video_id, owner=owner)
-        fields: dict[str, Any] = {
-            "title": metadata.title,
-            "description": metadata.description,
-            "tags": list(metadata.tags),
-            "visibility": metadata.visibility,
-        }
+        fields = metadata.fields()
         if enhance is not None:
             fields["options"] = {**video.options, "enhance": enhance}
-        self.videos.update(video.id, **fields)
+        if fields:
+            self.videos.update(video.id, **fields)
         planned = {t.kind for t in self.videos.tasks(video.id)}
         if enhance is not None and planned and TaskKind.VIDEO_ENHANCEMENT not in planned:
             updated = self.videos.get(video_id)
