@@ -31,7 +31,9 @@ pytestmark = pytest.mark.e2e
 
 def create(server: ServerProcess, filename: str) -> str:
     """A video record without bytes (``POST /api/videos/init``): cheap, and listed."""
-    r = httpx.post(f"{server.url}/api/videos/init", json={"filename": filename}, headers=USER)
+    r = httpx.post(
+        f"{server.url}/api/videos/init", json={"filename": filename}, headers=USER, timeout=30
+    )
     assert r.status_code == 200, r.text
     return str(r.json()["videoId"])
 
@@ -304,14 +306,14 @@ def test_the_upload_row_is_in_view_at_1280x900(
 def test_the_edit_form_changes_only_what_was_edited_from_the_keyboard(
     server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
 ) -> None:
-    video_id = upload(server.url, make_clip(tmp_path / "edit.mp4", duration=2), USER)
+    video_id = create(server, "edit.mp4")
     r = httpx.put(
         f"{server.url}/api/videos/{video_id}/metadata",
         json={"title": "Before", "description": "Kept as it was", "tags": ["a", "b"]},
         headers=USER,
+        timeout=30,
     )
     assert r.status_code == 200, r.text
-    wait_for_state(server.url, video_id, USER, {"ready"})
     context, page, watch = signed_in(browser)
     sent: list[dict] = []
     page.on(

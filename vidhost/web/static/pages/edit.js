@@ -89,8 +89,7 @@ export function editForm(video, onSaved) {
     save.disabled = true;
     message.textContent = "Saving…";
     try {
-      await api(`/api/videos/${encodeURIComponent(current.id)}`, { method: "PATCH", body: changed });
-      const fresh = await api(`/api/videos/${encodeURIComponent(current.id)}`);
+      const fresh = await api(`/api/videos/${encodeURIComponent(current.id)}`, { method: "PATCH", body: changed });
       const visibilityChanged = fresh.visibility !== current.visibility;
       current = fresh;
       message.textContent = `Saved: ${Object.keys(changed).join(", ")}.`;
