@@ -11,7 +11,7 @@ const tagsOf = (text) => text.split(",").map((t) => t.trim()).filter(Boolean);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 export function editForm(video, onSaved) {
-  const title = h("input", { id: "edit-title", name: "title", required: true, maxlength: "200", autocomplete: "off" });
+  const title = h("input", { id: "edit-title", name: "title", maxlength: "200", autocomplete: "off" });
   const description = h("textarea", { id: "edit-description", name: "description", rows: "4", maxlength: "5000" });
   const tags = h("input", { id: "edit-tags", name: "tags", autocomplete: "off", "aria-describedby": "edit-tags-help" });
   const visibility = h(
@@ -37,7 +37,8 @@ export function editForm(video, onSaved) {
 
   let current = video;
   const fill = () => {
-    title.value = current.title || current.displayTitle || "";
+    title.value = current.title || "";
+    title.placeholder = current.displayTitle; // an untitled video: what it is shown as
     description.value = current.description || "";
     tags.value = (current.tags || []).join(", ");
     visibility.value = current.visibility;
@@ -71,7 +72,7 @@ export function editForm(video, onSaved) {
       visibility: visibility.value,
     };
     const before = {
-      title: current.title || current.displayTitle || "",
+      title: current.title || "",
       description: current.description || "",
       tags: current.tags || [],
       visibility: current.visibility,

@@ -173,7 +173,7 @@ async function sharing(video) {
   const embed = h("textarea", { id: "embed-code", readonly: true, rows: "3" });
   const setEmbed = (src) => {
     share.value = src;
-    embed.value = `<iframe src="${src}" width="640" height="360" title="${(video.title || "Video").replace(/"/g, "&quot;")}" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`;
+    embed.value = `<iframe src="${src}" width="640" height="360" title="${video.displayTitle.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`;
   };
   setEmbed(`${origin}/embed/${video.id}`);
   box.append(
