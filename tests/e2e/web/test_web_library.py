@@ -87,7 +87,9 @@ def test_paging_past_100_videos_through_the_api(
     while more.is_visible():
         before = cards.count()
         more.click()
-        page.wait_for_function(f"document.querySelectorAll('.video-card').length > {before}")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.video-card').length > n", arg=before
+        )
         page.locator("#library-grid[aria-busy=false]").wait_for(state="attached")
     shown = page.eval_on_selector_all(".video-card", "cs => cs.map((c) => c.dataset.videoId)")
     assert len(shown) == len(set(shown)) == total  # every video once, the oldest included
