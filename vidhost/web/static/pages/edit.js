@@ -26,7 +26,7 @@ export function editForm(video, onSaved) {
   const form = h(
     "form",
     { id: "edit-form", class: "edit-form", hidden: true, "aria-labelledby": "edit-heading" },
-    h("h4", { id: "edit-heading", text: "Edit details" }),
+    h("h3", { id: "edit-heading", text: "Edit details" }),
     field("edit-title", "Title", title),
     field("edit-description", "Description", description),
     field("edit-tags", "Tags", tags, h("span", { id: "edit-tags-help", class: "hint", text: "Separated by commas, at most 20." })),

@@ -219,7 +219,7 @@ function card(video) {
     h(
       "div",
       { class: "meta" },
-      h("span", { class: "duration", text: formatDuration(video.duration) }),
+      video.duration ? h("span", { class: "duration", text: formatDuration(video.duration) }) : null,
       h("time", { class: "date", datetime: video.createdAt, text: DATE.format(created) }),
       state,
       h("span", { class: `badge visibility visibility-${video.visibility}`, text: VISIBILITY[video.visibility] || video.visibility }),

@@ -25,10 +25,11 @@ export async function mount(main, videoId) {
   const stage = h("section", { class: "stage", "aria-label": "Player" });
   const side = h("section", { class: "details-panel", "aria-labelledby": "details-title" });
   const heading = h("h1", { text: title });
+  const manage = h("section", { class: "manage", "aria-labelledby": "manage-title" }); // under the player
   const description = h("p", { class: "description", id: "video-description", hidden: !video.description, text: video.description || "" });
   main.replaceChildren(
     h("div", { class: "page-head" }, heading, h("span", { class: `badge state-${video.state}`, id: "video-state", text: stateLabel(video.state) })),
-    h("div", { class: "video-layout" }, h("div", { class: "video-main" }, stage, description), side),
+    h("div", { class: "video-layout" }, h("div", { class: "video-main" }, stage, description, manage), side),
     dialog.element,
   );
 
@@ -94,8 +95,8 @@ export async function mount(main, videoId) {
       share = box;
     }
   });
-  side.append(
-    h("h3", { text: "Manage" }),
+  manage.append(
+    h("h2", { id: "manage-title", text: "Manage" }),
     h(
       "div",
       { class: "actions" },
