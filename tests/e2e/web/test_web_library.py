@@ -357,3 +357,41 @@ def test_the_edit_form_changes_only_what_was_edited_from_the_keyboard(
     assert len(sent) == 1
     watch.check()
     context.close()
+
+
+def test_making_a_playing_video_private_in_the_edit_form_keeps_it_playing(
+    server: ServerProcess, browser: Browser, tmp_path: Path
+) -> None:
+    clip = make_clip(tmp_path / "soon-private.mp4", duration=3)
+    with open(clip, "rb") as fh:
+        r = httpx.post(
+            f"{server.url}/upload",
+            files={"file": (clip.name, fh, "video/mp4")},
+            headers=USER,
+            timeout=60,
+        )
+    assert r.status_code == 201, r.text
+    video_id = r.json()["videoId"]
+    wait_for_state(server.url, video_id, USER, {"ready"})
+    context, page, watch = signed_in(browser)
+    page.goto(f"{server.url}/videos/{video_id}")
+    page.get_by_role("button", name="Edit details").click()
+    page.get_by_label("Visibility").select_option("private")
+    manifests: list[str] = []
+    page.on(
+        "request",
+        lambda r: manifests.append(r.url) if ".m3u8" in r.url or "manifest" in r.url else None,
+    )
+    page.get_by_role("button", name="Save").click()
+    page.locator("#edit-message", has_text="Saved: visibility").wait_for()
+    assert httpx.get(f"{server.url}/stream/{video_id}/manifest").status_code == 403
+    # the player was rebuilt on signed URLs, and the share box offers a signed link
+    page.get_by_label("Signed link").wait_for()
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.5")
+    assert manifests and all("token=" in url for url in manifests), manifests
+    assert page.locator(".player").count() == 1
+    facts = page.locator("#video-facts").inner_text()
+    assert "Private" in facts
+    watch.check()
+    context.close()
