@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeGuard
+from typing import Any, Final, TypeGuard
 
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 
@@ -78,6 +78,12 @@ class Video:
         """An accepted source with audio and no video stream (ADR 0066): no frames to show."""
         return self.audio_codec is not None and self.video_codec is None
 
+    @property
+    def display_title(self) -> str:
+        """What a person reads for this video: its title (which the Mux ``meta.title`` and
+        the Cloudflare ``meta.name`` set), else its file name, never its id (issue 24)."""
+        return self.title or self.filename or UNTITLED
+
 
 def present(video: Video | None) -> TypeGuard[Video]:
     """Whether ``video`` (a row just read, ``None`` when there is none) is there: it exists
@@ -85,6 +91,10 @@ def present(video: Video | None) -> TypeGuard[Video]:
     worker asks this, never ``is None`` alone. The one place the rule is written (issue 20;
     ``tests/unit/architecture/test_import_graph.py`` finds any other)."""
     return video is not None and video.state is not VideoState.DELETED
+
+
+UNTITLED: Final = "Untitled video"
+"""The display title of a video with neither a title nor a file name."""
 
 
 @dataclass

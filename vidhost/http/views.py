@@ -109,6 +109,10 @@ class VideoDetails(VideoStatus):
     id: str
     owner: str
     title: str | None
+    displayTitle: str = Field(
+        description="What to show for the video: its title, else its file name, else "
+        '"Untitled video" (never its id)'
+    )
     description: str | None
     tags: list[str]
     visibility: str
@@ -224,6 +228,7 @@ def video_details(
         id=video.id,
         owner=video.owner,
         title=video.title,
+        displayTitle=video.display_title,
         description=video.description,
         tags=video.tags,
         visibility=video.visibility,

@@ -9,133 +9,19 @@ import base64
 import contextlib
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, wait_for_ladder, wait_for_state
+from tests.e2e.helpers import wait_for_ladder, wait_for_state
+from tests.e2e.web.browsing import MAX_SIZE, USER, Watch, axe, new_page, signed_in
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
-
-AXE = Path(__file__).resolve().parents[2] / "js" / "node_modules" / "axe-core" / "axe.min.js"
-USER = auth("anonymous")  # the embedded profile's user: whom the sign-in link signs in
-MAX_SIZE = 16 * 1024 * 1024
-LINK = re.compile(r"Sign in to the vidhost web app[^:]*: (\S+)")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    env = {
-        **AUTH_ENV,
-        "VIDHOST_TUS_MAX_SIZE": str(MAX_SIZE),
-        "VIDHOST_WEBHOOK_ALLOW_PRIVATE": "true",  # the test endpoint is on loopback
-        "VIDHOST_LADDER_HEIGHTS": "[360, 240]",  # two renditions of a 640x360 clip
-    }
-    proc = ServerProcess(tmp_path_factory.mktemp("webapp"), env=env).start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
-@pytest.fixture(scope="module")
-def sign_in_link(server: ServerProcess) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = LINK.search(server.log_path.read_text())
-        if found:
-            return found.group(1)
-        time.sleep(0.1)
-    raise AssertionError(f"no sign-in link printed:\n{server.log()}")
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = playwright.chromium.launch(
-        executable_path="/usr/bin/chromium",
-        args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
-    )
-    try:
-        yield b
-    finally:
-        b.close()
-
-
-ARTEFACTS = Path(__file__).resolve().parents[3] / "build" / "test-artefacts"
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    """Screenshots of every page, kept as test artefacts: ``$VIDHOST_TEST_ARTEFACTS`` or
-    ``build/test-artefacts`` (git-ignored), under ``screenshots/``, replaced on each run."""
-    import os
-
-    path = Path(os.environ.get("VIDHOST_TEST_ARTEFACTS") or ARTEFACTS) / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class Watch:
-    """Console errors, uncaught exceptions and image/script answers other than 200."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        self.bad: list[str] = []
-        self.assets: list[tuple[str, int]] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        page.on("response", self._response)
-
-    def _response(self, response: Any) -> None:
-        if response.request.resource_type in ("image", "script"):
-            self.assets.append((response.url, response.status))
-            if response.status != 200:
-                self.bad.append(f"{response.status} {response.url}")
-
-    def check(self, expected: str | None = None) -> None:
-        """No errors; ``expected``: a substring of errors the test itself caused."""
-        errors = [e for e in self.errors if expected is None or expected not in e]
-        assert errors == [], errors
-        assert self.bad == [], self.bad
-
-
-def new_page(browser: Browser, **options: Any) -> tuple[BrowserContext, Page, Watch]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    return context, page, Watch(page)
-
-
-def signed_in(browser: Browser, server: ServerProcess, **options: Any):
-    context, page, watch = new_page(browser, **options)
-    from vidhost.http.auth.tokens import issue_token
-
-    token = issue_token(AUTH_ENV["VIDHOST_JWT_SECRET"], "anonymous")
-    context.add_init_script(f"localStorage.setItem('vidhost.token', {token!r})")
-    return context, page, watch
-
-
-def axe(page: Page) -> list[dict]:
-    """Serious and critical axe-core violations of the page as it is now."""
-    page.evaluate(AXE.read_text())  # CDP evaluation: the page's CSP does not apply
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_sign_in_upload_watch_play_storyboard_post_delete(
@@ -233,11 +119,16 @@ def test_sign_in_upload_watch_play_storyboard_post_delete(
     posts = httpx.get(f"{server.url}/api/posts", headers=USER).json()["posts"]
     assert posts[0]["media"]["videoId"] == video_id
 
-    # Delete it, confirming in the dialog.
+    # Delete it from its page (the library's cards carry no Delete), confirming in the dialog.
     page.get_by_role("navigation").get_by_role("link", name="Library").click()
-    page.get_by_role("button", name="Delete Beach day").click()
+    assert card.get_by_role("button").count() == 0
+    card.locator("a.card-link").click()
+    page.wait_for_url(f"**/videos/{video_id}")
+    page.get_by_role("button", name="Delete video").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
-    card.wait_for(state="detached")
+    page.wait_for_url(f"{server.url}/")
+    page.locator("#library-grid[aria-busy=false]").wait_for(state="attached")
+    assert card.count() == 0
     gone = httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER)
     assert gone.status_code == 404
     watch.check()
@@ -250,7 +141,7 @@ def test_a_video_uploaded_elsewhere_appears_in_the_open_library_and_goes_ready(
 ) -> None:
     from tests.e2e.helpers import upload
 
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(server.url + "/")
     page.locator("#library-grid[aria-busy=false]").wait_for(state="attached")
     page.evaluate("window.__sameDocument = true")
@@ -290,7 +181,7 @@ def test_the_quality_menu_lists_each_rendition_and_switches_the_level(
     clip = make_clip(tmp_path / "wide.mp4", duration=4, width=640, height=360)
     video_id = upload(server.url, clip, USER)
     wait_for_state(server.url, video_id, USER, {"ready"})
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(f"{server.url}/videos/{video_id}")
     quality = page.get_by_label("Quality")
     page.wait_for_function("() => document.querySelectorAll('select.quality option').length === 3")
@@ -332,7 +223,7 @@ def test_drop_several_files_on_the_drop_zone(
         name: base64.b64encode(make_clip(tmp_path / name, duration=1).read_bytes()).decode()
         for name in ("dropped-a.mp4", "dropped-b.mp4")
     }
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(server.url + "/upload")
     zone = page.locator("#dropzone")
     zone.wait_for()
@@ -373,7 +264,7 @@ def test_upload_resumes_from_the_server_offset_after_a_cut_and_a_reload(
     size = clip.stat().st_size
     chunk = 256 * 1024
     assert size > 6 * chunk
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     context.add_init_script(f"localStorage.setItem('vidhost.uploadChunkSize', '{chunk}')")
     patches: list[tuple[int, int]] = []  # (Upload-Offset, body bytes) the server was sent
     cut = {"done": False, "down": False, "refused": 0}
@@ -460,7 +351,7 @@ def test_pause_and_resume_an_upload(
 ) -> None:
     clip = make_clip(tmp_path / "pause.mp4", duration=3, extra_args=["-b:v", "2M"])
     chunk = 128 * 1024
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     context.add_init_script(f"localStorage.setItem('vidhost.uploadChunkSize', '{chunk}')")
     offsets: list[int] = []
     held: list[Any] = []
@@ -520,7 +411,7 @@ def test_a_private_video_plays_from_signed_urls_only(
         time.sleep(0.3)
     assert httpx.get(f"{server.url}/stream/{video_id}/manifest").status_code == 403
 
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(f"{server.url}/videos/{video_id}")
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => document.querySelector('video').currentTime > 1")
@@ -569,7 +460,7 @@ def test_the_download_menu_prepares_an_mp4_and_links_it_for_a_private_video(
     for vid in (video_id, silent_id):
         assert wait_for_state(server.url, vid, USER, {"ready", "failed"})["state"] == "ready"
 
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(f"{server.url}/videos/{video_id}")
     menu = page.get_by_role("button", name="Download", exact=True)
     assert menu.get_attribute("aria-expanded") == "false"
@@ -626,7 +517,7 @@ def test_upload_explains_a_file_too_large_and_a_file_that_is_not_a_video(
         fh.truncate(MAX_SIZE + 1)
     text = tmp_path / "notes.mp4"
     text.write_text("these are my holiday notes, not a video\n" * 200)
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(f"{server.url}/upload")
     page.set_input_files("#files", [str(big), str(text)])
     too_large = page.locator(".upload-row", has_text="huge.mp4").locator(".row-status")
@@ -642,7 +533,7 @@ def test_upload_explains_a_file_too_large_and_a_file_that_is_not_a_video(
 def test_webhook_secret_shown_once_rotated_and_deliveries_listed(
     server: ServerProcess, browser: Browser, shots: Path
 ) -> None:
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(f"{server.url}/webhooks")
     page.get_by_label("URL").fill("http://127.0.0.1:9/hooks/vidhost")
     page.get_by_label("video.asset.ready").check()
@@ -686,7 +577,7 @@ def test_every_page_is_accessible_and_loads_cleanly(
     video_id = upload(server.url, make_clip(tmp_path / "a11y.mp4", duration=3), USER)
     wait_for_state(server.url, video_id, USER, {"ready"})
     httpx.post(f"{server.url}/api/posts", json={"content": "hi", "videoId": video_id}, headers=USER)
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.set_viewport_size({"width": width, "height": 900})
     pages = {
         "library": "/",
@@ -703,6 +594,11 @@ def test_every_page_is_accessible_and_loads_cleanly(
         page.wait_for_load_state("networkidle")
         page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
         found[name] = axe(page)
+        if name == "video":  # and with its edit form open
+            page.get_by_role("button", name="Edit details").click()
+            page.locator("#edit-title").wait_for()
+            page.screenshot(path=shots / f"video-edit-{width}.png", full_page=True)
+            found["video-edit"] = axe(page)
         if width < 500:  # phone width: nothing wider than the screen
             assert page.evaluate("document.documentElement.scrollWidth <= innerWidth + 1"), name
         # Pages load fast: no asset the page fetched is over 200 KB but the vendored player.
@@ -712,7 +608,7 @@ def test_every_page_is_accessible_and_loads_cleanly(
                  .map((e) => e.name)"""
         )
         assert big == [], (name, big)
-    assert found == {name: [] for name in pages}
+    assert found == {name: [] for name in [*pages, "video-edit"]}
     # Keyboard only: tab from the top reaches the nav, and focus is visible.
     page.goto(server.url + "/upload")
     page.keyboard.press("Tab")
@@ -764,9 +660,7 @@ def _keyboard_only_play_and_cancel_a_delete(page: Page, server: ServerProcess, v
     page.wait_for_function(
         "t => document.querySelector('video').currentTime > t + 0.5", arg=before, timeout=10_000
     )
-    page.goto(server.url + "/")
-    title = page.locator(f'.video-card[data-video-id="{vid}"] .title').inner_text()
-    _tab_to(page, f"Delete {title}")
+    _tab_to(page, "Delete video")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     dialog.wait_for()

@@ -68,7 +68,9 @@ async def update_asset(
         if "meta" in sent:
             fields["meta"] = body.meta.model_dump(exclude_none=True) if body.meta else None
         metadata = {**video.metadata, "mux": fields}
-        container.videos.update(video.id, metadata=metadata)
+        title = (fields.get("meta") or {}).get("title") if "meta" in sent else video.title
+        title = title[:500] if title else None  # the native title: what the web app shows
+        container.videos.update(video.id, metadata=metadata, title=title)
         updated = container.videos.get(video.id)
         if sent:
             container.videos.notify(updated, UPDATED)

@@ -71,7 +71,8 @@ def apply(container: Container, video_id: str, settings: dict[str, Any]) -> Vide
         video = container.videos.get(video_id)
     if settings.get("meta") is not None:
         mux = {**(video.metadata.get("mux") or {}), "meta": settings["meta"]}
-        container.videos.update(video.id, metadata={**video.metadata, "mux": mux})
+        title = (settings["meta"].get("title") or video.title or "")[:500] or None  # shown
+        container.videos.update(video.id, metadata={**video.metadata, "mux": mux}, title=title)
         video = container.videos.get(video_id)
     if settings.get("master_access") == TEMPORARY:
         video = container.mux_master.set(video, TEMPORARY)

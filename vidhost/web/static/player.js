@@ -28,6 +28,12 @@ function icon(name) {
 const HLS_JS = new URL("./vendor/hls.js/hls.min.js", import.meta.url).href;
 let players = 0;
 
+// A rendition's name, as the renditions table has it: the short side of its frame (a
+// vertical 1080×1920 rendition is 1080p, as Mux and Cloudflare name it, not 1920p).
+export function rung(level) {
+  return level.width && level.height ? Math.min(level.width, level.height) : level.height;
+}
+
 // Cues of a storyboard VTT: [{start, end, url, x, y, w, h}], sprite URLs made absolute.
 export function parseStoryboard(text, base) {
   const seconds = (t) => t.split(":").reduce((acc, part) => acc * 60 + Number(part), 0);
@@ -183,19 +189,25 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
       quality.replaceChildren(h("option", { value: "-1", text: "Auto" }));
       hls.levels
         .map((level, index) => ({ level, index }))
-        .sort((a, b) => b.level.height - a.level.height)
-        .forEach(({ level, index }) => quality.append(h("option", { value: String(index), text: `${level.height}p` })));
+        .sort((a, b) => rung(b.level) - rung(a.level))
+        .forEach(({ level, index }) => quality.append(h("option", { value: String(index), text: `${rung(level)}p` })));
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
       const level = hls.levels[data.level];
-      figure.dataset.level = level ? String(level.height) : ""; // the rendition playing
-      quality.options[0].textContent = hls.autoLevelEnabled && level ? `Auto (${level.height}p)` : "Auto";
+      figure.dataset.level = level ? String(rung(level)) : ""; // the rendition playing
+      quality.options[0].textContent = hls.autoLevelEnabled && level ? `Auto (${rung(level)}p)` : "Auto";
     });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (!data.fatal) return;
       const status = data.response && data.response.code;
+      // shown over the picture, in the middle of the player, not below it
       message.textContent =
-        status === 409 ? "This video is still processing." : status === 403 ? "This video is private." : "The video could not be played.";
+        status === 409
+          ? "This video is still processing."
+          : status === 403
+            ? "This video is private: it plays from a signed link only."
+            : "The video could not be played.";
+      figure.classList.add("failed");
     });
     hls.loadSource(manifestUrl);
     hls.attachMedia(video);

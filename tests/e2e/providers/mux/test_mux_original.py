@@ -180,6 +180,8 @@ def test_patch_asset_changes_passthrough_and_meta_and_notifies(site):
     assert updated.meta.title == "Ep. 1" and updated.meta.creator_id == "c-7"
     again = assets.get_asset(asset.id).data
     assert again.passthrough == "after" and again.meta.title == "Ep. 1"
+    native = httpx.get(f"{site['url']}/api/videos/{asset.id}", headers=auth("alice")).json()
+    assert native["title"] == native["displayTitle"] == "Ep. 1"  # what the web app shows
     event = unwrap(site, site["receiver"].wait_for("video.asset.updated", asset.id))
     assert event["data"]["passthrough"] == "after"
     too_long = httpx.patch(

@@ -1,16 +1,22 @@
-// Library: a grid of the caller's videos. One socket, the owner's /api/events, keeps it live:
-// states and progress change, videos uploaded elsewhere (the CLI, another tab) appear and
-// deleted ones go, with no polling and no reload.
+// Library: a grid of the caller's videos, a page at a time ("Show more": the API's
+// limit/offset). One socket, the owner's /api/events, keeps it live: states and progress
+// change, videos uploaded elsewhere (the CLI, another tab) appear and deleted ones go, and the
+// count follows (one read of the total after each), with no polling and no reload.
 
 import { api, authorisedImage, eventsSocket } from "../api.js";
+import { failureMessage } from "../messages.js";
 import { announce, errorText, formatDuration, h } from "../ui.js";
 
 const STATES = ["ready", "processing", "uploaded", "uploading", "created", "failed"];
 const cards = new Map(); // video id -> {item, setState, setProgress}
 
+export const VISIBILITY = { public: "Public", unlisted: "Unlisted", private: "Private" };
+
 export function stateLabel(state) {
   return { created: "waiting for upload", uploading: "uploading" }[state] || state;
 }
+
+const PAGE = 50; // videos per request; "Show more" asks for the next page (limit/offset)
 
 export async function mount(main) {
   const search = h("input", { id: "search", type: "search", name: "q", autocomplete: "off" });
@@ -22,7 +28,7 @@ export async function mount(main) {
   );
   const grid = h("ul", { class: "grid", id: "library-grid", "aria-live": "polite", "aria-busy": "true" });
   const summary = h("p", { class: "hint", id: "library-summary" });
-  const dialog = confirmDialog();
+  const more = h("button", { type: "button", class: "secondary", id: "show-more", hidden: true, text: "Show more videos" });
   main.replaceChildren(
     h("div", { class: "page-head" }, h("h1", { text: "Library" }), h("a", { class: "button", href: "/upload", text: "Upload" })),
     h(
@@ -33,37 +39,82 @@ export async function mount(main) {
     ),
     summary,
     grid,
-    dialog.element,
+    h("div", { class: "more" }, more),
   );
 
   let timer = null;
+  let total = 0; // the server's count for the current filters
   const filtered = () => Boolean(search.value.trim() || stateFilter.value);
-  const load = async () => {
-    const params = new URLSearchParams({ limit: "100" });
+  const query = (limit, offset) => {
+    const params = new URLSearchParams({ limit: String(limit), offset: String(offset) });
     if (search.value.trim()) params.set("q", search.value.trim());
     if (stateFilter.value) params.set("state", stateFilter.value);
+    return `/api/videos?${params}`;
+  };
+  // The count and the "Show more" button, from the total and the cards shown.
+  const showCount = () => {
+    const n = `${total} video${total === 1 ? "" : "s"}`;
+    summary.textContent = total
+      ? cards.size < total
+        ? `${n} · showing ${cards.size}`
+        : n
+      : filtered()
+        ? "No video matches."
+        : "No videos yet: upload one.";
+    more.hidden = cards.size >= total;
+  };
+  // After a live add or delete: the server's total again (one small read, not a poll).
+  let recount = null;
+  const refreshCount = () => {
+    clearTimeout(recount);
+    recount = setTimeout(async () => {
+      try {
+        total = (await api(query(1, 0))).total;
+        showCount();
+      } catch {
+        /* the next event or load tries again */
+      }
+    }, 150);
+  };
+  const load = async () => {
     grid.setAttribute("aria-busy", "true");
     try {
-      const page = await api(`/api/videos?${params}`);
+      const page = await api(query(PAGE, 0));
       cards.clear();
-      grid.replaceChildren(...page.videos.map((v) => card(v, dialog)));
-      summary.textContent = page.total
-        ? `${page.total} video${page.total === 1 ? "" : "s"}`
-        : params.has("q") || params.has("state")
-          ? "No video matches."
-          : "No videos yet: upload one.";
+      grid.replaceChildren(...page.videos.map((v) => card(v)));
+      total = page.total;
+      showCount();
     } catch (error) {
       summary.textContent = `Could not load the library: ${errorText(error)}`;
     }
     grid.setAttribute("aria-busy", "false");
   };
+  // The next page: newest first, so the cards shown are the first `cards.size` of the list
+  // (videos added live are the newest, deleted ones left it).
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    grid.setAttribute("aria-busy", "true");
+    try {
+      const page = await api(query(PAGE, cards.size));
+      const fresh = page.videos.filter((v) => !cards.has(v.id)).map((v) => card(v));
+      grid.append(...fresh);
+      total = page.total;
+      showCount();
+      announce(`${fresh.length} more video${fresh.length === 1 ? "" : "s"} shown`);
+      fresh[0]?.querySelector("a")?.focus(); // keyboard users continue where the new ones start
+    } catch (error) {
+      announce(`Could not load more videos: ${errorText(error)}`);
+    }
+    more.disabled = false;
+    grid.setAttribute("aria-busy", "false");
+  });
   search.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(load, 250);
   });
   stateFilter.addEventListener("change", load);
 
-  const fresh = async (id) => {
+  const fetchVideo = async (id) => {
     try {
       return await api(`/api/videos/${encodeURIComponent(id)}`);
     } catch {
@@ -82,6 +133,7 @@ export async function mount(main) {
         known.item.remove();
         cards.delete(message.videoId);
       }
+      refreshCount();
       return;
     }
     if (!known) {
@@ -90,19 +142,20 @@ export async function mount(main) {
         timer = setTimeout(load, 250); // the server decides what matches
         return;
       }
-      const video = await fresh(message.videoId);
+      const video = await fetchVideo(message.videoId);
       if (video && !cards.has(video.id)) {
-        grid.prepend(card(video, dialog));
-        announce(`New video: ${video.title || video.filename || video.id}`);
+        grid.prepend(card(video));
+        announce(`New video: ${video.displayTitle}`);
+        refreshCount();
       }
       return;
     }
     if (message.state === "ready" || message.state === "failed") {
-      const video = await fresh(message.videoId);
+      const video = await fetchVideo(message.videoId);
       const current = cards.get(message.videoId);
       if (video && current) {
-        current.item.replaceWith(card(video, dialog));
-        announce(`${video.title || video.filename || video.id} is ${video.state}`);
+        current.item.replaceWith(card(video));
+        announce(`${video.displayTitle} is ${video.state}`);
       } else current?.setState(message.state);
       return;
     }
@@ -131,8 +184,12 @@ export async function mount(main) {
   await load();
 }
 
-function card(video, dialog) {
-  const title = video.title || video.filename || video.id;
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+// One video: poster, title, date, duration, state and visibility. No destructive action
+// here: deleting is on the video page, behind a confirmation.
+function card(video) {
+  const title = video.displayTitle;
   const poster = h("img", { alt: "", class: "poster", loading: "lazy", width: "320", height: "180" });
   const art = h("div", { class: "art" }, video.thumbnailUrl ? poster : h("div", { class: "poster placeholder", text: "No poster yet" }));
   if (video.thumbnailUrl) {
@@ -153,32 +210,23 @@ function card(video, dialog) {
     item.dataset.progress = String(p);
     caption.textContent = s === "ready" ? `Playable · renditions ${Math.floor(p)} % stored` : `Processing: ${Math.floor(p)} %`;
   };
-  const error = h("p", { class: "error-text", text: video.error ? `${video.error.message || ""} (${video.error.code})` : "" });
+  const error = h("p", { class: "error-text", text: video.state === "failed" ? failureMessage(video.error) : "" });
+  const created = new Date(video.createdAt);
   const item = h(
     "li",
     { class: "card video-card", "data-video-id": video.id },
     h("a", { href: `/videos/${encodeURIComponent(video.id)}`, class: "card-link" }, art, h("span", { class: "title", text: title })),
-    h("div", { class: "meta" }, h("span", { class: "duration", text: formatDuration(video.duration) }), state, video.visibility !== "public" ? h("span", { class: "badge", text: video.visibility }) : null),
+    h(
+      "div",
+      { class: "meta" },
+      video.duration ? h("span", { class: "duration", text: formatDuration(video.duration) }) : null,
+      h("time", { class: "date", datetime: video.createdAt, text: DATE.format(created) }),
+      state,
+      h("span", { class: `badge visibility visibility-${video.visibility}`, text: VISIBILITY[video.visibility] || video.visibility }),
+    ),
     progress,
     caption,
     error,
-    h("button", {
-      type: "button",
-      class: "danger small",
-      "aria-label": `Delete ${title}`,
-      text: "Delete",
-      onclick: async () => {
-        if (!(await dialog.ask(`Delete “${title}”? Its renditions, poster and source are removed for good.`))) return;
-        try {
-          await api(`/api/videos/${encodeURIComponent(video.id)}`, { method: "DELETE" });
-          cards.delete(video.id);
-          item.remove();
-          announce(`Deleted ${title}`);
-        } catch (err) {
-          announce(`Could not delete ${title}: ${errorText(err)}`);
-        }
-      },
-    }),
   );
   showLadder();
   cards.set(video.id, {

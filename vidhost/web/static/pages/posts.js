@@ -13,7 +13,7 @@ export async function mount(main) {
     "select",
     { id: "post-video", name: "videoId" },
     h("option", { value: "", text: "No video" }),
-    ready.videos.map((v) => h("option", { value: v.id, text: v.title || v.filename || v.id })),
+    ready.videos.map((v) => h("option", { value: v.id, text: v.displayTitle })),
   );
   const message = h("p", { role: "status", id: "post-message" });
   const list = h("div", { class: "posts", id: "post-list" });
@@ -66,7 +66,7 @@ async function postView(post, byId) {
     const video = byId.get(post.media.videoId);
     let url = post.media.url;
     if (video && video.visibility === "private") url = (await playbackToken(video.id, "v")).playbackUrl;
-    await createPlayer(article, { manifestUrl: url, poster: video && video.visibility === "private" ? null : post.media.thumbnail, label: video?.title || "Post video" });
+    await createPlayer(article, { manifestUrl: url, poster: video && video.visibility === "private" ? null : post.media.thumbnail, label: video?.displayTitle || "Post video" });
   }
   return article;
 }

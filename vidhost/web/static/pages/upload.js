@@ -5,31 +5,12 @@
 // as the upload exists; processing starts by itself after the last byte.
 
 import { api, authHeaders, loadScript, statusSocket } from "../api.js";
+import { failureMessage, messageFor } from "../messages.js";
 import { formatBytes, formatDuration, h } from "../ui.js";
 
 const TUS_JS = new URL("../vendor/tus-js-client/tus.min.js", import.meta.url).href;
 const ENDPOINT = "/api/v1/videos/tus";
 const CHUNK_SIZE = Number(localStorage.getItem("vidhost.uploadChunkSize")) || 5 * 1024 * 1024;
-
-// What a person should read for the codes an upload can end with (the server's own message
-// follows for every other code).
-const MESSAGES = {
-  upload_too_large: "This file is too large for this server.",
-  file_too_large: "This file is too large for this server.",
-  not_a_video: "This file is not a video vidhost can read.",
-  empty_file: "This file is empty.",
-  corrupt_media: "This file is damaged or truncated: nothing in it could be decoded.",
-  duration_too_long: "This video is longer than this server accepts.",
-  resolution_too_large: "This video's resolution is larger than this server accepts.",
-  frame_rate_too_high: "This video's frame rate is higher than this server accepts.",
-  too_many_streams: "This file has more streams than this server accepts.",
-  unauthorized: "You are signed out: sign in again.",
-  token_expired: "Your sign-in expired: sign in again.",
-};
-
-export function messageFor(code, fallback) {
-  return MESSAGES[code] || fallback || code || "The upload failed.";
-}
 
 export async function mount(main) {
   await loadScript(TUS_JS);
@@ -67,7 +48,9 @@ export async function mount(main) {
   );
   const list = h("ul", { class: "uploads", id: "upload-list", "aria-label": "Uploads" });
   const pending = h("div", { id: "interrupted" });
-  main.replaceChildren(h("h1", { text: "Upload" }), fields, drop, pending, list);
+  // Two columns when there is room: the details beside the drop zone, and the uploads right
+  // under it, so a started upload's progress row is in view (issue 24: 1280×900).
+  main.replaceChildren(h("h1", { text: "Upload" }), h("div", { class: "upload-layout" }, fields, h("div", { class: "upload-side" }, drop, pending, list)));
 
   const details = () => ({
     title: main.querySelector("#title").value.trim(),
@@ -77,6 +60,8 @@ export async function mount(main) {
   });
   const start = (files) => {
     for (const file of files) list.prepend(uploadRow(tus, file, details(), maxSize));
+    const first = list.firstElementChild;
+    if (first && first.getBoundingClientRect().bottom > innerHeight) first.scrollIntoView({ block: "nearest" });
   };
   input.addEventListener("change", () => {
     start([...input.files]);
@@ -233,8 +218,7 @@ function uploadRow(tus, file, meta, maxSize) {
       } else if (message.state === "FAILED") {
         socket.close();
         const details = await api(`/api/videos/${encodeURIComponent(videoId)}/status`).catch(() => null);
-        const error = details && details.error;
-        fail(messageFor(error && error.code, error && error.message));
+        fail(failureMessage(details && details.error)); // as the library shows it
       }
     });
   };

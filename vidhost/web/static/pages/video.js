@@ -6,7 +6,9 @@ import { api, eventsSocket, playbackToken, statusSocket, token } from "../api.js
 import { createPlayer } from "../player.js";
 import { downloadMenu } from "./downloads.js";
 import { copyButton, errorText, formatBytes, formatDuration, h } from "../ui.js";
-import { confirmDialog, stateLabel } from "./library.js";
+import { failureMessage } from "../messages.js";
+import { editForm } from "./edit.js";
+import { VISIBILITY, confirmDialog, stateLabel } from "./library.js";
 
 const SHARE_TTL = 7 * 24 * 3600;
 
@@ -18,36 +20,49 @@ export async function mount(main, videoId) {
     main.replaceChildren(h("h1", { text: "Video" }), h("p", { role: "alert", text: `Could not load this video: ${errorText(error)}` }));
     return;
   }
-  const title = video.title || video.filename || video.id;
+  let title = video.displayTitle;
   const dialog = confirmDialog();
   const stage = h("section", { class: "stage", "aria-label": "Player" });
   const side = h("section", { class: "details-panel", "aria-labelledby": "details-title" });
+  const heading = h("h1", { text: title });
+  const manage = h("section", { class: "manage", "aria-labelledby": "manage-title" }); // under the player
+  const description = h("p", { class: "description", id: "video-description", hidden: !video.description, text: video.description || "" });
   main.replaceChildren(
-    h("div", { class: "page-head" }, h("h1", { text: title }), h("span", { class: `badge state-${video.state}`, id: "video-state", text: stateLabel(video.state) })),
-    h("div", { class: "video-layout" }, stage, side),
+    h("div", { class: "page-head" }, heading, h("span", { class: `badge state-${video.state}`, id: "video-state", text: stateLabel(video.state) })),
+    h("div", { class: "video-layout" }, h("div", { class: "video-main" }, stage, description, manage), side),
     dialog.element,
   );
-  if (video.description) stage.after(h("p", { class: "description", text: video.description }));
 
+  let player = null;
+  let leaving = false;
+  const showPlayer = async (current) => {
+    if (player?.hls) player.hls.destroy();
+    stage.replaceChildren();
+    const priv = current.visibility === "private";
+    const [v, t, s] = priv ? await Promise.all(["v", "t", "s"].map((aud) => playbackToken(current.id, aud))) : [null, null, null];
+    const q = (tok) => (tok ? `?token=${encodeURIComponent(tok.token)}` : "");
+    player = await createPlayer(stage, {
+      manifestUrl: v ? v.playbackUrl : current.playbackUrl,
+      storyboardUrl: `/api/videos/${encodeURIComponent(current.id)}/storyboard.vtt${q(s)}`,
+      poster: current.thumbnailUrl ? `${current.thumbnailUrl}${q(t)}` : null,
+      label: current.displayTitle,
+    });
+  };
   if (video.state !== "ready") {
-    const text = h("p", { role: "status", id: "processing-status", text: video.state === "failed" ? `Failed: ${video.error?.message || ""} (${video.error?.code})` : `This video is ${stateLabel(video.state)}.` });
+    const text = h("p", { role: "status", id: "processing-status", text: video.state === "failed" ? `Failed: ${failureMessage(video.error)}` : `This video is ${stateLabel(video.state)}.` });
     stage.append(text);
+    if (video.state === "failed" && video.error) {
+      // the server's own words, for whoever needs them, behind a disclosure
+      stage.append(h("details", { class: "technical" }, h("summary", { text: "Technical details" }), h("p", { text: `${video.error.message || ""} (${video.error.code})` })));
+    }
     if (video.state !== "failed") {
       statusSocket(video.id, (message) => {
         if (message.state === "PROCESSING") text.textContent = `Processing: ${Math.round(message.progress || 0)} %`;
-        if (message.state === "READY" || message.state === "FAILED") location.reload();
+        if (!leaving && (message.state === "READY" || message.state === "FAILED")) location.reload();
       });
     }
   } else {
-    const priv = video.visibility === "private";
-    const [v, t, s] = priv ? await Promise.all(["v", "t", "s"].map((aud) => playbackToken(video.id, aud))) : [null, null, null];
-    const q = (tok) => (tok ? `?token=${encodeURIComponent(tok.token)}` : "");
-    await createPlayer(stage, {
-      manifestUrl: v ? v.playbackUrl : video.playbackUrl,
-      storyboardUrl: `/api/videos/${encodeURIComponent(video.id)}/storyboard.vtt${q(s)}`,
-      poster: video.thumbnailUrl ? `${video.thumbnailUrl}${q(t)}` : null,
-      label: title,
-    });
+    await showPlayer(video);
   }
 
   side.append(h("h2", { id: "details-title", text: "Details" }), detailsList(video));
@@ -65,18 +80,46 @@ export async function mount(main, videoId) {
   }
   if (video.state === "ready") side.append(downloadMenu(video), await sharing(video));
   if (video.analysisUrl) side.append(await analysis(video));
-  side.append(
-    h("h3", { text: "Manage" }),
-    h("button", {
-      type: "button",
-      class: "danger",
-      text: "Delete video",
-      onclick: async () => {
-        if (!(await dialog.ask(`Delete “${title}”? This cannot be undone.`))) return;
-        await api(`/api/videos/${encodeURIComponent(video.id)}`, { method: "DELETE" });
-        location.assign("/");
-      },
-    }),
+  let share = side.querySelector(".share");
+  const edit = editForm(video, async (fresh, { visibilityChanged }) => {
+    title = fresh.displayTitle;
+    heading.textContent = title;
+    document.title = `${title} · vidhost`;
+    description.textContent = fresh.description || "";
+    description.hidden = !fresh.description;
+    document.getElementById("video-facts").replaceWith(detailsList({ ...fresh, progress: Math.max(fresh.progress, ladderShown) }));
+    if (fresh.state === "ready" && visibilityChanged) {
+      await showPlayer(fresh);
+      const box = await sharing(fresh);
+      share?.replaceWith(box);
+      share = box;
+    }
+  });
+  manage.append(
+    h("h2", { id: "manage-title", text: "Manage" }),
+    h(
+      "div",
+      { class: "actions" },
+      edit.open,
+      h("button", {
+        type: "button",
+        class: "danger",
+        text: "Delete video",
+        onclick: async () => {
+          if (!(await dialog.ask(`Delete “${title}”? This cannot be undone.`))) return;
+          leaving = true; // its status socket's last word is no reason to reload
+          try {
+            await api(`/api/videos/${encodeURIComponent(video.id)}`, { method: "DELETE" });
+            location.assign("/");
+          } catch (error) {
+            leaving = false;
+            edit.message.textContent = `Not deleted: ${errorText(error)}`;
+          }
+        },
+      }),
+    ),
+    edit.message,
+    edit.form,
   );
 }
 
@@ -84,7 +127,7 @@ function detailsList(video) {
   const rows = [
     ["State", stateLabel(video.state)],
     ["Renditions stored", ladderText(video.progress)],
-    ["Visibility", video.visibility],
+    ["Visibility", VISIBILITY[video.visibility] || video.visibility],
     ["Duration", formatDuration(video.duration)],
     ["Resolution", video.resolution ? `${video.resolution.width}×${video.resolution.height}` : "–"],
     ["Codecs", [video.videoCodec, video.audioCodec].filter(Boolean).join(" + ") || "–"],
@@ -93,7 +136,7 @@ function detailsList(video) {
     ["File", video.filename || "–"],
     ["Tags", video.tags.length ? video.tags.join(", ") : "–"],
   ];
-  return h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
+  return h("dl", { class: "facts", id: "video-facts" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v, id: k === "Renditions stored" ? "ladder-progress" : null })]));
 }
 
 // The share of the ladder stored: a ready video plays at once while its other renditions
@@ -104,25 +147,23 @@ function ladderText(progress) {
 }
 
 // Keep "Renditions stored" current until the whole ladder is stored (the owner's event socket).
+let ladderShown = 0;
 function followLadder(video) {
-  const cell = [...document.querySelectorAll(".facts dt")].find((dt) => dt.textContent === "Renditions stored")?.nextElementSibling;
-  if (!cell) return;
-  cell.id = "ladder-progress";
-  let shown = Number(video.progress || 0);
+  ladderShown = Number(video.progress || 0);
+  const show = (value) => {
+    ladderShown = Math.max(ladderShown, value);
+    const cell = document.getElementById("ladder-progress"); // an edit may have redrawn it
+    if (cell) cell.textContent = ladderText(ladderShown);
+    if (ladderShown >= 100) socket.close();
+  };
   const socket = eventsSocket((message) => {
     if (message.type !== "progress" || message.videoId !== video.id || message.kind !== "transcode") return;
-    shown = Math.max(shown, message.status === "completed" ? 100 : Number(message.progress || 0));
-    cell.textContent = ladderText(shown);
-    if (shown >= 100) socket.close();
+    show(message.status === "completed" ? 100 : Number(message.progress || 0));
   });
   // an update between the read above and the socket's open is caught by one more read
   socket.addEventListener("open", async () => {
     const fresh = await api(`/api/videos/${encodeURIComponent(video.id)}/status`).catch(() => null);
-    if (fresh) {
-      shown = Math.max(shown, Number(fresh.progress || 0));
-      cell.textContent = ladderText(shown);
-      if (shown >= 100) socket.close();
-    }
+    if (fresh) show(Number(fresh.progress || 0));
   });
 }
 
@@ -133,7 +174,7 @@ async function sharing(video) {
   const embed = h("textarea", { id: "embed-code", readonly: true, rows: "3" });
   const setEmbed = (src) => {
     share.value = src;
-    embed.value = `<iframe src="${src}" width="640" height="360" title="${(video.title || "Video").replace(/"/g, "&quot;")}" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`;
+    embed.value = `<iframe src="${src}" width="640" height="360" title="${video.displayTitle.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`;
   };
   setEmbed(`${origin}/embed/${video.id}`);
   box.append(
