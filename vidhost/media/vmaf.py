@@ -52,10 +52,10 @@ def build_vmaf_command(
     n_subsample: int = N_SUBSAMPLE,
     threads: int = 1,
 ) -> list[str]:
-    """Score each file of ``rungs`` (a rung's frames ``[start_frame, end_frame)`` of the
-    plan's grid) against those frames of the source (``input_args`` ends with ``-i
-    <source>``), both at ``width`` x ``height``; rung ``i``'s per-frame scores go to the JSON
-    file ``logs[i]``."""
+    """Score each file of ``rungs`` (a rung's segments from frame ``start_frame`` of the
+    plan's grid on; its first ``end_frame - start_frame`` frames are scored) against those
+    frames of the source (``input_args`` ends with ``-i <source>``), both at ``width`` x
+    ``height``; rung ``i``'s per-frame scores go to the JSON file ``logs[i]``."""
     if not rungs or len(rungs) != len(logs):
         raise ValueError("one log per rung, at least one rung")
     if end_frame <= start_frame:
@@ -71,8 +71,8 @@ def build_vmaf_command(
     ]
     for i, log in enumerate(logs):
         chains.append(
-            f"[{i + 1}:v:0]setpts=PTS-STARTPTS,scale={size}:flags={SCALER},format=yuv420p,"
-            f"setsar=1[d{i}]"
+            f"[{i + 1}:v:0]setpts=PTS-STARTPTS,trim=end_frame={end_frame - start_frame},"
+            f"scale={size}:flags={SCALER},format=yuv420p,setsar=1[d{i}]"
         )
         options = ":".join(
             [

@@ -97,6 +97,7 @@ def make_handlers(
                 tmp_dir=config.tmp_dir,
                 timeout=config.timeout,
                 windows=s.quality_windows,
+                window_seconds=s.quality_window_seconds,
                 n_subsample=s.quality_subsample,
             ),
         )

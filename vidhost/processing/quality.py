@@ -35,7 +35,10 @@ from vidhost.processing.transcode.sources import load_plan
 log = logging.getLogger(__name__)
 
 WINDOWS = 3
-"""Segments scored per video: its beginning, middle and end thirds."""
+"""Windows scored per video: one in each third."""
+WINDOW_SECONDS = 2.0
+"""The most of a segment a window scores (its first frames): the cost is in decoding and
+upscaling every frame of the window, not only in the frames libvmaf scores."""
 
 
 @dataclass
@@ -44,12 +47,13 @@ class QualityConfig:
     tmp_dir: Path
     timeout: float
     windows: int = WINDOWS
+    window_seconds: float = WINDOW_SECONDS
     n_subsample: int = N_SUBSAMPLE
 
 
 def sample_windows(plan: SegmentPlan, count: int = WINDOWS) -> list[int]:
-    """The segments scored: the middle one of each of ``count`` equal runs of the plan's
-    segments (every segment when there are no more than ``count``)."""
+    """The segments whose start is scored: the middle one of each of ``count`` equal runs of
+    the plan's segments (every segment when there are no more than ``count``)."""
     total = len(plan.segments)
     if total <= count:
         return list(range(total))
@@ -84,6 +88,7 @@ class QualityMeasurer:
         ):
             for n, index in enumerate(windows):
                 segment = plan.segments[index]
+                frames = min(segment.frames, max(1, round(cfg.window_seconds * plan.fps)))
                 rungs, logs = [], []
                 for r in plan.renditions:
                     keys = [layout.hls_prefix(video.id) + plan.segment_name(r.name, index)]
@@ -100,14 +105,14 @@ class QualityMeasurer:
                     logs,
                     fps=plan.fps,
                     start_frame=segment.start_frame,
-                    end_frame=segment.start_frame + segment.frames,
+                    end_frame=segment.start_frame + frames,
                     width=width,
                     height=height,
                     n_subsample=cfg.n_subsample,
                 )
                 run_ffmpeg(
                     args,
-                    duration=plan.segment_duration(segment),
+                    duration=plan.seconds(frames),
                     on_progress=functools.partial(_progress, ctx, n, len(windows)),
                     limits=task_limits(cfg.timeout, nice=BACKGROUND_NICE),
                 )
