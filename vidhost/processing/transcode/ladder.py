@@ -151,8 +151,12 @@ class LadderProgress:
             return True
         row = self.tasks.get_task(video_id, TaskKind.TRANSCODE)
         if row is not None and row.status is TaskStatus.PROCESSING:
-            # every segment is stored: the master advertises what they measure (ADR 0045)
-            store_measured(self.service, self.storage, video_id, plan)
+            # every segment is stored: the master advertises what they measure (ADR 0045);
+            # a failure keeps the planned figures, never the ladder from completing
+            try:
+                store_measured(self.service, self.storage, video_id, plan)
+            except Exception:
+                log.exception("measuring the rates of %s failed; planned figures kept", video_id)
         if self.service.report_task(
             video_id,
             TaskKind.TRANSCODE,
