@@ -174,6 +174,16 @@ class Settings(BaseSettings):
     """Keyframes sampled at most for a long video's colour histograms."""
     analysis_full_decode_max_frames: int = 300
     """Clips with at most this many frames have every frame analysed."""
+    quality_measurement: bool = True
+    """Once the ladder is stored, score each rung against the source with VMAF (libvmaf)
+    at background priority (ADR 0045); off: the renditions' ``vmaf`` stays null."""
+    quality_windows: int = Field(default=3, ge=1, le=50)
+    """Windows of the video VMAF scores (one segment's start each, spread over it); more:
+    closer to a full measurement, at a higher cost."""
+    quality_window_seconds: float = Field(default=2.0, gt=0, le=60)
+    """The most of its segment a window scores."""
+    quality_subsample: int = Field(default=3, ge=1, le=30)
+    """libvmaf's ``n_subsample``: every n-th frame of a scored segment is scored."""
 
     # Resumable uploads (tus + upload sessions) --------------------------------------------
     tus_max_size: int | None = None

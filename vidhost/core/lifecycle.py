@@ -62,6 +62,8 @@ class TaskKind(StrEnum):
     STATIC_RENDITION = "static_rendition"
     """One static rendition file (MP4/M4A) remuxed from a stored rung (``part`` = the rung's
     height, 0 for the audio; ADR 0065)."""
+    QUALITY_MEASUREMENT = "quality_measurement"
+    """VMAF of every stored rung against the source, once the ladder is stored (ADR 0045)."""
 
 
 INTERNAL_KINDS: frozenset[TaskKind] = frozenset(
@@ -70,9 +72,13 @@ INTERNAL_KINDS: frozenset[TaskKind] = frozenset(
 """Parts of another task: never listed on a surface and emit no events of their own (the
 ``transcode`` row reports their progress)."""
 
-UNLISTED_KINDS: frozenset[TaskKind] = INTERNAL_KINDS | {TaskKind.STATIC_RENDITION}
+UNLISTED_KINDS: frozenset[TaskKind] = INTERNAL_KINDS | {
+    TaskKind.STATIC_RENDITION,
+    TaskKind.QUALITY_MEASUREMENT,
+}
 """Kinds no surface lists as tasks and whose rows emit no task events: the parts of the
-``transcode``, and static renditions (each surface shows those as their own objects)."""
+``transcode``, static renditions (each surface shows those as their own objects) and the
+quality measurement (its figures are the renditions')."""
 
 
 class TaskStatus(StrEnum):

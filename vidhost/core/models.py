@@ -21,6 +21,19 @@ class Rendition:
     bitrate: int
     playlist: str
     """File name of the variant playlist, relative to the video's stream root."""
+    codec: str | None = None
+    """RFC 6381 codec of the video (``avc1.64001f``); ``None`` on records made before."""
+    average_bitrate: int | None = None
+    """Bits/s the master playlist advertises as ``AVERAGE-BANDWIDTH`` (video + audio): the
+    plan's until every segment is stored, then the measured figure (ADR 0045)."""
+    peak_bitrate: int | None = None
+    """The same for ``BANDWIDTH`` (the peak segment bit rate, RFC 8216 4.3.4.2)."""
+    measured: bool = False
+    """Whether ``average_bitrate``/``peak_bitrate`` are measured from the stored segments."""
+    vmaf_mean: float | None = None
+    """VMAF of the rung against the source (upscaled bicubic, subsampled; ADR 0045)."""
+    vmaf_p5: float | None = None
+    """The 5th percentile of the per-frame VMAF scores measured."""
 
 
 @dataclass

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from vidhost.core.bitrates import Rates, measure
 from vidhost.core.layout import (
     AUDIO_RENDITION,
     CMAF,
@@ -347,16 +348,52 @@ def media_playlist(plan: SegmentPlan, rendition: str, *, uri_prefix: str = "segm
     return "\n".join(lines) + "\n"
 
 
-def master_playlist(plan: SegmentPlan) -> str:
+def measured_rates(plan: SegmentPlan, sizes: Mapping[str, int]) -> dict[str, Rates]:
+    """Each rendition (video rungs and ``audio``) whose every segment is in ``sizes``
+    (segment name -> bytes stored): its measured rates (``bitrates.measure``)."""
+    durations = [plan.segment_duration(s) for s in plan.segments]
+    found: dict[str, Rates] = {}
+    for name in plan.rendition_names():
+        stored = [sizes.get(plan.segment_name(name, s.index)) for s in plan.segments]
+        if all(size is not None for size in stored):
+            found[name] = measure(durations, [size or 0 for size in stored])
+    return found
+
+
+def variant_rates(plan: SegmentPlan, measured: Mapping[str, Rates]) -> dict[str, Rates]:
+    """What each variant of the master playlist advertises (``BANDWIDTH`` = ``peak``,
+    ``AVERAGE-BANDWIDTH`` = ``average``; keyed by the rendition the variant names). A rung
+    whose segments (and the audio's, the group its variant carries) are all measured: the
+    sums of their measured figures (RFC 8216 4.3.4.2: the largest sum of any playable
+    combination; the group has one rendition). Otherwise the plan's: video maxrate + audio
+    as peak, the target rates as average."""
+    audio = plan.audio_bitrate or 0
+    audio_measured = measured.get(AUDIO_RENDITION)
+    if plan.audio_only:
+        return {AUDIO_RENDITION: audio_measured or Rates(audio, math.ceil(audio * AUDIO_PEAK))}
+    out: dict[str, Rates] = {}
+    for r in plan.renditions:
+        video = measured.get(r.name)
+        if video is not None and (not plan.has_audio or audio_measured is not None):
+            out[r.name] = video + audio_measured if audio_measured is not None else video
+        else:
+            out[r.name] = Rates(average=r.video_bitrate + audio, peak=r.bandwidth)
+    return out
+
+
+def master_playlist(plan: SegmentPlan, measured: Mapping[str, Rates] | None = None) -> str:
     """The master playlist: one variant per rung; audio is one separate rendition
     (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references. An audio-only plan's one
-    variant is the audio playlist itself (RFC 8216 4.3.4.2: CODECS, no RESOLUTION; ADR 0066)."""
+    variant is the audio playlist itself (RFC 8216 4.3.4.2: CODECS, no RESOLUTION; ADR 0066).
+    ``measured``: the stored renditions' rates (``measured_rates``), which replace the
+    planned figures of every variant they cover (``variant_rates``, ADR 0045)."""
+    rates = variant_rates(plan, measured or {})
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{7 if plan.cmaf else 3}", "#EXT-X-INDEPENDENT-SEGMENTS"]
     if plan.audio_only:
-        average = plan.audio_bitrate or 0
+        only = rates[AUDIO_RENDITION]
         lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={math.ceil(average * AUDIO_PEAK)},"
-            f'AVERAGE-BANDWIDTH={average},CODECS="{AUDIO_CODECS}"'
+            f"#EXT-X-STREAM-INF:BANDWIDTH={only.peak},"
+            f'AVERAGE-BANDWIDTH={only.average},CODECS="{AUDIO_CODECS}"'
         )
         lines.append(playlist_name(AUDIO_RENDITION))
         return "\n".join(lines) + "\n"
@@ -367,10 +404,10 @@ def master_playlist(plan: SegmentPlan) -> str:
         )
     rate = f"{float(plan.fps):.3f}"
     for r in plan.renditions:
-        average = r.video_bitrate + (plan.audio_bitrate or 0)
+        variant = rates[r.name]
         attrs = (
-            f"BANDWIDTH={r.bandwidth},AVERAGE-BANDWIDTH={average},RESOLUTION={r.width}x{r.height},"
-            f'CODECS="{r.codecs}",FRAME-RATE={rate}'
+            f"BANDWIDTH={variant.peak},AVERAGE-BANDWIDTH={variant.average},"
+            f'RESOLUTION={r.width}x{r.height},CODECS="{r.codecs}",FRAME-RATE={rate}'
         )
         if plan.has_audio:
             attrs += f',AUDIO="{AUDIO_GROUP}"'

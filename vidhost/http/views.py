@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from vidhost.core.clips import clip_of
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.core.models import Task, Video
+from vidhost.core.models import Rendition, Task, Video
 from vidhost.core.progress import ladder_percent, task_percent, transcode_of
 from vidhost.core.static_renditions import StaticRendition
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
@@ -41,11 +41,31 @@ class Resolution(BaseModel):
     height: int
 
 
+class VmafOut(BaseModel):
+    mean: float = Field(description="Mean VMAF (0-100) of the scored frames")
+    p5: float = Field(description="5th percentile of the scored frames' VMAF")
+
+
 class RenditionOut(BaseModel):
     name: str
     width: int
     height: int
-    bitrate: int = Field(description="Peak bits per second, video + audio.")
+    bitrate: int = Field(description="The planned bits per second, video + audio.")
+    codec: str | None = Field(default=None, description="RFC 6381 video codec (avc1.64001f)")
+    averageBitrate: int = Field(
+        description="AVERAGE-BANDWIDTH of the master playlist: measured from the stored "
+        "segments (video + audio) once all are stored, planned before (ADR 0045)"
+    )
+    peakBitrate: int = Field(
+        description="BANDWIDTH of the master playlist: the peak segment bit rate, measured "
+        "once all segments are stored (RFC 8216 4.3.4.2)"
+    )
+    measured: bool = Field(description="Whether the bit rates are measured (else planned)")
+    vmaf: VmafOut | None = Field(
+        default=None,
+        description="VMAF against the source (vmaf_v0.6.1, upscaled bicubic, sampled); "
+        "null until measured",
+    )
     playlistUrl: str
 
 
@@ -157,6 +177,25 @@ def task_out(task: Task) -> TaskOut:
     )
 
 
+def rendition_out(r: Rendition, playlist_url: str) -> RenditionOut:
+    return RenditionOut(
+        name=r.name,
+        width=r.width,
+        height=r.height,
+        bitrate=r.bitrate,
+        codec=r.codec,
+        averageBitrate=r.average_bitrate if r.average_bitrate is not None else r.bitrate,
+        peakBitrate=r.peak_bitrate if r.peak_bitrate is not None else r.bitrate,
+        measured=r.measured,
+        vmaf=(
+            VmafOut(mean=r.vmaf_mean, p5=r.vmaf_p5)
+            if r.vmaf_mean is not None and r.vmaf_p5 is not None
+            else None
+        ),
+        playlistUrl=playlist_url,
+    )
+
+
 def video_status(request: Request, video: Video, tasks: list[Task]) -> VideoStatus:
     return VideoStatus(**_status_fields(request, video, tasks))
 
@@ -175,14 +214,7 @@ def _status_fields(request: Request, video: Video, tasks: list[Task]) -> dict[st
             else None
         ),
         "renditions": [
-            RenditionOut(
-                name=r.name,
-                width=r.width,
-                height=r.height,
-                bitrate=r.bitrate,
-                playlistUrl=f"{base}/stream/{video.id}/{r.playlist}",
-            )
-            for r in video.renditions
+            rendition_out(r, f"{base}/stream/{video.id}/{r.playlist}") for r in video.renditions
         ],
         "playbackUrl": playback_url(request, video),
         "thumbnailUrl": thumbnail_url(request, video),

@@ -19,6 +19,7 @@ from vidhost.media.sandbox import MIB, ProcessLimits
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.processing.probing import ProbeConfig
+from vidhost.processing.quality import QualityConfig, QualityMeasurer
 from vidhost.processing.runner import FailureHook, Handler, Hook, TaskContext, TaskRunner
 from vidhost.processing.static_remux import StaticRemux
 from vidhost.processing.transcode import (
@@ -88,11 +89,24 @@ def make_handlers(
     s = settings
     config = transcode_config(settings, capabilities)
     sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
-    ladder = ladder or LadderProgress(videos, tasks, storage)
+    ladder = ladder or LadderProgress(videos, tasks, storage, measure_quality=s.quality_measurement)
     transcode = Transcoder(videos, tasks, storage, config, ladder)
     extra: dict[TaskKind, Handler] = {}
     if statics is not None:
         extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics)
+    if s.quality_measurement:
+        extra[TaskKind.QUALITY_MEASUREMENT] = QualityMeasurer(
+            videos,
+            storage,
+            QualityConfig(
+                ffmpeg=config.ffmpeg,
+                tmp_dir=config.tmp_dir,
+                timeout=config.timeout,
+                windows=s.quality_windows,
+                window_seconds=s.quality_window_seconds,
+                n_subsample=s.quality_subsample,
+            ),
+        )
     return {
         **extra,
         TaskKind.TRANSCODE: (
@@ -153,7 +167,13 @@ def make_task_runner(
     capabilities: StorageCapabilities,
     statics: StaticRenditions | None = None,
 ) -> TaskRunner:
-    ladder = LadderProgress(videos, tasks, storage, on_finished=transcode_finished)
+    ladder = LadderProgress(
+        videos,
+        tasks,
+        storage,
+        on_finished=transcode_finished,
+        measure_quality=settings.quality_measurement,
+    )
     handlers = make_handlers(settings, videos, tasks, storage, capabilities, ladder, statics)
     on_completed: dict[TaskKind, Hook] = {kind: ladder.part_done for kind in PARTS}
     on_failed: dict[TaskKind, FailureHook] = {kind: ladder.part_failed for kind in PARTS}

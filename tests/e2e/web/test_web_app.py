@@ -216,6 +216,44 @@ def test_the_quality_menu_lists_each_rendition_and_switches_the_level(
     context.close()
 
 
+def test_the_renditions_table_shows_measured_bit_rates_and_vmaf(
+    server: ServerProcess, browser: Browser, tmp_path: Path
+) -> None:
+    """Once the ladder is stored and measured (ADR 0045), each row shows the measured average
+    and peak bit rates (no "≈": not planned) and the VMAF (mean, p5) the API reports."""
+    from tests.e2e.helpers import upload
+
+    clip = make_clip(tmp_path / "measured.mp4", duration=4, width=640, height=360)
+    video_id = upload(server.url, clip, USER)
+    wait_for_ladder(server.url, video_id, USER)
+    deadline = time.monotonic() + 120
+    while True:
+        body = httpx.get(f"{server.url}/api/videos/{video_id}", headers=USER, timeout=10).json()
+        if body["renditions"] and all(r["vmaf"] for r in body["renditions"]):
+            break
+        assert time.monotonic() < deadline, body["renditions"]
+        time.sleep(0.5)
+    context, page, watch = signed_in(browser, server)
+    page.goto(f"{server.url}/videos/{video_id}")
+    table = page.locator("table.renditions")
+    table.wait_for()
+    headers = table.locator("thead th").all_inner_texts()
+    assert headers == ["Name", "Size", "Bitrate", "Peak", "VMAF"]
+    rows = {
+        cells[0]: cells
+        for cells in (
+            row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()
+        )
+    }
+    for r in body["renditions"]:
+        _, _, average, peak, vmaf = rows[r["name"]]
+        assert average == f"{int(r['averageBitrate'] / 1000 + 0.5)} kb/s"  # Math.round
+        assert peak == f"{int(r['peakBitrate'] / 1000 + 0.5)} kb/s"
+        assert vmaf == f"{r['vmaf']['mean']:.1f} (p5 {r['vmaf']['p5']:.1f})"
+    watch.check()
+    context.close()
+
+
 def test_drop_several_files_on_the_drop_zone(
     server: ServerProcess, browser: Browser, tmp_path: Path
 ) -> None:

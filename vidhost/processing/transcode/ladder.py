@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
-from vidhost.core.models import Rendition, Video, utcnow
+from vidhost.core.models import Video, utcnow
 from vidhost.core.ports import Storage, TaskStore
 from vidhost.core.scheduling import (
     retries,
@@ -28,6 +28,7 @@ from vidhost.processing.runner import (
 from vidhost.processing.transcode.config import (
     PARTS,
 )
+from vidhost.processing.transcode.measured import renditions_of, store_measured
 from vidhost.processing.transcode.sources import load_plan
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,12 @@ class LadderProgress:
         tasks: TaskStore,
         storage: Storage,
         on_finished: FinishedHook | None = None,
+        measure_quality: bool = False,
     ) -> None:
+        """``measure_quality``: once the ladder is stored, start its quality measurement
+        (``quality_measurement``, ADR 0045)."""
         self.service = service
+        self.measure_quality = measure_quality
         self.tasks = tasks
         self.storage = storage
         self.on_finished = on_finished
@@ -142,7 +147,17 @@ class LadderProgress:
                 forward=True,  # parts finishing at once count a moment apart
             )
             return False
-        if video.state is VideoState.READY and self.service.report_task(
+        if video.state is not VideoState.READY:
+            return True
+        row = self.tasks.get_task(video_id, TaskKind.TRANSCODE)
+        if row is not None and row.status is TaskStatus.PROCESSING:
+            # every segment is stored: the master advertises what they measure (ADR 0045);
+            # a failure keeps the planned figures, never the ladder from completing
+            try:
+                store_measured(self.service, self.storage, video_id, plan)
+            except Exception:
+                log.exception("measuring the rates of %s failed; planned figures kept", video_id)
+        if self.service.report_task(
             video_id,
             TaskKind.TRANSCODE,
             TaskStatus.COMPLETED,
@@ -150,6 +165,9 @@ class LadderProgress:
             only_if=TaskStatus.PROCESSING,
         ):
             self._finished(video_id, TaskStatus.COMPLETED.value, plan.duration)
+            if self.measure_quality and plan.renditions:
+                # after the whole ladder, at background priority: never before ready
+                self.service.start_tasks(video_id, [TaskKind.QUALITY_MEASUREMENT])
         return True
 
     def _start_stored(
@@ -175,16 +193,7 @@ class LadderProgress:
 
     def _ready(self, video: Video, plan: SegmentPlan) -> None:
         video_id = video.id
-        renditions = [
-            Rendition(
-                name=r.name,
-                width=r.width,
-                height=r.height,
-                bitrate=r.video_bitrate + (plan.audio_bitrate or 0),
-                playlist=layout.playlist_name(r.name),
-            )
-            for r in plan.renditions
-        ]
+        renditions = renditions_of(plan)
         self.service.change_state(
             dataclasses.replace(video),
             VideoState.READY,

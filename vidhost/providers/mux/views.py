@@ -102,15 +102,25 @@ def playback_id_view(pid: PlaybackId) -> dict[str, Any]:
     return {"id": pid.id, "policy": pid.policy}
 
 
+def _stored_size(video: Video) -> tuple[int | None, int | None]:
+    """The largest picture stored: the top rendition's (the ladder, ADR 0045), the
+    source's before there is a ladder."""
+    top = max(video.renditions, key=lambda r: (r.height * r.width, r.bitrate), default=None)
+    if top is not None:
+        return top.width, top.height
+    return video.width, video.height
+
+
 def _tracks(video: Video) -> list[dict[str, Any]]:
     tracks: list[dict[str, Any]] = []
-    if video.width and video.height:
+    width, height = _stored_size(video)
+    if width and height:
         tracks.append(
             {
                 "type": "video",
                 "id": f"{video.id}-video",
-                "max_width": video.width,
-                "max_height": video.height,
+                "max_width": width,
+                "max_height": height,
                 "max_frame_rate": video.fps,
                 "duration": video.duration,
                 "status": "ready" if video.state is S.READY else "preparing",

@@ -70,7 +70,7 @@ export async function mount(main, videoId) {
   if (video.renditions.length) {
     side.append(
       h("h3", { text: "Renditions" }),
-      h("table", { class: "renditions" }, h("thead", {}, h("tr", {}, ["Name", "Size", "Bitrate"].map((c) => h("th", { scope: "col", text: c })))), h("tbody", {}, video.renditions.map((r) => h("tr", {}, h("td", { text: r.name }), h("td", { text: `${r.width}×${r.height}` }), h("td", { text: `${Math.round(r.bitrate / 1000)} kb/s` }))))),
+      h("table", { class: "renditions" }, h("thead", {}, h("tr", {}, ["Name", "Size", "Bitrate", "Peak", "VMAF"].map((c) => h("th", { scope: "col", text: c })))), h("tbody", {}, video.renditions.map(renditionRow))),
     );
   }
   if (video.enhancedUrl) {
@@ -249,4 +249,13 @@ export function histogramChart(histograms) {
     ctx.stroke();
   }
   return h("figure", { class: "histogram" }, canvas, h("figcaption", { class: "hint", text: "Colour histograms (red, green, blue), 0–255 from left to right (square-root scale)." }));
+}
+
+// One row of the renditions table: the bit rates the master playlist advertises (measured
+// from the stored segments once the ladder is stored, planned before: "≈") and the VMAF
+// the background measurement gave (mean, 5th percentile), "…" until then (ADR 0045).
+function renditionRow(r) {
+  const kbs = (bits) => `${r.measured ? "" : "≈"}${Math.round(bits / 1000)} kb/s`;
+  const vmaf = r.vmaf ? `${r.vmaf.mean.toFixed(1)} (p5 ${r.vmaf.p5.toFixed(1)})` : "…";
+  return h("tr", {}, h("td", { text: r.name }), h("td", { text: `${r.width}×${r.height}` }), h("td", { text: kbs(r.averageBitrate ?? r.bitrate) }), h("td", { text: kbs(r.peakBitrate ?? r.bitrate) }), h("td", { class: "vmaf", text: vmaf }));
 }
