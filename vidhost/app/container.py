@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from vidhost.core.captions import Captions
     from vidhost.core.downloads import StaticRenditions
     from vidhost.core.originals import OriginalLinks
+    from vidhost.delivery.captions.pulls import CaptionPulls
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
@@ -117,6 +118,8 @@ class Container:
     """``downloads``: static renditions (MP4/M4A downloads) of every surface (ADR 0065)."""
     captions: Captions = field(init=False, repr=False)
     """``captions``: text tracks of every surface, uploaded and generated (ADR 0068)."""
+    caption_pulls: CaptionPulls = field(init=False, repr=False)
+    """``captions``: text tracks pulled from URLs (Mux's tracks and text inputs)."""
     mux_master: MasterAccess = field(init=False, repr=False)
     """``mux``: ``master_access`` / ``master`` over the original (ADR 0093)."""
     webhook_formats: WebhookFormats = field(init=False, repr=False)

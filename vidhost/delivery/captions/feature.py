@@ -11,6 +11,7 @@ from vidhost.adapters.db.text_tracks import SqlTextTrackStore
 from vidhost.app.container import Container
 from vidhost.app.feature import Feature
 from vidhost.core.captions import Captions
+from vidhost.delivery.captions.pulls import CaptionPulls
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 def install(c: Container) -> None:
     c.captions = Captions(c.videos, SqlTextTrackStore(c.repo), c.storage, c.plans.get)
+    s = c.settings
+    c.caption_pulls = CaptionPulls(c.captions, c.url_guard, s.tmp_dir, s.mux_pull_timeout)
 
 
 def routers() -> Sequence[APIRouter]:
