@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, set_visibility, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, set_visibility, wait_for_state
 from tests.http_server import static_files
 from tests.server import ServerProcess
 from vidhost.media.binaries import ffmpeg_path
@@ -43,6 +43,17 @@ Bonjour, deuxième segment
 00:00:10,000 --> 00:00:11,000
 <font color="red">Fin</font>
 """.encode()
+
+
+def upload(base: str, path: Path, headers: dict[str, str]) -> str:
+    """``POST /upload`` with a generous timeout (the probe is slow on a busy machine)."""
+    with path.open("rb") as fh:
+        r = httpx.post(
+            base + "/upload", files={"file": (path.name, fh, "video/mp4")}, headers=headers,
+            timeout=120,
+        )  # fmt: skip
+    assert r.status_code == 201, r.text
+    return str(r.json()["videoId"])
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +241,27 @@ def test_deleting_a_track_takes_it_out_of_the_master(site, tracks) -> None:
     assert httpx.get(extra["url"]).status_code == 404
     playlist = httpx.get(f"{site['url']}/stream/{site['id']}/subs-{extra['id']}.m3u8")
     assert playlist.status_code == 404
+
+
+def test_the_cli_adds_lists_and_removes_tracks(site, tracks, tmp_path) -> None:
+    from tests.e2e.client.test_cli import client_env, vidhost
+
+    env = client_env(tmp_path, site["url"])
+    srt = tmp_path / "it.srt"
+    srt.write_bytes(FRENCH_SRT)
+    added = vidhost(env, "captions", "add", site["id"], str(srt), "-l", "it", "--json")
+    assert added.returncode == 0, added.stderr
+    track = json.loads(added.stdout)
+    assert (track["language"], track["status"]) == ("it", "ready")
+    listed = vidhost(env, "captions", "ls", site["id"], "--json")
+    assert track["id"] in [t["id"] for t in json.loads(listed.stdout)]
+    table = vidhost(env, "captions", "ls", site["id"])
+    assert "captions" in table.stdout and "subtitles" in table.stdout
+    bad = tmp_path / "bad.vtt"
+    bad.write_bytes(b"WEBVTT\n\n00:00:02.000 --> 00:00:01.000\nx\n")
+    refused = vidhost(env, "captions", "add", site["id"], str(bad), "-l", "it")
+    assert refused.returncode == 1 and "invalid_caption" in refused.stderr
+    removed = vidhost(env, "captions", "rm", site["id"], track["id"])
+    assert removed.returncode == 0 and f"deleted {track['id']}" in removed.stdout
+    after = json.loads(vidhost(env, "captions", "ls", site["id"], "--json").stdout)
+    assert track["id"] not in [t["id"] for t in after]
