@@ -174,6 +174,28 @@ def test_hls_js_lists_both_languages_and_shows_a_cue_at_its_time(site, tracks) -
     assert shot.stat().st_size > 0
 
 
+def test_shaka_lists_the_dash_text_sets_and_loads_their_cues(site, tracks) -> None:
+    out = subprocess.run(
+        [
+            "node",
+            str(JS / "shaka_captions.mjs"),
+            site["page"].replace("player.html", "shaka.html"),
+            f"{site['url']}/stream/{site['id']}/manifest.mpd",
+            "fr",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert sorted(t["language"] for t in result["textTracks"]) == ["en", "fr"], result
+    assert any(
+        c["text"].startswith("Bonjour") and abs(c["start"] - 5.0) < 0.05 for c in result["cues"]
+    ), result
+
+
 def test_ffmpeg_reads_the_subtitle_rendition(site, tracks, tmp_path) -> None:
     out = tmp_path / "fr.vtt"
     url = f"{site['url']}/stream/{site['id']}/subs-{tracks['fr']['id']}.m3u8"
