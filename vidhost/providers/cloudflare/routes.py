@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from vidhost.providers.cloudflare import (
+    captions,
     clips,
     downloads,
     edits,
@@ -25,6 +26,7 @@ def routers() -> list[APIRouter]:
         uploads.tus_router,
         clips.router,  # ``POST /clip`` before edits' ``POST /{uid}``
         downloads.router,  # before videos' ``/{uid}``: ``/{uid}/downloads`` is its own
+        captions.router,  # ``/{uid}/captions[/{language}[/vtt]]``
         videos.router,
         edits.router,  # ``POST /{uid}``: after every fixed POST path of the surface
         downloads.files,
