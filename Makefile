@@ -1,6 +1,6 @@
 # vidhost — see README.md. Everything installs into .venv; nothing is installed globally
-# except, when missing, Debian's python3-venv (to create the venv), Node.js/npm and Chromium
-# (for the real-client tests), and only when running as root.
+# except, when missing, Debian's python3-venv (to create the venv), Node.js/npm, Chromium
+# and espeak-ng (for the real-client tests and the speech clips), and only when running as root.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -47,6 +47,9 @@ install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS t
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium for the browser HLS test"; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v espeak-ng >/dev/null || { \
+	  echo "installing Debian's espeak-ng for the generated-captions tests' speech clips"; \
+	  apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; }
 
 run: $(STAMP) ## Start vidhost with embedded defaults on http://127.0.0.1:8000
 	$(VENV)/bin/vidhost serve
