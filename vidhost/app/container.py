@@ -29,6 +29,7 @@ from vidhost.processing.broker.queue import CeleryJobQueue
 from vidhost.processing.sweepers import Sweeper
 
 if TYPE_CHECKING:
+    from vidhost.core.captions import Captions
     from vidhost.core.downloads import StaticRenditions
     from vidhost.core.originals import OriginalLinks
     from vidhost.delivery.posts.service import PostService
@@ -114,6 +115,8 @@ class Container:
     """``mux``: Basic-auth access tokens (hashed secrets)."""
     static_renditions: StaticRenditions = field(init=False, repr=False)
     """``downloads``: static renditions (MP4/M4A downloads) of every surface (ADR 0065)."""
+    captions: Captions = field(init=False, repr=False)
+    """``captions``: text tracks of every surface, uploaded and generated (ADR 0068)."""
     mux_master: MasterAccess = field(init=False, repr=False)
     """``mux``: ``master_access`` / ``master`` over the original (ADR 0093)."""
     webhook_formats: WebhookFormats = field(init=False, repr=False)
@@ -155,6 +158,7 @@ class Container:
             self.storage,
             self.storage_capabilities,
             self._statics(),
+            getattr(self, "captions", None),
         )
 
     def _statics(self) -> StaticRenditions | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from vidhost.app.feature import Background, Feature, Job
 from vidhost.delivery import feature as videos
+from vidhost.delivery.captions import feature as captions
 from vidhost.delivery.downloads import feature as downloads
 from vidhost.delivery.originals import feature as originals
 from vidhost.delivery.posts import feature as posts
@@ -32,6 +33,7 @@ from vidhost.web import feature as web
 FEATURES: tuple[Feature, ...] = (
     videos.FEATURE,
     downloads.FEATURE,  # after videos (its plan cache); before processing (the remux task)
+    captions.FEATURE,  # after videos (its plan cache); before processing, mux, cloudflare
     direct_uploads.FEATURE,
     resumable.FEATURE,
     clips.FEATURE,  # before mux and cloudflare, whose clips it makes

@@ -13,10 +13,11 @@ serves from any surface whose segment route sits beside it. Pure: a function of 
 from __future__ import annotations
 
 import itertools
-from xml.sax.saxutils import quoteattr
+from collections.abc import Sequence
+from xml.sax.saxutils import escape, quoteattr
 
-from vidhost.core.layout import AUDIO_RENDITION, SEGMENT_EXTENSIONS
-from vidhost.core.segments import AAC_FRAME, AUDIO_SAMPLE_RATE, SegmentPlan
+from vidhost.core.layout import AUDIO_RENDITION, SEGMENT_EXTENSIONS, text_rendition
+from vidhost.core.segments import AAC_FRAME, AUDIO_SAMPLE_RATE, SegmentPlan, SubtitleRendition
 
 NAMESPACE = "urn:mpeg:dash:schema:mpd:2011"
 PROFILES = "urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019"
@@ -64,8 +65,14 @@ def audio_durations(plan: SegmentPlan) -> list[int]:
     return [(b - a) * AAC_FRAME for a, b in itertools.pairwise(starts)]
 
 
-def dash_manifest(plan: SegmentPlan, *, uri_prefix: str = "segment/") -> str:
-    """The MPD; an audio-only plan (ADR 0066) has the audio adaptation set alone."""
+def dash_manifest(
+    plan: SegmentPlan,
+    subtitles: Sequence[SubtitleRendition] = (),
+    *,
+    uri_prefix: str = "segment/",
+) -> str:
+    """The MPD; an audio-only plan (ADR 0066) has the audio adaptation set alone. Each ready
+    text track is a text adaptation set: its whole WebVTT file (ADR 0068)."""
     if not plan.cmaf:
         raise ValueError("a DASH manifest needs CMAF segments")
     longest = max(s.frames for s in plan.segments) / float(plan.fps)
@@ -80,6 +87,8 @@ def dash_manifest(plan: SegmentPlan, *, uri_prefix: str = "segment/") -> str:
         lines += _video_set(plan, uri_prefix)
     if plan.has_audio:
         lines += _audio_set(plan, uri_prefix)
+    for n, track in enumerate(subtitles):
+        lines += _text_set(2 + n, track, uri_prefix)
     lines += ["</Period>", "</MPD>"]
     return "\n".join(lines) + "\n"
 
@@ -117,3 +126,18 @@ def _audio_set(plan: SegmentPlan, uri_prefix: str) -> list[str]:
     )
     lines.append("</AdaptationSet>")
     return lines
+
+
+def _text_set(set_id: int, track: SubtitleRendition, uri_prefix: str) -> list[str]:
+    role = "caption" if track.closed_captions else "subtitle"
+    rendition = text_rendition(track.track_id)
+    return [
+        f'<AdaptationSet id="{set_id}" contentType="text" mimeType="text/vtt" '
+        f"lang={quoteattr(track.language)}>",
+        f'<Role schemeIdUri="urn:mpeg:dash:role:2011" value="{role}"/>',
+        f"<Label>{escape(track.name)}</Label>",
+        f'<Representation id="{rendition}" bandwidth="256">',
+        f"<BaseURL>{escape(uri_prefix + rendition)}.vtt</BaseURL>",
+        "</Representation>",
+        "</AdaptationSet>",
+    ]

@@ -101,6 +101,16 @@ CATALOGUE: Final = _catalogue(
         "The clip's times are not numbers, its start is negative or its end not after its start",
     ),
     ("clip_source_not_ready", 400, "Only a ready video can be clipped (the source is not)"),
+    (
+        "invalid_caption",
+        400,
+        "The caption file is not UTF-8 WebVTT/SRT, or its cue timestamps are broken or unordered",
+    ),
+    (
+        "unsupported_caption_format",
+        400,
+        "The caption file is another format (TTML, SSA/ASS, SCC ...): WebVTT or SRT only",
+    ),
     ("websocket_upgrade_required", 400, "This endpoint answers WebSocket upgrade requests only"),
     ("no_audio", 400, "The video has no audio stream: there is no speech to caption"),
     ("no_speech", 400, "No speech was recognized in the video's audio (silence)"),
@@ -139,6 +149,7 @@ CATALOGUE: Final = _catalogue(
     ("asset_not_found", 404, "No such Mux asset for this access token's owner"),
     ("playback_id_not_found", 404, "No such playback id (or another owner's)"),
     ("download_not_found", 404, "No such download (static rendition) of this video"),
+    ("track_not_found", 404, "No such text track (captions) of this video"),
     (
         "no_video_stream",
         404,
@@ -187,6 +198,7 @@ CATALOGUE: Final = _catalogue(
     ("file_too_large", 413, "The file is over the maximum (or declared) upload size"),
     ("upload_too_large", 413, "More bytes than Upload-Length or the server's Tus-Max-Size"),
     ("request_too_large", 413, "The request body is over its size limit"),
+    ("caption_too_large", 413, "The caption file is over its size or cue-count limit"),
     # 415 Unsupported Media Type
     ("unsupported_media_type", 415, "The request body has the wrong Content-Type"),
     # 416 Range Not Satisfiable

@@ -11,7 +11,10 @@
   ``hls/{rendition}_{nnnnn}.ts`` and no init or MPD; both kinds are served as stored;
 - ``poster.jpg``; ``media/``: cached thumbnails, storyboards and previews;
 - ``static/{rung}.mp4`` and ``static/audio.m4a``: static renditions (downloads), remuxed
-  from a rung's stored segments (ADR 0065).
+  from a rung's stored segments (ADR 0065);
+- ``text/{track}.vtt``: a text track's sanitized WebVTT; HLS names it ``subs-{track}.m3u8``
+  (stored beside the other playlists) and ``subs-{track}_{nnnnn}.vtt`` (cut from the file
+  per request), DASH and the whole-file routes ``subs-{track}.vtt`` (ADR 0068).
 
 Processing outputs live under ``processed_videos/`` (metadata JSON, enhanced file).
 """
@@ -98,15 +101,54 @@ def parse_init_name(name: str) -> str | None:
     return rendition if rendition and "_" not in rendition and "." not in rendition else None
 
 
+TEXT_PREFIX = "subs-"
+
+
+def text_prefix(video_id: str) -> str:
+    return f"{video_prefix(video_id)}text/"
+
+
+def text_key(video_id: str, track_id: str) -> str:
+    """A text track's whole WebVTT file."""
+    return f"{text_prefix(video_id)}{track_id}.vtt"
+
+
+def text_rendition(track_id: str) -> str:
+    """The HLS rendition name of a text track (``subs-{track}``: its ``.m3u8``, segments)."""
+    return f"{TEXT_PREFIX}{track_id}"
+
+
+def parse_text_name(name: str) -> tuple[str, int | None] | None:
+    """``subs-{track}_00003.vtt`` -> ``(track, 3)`` (an HLS WebVTT segment),
+    ``subs-{track}.vtt`` -> ``(track, None)`` (the whole file); None otherwise."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or ext != "vtt" or not stem.startswith(TEXT_PREFIX):
+        return None
+    track, _, number = stem[len(TEXT_PREFIX) :].partition("_")
+    if not track or not track.isalnum():
+        return None
+    if not number:
+        return track, None
+    if len(number) < 5 or not number.isdigit():
+        return None
+    return track, int(number)
+
+
+def text_segment_name(track_id: str, index: int) -> str:
+    return f"{text_rendition(track_id)}_{index:05d}.vtt"
+
+
 def media_kind(name: str) -> str | None:
     """What a name under ``hls/`` is, for the routes that serve one: ``"segment"`` (a media
     segment, planned and possibly encoded on demand), ``"init"`` (a rendition's CMAF init
     segment), or None for a name vidhost never writes. The one check every delivery surface
-    makes before touching storage."""
+    makes before touching storage. ``"text"``: a text track's WebVTT (ADR 0068)."""
     if parse_segment_name(name) is not None:
         return "segment"
     if parse_init_name(name) is not None:
         return "init"
+    if parse_text_name(name) is not None:
+        return "text"
     return None
 
 

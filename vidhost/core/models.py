@@ -133,7 +133,13 @@ STATIC_RENDITION_CHANGED = "static_rendition"
 ``name``, ``status``, ``origin``, ``all_done``: no other rendition of the video is preparing;
 ADR 0065). The webhook outbox turns it into Mux's ``video.asset.static_rendition.*`` and
 ``video.asset.static_renditions.ready``."""
-WEBHOOK_EVENTS = frozenset({VIDEO_STATE_CHANGED, VIDEO_NOTICE, STATIC_RENDITION_CHANGED})
+TEXT_TRACK_CHANGED = "text_track"
+"""A text track was created, became ready or errored, or was deleted (``data``: ``owner``,
+``change``, ``id``, ``language``, ``name``, ``status``, ...; ADR 0068). The webhook outbox
+turns it into Mux's ``video.asset.track.{created,ready,errored,deleted}``."""
+WEBHOOK_EVENTS = frozenset(
+    {VIDEO_STATE_CHANGED, VIDEO_NOTICE, STATIC_RENDITION_CHANGED, TEXT_TRACK_CHANGED}
+)
 """The domain events the webhook outbox reads."""
 SEGMENTS_STORED = "segments.stored"
 """A part stored some segments (``data``: ``kind``, ``part``, ``segments``): it wakes the

@@ -23,6 +23,8 @@ from vidhost.core.layout import (
     init_name,
     playlist_name,
     segment_name,
+    text_rendition,
+    text_segment_name,
 )
 
 DEFAULT_FPS = Fraction(30)
@@ -43,6 +45,22 @@ source's within half a frame."""
 AUDIO_PEAK = 1.1
 """An audio-only variant's BANDWIDTH over its average: AAC's frames vary around the target."""
 AUDIO_CODECS = "mp4a.40.2"
+SUBTITLES_GROUP = "subs"
+CAPTION_CHARACTERISTICS = (
+    "public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"
+)
+"""``CHARACTERISTICS`` of a closed-caption rendition (RFC 8216bis, Apple's authoring spec)."""
+MPEGTS_CLOCK = 90_000
+
+
+@dataclass(frozen=True)
+class SubtitleRendition:
+    """A ready text track as the master playlist and the MPD name it (ADR 0068)."""
+
+    track_id: str
+    language: str
+    name: str
+    closed_captions: bool = False
 
 
 def output_rate(fps: float | None) -> Fraction:
@@ -347,16 +365,78 @@ def media_playlist(plan: SegmentPlan, rendition: str, *, uri_prefix: str = "segm
     return "\n".join(lines) + "\n"
 
 
-def master_playlist(plan: SegmentPlan) -> str:
+def text_mpegts(plan: SegmentPlan) -> int:
+    """The 90 kHz media timestamp of time 0 (``X-TIMESTAMP-MAP``'s ``MPEGTS``): a CMAF
+    plan's first segment has ``tfdt`` 0 and presents its first frame at it; an MPEG-TS
+    plan's timestamps start at ``ts_offset``."""
+    return 0 if plan.cmaf else round(plan.ts_offset * MPEGTS_CLOCK)
+
+
+def text_playlist(plan: SegmentPlan, track_id: str, *, uri_prefix: str = "segment/") -> str:
+    """A text track's WebVTT media playlist: one WebVTT segment per video segment, with the
+    same boundaries (ADR 0068)."""
+    durations = [plan.segment_duration(s) for s in plan.segments]
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{max(1, math.ceil(max(durations) - 1e-6))}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+    ]
+    for segment, seconds in zip(plan.segments, durations, strict=True):
+        lines.append(f"#EXTINF:{seconds:.6f},")
+        lines.append(uri_prefix + text_segment_name(track_id, segment.index))
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def segment_bounds(plan: SegmentPlan, index: int) -> tuple[float, float] | None:
+    """Start and end (seconds, media timeline from 0) of segment ``index``."""
+    if not 0 <= index < len(plan.segments):
+        return None
+    segment = plan.segments[index]
+    return plan.seconds(segment.start_frame), plan.seconds(segment.start_frame + segment.frames)
+
+
+def _quoted(value: str) -> str:
+    """A value for an HLS quoted-string attribute (no ``"``, no line breaks)."""
+    return " ".join(value.replace('"', "'").split())
+
+
+def _subtitle_media(subtitles: Sequence[SubtitleRendition]) -> list[str]:
+    lines = []
+    names: set[str] = set()
+    for track in subtitles:
+        name = _quoted(track.name) or track.language
+        unique, n = name, 2
+        while unique in names:  # NAME is unique within a group (RFC 8216 4.3.4.1.1)
+            unique, n = f"{name} ({n})", n + 1
+        names.add(unique)
+        attrs = (
+            f'TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",NAME="{unique}",'
+            f'LANGUAGE="{track.language}",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO'
+        )
+        if track.closed_captions:
+            attrs += f',CHARACTERISTICS="{CAPTION_CHARACTERISTICS}"'
+        uri = playlist_name(text_rendition(track.track_id))
+        lines.append(f'#EXT-X-MEDIA:{attrs},URI="{uri}"')
+    return lines
+
+
+def master_playlist(plan: SegmentPlan, subtitles: Sequence[SubtitleRendition] = ()) -> str:
     """The master playlist: one variant per rung; audio is one separate rendition
     (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references. An audio-only plan's one
-    variant is the audio playlist itself (RFC 8216 4.3.4.2: CODECS, no RESOLUTION; ADR 0066)."""
+    variant is the audio playlist itself (RFC 8216 4.3.4.2: CODECS, no RESOLUTION; ADR 0066).
+    Each ready text track is a ``SUBTITLES`` rendition of one group every variant names
+    (ADR 0068)."""
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{7 if plan.cmaf else 3}", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    lines += _subtitle_media(subtitles)
+    subs = f',SUBTITLES="{SUBTITLES_GROUP}"' if subtitles else ""
     if plan.audio_only:
         average = plan.audio_bitrate or 0
         lines.append(
             f"#EXT-X-STREAM-INF:BANDWIDTH={math.ceil(average * AUDIO_PEAK)},"
-            f'AVERAGE-BANDWIDTH={average},CODECS="{AUDIO_CODECS}"'
+            f'AVERAGE-BANDWIDTH={average},CODECS="{AUDIO_CODECS}"{subs}'
         )
         lines.append(playlist_name(AUDIO_RENDITION))
         return "\n".join(lines) + "\n"
@@ -374,6 +454,6 @@ def master_playlist(plan: SegmentPlan) -> str:
         )
         if plan.has_audio:
             attrs += f',AUDIO="{AUDIO_GROUP}"'
-        lines.append(f"#EXT-X-STREAM-INF:{attrs}")
+        lines.append(f"#EXT-X-STREAM-INF:{attrs}{subs}")
         lines.append(playlist_name(r.name))
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from vidhost.http.captions import caption_out
 from vidhost.http.deps import ContainerDep, CurrentUser, VideosDep
 from vidhost.http.views import VideoDetails, VideoStatus, video_details, video_status
 
@@ -33,9 +34,13 @@ async def get_status(
 async def get_video(
     video_id: str, request: Request, user: CurrentUser, container: ContainerDep
 ) -> VideoDetails:
-    """Metadata, technical details, renditions, playback URLs and downloads of one video."""
+    """Metadata, technical details, renditions, playback URLs, downloads and captions of one
+    video."""
     videos = container.videos
     video = await run_in_threadpool(videos.get, video_id, owner=user)
     tasks = await run_in_threadpool(videos.tasks, video_id)
     downloads = await run_in_threadpool(container.static_renditions.of_video, video_id)
-    return video_details(request, video, tasks, downloads)
+    details = video_details(request, video, tasks, downloads)
+    tracks = await run_in_threadpool(container.captions.of_video, video_id)
+    details.captions = [caption_out(request, t) for t in tracks]
+    return details

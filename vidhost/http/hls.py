@@ -11,7 +11,10 @@ module, which owns everything after that:
   and for a rendition's init segment, stored with its first segment;
 - the token carrier (``reads.carry_token``) and Mux's relative-prefix rewrite of playlists;
 - the cache headers (``reads.cache_headers`` with ``SEGMENT_CACHE``/``PLAYLIST_CACHE``);
-- the S3 redirect mode (``VIDHOST_S3_STREAM_MODE=redirect``): one pre-signed 302.
+- the S3 redirect mode (``VIDHOST_S3_STREAM_MODE=redirect``): one pre-signed 302;
+- text tracks (ADR 0068): their playlists are stored like the others (``subs-{track}.m3u8``,
+  named by the stored master), their WebVTT segments are cut from the track's file
+  (``Captions.media``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ CONTENT_TYPES = {
     "mp4": "video/mp4",
     "m3u8": HLS,
     "mpd": "application/dash+xml",
+    "vtt": "text/vtt; charset=utf-8",
 }
 """A delivered name's extension -> its ``Content-Type`` (MPEG-TS and CMAF alike)."""
 _RENDITION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -193,6 +197,10 @@ async def media(
     ``Retry-After`` past ``VIDHOST_SEGMENT_WAIT_SECONDS``; 409/404 if the video fails or is
     deleted meanwhile."""
     check_media_name(name)
+    if media_kind(name) == "text":  # a text track's WebVTT, cut from its file (ADR 0068)
+        text = await run_in_threadpool(container.captions.media, video.id, name)
+        headers = cache_headers(access, SEGMENT_CACHE, PRIVATE_SEGMENT_CACHE)
+        return Response(text, media_type=content_type(name), headers=headers)
     key = hls_prefix(video.id) + name
     info = await run_in_threadpool(_stat, container, key)
     if info is None:  # a segment, or an init segment (stored with its first segment)

@@ -64,11 +64,13 @@ _URI_ATTR = re.compile(r'URI="([^"]*)"')
 
 
 _TEMPLATE_ATTR = re.compile(r'\b(initialization|media)="([^"]*)"')
+_BASE_URL = re.compile(r"<BaseURL>([^<]*)</BaseURL>")
 
 
 def carry_token_dash(mpd: str, token: str) -> str:
     """Append ``token`` to the segment URIs of a DASH manifest (``SegmentTemplate``'s
-    ``initialization`` and ``media``), as ``carry_token`` does for HLS."""
+    ``initialization`` and ``media``, a text track's ``BaseURL``), as ``carry_token`` does
+    for HLS."""
     value = quote(token, safe="")
 
     def add(match: re.Match[str]) -> str:
@@ -76,7 +78,12 @@ def carry_token_dash(mpd: str, token: str) -> str:
         joiner = "&amp;" if "?" in uri else "?"
         return f'{match.group(1)}="{uri}{joiner}token={value}"'
 
-    return _TEMPLATE_ATTR.sub(add, mpd)
+    def add_base(match: re.Match[str]) -> str:
+        uri = match.group(1)
+        joiner = "&amp;" if "?" in uri else "?"
+        return f"<BaseURL>{uri}{joiner}token={value}</BaseURL>"
+
+    return _BASE_URL.sub(add_base, _TEMPLATE_ATTR.sub(add, mpd))
 
 
 def carry_token(playlist: str, token: str) -> str:

@@ -13,6 +13,7 @@ from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, task_percent, transcode_of
 from vidhost.core.static_renditions import StaticRendition
+from vidhost.core.text_tracks import TextTrack
 from vidhost.core.vocabulary import UPLOAD_URL_STATUS
 
 if TYPE_CHECKING:
@@ -99,6 +100,23 @@ class DownloadOut(BaseModel):
     height: int | None = None
 
 
+class CaptionOut(BaseModel):
+    """A text track of the video (captions or subtitles)."""
+
+    id: str
+    language: str = Field(description="BCP 47 (en, pt-BR)")
+    name: str
+    closedCaptions: bool
+    generated: bool
+    status: str = Field(description="preparing | ready | errored")
+    url: str = Field(description="The WebVTT file (a private video's needs ?token=)")
+    source: str = Field(description="uploaded | generated")
+    detectedLanguage: str | None = Field(
+        default=None, description="A generated track: the language heard, when not the one asked"
+    )
+    errorCode: str | None = None
+
+
 class ClipOut(BaseModel):
     """Where a clip was cut from (ADR 0067): seconds of the source, on its frame grid."""
 
@@ -129,6 +147,10 @@ class VideoDetails(VideoStatus):
     )
     enhancedUrl: str | None = Field(
         default=None, description="The enhanced file, once video enhancement completed"
+    )
+    captions: list[CaptionOut] = Field(
+        default_factory=list,
+        description="Text tracks: {id, language, name, closedCaptions, generated, status, url}",
     )
     downloads: list[DownloadOut] = Field(
         default_factory=list, description="MP4/M4A downloads asked for (POST .../downloads)"
@@ -259,3 +281,22 @@ def _done_url(
     if any(t.kind is kind and t.status is TaskStatus.COMPLETED for t in tasks):
         return f"{base_url(request)}/api/videos/{video.id}/{name}"
     return None
+
+
+def caption_url(request: Request, video_id: str, track_id: str) -> str:
+    return f"{base_url(request)}/api/videos/{video_id}/captions/{track_id}.vtt"
+
+
+def caption_out(request: Request, track: TextTrack) -> CaptionOut:
+    return CaptionOut(
+        id=track.id,
+        language=track.language,
+        name=track.name,
+        closedCaptions=track.closed_captions,
+        generated=track.generated,
+        status=track.status,
+        url=caption_url(request, track.video_id, track.id),
+        source=track.source,
+        detectedLanguage=track.detected_language,
+        errorCode=track.error_code,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from vidhost.adapters.metrics import transcode_finished
 from vidhost.app.settings import Settings
+from vidhost.core.captions import Captions
 from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
@@ -146,6 +147,7 @@ def make_task_runner(
     storage: Storage,
     capabilities: StorageCapabilities,
     statics: StaticRenditions | None = None,
+    captions: Captions | None = None,
 ) -> TaskRunner:
     ladder = LadderProgress(videos, tasks, storage, on_finished=transcode_finished)
     handlers = make_handlers(settings, videos, tasks, storage, capabilities, ladder, statics)
@@ -160,6 +162,12 @@ def make_task_runner(
         remux = handlers[TaskKind.STATIC_RENDITION]
         assert isinstance(remux, StaticRemux)
         on_failed[TaskKind.STATIC_RENDITION] = remux.failed
+    if captions is not None:
+        # the master names the video's text tracks, added before it had a plan (ADR 0068)
+        def publish(ctx: TaskContext) -> None:
+            captions.refresh(ctx.video.id)
+
+        on_completed = {kind: _then(hook, publish) for kind, hook in on_completed.items()}
     return TaskRunner(
         videos,
         tasks,

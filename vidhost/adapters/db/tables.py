@@ -327,3 +327,28 @@ static_renditions = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("video_id", "name", name="uq_static_renditions_video_name"),
 )
+
+# --- text tracks (captions, ADR 0068) -------------------------------------------------------
+
+text_tracks = Table(
+    "text_tracks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("video_id", String(64), nullable=False, index=True),
+    Column("language", String(35), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("closed_captions", Boolean, nullable=False),
+    Column("generated", Boolean, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("text_type", String(20), nullable=False),
+    Column("detected_language", String(35)),
+    Column("passthrough", String(255)),
+    Column("url", Text),
+    Column("size_bytes", BigInteger),
+    Column("cues", Integer),
+    Column("error_code", String(64)),
+    Column("error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,29 @@
+"""Captions: text tracks of videos (issue 22, ADR 0068). Installs the one service every
+surface (vidhost's ``/api/videos/{id}/captions``, Mux's text tracks, Cloudflare's
+``captions``) and the speech recognizer use; the native routes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from vidhost.adapters.db.text_tracks import SqlTextTrackStore
+from vidhost.app.container import Container
+from vidhost.app.feature import Feature
+from vidhost.core.captions import Captions
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+
+def install(c: Container) -> None:
+    c.captions = Captions(c.videos, SqlTextTrackStore(c.repo), c.storage, c.plans.get)
+
+
+def routers() -> Sequence[APIRouter]:
+    from vidhost.delivery.captions import routes
+
+    return (routes.router,)
+
+
+FEATURE = Feature("captions", install=install, routers=routers)
