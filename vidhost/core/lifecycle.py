@@ -62,6 +62,9 @@ class TaskKind(StrEnum):
     STATIC_RENDITION = "static_rendition"
     """One static rendition file (MP4/M4A) remuxed from a stored rung (``part`` = the rung's
     height, 0 for the audio; ADR 0065)."""
+    CAPTIONS = "captions"
+    """Captions generated from the speech of a ready video (``part`` = the language asked
+    for, ``core.caption_generation.language_part``; 0 for ``auto``; ADR 0069)."""
 
 
 INTERNAL_KINDS: frozenset[TaskKind] = frozenset(
