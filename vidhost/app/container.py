@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from vidhost.core.captions import Captions
     from vidhost.core.downloads import StaticRenditions
     from vidhost.core.originals import OriginalLinks
+    from vidhost.delivery.captions.pulls import CaptionPulls
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
@@ -120,6 +121,8 @@ class Container:
     """``captions``: text tracks of every surface, uploaded and generated (ADR 0068)."""
     caption_generation: CaptionGeneration = field(init=False, repr=False)
     """``captions``: captions generated from speech, once per video and language (ADR 0069)."""
+    caption_pulls: CaptionPulls = field(init=False, repr=False)
+    """``captions``: text tracks pulled from URLs (Mux's tracks and text inputs)."""
     mux_master: MasterAccess = field(init=False, repr=False)
     """``mux``: ``master_access`` / ``master`` over the original (ADR 0093)."""
     webhook_formats: WebhookFormats = field(init=False, repr=False)

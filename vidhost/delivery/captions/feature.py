@@ -12,6 +12,7 @@ from vidhost.app.container import Container
 from vidhost.app.feature import Feature
 from vidhost.core.caption_generation import CaptionGeneration
 from vidhost.core.captions import Captions
+from vidhost.delivery.captions.pulls import CaptionPulls
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 def install(c: Container) -> None:
     c.captions = Captions(c.videos, SqlTextTrackStore(c.repo), c.storage, c.plans.get)
     c.caption_generation = CaptionGeneration(c.captions)
+    s = c.settings
+    c.caption_pulls = CaptionPulls(c.captions, c.url_guard, s.tmp_dir, s.mux_pull_timeout)
 
 
 def routers() -> Sequence[APIRouter]:

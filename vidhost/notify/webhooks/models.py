@@ -17,6 +17,10 @@ PUBLIC_EVENTS: tuple[str, ...] = (
     "video.asset.static_rendition.errored",
     "video.asset.static_rendition.skipped",
     "video.asset.static_renditions.ready",
+    "video.asset.track.created",
+    "video.asset.track.ready",
+    "video.asset.track.errored",
+    "video.asset.track.deleted",
 )
 
 GLOBAL_ENDPOINT_ID = "global"

@@ -15,6 +15,7 @@ from typing import Any
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import (
     STATIC_RENDITION_CHANGED,
+    TEXT_TRACK_CHANGED,
     VIDEO_NOTICE,
     VIDEO_STATE_CHANGED,
     DomainEvent,
@@ -55,6 +56,8 @@ def public_types(event: DomainEvent, *, first_of_video: bool) -> list[str]:
     """Public events for one domain event; ``first_of_video``: it created the record."""
     if event.type == STATIC_RENDITION_CHANGED:
         return static_rendition_types(event)
+    if event.type == TEXT_TRACK_CHANGED:  # ADR 0068
+        return [f"video.asset.track.{event.data['change']}"]
     if event.type == VIDEO_NOTICE:
         return [str(event.data["notice"])]
     if event.type != VIDEO_STATE_CHANGED:
@@ -105,6 +108,8 @@ def build(
 ) -> dict[str, Any]:
     if event.type == STATIC_RENDITION_CHANGED:
         return _static_rendition(event_type, event, base_url)
+    if event.type == TEXT_TRACK_CHANGED:
+        return _text_track(event_type, event, base_url)
     state = VideoState(event.data["state"])
     status = UPLOAD_URL_STATUS[state]
     data: dict[str, Any] = {
@@ -149,6 +154,31 @@ def _static_rendition(event_type: str, event: DomainEvent, base_url: str) -> dic
             "name": name,
             "status": event.data["status"],
             "url": f"{base_url}/stream/{event.video_id}/downloads/{name}",
+        },
+    }
+    assert event.id is not None
+    return {
+        "type": event_type,
+        "id": message_id(event.id, event_type),
+        "created_at": event.at.isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
+
+
+def _text_track(event_type: str, event: DomainEvent, base_url: str) -> dict[str, Any]:
+    """vidhost's body for a text track created, ready, errored or deleted (ADR 0068)."""
+    d = event.data
+    data: dict[str, Any] = {
+        "id": event.video_id,
+        "caption": {
+            "id": d["id"],
+            "language": d["language"],
+            "name": d["name"],
+            "closedCaptions": d["closed_captions"],
+            "generated": d["generated"],
+            "status": "deleted" if d["change"] == "deleted" else d["status"],
+            "errorCode": d.get("error_code"),
+            "url": f"{base_url}/api/videos/{event.video_id}/captions/{d['id']}.vtt",
         },
     }
     assert event.id is not None

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput
 from vidhost.core.models import SigningKey
+from vidhost.core.text_tracks import SUBTITLES
 from vidhost.http.deps import ContainerDep
 from vidhost.http.views import base_url
 from vidhost.providers.mux import asset_settings, views
@@ -25,6 +26,7 @@ from vidhost.providers.mux.asset_out import asset_out, assets_out
 from vidhost.providers.mux.auth import MuxOwner
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.providers.mux.service import MuxService
+from vidhost.providers.mux.text_track_views import TrackInput, add_track, check_input
 from vidhost.providers.mux.upload_links import upload_url
 
 router = APIRouter(route_class=MuxRoute, tags=["mux"])
@@ -81,6 +83,26 @@ class Input(BaseModel):
     """A clip's start (``mux://assets/{id}`` inputs), seconds; default 0."""
     end_time: float | None = None
     """A clip's end, seconds; default the source asset's duration."""
+    type: str | None = Field(default=None, max_length=16)
+    """``text``: a text track (the other fields below, ADR 0068); else the video."""
+    text_type: str | None = Field(default=None, max_length=16)
+    language_code: str | None = Field(default=None, max_length=35)
+    name: str | None = Field(default=None, max_length=128)
+    closed_captions: bool = False
+    passthrough: str | None = Field(default=None, max_length=255)
+
+    def text_track(self) -> TrackInput:
+        return check_input(
+            TrackInput(
+                url=self.url,
+                type="text",
+                text_type=self.text_type or SUBTITLES,
+                language_code=self.language_code or "",
+                name=self.name,
+                closed_captions=self.closed_captions,
+                passthrough=self.passthrough,
+            )
+        )
 
 
 class CreateAsset(AssetSettings):
@@ -206,10 +228,16 @@ async def create_asset(
     inputs = body.inputs or body.input
     if isinstance(inputs, str):
         inputs = [Input(url=inputs)]
+    texts = [i.text_track() for i in inputs or [] if i.type == "text"]
+    inputs = [i for i in inputs or [] if i.type != "text"]
     if not inputs:
         raise InvalidInput("input must name a URL", code="invalid_request")
-    if len(inputs) > 1:
-        raise InvalidInput("only one input (the video URL) is supported", code="invalid_request")
+    if len(inputs) > 1 or inputs[0].type not in (None, "video"):
+        raise InvalidInput(
+            "one video input (its URL) and text inputs are supported", code="invalid_request"
+        )
+    for text in texts:
+        container.url_guard.check(text.url)  # before the asset exists
     mux = service(container)
 
     settings = asset_settings.check(container, _settings(body))
@@ -231,6 +259,8 @@ async def create_asset(
             )
         else:
             video = mux.create_asset(owner, source.url, settings, options)
+        for text in texts:  # pulled beside the video (ADR 0068)
+            add_track(container, video, text)
         return asset_out(container, asset_settings.apply(container, video.id, settings), base)
 
     return data(await run_in_threadpool(run))

@@ -46,7 +46,14 @@ def install(c: Container) -> None:
 
 def routers() -> Sequence[APIRouter]:
     # the playback routes' paths start with a parameter (``/{playback_id}.m3u8``): last
-    from vidhost.providers.mux import api, asset_edits, playback, static_renditions, upload_data
+    from vidhost.providers.mux import (
+        api,
+        asset_edits,
+        playback,
+        static_renditions,
+        text_tracks,
+        upload_data,
+    )
 
     # the files (``/{playback_id}/high.mp4`` ...) after the other playback routes
     return (
@@ -54,6 +61,8 @@ def routers() -> Sequence[APIRouter]:
         asset_edits.router,
         static_renditions.router,
         upload_data.router,
+        text_tracks.router,
+        text_tracks.files,
         playback.router,
         static_renditions.files,
     )

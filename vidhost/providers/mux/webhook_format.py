@@ -25,6 +25,7 @@ from vidhost.notify.webhooks.signing import timestamped_hmac
 from vidhost.providers.mux.master_access import ORIGINAL_READY, MasterAccess
 from vidhost.providers.mux.static_rendition_views import file_view
 from vidhost.providers.mux.store import SqlMuxStore
+from vidhost.providers.mux.text_track_views import event_track_view
 from vidhost.providers.mux.uploads import status_of
 from vidhost.providers.mux.views import asset_view, upload_view
 
@@ -37,6 +38,13 @@ STATIC_RENDITION_EVENTS = (
 )
 """ADR 0065: ``static_rendition.*`` carry the static rendition (with ``asset_id``),
 ``static_renditions.ready`` the asset (every file asked for is done)."""
+TRACK_EVENTS = (
+    "video.asset.track.created",
+    "video.asset.track.ready",
+    "video.asset.track.errored",
+    "video.asset.track.deleted",
+)
+"""ADR 0068: a text track's changes; ``data`` is the track (with ``asset_id``)."""
 UPLOAD_CANCELLED = "video.upload.cancelled"
 UPLOAD_ERRORED = "video.upload.errored"
 MASTER_READY = "video.asset.master.ready"
@@ -53,6 +61,7 @@ EVENTS = (
     ASSET_UPDATED,
     MASTER_READY,
     *STATIC_RENDITION_EVENTS,
+    *TRACK_EVENTS,
 )
 ENVIRONMENT = {"name": "vidhost", "id": "vidhost"}
 
@@ -87,7 +96,7 @@ class MuxWebhookFormat:
             return [*first, "video.asset.created"]
         if public_type == "video.asset.deleted":  # a pending upload's video is no asset
             return ["video.asset.deleted"] if accepted else []
-        if public_type in STATIC_RENDITION_EVENTS:
+        if public_type in STATIC_RENDITION_EVENTS or public_type in TRACK_EVENTS:
             return [public_type]
         if public_type == "video.asset.ready":
             granted = video is not None and self.master.active(video)
@@ -112,6 +121,9 @@ class MuxWebhookFormat:
             obj = {"type": "upload", "id": upload.id}
         elif event_type.startswith("video.asset.static_rendition."):
             data = self._static_rendition(event)
+            obj = {"type": "asset", "id": event.video_id}
+        elif event_type in TRACK_EVENTS:
+            data = event_track_view(event.video_id, event.data)
             obj = {"type": "asset", "id": event.video_id}
         else:
             if video is not None:
