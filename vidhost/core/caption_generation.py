@@ -189,7 +189,18 @@ class CaptionGeneration:
         self.captions = captions
         self.videos = captions.videos
 
-    def request(self, video: Video, language: str, *, name: str | None = None) -> TextTrack:
+    def check(self, language: str) -> str:
+        """The speech language of a request, before anything is made (400 with a code)."""
+        return speech_language(language)
+
+    def request(
+        self,
+        video: Video,
+        language: str,
+        *,
+        name: str | None = None,
+        passthrough: str | None = None,
+    ) -> TextTrack:
         """A generated track of ``video`` in ``language`` (``auto`` or a Whisper language):
         the one preparing or ready, else a new ``preparing`` one, its task dispatched once
         the video is ready. 400 ``no_audio`` when the video is known to have no sound."""
@@ -200,7 +211,9 @@ class CaptionGeneration:
             if track.status in (PREPARING, READY):
                 return track
         tag = UNDETERMINED if speech == AUTO else language_tag(language)
-        track = self.captions.create_pending(video, language=tag, name=name, generated=True)
+        track = self.captions.create_pending(
+            video, language=tag, name=name, generated=True, passthrough=passthrough
+        )
         self.advance(video.id)
         return track
 

@@ -8,6 +8,7 @@ from vidhost.providers.cloudflare import (
     clips,
     downloads,
     edits,
+    generated_captions,
     playback,
     uploads,
     videos,
@@ -25,6 +26,7 @@ def routers() -> list[APIRouter]:
         uploads.tus_router,
         clips.router,  # ``POST /clip`` before edits' ``POST /{uid}``
         downloads.router,  # before videos' ``/{uid}``: ``/{uid}/downloads`` is its own
+        generated_captions.router,  # ``POST /{uid}/captions/{language}/generate``
         videos.router,
         edits.router,  # ``POST /{uid}``: after every fixed POST path of the surface
         downloads.files,
