@@ -23,6 +23,7 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from vidhost.client.api import Api
+from vidhost.client.captions import captions_app
 from vidhost.client.config import ClientSettings, config_path, read_json, resolve, save_login
 from vidhost.client.download import download
 from vidhost.client.errors import ClientError
@@ -390,3 +391,4 @@ def register(app: typer.Typer) -> None:
     """Add the client commands to the ``vidhost`` command."""
     for name, command in COMMANDS:
         app.command(name, rich_help_panel="Client")(command)
+    app.add_typer(captions_app, name="captions", rich_help_panel="Client")

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.client.test_cli import client_env, vidhost
 from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
 from tests.server import ServerProcess
 from tests.speech import SENTENCES, espeak, silent_clip, speech_clip, words_of
@@ -143,6 +144,25 @@ def test_silence_and_no_audio_fail_with_codes(site: dict[str, Any]) -> None:
     assert (track["status"], track["errorCode"]) == ("errored", "no_speech"), track
     status = httpx.get(f"{base}/api/videos/{quiet}/status", headers=ALICE).json()
     assert status["state"] == "ready"  # a failed generation leaves the video as it was
+    site["quiet"] = quiet
+
+
+def test_the_cli_generates_and_saves_the_webvtt(site: dict[str, Any], tmp_path: Path) -> None:
+    base = site["url"]
+    video_id = site.get("speech")
+    if video_id is None:
+        pytest.skip("needs the speech video of the first test")
+    env = client_env(tmp_path, base)
+    out = tmp_path / "en.vtt"
+    r = vidhost(env, "captions", "generate", video_id, "--language", "en", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[1:3] == ["en", "ready"]
+    assert recognized_share(out.read_text(), SPOKEN) >= 0.7
+    # silence: the errored track is asked again, runs again, and fails with its code
+    quiet = site.get("quiet")
+    if quiet is not None:
+        r = vidhost(env, "captions", "generate", quiet, "--json", timeout=400)
+        assert r.returncode == 1 and "no_speech" in r.stderr, (r.stdout, r.stderr)
 
 
 def _seconds(text: str) -> float:
