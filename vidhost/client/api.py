@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -95,6 +96,35 @@ class Api:
             "POST", f"/api/videos/{video_id}/downloads", json={"rendition": rendition}
         )
         return result
+
+    def captions(self, video_id: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.json("GET", f"/api/videos/{video_id}/captions")
+        return result
+
+    def add_caption(
+        self,
+        video_id: str,
+        path: Path,
+        *,
+        language: str,
+        name: str | None = None,
+        closed_captions: bool = False,
+    ) -> dict[str, Any]:
+        """Upload a WebVTT or SRT file as a text track."""
+        fields = {"language": language, "closedCaptions": "true" if closed_captions else "false"}
+        if name:
+            fields["name"] = name
+        with path.open("rb") as fh:
+            result: dict[str, Any] = self.json(
+                "POST",
+                f"/api/videos/{video_id}/captions",
+                files={"file": (path.name, fh, "text/vtt")},
+                data=fields,
+            )
+        return result
+
+    def delete_caption(self, video_id: str, track_id: str) -> None:
+        self.request("DELETE", f"/api/videos/{video_id}/captions/{track_id}")
 
     def playback_token(self, video_id: str, ttl: int | None = None) -> dict[str, Any]:
         body = {"ttl": ttl} if ttl else {}

@@ -1,6 +1,12 @@
-"""``vidhost captions generate``: captions generated from a video's speech (ADR 0069), over
-the public API (``POST /api/videos/{id}/captions/generate``, then the track until it is
-ready or errored). ``--out FILE`` saves the WebVTT."""
+"""``vidhost captions add|ls|rm|generate``: a video's text tracks over the public API
+(ADR 0068, ADR 0069).
+
+``add`` uploads a WebVTT or SRT file (checked and sanitized by the server: a bad file exits
+1 with its code, ``invalid_caption``, ``unsupported_caption_format`` or
+``caption_too_large``); ``ls`` lists the tracks with their WebVTT URLs; ``rm`` deletes one;
+``generate`` asks for captions generated from the speech (``POST .../captions/generate``),
+waits for the track (exit 1 with its code, e.g. ``no_speech``) and saves it with ``--out``.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +17,90 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from vidhost.client.errors import ClientError
-from vidhost.client.output import JsonOut, Server, Token, emit, session, stderr
+from vidhost.client.output import JsonOut, Server, Token, emit, session, stderr, stdout
 
-captions_app = typer.Typer(help="Captions (text tracks) of your videos.", no_args_is_help=True)
+app = typer.Typer(help="A video's captions and subtitles (text tracks).", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="WebVTT or SRT.")
+    ],
+    language: Annotated[str, typer.Option("--language", "-l", help="BCP 47 tag (en, pt-BR).")],
+    name: Annotated[str | None, typer.Option(help="Name shown in players.")] = None,
+    closed_captions: Annotated[
+        bool, typer.Option("--cc", help="Closed captions (sounds described), not subtitles.")
+    ] = False,
+    server: Server = None,
+    token: Token = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Add a text track from a WebVTT or SRT file."""
+    with session(server, token, as_json) as api:
+        track = api.add_caption(
+            video_id, file, language=language, name=name, closed_captions=closed_captions
+        )
+    if as_json:
+        emit(track)
+        return
+    sys.stdout.write(f"{track['id']} {track['language']} {track['status']} {track['url']}\n")
+
+
+@app.command("ls")
+def ls(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    server: Server = None,
+    token: Token = None,
+    as_json: JsonOut = False,
+) -> None:
+    """List a video's text tracks."""
+    with session(server, token, as_json) as api:
+        tracks = api.captions(video_id)
+    if as_json:
+        emit(tracks)
+        return
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for column in ("ID", "LANGUAGE", "NAME", "KIND", "STATUS", "URL"):
+        table.add_column(column, no_wrap=column != "NAME")
+    for t in tracks:
+        kind = "captions" if t.get("closedCaptions") else "subtitles"
+        if t.get("generated"):
+            kind += " (generated)"
+        table.add_row(
+            t["id"], t["language"], escape(str(t["name"])), kind, t["status"], str(t["url"])
+        )
+    stdout.print(table)
+    if not tracks:
+        stderr.print("no text tracks")
+
+
+@app.command("rm")
+def rm(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    track_ids: Annotated[list[str], typer.Argument(help="Track ids.")],
+    server: Server = None,
+    token: Token = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Delete text tracks."""
+    with session(server, token, as_json) as api:
+        for track_id in track_ids:
+            api.delete_caption(video_id, track_id)
+            if not as_json:
+                sys.stdout.write(f"deleted {track_id}\n")
+    if as_json:
+        emit({"deleted": track_ids})
+
 
 POLL_SECONDS = 1.0
 
 
-@captions_app.command("generate")
+@app.command("generate")
 def generate(
     video_id: Annotated[str, typer.Argument(help="The video's id.")],
     language: Annotated[

@@ -1,5 +1,5 @@
 """Client commands of ``vidhost``: upload, ls, status, rm, open, login, logout (and
-``download``, in ``vidhost.client.download``).
+``download``, in ``vidhost.client.download``; ``captions``, in ``vidhost.client.captions``).
 
 They talk to a vidhost server over its public HTTP API only (``vidhost.client``). Progress
 and messages go to stderr, results to stdout; ``--json`` makes stdout one JSON document.
@@ -23,7 +23,7 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from vidhost.client.api import Api
-from vidhost.client.captions import captions_app
+from vidhost.client.captions import app as captions_app
 from vidhost.client.config import ClientSettings, config_path, read_json, resolve, save_login
 from vidhost.client.download import download
 from vidhost.client.errors import ClientError

@@ -30,6 +30,7 @@ async def read_caption_form(request: Request, container: Container) -> tuple[byt
             file_field="file",
             tmp_dir=container.settings.tmp_dir,
             max_bytes=MAX_CAPTION_BYTES,
+            unnamed_file=True,
         )
     except ApiError as exc:
         if exc.code == "file_too_large":

@@ -40,8 +40,11 @@ class Form:
 
 
 class _Collector:
-    def __init__(self, file_field: str, tmp_dir: Path, max_bytes: int) -> None:
+    def __init__(
+        self, file_field: str, tmp_dir: Path, max_bytes: int, *, unnamed_file: bool = False
+    ) -> None:
         self.file_field = file_field
+        self.unnamed_file = unnamed_file
         self.tmp_dir = tmp_dir
         self.max_bytes = max_bytes
         self.form = Form()
@@ -104,7 +107,8 @@ class _Collector:
             self.form.file = FilePart(Path(path), self._filename, self._content_type, 0)
 
     def _is_file_part(self) -> bool:
-        return self._name == self.file_field and self._filename is not None
+        named = self._filename is not None or self.unnamed_file
+        return self._name == self.file_field and named
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._fh is not None:
@@ -137,8 +141,17 @@ class _Collector:
             self._fh = None
 
 
-async def read_form(request: Request, *, file_field: str, tmp_dir: Path, max_bytes: int) -> Form:
-    """Parse the request body; the caller owns (and must discard) the returned temp file."""
+async def read_form(
+    request: Request,
+    *,
+    file_field: str,
+    tmp_dir: Path,
+    max_bytes: int,
+    unnamed_file: bool = False,
+) -> Form:
+    """Parse the request body; the caller owns (and must discard) the returned temp file.
+    ``unnamed_file``: the ``file_field`` part is the file even without a ``filename`` (a
+    caption sent as a plain form field, as Cloudflare's SDK does)."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -146,7 +159,7 @@ async def read_form(request: Request, *, file_field: str, tmp_dir: Path, max_byt
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + MAX_FIELD_BYTES:
         raise ApiError(413, "file_too_large", f"file exceeds the {max_bytes} byte limit")
-    collector = _Collector(file_field, tmp_dir, max_bytes)
+    collector = _Collector(file_field, tmp_dir, max_bytes, unnamed_file=unnamed_file)
     parser = MultipartParser(
         boundary,
         {

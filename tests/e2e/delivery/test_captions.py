@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, auth, set_visibility, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, set_visibility, wait_for_state
 from tests.http_server import static_files
 from tests.server import ServerProcess
 from vidhost.media.binaries import ffmpeg_path
@@ -43,6 +43,17 @@ Bonjour, deuxième segment
 00:00:10,000 --> 00:00:11,000
 <font color="red">Fin</font>
 """.encode()
+
+
+def upload(base: str, path: Path, headers: dict[str, str]) -> str:
+    """``POST /upload`` with a generous timeout (the probe is slow on a busy machine)."""
+    with path.open("rb") as fh:
+        r = httpx.post(
+            base + "/upload", files={"file": (path.name, fh, "video/mp4")}, headers=headers,
+            timeout=120,
+        )  # fmt: skip
+    assert r.status_code == 201, r.text
+    return str(r.json()["videoId"])
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +174,28 @@ def test_hls_js_lists_both_languages_and_shows_a_cue_at_its_time(site, tracks) -
     assert shot.stat().st_size > 0
 
 
+def test_shaka_lists_the_dash_text_sets_and_loads_their_cues(site, tracks) -> None:
+    out = subprocess.run(
+        [
+            "node",
+            str(JS / "shaka_captions.mjs"),
+            site["page"].replace("player.html", "shaka.html"),
+            f"{site['url']}/stream/{site['id']}/manifest.mpd",
+            "fr",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert sorted(t["language"] for t in result["textTracks"]) == ["en", "fr"], result
+    assert any(
+        c["text"].startswith("Bonjour") and abs(c["start"] - 5.0) < 0.05 for c in result["cues"]
+    ), result
+
+
 def test_ffmpeg_reads_the_subtitle_rendition(site, tracks, tmp_path) -> None:
     out = tmp_path / "fr.vtt"
     url = f"{site['url']}/stream/{site['id']}/subs-{tracks['fr']['id']}.m3u8"
@@ -230,3 +263,27 @@ def test_deleting_a_track_takes_it_out_of_the_master(site, tracks) -> None:
     assert httpx.get(extra["url"]).status_code == 404
     playlist = httpx.get(f"{site['url']}/stream/{site['id']}/subs-{extra['id']}.m3u8")
     assert playlist.status_code == 404
+
+
+def test_the_cli_adds_lists_and_removes_tracks(site, tracks, tmp_path) -> None:
+    from tests.e2e.client.test_cli import client_env, vidhost
+
+    env = client_env(tmp_path, site["url"])
+    srt = tmp_path / "it.srt"
+    srt.write_bytes(FRENCH_SRT)
+    added = vidhost(env, "captions", "add", site["id"], str(srt), "-l", "it", "--json")
+    assert added.returncode == 0, added.stderr
+    track = json.loads(added.stdout)
+    assert (track["language"], track["status"]) == ("it", "ready")
+    listed = vidhost(env, "captions", "ls", site["id"], "--json")
+    assert track["id"] in [t["id"] for t in json.loads(listed.stdout)]
+    table = vidhost(env, "captions", "ls", site["id"])
+    assert "captions" in table.stdout and "subtitles" in table.stdout
+    bad = tmp_path / "bad.vtt"
+    bad.write_bytes(b"WEBVTT\n\n00:00:02.000 --> 00:00:01.000\nx\n")
+    refused = vidhost(env, "captions", "add", site["id"], str(bad), "-l", "it")
+    assert refused.returncode == 1 and "invalid_caption" in refused.stderr
+    removed = vidhost(env, "captions", "rm", site["id"], track["id"])
+    assert removed.returncode == 0 and f"deleted {track['id']}" in removed.stdout
+    after = json.loads(vidhost(env, "captions", "ls", site["id"], "--json").stdout)
+    assert track["id"] not in [t["id"] for t in after]

@@ -618,6 +618,57 @@ def test_the_download_menu_prepares_an_mp4_and_links_it_for_a_private_video(
     context.close()
 
 
+def test_captions_menu_and_the_owner_panel(
+    server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
+) -> None:
+    """The player's captions menu lists the tracks and shows a cue; the owner uploads,
+    downloads and deletes tracks on the video page (ADR 0068)."""
+    from tests.e2e.delivery.test_captions import upload  # a timeout for a busy machine
+
+    clip = make_clip(tmp_path / "talk.mp4", duration=4, width=640, height=360)
+    video_id = upload(server.url, clip, USER)
+    wait_for_state(server.url, video_id, USER, {"ready"})
+    vtt = b"WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nBonjour <i>le monde</i>\n"
+    r = httpx.post(
+        f"{server.url}/api/videos/{video_id}/captions",
+        files={"file": ("fr.vtt", vtt, "text/vtt")},
+        data={"language": "fr", "name": "Français"},
+        headers=USER,
+    )
+    assert r.status_code == 201, r.text
+    context, page, watch = signed_in(browser, server)
+    page.goto(f"{server.url}/videos/{video_id}")
+    menu = page.get_by_label("Captions", exact=True)
+    page.wait_for_function("() => document.querySelectorAll('select.captions option').length === 2")
+    assert menu.locator("option").all_inner_texts() == ["Captions off", "Français"]
+    menu.select_option(label="Français")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        """() => Array.from(document.querySelector('video').textTracks).some(
+            (t) => t.language === 'fr' && t.mode === 'showing' && t.cues
+                && Array.from(t.cues).some((c) => c.text.includes('Bonjour')))"""
+    )
+    panel = page.locator("#caption-list")
+    panel.locator("[data-language=fr] a", has_text="Download").wait_for()
+    srt = tmp_path / "en.srt"
+    srt.write_bytes(b"1\n00:00:01,000 --> 00:00:02,000\nHello\n")
+    page.set_input_files("#caption-file", str(srt))
+    page.fill("#caption-language", "en")
+    page.fill("#caption-name", "English")
+    page.check("#caption-cc")
+    page.get_by_role("button", name="Upload captions").click()
+    panel.locator("[data-language=en]").wait_for()
+    assert "captions" in panel.locator("[data-language=en]").inner_text()
+    assert axe(page) == []
+    page.screenshot(path=shots / "video-captions.png", full_page=True)
+    page.get_by_role("button", name="Delete the English track").click()
+    panel.locator("[data-language=en]").wait_for(state="detached")
+    tracks = httpx.get(f"{server.url}/api/videos/{video_id}/captions").json()
+    assert [t["language"] for t in tracks] == ["fr"]
+    watch.check()
+    context.close()
+
+
 def test_upload_explains_a_file_too_large_and_a_file_that_is_not_a_video(
     server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
 ) -> None:

@@ -14,24 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.errors import NotReady
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.text_tracks import ERRORED, READY, TextTrack
 from vidhost.http.deps import ContainerDep
 from vidhost.providers.cloudflare.auth import PREFIX, Account
+from vidhost.providers.cloudflare.captions import caption_view, label_of
 from vidhost.providers.cloudflare.envelope import CloudflareRoute, success
 from vidhost.providers.cloudflare.videos import owned
 
 router = APIRouter(prefix=PREFIX, tags=["cloudflare stream"], route_class=CloudflareRoute)
-
-STATUS = {READY: "ready", ERRORED: "error"}
-
-
-def generated_view(track: TextTrack) -> dict[str, Any]:
-    return {
-        "generated": track.generated,
-        "label": track.name,
-        "language": track.language,
-        "status": STATUS.get(track.status, "inprogress"),
-    }
 
 
 @router.post("/{uid}/captions/{language}/generate")
@@ -43,6 +32,8 @@ async def generate(uid: str, language: str, user: Account, container: ContainerD
         video = owned(container, uid, user)
         if video.state is not VideoState.READY:
             raise NotReady(f"the video is {video.state.value}, not ready to view")
-        return generated_view(container.caption_generation.request(video, language))
+        name = label_of(language) if language.lower() != "auto" else None
+        track = container.caption_generation.request(video, language, name=name)
+        return caption_view(track)
 
     return success(await run_in_threadpool(run))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from vidhost.providers.cloudflare import (
+    captions,
     clips,
     downloads,
     edits,
@@ -27,6 +28,7 @@ def routers() -> list[APIRouter]:
         clips.router,  # ``POST /clip`` before edits' ``POST /{uid}``
         downloads.router,  # before videos' ``/{uid}``: ``/{uid}/downloads`` is its own
         generated_captions.router,  # ``POST /{uid}/captions/{language}/generate``
+        captions.router,  # ``/{uid}/captions[/{language}[/vtt]]``
         videos.router,
         edits.router,  # ``POST /{uid}``: after every fixed POST path of the surface
         downloads.files,

@@ -1,5 +1,6 @@
-// The player: hls.js (vendored) behind custom, keyboard-usable controls, a quality menu and
-// storyboard previews over the seek bar (storyboard.vtt cues -> storyboard.jpg#xywh tiles).
+// The player: hls.js (vendored) behind custom, keyboard-usable controls, a quality menu, a
+// captions menu (the stream's subtitle tracks, or Off) and storyboard previews over the seek
+// bar (storyboard.vtt cues -> storyboard.jpg#xywh tiles).
 
 import { loadScript } from "./api.js";
 import { formatDuration, h } from "./ui.js";
@@ -67,6 +68,7 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
   const preview = h("div", { class: "preview", hidden: true, "aria-hidden": "true" }, previewImg, previewTime);
   const time = h("span", { class: "time", "aria-live": "off", text: "0:00 / 0:00" });
   const quality = h("select", { id: `${id}-quality`, class: "quality" }, h("option", { value: "-1", text: "Auto" }));
+  const captions = h("select", { id: `${id}-captions`, class: "captions", hidden: true }, h("option", { value: "-1", text: "Captions off" }));
   const mute = h("button", { type: "button", class: "icon", "aria-label": "Mute", "aria-pressed": "false" }, icon("volume"));
   const full = h("button", { type: "button", class: "icon", "aria-label": "Full screen" }, icon("full"));
   const message = h("p", { class: "player-message", role: "status" });
@@ -82,6 +84,8 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
       time,
       h("label", { for: `${id}-quality`, class: "visually-hidden", text: "Quality" }),
       quality,
+      h("label", { for: `${id}-captions`, class: "visually-hidden", text: "Captions" }),
+      captions,
       mute,
       full,
     ),
@@ -186,6 +190,19 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
         .sort((a, b) => b.level.height - a.level.height)
         .forEach(({ level, index }) => quality.append(h("option", { value: String(index), text: `${level.height}p` })));
     });
+    hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_event, data) => {
+      captions.replaceChildren(h("option", { value: "-1", text: "Captions off" }));
+      data.subtitleTracks.forEach((track, index) =>
+        captions.append(h("option", { value: String(index), lang: track.lang || "", text: track.name || track.lang })),
+      );
+      captions.value = String(hls.subtitleTrack);
+      captions.hidden = data.subtitleTracks.length === 0;
+    });
+    captions.addEventListener("change", () => {
+      const index = Number(captions.value);
+      hls.subtitleDisplay = index >= 0;
+      hls.subtitleTrack = index;
+    });
     hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
       const level = hls.levels[data.level];
       figure.dataset.level = level ? String(level.height) : ""; // the rendition playing
@@ -206,6 +223,14 @@ export async function createPlayer(container, { manifestUrl, storyboardUrl, post
   } else {
     video.src = manifestUrl;
     quality.hidden = true;
+    // native HLS (Safari): the stream's subtitle renditions are the video's text tracks
+    video.textTracks.addEventListener("addtrack", () => {
+      const tracks = Array.from(video.textTracks).filter((t) => t.kind === "subtitles" || t.kind === "captions");
+      captions.replaceChildren(h("option", { value: "-1", text: "Captions off" }));
+      tracks.forEach((t, index) => captions.append(h("option", { value: String(index), text: t.label || t.language })));
+      captions.hidden = tracks.length === 0;
+      captions.onchange = () => tracks.forEach((t, index) => (t.mode = index === Number(captions.value) ? "showing" : "disabled"));
+    });
   }
   return { video, hls, element: figure };
 }

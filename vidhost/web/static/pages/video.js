@@ -1,9 +1,10 @@
 // One video: the player, its details, the analysis (colour histograms drawn on a canvas),
-// the enhanced file, a Download menu (MP4, M4A), an embed snippet and a share link (a signed
-// link for a private video).
+// the enhanced file, a Download menu (MP4, M4A), the captions (upload, download, delete), an
+// embed snippet and a share link (a signed link for a private video).
 
 import { api, eventsSocket, playbackToken, statusSocket, token } from "../api.js";
 import { createPlayer } from "../player.js";
+import { captionsPanel } from "./captions.js";
 import { downloadMenu } from "./downloads.js";
 import { copyButton, errorText, formatBytes, formatDuration, h } from "../ui.js";
 import { confirmDialog, stateLabel } from "./library.js";
@@ -64,6 +65,7 @@ export async function mount(main, videoId) {
     side.append(h("h3", { text: "Enhanced" }), h("p", {}, link));
   }
   if (video.state === "ready") side.append(downloadMenu(video), await sharing(video));
+  side.append(captionsPanel(video));
   if (video.analysisUrl) side.append(await analysis(video));
   side.append(
     h("h3", { text: "Manage" }),
