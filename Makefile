@@ -1,6 +1,6 @@
 # vidhost — see README.md. Everything installs into .venv; nothing is installed globally
-# except, when missing, Debian's python3-venv (to create the venv), Node.js/npm and Chromium
-# (for the real-client tests), and only when running as root.
+# except, when missing, Debian's python3-venv (to create the venv), Node.js/npm, Chromium
+# and espeak-ng (for the real-client tests and the speech clips), and only when running as root.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -49,6 +49,9 @@ install-test: $(TSTAMP) ## Install vidhost with test and dev tools, and the JS t
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium for the browser HLS test"; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v espeak-ng >/dev/null || { \
+	  echo "installing Debian's espeak-ng for the generated-captions tests' speech clips"; \
+	  apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; }
 
 # `make run PORT=9000 HOST=0.0.0.0`: only values given on make's command line count (a shell's
 # own HOST, zsh's say, must not move the server); VIDHOST_PORT / VIDHOST_HOST work as well.

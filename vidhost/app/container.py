@@ -29,6 +29,7 @@ from vidhost.processing.broker.queue import CeleryJobQueue
 from vidhost.processing.sweepers import Sweeper
 
 if TYPE_CHECKING:
+    from vidhost.core.caption_generation import CaptionGeneration
     from vidhost.core.captions import Captions
     from vidhost.core.downloads import StaticRenditions
     from vidhost.core.originals import OriginalLinks
@@ -118,6 +119,8 @@ class Container:
     """``downloads``: static renditions (MP4/M4A downloads) of every surface (ADR 0065)."""
     captions: Captions = field(init=False, repr=False)
     """``captions``: text tracks of every surface, uploaded and generated (ADR 0068)."""
+    caption_generation: CaptionGeneration = field(init=False, repr=False)
+    """``captions``: captions generated from speech, once per video and language (ADR 0069)."""
     caption_pulls: CaptionPulls = field(init=False, repr=False)
     """``captions``: text tracks pulled from URLs (Mux's tracks and text inputs)."""
     mux_master: MasterAccess = field(init=False, repr=False)
@@ -151,6 +154,7 @@ class Container:
             self.storage_capabilities,
             ladder,
             self._statics(),
+            getattr(self, "caption_generation", None),
         )
 
     def task_runner(self) -> TaskRunner:
@@ -162,6 +166,7 @@ class Container:
             self.storage_capabilities,
             self._statics(),
             getattr(self, "captions", None),
+            getattr(self, "caption_generation", None),
         )
 
     def _statics(self) -> StaticRenditions | None:

@@ -185,6 +185,18 @@ class Settings(BaseSettings):
     quality_subsample: int = Field(default=3, ge=1, le=30)
     """libvmaf's ``n_subsample``: every n-th frame of a scored segment is scored."""
 
+    # Generated captions (speech recognition, ADR 0069) ------------------------------------
+    captions_model: str = "base"
+    """``base``: the Whisper base model vidhost's packages ship (joined into
+    ``<data dir>/models/`` on first use), or the folder of another CTranslate2 Whisper model
+    (``model.bin``, ``config.json``, ``tokenizer.json``), e.g. Whisper small."""
+    captions_threads: int = Field(default=2, ge=1)
+    """CPU threads of one recognizer run."""
+    captions_beam_size: int = Field(default=1, ge=1, le=10)
+    """Beam search width (1: greedy, the fastest; 5: Whisper's default, a little better)."""
+    captions_memory_mb: int = Field(default=1536, ge=512)
+    """Address space of the recognizer's child process."""
+
     # Resumable uploads (tus + upload sessions) --------------------------------------------
     tus_max_size: int | None = None
     """Largest ``Upload-Length`` accepted. Default: ``max_upload_bytes``."""
@@ -347,6 +359,11 @@ class Settings(BaseSettings):
     @property
     def tmp_root(self) -> Path:
         return self.data_dir / "tmp"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where bundled speech models are joined on first use (ADR 0069)."""
+        return self.data_dir / "models"
 
     @property
     def tmp_dir(self) -> Path:

@@ -160,9 +160,12 @@ class Captions:
         data: bytes | str,
         *,
         detected_language: str | None = None,
+        language: str | None = None,
     ) -> TextTrack:
         """A preparing track's text is in: checked like an upload; a bad file fails the
-        track with its code (and the error is raised). Returns the ready track."""
+        track with its code (and the error is raised). Returns the ready track.
+        ``language``: the track's language known only now (a generation asked for ``auto``:
+        the detected one), its default name with it."""
         video = self.videos.get(video_id)
         track = self.get(video_id, track_id)
         if track.status != PREPARING:
@@ -175,6 +178,12 @@ class Captions:
             raise
         size = self._store_text(track, document)
         detected = language_tag(detected_language) if detected_language else None
+        renamed: dict[str, object] = {}
+        if language is not None:
+            tag = language_tag(language)
+            renamed["language"] = tag
+            if track.name == track.language:  # the default name: the language tag
+                renamed["name"] = tag
         finished = self.store.finish(
             track,
             owner=video.owner,
@@ -182,6 +191,7 @@ class Captions:
             size_bytes=size,
             cues=len(document.cues),
             detected_language=detected if detected != track.language else None,
+            **renamed,
         )
         if finished is None:  # deleted meanwhile: its text goes too
             self.storage.delete(layout.text_key(video_id, track_id))

@@ -112,6 +112,9 @@ CATALOGUE: Final = _catalogue(
         "The caption file is another format (TTML, SSA/ASS, SCC ...): WebVTT or SRT only",
     ),
     ("websocket_upgrade_required", 400, "This endpoint answers WebSocket upgrade requests only"),
+    ("no_audio", 400, "The video has no audio stream: there is no speech to caption"),
+    ("no_speech", 400, "No speech was recognized in the video's audio (silence)"),
+    ("unsupported_language", 400, "Captions cannot be generated in this language"),
     # 401 Unauthorized
     ("unauthorized", 401, "No bearer token was sent"),
     ("invalid_token", 401, "The bearer token is malformed or its signature is wrong"),
@@ -216,6 +219,8 @@ CATALOGUE: Final = _catalogue(
     ("ffmpeg_timeout", 500, "ffmpeg took longer than its time limit"),
     ("ffmpeg_killed", 500, "ffmpeg was killed from outside (memory, operator) on every attempt"),
     ("task_failed", 500, "A processing task failed"),
+    ("transcribe_failed", 500, "The speech recognizer failed or ran out of time or memory"),
+    ("speech_model_unavailable", 500, "The speech model is missing or not the one expected"),
     # 503 Service Unavailable (with Retry-After)
     ("render_busy", 503, "Every render slot of this server is busy; retry after Retry-After"),
     ("upload_busy", 503, "A Mux upload URL is being written by another request; retry"),

@@ -64,6 +64,9 @@ class TaskKind(StrEnum):
     height, 0 for the audio; ADR 0065)."""
     QUALITY_MEASUREMENT = "quality_measurement"
     """VMAF of every stored rung against the source, once the ladder is stored (ADR 0045)."""
+    CAPTIONS = "captions"
+    """Captions generated from the speech of a ready video (``part`` = the language asked
+    for, ``core.caption_generation.language_part``; 0 for ``auto``; ADR 0069)."""
 
 
 INTERNAL_KINDS: frozenset[TaskKind] = frozenset(

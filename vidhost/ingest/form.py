@@ -12,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.core import limits as L
+from vidhost.core.caption_generation import speech_language
+from vidhost.core.errors import CodedError
 from vidhost.core.limits import CLIENT_ID_CHARS
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep, CurrentUser
@@ -59,6 +61,11 @@ FORM_SCHEMA = {
                             "type": "string",
                             "description": "Enhancement preset, e.g. default or "
                             "default:sharpen=1.0; none opts out",
+                        },
+                        "generateCaptions": {
+                            "type": "string",
+                            "description": "Generate captions from the speech once the video "
+                            "is ready: a language (en, fr, ...) or auto (ADR 0069)",
                         },
                     },
                 }
@@ -110,7 +117,10 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
             raise ApiError(400, "invalid_client_id", f"client_id is over {CLIENT_ID_CHARS} chars")
         options = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
         fields = details(form)
-    except ApiError:
+        captions = form.fields.get("generateCaptions") or None
+        if captions is not None:
+            speech_language(captions)  # 400 unsupported_language before anything is stored
+    except (ApiError, CodedError):
         form.discard()
         raise
     video = await run_in_threadpool(
@@ -124,5 +134,8 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
             details=fields,
         )
     )
+    if captions is not None:
+        language = captions
+        await run_in_threadpool(lambda: container.caption_generation.request(video, language))
     body = UploadResponse(videoId=video.id, file_id=video.id)
     return JSONResponse(body.model_dump(), status_code=201)

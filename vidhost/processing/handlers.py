@@ -6,8 +6,11 @@ process shares; the probe limits are the same at upload (``VideoService``) and i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vidhost.adapters.metrics import transcode_finished
 from vidhost.app.settings import Settings
+from vidhost.core.caption_generation import CaptionGeneration
 from vidhost.core.captions import Captions
 from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import TaskKind
@@ -17,7 +20,9 @@ from vidhost.media.binaries import ffmpeg_path
 from vidhost.media.ladder import TALL_HEIGHTS
 from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
+from vidhost.media.transcribe import RecognizerConfig
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
+from vidhost.processing.captions import CaptionGenerator, CaptionsConfig
 from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
 from vidhost.processing.probing import ProbeConfig
 from vidhost.processing.quality import QualityConfig, QualityMeasurer
@@ -86,6 +91,7 @@ def make_handlers(
     capabilities: StorageCapabilities,
     ladder: LadderProgress | None = None,
     statics: StaticRenditions | None = None,
+    generation: CaptionGeneration | None = None,
 ) -> dict[TaskKind, Handler]:
     s = settings
     config = transcode_config(settings, capabilities)
@@ -108,6 +114,8 @@ def make_handlers(
                 n_subsample=s.quality_subsample,
             ),
         )
+    if generation is not None:
+        extra[TaskKind.CAPTIONS] = caption_generator(settings, generation, storage)
     return {
         **extra,
         TaskKind.TRANSCODE: (
@@ -152,6 +160,30 @@ def static_remux(settings: Settings, statics: StaticRenditions) -> StaticRemux:
     )
 
 
+def captions_config(settings: Settings) -> CaptionsConfig:
+    """The recognizer's settings (ADR 0069); the model folder is resolved by the first task."""
+    s = settings
+    return CaptionsConfig(
+        recognizer=RecognizerConfig(
+            ffmpeg=ffmpeg_path(s.ffmpeg),
+            model_dir=Path(),
+            threads=s.captions_threads,
+            beam_size=s.captions_beam_size,
+            memory_bytes=s.captions_memory_mb * MIB,
+            timeout=s.ffmpeg_timeout,
+            tmp_dir=s.tmp_dir,
+        ),
+        model_setting=s.captions_model,
+        models_dir=s.models_dir,
+    )
+
+
+def caption_generator(
+    settings: Settings, generation: CaptionGeneration, storage: Storage
+) -> CaptionGenerator:
+    return CaptionGenerator(generation, storage, captions_config(settings))
+
+
 def _then(first: Hook, second: Hook) -> Hook:
     def both(ctx: TaskContext) -> None:
         first(ctx)
@@ -168,6 +200,7 @@ def make_task_runner(
     capabilities: StorageCapabilities,
     statics: StaticRenditions | None = None,
     captions: Captions | None = None,
+    generation: CaptionGeneration | None = None,
 ) -> TaskRunner:
     ladder = LadderProgress(
         videos,
@@ -176,7 +209,9 @@ def make_task_runner(
         on_finished=transcode_finished,
         measure_quality=settings.quality_measurement,
     )
-    handlers = make_handlers(settings, videos, tasks, storage, capabilities, ladder, statics)
+    handlers = make_handlers(
+        settings, videos, tasks, storage, capabilities, ladder, statics, generation
+    )
     on_completed: dict[TaskKind, Hook] = {kind: ladder.part_done for kind in PARTS}
     on_failed: dict[TaskKind, FailureHook] = {kind: ladder.part_failed for kind in PARTS}
     if statics is not None:
@@ -194,6 +229,15 @@ def make_task_runner(
             captions.refresh(ctx.video.id)
 
         on_completed = {kind: _then(hook, publish) for kind, hook in on_completed.items()}
+    if generation is not None:
+        # a stored part may have made the video ready: captions asked for start (ADR 0069)
+        def generate(ctx: TaskContext) -> None:
+            generation.advance(ctx.video.id)
+
+        on_completed = {kind: _then(hook, generate) for kind, hook in on_completed.items()}
+        generator = handlers[TaskKind.CAPTIONS]
+        assert isinstance(generator, CaptionGenerator)
+        on_failed[TaskKind.CAPTIONS] = generator.failed
     return TaskRunner(
         videos,
         tasks,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from vidhost.adapters.db.text_tracks import SqlTextTrackStore
 from vidhost.app.container import Container
 from vidhost.app.feature import Feature
+from vidhost.core.caption_generation import CaptionGeneration
 from vidhost.core.captions import Captions
 from vidhost.delivery.captions.pulls import CaptionPulls
 
@@ -19,14 +20,15 @@ if TYPE_CHECKING:
 
 def install(c: Container) -> None:
     c.captions = Captions(c.videos, SqlTextTrackStore(c.repo), c.storage, c.plans.get)
+    c.caption_generation = CaptionGeneration(c.captions)
     s = c.settings
     c.caption_pulls = CaptionPulls(c.captions, c.url_guard, s.tmp_dir, s.mux_pull_timeout)
 
 
 def routers() -> Sequence[APIRouter]:
-    from vidhost.delivery.captions import routes
+    from vidhost.delivery.captions import generate, routes
 
-    return (routes.router,)
+    return (routes.router, generate.router)
 
 
 FEATURE = Feature("captions", install=install, routers=routers)

@@ -9,6 +9,7 @@ from vidhost.providers.cloudflare import (
     clips,
     downloads,
     edits,
+    generated_captions,
     playback,
     uploads,
     videos,
@@ -26,6 +27,7 @@ def routers() -> list[APIRouter]:
         uploads.tus_router,
         clips.router,  # ``POST /clip`` before edits' ``POST /{uid}``
         downloads.router,  # before videos' ``/{uid}``: ``/{uid}/downloads`` is its own
+        generated_captions.router,  # ``POST /{uid}/captions/{language}/generate``
         captions.router,  # ``/{uid}/captions[/{language}[/vtt]]``
         videos.router,
         edits.router,  # ``POST /{uid}``: after every fixed POST path of the surface

@@ -19,12 +19,13 @@ from vidhost.core.models import SigningKey
 from vidhost.core.text_tracks import SUBTITLES
 from vidhost.http.deps import ContainerDep
 from vidhost.http.views import base_url
-from vidhost.providers.mux import asset_settings, views
+from vidhost.providers.mux import asset_settings, generated_subtitles, views
 from vidhost.providers.mux import uploads as U
 from vidhost.providers.mux.access_tokens import AccessTokens
 from vidhost.providers.mux.asset_out import asset_out, assets_out
 from vidhost.providers.mux.auth import MuxOwner
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute
+from vidhost.providers.mux.generated_subtitles import GeneratedSubtitle
 from vidhost.providers.mux.service import MuxService
 from vidhost.providers.mux.text_track_views import TrackInput, add_track, check_input
 from vidhost.providers.mux.upload_links import upload_url
@@ -47,6 +48,17 @@ def data(value: Any) -> dict[str, Any]:
     return {"data": value}
 
 
+class UploadInput(BaseModel):
+    """An upload's input settings: no URL (the upload is the video)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    url: str | None = Field(default=None, max_length=2048)
+    generated_subtitles: list[GeneratedSubtitle] | None = Field(
+        default=None, max_length=generated_subtitles.MAX_LANGUAGES
+    )
+
+
 class AssetSettings(BaseModel):
     """The ``new_asset_settings`` vidhost reads; any other field is ignored."""
 
@@ -64,6 +76,12 @@ class AssetSettings(BaseModel):
     test: bool | None = None
     static_renditions: list[dict[str, Any]] | None = Field(default=None, max_length=20)
     meta: dict[str, Any] | None = None
+    input: list[UploadInput] | str | None = None
+    """An upload's ``new_asset_settings.input``: its ``generated_subtitles`` (ADR 0069)."""
+
+    def generated(self) -> list[GeneratedSubtitle]:
+        inputs = self.input if isinstance(self.input, list) else []
+        return [g for i in inputs for g in i.generated_subtitles or []]
 
 
 class CreateUpload(BaseModel):
@@ -90,6 +108,10 @@ class Input(BaseModel):
     name: str | None = Field(default=None, max_length=128)
     closed_captions: bool = False
     passthrough: str | None = Field(default=None, max_length=255)
+    generated_subtitles: list[GeneratedSubtitle] | None = Field(
+        default=None, max_length=generated_subtitles.MAX_LANGUAGES
+    )
+    """Subtitles generated from the video input's speech (ADR 0069)."""
 
     def text_track(self) -> TrackInput:
         return check_input(
@@ -106,7 +128,7 @@ class Input(BaseModel):
 
 
 class CreateAsset(AssetSettings):
-    input: list[Input] | str | None = None
+    input: list[Input] | str | None = None  # type: ignore[assignment]
     inputs: list[Input] | None = None
 
 
@@ -143,6 +165,7 @@ async def create_upload(
     mux, base = service(container), base_url(request)
     asset_settings.check(container, {"test": body.test})  # the upload's own test flag
     settings = asset_settings.check(container, _settings(body.new_asset_settings))
+    generate = generated_subtitles.check(container, body.new_asset_settings.generated())
 
     def run() -> dict[str, Any]:
         record = mux.create_upload(
@@ -152,7 +175,8 @@ async def create_upload(
             timeout=body.timeout,
             test=body.test,
         )
-        asset_settings.apply(container, record.video_id, settings)
+        video = asset_settings.apply(container, record.video_id, settings)
+        generated_subtitles.request(container, video, generate)  # once it is ready (ADR 0069)
         return _upload_out(mux, container, base, record)
 
     return data(await run_in_threadpool(run))
@@ -238,6 +262,7 @@ async def create_asset(
         )
     for text in texts:
         container.url_guard.check(text.url)  # before the asset exists
+    generate = generated_subtitles.check(container, inputs[0].generated_subtitles)
     mux = service(container)
 
     settings = asset_settings.check(container, _settings(body))
@@ -261,6 +286,7 @@ async def create_asset(
             video = mux.create_asset(owner, source.url, settings, options)
         for text in texts:  # pulled beside the video (ADR 0068)
             add_track(container, video, text)
+        generated_subtitles.request(container, video, generate)  # once it is ready (ADR 0069)
         return asset_out(container, asset_settings.apply(container, video.id, settings), base)
 
     return data(await run_in_threadpool(run))

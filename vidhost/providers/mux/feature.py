@@ -49,6 +49,7 @@ def routers() -> Sequence[APIRouter]:
     from vidhost.providers.mux import (
         api,
         asset_edits,
+        generated_subtitles,
         playback,
         static_renditions,
         text_tracks,
@@ -62,6 +63,7 @@ def routers() -> Sequence[APIRouter]:
         static_renditions.router,
         upload_data.router,
         text_tracks.router,
+        generated_subtitles.router,
         text_tracks.files,
         playback.router,
         static_renditions.files,
