@@ -6,9 +6,12 @@ process shares; the probe limits are the same at upload (``VideoService``) and i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from vidhost.adapters.metrics import transcode_finished
 from vidhost.app.settings import Settings
 from vidhost.core.downloads import StaticRenditions
+from vidhost.core.ingest import SourceWay
 from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
 from vidhost.core.videos import VideoService
@@ -17,6 +20,7 @@ from vidhost.media.probe_limits import MediaLimits
 from vidhost.media.sandbox import MIB, ProcessLimits
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
+from vidhost.processing.ingest import IngestTask
 from vidhost.processing.probing import ProbeConfig
 from vidhost.processing.runner import FailureHook, Handler, Hook, TaskContext, TaskRunner
 from vidhost.processing.static_remux import StaticRemux
@@ -78,13 +82,18 @@ def make_handlers(
     capabilities: StorageCapabilities,
     ladder: LadderProgress | None = None,
     statics: StaticRenditions | None = None,
+    ingest_ways: Mapping[str, SourceWay] | None = None,
 ) -> dict[TaskKind, Handler]:
+    """``ingest_ways``: the ways the server makes sources (``Container.ingest_ways``, filled
+    by the features as they install; read when a task runs)."""
     s = settings
     config = transcode_config(settings, capabilities)
     sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
     ladder = ladder or LadderProgress(videos, tasks, storage)
     transcode = Transcoder(videos, tasks, storage, config, ladder)
-    extra: dict[TaskKind, Handler] = {}
+    extra: dict[TaskKind, Handler] = {
+        TaskKind.INGEST: IngestTask(videos, {} if ingest_ways is None else ingest_ways, s.tmp_dir)
+    }
     if statics is not None:
         extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics)
     return {
@@ -146,11 +155,17 @@ def make_task_runner(
     storage: Storage,
     capabilities: StorageCapabilities,
     statics: StaticRenditions | None = None,
+    ingest_ways: Mapping[str, SourceWay] | None = None,
 ) -> TaskRunner:
     ladder = LadderProgress(videos, tasks, storage, on_finished=transcode_finished)
-    handlers = make_handlers(settings, videos, tasks, storage, capabilities, ladder, statics)
+    handlers = make_handlers(
+        settings, videos, tasks, storage, capabilities, ladder, statics, ingest_ways
+    )
     on_completed: dict[TaskKind, Hook] = {kind: ladder.part_done for kind in PARTS}
     on_failed: dict[TaskKind, FailureHook] = {kind: ladder.part_failed for kind in PARTS}
+    ingest = handlers[TaskKind.INGEST]
+    assert isinstance(ingest, IngestTask)
+    on_failed[TaskKind.INGEST] = ingest.failed
     if statics is not None:
         # a stored part may complete a rung a static rendition waits for (ADR 0065)
         def advance(ctx: TaskContext) -> None:
