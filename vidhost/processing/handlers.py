@@ -95,7 +95,7 @@ def make_handlers(
         TaskKind.INGEST: IngestTask(videos, {} if ingest_ways is None else ingest_ways, s.tmp_dir)
     }
     if statics is not None:
-        extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics)
+        extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics, capabilities)
     return {
         **extra,
         TaskKind.TRANSCODE: (
@@ -129,7 +129,9 @@ def make_handlers(
     }
 
 
-def static_remux(settings: Settings, statics: StaticRenditions) -> StaticRemux:
+def static_remux(
+    settings: Settings, statics: StaticRenditions, capabilities: StorageCapabilities
+) -> StaticRemux:
     return StaticRemux(
         statics.videos,
         statics.storage,
@@ -137,6 +139,7 @@ def static_remux(settings: Settings, statics: StaticRenditions) -> StaticRemux:
         ffmpeg=ffmpeg_path(settings.ffmpeg),
         tmp_dir=settings.tmp_dir,
         timeout=settings.ffmpeg_timeout,
+        in_place=capabilities.local_files,
     )
 
 
