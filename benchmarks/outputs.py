@@ -8,9 +8,10 @@ Set-up (untimed): a real ``vidhost serve`` (embedded profile, vidhost's defaults
 uploaded and its whole ladder stored.
 
 - ``remux`` — vidhost: from ``POST /api/videos/{id}/downloads {"rendition": "highest"}``
-  until ``GET /api/videos/{id}`` lists it ``ready`` (the task dispatched, the top rung's
-  segments and the audio's read from storage, remuxed, stored), then the download is deleted
-  so the next round makes it again. Baseline: the same init + segments concatenated with
+  until the ``/api/events`` socket (connected before) says it is ``ready`` (the task
+  dispatched, the top rung's segments and the audio's read where they are stored, remuxed,
+  stored; the event, not a client poll, ends the timing), then the download is deleted so the
+  next round makes it again. Baseline: the same init + segments concatenated with
   ``cat``-like copies, then ``ffmpeg -i video -i audio -map 0:v -map 1:a -c copy -movflags
   +faststart``, timed from the first copy to ffmpeg's exit. Goal (issue 21): median vidhost /
   median ffmpeg <= 1.5.
@@ -27,6 +28,7 @@ figures mean nothing. Do not run the full figures on a shared machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import tempfile
@@ -50,6 +52,7 @@ from _common import (
     warm_up,
 )
 from _rounds import Contender, Measured, print_ratio, run_rounds
+from websockets.sync.client import connect
 
 from vidhost.app.settings import Settings
 from vidhost.core import layout
@@ -79,11 +82,17 @@ def wait_download(base: str, video_id: str, name: str, timeout: float = 1800) ->
 
 
 def vidhost_remux(base: str, video_id: str) -> Measured:
-    started = time.monotonic()
-    r = httpx.post(f"{base}/api/videos/{video_id}/downloads", json={"rendition": "highest"})
-    r.raise_for_status()
+    with connect(base.replace("http://", "ws://") + "/api/events") as events:
+        json.loads(events.recv(timeout=30))  # connected
+        started = time.monotonic()
+        r = httpx.post(f"{base}/api/videos/{video_id}/downloads", json={"rendition": "highest"})
+        r.raise_for_status()
+        while True:
+            message = json.loads(events.recv(timeout=1800))
+            if message.get("type") == "download" and message.get("name") == "highest.mp4":
+                break
+        seconds = time.monotonic() - started
     item = wait_download(base, video_id, "highest.mp4")
-    seconds = time.monotonic() - started
     httpx.delete(f"{base}/api/videos/{video_id}/downloads/highest.mp4").raise_for_status()
     return Measured(seconds, f"{item['bytes'] / MIB:.1f} MiB, load {_load()}")
 

@@ -19,6 +19,7 @@ from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.adapters.storage.signed_urls import UrlSigner
 from vidhost.app.settings import Settings, public_base_url
+from vidhost.core.ingest import SourceWay
 from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import PresignedDownloads, Storage, StorageCapabilities
 from vidhost.core.videos import VideoService
@@ -75,6 +76,9 @@ class Container:
     """This process runs tasks (``vidhost worker``, or a test that does)."""
     sweepers: list[Sweeper] = field(default_factory=list)
     """Cleanup sweepers, run by ``vidhost cleanup`` and periodically by ``serve``."""
+    ingest_ways: dict[str, SourceWay] = field(default_factory=dict)
+    """How the server makes sources itself, by ``way`` (the clips feature ``clip``, Mux
+    ``pull``): the ``ingest`` task runs them (ADR 0094)."""
     url_guard: UrlGuard = field(default_factory=UrlGuard)
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
     queue: CeleryJobQueue = field(init=False, repr=False)
@@ -155,6 +159,7 @@ class Container:
             ladder,
             self._statics(),
             getattr(self, "caption_generation", None),
+            self.ingest_ways,
         )
 
     def task_runner(self) -> TaskRunner:
@@ -167,6 +172,7 @@ class Container:
             self._statics(),
             getattr(self, "captions", None),
             getattr(self, "caption_generation", None),
+            self.ingest_ways,
         )
 
     def _statics(self) -> StaticRenditions | None:

@@ -277,6 +277,16 @@ class Settings(BaseSettings):
     # The Mux-compatible API (ADR 0091) ---------------------------------------------------
     mux_pull_timeout: float = 600.0
     """Seconds a ``POST /video/v1/assets`` input URL may take to download (the whole file)."""
+    mux_test_asset_lifetime: float = Field(default=86400.0, gt=0)
+    """Seconds a ``test: true`` asset lives (Mux: 24 h); the cleanup sweeper then deletes it
+    (ADR 0094: at the next ``cleanup_interval`` tick)."""
+    mux_test_asset_seconds: float = Field(default=10.0, gt=0)
+    """How much of a ``test: true`` asset's source is kept (Mux: its first 10 s)."""
+
+    # The Cloudflare-compatible API (ADR 0092) ---------------------------------------------
+    cloudflare_min_scheduled_deletion: float = Field(default=30 * 86400.0, ge=0)
+    """The earliest ``scheduledDeletion`` accepted, in seconds from now (Cloudflare: 30
+    days); an earlier time is 400 ``invalid_request``."""
 
     # The original upload (ADR 0093) ---------------------------------------------------------
     original_downloads: bool = True

@@ -1,8 +1,8 @@
-"""A file made in the background, then taken in: a Mux URL pull (the download) and a clip
-(the cut) answer at once with a pending video, and a thread writes the file and hands it to
-the one way in (``accept_source``, ADR 0090); a Mux text track's URL answers at once with a
-preparing track, and the same thread kind hands its file to ``Captions.complete`` (ADR 0068).
-``in_background`` is the mechanism, ``ingest_in_background`` its use for a video source."""
+"""A file made in the background, then taken in: a Mux text track's URL answers at once with
+a preparing track, and a thread downloads the file and hands it to ``Captions.complete``
+(ADR 0068). A video's source made by the server (a clip's cut, a Mux URL pull) is an
+``ingest`` worker task instead (ADR 0094), which survives a restart; a text track's pull
+moving onto it is left to do (a restart leaves such a track ``preparing``)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vidhost.core.errors import CodedError
-from vidhost.core.lifecycle import VideoState
-from vidhost.core.videos import VideoService
 
 log = logging.getLogger(__name__)
-
-PENDING = (VideoState.CREATED, VideoState.UPLOADING)
 
 
 def in_background(
@@ -54,35 +50,3 @@ def in_background(
             path.unlink(missing_ok=True)
 
     threading.Thread(target=run, name=f"vidhost-{way}", daemon=True).start()
-
-
-def ingest_in_background(
-    videos: VideoService,
-    video_id: str,
-    make: Callable[[Path], None],
-    *,
-    way: str,
-    tmp_dir: Path,
-    crashed: tuple[str, str],
-) -> None:
-    """Start a thread: ``make(path)`` writes the source into a temporary file under
-    ``tmp_dir``, then ``accept_source(way=way)`` takes it. A ``CodedError`` from either
-    refuses the still-pending video with its code; anything else with ``crashed`` (code,
-    message), logged with its traceback. The file is removed in every case."""
-
-    in_background(
-        make,
-        lambda path: videos.accept_source(video_id, way=way, file=path),
-        lambda code, message: _refuse(videos, video_id, code, message),
-        way=way,
-        tmp_dir=tmp_dir,
-        crashed=crashed,
-    )
-
-
-def _refuse(videos: VideoService, video_id: str, code: str, message: str) -> None:
-    """Refuse the video unless it is no longer pending (accept_source failed it already,
-    or it was deleted)."""
-    video = videos.find(video_id)
-    if video is not None and video.state in PENDING:
-        videos.reject_source(video, code, message)

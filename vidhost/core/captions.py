@@ -25,16 +25,16 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from vidhost.core import layout
+from vidhost.core.bitrates import Rates
 from vidhost.core.dash import dash_manifest
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.models import Video, present
 from vidhost.core.ports import ObjectInfo, Storage
-from vidhost.core.bitrates import Rates
 from vidhost.core.segments import (
-    measured_rates,
     SegmentPlan,
     SubtitleRendition,
     master_playlist,
+    measured_rates,
     segment_bounds,
     text_mpegts,
     text_playlist,

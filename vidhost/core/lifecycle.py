@@ -59,6 +59,9 @@ class TaskKind(StrEnum):
     """One chunk of the ladder (``part`` = chunk index); part of the ``transcode``."""
     TRANSCODE_AUDIO = "transcode_audio"
     """The audio rendition, encoded once per video; part of the ``transcode``."""
+    INGEST = "ingest"
+    """The source of a video the server makes (a clip's cut, a Mux URL pull), handed to
+    ``accept_source`` (ADR 0094)."""
     STATIC_RENDITION = "static_rendition"
     """One static rendition file (MP4/M4A) remuxed from a stored rung (``part`` = the rung's
     height, 0 for the audio; ADR 0065)."""
@@ -78,10 +81,12 @@ INTERNAL_KINDS: frozenset[TaskKind] = frozenset(
 UNLISTED_KINDS: frozenset[TaskKind] = INTERNAL_KINDS | {
     TaskKind.STATIC_RENDITION,
     TaskKind.QUALITY_MEASUREMENT,
+    TaskKind.INGEST,
 }
 """Kinds no surface lists as tasks and whose rows emit no task events: the parts of the
-``transcode``, static renditions (each surface shows those as their own objects) and the
-quality measurement (its figures are the renditions')."""
+``transcode``, static renditions (each surface shows those as their own objects), the
+quality measurement (its figures are the renditions') and the ingest of a source the
+server makes (the video's state tells it)."""
 
 
 class TaskStatus(StrEnum):

@@ -73,3 +73,26 @@ pixels; Mux's ``max_resolution_tier``)."""
 def max_short_side(video: Video) -> int | None:
     value = video.options.get(MAX_RESOLUTION_OPTION)
     return value if isinstance(value, int) and value > 0 else None
+
+
+KEEP_SECONDS_OPTION = "keep_seconds"
+"""``Video.options`` key: only the first that many seconds of the source become the video
+(Mux's ``test`` assets: 10 s; ADR 0094). The original stays as uploaded."""
+NORMALIZE_AUDIO_OPTION = "normalize_audio"
+"""``Video.options`` key: the audio rendition is loudness-normalised (EBU R128, Mux's
+``normalize_audio``; ADR 0094)."""
+
+
+def kept_seconds(video: Video) -> float | None:
+    value = video.options.get(KEEP_SECONDS_OPTION)
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def kept_duration(video: Video, duration: float) -> float:
+    """The part of a source of ``duration`` seconds the video keeps."""
+    cap = kept_seconds(video)
+    return duration if cap is None else min(duration, cap)
+
+
+def normalizes_audio(video: Video) -> bool:
+    return video.options.get(NORMALIZE_AUDIO_OPTION) is True

@@ -70,6 +70,9 @@ class Video:
     options: dict[str, Any] = field(default_factory=dict)
     """Processing options chosen at upload time (e.g. ``{"enhance": "default"}``)."""
     ready_at: datetime | None = None
+    delete_at: datetime | None = None
+    """When the video is deleted by itself (Mux ``test`` assets, Cloudflare
+    ``scheduledDeletion``; ADR 0094); None: kept until deleted."""
     declared_size: int | None = None
     """Size the client announced for a direct upload; a larger stored object is refused."""
     upload_expires_at: datetime | None = None

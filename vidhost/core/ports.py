@@ -183,6 +183,10 @@ class VideoStore(Protocol):
         """``created|uploading`` videos with an upload URL, without client-supplied fields."""
         ...
 
+    def due_for_deletion(self, now: datetime, *, limit: int = 100) -> list[str]:
+        """Videos not deleted whose ``delete_at`` is ``now`` or earlier (ADR 0094)."""
+        ...
+
     def update_video(self, video_id: str, **fields: Any) -> None: ...
 
     def change_state(

@@ -36,7 +36,7 @@ from vidhost.core.lifecycle import (
     sources_of,
     transition,
 )
-from vidhost.core.limits import check_metadata
+from vidhost.core.limits import check_metadata, kept_duration
 from vidhost.core.messages import public
 from vidhost.core.models import (
     SEGMENTS_STORED,
@@ -135,6 +135,10 @@ class VideoService:
         (what the direct-upload watcher polls)."""
         return self.repo.awaiting_direct_uploads()
 
+    def due_for_deletion(self, now: datetime) -> list[str]:
+        """Videos whose ``delete_at`` has come (ADR 0094): the deletion sweeper's list."""
+        return self.repo.due_for_deletion(now)
+
     def tasks(self, video_id: str) -> list[Task]:
         """The tasks surfaces show (without the parts of a task)."""
         return self.repo.list_tasks(video_id)
@@ -230,6 +234,7 @@ class VideoService:
         except FileNotFoundError:  # removed while being checked (deleted or swept)
             raise Conflict("no uploaded file for this video", code="upload_incomplete") from None
         fields = {**source_fields(info), "source_etag": etag}
+        fields["duration"] = kept_duration(video, info.duration)  # a test asset: 10 s
         if new:
             for name, value in fields.items():
                 setattr(video, name, value)

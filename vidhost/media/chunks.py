@@ -160,11 +160,14 @@ def build_audio_command(
     ts_offset: float,
     strict: bool = True,
     cmaf: bool = False,
+    gain: str | None = None,
 ) -> list[str]:
     """Encode the first audio stream once, as stereo AAC, cut into segments at
     ``boundaries`` (seconds, after 0): fragmented MP4 ``<name>_<n>.mp4`` with ``cmaf``, else
     MPEG-TS ``<name>_<n>.ts``. Padded with silence or cut to exactly ``duration``, so there
-    is one audio segment per planned segment."""
+    is one audio segment per planned segment. ``gain``: filters applied to the resampled
+    audio before the padding (the loudness normalisation, ``media.enhance.audio_filters``)."""
+    level = f"{gain}," if gain else ""
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
     if strict:
         args.append("-xerror")
@@ -175,7 +178,7 @@ def build_audio_command(
         "-vn",
         "-sn",
         "-af",
-        f"aresample={AUDIO_SAMPLE_RATE}:async=1,apad=whole_dur={_num(duration)},"
+        f"aresample={AUDIO_SAMPLE_RATE}:async=1,{level}apad=whole_dur={_num(duration)},"
         f"atrim=end={_num(duration)}",
         "-c:a",
         "aac",

@@ -10,23 +10,40 @@ concatenate the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import ProcessLimits
 
+Input = Path | str
+"""A local file, or an ffmpeg URL (``concat_input``: stored files read in place)."""
 
-def remux_command(ffmpeg: str, video: Path | None, audio: Path | None, out: Path) -> list[str]:
+
+def concat_input(files: Sequence[Path], listing: Path) -> str:
+    """The files, in order, as one input read in place: ffmpeg's ``concatf`` protocol over
+    a list written to ``listing`` (byte for byte what ``cat`` of them would give, without
+    the copy). ffmpeg opens every listed file at once: see ``open_files``."""
+    listing.write_text("".join(f"{f}\n" for f in files))
+    return f"concatf:{listing}"
+
+
+def open_files(*lists: Sequence[object]) -> int:
+    """File descriptors an ffmpeg reading these ``concat_input`` lists needs (and a margin)."""
+    return sum(len(files) + 1 for files in lists) + 64
+
+
+def remux_command(ffmpeg: str, video: Input | None, audio: Input | None, out: Path) -> list[str]:
     """``ffmpeg -i video -i audio -map ... -c copy -movflags +faststart out``. ``out``'s
     extension picks the muxer (``.m4a``: ffmpeg's ``ipod``, an M4A)."""
     if video is None and audio is None:
         raise ValueError("nothing to remux")
     args = [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-y"]
     maps: list[str] = []
-    for index, path in enumerate(p for p in (video, audio) if p is not None):
-        args += ["-i", str(path)]
-        maps += ["-map", f"{index}:{'v' if path == video else 'a'}:0"]
+    inputs = [(kind, i) for kind, i in (("v", video), ("a", audio)) if i is not None]
+    for index, (kind, source) in enumerate(inputs):
+        args += ["-i", str(source)]
+        maps += ["-map", f"{index}:{kind}:0"]
     return [
         *args,
         *maps,
@@ -46,8 +63,8 @@ def remux_command(ffmpeg: str, video: Path | None, audio: Path | None, out: Path
 def remux(
     ffmpeg: str,
     *,
-    video: Path | None,
-    audio: Path | None,
+    video: Input | None,
+    audio: Input | None,
     out: Path,
     duration: float | None,
     limits: ProcessLimits,

@@ -6,6 +6,7 @@ process shares; the probe limits are the same at upload (``VideoService``) and i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from vidhost.adapters.metrics import transcode_finished
@@ -13,6 +14,7 @@ from vidhost.app.settings import Settings
 from vidhost.core.caption_generation import CaptionGeneration
 from vidhost.core.captions import Captions
 from vidhost.core.downloads import StaticRenditions
+from vidhost.core.ingest import SourceWay
 from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
 from vidhost.core.videos import VideoService
@@ -24,6 +26,7 @@ from vidhost.media.transcribe import RecognizerConfig
 from vidhost.processing.analysis import AnalysisConfig, MetadataExtractor
 from vidhost.processing.captions import CaptionGenerator, CaptionsConfig
 from vidhost.processing.enhance import EnhanceConfig, Enhancer, LadderFromEnhanced
+from vidhost.processing.ingest import IngestTask
 from vidhost.processing.probing import ProbeConfig
 from vidhost.processing.quality import QualityConfig, QualityMeasurer
 from vidhost.processing.runner import FailureHook, Handler, Hook, TaskContext, TaskRunner
@@ -92,15 +95,20 @@ def make_handlers(
     ladder: LadderProgress | None = None,
     statics: StaticRenditions | None = None,
     generation: CaptionGeneration | None = None,
+    ingest_ways: Mapping[str, SourceWay] | None = None,
 ) -> dict[TaskKind, Handler]:
+    """``ingest_ways``: the ways the server makes sources (``Container.ingest_ways``, filled
+    by the features as they install; read when a task runs)."""
     s = settings
     config = transcode_config(settings, capabilities)
     sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
     ladder = ladder or LadderProgress(videos, tasks, storage, measure_quality=s.quality_measurement)
     transcode = Transcoder(videos, tasks, storage, config, ladder)
-    extra: dict[TaskKind, Handler] = {}
+    extra: dict[TaskKind, Handler] = {
+        TaskKind.INGEST: IngestTask(videos, {} if ingest_ways is None else ingest_ways, s.tmp_dir)
+    }
     if statics is not None:
-        extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics)
+        extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics, capabilities)
     if s.quality_measurement:
         extra[TaskKind.QUALITY_MEASUREMENT] = QualityMeasurer(
             videos,
@@ -149,7 +157,9 @@ def make_handlers(
     }
 
 
-def static_remux(settings: Settings, statics: StaticRenditions) -> StaticRemux:
+def static_remux(
+    settings: Settings, statics: StaticRenditions, capabilities: StorageCapabilities
+) -> StaticRemux:
     return StaticRemux(
         statics.videos,
         statics.storage,
@@ -157,6 +167,7 @@ def static_remux(settings: Settings, statics: StaticRenditions) -> StaticRemux:
         ffmpeg=ffmpeg_path(settings.ffmpeg),
         tmp_dir=settings.tmp_dir,
         timeout=settings.ffmpeg_timeout,
+        in_place=capabilities.local_files,
     )
 
 
@@ -201,6 +212,7 @@ def make_task_runner(
     statics: StaticRenditions | None = None,
     captions: Captions | None = None,
     generation: CaptionGeneration | None = None,
+    ingest_ways: Mapping[str, SourceWay] | None = None,
 ) -> TaskRunner:
     ladder = LadderProgress(
         videos,
@@ -210,10 +222,13 @@ def make_task_runner(
         measure_quality=settings.quality_measurement,
     )
     handlers = make_handlers(
-        settings, videos, tasks, storage, capabilities, ladder, statics, generation
+        settings, videos, tasks, storage, capabilities, ladder, statics, generation, ingest_ways
     )
     on_completed: dict[TaskKind, Hook] = {kind: ladder.part_done for kind in PARTS}
     on_failed: dict[TaskKind, FailureHook] = {kind: ladder.part_failed for kind in PARTS}
+    ingest = handlers[TaskKind.INGEST]
+    assert isinstance(ingest, IngestTask)
+    on_failed[TaskKind.INGEST] = ingest.failed
     if statics is not None:
         # a stored part may complete a rung a static rendition waits for (ADR 0065)
         def advance(ctx: TaskContext) -> None:

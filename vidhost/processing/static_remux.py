@@ -1,8 +1,9 @@
 """The ``static_rendition`` task: one rung's file, remuxed from its stored segments (ADR 0065).
 
-``part`` names the rung (its height; 0: the audio rendition). The rung's init and media
-segments are streamed from storage into one local file (no whole segment list in memory),
-likewise the audio's, and ``media.remux`` copies their samples into a progressive MP4
+``part`` names the rung (its height; 0: the audio rendition). On local storage ffmpeg reads
+the rung's init and media segments where they are stored (``concat_input``: no copy, ADR
+0094); on other storage they are streamed into one local file first (no whole segment list
+in memory); likewise the audio's. ``media.remux`` copies their samples into a progressive MP4
 (``+faststart``) or an M4A, stored at ``static/{rung}.mp4`` / ``static/audio.m4a``. Every
 preparing static rendition of that rung is then ``ready`` (one event each); a failure makes
 them ``errored``.
@@ -10,6 +11,8 @@ them ``errored``.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import tempfile
 from pathlib import Path
@@ -25,7 +28,7 @@ from vidhost.core.static_renditions import (
     part_rung,
 )
 from vidhost.core.videos import VideoService
-from vidhost.media.remux import remux
+from vidhost.media.remux import Input, concat_input, open_files, remux
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.runner import TaskContext, forget_if_deleted
 from vidhost.processing.transcode.sources import load_plan
@@ -53,6 +56,7 @@ class StaticRemux:
         ffmpeg: str,
         tmp_dir: Path,
         timeout: float,
+        in_place: bool = False,
     ) -> None:
         self.videos = videos
         self.storage = storage
@@ -60,6 +64,9 @@ class StaticRemux:
         self.ffmpeg = ffmpeg
         self.tmp_dir = tmp_dir
         self.timeout = timeout
+        self.in_place = in_place
+        """Stored objects are local files (``StorageCapabilities.local_files``): ffmpeg reads
+        the segments where they are."""
 
     def __call__(self, ctx: TaskContext) -> None:
         video = ctx.video
@@ -70,16 +77,28 @@ class StaticRemux:
         audio_rung = rung == layout.AUDIO_RENDITION
         key = layout.static_key(video.id, rung)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.tmp_dir, prefix=f"static-{video.id}-") as tmp:
+        with (
+            tempfile.TemporaryDirectory(dir=self.tmp_dir, prefix=f"static-{video.id}-") as tmp,
+            contextlib.ExitStack() as held,
+        ):
             ext = "m4a" if audio_rung else "mp4"
             suffix = ".mp4" if plan.cmaf else ".ts"
-            video_in = None if audio_rung else Path(tmp) / f"video{suffix}"
-            audio_in = Path(tmp) / f"audio{suffix}" if plan.has_audio else None
-            if video_in is not None:
-                concatenate(self.storage, rung_keys(plan, video.id, rung), video_in)
-            if audio_in is not None:
-                keys = rung_keys(plan, video.id, layout.AUDIO_RENDITION)
-                concatenate(self.storage, keys, audio_in)
+            lists = [] if audio_rung else [rung_keys(plan, video.id, rung)]
+            if plan.has_audio:
+                lists.append(rung_keys(plan, video.id, layout.AUDIO_RENDITION))
+            inputs: list[Input] = []
+            limits = task_limits(self.timeout)
+            for n, keys in enumerate(lists):
+                if self.in_place:
+                    files = [held.enter_context(self.storage.local_copy(k)) for k in keys]
+                    inputs.append(concat_input(files, Path(tmp) / f"{n}.txt"))
+                else:
+                    inputs.append(Path(tmp) / f"{n}{suffix}")
+                    concatenate(self.storage, keys, Path(inputs[-1]))
+            if self.in_place:
+                limits = dataclasses.replace(limits, max_files=open_files(*lists))
+            video_in = None if audio_rung else inputs[0]
+            audio_in = inputs[-1] if plan.has_audio else None
             out = Path(tmp) / f"out.{ext}"
             remux(
                 self.ffmpeg,
@@ -87,7 +106,7 @@ class StaticRemux:
                 audio=audio_in,
                 out=out,
                 duration=plan.duration,
-                limits=task_limits(self.timeout),
+                limits=limits,
                 on_progress=ctx.progress,
             )
             ctx.check_claim()

@@ -90,6 +90,8 @@ videos = Table(
     Column("source_etag", String(255)),
     # 0090_source_probe: the probe of the accepted source, handed to the tasks (ADR 0090)
     Column("source_probe", JSON),
+    # 0094_delete_at: deletion by itself at a time (test assets, scheduledDeletion; ADR 0094)
+    Column("delete_at", UTCDateTime(), index=True),
 )
 
 tasks = Table(

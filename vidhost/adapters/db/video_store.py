@@ -101,6 +101,21 @@ class SqlVideoStore(SqlStore):
             ).mappings()
             return [_video(r) for r in rows]
 
+    def due_for_deletion(self, now: datetime, *, limit: int = 100) -> list[str]:
+        """Videos not deleted whose ``delete_at`` has passed, the earliest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(videos.c.id)
+                .where(
+                    videos.c.delete_at.is_not(None),
+                    videos.c.delete_at <= now,
+                    videos.c.state != VideoState.DELETED.value,
+                )
+                .order_by(videos.c.delete_at, videos.c.id)
+                .limit(limit)
+            )
+            return [r[0] for r in rows]
+
     def update_video(self, video_id: str, **fields: Any) -> None:
         values = _video_values(fields)
         values["updated_at"] = utcnow()

@@ -22,6 +22,7 @@ def install(c: Container) -> None:
         c.storage,
         ClipConfig(ffmpeg=ffmpeg_path(s.ffmpeg), tmp_dir=s.tmp_dir, timeout=s.ffmpeg_timeout),
     )
+    c.ingest_ways[ClipService.WAY] = c.clips.source_way()
 
 
 def routers() -> Sequence[APIRouter]:

@@ -1,24 +1,23 @@
 """Clips as a way in (ADR 0067): a pending video, its source cut from the source video's
 original, and ``VideoService.accept_source`` (the one way in) from there.
 
-The clip answers at once (``created``); a thread cuts the source (``vidhost.media.clips``,
-under the task limits, at most ``ClipConfig.concurrent`` at once per process, others wait)
-and hands the file to ``accept_source``, as a URL pull does. From then on the clip is a
-video like any other: probe, plan, ladder, ready, webhooks, thumbnails, downloads. It owns
-its own source file, so deleting the source video leaves it whole.
+The clip answers at once (``created``); an ``ingest`` task on the workers cuts the source
+(``vidhost.media.clips``, under the task limits; ADR 0094) and hands the file to
+``accept_source``, as a URL pull does. The cut survives a restart: the task is sent again.
+From then on the clip is a video like any other: probe, plan, ladder, ready, webhooks,
+thumbnails, downloads. It owns its own source file, so deleting the source video leaves it whole.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from vidhost.core.background_ingest import ingest_in_background
-from vidhost.core.clips import CLIP_OPTION, ClipCut, clippable, plan_cut
+from vidhost.core.clips import CLIP_OPTION, ClipCut, clip_of, clippable, plan_cut
 from vidhost.core.errors import NotFound
-from vidhost.core.models import Video
+from vidhost.core.ingest import KIND, SourceWay, ingest_option
+from vidhost.core.models import Video, present
 from vidhost.core.ports import Storage
 from vidhost.core.videos import VideoService
 from vidhost.media.clips import clip_command
@@ -34,8 +33,6 @@ class ClipConfig:
     ffmpeg: str
     tmp_dir: Path
     timeout: float
-    concurrent: int = 2
-    """Cuts running at once in this process; more wait for a slot."""
 
 
 class ClipService:
@@ -46,7 +43,12 @@ class ClipService:
         self.videos = videos
         self.storage = storage
         self.config = config
-        self._slots = threading.BoundedSemaphore(config.concurrent)
+
+    WAY = "clip"
+
+    def source_way(self) -> SourceWay:
+        """How the ``ingest`` task makes a clip's source (``Container.ingest_ways``)."""
+        return SourceWay(self.make_source, ("ffmpeg_failed", "the clip could not be cut"))
 
     def create(
         self,
@@ -72,24 +74,26 @@ class ClipService:
             filename=f"{stem}-clip.mp4",
             content_type="video/mp4",
             metadata=metadata,
-            options={**(options or {}), CLIP_OPTION: cut.option()},
+            options={**(options or {}), CLIP_OPTION: cut.option(), **ingest_option(self.WAY)},
             visibility=visibility or source.visibility,
             title=title,
         )
-        ingest_in_background(
-            self.videos,
-            clip.id,
-            lambda path: self._cut(path, source, cut),
-            way="clip",
-            tmp_dir=self.config.tmp_dir,
-            crashed=("ffmpeg_failed", "the clip could not be cut"),
-        )
+        self.videos.start_tasks(clip.id, [KIND])
         return clip
+
+    def make_source(self, clip: Video, out: Path) -> None:
+        """The clip's source, cut from its source video's original into ``out`` (the cut
+        recomputed from what the clip records: the same frames, on the source's grid)."""
+        recorded = clip_of(clip)
+        source = self.videos.find(recorded["source"]) if recorded else None
+        if recorded is None or not present(source):
+            raise MediaError("no_source", "the source video was deleted before it was cut")
+        self._cut(out, source, plan_cut(source, recorded["start"], recorded["end"]))
 
     def _cut(self, out: Path, source: Video, cut: ClipCut) -> None:
         c = self.config
         try:
-            with self._slots, source_copy(self.storage, source) as path:
+            with source_copy(self.storage, source) as path:
                 command = clip_command(
                     c.ffmpeg,
                     [*input_args(source.source_format), "-i", str(path)],

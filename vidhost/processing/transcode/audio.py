@@ -8,13 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vidhost.core import layout
+from vidhost.core.limits import normalizes_audio
 from vidhost.core.models import utcnow
 from vidhost.core.scheduling import (
     BACKGROUND_NICE,
 )
 from vidhost.core.segments import SegmentPlan
 from vidhost.media.chunks import build_audio_command
+from vidhost.media.enhance import PRESETS, audio_filters, measure_command
 from vidhost.media.hls import build_waveform_command
+from vidhost.media.loudness import measure_loudness
 from vidhost.media.process import renice
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
@@ -27,6 +30,9 @@ from vidhost.processing.transcode.sources import load_plan
 from vidhost.processing.transcode.watch import Watch
 
 log = logging.getLogger(__name__)
+
+NORMALIZE = PRESETS["loudnorm"]
+"""EBU R128 at -23 LUFS, the enhancement's own loudness normalisation."""
 
 
 class AudioEncoder(PartEncoder):
@@ -94,6 +100,7 @@ class AudioEncoder(PartEncoder):
                         # ... until a reader waits for a segment of it (ADR 0064)
                         promote = Watch(self.tasks, ctx, since=utcnow(), pids=pids)
 
+            gain = self._loudness(ctx, plan, source[-1])
             cmd = build_audio_command(
                 cfg.ffmpeg,
                 source,
@@ -105,6 +112,7 @@ class AudioEncoder(PartEncoder):
                 ts_offset=plan.ts_offset,
                 strict=cfg.strict_decode,
                 cmaf=plan.cmaf,
+                gain=gain,
             )
             run_ffmpeg(
                 cmd,
@@ -115,6 +123,21 @@ class AudioEncoder(PartEncoder):
                 on_tick=lambda: promote.check() if promote is not None else None,
             )
             store(names[stored:])
+
+    def _loudness(self, ctx: TaskContext, plan: SegmentPlan, source: str) -> str | None:
+        """The loudness filter of a video whose audio is normalised (Mux's
+        ``normalize_audio``, ADR 0094): the enhancement's two-pass EBU R128 loudnorm
+        (``media.enhance``, -23 LUFS, linear), so the whole audio is measured before its
+        first segment. None: not asked for, or silence (nothing to bring up)."""
+        if not normalizes_audio(ctx.video):
+            return None
+        cfg, options = self.config, NORMALIZE
+        command = measure_command(cfg.ffmpeg, source, options, input_format=plan.source_format)
+        measured = measure_loudness(command, timeout=cfg.timeout)
+        if measured is None:
+            return None
+        log.info("audio of %s measured at %.1f LUFS", ctx.video.id, measured.input_i)
+        return audio_filters(options, measured)
 
     def _waveform(self, ctx: TaskContext, plan: SegmentPlan) -> None:
         """The waveform of the whole source as the poster (ADR 0066), unless stored."""

@@ -8,7 +8,7 @@ import logging
 from vidhost.core import layout
 from vidhost.core.dash import dash_manifest
 from vidhost.core.lifecycle import TaskKind, VideoState
-from vidhost.core.limits import max_short_side
+from vidhost.core.limits import kept_duration, max_short_side
 from vidhost.core.ports import Storage, TaskStore
 from vidhost.core.segments import (
     AUDIO_ONLY_RATE,
@@ -105,7 +105,8 @@ class Transcoder:
         cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with self.sources.open(video, source_key) as source:  # the first chunk reuses it
             info = self.prober.accepted(video, source, source_key)  # probed at acceptance
-            plan = self._make_plan(info, source_key, max_short_side(video))
+            duration = kept_duration(video, info.duration)  # a test asset: its first 10 s
+            plan = self._make_plan(info, source_key, max_short_side(video), duration)
         # The playlists and the plan name segments that do not exist yet: nothing serves them
         # before the video is ready (ADR 0060), and re-runs write the same bytes.
         for rung in plan.renditions:
@@ -134,13 +135,21 @@ class Transcoder:
         self.storage.put_bytes(layout.plan_key(video.id), plan.to_json())
         return plan
 
-    def _make_plan(self, info: MediaInfo, source_key: str, cap: int | None = None) -> SegmentPlan:
-        """``cap``: the video's own highest rung (short side, ``max_short_side``)."""
+    def _make_plan(
+        self,
+        info: MediaInfo,
+        source_key: str,
+        cap: int | None = None,
+        duration: float | None = None,
+    ) -> SegmentPlan:
+        """``cap``: the video's own highest rung (short side, ``max_short_side``);
+        ``duration``: how much of the source the video keeps (default: all of it)."""
+        duration = info.duration if duration is None else duration
         cfg = self.config
         if info.video is None:
             if info.audio is None:
                 raise MediaError("not_a_video", "the source has no video or audio stream")
-            return self._audio_only_plan(info, source_key)
+            return self._audio_only_plan(info, source_key, duration)
         v = info.video
         has_audio = info.audio is not None
         heights = [h for h in cfg.heights if cap is None or h <= cap] or [cap or 0]
@@ -162,7 +171,7 @@ class Transcoder:
         return make_plan(
             source_key=source_key,
             source_format=info.format_name,
-            duration=info.duration,
+            duration=duration,
             fps=v.fps,
             segment_seconds=cfg.segment_seconds,
             chunk_seconds=cfg.chunk_seconds,
@@ -173,14 +182,14 @@ class Transcoder:
             opening=cfg.opening_seconds,
         )
 
-    def _audio_only_plan(self, info: MediaInfo, source_key: str) -> SegmentPlan:
+    def _audio_only_plan(self, info: MediaInfo, source_key: str, duration: float) -> SegmentPlan:
         """No video rung: the audio rendition is the stream, on a grid of AAC frames (ADR
         0066). Its poster is the waveform the audio task renders."""
         cfg = self.config
         return make_plan(
             source_key=source_key,
             source_format=info.format_name,
-            duration=info.duration,
+            duration=duration,
             fps=float(AUDIO_ONLY_RATE),
             segment_seconds=cfg.segment_seconds,
             chunk_seconds=cfg.chunk_seconds,

@@ -4,8 +4,8 @@
 ``clippedFromVideoUID``, ``startTimeSeconds`` and ``endTimeSeconds`` pick the cut (frame
 accurate: times are rounded to the source's nearest frame boundary); ``meta``,
 ``requireSignedURLs`` (default: the source's), ``allowedOrigins``, ``creator``,
-``thumbnailTimestampPct`` and ``maxDurationSeconds`` apply to the clip as to an upload.
-``scheduledDeletion`` and ``watermark`` are refused by name (``unsupported_field``). The
+``thumbnailTimestampPct``, ``maxDurationSeconds`` and ``scheduledDeletion`` (ADR 0094) apply
+to the clip as to an upload. ``watermark`` is refused by name (``unsupported_field``). The
 answer is the clip's video object (``clippedFrom`` names the source), ``pendingupload``
 until its source is cut, then the states of any upload.
 """
@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.limits import check_metadata
 from vidhost.http.deps import ContainerDep
+from vidhost.providers.cloudflare import scheduled_deletion
 from vidhost.providers.cloudflare.auth import PREFIX, Account
 from vidhost.providers.cloudflare.edits import refuse_unsupported
 from vidhost.providers.cloudflare.envelope import CloudflareRoute, success
@@ -29,7 +30,7 @@ from vidhost.providers.cloudflare.views import stream_options, visibility
 
 router = APIRouter(prefix=PREFIX, tags=["cloudflare stream"], route_class=CloudflareRoute)
 
-UNSUPPORTED = ("scheduledDeletion", "watermark")
+UNSUPPORTED = ("watermark",)
 
 
 class ClipRequest(BaseModel):
@@ -46,6 +47,7 @@ class ClipRequest(BaseModel):
     creator: str | None = Field(default=None, max_length=64)
     thumbnailTimestampPct: float | None = Field(default=None, ge=0, le=1)
     maxDurationSeconds: int | None = Field(default=None, ge=1, le=36000)
+    scheduledDeletion: str | None = Field(default=None, max_length=64)
 
 
 @router.post("/clip")
@@ -63,6 +65,7 @@ async def create_clip(
         thumbnail_pct=body.thumbnailTimestampPct,
     )
     signed = body.requireSignedURLs
+    deletion = scheduled_deletion.parse(container, body.scheduledDeletion)
 
     def create() -> dict[str, Any]:
         clip = container.clips.create(
@@ -75,6 +78,8 @@ async def create_clip(
             metadata=meta,
             options=options,
         )
-        return render(request, container, clip)
+        if deletion is not None:
+            container.videos.update(clip.id, delete_at=deletion)
+        return render(request, container, container.videos.get(clip.id))
 
     return success(await run_in_threadpool(create))

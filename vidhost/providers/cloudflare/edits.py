@@ -3,8 +3,9 @@
 Fields that take effect: ``meta`` (replaces the whole object; ``meta.name`` is the title),
 ``requireSignedURLs`` (visibility ``private`` / ``unlisted``, at once for every read),
 ``allowedOrigins`` (checked against a browser's ``Origin`` on playback), ``creator`` and
-``thumbnailTimestampPct`` (the default thumbnail's time). A field left out keeps its value.
-Fields this server does not implement (``scheduledDeletion``, ``maxDurationSeconds``,
+``thumbnailTimestampPct`` (the default thumbnail's time) and ``scheduledDeletion`` (``null``
+lifts it; ADR 0094). A field left out keeps its value.
+Fields this server does not implement (``maxDurationSeconds``,
 ``uploadExpiry``, ``watermark``) are refused with 400 ``unsupported_field`` naming them
 when sent with a value, never echoed silently. Answers the video object."""
 
@@ -20,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.core.errors import InvalidInput
 from vidhost.core.limits import check_metadata
 from vidhost.http.deps import ContainerDep
+from vidhost.providers.cloudflare import scheduled_deletion
 from vidhost.providers.cloudflare.auth import PREFIX, Account
 from vidhost.providers.cloudflare.envelope import CloudflareRoute, success
 from vidhost.providers.cloudflare.videos import owned, render
@@ -27,7 +29,7 @@ from vidhost.providers.cloudflare.views import OPTIONS, extras, visibility
 
 router = APIRouter(prefix=PREFIX, tags=["cloudflare stream"], route_class=CloudflareRoute)
 
-UNSUPPORTED = ("scheduledDeletion", "maxDurationSeconds", "uploadExpiry", "watermark")
+UNSUPPORTED = ("maxDurationSeconds", "uploadExpiry", "watermark")
 
 
 class EditVideo(BaseModel):
@@ -40,6 +42,7 @@ class EditVideo(BaseModel):
     )
     creator: str | None = Field(default=None, max_length=64)
     thumbnailTimestampPct: float | None = Field(default=None, ge=0, le=1)
+    scheduledDeletion: str | None = Field(default=None, max_length=64)
 
 
 def refuse_unsupported(body: BaseModel, names: tuple[str, ...]) -> None:
@@ -57,6 +60,7 @@ async def edit_video(
 ) -> Response:
     refuse_unsupported(body, UNSUPPORTED)
     sent = body.model_fields_set
+    deletion = scheduled_deletion.parse(container, body.scheduledDeletion)
 
     def edit() -> dict[str, Any]:
         video = owned(container, uid, user)
@@ -66,6 +70,8 @@ async def edit_video(
             fields["metadata"] = meta
             name = meta.get("name")
             fields["title"] = name[:500] if isinstance(name, str) and name else None
+        if "scheduledDeletion" in sent:
+            fields["delete_at"] = deletion
         if body.requireSignedURLs is not None:
             fields["visibility"] = visibility(body.requireSignedURLs)
         cloudflare = dict(extras(video))

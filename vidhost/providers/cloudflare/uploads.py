@@ -34,6 +34,7 @@ from vidhost.http.views import base_url
 from vidhost.ingest.tus import routes as tus
 from vidhost.ingest.tus.metadata import parse_metadata
 from vidhost.ingest.tus.middleware import TUS_VERSION
+from vidhost.providers.cloudflare import scheduled_deletion
 from vidhost.providers.cloudflare.auth import PREFIX, Account
 from vidhost.providers.cloudflare.edits import refuse_unsupported
 from vidhost.providers.cloudflare.envelope import CloudflareRoute, success
@@ -70,6 +71,7 @@ class DirectUploadRequest(BaseModel):
     )
     creator: str | None = Field(default=None, max_length=64)
     thumbnailTimestampPct: float | None = Field(default=None, ge=0, le=1)
+    scheduledDeletion: str | None = Field(default=None, max_length=64)
 
 
 def _expiry(value: datetime | None) -> datetime:
@@ -97,8 +99,9 @@ async def create_direct_upload(
     upload_creator: Annotated[str | None, Header(max_length=64)] = None,
 ) -> Response:
     """A one-time form-upload URL for an end user; the video is pending until then."""
-    refuse_unsupported(body, ("scheduledDeletion", "watermark"))
+    refuse_unsupported(body, ("watermark",))
     expires = _expiry(body.expiry)
+    deletion = scheduled_deletion.parse(container, body.scheduledDeletion)
     options = stream_options(
         max_duration_seconds=body.maxDurationSeconds,
         creator=body.creator or upload_creator,
@@ -115,7 +118,7 @@ async def create_direct_upload(
             visibility=visibility(body.requireSignedURLs),
             title=_name(body.meta),
         )
-        container.videos.update(video.id, upload_expires_at=expires)
+        container.videos.update(video.id, upload_expires_at=expires, delete_at=deletion)
         return video.id
 
     uid = await run_in_threadpool(create)
@@ -128,7 +131,7 @@ async def create_direct_upload(
         "uploadURL": url,
         "watermark": None,
         "expiry": expires.isoformat().replace("+00:00", "Z"),
-        "scheduledDeletion": None,
+        "scheduledDeletion": deletion.isoformat().replace("+00:00", "Z") if deletion else None,
     }
     return success(result)
 
@@ -203,7 +206,8 @@ async def create_tus_upload(
 ) -> Response:
     """tus creation: ``Upload-Length`` and ``Upload-Metadata`` (``name``,
     ``requiresignedurls``, ``maxdurationseconds``, ``allowedorigins``,
-    ``thumbnailtimestamppct``). Bytes follow with PATCH on ``Location``."""
+    ``thumbnailtimestamppct``, ``scheduleddeletion``). Bytes follow with PATCH on
+    ``Location``."""
     length = tus.int_header(request, "upload-length")
     if length is None:
         raise InvalidInput("Upload-Length is required", code="invalid_header")
@@ -223,6 +227,9 @@ async def create_tus_upload(
         allowed_origins=origins,
         thumbnail_pct=thumbnail_pct,
     )
+    deletion = scheduled_deletion.parse(
+        container, meta.get("scheduleddeletion") or None, field="scheduleddeletion"
+    )
     uploads = container.uploads
     tus_meta = {"filename": name} if name else {}
 
@@ -235,6 +242,7 @@ async def create_tus_upload(
             options=options,
             visibility=visibility(_flag(meta.get("requiresignedurls"))),
             title=name,
+            delete_at=deletion,
         )
         return upload.id, upload.video_id, int(upload.expires_at.timestamp())
 

@@ -123,7 +123,7 @@ def video_object(base: str, video: Video, tasks: list[Task]) -> dict[str, Any]:
         "meta": dict(video.metadata),
         "created": _time(video.created_at),
         "modified": _time(video.updated_at),
-        "scheduledDeletion": None,
+        "scheduledDeletion": _time(video.delete_at),
         "size": video.size_bytes if video.size_bytes is not None else 0,
         "preview": f"{base}/videos/{video.id}",
         "allowedOrigins": list(extra.get("allowedOrigins") or []),

@@ -163,9 +163,10 @@ async def create_upload(
 ) -> dict[str, Any]:
     """A direct upload: PUT the file (whole, or in ``Content-Range`` chunks) to ``url``."""
     mux, base = service(container), base_url(request)
-    asset_settings.check(container, {"test": body.test})  # the upload's own test flag
     settings = asset_settings.check(container, _settings(body.new_asset_settings))
     generate = generated_subtitles.check(container, body.new_asset_settings.generated())
+    if body.test:  # the upload's own flag makes its asset a test asset too
+        settings["test"] = True
 
     def run() -> dict[str, Any]:
         record = mux.create_upload(
@@ -277,7 +278,7 @@ async def create_asset(
         )
 
     def run() -> dict[str, Any]:
-        options = asset_settings.options_of(settings)
+        options = asset_settings.options_of(container, settings)
         if clip_of is not None:
             video = mux.create_clip(
                 owner, clip_of, source.start_time, source.end_time, settings, options

@@ -4,13 +4,14 @@ then given its effect on the new video (docs/providers.md lists what each does).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput
-from vidhost.core.limits import MAX_RESOLUTION_OPTION
+from vidhost.core.limits import KEEP_SECONDS_OPTION, MAX_RESOLUTION_OPTION, NORMALIZE_AUDIO_OPTION
 from vidhost.core.models import Video
 from vidhost.providers.mux.asset_edits import Meta
 from vidhost.providers.mux.master_access import TEMPORARY
@@ -19,8 +20,6 @@ from vidhost.providers.mux.views import VIDEO_QUALITY
 ENCODING_TIERS = ("baseline", "smart", "premium")
 RESOLUTION_TIERS = ("1080p", "1440p", "2160p")
 DEFAULT_RESOLUTION_TIER = "1080p"
-NOT_IMPLEMENTED = ("normalize_audio", "test")
-"""Accepted as ``false`` only: ``true`` is refused by name (400 ``unsupported_field``)."""
 
 
 def _one_of(settings: dict[str, Any], name: str, allowed: tuple[str, ...]) -> None:
@@ -31,12 +30,9 @@ def _one_of(settings: dict[str, Any], name: str, allowed: tuple[str, ...]) -> No
 
 def check(container: Container, settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` if every one is valid and can take effect here."""
-    for name in NOT_IMPLEMENTED:
-        if settings.get(name):
-            raise InvalidInput(
-                f"{name}: true is not supported by this server (docs/providers.md)",
-                code="unsupported_field",
-            )
+    for name in ("normalize_audio", "test"):
+        if settings.get(name) is not None and not isinstance(settings[name], bool):
+            raise InvalidInput(f"{name} must be true or false", code="invalid_request")
     container.mux_master.check(settings.get("master_access"))
     _one_of(settings, "video_quality", VIDEO_QUALITY)
     _one_of(settings, "encoding_tier", ENCODING_TIERS)
@@ -52,20 +48,26 @@ def check(container: Container, settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def options_of(settings: dict[str, Any]) -> dict[str, Any]:
-    """The processing options checked ``settings`` give a new video (before its bytes)."""
+def options_of(container: Container, settings: dict[str, Any]) -> dict[str, Any]:
+    """The processing options checked ``settings`` give a new video (before its bytes):
+    ``max_resolution_tier`` caps the ladder, ``test`` keeps the first 10 s of the source,
+    ``normalize_audio`` normalises the audio's loudness (EBU R128; ADR 0094)."""
     options: dict[str, Any] = {}
     # Mux's default tier is 1080p: a Mux asset stops there unless it asks for more (and
     # the server's max_resolution allows it, vidhost.processing.handlers.ladder_heights).
     tier = settings.get("max_resolution_tier") or DEFAULT_RESOLUTION_TIER
     options[MAX_RESOLUTION_OPTION] = int(tier.removesuffix("p"))
+    if settings.get("test"):
+        options[KEEP_SECONDS_OPTION] = container.settings.mux_test_asset_seconds
+    if settings.get("normalize_audio"):
+        options[NORMALIZE_AUDIO_OPTION] = True
     return options
 
 
 def apply(container: Container, video_id: str, settings: dict[str, Any]) -> Video:
     """Give checked ``settings`` their effect on the new (or pending) video."""
     video = container.videos.get(video_id)
-    options = options_of(settings)
+    options = options_of(container, settings)
     if options and any(video.options.get(k) != v for k, v in options.items()):
         container.videos.update(video.id, options={**video.options, **options})
         video = container.videos.get(video_id)
@@ -73,6 +75,10 @@ def apply(container: Container, video_id: str, settings: dict[str, Any]) -> Vide
         mux = {**(video.metadata.get("mux") or {}), "meta": settings["meta"]}
         title = (settings["meta"].get("title") or video.title or "")[:500] or None  # shown
         container.videos.update(video.id, metadata={**video.metadata, "mux": mux}, title=title)
+        video = container.videos.get(video_id)
+    if settings.get("test") and video.delete_at is None:  # a test asset lives 24 h
+        lifetime = timedelta(seconds=container.settings.mux_test_asset_lifetime)
+        container.videos.update(video.id, delete_at=video.created_at + lifetime)
         video = container.videos.get(video_id)
     if settings.get("master_access") == TEMPORARY:
         video = container.mux_master.set(video, TEMPORARY)

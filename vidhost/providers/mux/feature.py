@@ -11,7 +11,7 @@ from vidhost.app.container import Container
 from vidhost.app.feature import Feature
 from vidhost.providers.mux.access_tokens import AccessTokens
 from vidhost.providers.mux.master_access import MasterAccess
-from vidhost.providers.mux.service import MuxService, PullConfig
+from vidhost.providers.mux.service import PULL, MuxService, PullConfig
 from vidhost.providers.mux.store import SqlMuxStore
 from vidhost.providers.mux.webhook_format import MuxWebhookFormat
 
@@ -26,11 +26,12 @@ def install(c: Container) -> None:
         c.videos,
         c.uploads,
         c.url_guard,
-        PullConfig(tmp_dir=s.tmp_dir, max_bytes=s.max_upload_bytes, timeout=s.mux_pull_timeout),
+        PullConfig(max_bytes=s.max_upload_bytes, timeout=s.mux_pull_timeout),
         c.mux_store,
         c.static_renditions,
         c.clips,
     )
+    c.ingest_ways[PULL] = c.mux.source_way()
     c.access_tokens = AccessTokens(c.mux_store)
     c.mux_master = MasterAccess(c.videos, c.originals)
     c.webhook_formats.add(

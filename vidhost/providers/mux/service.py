@@ -17,10 +17,10 @@ from typing import Any
 from vidhost.adapters.net.download import download
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
-from vidhost.core.background_ingest import ingest_in_background
 from vidhost.core.clips import Clipper
 from vidhost.core.downloads import StaticRenditions
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
+from vidhost.core.ingest import KIND, SourceWay, ingest_of, ingest_option
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video, present
 from vidhost.core.videos import VideoService
@@ -40,6 +40,8 @@ ASSET_STATES = (S.UPLOADED, S.PROCESSING, S.READY, S.FAILED)
 it is pulled from a URL (``metadata.mux.ingest == "url"``) or cut from an asset (``clip``)."""
 URL_INGEST = "url"
 CLIP_INGEST = "clip"
+PULL = "pull"
+"""The ``ingest`` way of a URL pull (``Container.ingest_ways``)."""
 
 
 def is_asset(video: Video) -> bool:
@@ -75,9 +77,8 @@ def _mux_meta(ingest: str, settings: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PullConfig:
-    """Where and how much an input URL is downloaded (``POST /video/v1/assets``)."""
+    """How much an input URL is downloaded, for how long (``POST /video/v1/assets``)."""
 
-    tmp_dir: Path
     max_bytes: int
     timeout: float
 
@@ -261,27 +262,23 @@ class MuxService:
         options: dict[str, Any] | None = None,
     ) -> Video:
         """Pull ``url`` (checked by the URL guard now, and again when connecting) into a new
-        asset: the record answers at once (``preparing``); a thread downloads, size-capped
-        and time-bounded, and hands the file to ``accept_source``. ``options``: the video's
-        processing options (``asset_settings.options_of``), set before any byte arrives."""
+        asset: the record answers at once (``preparing``); an ``ingest`` task downloads,
+        size-capped and time-bounded, and hands the file to ``accept_source`` (ADR 0094).
+        ``options``: the video's processing options (``asset_settings.options_of``), set
+        before any byte arrives."""
         policies = policies_of(settings)
         statics = creation_specs(settings)
         self.url_guard.check(url)  # refuse a local or private URL before anything exists
         video = self.videos.create_pending(
-            owner=owner, metadata={"mux": _mux_meta(URL_INGEST, settings)}, options=options
+            owner=owner,
+            metadata={"mux": _mux_meta(URL_INGEST, settings)},
+            options={**(options or {}), **ingest_option(PULL, url=url)},
         )
         self.videos.update(video.id, visibility=visibility_for(policies))
         for policy in policies:
             self._add_playback_id(video.id, owner, policy)
         self._ask_statics(video.id, statics)
-        ingest_in_background(
-            self.videos,
-            video.id,
-            lambda path: self._pull(path, url),
-            way="pull",
-            tmp_dir=self.pull.tmp_dir,
-            crashed=("download_failed", "the input could not be read"),
-        )
+        self.videos.start_tasks(video.id, [KIND])
         return self.videos.get(video.id)
 
     def create_clip(
@@ -313,8 +310,14 @@ class MuxService:
         self._ask_statics(video.id, statics)
         return self.videos.get(video.id)
 
-    def _pull(self, path: Path, url: str) -> None:
-        s = self.pull
+    def source_way(self) -> SourceWay:
+        """How the ``ingest`` task makes a pulled asset's source (``Container.ingest_ways``)."""
+        return SourceWay(self._pull, ("download_failed", "the input could not be read"))
+
+    def _pull(self, video: Video, path: Path) -> None:
+        """Download the video's input URL (checked again by the guard as it connects)."""
+        spec = ingest_of(video) or {}
+        url, s = str(spec.get("url") or ""), self.pull
         download(self.url_guard, url, path, max_bytes=s.max_bytes, timeout=s.timeout)
 
     # --- playback ids -----------------------------------------------------------------------

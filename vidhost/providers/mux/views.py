@@ -9,7 +9,7 @@ from typing import Any
 
 from vidhost.core.clips import clip_of
 from vidhost.core.lifecycle import VideoState
-from vidhost.core.limits import max_short_side
+from vidhost.core.limits import max_short_side, normalizes_audio
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, ladder_stored, transcode_of
 from vidhost.core.static_renditions import StaticRendition
@@ -180,6 +180,7 @@ def asset_view(
         "ingest_type": _ingest_type(video, upload),
         "source_asset_id": clip["source"] if clip else None,
         "test": bool(settings.get("test") or (upload.test if upload else False)),
+        "normalize_audio": normalizes_audio(video),
         "is_live": False,
         "progress": asset_progress(video, tasks),
         "static_renditions": static_renditions_view(statics or []),

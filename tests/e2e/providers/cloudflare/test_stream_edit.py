@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cloudflare
@@ -81,11 +82,22 @@ def test_edit_refuses_what_it_does_not_implement_by_name(server: ServerProcess, 
     assert other.status_code in (403, 404)
 
 
-def test_direct_upload_refuses_scheduled_deletion_by_name(server: ServerProcess) -> None:
+def test_scheduled_deletion_is_at_least_30_days_ahead_and_echoed(server: ServerProcess) -> None:
     cf = sdk(server)
+    soon = (datetime.now(UTC) + timedelta(days=29)).isoformat()
     with pytest.raises(cloudflare.BadRequestError) as refused:
         cf.stream.direct_upload.create(
-            account_id="alice", max_duration_seconds=60, scheduled_deletion="2099-01-01T00:00:00Z"
+            account_id="alice", max_duration_seconds=60, scheduled_deletion=soon
         )
     error = refused.value.response.json()["errors"][0]
-    assert error["vidhost_code"] == "unsupported_field" and "scheduledDeletion" in error["message"]
+    assert error["vidhost_code"] == "invalid_request" and "scheduledDeletion" in error["message"]
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=40)
+    upload = cf.stream.direct_upload.create(
+        account_id="alice", max_duration_seconds=60, scheduled_deletion=later.isoformat()
+    )
+    assert upload is not None and upload.scheduled_deletion == later
+    video = cf.stream.get(identifier=upload.uid, account_id="alice")
+    assert video is not None and video.scheduled_deletion == later
+    # edit: null lifts it
+    lifted = cf.stream.edit(upload.uid, account_id="alice", scheduled_deletion=None)
+    assert lifted is not None and lifted.scheduled_deletion is None
