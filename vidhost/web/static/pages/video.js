@@ -82,6 +82,9 @@ export async function mount(main, videoId) {
   if (video.state === "ready") side.append(downloadMenu(video), await sharing(video));
   side.append(captionsPanel(video));
   if (video.analysisUrl) side.append(await analysis(video));
+  else if (video.tasks.some((t) => t.type === "metadata_extraction" && t.status !== "completed" && t.status !== "failed")) {
+    followAnalysis(video, side); // it completes after ready: shown when it does
+  }
   let share = side.querySelector(".share");
   const edit = editForm(video, async (fresh, { visibilityChanged }) => {
     title = fresh.displayTitle;
@@ -167,6 +170,22 @@ function followLadder(video) {
     const fresh = await api(`/api/videos/${encodeURIComponent(video.id)}/status`).catch(() => null);
     if (fresh) show(Number(fresh.progress || 0));
   });
+}
+
+// The analysis, added when its task completes (the owner's event socket).
+function followAnalysis(video, side) {
+  let shown = false;
+  const show = async () => {
+    const fresh = await api(`/api/videos/${encodeURIComponent(video.id)}`).catch(() => null);
+    if (!fresh?.analysisUrl || shown) return;
+    shown = true;
+    socket.close();
+    side.append(await analysis(fresh));
+  };
+  const socket = eventsSocket((message) => {
+    if (message.videoId === video.id && message.kind === "metadata_extraction" && message.status === "completed") show();
+  });
+  socket.addEventListener("open", show); // a completion before the socket opened
 }
 
 async function sharing(video) {
