@@ -2,7 +2,7 @@
 
     python benchmarks/quality.py [--seconds 10] [--size 1920x1080] [--quick] [--tmp DIR]
 
-A varied corpus is built in the script (lavfi sources, mezzanines at CRF 12 so the source is
+A varied corpus is built in the script (lavfi sources, mezzanines at CRF 10 so the source is
 near-lossless): ``slide`` (smptehdbars), ``mandelbrot`` (a zoom), ``grain`` (testsrc2 under
 temporal noise), ``life`` (cellular automaton, scaled up). Each goes through a real ``vidhost
 serve`` (embedded profile, vidhost's default ladder) one after the other:
@@ -71,7 +71,7 @@ def mezzanine(path: Path, source: str, seconds: int, size: str) -> Path:
         [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
          "-f", "lavfi", "-i", source.format(size=size),
          "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:d={seconds}",
-         "-t", str(seconds), "-c:v", "libx264", "-preset", "medium", "-crf", "12",
+         "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-crf", "10",
          "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(partial)],
         check=True,
     )  # fmt: skip

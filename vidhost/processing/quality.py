@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidhost.core import layout
+from vidhost.core.models import Video
 from vidhost.core.ports import Storage
 from vidhost.core.scheduling import BACKGROUND_NICE
 from vidhost.core.segments import SegmentPlan
 from vidhost.core.videos import VideoService
+from vidhost.media.errors import MediaError
 from vidhost.media.formats import input_args
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
@@ -34,6 +36,7 @@ from vidhost.processing.transcode.sources import load_plan
 
 log = logging.getLogger(__name__)
 
+SOURCE_MISSING = "source_missing"
 WINDOWS = 3
 """Windows scored per video: one in each third."""
 WINDOW_SECONDS = 2.0
@@ -75,13 +78,32 @@ class QualityMeasurer:
         plan = load_plan(self.storage, video.id)
         if not plan.renditions:
             return  # audio only: no picture to score
+        windows = sample_windows(plan, self.config.windows)
+        self.config.tmp_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            scores = self._score(video, plan, windows, ctx)
+        except FileNotFoundError:  # the video was deleted meanwhile, or its source is gone
+            raise MediaError(SOURCE_MISSING, "the source or a segment is not in storage") from None
+        measured = {name: pool(found) for name, found in scores.items()}
+        ctx.check_claim()
+        self._store(video.id, measured)
+        forget_if_deleted(self.service, video.id)
+        log.info(
+            "VMAF of %s (%d windows): %s",
+            video.id,
+            len(windows),
+            ", ".join(f"{k} {s.mean:.1f}/{s.p5:.1f}" for k, s in measured.items()),
+        )
+
+    def _score(
+        self, video: Video, plan: SegmentPlan, windows: list[int], ctx: TaskContext
+    ) -> dict[str, list[float]]:
+        """Every rung's per-frame scores over the windows."""
+        cfg = self.config
         top = max(plan.renditions, key=lambda r: r.height)
         width, height = video.width or top.width, video.height or top.height
         width, height = width - width % 2, height - height % 2
-        windows = sample_windows(plan, self.config.windows)
         scores: dict[str, list[float]] = {r.name: [] for r in plan.renditions}
-        cfg = self.config
-        cfg.tmp_dir.mkdir(parents=True, exist_ok=True)
         with (
             tempfile.TemporaryDirectory(dir=cfg.tmp_dir, prefix=f"vmaf-{video.id}-") as tmp,
             source_copy(self.storage, video, plan.source_key) as source,
@@ -118,16 +140,7 @@ class QualityMeasurer:
                 )
                 for r, log_path in zip(plan.renditions, logs, strict=True):
                     scores[r.name] += frame_scores(Path(log_path).read_bytes())
-        measured = {name: pool(found) for name, found in scores.items()}
-        ctx.check_claim()
-        self._store(video.id, measured)
-        forget_if_deleted(self.service, video.id)
-        log.info(
-            "VMAF of %s (%d windows): %s",
-            video.id,
-            len(windows),
-            ", ".join(f"{k} {s.mean:.1f}/{s.p5:.1f}" for k, s in measured.items()),
-        )
+        return scores
 
     def _store(self, video_id: str, measured: dict[str, Score]) -> None:
         video = self.service.find(video_id)

@@ -27,7 +27,7 @@ import pytest
 from cloudflare import Cloudflare
 
 from tests.clips import make_clip
-from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload, wait_for_ladder
+from tests.e2e.helpers import AUTH_ENV, SECRET, auth, wait_for_ladder
 from tests.e2e.mux_helpers import access_token, sdk
 from tests.server import ServerProcess
 from vidhost.http.auth.tokens import issue_token
@@ -61,7 +61,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             clip = make_clip(
                 data / f"{name}.mp4", duration=6, width=WIDTH, height=HEIGHT, fps=25, **how
             )
-            ids[name] = upload(server.url, clip, headers)
+            with open(clip, "rb") as fh:  # a generous timeout: a loaded machine is slow
+                r = httpx.post(
+                    f"{server.url}/upload",
+                    files={"file": (clip.name, fh, "video/mp4")},
+                    headers=headers,
+                    timeout=120,
+                )
+            assert r.status_code == 201, r.text
+            ids[name] = r.json()["videoId"]
         videos = {name: _measured(server.url, vid, headers) for name, vid in ids.items()}
         yield {"server": server, "ids": ids, "videos": videos, "headers": headers}
     finally:
