@@ -26,7 +26,7 @@ def upload(base: str, path: Path, headers: dict[str, str], content_type: str = "
             base + "/upload",
             files={"file": (path.name, fh, content_type)},
             headers=headers,
-            timeout=60,  # the probe runs in a sandbox: seconds on a busy machine
+            timeout=120,  # the upload answers after the probe: seconds on a busy machine
         )
     assert r.status_code == 201, r.text
     body = r.json()
