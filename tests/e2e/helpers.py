@@ -23,7 +23,10 @@ def auth(user: str) -> dict[str, str]:
 def upload(base: str, path: Path, headers: dict[str, str], content_type: str = "video/mp4") -> str:
     with open(path, "rb") as fh:
         r = httpx.post(
-            base + "/upload", files={"file": (path.name, fh, content_type)}, headers=headers
+            base + "/upload",
+            files={"file": (path.name, fh, content_type)},
+            headers=headers,
+            timeout=120,  # the upload answers after the probe: seconds on a busy machine
         )
     assert r.status_code == 201, r.text
     body = r.json()

@@ -6,6 +6,7 @@ process shares; the probe limits are the same at upload (``VideoService``) and i
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from vidhost.adapters.metrics import transcode_finished
@@ -35,6 +36,8 @@ from vidhost.processing.transcode import (
     TranscodeConfig,
     Transcoder,
 )
+
+log = logging.getLogger(__name__)
 
 
 def probe_config(settings: Settings) -> ProbeConfig:
@@ -198,11 +201,15 @@ def make_task_runner(
         assert isinstance(remux, StaticRemux)
         on_failed[TaskKind.STATIC_RENDITION] = remux.failed
     if captions is not None:
-        # the master names the video's text tracks, added before it had a plan (ADR 0068)
+        # the master names the video's text tracks, added before it had a plan (ADR 0068):
+        # written before the part's own hook, which may make the video ready
         def publish(ctx: TaskContext) -> None:
-            captions.refresh(ctx.video.id)
+            try:
+                captions.refresh(ctx.video.id)
+            except Exception:  # never keeps the part's own hook from running
+                log.exception("publishing the text tracks of %s failed", ctx.video.id)
 
-        on_completed = {kind: _then(hook, publish) for kind, hook in on_completed.items()}
+        on_completed = {kind: _then(publish, hook) for kind, hook in on_completed.items()}
     if generation is not None:
         # a stored part may have made the video ready: captions asked for start (ADR 0069)
         def generate(ctx: TaskContext) -> None:

@@ -248,6 +248,24 @@ def test_only_the_owner_writes_and_private_tracks_need_access(site, tracks) -> N
     assert httpx.get(f"{base}/{track['id']}.vtt", headers=BOB).status_code == 403
     assert httpx.get(f"{base}/{track['id']}.vtt").status_code in (401, 403)
     assert httpx.get(f"{base}/{track['id']}.vtt", headers=ALICE).status_code == 200
+    # a playback token opens the file, and the master carries it to the subtitle rendition
+    assert wait_for_state(site["url"], private, ALICE, {"ready", "failed"})["state"] == "ready"
+    grant = httpx.post(
+        f"{site['url']}/api/videos/{private}/playback-token", json={}, headers=ALICE
+    ).json()
+    token = grant["token"]
+    assert httpx.get(f"{base}/{track['id']}.vtt", params={"token": token}).status_code == 200
+    master = httpx.get(grant["playbackUrl"]).text
+    media = next(line for line in master.splitlines() if "TYPE=SUBTITLES" in line)
+    uri = media.split('URI="')[1].rstrip('"')
+    assert uri.startswith(f"subs-{track['id']}.m3u8?token=")
+    playlist = httpx.get(f"{site['url']}/stream/{private}/{uri}")
+    assert playlist.status_code == 200
+    first = next(line for line in playlist.text.splitlines() if line.startswith("segment/"))
+    assert "token=" in first
+    assert httpx.get(f"{site['url']}/stream/{private}/{first}").status_code == 200
+    bare = first.split("?")[0]
+    assert httpx.get(f"{site['url']}/stream/{private}/{bare}").status_code == 403
 
 
 def test_deleting_a_track_takes_it_out_of_the_master(site, tracks) -> None:

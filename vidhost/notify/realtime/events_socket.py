@@ -34,6 +34,7 @@ from vidhost.core.errors import DomainError
 from vidhost.core.models import (
     STATIC_RENDITION_CHANGED,
     TASK_CHANGED,
+    TEXT_TRACK_CHANGED,
     VIDEO_STATE_CHANGED,
     DomainEvent,
 )
@@ -79,6 +80,17 @@ def event_message(event: DomainEvent) -> dict[str, Any] | None:
             "videoId": event.video_id,
             "name": str(data.get("name")),
             "status": str(data.get("status")),
+            "timestamp": iso(event.at),
+        }
+    if event.type == TEXT_TRACK_CHANGED:  # ADR 0068
+        return {
+            "type": "caption",
+            "videoId": event.video_id,
+            "id": str(data.get("id")),
+            "language": str(data.get("language")),
+            "change": str(data.get("change")),
+            "status": "deleted" if data.get("change") == "deleted" else str(data.get("status")),
+            "generated": bool(data.get("generated")),
             "timestamp": iso(event.at),
         }
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,11 +17,14 @@ import pytest
 
 from tests.clips import make_clip
 from tests.e2e.helpers import AUTH_ENV
+from tests.e2e.ingest.conftest import run_node
 from tests.e2e.mux_helpers import MuxReceiver, access_token, sdk, wait_asset
 from tests.http_server import static_files
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
+
+JS = Path(__file__).resolve().parents[3] / "js"
 
 ENGLISH = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nHello <i>there</i>\n"
 FRENCH = "1\n00:00:02,000 --> 00:00:04,000\nBonjour à tous\n".encode()
@@ -45,8 +49,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     receiver = MuxReceiver()
     receiver.subscribe(server.url)
     try:
-        client = sdk(server.url, access_token(server, "alice"))
+        token = access_token(server, "alice")
+        client = sdk(server.url, token)
         yield {
+            "token": token,
             "url": server.url,
             "files": origin.base_url,
             "assets": mux_python.AssetsApi(client),
@@ -171,3 +177,26 @@ def test_a_bad_file_errors_the_track_and_a_track_is_deleted(site, asset) -> None
 
 def asset_texts(assets: mux_python.AssetsApi, asset_id: str) -> list[Any]:
     return [t for t in assets.get_asset(asset_id).data.tracks if t.type == "text"]
+
+
+def test_mux_node_creates_and_deletes_a_text_track(site, asset) -> None:
+    token_id, secret = site["token"]
+    out = run_node(
+        JS,
+        "mux_text_tracks.js",
+        {
+            "MUX_BASE_URL": site["url"],
+            "MUX_TOKEN_ID": token_id,
+            "MUX_TOKEN_SECRET": secret,
+            "ASSET_ID": asset.id,
+            "TRACK_URL": f"{site['files']}/en.vtt",
+        },
+    )
+    created, ready = out["created"], out["ready"]
+    assert (created["type"], created["status"], created["language_code"]) == (
+        "text",
+        "preparing",
+        "es",
+    )
+    assert ready["status"] == "ready" and ready["text_source"] == "uploaded"
+    assert created["id"] not in out["afterDelete"]
