@@ -35,7 +35,9 @@ from tests.pg import temporary_database
 from tests.s3 import SeaweedS3, new_bucket
 from tests.server import ServerProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+"""The venv holds the speech recognizer and its model (about 400 MB, ADR 0069): building it
+takes minutes on a loaded two-core machine."""
 
 CHECKOUT = Path(__file__).resolve().parents[3]
 LOCK = CHECKOUT / "constraints.txt"
@@ -91,6 +93,9 @@ installed = {{re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() for d in md.dis
 failed = {{}}
 names = [m.name for m in pkgutil.walk_packages(vidhost.__path__, "vidhost.")]
 names += ["kombu.transport.redis", "kombu.transport.pyamqp", "kombu.transport.sqlalchemy"]
+names += ["faster_whisper", "ctranslate2"]  # the captions child's (ADR 0069)
+from vidhost.media.speech_model import WHISPER_BASE, package_dirs
+model_parts = [str(d) for d in package_dirs(WHISPER_BASE)]
 for name in names:
     if name == "vidhost.__main__":
         continue
@@ -104,6 +109,7 @@ print(json.dumps({{
     "failed": failed,
     "tools": [d for d in {TOOLS!r} if d in installed],
     "direct_url": md.distribution("vidhost").read_text("direct_url.json"),
+    "model_parts": model_parts,
 }}))
 """
     found = json.loads(run(user_venv / "bin" / "python", "-c", probe, cwd=user_venv))
@@ -112,6 +118,9 @@ print(json.dumps({{
     assert found["failed"] == {}
     assert "pytest" in TOOLS and found["tools"] == []
     assert not json.loads(found["direct_url"]).get("dir_info", {}).get("editable", False)
+    # the bundled speech model's packages are installed in the user's venv
+    assert len(found["model_parts"]) == 2
+    assert all(Path(p).is_relative_to(user_venv) for p in found["model_parts"])
 
 
 @pytest.mark.parametrize("broker", sorted(BROKERS))

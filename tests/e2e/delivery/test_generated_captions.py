@@ -4,6 +4,8 @@ track. One server for the module (each recognizer run loads the model: the tests
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 from tests.e2e.client.test_cli import client_env, vidhost
-from tests.e2e.helpers import AUTH_ENV, auth, upload, wait_for_state
+from tests.e2e.helpers import AUTH_ENV, auth, wait_for_state
+from tests.realtime import recv_json, ws_url
 from tests.server import ServerProcess
 from tests.speech import SENTENCES, espeak, silent_clip, speech_clip, words_of
 
@@ -21,6 +25,9 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(espeak() is None, reason="espeak-ng missing (make test installs it)"),
 ]
+
+get = functools.partial(httpx.get, timeout=60)
+post = functools.partial(httpx.post, timeout=120)
 
 ALICE, BOB = auth("alice"), auth("bob")
 SPOKEN = SENTENCES[:4]
@@ -33,11 +40,25 @@ def recognized_share(vtt: str, sentences: tuple[str, ...] | list[str]) -> float:
     return sum(w in heard for w in spoken) / len(spoken)
 
 
+def upload(base: str, path: Path, headers: dict[str, str], **fields: str) -> str:
+    """``POST /upload`` with a patient timeout (the recognizer may be busy on both cores)."""
+    with path.open("rb") as fh:
+        r = post(
+            f"{base}/upload",
+            files={"file": (path.name, fh, "video/mp4")},
+            data=fields,
+            headers=headers,
+            timeout=120,
+        )
+    assert r.status_code == 201, r.text
+    return str(r.json()["videoId"])
+
+
 def wait_track(base: str, video_id: str, track_id: str, timeout: float = 240) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     track: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        r = httpx.get(f"{base}/api/videos/{video_id}/captions/{track_id}", headers=ALICE)
+        r = get(f"{base}/api/videos/{video_id}/captions/{track_id}", headers=ALICE)
         assert r.status_code == 200, r.text
         track = r.json()
         if track["status"] != "preparing":
@@ -60,26 +81,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def test_speech_uploaded_with_the_option_becomes_a_generated_track(site: dict[str, Any]) -> None:
     base = site["url"]
     clip = speech_clip(site["data"] / "speech.mp4", SPOKEN)
-    with clip.open("rb") as fh:
-        r = httpx.post(
-            f"{base}/upload",
-            files={"file": ("speech.mp4", fh, "video/mp4")},
-            data={"generateCaptions": "en"},
-            headers=ALICE,
-            timeout=60,
-        )
-    assert r.status_code == 201, r.text
-    video_id = r.json()["videoId"]
+    video_id = upload(base, clip, ALICE, generateCaptions="en")
     # the track is there from the upload on, preparing; ready never waits for it
     status = wait_for_state(base, video_id, ALICE, {"ready", "failed"})
     assert status["state"] == "ready", status
-    (track,) = httpx.get(f"{base}/api/videos/{video_id}", headers=ALICE).json()["captions"]
+    (track,) = get(f"{base}/api/videos/{video_id}", headers=ALICE).json()["captions"]
     assert track["generated"] is True and track["source"] == "generated"
     assert track["language"] == "en"
     done = wait_track(base, video_id, track["id"])
     assert done["status"] == "ready", done
     assert done["detectedLanguage"] is None  # heard English, as asked
-    vtt = httpx.get(done["url"], headers=ALICE).text
+    vtt = get(done["url"], headers=ALICE).text
     assert vtt.startswith("WEBVTT")
     share = recognized_share(vtt, SPOKEN)
     assert share >= 0.7, (share, vtt)
@@ -92,13 +104,13 @@ def test_speech_uploaded_with_the_option_becomes_a_generated_track(site: dict[st
         assert 1.0 - 1e-3 <= end - start <= 7.0 + 1e-3, block
         assert 1 <= len(lines[1:]) <= 2 and all(len(x) <= 42 for x in lines[1:]), block
     # the transcript: plain text
-    text = httpx.get(f"{base}/api/videos/{video_id}/captions/{done['id']}/transcript")
+    text = get(f"{base}/api/videos/{video_id}/captions/{done['id']}/transcript")
     assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
     assert recognized_share(text.text, SPOKEN) >= 0.7
     # the master playlist names it; asked again, the same track (not run twice)
-    master = httpx.get(f"{base}/stream/{video_id}/manifest", headers=ALICE).text
+    master = get(f"{base}/stream/{video_id}/manifest", headers=ALICE).text
     assert "TYPE=SUBTITLES" in master and 'LANGUAGE="en"' in master
-    again = httpx.post(
+    again = post(
         f"{base}/api/videos/{video_id}/captions/generate", json={"language": "en"}, headers=ALICE
     )
     assert again.status_code == 202 and again.json()["id"] == done["id"]
@@ -112,17 +124,21 @@ def test_auto_detects_the_language_and_another_user_cannot_generate(site: dict[s
     )
     wait_for_state(base, video_id, ALICE, {"ready"})
     url = f"{base}/api/videos/{video_id}/captions/generate"
-    assert httpx.post(url, json={"language": "en"}, headers=BOB).status_code in (403, 404)
-    bad = httpx.post(url, json={"language": "tlh"}, headers=ALICE)
+    assert post(url, json={"language": "en"}, headers=BOB).status_code in (403, 404)
+    bad = post(url, json={"language": "tlh"}, headers=ALICE)
     assert (bad.status_code, bad.json()["code"]) == (400, "unsupported_language")
-    r = httpx.post(url, json={"language": "auto"}, headers=ALICE)
+    r, events = asyncio.run(_generate_watching(site, url, {"language": "auto"}))
     assert r.status_code == 202, r.text
+    # the task's progress reached the owner's events socket, like any task's
+    progress = [m for m in events if m["type"] == "progress" and m["kind"] == "captions"]
+    assert progress and progress[-1]["status"] == "completed", events
+    assert {m["videoId"] for m in progress} == {video_id}
     assert r.json()["language"] == "und" and r.json()["status"] == "preparing"
     done = wait_track(base, video_id, r.json()["id"])
     assert done["status"] == "ready", done
     assert done["language"] == "en" and done["detectedLanguage"] == "en"
     # a second auto request answers the finished track: nothing runs again
-    assert httpx.post(url, json={"language": "auto"}, headers=ALICE).json()["id"] == done["id"]
+    assert post(url, json={"language": "auto"}, headers=ALICE).json()["id"] == done["id"]
 
 
 def test_silence_and_no_audio_fail_with_codes(site: dict[str, Any]) -> None:
@@ -132,17 +148,13 @@ def test_silence_and_no_audio_fail_with_codes(site: dict[str, Any]) -> None:
     quiet = upload(base, silent_clip(data / "quiet.mp4"), ALICE)
     for video_id in (mute, quiet):
         assert wait_for_state(base, video_id, ALICE, {"ready", "failed"})["state"] == "ready"
-    r = httpx.post(
-        f"{base}/api/videos/{mute}/captions/generate", json={"language": "en"}, headers=ALICE
-    )
+    r = post(f"{base}/api/videos/{mute}/captions/generate", json={"language": "en"}, headers=ALICE)
     assert (r.status_code, r.json()["code"]) == (400, "no_audio")
-    r = httpx.post(
-        f"{base}/api/videos/{quiet}/captions/generate", json={"language": "en"}, headers=ALICE
-    )
+    r = post(f"{base}/api/videos/{quiet}/captions/generate", json={"language": "en"}, headers=ALICE)
     assert r.status_code == 202, r.text
     track = wait_track(base, quiet, r.json()["id"])
     assert (track["status"], track["errorCode"]) == ("errored", "no_speech"), track
-    status = httpx.get(f"{base}/api/videos/{quiet}/status", headers=ALICE).json()
+    status = get(f"{base}/api/videos/{quiet}/status", headers=ALICE).json()
     assert status["state"] == "ready"  # a failed generation leaves the video as it was
     site["quiet"] = quiet
 
@@ -163,6 +175,28 @@ def test_the_cli_generates_and_saves_the_webvtt(site: dict[str, Any], tmp_path: 
     if quiet is not None:
         r = vidhost(env, "captions", "generate", quiet, "--json", timeout=400)
         assert r.returncode == 1 and "no_speech" in r.stderr, (r.stdout, r.stderr)
+
+
+async def _generate_watching(
+    site: dict[str, Any], url: str, body: dict[str, str]
+) -> tuple[httpx.Response, list[dict[str, Any]]]:
+    """POST ``body`` to ``url`` with the owner's ``/api/events`` socket open; the answer and
+    the socket's messages until the captions task ended."""
+    socket = ws_url(site["server"], "/api/events")
+    events: list[dict[str, Any]] = []
+    async with websockets.connect(socket, additional_headers=ALICE) as ws:
+        assert (await recv_json(ws))["status"] == "connected"
+        r = await asyncio.to_thread(post, url, json=body, headers=ALICE)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            message = await recv_json(ws, 300)
+            events.append(message)
+            if message.get("kind") == "captions" and message.get("status") in (
+                "completed",
+                "failed",
+            ):
+                break
+    return r, events
 
 
 def _seconds(text: str) -> float:

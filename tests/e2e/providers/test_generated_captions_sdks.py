@@ -6,6 +6,7 @@ upload, ``generateSubtitles``) and cloudflare (``stream.captions.language.create
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +17,8 @@ import mux_python
 import pytest
 from cloudflare import Cloudflare
 
-from tests.e2e.delivery.test_generated_captions import recognized_share
-from tests.e2e.helpers import AUTH_ENV, SECRET, auth, upload, wait_for_state
+from tests.e2e.delivery.test_generated_captions import recognized_share, upload
+from tests.e2e.helpers import AUTH_ENV, SECRET, auth, wait_for_state
 from tests.e2e.ingest.conftest import run_node
 from tests.e2e.mux_helpers import access_token, sdk, wait_asset
 from tests.http_server import static_files
@@ -29,6 +30,9 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(espeak() is None, reason="espeak-ng missing (make test installs it)"),
 ]
+
+get = functools.partial(httpx.get, timeout=60)
+post = functools.partial(httpx.post, timeout=120)
 
 JS = Path(__file__).resolve().parents[2] / "js"
 SPOKEN = SENTENCES[1:3]
@@ -109,7 +113,7 @@ def test_mux_sdks_generate_subtitles_at_creation_on_upload_and_on_request(site):
         assert track.status == "ready", track
         assert track.text_source == "generated_vod" and track.language_code == "en"
         pid = assets.get_asset(asset_id).data.playback_ids[0].id
-        vtt = httpx.get(f"{site['url']}/{pid}/text/{track.id}.vtt", timeout=30).text
+        vtt = get(f"{site['url']}/{pid}/text/{track.id}.vtt", timeout=30).text
         assert recognized_share(vtt, list(SPOKEN)) >= 0.7, vtt
     (first,) = wait_text(assets, created.id)
     assert first.name == "English (generated)" and first.passthrough == "cc-1"
@@ -152,9 +156,9 @@ def test_cloudflare_sdk_generates_captions(site):
         time.sleep(0.5)
         caption = cf.stream.captions.language.create("en", account_id="alice", identifier=uid)
     assert caption is not None and caption.status == "ready", caption
-    tracks = httpx.get(f"{site['url']}/api/videos/{uid}/captions", headers=alice).json()
+    tracks = get(f"{site['url']}/api/videos/{uid}/captions", headers=alice).json()
     (track,) = tracks
-    vtt = httpx.get(track["url"], headers=alice).text
+    vtt = get(track["url"], headers=alice).text
     assert recognized_share(vtt, list(SPOKEN)) >= 0.7, vtt
     # another account cannot, an unknown language is refused
     bob = Cloudflare(
