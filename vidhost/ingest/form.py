@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from vidhost.core.errors import InvalidInput
 from vidhost.core.limits import CLIENT_ID_CHARS
+from vidhost.core.quality import quality_options
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep, CurrentUser
 from vidhost.http.errors import ApiError
@@ -80,8 +82,10 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
     try:
         if len(form.fields.get("client_id", "")) > CLIENT_ID_CHARS:
             raise ApiError(400, "invalid_client_id", f"client_id is over {CLIENT_ID_CHARS} chars")
-        options = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
-    except ApiError:
+        options: dict[str, str] = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
+        tier = form.fields.get("video_quality") or settings.video_quality
+        options |= quality_options(tier)
+    except (ApiError, InvalidInput):
         form.discard()
         raise
     video = await run_in_threadpool(

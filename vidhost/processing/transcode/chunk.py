@@ -6,12 +6,19 @@ import functools
 import logging
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import utcnow
+from vidhost.core.quality import (
+    PROBE_CRFS,
+    RungEncoding,
+    TierSettings,
+    capped_encoding,
+    crf_for_target,
+)
 from vidhost.core.scheduling import (
     BACKGROUND_NICE,
     PartRow,
@@ -24,8 +31,10 @@ from vidhost.core.segments import (
 )
 from vidhost.media.chunks import ChunkPoster, build_chunk_command
 from vidhost.media.errors import (
+    INTERRUPTIONS,
     MediaError,
 )
+from vidhost.media.quality_probe import SAMPLE_SECONDS, measure_probes, probe_size
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.runner import (
@@ -36,6 +45,7 @@ from vidhost.processing.runner import (
 from vidhost.processing.transcode.config import (
     FIRST_REQUEST_WAIT,
     LIKELY_START_HEIGHT,
+    QUALITY_KEY,
     START_WAIT,
 )
 from vidhost.processing.transcode.parts import PartEncoder
@@ -72,10 +82,54 @@ class ChunkEncoder(PartEncoder):
             ) as tmp,
         ):
             pass_ = _Pass(self, ctx, plan, chunk, source, Path(tmp))
+            pass_.quality = TierSettings.from_dict(plan.extra.get(QUALITY_KEY))
             if chunk.index == 0:
                 self._first_chunk(pass_, plan.rung_order())
                 return
+            self._decide(pass_)
             self._rungs(pass_, list(plan.renditions))
+
+    def _decide(self, pass_: _Pass) -> None:
+        """A content-aware tier (ADR 0046): this chunk's CRF, from probes of a sample of it
+        (its middle ``SAMPLE_SECONDS``, at 360p, at the ``PROBE_CRFS``): the CRF whose VMAF
+        reaches the tier's target; every rung is encoded at it under its cap. A failed probe
+        leaves the tier's default CRF. Run below the work a viewer waits for."""
+        quality, plan, chunk, cfg = pass_.quality, pass_.plan, pass_.chunk, self.config
+        if not quality.content_aware or not plan.renditions:
+            return
+        start, end = plan.chunk_frames(chunk)
+        begin, length = plan.seconds(start), plan.seconds(end - start)
+        seconds = min(SAMPLE_SECONDS, length)
+        top = plan.renditions[0]
+        width, height = probe_size(top.width, top.height)
+        crf = quality.default_crf
+        try:
+            probes = measure_probes(
+                cfg.ffmpeg,
+                pass_.source,
+                pass_.out / "probe",
+                start=begin + (length - seconds) / 2,
+                seconds=seconds,
+                width=width,
+                height=height,
+                crfs=PROBE_CRFS,
+                preset=pass_.preset,
+                limits=task_limits(cfg.timeout, nice=BACKGROUND_NICE),
+            )
+            crf = crf_for_target(probes, quality.target_vmaf)
+            log.info(
+                "probes of chunk %s of %s: %s: crf %s for vmaf %s",
+                chunk.index,
+                pass_.ctx.video.id,
+                ", ".join(f"crf {p.crf} vmaf {p.vmaf:.1f}" for p in probes),
+                crf,
+                quality.target_vmaf,
+            )
+        except MediaError as exc:
+            if exc.code in INTERRUPTIONS:
+                raise
+            log.warning("probes of chunk %s of %s failed: %s", chunk.index, pass_.ctx.video.id, exc)
+        pass_.encodings = {r.name: capped_encoding(r.video_bitrate, crf) for r in plan.renditions}
 
     def _rungs(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
         """Encode ``todo``: the rung a player asked for alone first, at nice 0 (a fraction of
@@ -183,6 +237,8 @@ class ChunkEncoder(PartEncoder):
             )
             forget_if_deleted(self.service, pass_.ctx.video.id)
         self.progress.part_done(pass_.ctx)  # the start may make the video ready
+        if todo:
+            self._decide(pass_)  # after ready: the start is not delayed
         if todo and plan.cmaf:
             # the other rungs' init segments, from one frame each (after ready: it costs the
             # start ~0.2 s): a player switching rungs asks for the init, then the segment
@@ -233,6 +289,13 @@ class _Pass:
     source: list[str]
     out: Path
     rungs_done: int = 0
+    quality: TierSettings = field(default_factory=lambda: TierSettings.from_dict(None))
+    encodings: dict[str, RungEncoding] = field(default_factory=dict)
+    """The rungs' rate control (``_decide``); a rung not named: its planned average rate."""
+
+    @property
+    def preset(self) -> str:
+        return self.quality.preset or self.encoder.config.preset
 
     def run(
         self,
@@ -263,11 +326,13 @@ class _Pass:
             segment_frames=[s.start_frame - start for s in segments[1:]],
             first_segment=chunk.first_segment,
             ts_offset=plan.ts_offset,
-            preset=cfg.preset,
+            preset=self.preset,
             strict=cfg.strict_decode,
             timescale=plan.video_timescale if plan.cmaf else None,
             poster=poster,
             inits=inits or (),
+            encodings=self.encodings,
+            stitchable=self.quality.content_aware,
         )
         total = len(plan.renditions)
         label = ",".join(r.name for r in rungs) or "init segments of " + ",".join(

@@ -12,11 +12,15 @@ from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput
 from vidhost.core.limits import MAX_RESOLUTION_OPTION
 from vidhost.core.models import Video
+from vidhost.core.quality import BASIC, PLUS, PREMIUM, VIDEO_QUALITY_OPTION
 from vidhost.providers.mux.asset_edits import Meta
 from vidhost.providers.mux.master_access import TEMPORARY
 from vidhost.providers.mux.views import VIDEO_QUALITY
 
 ENCODING_TIERS = ("baseline", "smart", "premium")
+TIER_OF_ENCODING_TIER = {"baseline": BASIC, "smart": PLUS, "premium": PREMIUM}
+"""Mux's deprecated ``encoding_tier`` names for the ``video_quality`` tiers."""
+DEFAULT_VIDEO_QUALITY = PLUS
 RESOLUTION_TIERS = ("1080p", "1440p", "2160p")
 DEFAULT_RESOLUTION_TIER = "1080p"
 NOT_IMPLEMENTED = ("normalize_audio", "test")
@@ -59,6 +63,12 @@ def options_of(settings: dict[str, Any]) -> dict[str, Any]:
     # the server's max_resolution allows it, vidhost.processing.handlers.ladder_heights).
     tier = settings.get("max_resolution_tier") or DEFAULT_RESOLUTION_TIER
     options[MAX_RESOLUTION_OPTION] = int(tier.removesuffix("p"))
+    # video_quality picks the ladder (ADR 0046): basic the fixed one, plus (Mux's default)
+    # content-aware, premium content-aware with a slower preset and a higher target
+    quality = settings.get("video_quality") or TIER_OF_ENCODING_TIER.get(
+        settings.get("encoding_tier") or "", DEFAULT_VIDEO_QUALITY
+    )
+    options[VIDEO_QUALITY_OPTION] = quality
     return options
 
 
