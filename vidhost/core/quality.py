@@ -44,8 +44,9 @@ CAP_FACTOR = 1.6
 """A content-aware rung's maxrate: this times the fixed ladder's average rate at its size
 (1080p: 8 Mb/s where the fixed ladder averages 5), so complex content gets the rate it needs
 and the worst case stays bounded."""
-CAP_BUFFER_FACTOR = 1.5
-"""Its VBV buffer: this times the cap (as the fixed ladder's 1.5x its rate)."""
+CAP_BUFFER_FACTOR = 1.0
+"""Its VBV buffer: one second at the cap. Each chunk starts with a nearly full buffer, so a
+larger one lets short chunks (the 1 s opening ones) overshoot the cap."""
 FIXED_MAXRATE_FACTOR = 1.07
 FIXED_BUFFER_FACTOR = 1.5
 

@@ -140,4 +140,4 @@ def test_rung_rate_controls() -> None:
     capped = capped_encoding(5_000_000, 21.5)
     assert capped.crf == 21.5
     assert capped.max_bitrate == rung_cap(5_000_000) == 8_000_000
-    assert capped.buffer_size == 12_000_000
+    assert capped.buffer_size == 8_000_000

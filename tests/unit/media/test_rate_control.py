@@ -24,7 +24,7 @@ def test_a_rung_without_an_encoding_keeps_its_planned_rates() -> None:
 
 def test_capped_crf_and_fixed_rates() -> None:
     capped = rate_args(capped_encoding(2_800_000, 21.5), RUNG)
-    assert capped == ["-crf", "21.5", "-maxrate:v", "4480000", "-bufsize:v", "6720000"]
+    assert capped == ["-crf", "21.5", "-maxrate:v", "4480000", "-bufsize:v", "4480000"]
     fixed = rate_args(fixed_encoding(2_800_000), RUNG)
     assert fixed == ["-b:v", "2800000", "-maxrate:v", "2996000", "-bufsize:v", "4200000"]
 
