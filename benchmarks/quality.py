@@ -184,14 +184,14 @@ def vmaf(distorted: Path, source: Path, width: int, height: int, subsample: int)
     return float(found.group(1))
 
 
-def tier_cost(source: Path, work: Path, seconds: float) -> None:
+def tier_cost(source: Path, work: Path, seconds: float, tiers: list[str]) -> None:
     """CPU seconds (ffmpeg children: user + system) of each tier's whole ladder, in process
     (a real container, the server's defaults, no worker), per minute of the source."""
     from tests.integration.helpers import container, run_transcode
     from tests.integration.helpers import upload as upload_local
 
     print(f"== CPU cost per tier ({source.name}), CPU seconds per minute of source")
-    for tier in ("basic", "plus", "premium"):
+    for tier in tiers:
         shutil.rmtree(work / tier, ignore_errors=True)
         defaults = Settings()
         with container(
@@ -199,6 +199,7 @@ def tier_cost(source: Path, work: Path, seconds: float) -> None:
             ladder_heights=defaults.ladder_heights,
             x264_preset=defaults.x264_preset,
             segment_seconds=defaults.segment_seconds,
+            probe_timeout=600.0,  # a loaded machine
         ) as c:
             video_id = upload_local(c, source, video_quality=tier)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -230,6 +231,7 @@ def main() -> None:
     parser.add_argument(
         "--tier-cost", metavar="ITEM", help="only: each tier's CPU seconds on this item"
     )
+    parser.add_argument("--tiers", default="basic,plus,premium", help="with --tier-cost")
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.size = 3, "640x360"
@@ -241,7 +243,7 @@ def main() -> None:
     if args.tier_cost:
         item = args.tier_cost
         source = make_item(root / "clips", item, items[item], args.seconds, args.size)
-        tier_cost(source, root / "runs" / "tiers", args.seconds)
+        tier_cost(source, root / "runs" / "tiers", args.seconds, args.tiers.split(","))
         return
     names = args.items.split(",") if args.items else list(items)
     print(f"corpus: {', '.join(names)}; {args.seconds:g} s {args.size}; {describe(settings)}")
