@@ -10,7 +10,7 @@ is ``vidhost.core.quality.crf_for_target``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vidhost.core.quality import Probe
@@ -99,9 +99,11 @@ def measure_probes(
     crfs: Sequence[float],
     preset: str,
     limits: ProcessLimits | None = None,
+    on_tick: Callable[[], None] | None = None,
 ) -> list[Probe]:
     """Encode the sample at each of ``crfs`` and score it: one ``Probe`` per CRF (its VMAF
-    mean and bits/s). ``MediaError`` when ffmpeg fails or libvmaf writes no score."""
+    mean and bits/s). ``MediaError`` when ffmpeg fails or libvmaf writes no score.
+    ``on_tick``: called about every 0.1 s while ffmpeg runs; what it raises stops the probe."""
     out_dir.mkdir(parents=True, exist_ok=True)
     encode = build_probe_encode_command(
         ffmpeg,
@@ -114,13 +116,14 @@ def measure_probes(
         crfs=crfs,
         preset=preset,
     )
-    run_ffmpeg(encode, duration=seconds, limits=limits)
+    run_ffmpeg(encode, duration=seconds, limits=limits, on_tick=on_tick)
     encodes = [out_dir / f"crf-{i}.mp4" for i in range(1, len(crfs) + 1)]
     logs = [out_dir / f"vmaf-{i}.json" for i in range(1, len(crfs) + 1)]
     run_ffmpeg(
         build_vmaf_command(ffmpeg, encodes, out_dir / "ref.nut", logs),
         duration=seconds,
         limits=limits,
+        on_tick=on_tick,
     )
     probes = []
     for crf, path, log in zip(crfs, encodes, logs, strict=True):
