@@ -1,41 +1,36 @@
-"""Reported VMAF against an independent measurement, and what the measuring costs (ADR 0045).
+"""Quality per byte: vidhost's ladder (its default tier, ``plus``: content-aware capped CRF,
+ADR 0046) vs a bare ffmpeg fixed ladder with vidhost's former settings, on a varied lavfi
+corpus built here, each item measured in the same run (vidhost, then the baseline).
 
-    python benchmarks/quality.py [--seconds 10] [--size 1920x1080] [--quick] [--tmp DIR]
+    python benchmarks/quality.py [--seconds 10] [--size 1920x1080] [--quick] [--items a,b]
+    python benchmarks/quality.py --tier-cost grain [--seconds 6]   # CPU s per tier
 
-A varied corpus is built in the script (lavfi sources, mezzanines at CRF 10 so the source is
-near-lossless): ``slide`` (smptehdbars), ``mandelbrot`` (a zoom), ``grain`` (testsrc2 under
-temporal noise), ``life`` (cellular automaton, scaled up). Each goes through a real ``vidhost
-serve`` (embedded profile, vidhost's default ladder) one after the other:
-
-- **ladder**: upload until the ``transcode`` task completed (the whole ladder stored);
-- **measuring**: from then until ``GET /api/videos/{id}`` lists a VMAF for every rung (the
-  ``quality_measurement`` task: sampled windows, ``n_subsample``); its cost is the CPU
-  seconds of the server and worker processes and their children (ffmpeg) in each span,
-  which other load on the machine does not change (the wall times are printed too; the
-  measuring runs at nice 19). Goal: a fraction of the ladder's, < 0.5;
-- **independent**: the stored top rung, every segment concatenated after its init, scored
-  against the mezzanine with ffmpeg's ``libvmaf`` over every frame (same model, both at the
-  source size with ``bicubic``), by a command written here, not vidhost's. Goal (issue 23):
-  vidhost's reported mean within 3 points.
-
-Printed per item: bytes and reported VMAF (mean/p5) per rung, the top rung's reported vs
-independent VMAF, the ladder's and the measuring's wall time. ``--quick``: 4 s 640x360, the
-script works; its figures mean nothing.
+The corpus (mezzanines at libx264 CRF 12): a Mandelbrot zoom, testsrc2 with temporal film
+grain (``noise``), SMPTE HD bars (a static slide), Conway's life scaled up, a zoompan over a
+still image, and low-resolution content scaled up. Per item: bytes per rung, the top and
+bottom rung's VMAF (each rung upscaled to the source size with bicubic, libvmaf v0.6.1
+against the source, every ``--subsample`` th frame), and the time from ``POST /upload`` to
+the whole ladder stored (vidhost) or to ffmpeg's exit (baseline: one process, libx264
+``veryfast``, ABR at the fixed rates, maxrate 1.07x, bufsize 1.5x, fMP4 segments as
+vidhost's).
+Goals (issue 23): ladder bytes <= 0.8x (geometric mean); no top rung loses more than 1
+VMAF; items the fixed ladder under-serves (top VMAF < 90) gain >= 3 where the cap allows;
+time <= 1.5x (geometric mean).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import os
+import math
+import re
+import resource
+import shutil
 import subprocess
-import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psutil
 from _common import (
     ServerProcess,
     bench_dir,
@@ -47,186 +42,256 @@ from _common import (
     wait_stored,
     warm_up,
 )
+from _rounds import verdict
 
 from vidhost.app.settings import Settings
-from vidhost.core import layout
-from vidhost.core.downloads import rung_keys
-from vidhost.core.segments import SegmentPlan
+from vidhost.media.hls import build_hls_command
+from vidhost.media.ladder import select_ladder
 
-CORPUS = {
-    "slide": "smptehdbars=s={size}:r=30",
-    "mandelbrot": "mandelbrot=s={size}:r=30",
-    "grain": "testsrc2=s={size}:r=30,noise=alls=25:allf=t+u",
-    "life": "life=s=320x180:r=30:mold=10:ratio=0.5:death_color=#39394a:life_color=#c83232,"
-    "scale={size}:flags=neighbor",
-}
-GOAL_POINTS = 3.0
+BYTES_GOAL = 0.8
+TIME_GOAL = 1.5
+TOP_LOSS = 1.0
+UNDER_SERVED = 90.0
+GAIN = 3.0
 
 
-def mezzanine(path: Path, source: str, seconds: int, size: str) -> Path:
-    if path.exists():
-        return path
-    partial = path.with_name(path.stem + ".partial.mp4")
-    subprocess.run(
-        [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", source.format(size=size),
-         "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:d={seconds}",
-         "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-crf", "10",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(partial)],
-        check=True,
-    )  # fmt: skip
-    partial.rename(path)
-    return path
+def corpus(width: int, height: int) -> dict[str, str]:
+    """Item name -> lavfi filter graph (the zoompan item's ``{still}`` is an image path)."""
+    s = f"{width}x{height}"
+    return {
+        "mandelbrot": f"mandelbrot=s={s}:r=30",
+        "grain": f"testsrc2=s={s}:r=30,noise=alls=16:allf=t+u",
+        "slide": f"smptehdbars=s={s}:r=30",
+        "life": f"life=s={max(2, width // 8)}x{max(2, height // 8)}:r=30:mold=10:ratio=0.2"
+        f":death_color=#202020:life_color=#e0c060,scale={width}:{height}:flags=neighbor",
+        "zoompan": f"movie={{still}},loop=-1:1,zoompan=z='min(zoom+0.002,1.6)':d=1:s={s}:fps=30",
+        "upscaled": f"testsrc2=s={max(2, width // 4)}x{max(2, height // 4)}:r=30,"
+        f"scale={width}:{height}:flags=bicubic",
+    }
 
 
-def wait_vmaf(base: str, video_id: str, timeout: float = 3600) -> dict:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=30) as client:
-        while time.monotonic() < deadline:
-            body = client.get(f"{base}/api/videos/{video_id}").json()
-            if body["renditions"] and all(r["vmaf"] for r in body["renditions"]):
-                return dict(body)
-            time.sleep(0.25)
-    raise RuntimeError(f"no VMAF for {video_id} after {timeout:.0f} s")
-
-
-def independent_vmaf(storage: Path, video_id: str, rung: str, source: Path, work: Path) -> float:
-    """Every frame of the stored rung against the mezzanine, libvmaf's default model."""
-    plan = SegmentPlan.from_json((storage / layout.plan_key(video_id)).read_bytes())
-    width, height = (int(v) for v in _size(source).split("x"))
-    with tempfile.TemporaryDirectory(dir=work) as tmp:
-        rendition = Path(tmp) / "rung.mp4"
-        with rendition.open("wb") as out:
-            for key in rung_keys(plan, video_id, rung):
-                out.write((storage / key).read_bytes())
-        log = Path(tmp) / "vmaf.json"
-        graph = (
-            f"[0:v]setpts=PTS-STARTPTS,scale={width}:{height}:flags=bicubic,format=yuv420p[d];"
-            f"[1:v]setpts=PTS-STARTPTS,format=yuv420p[r];"
-            f"[d][r]libvmaf=model=version=vmaf_v0.6.1:n_threads={os.cpu_count() or 1}:"
-            f"log_fmt=json:log_path={log}"
-        )
+def make_item(root: Path, name: str, graph: str, seconds: float, size: str) -> Path:
+    out = root / f"{name}-{seconds:g}s-{size}.mp4"
+    if out.exists():
+        return out
+    still = root / f"still-{size}.png"
+    if "{still}" in graph and not still.exists():
         subprocess.run(
-            [ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(rendition),
-             "-i", str(source), "-filter_complex", graph, "-f", "null", "-"],
+            [ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i",
+             f"testsrc2=s={size},drawgrid=w=40:h=40:c=white@0.4", "-frames:v", "1", str(still)],
             check=True,
         )  # fmt: skip
-        return float(json.loads(log.read_text())["pooled_metrics"]["vmaf"]["mean"])
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", graph.format(still=still),
+         "-f", "lavfi", "-i", "sine=f=440", "-t", f"{seconds:g}", "-pix_fmt", "yuv420p",
+         "-c:v", "libx264", "-preset", "veryfast", "-crf", "12", "-c:a", "aac", "-b:a", "128k",
+         str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
 
 
-def _size(path: Path) -> str:
-    out = subprocess.run(
-        [ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False
-    ).stderr
-    for token in out.replace(",", " ").split():
-        if "x" in token and all(p.isdigit() for p in token.split("x")) and token.count("x") == 1:
-            return token
-    raise RuntimeError(f"no size in {path}")
+@dataclass
+class Ladder:
+    seconds: float
+    rungs: dict[str, int] = field(default_factory=dict)
+    """Rung name -> video bytes (init + media segments)."""
+    files: dict[str, Path] = field(default_factory=dict)
+    """Rung name -> the rung as one playable file."""
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.rungs.values())
 
 
-def cpu_seconds(server: ServerProcess) -> float:
-    """CPU seconds of the server and its worker, their own and their reaped children's (every
-    ffmpeg the tasks ran): independent of what else loads the machine."""
-    assert server.proc is not None
-    root = psutil.Process(server.proc.pid)
-    total = 0.0
-    for proc in [root, *root.children()]:
-        with contextlib.suppress(psutil.Error):
-            t = proc.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-    return total
+def vidhost_ladder(source: Path, run_dir: Path, settings: Settings, cache: Path) -> Ladder:
+    """Upload to a fresh vidhost serve, wait for the whole ladder, download every rung."""
+    server = ServerProcess(run_dir / "server", bench_env(settings)).start()
+    try:
+        warm_up(server.url, cache)
+        sent = upload(server.url, source)
+        stored = wait_stored(server.url, sent.video_id)
+        ladder = Ladder(
+            stored.stored - sent.started, note=f"ready {stored.ready - sent.started:.1f} s"
+        )
+        base = f"{server.url}/stream/{sent.video_id}/"
+        with httpx.Client(timeout=120) as client:
+            master = client.get(base + "manifest").text
+            for uri in [u for u in master.splitlines() if u and not u.startswith("#")]:
+                name = uri.removesuffix(".m3u8")
+                text = client.get(base + uri).text
+                parts = re.findall(r'URI="([^"]+)"', text) + [
+                    line for line in text.splitlines() if line and not line.startswith("#")
+                ]
+                out = run_dir / f"vidhost-{name}.mp4"
+                with out.open("wb") as fh:
+                    for part in parts:
+                        fh.write(client.get(base + part).content)
+                ladder.rungs[name] = out.stat().st_size
+                ladder.files[name] = out
+    except Exception:
+        print(server.log())
+        raise
+    finally:
+        server.stop()
+        reap(run_dir / "server")
+    return ladder
 
 
-def rung_bytes(storage: Path, video_id: str, rung: str) -> int:
-    plan = SegmentPlan.from_json((storage / layout.plan_key(video_id)).read_bytes())
-    return sum((storage / key).stat().st_size for key in rung_keys(plan, video_id, rung))
+def bare_ladder(source: Path, run_dir: Path, settings: Settings, width: int, height: int) -> Ladder:
+    """One ffmpeg process: the fixed ladder (vidhost's former settings), video only, fMP4."""
+    rungs = select_ladder(width, height, settings.ladder_heights)
+    out = run_dir / "bare"
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = build_hls_command(
+        ffmpeg(), str(source), str(out), rungs, has_audio=False, fps=30.0,
+        segment_seconds=settings.segment_seconds, preset=settings.x264_preset,
+    )  # fmt: skip
+    cmd[cmd.index("-hls_segment_type") + 1] = "fmp4"
+    cmd[cmd.index("-hls_segment_filename") + 1] = str(out / "%v_%05d.m4s")
+    at = cmd.index("-hls_segment_filename")
+    cmd[at:at] = ["-hls_fmp4_init_filename", "init_%v.mp4"]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ladder = Ladder(time.perf_counter() - start)
+    for rung in rungs:
+        playlist = (out / f"{rung.name}.m3u8").read_text()
+        init = re.findall(r'URI="([^"]+)"', playlist)
+        media = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+        joined = run_dir / f"bare-{rung.name}.mp4"
+        with joined.open("wb") as fh:
+            for part in init + media:
+                fh.write((out / part).read_bytes())
+        ladder.rungs[rung.name] = joined.stat().st_size
+        ladder.files[rung.name] = joined
+    return ladder
+
+
+def vmaf(distorted: Path, source: Path, width: int, height: int, subsample: int) -> float:
+    """VMAF of ``distorted`` upscaled (bicubic) to the source size, against the source."""
+    graph = (
+        f"[0:v]scale={width}:{height}:flags=bicubic,format=yuv420p[d];"
+        f"[1:v]format=yuv420p[r];[d][r]libvmaf=n_subsample={subsample}:n_threads=2"
+    )
+    run = subprocess.run(
+        [ffmpeg(), "-hide_banner", "-nostats", "-i", str(distorted), "-i", str(source),
+         "-lavfi", graph, "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found = re.search(r"VMAF score: ([0-9.]+)", run.stderr)
+    assert found, run.stderr[-2000:]
+    return float(found.group(1))
+
+
+def tier_cost(source: Path, work: Path, seconds: float, tiers: list[str]) -> None:
+    """CPU seconds (ffmpeg children: user + system) of each tier's whole ladder, in process
+    (a real container, the server's defaults, no worker), per minute of the source."""
+    from tests.integration.helpers import container, run_transcode
+    from tests.integration.helpers import upload as upload_local
+
+    print(f"== CPU cost per tier ({source.name}), CPU seconds per minute of source")
+    for tier in tiers:
+        shutil.rmtree(work / tier, ignore_errors=True)
+        defaults = Settings()
+        with container(
+            work / tier,
+            ladder_heights=defaults.ladder_heights,
+            x264_preset=defaults.x264_preset,
+            segment_seconds=defaults.segment_seconds,
+            probe_timeout=600.0,  # a loaded machine
+        ) as c:
+            video_id = upload_local(c, source, video_quality=tier)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            run_transcode(c, video_id)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(
+            f"  {tier:<8} {cpu:7.1f} CPU s for {seconds:g} s = {cpu * 60 / seconds:7.0f} "
+            f"CPU s per minute (wall {wall:.1f} s)",
+            flush=True,
+        )
+        shutil.rmtree(work / tier, ignore_errors=True)
+
+
+def geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=int, default=10)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--size", default="1920x1080")
-    parser.add_argument("--only", default=",".join(CORPUS), help=",".join(CORPUS))
-    parser.add_argument("--quick", action="store_true", help="tiny clips (validation)")
+    parser.add_argument("--subsample", type=int, default=5, help="libvmaf n_subsample")
+    parser.add_argument("--items", help="comma-separated subset of the corpus")
+    parser.add_argument("--quick", action="store_true", help="3 s 640x360, 3 items")
     parser.add_argument("--tmp", help="cache and work dir (default: $TMPDIR/vidhost-bench)")
+    parser.add_argument(
+        "--tier-cost", metavar="ITEM", help="only: each tier's CPU seconds on this item"
+    )
+    parser.add_argument("--tiers", default="basic,plus,premium", help="with --tier-cost")
     args = parser.parse_args()
     if args.quick:
-        args.seconds, args.size = 4, "640x360"
-    items = [i.strip() for i in args.only.split(",") if i.strip()]
-    settings = Settings()
+        args.seconds, args.size = 3, "640x360"
+        args.items = args.items or "mandelbrot,grain,slide"
+    width, height = (int(v) for v in args.size.split("x"))
+    settings = Settings()  # the defaults vidhost serve uses (tier plus)
     root = bench_dir(args.tmp)
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"vidhost {describe(settings)}; {os.cpu_count()} CPUs, load average {load}")
-    print(
-        f"VMAF: reported = vidhost's quality_measurement ({settings.quality_windows} segments, "
-        f"n_subsample {settings.quality_subsample}); independent = every frame, same model"
-    )
-    run_dir = root / "runs" / f"quality-{os.getpid()}"
-    server = ServerProcess(run_dir, bench_env(settings)).start()
-    storage = run_dir / "storage"
-    diffs, costs = [], []
-    try:
-        warm_up(server.url, root / "clips")
-        for item in items:
-            source = mezzanine(
-                root / "clips" / f"q-{item}-{args.seconds}s-{args.size}.mp4",
-                CORPUS[item],
-                args.seconds,
-                args.size,
-            )
-            cpu_start = cpu_seconds(server)
-            sent = upload(server.url, source)
-            stored = wait_stored(server.url, sent.video_id)
-            cpu_stored = cpu_seconds(server)
-            ladder = stored.stored - sent.started
-            body = wait_vmaf(server.url, sent.video_id)
-            measuring = time.time() - stored.stored
-            cpu_ladder, cpu_measuring = cpu_stored - cpu_start, cpu_seconds(server) - cpu_stored
-            renditions = sorted(body["renditions"], key=lambda r: -r["height"])
-            top = renditions[0]
-            started = time.monotonic()
-            own = independent_vmaf(storage, sent.video_id, top["name"], source, run_dir)
-            full = time.monotonic() - started
-            diff = top["vmaf"]["mean"] - own
-            diffs.append(abs(diff))
-            costs.append(cpu_measuring / cpu_ladder)
-            print(f"== {item} ({args.seconds} s {args.size})")
-            for r in renditions:
-                size = rung_bytes(storage, sent.video_id, r["name"])
-                avg, peak = r["averageBitrate"] / 1000, r["peakBitrate"] / 1000
-                print(
-                    f"  {r['name']:>6}  {size / 1024:9.0f} KiB  avg {avg:6.0f} kb/s  peak "
-                    f"{peak:6.0f} kb/s  VMAF {r['vmaf']['mean']:6.2f} (p5 {r['vmaf']['p5']:6.2f})"
-                )
+    items = corpus(width, height)
+    if args.tier_cost:
+        item = args.tier_cost
+        source = make_item(root / "clips", item, items[item], args.seconds, args.size)
+        tier_cost(source, root / "runs" / "tiers", args.seconds, args.tiers.split(","))
+        return
+    names = args.items.split(",") if args.items else list(items)
+    print(f"corpus: {', '.join(names)}; {args.seconds:g} s {args.size}; {describe(settings)}")
+    rows = []
+    for name in names:
+        source = make_item(root / "clips", name, items[name], args.seconds, args.size)
+        run = root / "runs" / f"quality-{name}"
+        shutil.rmtree(run, ignore_errors=True)
+        run.mkdir(parents=True)
+        ours = vidhost_ladder(source, run, settings, root / "clips")
+        bare = bare_ladder(source, run, settings, width, height)
+        top, bottom = next(iter(bare.rungs)), list(bare.rungs)[-1]
+        scores = {
+            (who, rung): vmaf(ladder.files[rung], source, width, height, args.subsample)
+            for who, ladder in (("vidhost", ours), ("bare", bare))
+            for rung in (top, bottom)
+        }
+        rows.append((name, ours, bare, scores, top, bottom))
+        print(f"== {name}")
+        for who, ladder in (("vidhost", ours), ("bare", bare)):
+            sizes = " ".join(f"{r}={b / 1000:.0f}kB" for r, b in ladder.rungs.items())
             print(
-                f"  top rung {top['name']}: reported {top['vmaf']['mean']:.2f}, independent "
-                f"(every frame) {own:.2f}: {diff:+.2f} points (goal within {GOAL_POINTS:g})"
-            )
-            print(
-                f"  CPU: ladder {cpu_ladder:.1f} s, measuring {cpu_measuring:.1f} s = "
-                f"{cpu_measuring / cpu_ladder:.2f}x the ladder's (goal < 0.5)",
-            )
-            print(
-                f"  wall: ladder (upload -> stored) {ladder:.1f} s; measuring (stored -> VMAF, "
-                f"nice 19) {measuring:.1f} s; the independent full measurement {full:.1f} s",
+                f"  {who:<7} {ladder.seconds:7.1f} s  {ladder.total / 1000:8.0f} kB  "
+                f"top VMAF {scores[(who, top)]:5.1f}  bottom {scores[(who, bottom)]:5.1f}  "
+                f"[{sizes}] {ladder.note}",
                 flush=True,
             )
-    finally:
-        server.stop()
-        reap(run_dir)
-    worst = max(diffs) if diffs else 0.0
-    ok = worst <= GOAL_POINTS
-    print(
-        f"== reported vs independent top-rung VMAF: worst {worst:.2f} points (goal <= "
-        f"{GOAL_POINTS:g})  {'PASS' if ok else 'FAIL'}; measuring / ladder CPU: "
-        + ", ".join(f"{c:.2f}" for c in costs)
-    )
-    if args.quick:
-        print("(--quick: the script works; its figures mean nothing)")
-    elif not ok:
-        raise SystemExit(1)
+        shutil.rmtree(run, ignore_errors=True)
+
+    print("== summary (vidhost / bare)")
+    bytes_ratio = geomean([o.total / b.total for _, o, b, _, _, _ in rows])
+    time_ratio = geomean([o.seconds / b.seconds for _, o, b, _, _, _ in rows])
+    losses = [(n, s[("vidhost", t)] - s[("bare", t)]) for n, _, _, s, t, _ in rows]
+    under = [(n, s[("vidhost", t)] - s[("bare", t)]) for n, _, _, s, t, _ in rows
+             if s[("bare", t)] < UNDER_SERVED]  # fmt: skip
+    print(f"  bytes (geomean): {bytes_ratio:.3f}  (goal <= {BYTES_GOAL})  "
+          f"{verdict(bytes_ratio <= BYTES_GOAL)}")  # fmt: skip
+    worst = min(losses, key=lambda x: x[1])
+    changes = ", ".join(f"{n} {d:+.1f}" for n, d in losses)
+    ok = verdict(worst[1] >= -TOP_LOSS)
+    print(f"  top-rung VMAF change: {changes}; worst {worst[0]} {worst[1]:+.1f} "
+          f"(goal >= -{TOP_LOSS})  {ok}")  # fmt: skip
+    if under:
+        print(f"  under-served (bare top < {UNDER_SERVED}): "
+              f"{', '.join(f'{n} {d:+.1f}' for n, d in under)} (goal >= +{GAIN}) "
+              f"{verdict(all(d >= GAIN for _, d in under))}")  # fmt: skip
+    print(f"  time to the whole ladder (geomean): {time_ratio:.3f}  (goal <= {TIME_GOAL})  "
+          f"{verdict(time_ratio <= TIME_GOAL)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     HLS and DASH from the same segments) or ``ts`` (MPEG-TS, HLS only, for players older than
     iOS 10). Videos keep the packaging they were planned with."""
     x264_preset: str = "veryfast"
+    quality_target: float = Field(default=95.0, ge=50, le=99)
+    """The VMAF the top rung of a ``plus`` video aims at (ADR 0046; ``premium`` aims 2 points
+    higher); each rung is encoded at the CRF a probe of its chunk finds, under its cap."""
+    video_quality: Literal["basic", "plus", "premium"] = "basic"
+    """The tier of a native upload that names none (``video_quality`` field)."""
     ffmpeg: str | None = None
     """Path of the ffmpeg binary. Default: the one shipped in the imageio-ffmpeg wheel."""
     ffmpeg_timeout: float = 3600.0

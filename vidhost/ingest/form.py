@@ -15,6 +15,7 @@ from vidhost.core import limits as L
 from vidhost.core.caption_generation import speech_language
 from vidhost.core.errors import CodedError
 from vidhost.core.limits import CLIENT_ID_CHARS
+from vidhost.core.quality import quality_options
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep, CurrentUser
 from vidhost.http.errors import ApiError
@@ -115,7 +116,9 @@ async def upload(request: Request, user: CurrentUser, container: ContainerDep) -
     try:
         if len(form.fields.get("client_id", "")) > CLIENT_ID_CHARS:
             raise ApiError(400, "invalid_client_id", f"client_id is over {CLIENT_ID_CHARS} chars")
-        options = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
+        options: dict[str, str] = enhance_options(form.fields.get("enhance"), mode=settings.enhance)
+        tier = form.fields.get("video_quality") or settings.video_quality
+        options |= quality_options(tier)
         fields = details(form)
         captions = form.fields.get("generateCaptions") or None
         if captions is not None:

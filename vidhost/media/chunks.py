@@ -10,10 +10,11 @@ each other with no gap and no repeated frame, and no discontinuity tag is needed
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from vidhost.core.quality import RungEncoding
 from vidhost.core.segments import PlannedRendition
 from vidhost.media.hls import _num
 
@@ -57,6 +58,8 @@ def build_chunk_command(
     timescale: int | None = None,
     poster: ChunkPoster | None = None,
     inits: Sequence[PlannedRendition] = (),
+    encodings: Mapping[str, RungEncoding] | None = None,
+    stitchable: bool = False,
 ) -> list[str]:
     """Decode frames ``[start_frame, end_frame)`` (``None``: to the end) of the source once
     and write every rung as MPEG-TS segments ``<rung>_<n>.ts`` (numbered from
@@ -72,6 +75,11 @@ def build_chunk_command(
     ``inits`` (CMAF): rungs encoded for the chunk's first frame only, into
     ``init-<rung>_<n>.mp4``, whose init segment is the one every chunk of that rung writes: a
     player switching to that rung then finds it stored (ADR 0064).
+    ``encodings``: each named rung's rate control (a capped CRF, ADR 0046); a rung not named
+    is encoded at its planned average rate, maxrate and buffer (the fixed ladder).
+    ``stitchable``: headers that do not depend on the rate control (x264 ``stitchable``: a
+    CRF chunk's picture parameter set is the same as an average-rate one's), so chunks
+    encoded with different rate controls share one CMAF init segment.
     """
     if not rungs and not inits:
         raise ValueError("at least one rung")
@@ -122,12 +130,8 @@ def build_chunk_command(
             "yuv420p",
             "-threads",
             str(threads),
-            "-b:v",
-            str(rung.video_bitrate),
-            "-maxrate:v",
-            str(rung.max_bitrate),
-            "-bufsize:v",
-            str(rung.buffer_size),
+            *rate_args((encodings or {}).get(rung.name), rung),
+            *(["-x264-params", "stitchable=1"] if stitchable else []),
             "-g",
             str(gop),
             "-keyint_min",
@@ -146,6 +150,21 @@ def build_chunk_command(
         args += ["-map", "[poster]", "-an", "-sn", "-frames:v", "1", "-q:v", "3"]
         args += ["-f", "image2", "-update", "1", poster.path]
     return args
+
+
+def rate_args(encoding: RungEncoding | None, rung: PlannedRendition) -> list[str]:
+    """libx264's rate control for ``rung``: ``encoding``'s capped CRF or average rate, or
+    (None) the rung's planned average rate, maxrate and buffer."""
+    if encoding is None:
+        rate = ["-b:v", str(rung.video_bitrate)]
+        peak, buffer = rung.max_bitrate, rung.buffer_size
+    else:
+        if encoding.crf is None:
+            rate = ["-b:v", str(encoding.bitrate)]
+        else:
+            rate = ["-crf", _num(encoding.crf)]
+        peak, buffer = encoding.max_bitrate, encoding.buffer_size
+    return [*rate, "-maxrate:v", str(peak), "-bufsize:v", str(buffer)]
 
 
 def build_audio_command(

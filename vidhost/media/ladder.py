@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from vidhost.core.quality import DEFAULT_CRF, capped_encoding
 
 DEFAULT_HEIGHTS: tuple[int, ...] = (1080, 720, 480, 360, 240)
 TALL_HEIGHTS: tuple[int, ...] = (2160, 1440)
@@ -118,6 +120,14 @@ def _make_rung(name: str, width: int, height: int, short_px: int) -> Rung:
         buffer_size=round(video * _BUFSIZE_FACTOR),
         audio_bitrate=_AUDIO_BITRATE_SMALL if short_px <= _SMALL_RUNG else _AUDIO_BITRATE,
     )
+
+
+def with_cap(rung: Rung) -> Rung:
+    """``rung`` of a content-aware ladder (ADR 0046): its maxrate and buffer are the cap a
+    capped-CRF encode of it may reach (``vidhost.core.quality.capped_encoding``); its
+    average rate stays the fixed ladder's (the first chunk's start rungs use it)."""
+    cap = capped_encoding(rung.video_bitrate, DEFAULT_CRF)
+    return replace(rung, max_bitrate=cap.max_bitrate, buffer_size=cap.buffer_size)
 
 
 def _even(value: float) -> int:

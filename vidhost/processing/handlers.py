@@ -78,6 +78,7 @@ def transcode_config(settings: Settings, capabilities: StorageCapabilities) -> T
         segment_seconds=s.segment_seconds,
         opening_seconds=s.opening_segments,
         preset=s.x264_preset,
+        quality_target=s.quality_target,
         timeout=s.ffmpeg_timeout,
         tmp_dir=s.tmp_dir,
         strict_decode=s.strict_decode,

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.app.container import Container
 from vidhost.core import limits as L
 from vidhost.core.ports import PresignedRequest
+from vidhost.core.quality import quality_options
 from vidhost.http.deps import ContainerDep, CurrentUser
 from vidhost.http.views import VideoStatus, base_url, video_status
 from vidhost.ingest.presigned.service import Metadata, Ticket
@@ -63,6 +64,10 @@ METADATA_DOC = (
     f"{L.METADATA_BYTES} bytes as JSON (`too_many_metadata_keys`, `metadata_too_large`)"
 )
 ENHANCE_DOC = "Enhancement preset (`name[:key=value,...]`) or `none`; see docs/processing.md"
+QUALITY_DOC = (
+    "Quality tier: `basic` (fixed ladder), `plus` (content-aware, the default) or `premium` "
+    "(content-aware, slower preset, higher target); ADR 0046"
+)
 
 
 class InitRequest(BaseModel):
@@ -74,6 +79,7 @@ class InitRequest(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict, description=METADATA_DOC)
     multipart: bool | None = None
     enhance: str | None = Field(default=None, max_length=200, description=ENHANCE_DOC)
+    video_quality: str | None = Field(default=None, max_length=20, description=QUALITY_DOC)
 
 
 class InitResponse(BaseModel):
@@ -91,6 +97,7 @@ class UploadUrlRequest(BaseModel):
     mimeType: str = Field(max_length=L.CONTENT_TYPE_CHARS)
     metadata: dict[str, Any] = Field(default_factory=dict, description=METADATA_DOC)
     enhance: str | None = Field(default=None, max_length=200, description=ENHANCE_DOC)
+    video_quality: str | None = Field(default=None, max_length=20, description=QUALITY_DOC)
 
 
 class UploadUrlResponse(InitResponse):
@@ -198,6 +205,7 @@ async def _issue(
 ) -> dict[str, Any]:
     """Create the record and its pre-signed upload (``init`` and ``upload-url``)."""
     options = enhance_options(body.enhance, mode=container.settings.enhance)
+    options |= quality_options(body.video_quality or container.settings.video_quality)
     ticket = await run_in_threadpool(
         lambda: container.direct.init(
             owner=user,

@@ -6,12 +6,21 @@ import functools
 import logging
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import utcnow
+from vidhost.core.quality import (
+    PROBE_CRFS,
+    PROBE_MARGIN,
+    RungEncoding,
+    TierSettings,
+    capped_encoding,
+    crf_for_target,
+)
 from vidhost.core.scheduling import (
     BACKGROUND_NICE,
     PartRow,
@@ -24,8 +33,10 @@ from vidhost.core.segments import (
 )
 from vidhost.media.chunks import ChunkPoster, build_chunk_command
 from vidhost.media.errors import (
+    INTERRUPTIONS,
     MediaError,
 )
+from vidhost.media.quality_probe import SAMPLE_SECONDS, measure_probes, probe_size
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.runner import (
@@ -36,6 +47,7 @@ from vidhost.processing.runner import (
 from vidhost.processing.transcode.config import (
     FIRST_REQUEST_WAIT,
     LIKELY_START_HEIGHT,
+    QUALITY_KEY,
     START_WAIT,
 )
 from vidhost.processing.transcode.parts import PartEncoder
@@ -72,10 +84,76 @@ class ChunkEncoder(PartEncoder):
             ) as tmp,
         ):
             pass_ = _Pass(self, ctx, plan, chunk, source, Path(tmp))
+            pass_.quality = TierSettings.from_dict(plan.extra.get(QUALITY_KEY))
             if chunk.index == 0:
                 self._first_chunk(pass_, plan.rung_order())
                 return
             self._rungs(pass_, list(plan.renditions))
+
+    def _decide(self, pass_: _Pass, since: datetime | None = None) -> None:
+        """A content-aware tier (ADR 0046): this chunk's CRF, from probes of a sample of it
+        (its middle ``SAMPLE_SECONDS``, at 360p, at the ``PROBE_CRFS``): the CRF whose VMAF
+        reaches the tier's target; every rung is encoded at it under its cap. A failed probe
+        leaves the tier's default CRF. Run below the work a viewer waits for, before the
+        background pass only: a rung a player waits for is encoded at once, at the default
+        CRF (``_undecided``); a request that comes while the probe runs (newer than
+        ``since``) stops it, and the chunk keeps the default CRF."""
+        quality, plan, chunk, cfg = pass_.quality, pass_.plan, pass_.chunk, self.config
+        if not quality.content_aware or not plan.renditions or pass_.decided:
+            return
+        pass_.decided = True
+        start, end = plan.chunk_frames(chunk)
+        begin, length = plan.seconds(start), plan.seconds(end - start)
+        seconds = min(SAMPLE_SECONDS, length)
+        top = plan.renditions[0]
+        width, height = probe_size(top.width, top.height)
+        crf = quality.default_crf
+        ctx = pass_.ctx
+
+        def asked() -> None:
+            row = self.tasks.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part)
+            if row is not None and row.requested_at not in (None, since):
+                raise _ProbeStopped
+
+        try:
+            probes = measure_probes(
+                cfg.ffmpeg,
+                pass_.source,
+                pass_.out / "probe",
+                start=begin + (length - seconds) / 2,
+                seconds=seconds,
+                width=width,
+                height=height,
+                crfs=PROBE_CRFS,
+                preset=pass_.preset,
+                limits=task_limits(cfg.timeout, nice=BACKGROUND_NICE),
+                on_tick=asked,
+            )
+            crf = crf_for_target(probes, quality.target_vmaf + PROBE_MARGIN)
+            log.info(
+                "probes of chunk %s of %s: %s: crf %s for vmaf %s",
+                chunk.index,
+                pass_.ctx.video.id,
+                ", ".join(f"crf {p.crf} vmaf {p.vmaf:.1f}" for p in probes),
+                crf,
+                quality.target_vmaf,
+            )
+        except _ProbeStopped:
+            log.info("probes of chunk %s of %s: a player asked; stopped", chunk.index, ctx.video.id)
+        except MediaError as exc:
+            if exc.code in INTERRUPTIONS:
+                raise
+            log.warning("probes of chunk %s of %s failed: %s", chunk.index, pass_.ctx.video.id, exc)
+        pass_.encodings = {r.name: capped_encoding(r.video_bitrate, crf) for r in plan.renditions}
+
+    def _undecided(self, pass_: _Pass) -> None:
+        """A content-aware pass a player waits for, before any probe: the default CRF."""
+        quality, plan = pass_.quality, pass_.plan
+        if quality.content_aware and not pass_.decided:
+            crf = quality.default_crf
+            pass_.encodings = {
+                r.name: capped_encoding(r.video_bitrate, crf) for r in plan.renditions
+            }
 
     def _rungs(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
         """Encode ``todo``: the rung a player asked for alone first, at nice 0 (a fraction of
@@ -95,9 +173,11 @@ class ChunkEncoder(PartEncoder):
             wanted = None
             try:
                 if first is not None:
+                    self._undecided(pass_)
                     pass_.run([first], nice=0)
                     todo.remove(first)
                 elif whole:
+                    self._undecided(pass_)
                     pass_.run(todo, nice=0)
                     todo = []
                 else:
@@ -110,6 +190,7 @@ class ChunkEncoder(PartEncoder):
                         fresh = row is not None and row.requested_at not in (None, since)
                         if not fresh and waiting():  # nobody asked for it meanwhile
                             raise TaskYields
+                    self._decide(pass_, since)  # the probe: nobody waits for these rungs
                     watch = Watch(self.tasks, ctx, since=since, rungs=todo, yields=waiting)
                     pass_.run(todo, nice=BACKGROUND_NICE, watch=watch)
                     todo = []
@@ -221,6 +302,10 @@ class ChunkEncoder(PartEncoder):
         return row.requested_rendition if row is not None else None
 
 
+class _ProbeStopped(Exception):
+    """A player asked for the chunk while its probe ran."""
+
+
 @dataclass
 class _Pass:
     """Runs ffmpeg passes over one chunk (one decode each, into some of its rungs) and
@@ -233,6 +318,15 @@ class _Pass:
     source: list[str]
     out: Path
     rungs_done: int = 0
+    quality: TierSettings = field(default_factory=lambda: TierSettings.from_dict(None))
+    encodings: dict[str, RungEncoding] = field(default_factory=dict)
+    decided: bool = False
+    """Has the chunk been probed (``ChunkEncoder._decide``)?"""
+    """The rungs' rate control (``_decide``); a rung not named: its planned average rate."""
+
+    @property
+    def preset(self) -> str:
+        return self.quality.preset or self.encoder.config.preset
 
     def run(
         self,
@@ -263,11 +357,13 @@ class _Pass:
             segment_frames=[s.start_frame - start for s in segments[1:]],
             first_segment=chunk.first_segment,
             ts_offset=plan.ts_offset,
-            preset=cfg.preset,
+            preset=self.preset,
             strict=cfg.strict_decode,
             timescale=plan.video_timescale if plan.cmaf else None,
             poster=poster,
             inits=inits or (),
+            encodings=self.encodings,
+            stitchable=self.quality.content_aware,
         )
         total = len(plan.renditions)
         label = ",".join(r.name for r in rungs) or "init segments of " + ",".join(

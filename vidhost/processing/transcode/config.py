@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind
+from vidhost.core.quality import DEFAULT_TARGET_VMAF
 from vidhost.processing.probing import ProbeConfig
 
 PARTS = (TaskKind.TRANSCODE_CHUNK, TaskKind.TRANSCODE_AUDIO)
@@ -19,6 +20,8 @@ FIRST_REQUEST_WAIT = 1.0
 player to ask for a rung (ADR 0062)."""
 START_WAIT = 4.0
 """The most it waits in all (the video becomes ready when the audio's start is stored)."""
+QUALITY_KEY = "quality"
+"""``SegmentPlan.extra`` key: the video's tier settings (``vidhost.core.quality``, ADR 0046)."""
 LIKELY_START_HEIGHT = 720
 """The rung height players most often start on with a good link (hls.js's bandwidth test on
 a fast network, AVPlayer, ExoPlayer): the opening chunk encodes it with the start rung."""
@@ -44,3 +47,5 @@ class TranscodeConfig:
     cache_sources: int = 0
     """Sources a worker keeps between tasks (S3: each is downloaded once per worker, not
     once per chunk); 0 when reading the source costs nothing (local storage)."""
+    quality_target: float = DEFAULT_TARGET_VMAF
+    """The top rung's VMAF target of the ``plus`` tier (``premium`` aims higher)."""

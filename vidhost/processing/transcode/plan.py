@@ -10,6 +10,7 @@ from vidhost.core.dash import dash_manifest
 from vidhost.core.lifecycle import TaskKind, VideoState
 from vidhost.core.limits import kept_duration, max_short_side
 from vidhost.core.ports import Storage, TaskStore
+from vidhost.core.quality import BASIC, TierSettings, tier_settings, video_tier
 from vidhost.core.segments import (
     AUDIO_ONLY_RATE,
     PlannedRendition,
@@ -24,7 +25,7 @@ from vidhost.media.errors import (
     MediaError,
 )
 from vidhost.media.hls import codecs_string
-from vidhost.media.ladder import AUDIO_ONLY_BITRATE, select_ladder
+from vidhost.media.ladder import AUDIO_ONLY_BITRATE, select_ladder, with_cap
 from vidhost.media.probe import MediaInfo
 from vidhost.processing.probing import MediaProber
 from vidhost.processing.runner import (
@@ -33,6 +34,7 @@ from vidhost.processing.runner import (
     forget_if_deleted,
 )
 from vidhost.processing.transcode.config import (
+    QUALITY_KEY,
     TranscodeConfig,
 )
 from vidhost.processing.transcode.ladder import LadderProgress, fail_video
@@ -106,7 +108,8 @@ class Transcoder:
         with self.sources.open(video, source_key) as source:  # the first chunk reuses it
             info = self.prober.accepted(video, source, source_key)  # probed at acceptance
             duration = kept_duration(video, info.duration)  # a test asset: its first 10 s
-            plan = self._make_plan(info, source_key, max_short_side(video), duration)
+            quality = tier_settings(video_tier(video), cfg.quality_target)
+            plan = self._make_plan(info, source_key, max_short_side(video), duration, quality)
         # The playlists and the plan name segments that do not exist yet: nothing serves them
         # before the video is ready (ADR 0060), and re-runs write the same bytes.
         for rung in plan.renditions:
@@ -141,10 +144,14 @@ class Transcoder:
         source_key: str,
         cap: int | None = None,
         duration: float | None = None,
+        quality: TierSettings | None = None,
     ) -> SegmentPlan:
         """``cap``: the video's own highest rung (short side, ``max_short_side``);
-        ``duration``: how much of the source the video keeps (default: all of it)."""
+        ``duration``: how much of the source the video keeps (default: all of it);
+        ``quality``: its tier's settings (ADR 0046; default ``basic``): a content-aware
+        tier's rungs are planned with their caps (maxrate, buffer), the peak each may reach."""
         duration = info.duration if duration is None else duration
+        quality = quality or tier_settings(BASIC)
         cfg = self.config
         if info.video is None:
             if info.audio is None:
@@ -155,6 +162,8 @@ class Transcoder:
         heights = [h for h in cfg.heights if cap is None or h <= cap] or [cap or 0]
         ladder = select_ladder(v.display_width, v.display_height, heights)
         audio_bitrate = ladder[0].audio_bitrate if has_audio else None
+        if quality.content_aware:
+            ladder = [with_cap(r) for r in ladder]
         renditions = tuple(
             PlannedRendition(
                 name=r.name,
@@ -168,7 +177,7 @@ class Transcoder:
             )
             for r in ladder
         )
-        return make_plan(
+        plan = make_plan(
             source_key=source_key,
             source_format=info.format_name,
             duration=duration,
@@ -181,6 +190,8 @@ class Transcoder:
             packaging=cfg.packaging,
             opening=cfg.opening_seconds,
         )
+        plan.extra[QUALITY_KEY] = quality.to_dict()
+        return plan
 
     def _audio_only_plan(self, info: MediaInfo, source_key: str, duration: float) -> SegmentPlan:
         """No video rung: the audio rendition is the stream, on a grid of AAC frames (ADR

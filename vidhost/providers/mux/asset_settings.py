@@ -13,11 +13,14 @@ from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput
 from vidhost.core.limits import KEEP_SECONDS_OPTION, MAX_RESOLUTION_OPTION, NORMALIZE_AUDIO_OPTION
 from vidhost.core.models import Video
+from vidhost.core.quality import BASIC, PLUS, PREMIUM, VIDEO_QUALITY_OPTION
 from vidhost.providers.mux.asset_edits import Meta
 from vidhost.providers.mux.master_access import TEMPORARY
 from vidhost.providers.mux.views import VIDEO_QUALITY
 
 ENCODING_TIERS = ("baseline", "smart", "premium")
+TIER_OF_ENCODING_TIER = {"baseline": BASIC, "smart": PLUS, "premium": PREMIUM}
+"""Mux's deprecated ``encoding_tier`` names for the ``video_quality`` tiers."""
 RESOLUTION_TIERS = ("1080p", "1440p", "2160p")
 DEFAULT_RESOLUTION_TIER = "1080p"
 
@@ -61,6 +64,12 @@ def options_of(container: Container, settings: dict[str, Any]) -> dict[str, Any]
         options[KEEP_SECONDS_OPTION] = container.settings.mux_test_asset_seconds
     if settings.get("normalize_audio"):
         options[NORMALIZE_AUDIO_OPTION] = True
+    # video_quality picks the ladder (ADR 0046): basic the fixed one, plus
+    # content-aware, premium content-aware with a slower preset and a higher target
+    quality = settings.get("video_quality") or TIER_OF_ENCODING_TIER.get(
+        settings.get("encoding_tier") or "", container.settings.video_quality
+    )
+    options[VIDEO_QUALITY_OPTION] = quality
     return options
 
 

@@ -12,6 +12,7 @@ from vidhost.core.lifecycle import VideoState
 from vidhost.core.limits import max_short_side, normalizes_audio
 from vidhost.core.models import Task, Video
 from vidhost.core.progress import ladder_percent, ladder_stored, transcode_of
+from vidhost.core.quality import TIERS, video_tier
 from vidhost.core.static_renditions import StaticRendition
 from vidhost.providers.mux.playback_ids import PlaybackId
 from vidhost.providers.mux.static_rendition_views import static_renditions_view
@@ -20,7 +21,7 @@ from vidhost.providers.mux.uploads import MuxUpload, UploadStatus
 S = VideoState
 MP4_SUPPORT = ("standard", "none", "capped-1080p", "audio-only", "audio-only,capped-1080p")
 MASTER_ACCESS = ("temporary", "none")
-VIDEO_QUALITY = ("basic", "plus", "premium")
+VIDEO_QUALITY = TIERS
 ASSET_SETTINGS = (
     "playback_policy",
     "playback_policies",
@@ -167,7 +168,7 @@ def asset_view(
         "max_resolution_tier": settings.get("max_resolution_tier") or "1080p",
         "video_quality": settings.get("video_quality")
         if settings.get("video_quality") in VIDEO_QUALITY
-        else "basic",
+        else video_tier(video),
         "tracks": _tracks(video),
         "playback_ids": [playback_id_view(p) for p in playback_ids],
         "passthrough": settings.get("passthrough"),

@@ -1,0 +1,233 @@
+"""Quality tiers and the content-aware ladder's decisions (issue 23, ADR 0046).
+
+Pure policy: which tier a video has, the encoding of each rung (a fixed average rate, or a
+CRF under a per-rung cap), the CRF that reaches the target VMAF from two recorded probe
+encodes, and which rungs add no visible quality. The probes themselves are measured by
+``vidhost.media.quality_probe``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vidhost.core.errors import InvalidInput
+from vidhost.core.models import Video
+
+VIDEO_QUALITY_OPTION = "video_quality"
+"""``Video.options`` key: the video's quality tier (Mux's ``video_quality``)."""
+BASIC, PLUS, PREMIUM = "basic", "plus", "premium"
+TIERS = (BASIC, PLUS, PREMIUM)
+DEFAULT_TIER = BASIC
+"""A video that names no tier (and a plan stored before tiers): the fixed ladder. `plus` is
+opt-in until it meets issue 23's bars (ADR 0046, "Default")."""
+
+DEFAULT_TARGET_VMAF = 95.0
+"""The top rung's VMAF target of the ``plus`` tier (``VIDHOST_QUALITY_TARGET``)."""
+PREMIUM_TARGET_BONUS = 2.0
+"""``premium`` aims this much higher (at most ``MAX_TARGET_VMAF``)."""
+MAX_TARGET_VMAF = 98.0
+PREMIUM_PRESET = "medium"
+"""x264 preset of the ``premium`` tier; the others use the server's (``veryfast``)."""
+
+DEFAULT_CRF = 23.0
+"""The CRF of a content-aware rung before its chunk is measured (or when the probe fails)."""
+PREMIUM_DEFAULT_CRF = 21.0
+CRF_MIN = 16.0
+CRF_MAX = 28.0
+"""The CRFs a decision may give: below 16 the cap decides anyway; above 28 the probe's
+optimism (below) cost simple content (a slide, a zoom over a still, upscaled low-resolution
+footage) 2-3 VMAF points at full size in the benchmark."""
+PROBE_MARGIN = 2.0
+"""The probe aims this much above the target: a 360p sample scores higher than the full-size
+rung at the same CRF (recorded: 1 point for a Mandelbrot zoom, 4 for film grain)."""
+PROBE_CRFS = (22.0, 30.0)
+"""The two CRFs each probe sample is encoded at."""
+
+CAP_FACTOR = 1.6
+"""A content-aware rung's maxrate: this times the fixed ladder's average rate at its size
+(1080p: 8 Mb/s where the fixed ladder averages 5), so complex content gets the rate it needs
+and the worst case stays bounded."""
+CAP_BUFFER_FACTOR = 1.0
+"""Its VBV buffer: one second at the cap. Each chunk starts with a nearly full buffer, so a
+larger one lets short chunks (the 1 s opening ones) overshoot the cap."""
+FIXED_MAXRATE_FACTOR = 1.07
+FIXED_BUFFER_FACTOR = 1.5
+
+PRUNE_VMAF = 1.0
+"""Two adjacent rungs closer than this in VMAF ..."""
+PRUNE_BYTES = 0.85
+"""... whose lower one takes at least this share of the higher one's bytes: the lower one
+adds nothing (no visible step, no saving) and is dropped."""
+
+
+@dataclass(frozen=True)
+class TierSettings:
+    tier: str
+    content_aware: bool
+    """``False``: the fixed ABR ladder (``basic``)."""
+    target_vmaf: float
+    default_crf: float
+    preset: str | None
+    """``None``: the server's preset."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "content_aware": self.content_aware,
+            "target_vmaf": self.target_vmaf,
+            "default_crf": self.default_crf,
+            "preset": self.preset,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> TierSettings:
+        """A stored plan's settings; a plan stored before tiers existed is ``basic``."""
+        if not raw:
+            return tier_settings(BASIC)
+        return cls(
+            tier=str(raw["tier"]),
+            content_aware=bool(raw["content_aware"]),
+            target_vmaf=float(raw["target_vmaf"]),
+            default_crf=float(raw["default_crf"]),
+            preset=raw.get("preset"),
+        )
+
+
+def tier_settings(tier: str, target_vmaf: float = DEFAULT_TARGET_VMAF) -> TierSettings:
+    """What ``tier`` encodes with: ``basic`` the fixed ladder, ``plus`` capped CRF toward
+    ``target_vmaf`` for the top rung, ``premium`` the same with a slower preset and a target
+    ``PREMIUM_TARGET_BONUS`` higher."""
+    if tier == BASIC:
+        return TierSettings(BASIC, False, 0.0, 0.0, None)
+    if tier == PLUS:
+        return TierSettings(PLUS, True, target_vmaf, DEFAULT_CRF, None)
+    if tier == PREMIUM:
+        target = min(MAX_TARGET_VMAF, target_vmaf + PREMIUM_TARGET_BONUS)
+        return TierSettings(PREMIUM, True, target, PREMIUM_DEFAULT_CRF, PREMIUM_PRESET)
+    raise ValueError(f"unknown quality tier {tier!r}")
+
+
+def check_tier(value: object) -> str | None:
+    """An upload's quality option: ``basic``, ``plus``, ``premium`` or absent; anything
+    else is 400 ``invalid_video_quality``."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in TIERS:
+        raise InvalidInput(
+            f"video_quality must be one of {', '.join(TIERS)}", code="invalid_video_quality"
+        )
+    return value.strip().lower()
+
+
+def quality_options(value: object) -> dict[str, str]:
+    """A new video's processing options from its quality field (checked as above)."""
+    tier = check_tier(value)
+    return {VIDEO_QUALITY_OPTION: tier} if tier else {}
+
+
+def video_tier(video: Video) -> str:
+    value = video.options.get(VIDEO_QUALITY_OPTION)
+    return value if value in TIERS else DEFAULT_TIER
+
+
+@dataclass(frozen=True)
+class RungEncoding:
+    """The rate control of one rung: ``crf`` under a ``max_bitrate`` cap, or (``crf`` None)
+    an average ``bitrate``. Rates in bits/s."""
+
+    crf: float | None
+    bitrate: int
+    max_bitrate: int
+    buffer_size: int
+
+
+def fixed_encoding(bitrate: int) -> RungEncoding:
+    """The fixed ladder's rung: ABR at ``bitrate``, maxrate 1.07x, buffer 1.5x."""
+    return RungEncoding(
+        None,
+        bitrate,
+        round(bitrate * FIXED_MAXRATE_FACTOR),
+        round(bitrate * FIXED_BUFFER_FACTOR),
+    )
+
+
+def capped_encoding(bitrate: int, crf: float) -> RungEncoding:
+    """A content-aware rung whose fixed-ladder rate is ``bitrate``: ``crf`` under the cap."""
+    cap = rung_cap(bitrate)
+    return RungEncoding(crf, bitrate, cap, round(cap * CAP_BUFFER_FACTOR))
+
+
+def rung_cap(bitrate: int) -> int:
+    """The maxrate of a content-aware rung whose fixed-ladder rate is ``bitrate``."""
+    return round(bitrate * CAP_FACTOR)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One probe encode of a sample: its CRF, VMAF against the sample and bits/s."""
+
+    crf: float
+    vmaf: float
+    bitrate: float = 0.0
+
+
+def crf_for_target(probes: Sequence[Probe], target: float) -> float:
+    """The CRF whose VMAF reaches ``target``, interpolated (or extrapolated) linearly in
+    CRF between the two probes that bracket it, rounded down to a half step (the safer side)
+    and kept in ``[CRF_MIN, CRF_MAX]``. VMAF falls as the CRF rises; probes that do not
+    (noise in the measure) count as flat: the target decides by which side they are on."""
+    if not probes:
+        raise ValueError("at least one probe")
+    points = sorted(probes, key=lambda p: p.crf)
+    if len(points) == 1:
+        (only,) = points
+        crf = CRF_MAX if only.vmaf >= target else CRF_MIN
+        return _clamp(crf if only.vmaf != target else only.crf)
+    # the pair to interpolate on: the first whose range holds the target, else the end pair
+    pair = (points[0], points[1])
+    for a, b in itertools.pairwise(points):
+        if min(a.vmaf, b.vmaf) <= target <= max(a.vmaf, b.vmaf):
+            pair = (a, b)
+            break
+    else:
+        if target < min(p.vmaf for p in points):
+            pair = (points[-2], points[-1])
+    a, b = pair
+    slope = (b.vmaf - a.vmaf) / (b.crf - a.crf)
+    if slope >= -1e-6:  # flat or rising: no information but which side of the target
+        return _clamp(CRF_MAX if min(a.vmaf, b.vmaf) >= target else CRF_MIN)
+    crf = a.crf + (target - a.vmaf) / slope
+    return _clamp(math.floor(crf * 2) / 2)
+
+
+def _clamp(crf: float) -> float:
+    return min(CRF_MAX, max(CRF_MIN, crf))
+
+
+@dataclass(frozen=True)
+class RungFigure:
+    """A rung's measured or estimated VMAF and bytes (or bits/s), highest rung first."""
+
+    name: str
+    vmaf: float
+    size: float
+
+
+def prune_rungs(figures: Sequence[RungFigure]) -> list[str]:
+    """The rungs worth keeping, highest first: walking down from the top rung (always kept),
+    a rung within ``PRUNE_VMAF`` of the last kept one that takes at least ``PRUNE_BYTES`` of
+    its bytes is dropped: it looks the same and saves nothing (a static slide's rungs)."""
+    kept: list[RungFigure] = []
+    for figure in figures:
+        if kept:
+            above = kept[-1]
+            same_look = abs(above.vmaf - figure.vmaf) < PRUNE_VMAF
+            no_saving = figure.size >= PRUNE_BYTES * above.size
+            if same_look and no_saving:
+                continue
+        kept.append(figure)
+    return [f.name for f in kept]
