@@ -197,7 +197,7 @@ def test_the_quality_menu_lists_each_rendition_and_switches_the_level(
         )
     )
     assert facts["Resolution"] == f"640{times}360" and facts["Codecs"].startswith("h264")
-    assert facts["Size"].endswith("KB") or facts["Size"].endswith("MB")
+    assert facts["Size"].endswith(("KiB", "MiB"))  # binary units (ADR 0078)
     rows = page.locator("table.renditions tbody tr td:nth-child(2)").all_inner_texts()
     assert sorted(rows) == [f"426{times}240", f"640{times}360"]
     page.get_by_role("button", name="Play").click()
@@ -233,7 +233,7 @@ def test_the_renditions_table_shows_measured_bit_rates_and_vmaf(
             break
         assert time.monotonic() < deadline, body["renditions"]
         time.sleep(0.5)
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(f"{server.url}/videos/{video_id}")
     table = page.locator("table.renditions")
     table.wait_for()
@@ -566,7 +566,7 @@ def test_captions_menu_and_the_owner_panel(
         headers=USER,
     )
     assert r.status_code == 201, r.text
-    context, page, watch = signed_in(browser, server)
+    context, page, watch = signed_in(browser)
     page.goto(f"{server.url}/videos/{video_id}")
     menu = page.get_by_label("Captions", exact=True)
     page.wait_for_function("() => document.querySelectorAll('select.captions option').length === 2")
