@@ -159,6 +159,8 @@ def worker(
             logging.getLogger(name).setLevel(logging.WARNING)
         warnings.filterwarnings("ignore", message="You're running the worker with superuser")
     settings = _settings(data_dir)
+    if not embedded:  # serve's banner names the data dir of its own worker
+        _data_dir_used(settings, data_dir)
     _require_shared_secret(settings)
     from vidhost.app.main import build_container
 

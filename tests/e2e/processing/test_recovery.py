@@ -80,6 +80,8 @@ def test_two_workers_encode_chunks_of_the_same_video(cluster: Cluster, clip: Pat
     host = os.uname().nodename
     for worker in cluster.workers:  # two workers on one host, each with its own node name
         assert f"{worker.name}@{host} ready." in worker.log()
+        # a standalone worker says which data dir it works on (issue 24)
+        assert f"vidhost: data dir {worker.data_dir} (VIDHOST_DATA_DIR)" in worker.log()
 
 
 def test_kill_9_of_a_worker_mid_chunk_ready_within_10_s_plus_the_work_left(
