@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from typing import Any
 
@@ -99,3 +102,24 @@ def test_media_types_of_stored_bytes(spec: dict[str, Any]) -> None:
         p["name"] for p in paths["/stream/{video_id}/segment/{segment_id}"]["get"]["parameters"]
     }
     assert {"Range", "If-None-Match", "If-Range"} <= headers
+
+
+def test_the_document_is_the_same_in_every_process() -> None:
+    """A GET+HEAD route's methods are a set: two processes with different hash seeds must still
+    write one document, method order included (pytest-xdist workers compare what they collect
+    from it, and clients diff it)."""
+    script = (
+        "import json; from vidhost.app.main import create_app;"
+        " print(json.dumps(create_app().openapi()))"
+    )
+    documents = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(documents) == 1
