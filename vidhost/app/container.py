@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from vidhost.core.captions import Captions
     from vidhost.core.downloads import StaticRenditions
     from vidhost.core.originals import OriginalLinks
+    from vidhost.core.webhook_store import WebhookStore
     from vidhost.delivery.captions.pulls import CaptionPulls
     from vidhost.delivery.posts.service import PostService
     from vidhost.delivery.thumbnails.renderer import MediaRenderer
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from vidhost.notify.realtime.client_videos import ClientVideos
     from vidhost.notify.realtime.hub import EventHub
     from vidhost.notify.webhooks.formats import WebhookFormats
-    from vidhost.notify.webhooks.store import WebhookStore
     from vidhost.processing.plans import PlanCache
     from vidhost.processing.runner import Handler, TaskRunner
     from vidhost.processing.transcode import LadderProgress, TranscodeConfig

@@ -43,10 +43,6 @@ PROVIDER_DEBT = {
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.middleware"),
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.routes"),
     ("vidhost.providers.cloudflare.videos", "vidhost.delivery.playback_tokens"),
-    ("vidhost.providers.cloudflare.webhook_format", "vidhost.notify.webhooks.signing"),
-    ("vidhost.providers.cloudflare.webhooks", "vidhost.notify.webhooks.models"),
-    ("vidhost.providers.cloudflare.webhooks", "vidhost.notify.webhooks.routes"),
-    ("vidhost.providers.cloudflare.webhooks", "vidhost.notify.webhooks.store"),
     ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.renderer"),
     ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.routes"),
     ("vidhost.providers.mux.playback", "vidhost.media.thumbs"),
@@ -57,7 +53,6 @@ PROVIDER_DEBT = {
     ("vidhost.providers.mux.store", "vidhost.adapters.db.tables"),
     ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.errors"),
     ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.models"),
-    ("vidhost.providers.mux.webhook_format", "vidhost.notify.webhooks.signing"),
 }
 
 
