@@ -36,13 +36,10 @@ ENTRY_POINTS = {"vidhost.__main__"}
 
 PROVIDER_DEBT = {
     # surfaces still built on other features' modules (issue 20, left for later moves)
-    ("vidhost.providers.cloudflare.playback", "vidhost.delivery.streaming"),
     ("vidhost.providers.cloudflare.playback", "vidhost.delivery.thumbnails.routes"),
-    ("vidhost.providers.cloudflare.uploads", "vidhost.adapters.storage.signed_urls"),
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.metadata"),
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.middleware"),
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.routes"),
-    ("vidhost.providers.cloudflare.videos", "vidhost.delivery.playback_tokens"),
     ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.renderer"),
     ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.routes"),
     ("vidhost.providers.mux.playback", "vidhost.media.thumbs"),

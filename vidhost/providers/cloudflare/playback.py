@@ -29,7 +29,6 @@ from vidhost.app.container import Container
 from vidhost.core.access import Viewer
 from vidhost.core.errors import Forbidden
 from vidhost.core.layout import DASH_MANIFEST, MASTER
-from vidhost.delivery import streaming
 from vidhost.delivery.thumbnails import routes as thumbnails
 from vidhost.http import hls as hls
 from vidhost.http.deps import ContainerDep, user_of
@@ -90,7 +89,7 @@ async def _top_playlist(ref: str, request: Request, container: Container, name: 
     """The master playlist or the DASH manifest: a token in the path travels in their
     relative URIs already; one in ``?token=`` is carried into them."""
     video_id, viewer = await checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     token = None if _in_path(ref) else viewer.token
     return await hls.playlist(request, container, video, access, name, token=token)
 
@@ -112,7 +111,7 @@ async def segment(ref: str, segment_id: str, request: Request, container: Contai
     """One media segment; one planned but not stored yet is held until it is (ADR 0064)."""
     hls.check_media_name(segment_id)
     video_id, viewer = await checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     return await hls.media(request, container, video, access, segment_id)
 
 
@@ -121,7 +120,7 @@ async def variant(ref: str, rendition: str, request: Request, container: Contain
     """A variant playlist; its segment URIs resolve under this path."""
     name = hls.variant_name(rendition)
     video_id, viewer = await checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     return await hls.playlist(request, container, video, access, name, token=viewer.token)
 
 

@@ -22,7 +22,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.adapters.storage.signed_urls import UrlSigner
 from vidhost.app.container import Container
 from vidhost.core.errors import Forbidden, InvalidInput
 from vidhost.core.layout import source_key
@@ -51,10 +50,6 @@ DEFAULT_EXPIRY = timedelta(minutes=30)
 MAX_EXPIRY = timedelta(hours=6, minutes=5)
 """Cloudflare allows up to 6 hours; a client computing "now + 6 h" arrives a little late."""
 MAX_DURATION = 36000
-
-
-def signer_of(container: Container) -> UrlSigner:
-    return container.url_signer
 
 
 class DirectUploadRequest(BaseModel):
@@ -124,7 +119,7 @@ async def create_direct_upload(
     uid = await run_in_threadpool(create)
     stamp = int(expires.timestamp())
     cap = container.settings.max_upload_bytes
-    sig = signer_of(container).signature(source_key(uid), stamp, cap, FORM)
+    sig = container.url_signer.signature(source_key(uid), stamp, cap, FORM)
     url = f"{base_url(request)}{UPLOAD_PATH}{uid}?expires={stamp}&max={cap}&sig={sig}"
     result = {
         "uid": uid,
@@ -146,7 +141,7 @@ async def form_upload(
     sig: str = Query("", max_length=128),
 ) -> Response:
     """The ``uploadURL``: one ``multipart/form-data`` POST, field ``file``."""
-    cap = signer_of(container).verify(
+    cap = container.url_signer.verify(
         source_key(uid) if len(uid) <= 64 else "-",
         expires,
         max_size,
@@ -175,7 +170,7 @@ async def form_upload(
 
 
 def _tus_url(request: Request, container: Container, upload_id: str, expires: int) -> str:
-    sig = signer_of(container).signature(f"uploads/{upload_id}", expires, 0, TUS)
+    sig = container.url_signer.signature(f"uploads/{upload_id}", expires, 0, TUS)
     return f"{base_url(request)}/cloudflare/tus/{upload_id}?expires={expires}&sig={sig}"
 
 
@@ -263,7 +258,7 @@ def tus_owner(
 ) -> str:
     """The owner of the upload a signed tus URL names (the URL is the credential)."""
     container: Container = request.app.state.container
-    signer_of(container).verify(
+    container.url_signer.verify(
         f"uploads/{upload_id}" if len(upload_id) <= 64 else "-",
         expires,
         "0",
