@@ -21,7 +21,7 @@ from vidhost.adapters.storage.signed_urls import UrlSigner
 from vidhost.app.settings import Settings, public_base_url
 from vidhost.core.ingest import SourceWay
 from vidhost.core.lifecycle import TaskKind
-from vidhost.core.ports import PresignedDownloads, Storage, StorageCapabilities
+from vidhost.core.ports import PresignedDownloads, Storage, StorageCapabilities, UrlFetcher
 from vidhost.core.videos import VideoService
 from vidhost.delivery.playback_tokens import PlaybackTokens
 from vidhost.notify.events.memory import InMemoryBus
@@ -81,6 +81,8 @@ class Container:
     ``pull``): the ``ingest`` task runs them (ADR 0094)."""
     url_guard: UrlGuard = field(default_factory=UrlGuard)
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
+    url_fetcher: UrlFetcher = field(init=False, repr=False)
+    """Downloads such URLs through ``url_guard`` (Mux's URL pulls), see ``build_core``."""
     queue: CeleryJobQueue = field(init=False, repr=False)
     """The broker queue the video service dispatches to (the reconciler also asks its depth)."""
     url_signer: UrlSigner = field(init=False, repr=False)

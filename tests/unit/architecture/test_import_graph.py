@@ -43,8 +43,6 @@ PROVIDER_DEBT = {
     ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.renderer"),
     ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.routes"),
     ("vidhost.providers.mux.playback", "vidhost.media.thumbs"),
-    ("vidhost.providers.mux.service", "vidhost.adapters.net.download"),
-    ("vidhost.providers.mux.service", "vidhost.adapters.net.url_guard"),
     ("vidhost.providers.mux.service", "vidhost.ingest.tus.models"),
     ("vidhost.providers.mux.service", "vidhost.ingest.tus.service"),
     ("vidhost.providers.mux.store", "vidhost.adapters.db.tables"),

@@ -14,8 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from vidhost.adapters.net.download import download
-from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
 from vidhost.core.clips import Clipper
 from vidhost.core.downloads import StaticRenditions
@@ -23,6 +21,7 @@ from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.ingest import KIND, SourceWay, ingest_of, ingest_option
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video, present
+from vidhost.core.ports import UrlFetcher
 from vidhost.core.videos import VideoService
 from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.service import UploadService
@@ -85,13 +84,13 @@ class PullConfig:
 
 class MuxService:
     """The Mux surface's use cases, over what they use: the video service, the video
-    records (reads), resumable uploads, the URL guard and its own store."""
+    records (reads), resumable uploads, the guarded URL fetcher and its own store."""
 
     def __init__(
         self,
         videos: VideoService,
         uploads: UploadService,
-        url_guard: UrlGuard,
+        fetcher: UrlFetcher,
         pull: PullConfig,
         store: SqlMuxStore,
         statics: StaticRenditions,
@@ -99,7 +98,7 @@ class MuxService:
     ) -> None:
         self.videos = videos
         self.uploads = uploads
-        self.url_guard = url_guard
+        self.fetcher = fetcher
         self.pull = pull
         self.store = store
         self.statics = statics
@@ -268,7 +267,7 @@ class MuxService:
         before any byte arrives."""
         policies = policies_of(settings)
         statics = creation_specs(settings)
-        self.url_guard.check(url)  # refuse a local or private URL before anything exists
+        self.fetcher.check(url)  # refuse a local or private URL before anything exists
         video = self.videos.create_pending(
             owner=owner,
             metadata={"mux": _mux_meta(URL_INGEST, settings)},
@@ -318,7 +317,7 @@ class MuxService:
         """Download the video's input URL (checked again by the guard as it connects)."""
         spec = ingest_of(video) or {}
         url, s = str(spec.get("url") or ""), self.pull
-        download(self.url_guard, url, path, max_bytes=s.max_bytes, timeout=s.timeout)
+        self.fetcher.fetch(url, path, max_bytes=s.max_bytes, timeout=s.timeout)
 
     # --- playback ids -----------------------------------------------------------------------
 
