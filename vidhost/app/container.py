@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from vidhost.core.captions import Captions
     from vidhost.core.downloads import StaticRenditions
     from vidhost.core.originals import OriginalLinks
+    from vidhost.core.thumbnails import Renderer
     from vidhost.core.webhook_store import WebhookStore
     from vidhost.delivery.captions.pulls import CaptionPulls
     from vidhost.delivery.posts.service import PostService
-    from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
     from vidhost.ingest.clips.service import ClipService
     from vidhost.ingest.presigned.service import DirectUploads
@@ -101,7 +101,7 @@ class Container:
     """``videos``: segment plans of ready videos, kept a minute (on-demand segments)."""
     segment_waiters: SegmentWaiters = field(init=False, repr=False)
     """``videos``: the held requests for segments not stored yet (one future per key)."""
-    renderer: MediaRenderer = field(init=False, repr=False)
+    renderer: Renderer = field(init=False, repr=False)
     """``thumbnails``: on-demand stills, storyboards, previews (one render gate per process)."""
     originals: OriginalLinks = field(init=False, repr=False)
     """``originals``: signed links to a video's original upload (ADR 0093)."""

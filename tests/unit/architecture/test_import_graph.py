@@ -36,13 +36,9 @@ ENTRY_POINTS = {"vidhost.__main__"}
 
 PROVIDER_DEBT = {
     # surfaces still built on other features' modules (issue 20, left for later moves)
-    ("vidhost.providers.cloudflare.playback", "vidhost.delivery.thumbnails.routes"),
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.metadata"),
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.middleware"),
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.routes"),
-    ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.renderer"),
-    ("vidhost.providers.mux.playback", "vidhost.delivery.thumbnails.routes"),
-    ("vidhost.providers.mux.playback", "vidhost.media.thumbs"),
     ("vidhost.providers.mux.service", "vidhost.ingest.tus.models"),
     ("vidhost.providers.mux.service", "vidhost.ingest.tus.service"),
     ("vidhost.providers.mux.store", "vidhost.adapters.db.tables"),

@@ -29,8 +29,8 @@ from vidhost.app.container import Container
 from vidhost.core.access import Viewer
 from vidhost.core.errors import Forbidden
 from vidhost.core.layout import DASH_MANIFEST, MASTER
-from vidhost.delivery.thumbnails import routes as thumbnails
 from vidhost.http import hls as hls
+from vidhost.http import thumbnails as images
 from vidhost.http.deps import ContainerDep, user_of
 from vidhost.http.errors import ApiError
 from vidhost.http.reads import find_video
@@ -131,8 +131,8 @@ async def thumbnail(
     request: Request,
     container: ContainerDep,
     time: Annotated[str | None, Query(max_length=20, description="e.g. `1s`, `1.5s`, `2m`")] = None,
-    width: Annotated[int | None, Query(ge=16, le=thumbnails.MAX_SIDE)] = None,
-    height: Annotated[int | None, Query(ge=16, le=thumbnails.MAX_SIDE)] = None,
+    width: Annotated[int | None, Query(ge=16, le=images.MAX_SIDE)] = None,
+    height: Annotated[int | None, Query(ge=16, le=images.MAX_SIDE)] = None,
     fit: Annotated[str, Query(description=" | ".join(FITS))] = "crop",
 ) -> Response:
     """One frame at ``time`` (default: ``thumbnailTimestampPct`` of the video, else 0 s)."""
@@ -149,12 +149,12 @@ async def thumbnail(
         video = await run_in_threadpool(find_video, container, video_id)
         pct = extras(video).get("thumbnailTimestampPct") or 0
         at = float(pct) * (video.duration or 0.0) if pct else 0.0
-    return await thumbnails.thumbnail(
-        video_id,
-        fmt,
+    return await images.thumbnail(
         request,
-        viewer,
         container,
+        video_id,
+        viewer,
+        fmt,
         time=at,
         width=width,
         height=height,
