@@ -41,7 +41,6 @@ PROVIDER_DEBT = {
     ("vidhost.providers.cloudflare.uploads", "vidhost.ingest.tus.routes"),
     ("vidhost.providers.mux.service", "vidhost.ingest.tus.models"),
     ("vidhost.providers.mux.service", "vidhost.ingest.tus.service"),
-    ("vidhost.providers.mux.store", "vidhost.adapters.db.tables"),
     ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.errors"),
     ("vidhost.providers.mux.upload_data", "vidhost.ingest.tus.models"),
 }
