@@ -18,7 +18,7 @@ from vidhost.providers.mux.uploads import MuxUpload
 _UPLOAD_FIELDS = {f.name for f in fields(MuxUpload)}
 
 
-def _utc(values: Mapping[str, Any]) -> dict[str, Any]:
+def _utc(values: Mapping[Any, Any]) -> dict[str, Any]:
     """A row read or written, its timestamps in UTC (``tables.py``)."""
     return {k: as_utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
 
