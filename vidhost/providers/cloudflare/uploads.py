@@ -8,7 +8,8 @@
 - ``POST .../stream`` with tus headers: an upload of vidhost's tus server (the same
   ``UploadService``, store, locks and completion hook), answered with ``Location`` (a signed
   URL of that upload, usable without the API token: ``?direct_user=true`` is the same) and
-  ``stream-media-id``. The URL's HEAD/PATCH/DELETE are vidhost's tus routes' own handlers.
+  ``stream-media-id``. The URL's HEAD/PATCH/DELETE are vidhost's tus routes' own handlers
+  (``vidhost.http.tus``).
 """
 
 from __future__ import annotations
@@ -26,13 +27,12 @@ from vidhost.app.container import Container
 from vidhost.core.errors import Forbidden, InvalidInput
 from vidhost.core.layout import source_key
 from vidhost.core.models import utcnow
+from vidhost.http import tus
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep
 from vidhost.http.multipart import read_form
+from vidhost.http.tus_metadata import parse_metadata
 from vidhost.http.views import base_url
-from vidhost.ingest.tus import routes as tus
-from vidhost.ingest.tus.metadata import parse_metadata
-from vidhost.ingest.tus.middleware import TUS_VERSION
 from vidhost.providers.cloudflare import scheduled_deletion
 from vidhost.providers.cloudflare.auth import PREFIX, Account
 from vidhost.providers.cloudflare.edits import refuse_unsupported
@@ -245,7 +245,7 @@ async def create_tus_upload(
     headers = {
         "Location": _tus_url(request, container, upload_id, expires),
         "stream-media-id": video_id,
-        "Tus-Resumable": TUS_VERSION,
+        "Tus-Resumable": tus.TUS_VERSION,
     }
     return Response(status_code=201, headers=headers)
 
@@ -276,24 +276,24 @@ Owner = Annotated[str, Depends(tus_owner)]
 
 
 @tus_router.options("/{upload_id}", status_code=204)
-async def tus_options(uploads: tus.UploadsDep) -> Response:
-    return await tus.options(uploads)
+async def tus_options(container: ContainerDep) -> Response:
+    return await tus.options(container.uploads)
 
 
 @tus_router.head("/{upload_id}", dependencies=tus.Versioned)
 async def tus_head(
-    upload_id: str, request: Request, owner: Owner, uploads: tus.UploadsDep
+    upload_id: str, request: Request, owner: Owner, container: ContainerDep
 ) -> Response:
-    return await tus.head(upload_id, request, owner, uploads)
+    return await tus.head(upload_id, request, owner, container.uploads)
 
 
 @tus_router.patch("/{upload_id}", status_code=204, dependencies=[*tus.Versioned, StreamedBody])
 async def tus_patch(
-    upload_id: str, request: Request, owner: Owner, uploads: tus.UploadsDep
+    upload_id: str, request: Request, owner: Owner, container: ContainerDep
 ) -> Response:
-    return await tus.patch(upload_id, request, owner, uploads)
+    return await tus.patch(upload_id, request, owner, container.uploads)
 
 
 @tus_router.delete("/{upload_id}", status_code=204, dependencies=tus.Versioned)
-async def tus_terminate(upload_id: str, owner: Owner, uploads: tus.UploadsDep) -> Response:
-    return await tus.terminate(upload_id, owner, uploads)
+async def tus_terminate(upload_id: str, owner: Owner, container: ContainerDep) -> Response:
+    return await tus.terminate(upload_id, owner, container.uploads)

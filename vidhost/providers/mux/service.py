@@ -1,8 +1,9 @@
 """What the Mux routes do, on vidhost's services: uploads, assets, playback ids, pulls.
 
-No state of its own beyond the Mux records (``db/mux_store.py``): an upload is a resumable
-upload of ``vidhost.ingest.tus`` with its pending video, an asset is the video, and every source
-enters through ``VideoService.accept_source`` (the upload's completion hook, or a pull).
+No state of its own beyond the Mux records (``store.py``): an upload is a resumable upload
+(``core.resumable.ResumableUploads``, vidhost's tus engine) with its pending video, an
+asset is the video, and every source enters through ``VideoService.accept_source`` (the
+upload's completion hook, or a pull).
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from vidhost.core.ingest import KIND, SourceWay, ingest_of, ingest_option
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video, present
 from vidhost.core.ports import UrlFetcher
+from vidhost.core.resumable import ResumableUploads, Upload
 from vidhost.core.videos import VideoService
-from vidhost.ingest.tus.models import Upload
-from vidhost.ingest.tus.service import UploadService
 from vidhost.providers.mux import paging, views
 from vidhost.providers.mux import uploads as U
 from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
@@ -89,7 +89,7 @@ class MuxService:
     def __init__(
         self,
         videos: VideoService,
-        uploads: UploadService,
+        uploads: ResumableUploads,
         fetcher: UrlFetcher,
         pull: PullConfig,
         store: SqlMuxStore,
