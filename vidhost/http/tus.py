@@ -15,9 +15,10 @@ from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from vidhost.core.resumable import Concat, ResumableUploads, Upload
+from vidhost.core.resumable import ResumableUploads
 from vidhost.core.upload_checksum import ALGORITHMS, parse_checksum
 from vidhost.core.upload_errors import bad_header
+from vidhost.core.upload_models import Concat, Upload
 from vidhost.http.errors import ApiError
 from vidhost.http.tus_metadata import encode_metadata
 from vidhost.http.tus_middleware import TUS_VERSION

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.core import limits as L
-from vidhost.core.resumable import Upload
+from vidhost.core.upload_models import Upload
 from vidhost.http.deps import CurrentUser
 from vidhost.http.tus import upload_url
 from vidhost.ingest.tus.routes import UploadsDep

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.core.resumable import Concat, Upload
 from vidhost.core.upload_errors import bad_header
+from vidhost.core.upload_models import Concat, Upload
 from vidhost.http import tus
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import CurrentUser, container_of

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from vidhost.core.errors import Forbidden, InvalidInput
-from vidhost.core.resumable import Concat, Upload
 from vidhost.core.sizes import format_size
 from vidhost.core.upload_errors import (
     ExceedsLength,
@@ -14,6 +13,7 @@ from vidhost.core.upload_errors import (
     UploadGone,
     UploadNotFound,
 )
+from vidhost.core.upload_models import Concat, Upload
 
 
 def check_length(length: int | None, max_size: int) -> None:

@@ -22,9 +22,9 @@ from typing import Any
 from vidhost.core.errors import Conflict, InvalidInput, StorageFailure
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video, utcnow
-from vidhost.core.resumable import Concat, Upload
 from vidhost.core.upload_checksum import Checksum
 from vidhost.core.upload_errors import UploadGone, UploadLocked
+from vidhost.core.upload_models import Concat, Upload
 from vidhost.ingest.tus import rules
 from vidhost.ingest.tus.hooks import VideoHooks
 from vidhost.ingest.tus.locks import UploadLocks

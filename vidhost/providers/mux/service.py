@@ -23,7 +23,8 @@ from vidhost.core.ingest import KIND, SourceWay, ingest_of, ingest_option
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video, present
 from vidhost.core.ports import UrlFetcher
-from vidhost.core.resumable import ResumableUploads, Upload
+from vidhost.core.resumable import ResumableUploads
+from vidhost.core.upload_models import Upload
 from vidhost.core.videos import VideoService
 from vidhost.providers.mux import paging, views
 from vidhost.providers.mux import uploads as U

@@ -20,9 +20,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.errors import InvalidInput, TooLarge
-from vidhost.core.resumable import Upload
 from vidhost.core.sizes import format_size
 from vidhost.core.upload_errors import OffsetMismatch, UploadLocked
+from vidhost.core.upload_models import Upload
 from vidhost.http.deps import ContainerDep
 from vidhost.http.errors import ApiError
 from vidhost.http.upload_url import Signed, declared_length, interrupted, signed_put_route
