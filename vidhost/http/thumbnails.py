@@ -26,9 +26,11 @@ from vidhost.core.thumbnails import RenderBusy, Still
 from vidhost.http.errors import ApiError
 from vidhost.http.ranges import object_response
 from vidhost.http.reads import VARY, readable
-from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
 
-__all__ = ["ANIMATION_TYPES", "FITS", "IMAGE_TYPES"]
+# the formats the renderer makes, named by the standalone media library, for every surface
+from vidhost.media.thumbs import ANIMATION_TYPES as ANIMATION_TYPES
+from vidhost.media.thumbs import FITS as FITS
+from vidhost.media.thumbs import IMAGE_TYPES as IMAGE_TYPES
 
 CACHE = "public, max-age=3600"
 PRIVATE_CACHE = "private, max-age=3600"

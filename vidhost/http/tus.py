@@ -24,8 +24,6 @@ from vidhost.http.tus_metadata import encode_metadata
 from vidhost.http.tus_middleware import TUS_VERSION
 from vidhost.http.views import base_url
 
-__all__ = ["TUS_VERSION"]
-
 PATH = "/api/v1/videos/tus"
 """vidhost's tus endpoint: where an upload's own URL is (``Location``, concatenation)."""
 OFFSET_STREAM = "application/offset+octet-stream"

@@ -32,6 +32,7 @@ from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep
 from vidhost.http.multipart import read_form
 from vidhost.http.tus_metadata import parse_metadata
+from vidhost.http.tus_middleware import TUS_VERSION
 from vidhost.http.views import base_url
 from vidhost.providers.cloudflare import scheduled_deletion
 from vidhost.providers.cloudflare.auth import PREFIX, Account
@@ -245,7 +246,7 @@ async def create_tus_upload(
     headers = {
         "Location": _tus_url(request, container, upload_id, expires),
         "stream-media-id": video_id,
-        "Tus-Resumable": tus.TUS_VERSION,
+        "Tus-Resumable": TUS_VERSION,
     }
     return Response(status_code=201, headers=headers)
 
