@@ -21,7 +21,7 @@ from vidhost.adapters.storage.signed_urls import UrlSigner
 from vidhost.app.settings import Settings, public_base_url
 from vidhost.core.ingest import SourceWay
 from vidhost.core.lifecycle import TaskKind
-from vidhost.core.ports import PresignedDownloads, Storage, StorageCapabilities
+from vidhost.core.ports import PresignedDownloads, Storage, StorageCapabilities, UrlFetcher
 from vidhost.core.videos import VideoService
 from vidhost.delivery.playback_tokens import PlaybackTokens
 from vidhost.notify.events.memory import InMemoryBus
@@ -34,9 +34,10 @@ if TYPE_CHECKING:
     from vidhost.core.captions import Captions
     from vidhost.core.downloads import StaticRenditions
     from vidhost.core.originals import OriginalLinks
+    from vidhost.core.thumbnails import Renderer
+    from vidhost.core.webhook_store import WebhookStore
     from vidhost.delivery.captions.pulls import CaptionPulls
     from vidhost.delivery.posts.service import PostService
-    from vidhost.delivery.thumbnails.renderer import MediaRenderer
     from vidhost.http.on_demand import SegmentWaiters
     from vidhost.ingest.clips.service import ClipService
     from vidhost.ingest.presigned.service import DirectUploads
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from vidhost.notify.realtime.client_videos import ClientVideos
     from vidhost.notify.realtime.hub import EventHub
     from vidhost.notify.webhooks.formats import WebhookFormats
-    from vidhost.notify.webhooks.store import WebhookStore
     from vidhost.processing.plans import PlanCache
     from vidhost.processing.runner import Handler, TaskRunner
     from vidhost.processing.transcode import LadderProgress, TranscodeConfig
@@ -81,6 +81,8 @@ class Container:
     ``pull``): the ``ingest`` task runs them (ADR 0094)."""
     url_guard: UrlGuard = field(default_factory=UrlGuard)
     """Checks URLs users give the server to fetch (webhook endpoints), see ``make_url_guard``."""
+    url_fetcher: UrlFetcher = field(init=False, repr=False)
+    """Downloads such URLs through ``url_guard`` (Mux's URL pulls), see ``build_core``."""
     queue: CeleryJobQueue = field(init=False, repr=False)
     """The broker queue the video service dispatches to (the reconciler also asks its depth)."""
     url_signer: UrlSigner = field(init=False, repr=False)
@@ -99,7 +101,7 @@ class Container:
     """``videos``: segment plans of ready videos, kept a minute (on-demand segments)."""
     segment_waiters: SegmentWaiters = field(init=False, repr=False)
     """``videos``: the held requests for segments not stored yet (one future per key)."""
-    renderer: MediaRenderer = field(init=False, repr=False)
+    renderer: Renderer = field(init=False, repr=False)
     """``thumbnails``: on-demand stills, storyboards, previews (one render gate per process)."""
     originals: OriginalLinks = field(init=False, repr=False)
     """``originals``: signed links to a video's original upload (ADR 0093)."""

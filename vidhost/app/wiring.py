@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from vidhost.adapters.db.engine import make_engine, migrate
 from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.db.signing_keys import SqlSigningKeyRepository
+from vidhost.adapters.net.download import GuardedFetcher
 from vidhost.adapters.net.url_guard import UrlGuard, UrlPolicy
 from vidhost.adapters.storage.local import LocalStorage
 from vidhost.adapters.storage.s3 import S3Config, S3Storage
@@ -111,6 +112,7 @@ def build_core(settings: Settings, *, worker: bool = False, migrate_db: bool = T
         url_guard=make_url_guard(settings),
     )
     container.queue = queue
+    container.url_fetcher = GuardedFetcher(container.url_guard)
     container.url_signer = UrlSigner(derive_secret(container.jwt_secret()))
     return container
 

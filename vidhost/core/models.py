@@ -13,6 +13,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive one (SQLite keeps no zone) is taken as UTC already. Every
+    timestamp a store reads or writes goes through it (``adapters.db.tables.UTCDateTime``,
+    the Mux store)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
 @dataclass
 class Rendition:
     name: str

@@ -428,3 +428,19 @@ class Prober(Protocol):
         Untrusted input: implementations read it away from the calling process, with bounds.
         """
         ...
+
+
+class UrlFetcher(Protocol):
+    """Server-side fetches of URLs an API user supplied (ADR 0052), for the surfaces that
+    pull an input (Mux's ``POST /video/v1/assets``); ``vidhost.adapters.net.download.
+    GuardedFetcher`` implements it over the URL guard."""
+
+    def check(self, url: str) -> object:
+        """Refuse a malformed (``invalid_url``) or not public (``url_forbidden``) URL, before
+        anything is created for it."""
+        ...
+
+    def fetch(self, url: str, dest: Path, *, max_bytes: int, timeout: float) -> int:
+        """Download ``url`` into ``dest`` (checked again as it connects, size-capped,
+        ``timeout`` for the whole of it); the size. ``file_too_large``, ``download_failed``."""
+        ...

@@ -129,10 +129,27 @@ class PlaybackTokens:
     def issue(self, video_id: str, audience: Audience | None, ttl: int) -> tuple[str, datetime]:
         """A token signed by the server key, valid ``ttl`` seconds (``audience=None``: every
         audience)."""
-        key = self.server_key()
         expires = int(time.time()) + ttl
-        token = sign(key.private_pem, key.kid, video_id, audience, expires)
-        return token, datetime.fromtimestamp(expires, UTC)
+        return self.token(video_id, audience, expires), datetime.fromtimestamp(expires, UTC)
+
+    def token(
+        self,
+        video_id: str,
+        audience: Audience | None,
+        expires: int,
+        *,
+        not_before: int | None = None,
+        key: tuple[str, str] | None = None,
+    ) -> str:
+        """A token valid until ``expires`` (Unix seconds), signed by the server key, or by
+        ``key``: a signing key's id and its private PEM, as a customer's backend signs
+        (Cloudflare's ``POST .../token`` with ``id`` and ``pem``). ``ValueError`` for a PEM
+        that is not a private key."""
+        if key is None:
+            server = self.server_key()
+            key = (server.kid, server.private_pem)
+        kid, private_pem = key
+        return sign(private_pem, kid, video_id, audience, expires, not_before=not_before)
 
     # --- verification ------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from vidhost.core import limits
 from vidhost.http import errors, openapi
 from vidhost.http.body_limit import BodyLimit
 from vidhost.http.metrics import HttpMetrics
-from vidhost.ingest.tus.middleware import TusMiddleware
+from vidhost.http.tus_middleware import TusMiddleware
 
 log = logging.getLogger(__name__)
 

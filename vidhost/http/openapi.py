@@ -31,8 +31,8 @@ from fastapi.routing import APIRoute
 
 from vidhost.core import error_codes
 from vidhost.http.deps import current_user
-from vidhost.ingest.tus.middleware import TUS_VERSION
-from vidhost.ingest.tus.routes import require_tus_version
+from vidhost.http.tus import require_tus_version
+from vidhost.http.tus_middleware import TUS_VERSION
 
 Responses = dict[int | str, dict[str, Any]]
 

@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.core import limits as L
+from vidhost.core.upload_models import Upload
 from vidhost.http.deps import CurrentUser
-from vidhost.ingest.tus.models import Upload
-from vidhost.ingest.tus.routes import UploadsDep, upload_url
+from vidhost.http.tus import upload_url
+from vidhost.ingest.tus.routes import UploadsDep
 
 router = APIRouter(prefix="/api/v1/videos/upload", tags=["upload sessions"])
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.http_server import Server
-from vidhost.adapters.net.download import DownloadFailed, download
+from vidhost.adapters.net.download import DownloadFailed, GuardedFetcher, download
 from vidhost.adapters.net.url_guard import ForbiddenUrl, UrlGuard, UrlPolicy
 from vidhost.core.errors import TooLarge
+from vidhost.core.ports import UrlFetcher
 
 BODY = b"v" * 300_000
 
@@ -81,3 +82,16 @@ def test_redirects_are_not_followed(origin: str, tmp_path: Path) -> None:
 def test_the_default_guard_refuses_loopback(origin: str, tmp_path: Path) -> None:
     with pytest.raises(ForbiddenUrl):
         download(UrlGuard(), f"{origin}/file", tmp_path / "f", max_bytes=10**6, timeout=10)
+
+
+def test_the_fetcher_port_downloads_through_its_guard(origin: str, tmp_path: Path) -> None:
+    """``Container.url_fetcher`` (Mux's URL pulls): the same guarded download."""
+    fetcher: UrlFetcher = GuardedFetcher(GUARD)
+    fetcher.check(f"{origin}/file")
+    assert fetcher.fetch(f"{origin}/file", tmp_path / "f", max_bytes=10**6, timeout=10) == len(BODY)
+    closed: UrlFetcher = GuardedFetcher(UrlGuard())
+    with pytest.raises(ForbiddenUrl):
+        closed.check(f"{origin}/file")
+    with pytest.raises(ForbiddenUrl):
+        closed.fetch(f"{origin}/file", tmp_path / "g", max_bytes=10**6, timeout=10)
+    assert not (tmp_path / "g").exists()

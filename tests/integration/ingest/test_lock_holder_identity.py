@@ -14,8 +14,8 @@ from sqlalchemy import Engine, update
 from vidhost.adapters.db.engine import make_engine, migrate
 from vidhost.adapters.db.tables import uploads
 from vidhost.core.models import utcnow
+from vidhost.core.upload_models import Upload
 from vidhost.ingest.tus.locks import UploadLocks, new_token
-from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.repository import UploadRepository
 from vidhost.media.process import instance_id
 

@@ -12,8 +12,8 @@ from sqlalchemy import update
 
 from tests.integration.helpers import container
 from vidhost.adapters.db.tables import uploads
-from vidhost.ingest.tus.errors import UploadLocked
-from vidhost.ingest.tus.models import Concat
+from vidhost.core.upload_errors import UploadLocked
+from vidhost.core.upload_models import Concat
 
 
 def test_a_writer_that_lost_its_lock_leaves_the_new_holders_bytes(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, select
 
 from vidhost.adapters.db.tables import uploads
 from vidhost.core.models import utcnow
+from vidhost.core.upload_models import Upload
 from vidhost.ingest.tus.locks import UploadLocks
-from vidhost.ingest.tus.models import Upload
 from vidhost.ingest.tus.repository import UploadRepository, upload_from_row
 
 

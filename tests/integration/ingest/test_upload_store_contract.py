@@ -24,9 +24,9 @@ from vidhost.app.main import build_container
 from vidhost.app.settings import Settings
 from vidhost.core.models import utcnow
 from vidhost.core.ports import Storage
-from vidhost.ingest.tus.checksum import Checksum
-from vidhost.ingest.tus.errors import ChecksumMismatch
-from vidhost.ingest.tus.models import Concat, Upload
+from vidhost.core.upload_checksum import Checksum
+from vidhost.core.upload_errors import ChecksumMismatch
+from vidhost.core.upload_models import Concat, Upload
 from vidhost.ingest.tus.port import StoreComposer, UploadStore
 from vidhost.ingest.tus.stores.file import FileStore
 from vidhost.ingest.tus.stores.s3 import MIN_PART, TAILS, S3Store

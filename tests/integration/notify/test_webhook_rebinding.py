@@ -16,9 +16,9 @@ from tests.http_server import Listener
 from vidhost.adapters.db.engine import make_engine, migrate
 from vidhost.adapters.db.repository import SqlRepository
 from vidhost.adapters.net.url_guard import UrlGuard, UrlPolicy
+from vidhost.core.webhooks import Delivery
 from vidhost.notify.webhooks.dispatcher import WebhookDispatcher
 from vidhost.notify.webhooks.formats import WebhookFormats
-from vidhost.notify.webhooks.models import Delivery
 from vidhost.notify.webhooks.outbox import OutboxFiller
 from vidhost.notify.webhooks.sql_store import SqlWebhookStore
 

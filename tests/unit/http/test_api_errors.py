@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound, StorageFailure
+from vidhost.core.upload_errors import ChecksumMismatch, UploadLocked
 from vidhost.http.errors import ApiError, install
-from vidhost.ingest.tus.errors import ChecksumMismatch, UploadLocked
 from vidhost.media.enhance import EnhanceSpecError
 from vidhost.media.errors import MediaError
 from vidhost.processing.runner import TaskFailed

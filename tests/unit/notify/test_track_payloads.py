@@ -4,9 +4,9 @@ Mux's track object, and the ``caption`` message of ``/api/events``."""
 from __future__ import annotations
 
 from vidhost.core.text_tracks import CREATED, DELETED, READY, TextTrack, changed_event
+from vidhost.core.webhooks import PUBLIC_EVENTS
 from vidhost.notify.realtime.events_socket import event_message
 from vidhost.notify.webhooks import payload
-from vidhost.notify.webhooks.models import PUBLIC_EVENTS
 from vidhost.providers.mux.text_track_views import event_track_view, text_track_view
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from vidhost.core.models import as_utc
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
@@ -32,19 +34,13 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return None if value is None else as_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         assert isinstance(value, datetime)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return as_utc(value)
 
 
 metadata = MetaData()
@@ -267,44 +263,7 @@ server_keys = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
-# --- the Mux-compatible API (ADR 0091) ---------------------------------------------------
-
-mux_access_tokens = Table(
-    "mux_access_tokens",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("owner", String(255), nullable=False, index=True),
-    # SHA-256 of the secret (a 32-byte random value): the secret itself is never stored.
-    Column("secret_hash", String(64), nullable=False),
-    Column("name", Text),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("revoked_at", UTCDateTime()),
-)
-
-mux_uploads = Table(
-    "mux_uploads",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("owner", String(255), nullable=False, index=True),
-    Column("upload_id", String(64), nullable=False),  # the resumable upload holding the bytes
-    Column("video_id", String(64), nullable=False, index=True),
-    Column("status", String(20), nullable=False),  # waiting | cancelled | timed_out
-    Column("cors_origin", Text),
-    Column("new_asset_settings", JSON, nullable=False, default=dict),
-    Column("timeout", Integer, nullable=False),
-    Column("test", Boolean, nullable=False, default=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-)
-
-mux_playback_ids = Table(
-    "mux_playback_ids",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("video_id", String(64), nullable=False, index=True),
-    Column("owner", String(255), nullable=False),
-    Column("policy", String(10), nullable=False),  # public | signed
-    Column("created_at", UTCDateTime(), nullable=False),
-)
+# The Mux-compatible API's tables are its own: ``vidhost/providers/mux/tables.py``.
 
 # --- static renditions (downloads, ADR 0065) -----------------------------------------------
 

@@ -9,17 +9,31 @@ is streamed to the file and the download stops as soon as it passes ``max_bytes`
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from vidhost.adapters.net.url_guard import UrlGuard, host_header, pinned_url
+from vidhost.adapters.net.url_guard import Resolved, UrlGuard, host_header, pinned_url
 from vidhost.core.errors import InvalidInput, TooLarge
 from vidhost.core.sizes import format_size
 
 
 class DownloadFailed(InvalidInput):
     code = "download_failed"
+
+
+@dataclass(frozen=True)
+class GuardedFetcher:
+    """``core.ports.UrlFetcher``: ``download`` through ``guard`` (``Container.url_fetcher``)."""
+
+    guard: UrlGuard
+
+    def check(self, url: str) -> Resolved:
+        return self.guard.check(url)
+
+    def fetch(self, url: str, dest: Path, *, max_bytes: int, timeout: float) -> int:
+        return download(self.guard, url, dest, max_bytes=max_bytes, timeout=timeout)
 
 
 def download(guard: UrlGuard, url: str, dest: Path, *, max_bytes: int, timeout: float) -> int:

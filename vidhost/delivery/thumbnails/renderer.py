@@ -27,6 +27,7 @@ from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video
 from vidhost.core.planner import enhanced_key, media_prefix
 from vidhost.core.ports import ObjectInfo, Storage
+from vidhost.core.thumbnails import RenderBusy, Still
 from vidhost.media.errors import FFMPEG_TIMEOUT, SOURCE_CHANGED, MediaError
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import MIB, ProcessLimits
@@ -45,16 +46,6 @@ _READABLE = frozenset({VideoState.UPLOADED, VideoState.PROCESSING, VideoState.RE
 
 class RenderFailed(DomainError):
     code = "render_failed"
-
-
-class RenderBusy(DomainError):
-    """Every render slot stayed taken for the whole wait (HTTP 503 with ``Retry-After``)."""
-
-    code = "render_busy"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def no_video_stream() -> NotFound:
@@ -100,16 +91,9 @@ class RenderConfig:
     """Address space of each render's ffmpeg."""
 
 
-@dataclass(frozen=True)
-class Still:
-    time: float
-    width: int | None
-    height: int | None
-    fit: str
-    fmt: str
-
-
 class MediaRenderer:
+    """``core.thumbnails.Renderer`` with ffmpeg, under the limits and the gate above."""
+
     def __init__(self, storage: Storage, config: RenderConfig) -> None:
         self.storage = storage
         self.config = config

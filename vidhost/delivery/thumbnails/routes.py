@@ -4,7 +4,8 @@
 - ``GET /api/videos/{id}/storyboard.vtt`` and ``/storyboard.jpg``
 - ``GET /api/videos/{id}/preview.{gif|webp}?start=&duration=&width=&fps=``
 
-Rendered on first request, then served from the storage cache (ETag, Range, 304).
+Rendered on first request, then served from the storage cache (ETag, Range, 304); the
+answers are ``vidhost.http.thumbnails``', shared with the Mux and Cloudflare image routes.
 Public and unlisted videos' images are open to anyone (like Mux's image host); a private
 video's need the owner's bearer token or ``?token=`` with aud ``t`` (thumbnails), ``s``
 (storyboard) or ``g`` (previews). Private answers are ``Cache-Control: private``.
@@ -12,30 +13,22 @@ video's need the owner's bearer token or ``?token=`` with aud ``t`` (thumbnails)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
-from urllib.parse import quote
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.app.container import Container
-from vidhost.core.access import Access, Audience
-from vidhost.core.models import Video
-from vidhost.delivery.thumbnails.renderer import RenderBusy, Still
+from vidhost.core.access import Audience
+from vidhost.http import thumbnails as images
 from vidhost.http.deps import ContainerDep, ViewerDep
 from vidhost.http.errors import ApiError
 from vidhost.http.openapi import binary
-from vidhost.http.ranges import object_response
-from vidhost.http.reads import VARY, readable
-from vidhost.media.thumbs import ANIMATION_TYPES, FITS, IMAGE_TYPES
+from vidhost.http.reads import readable
+from vidhost.http.thumbnails import ANIMATION_TYPES, FITS, IMAGE_TYPES, MAX_SIDE
 
 router = APIRouter(prefix="/api/videos", tags=["thumbnails"])
 
-CACHE = "public, max-age=3600"
-PRIVATE_CACHE = "private, max-age=3600"
-MAX_SIDE = 3840
 DOC: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad parameter (invalid_request, unsupported_format, bad_time)"},
     401: {"description": "Invalid bearer token"},
@@ -46,56 +39,6 @@ DOC: dict[int | str, dict[str, Any]] = {
     },
     503: {"description": "Every render slot is busy (render_busy); see Retry-After"},
 }
-T = TypeVar("T")
-
-
-def _cache(access: Access) -> str:
-    return PRIVATE_CACHE if access.private else CACHE
-
-
-async def storyboard_index(
-    container: Container, video: Video, access: Access, token: str | None
-) -> Response:
-    """The storyboard's WebVTT; a token that opened it is carried into the sprite URLs."""
-    _, vtt = await _render(lambda: container.renderer.storyboard(video))
-    if access.by_token and token is not None:  # the sprite needs the same token
-        vtt = vtt.replace("storyboard.jpg#", f"storyboard.jpg?token={quote(token, safe='')}#")
-    return Response(
-        vtt, media_type="text/vtt", headers={"Cache-Control": _cache(access), "Vary": VARY}
-    )
-
-
-async def storyboard_sprite(
-    request: Request, container: Container, video: Video, access: Access
-) -> Response:
-    """The storyboard's sprite sheet, with ranges and conditional requests."""
-    sprite, _ = await _render(lambda: container.renderer.storyboard(video))
-    return object_response(
-        request,
-        container.storage,
-        sprite,
-        media_type="image/jpeg",
-        cache_control=_cache(access),
-        vary=VARY,
-    )
-
-
-async def _render(work: Callable[[], T]) -> T:
-    """Run a render in the thread pool; a full render gate is 503 ``render_busy``."""
-    try:
-        return await run_in_threadpool(work)
-    except RenderBusy as exc:
-        raise ApiError(
-            503, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)}
-        ) from None
-
-
-def _format(value: str, allowed: dict[str, str]) -> str:
-    if value not in allowed:
-        raise ApiError(
-            400, "unsupported_format", f"format must be one of {', '.join(sorted(allowed))}"
-        )
-    return value
 
 
 @router.get(
@@ -114,28 +57,8 @@ async def thumbnail(
     fit: Annotated[str, Query(description=" | ".join(FITS))] = "contain",
 ) -> Response:
     """One frame at ``time`` (0.1 s steps), scaled into ``width`` x ``height`` per ``fit``."""
-    fmt = _format(fmt, IMAGE_TYPES)
-    if fit not in FITS:
-        raise ApiError(400, "invalid_request", f"fit must be one of {', '.join(FITS)}")
-    video, access = await run_in_threadpool(
-        readable, container, video_id, viewer, Audience.THUMBNAIL
-    )
-    duration = video.duration or 0.0
-    at = min(1.0, duration / 2) if time is None else time
-    if at > duration:
-        raise ApiError(
-            400, "bad_time", f"time {at:g} is past the end of the video ({duration:g} s)"
-        )
-    info = await _render(
-        lambda: container.renderer.still(video, Still(at, width, height, fit, fmt))
-    )
-    return object_response(
-        request,
-        container.storage,
-        info,
-        media_type=IMAGE_TYPES[fmt],
-        cache_control=_cache(access),
-        vary=VARY,
+    return await images.thumbnail(
+        request, container, video_id, viewer, fmt, time=time, width=width, height=height, fit=fit
     )
 
 
@@ -148,7 +71,7 @@ async def storyboard_vtt(video_id: str, viewer: ViewerDep, container: ContainerD
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    return await storyboard_index(container, video, access, viewer.token)
+    return await images.storyboard_index(container, video, access, viewer.token)
 
 
 @router.get(
@@ -162,7 +85,7 @@ async def storyboard_jpg(
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.STORYBOARD
     )
-    return await storyboard_sprite(request, container, video, access)
+    return await images.storyboard_sprite(request, container, video, access)
 
 
 @router.get(
@@ -181,22 +104,15 @@ async def preview(
     fps: Annotated[int, Query(ge=1, le=30)] = 10,
 ) -> Response:
     """A looping, silent animation of ``duration`` s from ``start`` (GIF or animated WebP)."""
-    fmt = _format(fmt, ANIMATION_TYPES)
+    fmt = images.image_format(fmt, ANIMATION_TYPES)
     video, access = await run_in_threadpool(
         readable, container, video_id, viewer, Audience.ANIMATED
     )
     if start >= (video.duration or 0.0):
         raise ApiError(400, "bad_time", "start is past the end of the video")
-    info = await _render(
+    info = await images.render(
         lambda: container.renderer.preview(
             video, start=start, duration=duration, width=width, fps=fps, fmt=fmt
         )
     )
-    return object_response(
-        request,
-        container.storage,
-        info,
-        media_type=ANIMATION_TYPES[fmt],
-        cache_control=_cache(access),
-        vary=VARY,
-    )
+    return images.image(request, container, info, ANIMATION_TYPES[fmt], access)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from vidhost.core.ports import Storage
-from vidhost.ingest.tus.models import Upload
+from vidhost.core.upload_models import Upload
 
 StoreState = dict[str, Any] | None
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import RowMapping
 
 from vidhost.adapters.db.tables import uploads
 from vidhost.core.models import utcnow
-from vidhost.ingest.tus.models import Concat, Upload
+from vidhost.core.upload_models import Concat, Upload
 
 
 def upload_from_row(row: RowMapping) -> Upload:

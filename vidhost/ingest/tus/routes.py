@@ -1,32 +1,33 @@
 """tus 1.0.0 at ``/api/v1/videos/tus``: core + creation, creation-with-upload,
 creation-defer-length, termination, concatenation, checksum and expiration.
 
-Headers are parsed here; every decision is made by ``vidhost.ingest.tus.service``.
+Headers are parsed here and in ``vidhost.http.tus`` (the handlers of an upload's URL, shared
+with the Cloudflare tus URLs); every decision is made by ``vidhost.ingest.tus.service``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from email.utils import format_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
+from vidhost.core.upload_errors import bad_header
+from vidhost.core.upload_models import Concat, Upload
+from vidhost.http import tus
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import CurrentUser, container_of
-from vidhost.http.errors import ApiError
-from vidhost.http.views import base_url
-from vidhost.ingest.tus.checksum import ALGORITHMS, parse_checksum
-from vidhost.ingest.tus.errors import bad_header
-from vidhost.ingest.tus.metadata import encode_metadata, parse_metadata
-from vidhost.ingest.tus.middleware import TUS_VERSION
-from vidhost.ingest.tus.models import Concat, Upload
+from vidhost.http.tus import (
+    OFFSET_STREAM,
+    PATH,
+    Versioned,
+    has_body,
+    int_header,
+    upload_headers,
+    upload_url,
+)
+from vidhost.http.tus_metadata import parse_metadata
 from vidhost.ingest.tus.service import UploadService
-
-PATH = "/api/v1/videos/tus"
-OFFSET_STREAM = "application/offset+octet-stream"
 
 
 async def get_uploads(request: Request) -> UploadService:
@@ -34,18 +35,7 @@ async def get_uploads(request: Request) -> UploadService:
     return service
 
 
-async def require_tus_version(request: Request) -> None:
-    if request.headers.get("tus-resumable") != TUS_VERSION:
-        raise ApiError(
-            412,
-            "unsupported_tus_version",
-            f"Tus-Resumable must be {TUS_VERSION}",
-            headers={"Tus-Version": TUS_VERSION},
-        )
-
-
 UploadsDep = Annotated[UploadService, Depends(get_uploads)]
-Versioned = [Depends(require_tus_version)]
 
 # Every tus answer is headers only (no body, no Content-Type).
 router = APIRouter(prefix=PATH, tags=["tus"], default_response_class=Response)
@@ -106,57 +96,6 @@ PATCH_DOC = _doc(
 # --- header helpers ---------------------------------------------------------------------------
 
 
-def int_header(request: Request, name: str) -> int | None:
-    value = request.headers.get(name)
-    if value is None:
-        return None
-    if not value.strip().isdigit():
-        raise bad_header(f"{name} must be a non-negative integer")
-    return int(value)
-
-
-def upload_url(request: Request, upload_id: str) -> str:
-    return f"{base_url(request)}{PATH}/{upload_id}"
-
-
-def upload_headers(request: Request, upload: Upload) -> dict[str, str]:
-    headers = {"Upload-Offset": str(upload.offset), "Cache-Control": "no-store"}
-    if upload.length is None:
-        headers["Upload-Defer-Length"] = "1"
-    else:
-        headers["Upload-Length"] = str(upload.length)
-    if upload.finished_at is None:
-        headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
-    if upload.concat is Concat.PARTIAL:
-        headers["Upload-Concat"] = "partial"
-    elif upload.concat is Concat.FINAL:
-        urls = " ".join(upload_url(request, p) for p in upload.parts)
-        headers["Upload-Concat"] = f"final;{urls}"
-    meta = {k: str(v) for k, v in upload.metadata.items() if v is not None}
-    if meta:
-        headers["Upload-Metadata"] = encode_metadata(meta)
-    if upload.video_id is not None:
-        headers["Vidhost-Video-Id"] = upload.video_id
-    return headers
-
-
-async def body_of(request: Request) -> AsyncIterator[bytes]:
-    """The request body as it arrives; a client that goes away just ends it."""
-    try:
-        async for chunk in request.stream():
-            if chunk:
-                yield chunk
-    except ClientDisconnect:
-        return
-
-
-def has_body(request: Request) -> bool:
-    if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
-        return False
-    length = request.headers.get("content-length")
-    return length is None or length.strip() != "0"
-
-
 def part_ids(header: str) -> list[str]:
     ids = []
     for url in header.removeprefix("final;").split():
@@ -165,20 +104,6 @@ def part_ids(header: str) -> list[str]:
             raise bad_header(f"Upload-Concat names {url!r}, not an upload URL", "invalid_concat")
         ids.append(path.rsplit("/", 1)[1])
     return ids
-
-
-async def write_body(
-    request: Request, uploads: UploadService, user: str, upload_id: str, offset: int
-) -> Upload:
-    return await uploads.write(
-        upload_id,
-        user,
-        offset=offset,
-        body=body_of(request),
-        checksum=parse_checksum(request.headers.get("upload-checksum")),
-        length=int_header(request, "upload-length"),
-        content_length=int_header(request, "content-length"),
-    )
 
 
 def created(request: Request, upload: Upload) -> Response:
@@ -195,16 +120,7 @@ def created(request: Request, upload: Upload) -> Response:
 @router.options("/{upload_id}", status_code=204)
 async def options(uploads: UploadsDep) -> Response:
     """Server capabilities (tus core). Open to all: no upload data is revealed."""
-    return Response(
-        status_code=204,
-        headers={
-            "Tus-Version": TUS_VERSION,
-            "Tus-Max-Size": str(uploads.config.max_size),
-            # Only what the upload-data store can do (resolved once, at start-up).
-            "Tus-Extension": ",".join(uploads.extensions()),
-            "Tus-Checksum-Algorithm": ",".join(ALGORITHMS),
-        },
-    )
+    return await tus.options(uploads)
 
 
 @router.post(
@@ -237,7 +153,7 @@ async def create(request: Request, user: CurrentUser, uploads: UploadsDep) -> Re
         lambda: uploads.create(owner=user, length=length, metadata=meta, concat=concat)
     )
     if has_body(request):
-        upload = await write_body(request, uploads, user, upload.id, 0)
+        upload = await tus.write_body(request, uploads, user, upload.id, 0)
     return created(request, upload)
 
 
@@ -256,7 +172,7 @@ async def create_on_session(
     length = int_header(request, "upload-length")
     upload = await run_in_threadpool(uploads.adopt, upload_id, user, length, meta)
     if has_body(request) and upload.offset == 0:
-        upload = await write_body(request, uploads, user, upload.id, 0)
+        upload = await tus.write_body(request, uploads, user, upload.id, 0)
     return created(request, upload)
 
 
@@ -265,8 +181,7 @@ async def head(
     upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
 ) -> Response:
     """Offset (never ahead of durably stored bytes), length, expiry."""
-    upload = await run_in_threadpool(uploads.get, upload_id, user)
-    return Response(status_code=200, headers=upload_headers(request, upload))
+    return await tus.head(upload_id, request, user, uploads)
 
 
 @router.patch(
@@ -280,20 +195,10 @@ async def patch(
     upload_id: str, request: Request, user: CurrentUser, uploads: UploadsDep
 ) -> Response:
     """Append the body at Upload-Offset; 204 with the new offset once it is durable."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != OFFSET_STREAM:
-        raise ApiError(415, "unsupported_media_type", f"Content-Type must be {OFFSET_STREAM}")
-    offset = int_header(request, "upload-offset")
-    if offset is None:
-        raise bad_header("Upload-Offset is required")
-    upload = await write_body(request, uploads, user, upload_id, offset)
-    headers = upload_headers(request, upload)
-    headers.pop("Cache-Control")
-    return Response(status_code=204, headers=headers)
+    return await tus.patch(upload_id, request, user, uploads)
 
 
 @router.delete("/{upload_id}", status_code=204, dependencies=Versioned, responses=TUS_ERRORS)
 async def terminate(upload_id: str, user: CurrentUser, uploads: UploadsDep) -> Response:
     """termination: the upload, its bytes and its pending video are removed."""
-    await run_in_threadpool(uploads.terminate, upload_id, user)
-    return Response(status_code=204)
+    return await tus.terminate(upload_id, user, uploads)

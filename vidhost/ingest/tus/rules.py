@@ -6,14 +6,14 @@ from datetime import datetime
 
 from vidhost.core.errors import Forbidden, InvalidInput
 from vidhost.core.sizes import format_size
-from vidhost.ingest.tus.errors import (
+from vidhost.core.upload_errors import (
     ExceedsLength,
     NotWritable,
     OffsetMismatch,
     UploadGone,
     UploadNotFound,
 )
-from vidhost.ingest.tus.models import Concat, Upload
+from vidhost.core.upload_models import Concat, Upload
 
 
 def check_length(length: int | None, max_size: int) -> None:

@@ -22,12 +22,12 @@ from typing import Any
 from vidhost.core.errors import Conflict, InvalidInput, StorageFailure
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video, utcnow
+from vidhost.core.upload_checksum import Checksum
+from vidhost.core.upload_errors import UploadGone, UploadLocked
+from vidhost.core.upload_models import Concat, Upload
 from vidhost.ingest.tus import rules
-from vidhost.ingest.tus.checksum import Checksum
-from vidhost.ingest.tus.errors import UploadGone, UploadLocked
 from vidhost.ingest.tus.hooks import VideoHooks
 from vidhost.ingest.tus.locks import UploadLocks
-from vidhost.ingest.tus.models import Concat, Upload
 from vidhost.ingest.tus.port import StoreComposer, Writer
 from vidhost.ingest.tus.repository import UploadRepository, upload_from_row
 from vidhost.ingest.tus.writer import Lease, keep_lock, run_in_threadpool, stream
@@ -45,6 +45,8 @@ class UploadConfig:
 
 
 class UploadService:
+    """``vidhost.core.resumable.ResumableUploads`` over the upload-data store."""
+
     def __init__(
         self,
         repo: UploadRepository,
@@ -58,6 +60,10 @@ class UploadService:
         self.locks = locks
         self.hooks = hooks
         self.config = config
+
+    @property
+    def max_size(self) -> int:
+        return self.config.max_size
 
     @property
     def data(self) -> Any:

@@ -12,8 +12,8 @@ from typing import ParamSpec, TypeVar
 
 import anyio.to_thread
 
-from vidhost.ingest.tus.checksum import Checksum
-from vidhost.ingest.tus.errors import ChecksumMismatch, ExceedsLength, UploadLocked
+from vidhost.core.upload_checksum import Checksum
+from vidhost.core.upload_errors import ChecksumMismatch, ExceedsLength, UploadLocked
 from vidhost.ingest.tus.locks import UploadLocks
 from vidhost.ingest.tus.port import Writer
 

@@ -29,7 +29,8 @@ from vidhost.adapters.net.url_guard import (
 )
 from vidhost.core.models import WEBHOOK_EVENTS, DomainEvent, utcnow
 from vidhost.core.ports import EventBus
-from vidhost.notify.webhooks.models import (
+from vidhost.core.webhook_store import WebhookStore
+from vidhost.core.webhooks import (
     BLOCKED_ADDRESS,
     CONNECTION_FAILED,
     ENDPOINT_DISABLED,
@@ -41,7 +42,6 @@ from vidhost.notify.webhooks.models import (
     Endpoint,
 )
 from vidhost.notify.webhooks.outbox import OutboxFiller
-from vidhost.notify.webhooks.store import WebhookStore
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from vidhost.core.models import DomainEvent, Video
+from vidhost.core.webhook_signing import signed_headers
+from vidhost.core.webhooks import PUBLIC_EVENTS
 from vidhost.notify.webhooks import payload
-from vidhost.notify.webhooks.models import PUBLIC_EVENTS
-from vidhost.notify.webhooks.signing import signed_headers
 
 VIDHOST = "vidhost"
 FORMAT_NAMES: tuple[str, ...] = ("vidhost", "mux", "cloudflare")

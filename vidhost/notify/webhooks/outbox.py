@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from vidhost.core.models import WEBHOOK_EVENTS, DomainEvent, utcnow
 from vidhost.core.ports import EventLog, VideoStore
+from vidhost.core.webhook_store import WebhookStore
 from vidhost.notify.webhooks import payload
 from vidhost.notify.webhooks.formats import WebhookFormats
-from vidhost.notify.webhooks.store import WebhookStore
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput, NotFound
+from vidhost.core.webhook_signing import new_secret
+from vidhost.core.webhook_store import WebhookStore
+from vidhost.core.webhooks import Delivery, Endpoint, public_outcome
 from vidhost.http.deps import ContainerDep, CurrentUser
 from vidhost.notify.webhooks.formats import FORMAT_NAMES, VIDHOST, WebhookFormat
-from vidhost.notify.webhooks.models import Delivery, Endpoint, public_outcome
-from vidhost.notify.webhooks.signing import new_secret
-from vidhost.notify.webhooks.store import WebhookStore
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 

@@ -19,7 +19,7 @@ from vidhost.adapters.db.tables import (
     webhook_endpoints,
 )
 from vidhost.core.models import utcnow
-from vidhost.notify.webhooks.models import (
+from vidhost.core.webhooks import (
     FAILED,
     GLOBAL_ENDPOINT_ID,
     PENDING,
@@ -44,7 +44,7 @@ def _delivery(row: RowMapping) -> Delivery:
 
 
 class SqlWebhookStore:
-    """The SQL implementation of :class:`vidhost.notify.webhooks.store.WebhookStore`."""
+    """The SQL implementation of :class:`vidhost.core.webhook_store.WebhookStore`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

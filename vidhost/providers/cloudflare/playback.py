@@ -29,9 +29,8 @@ from vidhost.app.container import Container
 from vidhost.core.access import Viewer
 from vidhost.core.errors import Forbidden
 from vidhost.core.layout import DASH_MANIFEST, MASTER
-from vidhost.delivery import streaming
-from vidhost.delivery.thumbnails import routes as thumbnails
 from vidhost.http import hls as hls
+from vidhost.http import thumbnails as images
 from vidhost.http.deps import ContainerDep, user_of
 from vidhost.http.errors import ApiError
 from vidhost.http.reads import find_video
@@ -90,7 +89,7 @@ async def _top_playlist(ref: str, request: Request, container: Container, name: 
     """The master playlist or the DASH manifest: a token in the path travels in their
     relative URIs already; one in ``?token=`` is carried into them."""
     video_id, viewer = await checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     token = None if _in_path(ref) else viewer.token
     return await hls.playlist(request, container, video, access, name, token=token)
 
@@ -112,7 +111,7 @@ async def segment(ref: str, segment_id: str, request: Request, container: Contai
     """One media segment; one planned but not stored yet is held until it is (ADR 0064)."""
     hls.check_media_name(segment_id)
     video_id, viewer = await checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     return await hls.media(request, container, video, access, segment_id)
 
 
@@ -121,7 +120,7 @@ async def variant(ref: str, rendition: str, request: Request, container: Contain
     """A variant playlist; its segment URIs resolve under this path."""
     name = hls.variant_name(rendition)
     video_id, viewer = await checked(request, container, ref)
-    video, access = await streaming.readable(container, viewer, video_id)
+    video, access = await hls.readable(container, viewer, video_id)
     return await hls.playlist(request, container, video, access, name, token=viewer.token)
 
 
@@ -132,8 +131,8 @@ async def thumbnail(
     request: Request,
     container: ContainerDep,
     time: Annotated[str | None, Query(max_length=20, description="e.g. `1s`, `1.5s`, `2m`")] = None,
-    width: Annotated[int | None, Query(ge=16, le=thumbnails.MAX_SIDE)] = None,
-    height: Annotated[int | None, Query(ge=16, le=thumbnails.MAX_SIDE)] = None,
+    width: Annotated[int | None, Query(ge=16, le=images.MAX_SIDE)] = None,
+    height: Annotated[int | None, Query(ge=16, le=images.MAX_SIDE)] = None,
     fit: Annotated[str, Query(description=" | ".join(FITS))] = "crop",
 ) -> Response:
     """One frame at ``time`` (default: ``thumbnailTimestampPct`` of the video, else 0 s)."""
@@ -150,12 +149,12 @@ async def thumbnail(
         video = await run_in_threadpool(find_video, container, video_id)
         pct = extras(video).get("thumbnailTimestampPct") or 0
         at = float(pct) * (video.duration or 0.0) if pct else 0.0
-    return await thumbnails.thumbnail(
-        video_id,
-        fmt,
+    return await images.thumbnail(
         request,
-        viewer,
         container,
+        video_id,
+        viewer,
+        fmt,
         time=at,
         width=width,
         height=height,

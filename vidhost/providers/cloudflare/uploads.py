@@ -8,7 +8,8 @@
 - ``POST .../stream`` with tus headers: an upload of vidhost's tus server (the same
   ``UploadService``, store, locks and completion hook), answered with ``Location`` (a signed
   URL of that upload, usable without the API token: ``?direct_user=true`` is the same) and
-  ``stream-media-id``. The URL's HEAD/PATCH/DELETE are vidhost's tus routes' own handlers.
+  ``stream-media-id``. The URL's HEAD/PATCH/DELETE are vidhost's tus routes' own handlers
+  (``vidhost.http.tus``).
 """
 
 from __future__ import annotations
@@ -22,18 +23,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.adapters.storage.signed_urls import UrlSigner
 from vidhost.app.container import Container
 from vidhost.core.errors import Forbidden, InvalidInput
 from vidhost.core.layout import source_key
 from vidhost.core.models import utcnow
+from vidhost.http import tus
 from vidhost.http.body_limit import StreamedBody
 from vidhost.http.deps import ContainerDep
 from vidhost.http.multipart import read_form
+from vidhost.http.tus_metadata import parse_metadata
+from vidhost.http.tus_middleware import TUS_VERSION
 from vidhost.http.views import base_url
-from vidhost.ingest.tus import routes as tus
-from vidhost.ingest.tus.metadata import parse_metadata
-from vidhost.ingest.tus.middleware import TUS_VERSION
 from vidhost.providers.cloudflare import scheduled_deletion
 from vidhost.providers.cloudflare.auth import PREFIX, Account
 from vidhost.providers.cloudflare.edits import refuse_unsupported
@@ -51,10 +51,6 @@ DEFAULT_EXPIRY = timedelta(minutes=30)
 MAX_EXPIRY = timedelta(hours=6, minutes=5)
 """Cloudflare allows up to 6 hours; a client computing "now + 6 h" arrives a little late."""
 MAX_DURATION = 36000
-
-
-def signer_of(container: Container) -> UrlSigner:
-    return container.url_signer
 
 
 class DirectUploadRequest(BaseModel):
@@ -124,7 +120,7 @@ async def create_direct_upload(
     uid = await run_in_threadpool(create)
     stamp = int(expires.timestamp())
     cap = container.settings.max_upload_bytes
-    sig = signer_of(container).signature(source_key(uid), stamp, cap, FORM)
+    sig = container.url_signer.signature(source_key(uid), stamp, cap, FORM)
     url = f"{base_url(request)}{UPLOAD_PATH}{uid}?expires={stamp}&max={cap}&sig={sig}"
     result = {
         "uid": uid,
@@ -146,7 +142,7 @@ async def form_upload(
     sig: str = Query("", max_length=128),
 ) -> Response:
     """The ``uploadURL``: one ``multipart/form-data`` POST, field ``file``."""
-    cap = signer_of(container).verify(
+    cap = container.url_signer.verify(
         source_key(uid) if len(uid) <= 64 else "-",
         expires,
         max_size,
@@ -175,7 +171,7 @@ async def form_upload(
 
 
 def _tus_url(request: Request, container: Container, upload_id: str, expires: int) -> str:
-    sig = signer_of(container).signature(f"uploads/{upload_id}", expires, 0, TUS)
+    sig = container.url_signer.signature(f"uploads/{upload_id}", expires, 0, TUS)
     return f"{base_url(request)}/cloudflare/tus/{upload_id}?expires={expires}&sig={sig}"
 
 
@@ -263,7 +259,7 @@ def tus_owner(
 ) -> str:
     """The owner of the upload a signed tus URL names (the URL is the credential)."""
     container: Container = request.app.state.container
-    signer_of(container).verify(
+    container.url_signer.verify(
         f"uploads/{upload_id}" if len(upload_id) <= 64 else "-",
         expires,
         "0",
@@ -281,24 +277,24 @@ Owner = Annotated[str, Depends(tus_owner)]
 
 
 @tus_router.options("/{upload_id}", status_code=204)
-async def tus_options(uploads: tus.UploadsDep) -> Response:
-    return await tus.options(uploads)
+async def tus_options(container: ContainerDep) -> Response:
+    return await tus.options(container.uploads)
 
 
 @tus_router.head("/{upload_id}", dependencies=tus.Versioned)
 async def tus_head(
-    upload_id: str, request: Request, owner: Owner, uploads: tus.UploadsDep
+    upload_id: str, request: Request, owner: Owner, container: ContainerDep
 ) -> Response:
-    return await tus.head(upload_id, request, owner, uploads)
+    return await tus.head(upload_id, request, owner, container.uploads)
 
 
 @tus_router.patch("/{upload_id}", status_code=204, dependencies=[*tus.Versioned, StreamedBody])
 async def tus_patch(
-    upload_id: str, request: Request, owner: Owner, uploads: tus.UploadsDep
+    upload_id: str, request: Request, owner: Owner, container: ContainerDep
 ) -> Response:
-    return await tus.patch(upload_id, request, owner, uploads)
+    return await tus.patch(upload_id, request, owner, container.uploads)
 
 
 @tus_router.delete("/{upload_id}", status_code=204, dependencies=tus.Versioned)
-async def tus_terminate(upload_id: str, owner: Owner, uploads: tus.UploadsDep) -> Response:
-    return await tus.terminate(upload_id, owner, uploads)
+async def tus_terminate(upload_id: str, owner: Owner, container: ContainerDep) -> Response:
+    return await tus.terminate(upload_id, owner, container.uploads)

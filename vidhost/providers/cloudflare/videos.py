@@ -20,7 +20,6 @@ from starlette.concurrency import run_in_threadpool
 from vidhost.app.container import Container
 from vidhost.core.errors import InvalidInput, NotFound
 from vidhost.core.models import Video, present
-from vidhost.delivery.playback_tokens import sign
 from vidhost.http.deps import ContainerDep
 from vidhost.http.views import base_url
 from vidhost.providers.cloudflare.auth import PREFIX, Account
@@ -158,14 +157,16 @@ async def create_token(
 
     def issue() -> str:
         video = owned(container, uid, user)
+        tokens = container.playback
         if body.id is not None and body.pem is not None:
-            container.playback.get_key(body.id, owner=user)  # the account's own, not deleted
+            tokens.get_key(body.id, owner=user)  # the account's own, not deleted
             try:
                 pem = base64.b64decode(body.pem, validate=True).decode()
-                return sign(pem, body.id, video.id, None, expires, not_before=body.nbf)
+                return tokens.token(
+                    video.id, None, expires, not_before=body.nbf, key=(body.id, pem)
+                )
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 raise InvalidInput("pem is not a base64 PEM private key") from None
-        key = container.playback.server_key()
-        return sign(key.private_pem, key.kid, video.id, None, expires, not_before=body.nbf)
+        return tokens.token(video.id, None, expires, not_before=body.nbf)
 
     return success({"token": await run_in_threadpool(issue)})

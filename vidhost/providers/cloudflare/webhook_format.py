@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from vidhost.core.models import DomainEvent, Task, Video
-from vidhost.notify.webhooks.signing import timestamped_hmac
+from vidhost.core.webhook_signing import timestamped_hmac
 from vidhost.providers.cloudflare.views import video_object
 
 NAME = "cloudflare"

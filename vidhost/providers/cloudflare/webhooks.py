@@ -16,10 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.errors import InvalidInput, NotFound
+from vidhost.core.webhook_store import WebhookStore
+from vidhost.core.webhooks import Endpoint
 from vidhost.http.deps import ContainerDep
-from vidhost.notify.webhooks.models import Endpoint
-from vidhost.notify.webhooks.routes import StoreDep
-from vidhost.notify.webhooks.store import WebhookStore
 from vidhost.providers.cloudflare.auth import PREFIX, Account
 from vidhost.providers.cloudflare.envelope import CloudflareRoute, success
 from vidhost.providers.cloudflare.webhook_format import NAME
@@ -47,14 +46,13 @@ def _current(store: WebhookStore, user: str) -> list[Endpoint]:
 
 
 @router.put("/webhook")
-async def put_webhook(
-    body: WebhookIn, user: Account, store: StoreDep, container: ContainerDep
-) -> Response:
+async def put_webhook(body: WebhookIn, user: Account, container: ContainerDep) -> Response:
     """Send the account's ready/error notifications to ``notificationUrl``."""
     url = (body.notificationUrl or body.notification_url or "").strip()
     if not url:
         raise InvalidInput("notificationUrl is required")
     await run_in_threadpool(container.url_guard.check, url)
+    store = container.webhook_store
 
     def replace() -> Endpoint:
         for old in _current(store, user):
@@ -72,15 +70,17 @@ async def put_webhook(
 
 
 @router.get("/webhook")
-async def get_webhook(user: Account, store: StoreDep) -> Response:
-    found = await run_in_threadpool(_current, store, user)
+async def get_webhook(user: Account, container: ContainerDep) -> Response:
+    found = await run_in_threadpool(_current, container.webhook_store, user)
     if not found:
         raise NotFound("no webhook is set for this account", code="webhook_not_found")
     return success(_out(found[-1]))
 
 
 @router.delete("/webhook")
-async def delete_webhook(user: Account, store: StoreDep) -> Response:
+async def delete_webhook(user: Account, container: ContainerDep) -> Response:
+    store = container.webhook_store
+
     def delete() -> None:
         found = _current(store, user)
         if not found:

@@ -25,7 +25,7 @@ def install(c: Container) -> None:
     c.mux = MuxService(
         c.videos,
         c.uploads,
-        c.url_guard,
+        c.url_fetcher,
         PullConfig(max_bytes=s.max_upload_bytes, timeout=s.mux_pull_timeout),
         c.mux_store,
         c.static_renditions,

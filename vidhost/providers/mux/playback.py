@@ -27,21 +27,19 @@ from vidhost.core.access import Access, Audience, authorize_playback_id
 from vidhost.core.errors import NotFound
 from vidhost.core.layout import MASTER
 from vidhost.core.models import Video
-from vidhost.delivery.thumbnails.renderer import Still
-from vidhost.delivery.thumbnails.routes import (
-    CACHE,
-    MAX_SIDE,
-    PRIVATE_CACHE,
-    _render,
-    storyboard_index,
-    storyboard_sprite,
-)
+from vidhost.core.thumbnails import Still
 from vidhost.http import hls as hls
 from vidhost.http.errors import ApiError
 from vidhost.http.openapi import binary
-from vidhost.http.ranges import object_response
-from vidhost.http.reads import VARY
-from vidhost.media.thumbs import ANIMATION_TYPES, IMAGE_TYPES
+from vidhost.http.thumbnails import (
+    ANIMATION_TYPES,
+    IMAGE_TYPES,
+    MAX_SIDE,
+    image,
+    render,
+    storyboard_index,
+    storyboard_sprite,
+)
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.providers.mux.playback_ids import is_playback_id
 
@@ -122,10 +120,6 @@ async def variant(playback_id: str, rendition: str, request: Request) -> Respons
     return await hls.playlist(request, container, video, access, name, token=token)
 
 
-def _image_cache(access: Access) -> dict[str, str]:
-    return {"Cache-Control": PRIVATE_CACHE if access.private else CACHE, "Vary": VARY}
-
-
 @router.get(
     "/{playback_id}/thumbnail.{fmt}",
     responses={**binary(*IMAGE_TYPES.values(), description="One frame"), **ERRORS},
@@ -152,16 +146,8 @@ async def thumbnail(
     duration = video.duration or 0.0
     at = duration / 2 if time is None else min(time, duration)
     still = Still(at, width, height, FIT_MODES[fit_mode], fmt)
-    info = await _render(lambda: container.renderer.still(video, still))
-    headers = _image_cache(access)
-    return object_response(
-        request,
-        container.storage,
-        info,
-        media_type=IMAGE_TYPES[fmt],
-        cache_control=headers["Cache-Control"],
-        vary=VARY,
-    )
+    info = await render(lambda: container.renderer.still(video, still))
+    return image(request, container, info, IMAGE_TYPES[fmt], access)
 
 
 @router.get(
@@ -197,19 +183,12 @@ async def animated(
     if width is None:  # from height and the aspect ratio, else Mux's default 320
         aspect = (video.width or 16) / (video.height or 9)
         width = min(640, max(32, math.floor(height * aspect))) if height else 320
-    info = await _render(
+    info = await render(
         lambda: container.renderer.preview(
             video, start=start, duration=stop - start, width=width, fps=fps, fmt=fmt
         )
     )
-    return object_response(
-        request,
-        container.storage,
-        info,
-        media_type=ANIMATION_TYPES[fmt],
-        cache_control=_image_cache(access)["Cache-Control"],
-        vary=VARY,
-    )
+    return image(request, container, info, ANIMATION_TYPES[fmt], access)
 
 
 @router.get(

@@ -1,8 +1,9 @@
 """What the Mux routes do, on vidhost's services: uploads, assets, playback ids, pulls.
 
-No state of its own beyond the Mux records (``db/mux_store.py``): an upload is a resumable
-upload of ``vidhost.ingest.tus`` with its pending video, an asset is the video, and every source
-enters through ``VideoService.accept_source`` (the upload's completion hook, or a pull).
+No state of its own beyond the Mux records (``store.py``): an upload is a resumable upload
+(``core.resumable.ResumableUploads``, vidhost's tus engine) with its pending video, an
+asset is the video, and every source enters through ``VideoService.accept_source`` (the
+upload's completion hook, or a pull).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from vidhost.adapters.net.download import download
-from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.access import OPEN, PRIVATE, UNLISTED
 from vidhost.core.clips import Clipper
 from vidhost.core.downloads import StaticRenditions
@@ -23,9 +22,10 @@ from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
 from vidhost.core.ingest import KIND, SourceWay, ingest_of, ingest_option
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Task, Video, present
+from vidhost.core.ports import UrlFetcher
+from vidhost.core.resumable import ResumableUploads
+from vidhost.core.upload_models import Upload
 from vidhost.core.videos import VideoService
-from vidhost.ingest.tus.models import Upload
-from vidhost.ingest.tus.service import UploadService
 from vidhost.providers.mux import paging, views
 from vidhost.providers.mux import uploads as U
 from vidhost.providers.mux.playback_ids import POLICIES, PUBLIC, PlaybackId, new_playback_id
@@ -85,13 +85,13 @@ class PullConfig:
 
 class MuxService:
     """The Mux surface's use cases, over what they use: the video service, the video
-    records (reads), resumable uploads, the URL guard and its own store."""
+    records (reads), resumable uploads, the guarded URL fetcher and its own store."""
 
     def __init__(
         self,
         videos: VideoService,
-        uploads: UploadService,
-        url_guard: UrlGuard,
+        uploads: ResumableUploads,
+        fetcher: UrlFetcher,
         pull: PullConfig,
         store: SqlMuxStore,
         statics: StaticRenditions,
@@ -99,7 +99,7 @@ class MuxService:
     ) -> None:
         self.videos = videos
         self.uploads = uploads
-        self.url_guard = url_guard
+        self.fetcher = fetcher
         self.pull = pull
         self.store = store
         self.statics = statics
@@ -268,7 +268,7 @@ class MuxService:
         before any byte arrives."""
         policies = policies_of(settings)
         statics = creation_specs(settings)
-        self.url_guard.check(url)  # refuse a local or private URL before anything exists
+        self.fetcher.check(url)  # refuse a local or private URL before anything exists
         video = self.videos.create_pending(
             owner=owner,
             metadata={"mux": _mux_meta(URL_INGEST, settings)},
@@ -318,7 +318,7 @@ class MuxService:
         """Download the video's input URL (checked again by the guard as it connects)."""
         spec = ingest_of(video) or {}
         url, s = str(spec.get("url") or ""), self.pull
-        download(self.url_guard, url, path, max_bytes=s.max_bytes, timeout=s.timeout)
+        self.fetcher.fetch(url, path, max_bytes=s.max_bytes, timeout=s.timeout)
 
     # --- playback ids -----------------------------------------------------------------------
 

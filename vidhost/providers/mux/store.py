@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -9,16 +10,21 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from vidhost.adapters.db.tables import mux_access_tokens, mux_playback_ids, mux_uploads
-from vidhost.core.models import utcnow
+from vidhost.core.models import as_utc, utcnow
 from vidhost.providers.mux.playback_ids import PlaybackId
+from vidhost.providers.mux.tables import mux_access_tokens, mux_playback_ids, mux_uploads
 from vidhost.providers.mux.uploads import MuxUpload
 
 _UPLOAD_FIELDS = {f.name for f in fields(MuxUpload)}
 
 
+def _utc(values: Mapping[Any, Any]) -> dict[str, Any]:
+    """A row read or written, its timestamps in UTC (``tables.py``)."""
+    return {k: as_utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
+
+
 def _upload(row: RowMapping) -> MuxUpload:
-    data = {k: v for k, v in row.items() if k in _UPLOAD_FIELDS}
+    data = {k: v for k, v in _utc(row).items() if k in _UPLOAD_FIELDS}
     data["new_asset_settings"] = dict(data.get("new_asset_settings") or {})
     return MuxUpload(**data)
 
@@ -46,7 +52,7 @@ class SqlMuxStore:
                 .mappings()
                 .first()
             )
-        return dict(row) if row else None
+        return _utc(row) if row else None
 
     def list_tokens(self, owner: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -59,7 +65,7 @@ class SqlMuxStore:
                 .where(mux_access_tokens.c.owner == owner, mux_access_tokens.c.revoked_at.is_(None))
                 .order_by(mux_access_tokens.c.created_at)
             ).mappings()
-            return [dict(r) for r in rows]
+            return [_utc(r) for r in rows]
 
     def revoke_token(self, token_id: str, owner: str) -> bool:
         with self.engine.begin() as conn:
@@ -78,7 +84,7 @@ class SqlMuxStore:
 
     def add_upload(self, upload: MuxUpload) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(mux_uploads).values(**asdict(upload)))
+            conn.execute(insert(mux_uploads).values(**_utc(asdict(upload))))
 
     def get_upload(self, upload_id: str) -> MuxUpload | None:
         with self.engine.connect() as conn:
@@ -123,7 +129,7 @@ class SqlMuxStore:
 
     def add_playback_id(self, playback: PlaybackId) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(mux_playback_ids).values(**asdict(playback)))
+            conn.execute(insert(mux_playback_ids).values(**_utc(asdict(playback))))
 
     def get_playback_id(self, playback_id: str) -> PlaybackId | None:
         with self.engine.connect() as conn:
@@ -132,7 +138,7 @@ class SqlMuxStore:
                 .mappings()
                 .first()
             )
-        return PlaybackId(**row) if row else None
+        return PlaybackId(**_utc(row)) if row else None
 
     def playback_ids_of(self, video_ids: list[str]) -> dict[str, list[PlaybackId]]:
         found: dict[str, list[PlaybackId]] = {v: [] for v in video_ids}
@@ -145,7 +151,7 @@ class SqlMuxStore:
                 .order_by(mux_playback_ids.c.created_at, mux_playback_ids.c.id)
             ).mappings()
             for row in rows:
-                found[row["video_id"]].append(PlaybackId(**row))
+                found[row["video_id"]].append(PlaybackId(**_utc(row)))
         return found
 
     def delete_playback_id(self, playback_id: str, video_id: str) -> bool:

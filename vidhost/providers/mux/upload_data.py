@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.errors import InvalidInput, TooLarge
 from vidhost.core.sizes import format_size
+from vidhost.core.upload_errors import OffsetMismatch, UploadLocked
+from vidhost.core.upload_models import Upload
 from vidhost.http.deps import ContainerDep
 from vidhost.http.errors import ApiError
 from vidhost.http.upload_url import Signed, declared_length, interrupted, signed_put_route
-from vidhost.ingest.tus.errors import OffsetMismatch, UploadLocked
-from vidhost.ingest.tus.models import Upload
 from vidhost.providers.mux.errors import MUX_ERRORS, MuxRoute
 from vidhost.providers.mux.upload_links import PATH, upload_key
 

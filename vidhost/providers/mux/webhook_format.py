@@ -21,7 +21,7 @@ from typing import Any
 from vidhost.core.downloads import StaticRenditions
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import DomainEvent, Task, Video
-from vidhost.notify.webhooks.signing import timestamped_hmac
+from vidhost.core.webhook_signing import timestamped_hmac
 from vidhost.providers.mux.master_access import ORIGINAL_READY, MasterAccess
 from vidhost.providers.mux.static_rendition_views import file_view
 from vidhost.providers.mux.store import SqlMuxStore

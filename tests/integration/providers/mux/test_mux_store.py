@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -12,11 +13,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from vidhost.adapters.db.engine import make_engine, migrate
-from vidhost.adapters.db.tables import mux_access_tokens
 from vidhost.core.errors import NotFound, Unauthorized
 from vidhost.providers.mux.access_tokens import AccessTokens
 from vidhost.providers.mux.playback_ids import PlaybackId, new_playback_id
 from vidhost.providers.mux.store import SqlMuxStore
+from vidhost.providers.mux.tables import mux_access_tokens
 from vidhost.providers.mux.uploads import MuxUpload
 
 PG = "postgresql://postgres@127.0.0.1:5432/"
@@ -86,3 +87,39 @@ def test_upload_status_moves_once_and_playback_ids_by_video(engine: Engine) -> N
     assert not store.delete_playback_id(pid.id, "v2")
     assert store.delete_playback_id(pid.id, "v1")
     assert store.get_playback_id(pid.id) is None
+
+
+def test_timestamps_come_back_in_utc(engine: Engine) -> None:
+    """The provider's own tables keep no column type of the core's: a timestamp written in
+    another zone, or read from SQLite (which keeps none), is the same instant in UTC."""
+    store = SqlMuxStore(engine)
+    paris = timezone(timedelta(hours=2))
+    made = datetime(2026, 6, 1, 12, 0, 0, tzinfo=paris)
+    store.add_upload(
+        MuxUpload(
+            id="u2",
+            owner="alice",
+            upload_id="u2",
+            video_id="v2",
+            status="waiting",
+            timeout=60,
+            new_asset_settings={},
+            created_at=made,
+        )
+    )
+    pid = PlaybackId(id=new_playback_id(), video_id="v2", owner="alice", policy="public")
+    pid.created_at = made
+    store.add_playback_id(pid)
+    token_made = store.add_token("t1", "alice", "0" * 64, None)
+    read = [
+        store.get_upload("u2").created_at,  # type: ignore[union-attr]
+        store.list_uploads("alice", limit=5, offset=0)[0].created_at,
+        store.get_playback_id(pid.id).created_at,  # type: ignore[union-attr]
+        store.playback_ids_of(["v2"])["v2"][0].created_at,
+    ]
+    for value in read:
+        assert value == made and value.utcoffset() == timedelta(0), value
+    token = store.get_token("t1")
+    assert token is not None and token["created_at"] == token_made
+    assert token["created_at"].utcoffset() == timedelta(0)
+    assert store.list_tokens("alice")[0]["created_at"].utcoffset() == timedelta(0)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from vidhost.core.errors import StorageFailure
 from vidhost.core.ports import Storage
-from vidhost.ingest.tus.errors import UploadNotFound
-from vidhost.ingest.tus.models import Upload
+from vidhost.core.upload_errors import UploadNotFound
+from vidhost.core.upload_models import Upload
 from vidhost.ingest.tus.port import StoreState
 
 _ID = re.compile(r"^[0-9a-f]{32}$")

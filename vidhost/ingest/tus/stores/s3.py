@@ -27,8 +27,8 @@ from typing import Any, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from vidhost.core.errors import CodedError, StorageFailure
 from vidhost.core.ports import MultipartUploads, Storage
-from vidhost.ingest.tus.errors import ExceedsLength
-from vidhost.ingest.tus.models import Upload
+from vidhost.core.upload_errors import ExceedsLength
+from vidhost.core.upload_models import Upload
 from vidhost.ingest.tus.port import StoreState
 
 log = logging.getLogger(__name__)

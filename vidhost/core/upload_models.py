@@ -1,4 +1,5 @@
-"""The upload record: how much of which declared length is durably stored, and for whom."""
+"""The upload record: how much of which declared length is durably stored, and for whom
+(the ``core.resumable.ResumableUploads`` port answers with it)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from standardwebhooks.webhooks import Webhook
 
 from tests.webhook_receiver import verify_webhook_signature
+from vidhost.core.webhook_signing import new_secret, signed_headers, x_webhook_signature
 from vidhost.notify.webhooks.dispatcher import retry_at
-from vidhost.notify.webhooks.signing import new_secret, signed_headers, x_webhook_signature
 
 BODY = b'{"type":"video.asset.ready","data":{"id":"v1"}}'
 

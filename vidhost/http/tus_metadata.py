@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from vidhost.core.limits import UPLOAD_METADATA_BYTES
-from vidhost.ingest.tus.errors import bad_header
+from vidhost.core.upload_errors import bad_header
 
 MAX_HEADER = UPLOAD_METADATA_BYTES
 

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from vidhost.ingest.tus.errors import bad_header
+from vidhost.core.upload_errors import bad_header
 
 ALGORITHMS = ("sha1", "sha256", "md5")
 

@@ -1,8 +1,9 @@
 """The webhook store's interface: endpoints, the outbox of deliveries, their attempt log.
 
-``vidhost.notify.webhooks`` depends on this Protocol only;
-``vidhost.notify.webhooks.sql_store`` implements it (SQLite | PostgreSQL),
-so the layers import one way: ``db`` -> ``webhooks`` (ADR 0090).
+``vidhost.notify.webhooks`` and the API surfaces that keep endpoints (Cloudflare's one
+``/webhook``) depend on this Protocol only; ``vidhost.notify.webhooks.sql_store`` implements
+it (SQLite | PostgreSQL), so the layers import one way: ``db`` -> ``webhooks`` (ADR 0090),
+and a provider needs only ``core`` (ADR 0079).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from vidhost.notify.webhooks.models import Attempt, Delivery, Endpoint
+from vidhost.core.webhooks import Attempt, Delivery, Endpoint
 
 
 class WebhookStore(Protocol):
