@@ -224,6 +224,7 @@ def make_task_runner(
         storage,
         on_finished=transcode_finished,
         measure_quality=settings.quality_measurement,
+        publish=captions.publish if captions is not None else None,
     )
     handlers = make_handlers(
         settings, videos, tasks, storage, capabilities, ladder, statics, generation, ingest_ways
