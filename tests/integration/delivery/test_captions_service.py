@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.clips import make_audio, make_clip
 from tests.integration.helpers import container, run_transcode, upload
+from vidhost.adapters.db.tables import text_tracks
 from vidhost.core import layout
 from vidhost.core.errors import CodedError
 from vidhost.core.lifecycle import TaskStatus
@@ -161,3 +163,29 @@ def test_an_audio_only_master_keeps_its_track_and_measured_rate(tmp_path: Path) 
         (variant,) = variant_lines(text)
         assert f"BANDWIDTH={rates.peak},AVERAGE-BANDWIDTH={rates.average}," in variant
         assert 'SUBTITLES="subs"' in variant
+
+
+def test_deleting_the_video_removes_its_track_rows_and_files(tmp_path: Path) -> None:
+    """Issue 22: a deleted video's text tracks go with it, rows and stored files; another
+    video's track stays."""
+    clip = make_clip(tmp_path / "clip.mp4", duration=2.0, width=160, height=120)
+    with container(tmp_path / "data") as c:
+        video_id, other_id = upload(c, clip), upload(c, clip)
+        video = c.videos.get(video_id)
+        ready = c.captions.add_uploaded(video, VTT, language="en")
+        pending = c.captions.create_pending(video, language="fr", generated=True)
+        kept = c.captions.add_uploaded(c.videos.get(other_id), VTT, language="en")
+        assert c.storage.stat(layout.text_key(video_id, ready.id)).size > 0
+
+        c.videos.delete(video_id)
+        with c.engine.connect() as conn:
+            rows = conn.execute(
+                select(text_tracks.c.id).where(text_tracks.c.video_id == video_id)
+            ).all()
+        assert rows == []
+        assert list(c.storage.list(layout.video_prefix(video_id))) == []
+        with pytest.raises(FileNotFoundError):
+            c.storage.stat(layout.text_key(video_id, ready.id))
+        assert c.captions.store.get(video_id, pending.id) is None
+        assert [t.id for t in c.captions.of_video(other_id)] == [kept.id]
+        assert c.storage.stat(layout.text_key(other_id, kept.id)).size > 0

@@ -354,3 +354,8 @@ text_tracks = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+VIDEO_ROWS = (static_renditions, text_tracks)
+"""Tables whose rows belong to one video (``video_id``) and are deleted with it, in the
+transaction that marks it deleted (``SqlVideoStore.change_state``); their stored files are
+under the video's prefix (``VideoService.remove_stored``)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
+    delete,
     func,
     insert,
     or_,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from vidhost.adapters.db.rows import _LEAN_VIDEO, SqlStore, _emit, _video, _video_values
-from vidhost.adapters.db.tables import videos
+from vidhost.adapters.db.tables import VIDEO_ROWS, videos
 from vidhost.core.access import LISTED
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import DomainEvent, Video, utcnow
@@ -144,6 +145,9 @@ class SqlVideoStore(SqlStore):
             )
             if result.rowcount != 1:
                 return False
+            if target is VideoState.DELETED:  # its text tracks, static renditions ...
+                for table in VIDEO_ROWS:
+                    conn.execute(delete(table).where(table.c.video_id == video_id))
             _emit(conn, event)
         self._committed_event()
         return True
