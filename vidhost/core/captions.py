@@ -127,7 +127,7 @@ class Captions:
         track = self._new(video, tag, name, closed_captions, UPLOADED, passthrough)
         self._store_text(track, document)
         track.status = READY
-        self.store.add(track, owner=video.owner)
+        self.store.add(track, owner=video.owner, words=document.plain_text())
         self.publish(video.id)
         return track
 
@@ -186,6 +186,7 @@ class Captions:
             status=READY,
             size_bytes=size,
             cues=len(document.cues),
+            words=document.plain_text(),
             detected_language=detected if detected != track.language else None,
             **renamed,
         )

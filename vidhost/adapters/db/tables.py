@@ -353,6 +353,8 @@ text_tracks = Table(
     Column("error", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # 0096_track_words: the words as plain text, searched by ``GET /api/videos?q=``
+    Column("words", Text),
 )
 
 VIDEO_ROWS = (static_renditions, text_tracks)
