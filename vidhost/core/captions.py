@@ -261,15 +261,21 @@ class Captions:
 
     # --- playlists ----------------------------------------------------------------------
 
-    def publish(self, video_id: str, advertised: Mapping[str, Rates] | None = None) -> bool:
+    def publish(
+        self,
+        video_id: str,
+        advertised: Mapping[str, Rates] | None = None,
+        plan: SegmentPlan | None = None,
+    ) -> bool:
         """Write the master playlist and the MPD with the video's ready tracks (and each
         ready track's WebVTT playlist) when they differ from the stored ones
         (``masters.write_master``); True when it wrote. Nothing before the video has a plan
         (the transcode writes them then, and ``refresh`` after its parts). ``advertised``:
         the rates just measured (the ladder's measurement); otherwise those the video's
-        renditions carry (``masters.advertised_rates``). Re-reads the tracks and the rates
-        after writing, so two publishes racing end with the newer ones."""
-        plan = self.plans(video_id)
+        renditions carry (``masters.advertised_rates``); ``plan``: the one the caller read
+        (a worker reads the stored plan), else the kept one. Re-reads the tracks and the
+        rates after writing, so two publishes racing end with the newer ones."""
+        plan = plan or self.plans(video_id)
         if plan is None:
             return False
         wrote = False

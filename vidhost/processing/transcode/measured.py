@@ -59,8 +59,9 @@ def renditions_of(
     return out
 
 
-Publish = Callable[[str, Mapping[str, Rates]], bool]
-"""Writes a video's master with the rates given and its text tracks (``Captions.publish``)."""
+Publish = Callable[[str, Mapping[str, Rates], SegmentPlan], bool]
+"""Writes a video's master from the plan with the rates given and its text tracks
+(``Captions.publish``)."""
 
 
 def store_measured(
@@ -85,7 +86,7 @@ def store_measured(
     service.update(video_id, renditions=renditions)
     advertised = variant_rates(plan, measured)
     if publish is not None:
-        publish(video_id, advertised)
+        publish(video_id, advertised, plan)
     else:
         write_master(storage, video_id, plan, advertised)
     log.info(
