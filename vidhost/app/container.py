@@ -162,6 +162,7 @@ class Container:
             self._statics(),
             getattr(self, "caption_generation", None),
             self.ingest_ways,
+            getattr(self, "caption_pulls", None),
         )
 
     def task_runner(self) -> TaskRunner:
@@ -175,6 +176,7 @@ class Container:
             getattr(self, "captions", None),
             getattr(self, "caption_generation", None),
             self.ingest_ways,
+            getattr(self, "caption_pulls", None),
         )
 
     def _statics(self) -> StaticRenditions | None:

@@ -20,8 +20,6 @@ and ``generate-subtitles``, Cloudflare's ``captions/{language}/generate``; ADR 0
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Final
 
 from vidhost.core.captions import Captions
@@ -30,8 +28,6 @@ from vidhost.core.lifecycle import TASK_DONE, TaskKind, TaskStatus, VideoState
 from vidhost.core.models import Video, present
 from vidhost.core.text_tracks import ERRORED, PREPARING, READY, TextTrack, language_tag
 from vidhost.core.webvtt import parse_captions
-
-_TAGS = re.compile(r"<[^>]*>")
 
 KIND: Final = TaskKind.CAPTIONS
 AUTO: Final = "auto"
@@ -273,14 +269,7 @@ class CaptionGeneration:
     def transcript(self, video_id: str, track_id: str) -> str:
         """A ready track's text as plain text: each cue's words on a line, markup removed
         (any track: uploaded ones too). 409 ``not_ready`` while it is preparing."""
-        document = parse_captions(self.captions.vtt_text(video_id, track_id).encode())
-        lines: list[str] = []
-        for cue in document.cues:
-            text = html.unescape(_TAGS.sub("", cue.text))
-            line = " ".join(text.split())
-            if line and (not lines or lines[-1] != line):
-                lines.append(line)
-        return "\n".join(lines) + "\n" if lines else ""
+        return parse_captions(self.captions.vtt_text(video_id, track_id).encode()).plain_text()
 
     def failed(self, video_id: str, part: int, code: str, message: str) -> None:
         """The task failed: the track it was filling is ``errored`` with the code."""

@@ -22,22 +22,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from vidhost.core import layout
 from vidhost.core.bitrates import Rates
-from vidhost.core.dash import dash_manifest
 from vidhost.core.errors import CodedError, Conflict, InvalidInput, NotFound
+from vidhost.core.masters import advertised_rates, write_master
 from vidhost.core.models import Video, present
 from vidhost.core.ports import ObjectInfo, Storage
 from vidhost.core.segments import (
     SegmentPlan,
     SubtitleRendition,
-    master_playlist,
-    measured_rates,
     segment_bounds,
     text_mpegts,
-    text_playlist,
 )
 from vidhost.core.text_tracks import (
     ERRORED,
@@ -59,7 +56,6 @@ from vidhost.core.webvtt import parse_captions, segment_vtt
 log = logging.getLogger(__name__)
 
 PlanOf = Callable[[str], SegmentPlan | None]
-HLS_TYPE = "application/vnd.apple.mpegurl"
 VTT_TYPE = "text/vtt"
 
 
@@ -131,7 +127,7 @@ class Captions:
         track = self._new(video, tag, name, closed_captions, UPLOADED, passthrough)
         self._store_text(track, document)
         track.status = READY
-        self.store.add(track, owner=video.owner)
+        self.store.add(track, owner=video.owner, words=document.plain_text())
         self.publish(video.id)
         return track
 
@@ -190,6 +186,7 @@ class Captions:
             status=READY,
             size_bytes=size,
             cues=len(document.cues),
+            words=document.plain_text(),
             detected_language=detected if detected != track.language else None,
             **renamed,
         )
@@ -264,20 +261,35 @@ class Captions:
 
     # --- playlists ----------------------------------------------------------------------
 
-    def publish(self, video_id: str) -> bool:
+    def publish(
+        self,
+        video_id: str,
+        advertised: Mapping[str, Rates] | None = None,
+        plan: SegmentPlan | None = None,
+    ) -> bool:
         """Write the master playlist and the MPD with the video's ready tracks (and each
-        ready track's WebVTT playlist) when they differ from the stored ones; True when it
-        wrote. Nothing before the video has a plan (the transcode writes them then, and
-        ``refresh`` after its parts). Re-reads the tracks after writing, so two publishes
-        racing end with the newer list."""
-        plan = self.plans(video_id)
+        ready track's WebVTT playlist) when they differ from the stored ones
+        (``masters.write_master``); True when it wrote. Nothing before the video has a plan
+        (the transcode writes them then, and ``refresh`` after its parts). ``advertised``:
+        the rates just measured (the ladder's measurement); otherwise those the video's
+        renditions carry (``masters.advertised_rates``); ``plan``: the one the caller read
+        (a worker reads the stored plan), else the kept one. Re-reads the tracks and the
+        rates after writing, so two publishes racing end with the newer ones."""
+        plan = plan or self.plans(video_id)
         if plan is None:
             return False
         wrote = False
         for _ in range(3):
             tracks = subtitle_renditions(self.store.of_video(video_id))
-            wrote |= self._write(video_id, plan, tracks)
-            if subtitle_renditions(self.store.of_video(video_id)) == tracks:
+            rates = self._advertised(video_id, plan, advertised)
+            if rates is None:  # the video is gone
+                return wrote
+            wrote |= write_master(self.storage, video_id, plan, rates, tracks)
+            if subtitle_renditions(self.store.of_video(video_id)) == tracks and (
+                advertised is not None
+                or plan.audio_only  # measured from the stored segments: they stay
+                or self._advertised(video_id, plan, None) == rates
+            ):
                 break
         return wrote
 
@@ -288,38 +300,15 @@ class Captions:
             return False
         return self.publish(video_id)
 
-    def _write(self, video_id: str, plan: SegmentPlan, tracks: list[SubtitleRendition]) -> bool:
-        for track in tracks:
-            key = layout.playlist_key(video_id, layout.text_rendition(track.track_id))
-            self._put_if_changed(key, text_playlist(plan, track.track_id), HLS_TYPE)
-        wrote = self._put_if_changed(
-            layout.master_key(video_id),
-            master_playlist(plan, self._measured(video_id, plan), tracks),
-            HLS_TYPE,
-        )
-        if plan.cmaf:
-            wrote |= self._put_if_changed(
-                layout.dash_key(video_id), dash_manifest(plan, tracks), "application/dash+xml"
-            )
-        return wrote
-
-    def _measured(self, video_id: str, plan: SegmentPlan) -> dict[str, Rates] | None:
-        """The ladder's measured rates once every segment is stored (ADR 0045), so a master
-        written for its text tracks keeps the figures the transcode wrote; else None."""
-        prefix = layout.hls_prefix(video_id)
-        sizes = {info.key[len(prefix) :]: info.size for info in self.storage.list(prefix)}
-        measured = measured_rates(plan, sizes)
-        return measured if set(measured) == set(plan.rendition_names()) else None
-
-    def _put_if_changed(self, key: str, text: str, content_type: str) -> bool:
-        body = text.encode()
-        try:
-            if self.storage.get_bytes(key) == body:
-                return False
-        except FileNotFoundError:
-            pass
-        self.storage.put_bytes(key, body, content_type=content_type)
-        return True
+    def _advertised(
+        self, video_id: str, plan: SegmentPlan, given: Mapping[str, Rates] | None
+    ) -> Mapping[str, Rates] | None:
+        if given is not None:
+            return given
+        video = self.videos.find(video_id)
+        if video is None:
+            return None
+        return advertised_rates(self.storage, video, plan)
 
     # --- HLS/DASH media -----------------------------------------------------------------
 

@@ -162,7 +162,11 @@ TASK_CHANGED = "task.progress"
 VIDEO_NOTICE = "video.notice"
 """Something webhooks tell about a video that is no state change (``data``: ``owner`` and
 ``notice``, a public event type such as ``video.asset.updated``, ``video.original.ready``,
-``video.upload.cancelled``). No socket or stream shows it."""
+``video.upload.cancelled``). The owner's events socket shows ``EDITED`` (``/api/events``:
+``{"type": "updated"}``), so an open library follows an edit made elsewhere."""
+EDITED = "video.asset.updated"
+"""The notice of an owner's edit of a video's record (title, description, tags, visibility,
+a surface's metadata), from every surface that edits it (``VideoService.notify``)."""
 STATIC_RENDITION_CHANGED = "static_rendition"
 """A static rendition reached ``ready``/``errored``/``skipped`` (``data``: ``owner``, ``id``,
 ``name``, ``status``, ``origin``, ``all_done``: no other rendition of the video is preparing;

@@ -461,6 +461,8 @@ def master_playlist(
     plan: SegmentPlan,
     measured: Mapping[str, Rates] | None = None,
     subtitles: Sequence[SubtitleRendition] = (),
+    *,
+    advertised: Mapping[str, Rates] | None = None,
 ) -> str:
     """The master playlist: one variant per rung; audio is one separate rendition
     (``#EXT-X-MEDIA:TYPE=AUDIO``) that every variant references. An audio-only plan's one
@@ -468,8 +470,9 @@ def master_playlist(
     ``measured``: the stored renditions' rates (``measured_rates``), which replace the
     planned figures of every variant they cover (``variant_rates``, ADR 0045). Each ready
     text track in ``subtitles`` is a ``SUBTITLES`` rendition of one group every variant
-    names (ADR 0068)."""
-    rates = variant_rates(plan, measured or {})
+    names (ADR 0068). ``advertised``: variant rates known already (``core.masters``), over
+    those of ``measured``."""
+    rates = {**variant_rates(plan, measured or {}), **(advertised or {})}
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{7 if plan.cmaf else 3}", "#EXT-X-INDEPENDENT-SEGMENTS"]
     lines += _subtitle_media(subtitles)
     subs = f',SUBTITLES="{SUBTITLES_GROUP}"' if subtitles else ""

@@ -140,8 +140,9 @@ class TextTrackStore(Protocol):
     """Text track records (the SQL adapter: ``adapters/db/text_tracks.py``). Every write
     emits its ``text_track`` event in the same transaction."""
 
-    def add(self, track: TextTrack, *, owner: str) -> TextTrack:
-        """Insert (event ``created``, and ``ready`` when it is inserted ready)."""
+    def add(self, track: TextTrack, *, owner: str, words: str | None = None) -> TextTrack:
+        """Insert (event ``created``, and ``ready`` when it is inserted ready). ``words``:
+        its text as plain text (``Captions.plain_text``), kept for the video search."""
         ...
 
     def get(self, video_id: str, track_id: str) -> TextTrack | None: ...
@@ -151,8 +152,9 @@ class TextTrackStore(Protocol):
         ...
 
     def finish(self, track: TextTrack, *, owner: str, **values: object) -> TextTrack | None:
-        """A preparing track -> ``values`` (``status`` ready or errored, sizes, error);
-        None when it is not preparing any more (deleted, or finished by another)."""
+        """A preparing track -> ``values`` (``status`` ready or errored, sizes, error, and
+        ``words`` for the search); None when it is not preparing any more (deleted, or
+        finished by another)."""
         ...
 
     def delete(self, video_id: str, track_id: str, *, owner: str) -> TextTrack | None:

@@ -63,6 +63,9 @@ _OTHER_FORMATS = (
 )
 
 
+_TAGS = re.compile(r"<[^>]*>")
+
+
 def invalid(message: str) -> InvalidInput:
     return InvalidInput(message, code="invalid_caption")
 
@@ -93,6 +96,16 @@ class Captions:
     def overlapping(self, start: float, end: float) -> list[Cue]:
         """Cues shown at some time in ``[start, end)``."""
         return [c for c in self.cues if c.start < end and c.end > start]
+
+    def plain_text(self) -> str:
+        """The words as plain text: each cue's on a line, markup removed, a line repeated
+        by the next cue once (the transcript, and what ``GET /api/videos?q=`` searches)."""
+        lines: list[str] = []
+        for cue in self.cues:
+            line = " ".join(html.unescape(_TAGS.sub("", cue.text)).split())
+            if line and (not lines or lines[-1] != line):
+                lines.append(line)
+        return "\n".join(lines) + "\n" if lines else ""
 
 
 def timestamp(seconds: float) -> str:

@@ -52,7 +52,10 @@ async def list_videos(
     q: str | None = Query(
         None,
         max_length=200,
-        description="Only videos whose title (or, untitled, filename) contains this, any case",
+        description=(
+            "Only videos whose title (or, untitled, filename) or the words of one of their"
+            " ready text tracks contain this, any case"
+        ),
     ),
 ) -> VideoPage:
     """The caller's videos, newest first."""

@@ -15,7 +15,7 @@ from vidhost.app.settings import Settings
 from vidhost.core.caption_generation import CaptionGeneration
 from vidhost.core.captions import Captions
 from vidhost.core.downloads import StaticRenditions
-from vidhost.core.ingest import SourceWay
+from vidhost.core.ingest import PartFiles, SourceWay
 from vidhost.core.lifecycle import TaskKind
 from vidhost.core.ports import Storage, StorageCapabilities, TaskStore
 from vidhost.core.videos import VideoService
@@ -100,16 +100,20 @@ def make_handlers(
     statics: StaticRenditions | None = None,
     generation: CaptionGeneration | None = None,
     ingest_ways: Mapping[str, SourceWay] | None = None,
+    part_files: PartFiles | None = None,
 ) -> dict[TaskKind, Handler]:
     """``ingest_ways``: the ways the server makes sources (``Container.ingest_ways``, filled
-    by the features as they install; read when a task runs)."""
+    by the features as they install; read when a task runs); ``part_files``: the files the
+    ``ingest`` task makes for a video's records (the captions feature's text-track pulls)."""
     s = settings
     config = transcode_config(settings, capabilities)
     sources = SourceFiles(storage, config.tmp_dir, config.cache_sources)
     ladder = ladder or LadderProgress(videos, tasks, storage, measure_quality=s.quality_measurement)
     transcode = Transcoder(videos, tasks, storage, config, ladder)
     extra: dict[TaskKind, Handler] = {
-        TaskKind.INGEST: IngestTask(videos, {} if ingest_ways is None else ingest_ways, s.tmp_dir)
+        TaskKind.INGEST: IngestTask(
+            videos, {} if ingest_ways is None else ingest_ways, s.tmp_dir, part_files
+        )
     }
     if statics is not None:
         extra[TaskKind.STATIC_RENDITION] = static_remux(settings, statics, capabilities)
@@ -217,6 +221,7 @@ def make_task_runner(
     captions: Captions | None = None,
     generation: CaptionGeneration | None = None,
     ingest_ways: Mapping[str, SourceWay] | None = None,
+    part_files: PartFiles | None = None,
 ) -> TaskRunner:
     ladder = LadderProgress(
         videos,
@@ -224,9 +229,19 @@ def make_task_runner(
         storage,
         on_finished=transcode_finished,
         measure_quality=settings.quality_measurement,
+        publish=captions.publish if captions is not None else None,
     )
     handlers = make_handlers(
-        settings, videos, tasks, storage, capabilities, ladder, statics, generation, ingest_ways
+        settings,
+        videos,
+        tasks,
+        storage,
+        capabilities,
+        ladder,
+        statics,
+        generation,
+        ingest_ways,
+        part_files,
     )
     on_completed: dict[TaskKind, Hook] = {kind: ladder.part_done for kind in PARTS}
     on_failed: dict[TaskKind, FailureHook] = {kind: ladder.part_failed for kind in PARTS}

@@ -80,6 +80,31 @@ def test_untitled_videos_are_found_by_filename(server: ServerProcess, tmp_path) 
     assert [v["id"] for v in r.json()["videos"]] == [vid]
 
 
+def test_the_search_finds_words_of_a_videos_text_tracks(server: ServerProcess, tmp_path) -> None:
+    """Issue 22, transcript search: ``q`` also matches the words of a ready text track."""
+    vid = upload(server.url, make_clip(tmp_path / "Quiet.mp4", duration=1), ALICE)
+    words = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nThe <i>cormorant</i> dives\n"
+    r = httpx.post(
+        f"{server.url}/api/videos/{vid}/captions",
+        files={"file": ("c.vtt", words, "text/vtt")},
+        data={"language": "en"},
+        headers=ALICE,
+    )
+    assert r.status_code == 201, r.text
+
+    def found(q: str, who: dict[str, str] = ALICE) -> list[str]:
+        r = httpx.get(f"{server.url}/api/videos", params={"q": q}, headers=who)
+        assert r.status_code == 200, r.text
+        return [v["id"] for v in r.json()["videos"]]
+
+    assert found("CORMORANT dives") == [vid]
+    assert found("i>cormorant") == []  # the words, not the markup
+    assert found("cormorant", BOB) == []  # bob's library
+    gone = httpx.delete(f"{server.url}/api/videos/{vid}/captions/{r.json()['id']}", headers=ALICE)
+    assert gone.status_code in (200, 204), gone.text
+    assert found("cormorant") == []
+
+
 def test_sign_in_code_gives_a_token_once(server: ServerProcess) -> None:
     code = _code(server)
     bad = httpx.post(f"{server.url}/api/auth/sign-in", json={"code": code + "x"})

@@ -210,6 +210,62 @@ def test_mux_and_cloudflare_videos_show_their_title_never_their_id(
     context.close()
 
 
+def test_an_edit_made_elsewhere_shows_in_the_open_library_and_as_the_mux_title(
+    server: ServerProcess, browser: Browser, tmp_path: Path
+) -> None:
+    """Issue 24, beyond: a native ``PATCH`` of the title is the Mux asset's ``meta.title``;
+    an edit on any surface reaches an open library over ``/api/events`` (another tab)."""
+    client = sdk(server.url, access_token(server, "anonymous"))
+    uploads, assets = mux_python.DirectUploadsApi(client), mux_python.AssetsApi(client)
+    settings = mux_python.CreateAssetRequest(
+        playback_policy=["public"],
+        passthrough="p-1",
+        meta=mux_python.AssetMetadata(title="Before the edit", creator_id="c-7"),
+    )
+    created = uploads.create_direct_upload(
+        mux_python.CreateUploadRequest(cors_origin="*", new_asset_settings=settings)
+    ).data
+    clip = make_clip(tmp_path / "edit.mp4", duration=1, width=160, height=120)
+    assert httpx.put(created.url, content=clip.read_bytes(), timeout=60).status_code == 200
+    vid = uploads.get_direct_upload(created.id).data.asset_id
+    assert vid  # the Mux asset is the video
+    context, page, watch = signed_in(browser)
+    open_library(page, server)
+    title = page.locator(f'.video-card[data-video-id="{vid}"] .title')
+    assert title.inner_text() == "Before the edit"
+
+    r = httpx.patch(
+        f"{server.url}/api/videos/{vid}",
+        json={"title": "After the edit", "description": "kept"},
+        headers=USER,
+    )
+    assert r.status_code == 200, r.text
+    page.wait_for_function(
+        "([sel, t]) => document.querySelector(sel)?.textContent === t",
+        arg=[f'.video-card[data-video-id="{vid}"] .title', "After the edit"],
+        timeout=15_000,
+    )
+    asset = assets.get_asset(vid).data
+    assert (asset.meta.title, asset.meta.creator_id, asset.passthrough) == (
+        "After the edit",
+        "c-7",
+        "p-1",
+    )
+
+    assets.update_asset(
+        vid, mux_python.UpdateAssetRequest(meta=mux_python.AssetMetadata(title="From Mux"))
+    )
+    page.wait_for_function(
+        "([sel, t]) => document.querySelector(sel)?.textContent === t",
+        arg=[f'.video-card[data-video-id="{vid}"] .title', "From Mux"],
+        timeout=15_000,
+    )
+    native = httpx.get(f"{server.url}/api/videos/{vid}", headers=USER).json()
+    assert (native["title"], native["description"]) == ("From Mux", "kept")
+    watch.check()
+    context.close()
+
+
 def test_a_failed_upload_shows_the_upload_pages_message_in_the_library(
     server: ServerProcess, browser: Browser, shots: Path, tmp_path: Path
 ) -> None:

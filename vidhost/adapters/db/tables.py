@@ -312,4 +312,11 @@ text_tracks = Table(
     Column("error", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # 0096_track_words: the words as plain text, searched by ``GET /api/videos?q=``
+    Column("words", Text),
 )
+
+VIDEO_ROWS = (static_renditions, text_tracks)
+"""Tables whose rows belong to one video (``video_id``) and are deleted with it, in the
+transaction that marks it deleted (``SqlVideoStore.change_state``); their stored files are
+under the video's prefix (``VideoService.remove_stored``)."""

@@ -18,6 +18,8 @@ from vidhost.core.models import utcnow
 from vidhost.core.text_tracks import CREATED, DELETED, PREPARING, TextTrack, changed_event
 
 _FIELDS = {f.name for f in fields(TextTrack)}
+_READ = [c for c in table.c if c.name in _FIELDS]
+"""Every column but ``words`` (a track's whole text: only the search reads it)."""
 
 
 def _record(row: RowMapping) -> TextTrack:
@@ -29,9 +31,9 @@ class SqlTextTrackStore(SqlStore):
         super().__init__(base.engine)
         self.after_event_commit = base.after_event_commit  # the repository's wake-ups
 
-    def add(self, track: TextTrack, *, owner: str) -> TextTrack:
+    def add(self, track: TextTrack, *, owner: str, words: str | None = None) -> TextTrack:
         with self.engine.begin() as conn:
-            conn.execute(insert(table).values(**asdict(track)))
+            conn.execute(insert(table).values(**asdict(track), words=words))
             _emit(conn, changed_event(owner, track, CREATED))
             if track.status != PREPARING:
                 _emit(conn, changed_event(owner, track, track.status))
@@ -42,7 +44,7 @@ class SqlTextTrackStore(SqlStore):
         with self.engine.connect() as conn:
             row = (
                 conn.execute(
-                    select(table).where(table.c.video_id == video_id, table.c.id == track_id)
+                    select(*_READ).where(table.c.video_id == video_id, table.c.id == track_id)
                 )
                 .mappings()
                 .first()
@@ -52,7 +54,7 @@ class SqlTextTrackStore(SqlStore):
     def of_video(self, video_id: str) -> list[TextTrack]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(table)
+                select(*_READ)
                 .where(table.c.video_id == video_id)
                 .order_by(table.c.created_at, table.c.id)
             ).mappings()
@@ -68,7 +70,8 @@ class SqlTextTrackStore(SqlStore):
             )
             if done.rowcount != 1:
                 return None
-            finished = TextTrack(**{**asdict(track), **changes})
+            merged = {**asdict(track), **changes}
+            finished = TextTrack(**{k: v for k, v in merged.items() if k in _FIELDS})
             _emit(conn, changed_event(owner, finished, finished.status))
         self._committed_event()
         return finished
@@ -77,7 +80,7 @@ class SqlTextTrackStore(SqlStore):
         with self.engine.begin() as conn:
             row = (
                 conn.execute(
-                    select(table).where(table.c.video_id == video_id, table.c.id == track_id)
+                    select(*_READ).where(table.c.video_id == video_id, table.c.id == track_id)
                 )
                 .mappings()
                 .first()

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
+    delete,
+    exists,
     func,
     insert,
     or_,
@@ -18,10 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from vidhost.adapters.db.rows import _LEAN_VIDEO, SqlStore, _emit, _video, _video_values
-from vidhost.adapters.db.tables import videos
+from vidhost.adapters.db.tables import VIDEO_ROWS, text_tracks, videos
 from vidhost.core.access import LISTED
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import DomainEvent, Video, utcnow
+from vidhost.core.text_tracks import READY
 
 
 class SqlVideoStore(SqlStore):
@@ -57,7 +60,8 @@ class SqlVideoStore(SqlStore):
         oldest_first: bool = False,
     ) -> tuple[list[Video], int]:
         """Newest first (or oldest, ``oldest_first``). ``search``: the title (or, untitled,
-        the filename) contains it, ignoring case (``%`` and ``_`` are literal);
+        the filename) or the words of one of its ready text tracks (uploaded or generated)
+        contain it, ignoring case (``%`` and ``_`` are literal);
         ``created_after``/``created_before``: bounds on the creation time (exclusive)."""
         conds = [videos.c.state != VideoState.DELETED.value]
         if created_after is not None:
@@ -69,8 +73,14 @@ class SqlVideoStore(SqlStore):
         if states:
             conds.append(videos.c.state.in_([s.value for s in states]))
         if search:
+            needle = search.lower()
             name = func.lower(func.coalesce(videos.c.title, videos.c.filename, ""))
-            conds.append(name.contains(search.lower(), autoescape=True))
+            spoken = exists().where(
+                text_tracks.c.video_id == videos.c.id,
+                text_tracks.c.status == READY,
+                func.lower(text_tracks.c.words).contains(needle, autoescape=True),
+            )
+            conds.append(or_(name.contains(needle, autoescape=True), spoken))
         where = and_(*conds)
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(videos).where(where)).scalar()
@@ -144,6 +154,9 @@ class SqlVideoStore(SqlStore):
             )
             if result.rowcount != 1:
                 return False
+            if target is VideoState.DELETED:  # its text tracks, static renditions ...
+                for table in VIDEO_ROWS:
+                    conn.execute(delete(table).where(table.c.video_id == video_id))
             _emit(conn, event)
         self._committed_event()
         return True

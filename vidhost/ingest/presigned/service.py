@@ -19,7 +19,7 @@ from typing import Any
 
 from vidhost.core.errors import Conflict, DomainError, InvalidInput
 from vidhost.core.lifecycle import TaskKind, VideoState
-from vidhost.core.models import Video, utcnow
+from vidhost.core.models import EDITED, Video, utcnow
 from vidhost.core.ports import MultipartUploads, PresignedRequest, PresignedUploads
 from vidhost.core.videos import VideoService
 
@@ -176,6 +176,7 @@ class DirectUploads:
             fields["options"] = {**video.options, "enhance": enhance}
         if fields:
             self.videos.update(video.id, **fields)
+            self.videos.notify(video, EDITED)  # webhooks, and the owner's open libraries
         planned = {t.kind for t in self.videos.tasks(video.id)}
         if enhance is not None and planned and TaskKind.VIDEO_ENHANCEMENT not in planned:
             updated = self.videos.get(video_id)

@@ -16,7 +16,9 @@ Messages, JSON:
   task step (``kind``: ``transcode``, ``thumbnails``...; ``progress`` 0-100);
 - ``{"type": "download", "videoId", "name", "status", "timestamp"}`` when a download (static
   rendition, ADR 0065) ends ``ready``, ``errored`` or ``skipped``: what ``vidhost download``
-  and the web app's download menu wait for.
+  and the web app's download menu wait for;
+- ``{"type": "updated", "videoId", "timestamp"}`` when the owner edited the record (title,
+  description, tags, visibility; on any surface): a library shows the new title.
 
 No replay: connect first, then list (``GET /api/videos``), and nothing is missed. A client
 too slow to read is closed with 1013 (reconnect and list again).
@@ -32,9 +34,11 @@ from fastapi import APIRouter, WebSocket
 from vidhost.app.container import Container
 from vidhost.core.errors import DomainError
 from vidhost.core.models import (
+    EDITED,
     STATIC_RENDITION_CHANGED,
     TASK_CHANGED,
     TEXT_TRACK_CHANGED,
+    VIDEO_NOTICE,
     VIDEO_STATE_CHANGED,
     DomainEvent,
 )
@@ -82,6 +86,8 @@ def event_message(event: DomainEvent) -> dict[str, Any] | None:
             "status": str(data.get("status")),
             "timestamp": iso(event.at),
         }
+    if event.type == VIDEO_NOTICE and data.get("notice") == EDITED:
+        return {"type": "updated", "videoId": event.video_id, "timestamp": iso(event.at)}
     if event.type == TEXT_TRACK_CHANGED:  # ADR 0068
         return {
             "type": "caption",

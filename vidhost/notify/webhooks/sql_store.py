@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -219,29 +220,26 @@ class SqlWebhookStore:
         return None if value is None else int(value)
 
     def set_cursor(self, name: str, event_id: int) -> None:
-        """Move the cursor forward to ``event_id`` (never back). The first call creates it;
-        API processes starting at once may race to create it: the loser moves the winner's."""
+        """Move the cursor forward to ``event_id`` (never back). The first call creates it.
+        One statement (an insert that, on the name's conflict, keeps the greater of the two
+        ids), so API processes starting at once on a fresh database cannot lose a move."""
         now = utcnow()
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(outbox_cursors)
-                .where(outbox_cursors.c.name == name, outbox_cursors.c.last_event_id < event_id)
-                .values(last_event_id=event_id, updated_at=now)
-            )
-            if result.rowcount == 1:
-                return
-            exists = conn.execute(
-                select(outbox_cursors.c.name).where(outbox_cursors.c.name == name)
-            ).first()
-            if exists:
-                return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(outbox_cursors).values(name=name, last_event_id=event_id, updated_at=now)
+            postgres = conn.dialect.name == "postgresql"
+            upsert = (postgresql.insert if postgres else sqlite.insert)(outbox_cursors)
+            stmt = upsert.values(name=name, last_event_id=event_id, updated_at=now)
+            greatest = func.greatest if postgres else func.max  # SQLite's two-argument max()
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[outbox_cursors.c.name],
+                    set_={
+                        "last_event_id": greatest(
+                            outbox_cursors.c.last_event_id, stmt.excluded.last_event_id
+                        ),
+                        "updated_at": now,
+                    },
                 )
-        except IntegrityError:  # another process created it just now
-            self.set_cursor(name, event_id)
+            )
 
     def claim_due(self, *, limit: int, lease: float) -> list[Delivery]:
         """Pending deliveries whose time has come, leased to this process for ``lease`` s."""

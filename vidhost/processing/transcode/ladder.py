@@ -28,7 +28,7 @@ from vidhost.processing.runner import (
 from vidhost.processing.transcode.config import (
     PARTS,
 )
-from vidhost.processing.transcode.measured import renditions_of, store_measured
+from vidhost.processing.transcode.measured import Publish, renditions_of, store_measured
 from vidhost.processing.transcode.sources import load_plan
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,13 @@ class LadderProgress:
         storage: Storage,
         on_finished: FinishedHook | None = None,
         measure_quality: bool = False,
+        publish: Publish | None = None,
     ) -> None:
         """``measure_quality``: once the ladder is stored, start its quality measurement
-        (``quality_measurement``, ADR 0045)."""
+        (``quality_measurement``, ADR 0045); ``publish``: writes the measured master with
+        the video's text tracks (``Captions.publish``, ADR 0068)."""
         self.service = service
+        self.publish = publish
         self.measure_quality = measure_quality
         self.tasks = tasks
         self.storage = storage
@@ -154,7 +157,7 @@ class LadderProgress:
             # every segment is stored: the master advertises what they measure (ADR 0045);
             # a failure keeps the planned figures, never the ladder from completing
             try:
-                store_measured(self.service, self.storage, video_id, plan)
+                store_measured(self.service, self.storage, video_id, plan, self.publish)
             except Exception:
                 log.exception("measuring the rates of %s failed; planned figures kept", video_id)
         if self.service.report_task(

@@ -1,23 +1,26 @@
 """A stored ladder's measured bit rates: the master playlist and the renditions (ADR 0045).
 
 Once every segment of the ladder is stored, ``store_measured`` lists them (one listing of the
-video's ``hls/``), measures each rendition (``core.segments.measured_rates``), rewrites the
-master playlist with the measured ``BANDWIDTH``/``AVERAGE-BANDWIDTH`` and writes the same
-figures on the video's renditions. The master is one stored object rewritten in place: its
-``ETag``/``Last-Modified`` change with it (``http.hls`` serves it like any object). Idempotent:
-parts that finish at once may both call it, and they write the same bytes.
+video's ``hls/``, ``core.masters.stored_measured``), measures each rendition, writes the
+figures on the video's renditions and rewrites the master playlist with the measured
+``BANDWIDTH``/``AVERAGE-BANDWIDTH`` through the one master writer (``core.masters``), with
+the video's text tracks when the captions feature is installed. The master is one stored
+object rewritten in place: its ``ETag``/``Last-Modified`` change with it (``http.hls``
+serves it like any object). Idempotent: parts that finish at once may both call it, and they
+write the same bytes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from vidhost.core import layout
 from vidhost.core.bitrates import Rates
+from vidhost.core.masters import complete, stored_measured, write_master
 from vidhost.core.models import Rendition
 from vidhost.core.ports import Storage
-from vidhost.core.segments import SegmentPlan, master_playlist, measured_rates, variant_rates
+from vidhost.core.segments import SegmentPlan, variant_rates
 from vidhost.core.videos import VideoService
 
 log = logging.getLogger(__name__)
@@ -56,31 +59,36 @@ def renditions_of(
     return out
 
 
-def stored_sizes(storage: Storage, video_id: str) -> dict[str, int]:
-    """Segment name -> bytes, of every object under the video's ``hls/``."""
-    prefix = layout.hls_prefix(video_id)
-    return {info.key[len(prefix) :]: info.size for info in storage.list(prefix)}
+Publish = Callable[[str, Mapping[str, Rates], SegmentPlan], bool]
+"""Writes a video's master from the plan with the rates given and its text tracks
+(``Captions.publish``)."""
 
 
 def store_measured(
-    service: VideoService, storage: Storage, video_id: str, plan: SegmentPlan
+    service: VideoService,
+    storage: Storage,
+    video_id: str,
+    plan: SegmentPlan,
+    publish: Publish | None = None,
 ) -> bool:
-    """Measure the stored renditions, rewrite the master playlist and the video's renditions
-    with the figures; False (nothing written) if the video is gone or a rendition is not
-    wholly stored."""
-    measured = measured_rates(plan, stored_sizes(storage, video_id))
-    if set(measured) != set(plan.rendition_names()):
+    """Measure the stored renditions, write the figures on the video's renditions and then
+    the master playlist (``publish``: with the video's text tracks; without it, the master
+    of the plan and the rates only); False (nothing written) if the video is gone or a
+    rendition is not wholly stored. The renditions first: a publish racing this one reads
+    the rates from them (``masters.advertised_rates``)."""
+    measured = stored_measured(storage, video_id, plan)
+    if not complete(plan, measured):
         return False
     video = service.find(video_id)
     if video is None:
         return False
-    storage.put_bytes(
-        layout.master_key(video_id),
-        master_playlist(plan, measured).encode(),
-        content_type="application/vnd.apple.mpegurl",
-    )
     renditions = renditions_of(plan, measured, video.renditions)
     service.update(video_id, renditions=renditions)
+    advertised = variant_rates(plan, measured)
+    if publish is not None:
+        publish(video_id, advertised, plan)
+    else:
+        write_master(storage, video_id, plan, advertised)
     log.info(
         "measured rates of %s: %s",
         video_id,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 from vidhost.core import layout
-from vidhost.core.dash import dash_manifest
 from vidhost.core.lifecycle import TaskKind, VideoState
 from vidhost.core.limits import kept_duration, max_short_side
+from vidhost.core.masters import write_master
 from vidhost.core.ports import Storage, TaskStore
 from vidhost.core.quality import BASIC, TierSettings, tier_settings, video_tier
 from vidhost.core.segments import (
@@ -16,7 +16,6 @@ from vidhost.core.segments import (
     PlannedRendition,
     SegmentPlan,
     make_plan,
-    master_playlist,
     media_playlist,
 )
 from vidhost.core.videos import VideoService
@@ -124,17 +123,7 @@ class Transcoder:
                 media_playlist(plan, layout.AUDIO_RENDITION).encode(),
                 content_type="application/vnd.apple.mpegurl",
             )
-        if plan.cmaf:
-            self.storage.put_bytes(
-                layout.dash_key(video.id),
-                dash_manifest(plan).encode(),
-                content_type="application/dash+xml",
-            )
-        self.storage.put_bytes(
-            layout.master_key(video.id),
-            master_playlist(plan).encode(),
-            content_type="application/vnd.apple.mpegurl",
-        )
+        write_master(self.storage, video.id, plan)  # the tracks come with ready (ADR 0068)
         self.storage.put_bytes(layout.plan_key(video.id), plan.to_json())
         return plan
 

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.errors import InvalidInput
 from vidhost.core.limits import check_metadata
+from vidhost.core.models import EDITED
 from vidhost.http.deps import ContainerDep
 from vidhost.providers.cloudflare import scheduled_deletion
 from vidhost.providers.cloudflare.auth import PREFIX, Account
@@ -85,6 +86,7 @@ async def edit_video(
             fields["options"] = {**video.options, OPTIONS: cloudflare}
         if fields:
             container.videos.update(video.id, **fields)
+            container.videos.notify(video, EDITED)  # webhooks, and the owner's open libraries
         return render(request, container, container.videos.get(video.id))
 
     return success(await run_in_threadpool(edit))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from vidhost.core.models import Video
+from vidhost.core.models import EDITED, Video
 from vidhost.http.deps import ContainerDep
 from vidhost.http.views import base_url
 from vidhost.providers.mux.asset_out import asset_out
@@ -21,7 +21,7 @@ from vidhost.providers.mux.master_access import check_value
 
 router = APIRouter(route_class=MuxRoute, tags=["mux"])
 
-UPDATED = "video.asset.updated"
+UPDATED = EDITED
 
 
 class Meta(BaseModel):

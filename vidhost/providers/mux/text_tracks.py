@@ -2,8 +2,8 @@
 
 - ``POST /video/v1/assets/{id}/tracks`` (``type: text``, ``text_type: subtitles``, ``url``,
   ``language_code``, ``name``, ``closed_captions``, ``passthrough``): a ``preparing`` track
-  at once; the file is pulled in the background (the URL guard, size-capped at the caption
-  limit, the same thread mechanism as an asset's URL pull: ``core.background_ingest``),
+  at once; the file is pulled by an ``ingest`` worker task (the URL guard, size-capped at
+  the caption limit, restart-safe like an asset's URL pull: ``CaptionPulls``, ADR 0094),
   checked like an upload, then ``ready`` or ``errored`` (with the code);
 - ``DELETE /video/v1/assets/{id}/tracks/{track_id}``;
 - text inputs in ``input: [...]`` at creation (``add_track`` each: ``CaptionPulls``);

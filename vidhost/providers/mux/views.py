@@ -139,6 +139,20 @@ def _tracks(video: Video) -> list[dict[str, Any]]:
     return tracks
 
 
+def asset_meta(meta: object, title: str | None) -> dict[str, Any] | None:
+    """Mux's ``meta`` with the video's title: the one a Mux update or a native edit
+    (``PATCH /api/videos/{id}``, the web app's form) wrote last. A Mux ``meta.title`` longer
+    than the video's 500 characters is shown whole while the video's is its start."""
+    out = dict(meta) if isinstance(meta, dict) else {}
+    stored = out.get("title")
+    if title != (stored[:500] if isinstance(stored, str) and stored else None):
+        if title:
+            out["title"] = title
+        else:
+            out.pop("title", None)
+    return out or None
+
+
 def asset_view(
     video: Video,
     playback_ids: list[PlaybackId],
@@ -172,7 +186,7 @@ def asset_view(
         "tracks": _tracks(video),
         "playback_ids": [playback_id_view(p) for p in playback_ids],
         "passthrough": settings.get("passthrough"),
-        "meta": settings.get("meta") or None,
+        "meta": asset_meta(settings.get("meta"), video.title),
         "upload_id": upload.id if upload else None,
         "mp4_support": settings.get("mp4_support")
         if settings.get("mp4_support") in MP4_SUPPORT

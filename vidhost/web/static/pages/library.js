@@ -127,6 +127,19 @@ export async function mount(main) {
       if (known && message.kind === "transcode") known.setProgress(message.progress, message.status);
       return;
     }
+    if (message.type === "updated") {
+      // edited elsewhere (another tab, the CLI, a provider API): the card shows the record now
+      if (filtered()) {
+        clearTimeout(timer);
+        timer = setTimeout(load, 250); // the new title may match the search, or not any more
+        return;
+      }
+      if (!known) return;
+      const video = await fetchVideo(message.videoId);
+      const current = cards.get(message.videoId);
+      if (video && current) current.item.replaceWith(card(video));
+      return;
+    }
     if (message.type !== "state") return;
     if (message.state === "deleted") {
       if (known) {
