@@ -1,6 +1,6 @@
 """One way in (ADR 0090), read from the code: only ``VideoService`` writes video records
-(their state above all) and accepts sources, and ``notify/webhooks/`` does not import the database layer
-outside its store adapter."""
+(their state above all) and accepts sources, and ``notify/webhooks/`` does not import the
+database layer outside its store adapter."""
 
 from __future__ import annotations
 
