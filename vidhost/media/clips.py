@@ -4,9 +4,9 @@ The cut decodes the source from a second before the clip, with the ladder chunks
 (``-copyts -start_at_zero``, the ``fps`` filter on the source's plan rate, ``trim`` in
 frames: ``vidhost.media.chunks``), so the clip's first frame is exactly the frame the
 source's ladder shows at that number, and encodes it once more at a near-lossless quality
-(x264 CRF ``CLIP_CRF``, preset ``CLIP_PRESET``) with lossless audio (ALAC) into an MP4. That file is the clip's
-source: it enters through ``VideoService.accept_source`` like any upload and gets its own
-ladder, on the same frame rate.
+(x264 CRF ``CLIP_CRF``, preset ``CLIP_PRESET``) with lossless audio (ALAC) into an MP4.
+That file is the clip's source: it enters through ``VideoService.accept_source`` like any
+upload and gets its own ladder, on the same frame rate.
 """
 
 from __future__ import annotations

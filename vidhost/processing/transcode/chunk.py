@@ -92,7 +92,8 @@ class ChunkEncoder(PartEncoder):
                 return
             todo = list(plan.renditions)
             if (copied := reused(plan, chunk.index)) is not None:  # a clip's inner chunk
-                todo = copy_rungs(self, pass_, *copied)
+                stored = functools.partial(self._stored, pass_)
+                todo = copy_rungs(self, pass_, *copied, stored=stored)
             if todo:
                 self._rungs(pass_, todo)
 

@@ -6,22 +6,41 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from vidhost.core import layout
 from vidhost.core.clips import clip_of, reuse_plan
 from vidhost.core.models import Video
 from vidhost.core.ports import Storage
-from vidhost.core.segments import PlannedRendition, SegmentPlan
+from vidhost.core.segments import Chunk, PlannedRendition, SegmentPlan
 from vidhost.media import cmaf
 from vidhost.media.errors import MediaError
+from vidhost.processing.runner import TaskContext
+from vidhost.processing.transcode.parts import PartEncoder
 from vidhost.processing.transcode.sources import load_plan
 
-if TYPE_CHECKING:
-    from vidhost.processing.transcode.chunk import ChunkEncoder, _Pass
-
 log = logging.getLogger(__name__)
+
+
+class ChunkPass(Protocol):
+    """What the copy needs of the chunk task's pass (``chunk._Pass``)."""
+
+    ctx: TaskContext
+    plan: SegmentPlan
+    chunk: Chunk
+    out: Path
+    rungs_done: int
+
+    def run(
+        self,
+        rungs: list[PlannedRendition],
+        *,
+        nice: int,
+        inits: list[PlannedRendition] | None = None,
+    ) -> None: ...
 
 
 def clip_plan(storage: Storage, video: Video, plan: SegmentPlan) -> SegmentPlan:
@@ -40,7 +59,11 @@ def clip_plan(storage: Storage, video: Video, plan: SegmentPlan) -> SegmentPlan:
 
 
 def copy_rungs(
-    encoder: ChunkEncoder, pass_: _Pass, source_id: str, offset: int
+    encoder: PartEncoder,
+    pass_: ChunkPass,
+    source_id: str,
+    offset: int,
+    stored: Callable[[str], bool],
 ) -> list[PlannedRendition]:
     """Store the pass's chunk of every rung as the source video's segments ``offset`` on,
     each placed on the clip's timeline (its ``tfdt`` and sequence number; the samples are the
@@ -48,10 +71,10 @@ def copy_rungs(
     else made here from the chunk's first frame, as the first chunk makes the other rungs')
     decodes the source's segments alike (``cmaf.same_decoding``: the same x264 settings
     write the same SPS/PPS) and every one of its source segments is stored. The rungs left
-    to encode (a re-run: those not stored yet)."""
+    to encode; ``stored``: is that rung's chunk stored already (a re-run)?"""
     ctx, plan, storage = pass_.ctx, pass_.plan, encoder.storage
     mine, theirs = layout.hls_prefix(ctx.video.id), layout.hls_prefix(source_id)
-    rungs = [r for r in plan.renditions if not encoder._stored(pass_, r.name)]
+    rungs = [r for r in plan.renditions if not stored(r.name)]
     source_inits: dict[str, bytes] = {}
     for rung in rungs:
         with contextlib.suppress(FileNotFoundError):  # the source is gone: encode
@@ -97,7 +120,7 @@ def _exists(storage: Storage, prefix: str, rung: PlannedRendition) -> bool:
     return True
 
 
-def _copy(pass_: _Pass, storage: Storage, theirs: str, rung: str, offset: int) -> list[str]:
+def _copy(pass_: ChunkPass, storage: Storage, theirs: str, rung: str, offset: int) -> list[str]:
     """The chunk's segments of ``rung``, read from the source (``theirs``) and written into
     the pass's directory as the clip's: the names to store."""
     plan, names = pass_.plan, []
