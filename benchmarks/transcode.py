@@ -49,9 +49,11 @@ def bare_ladder(
     *,
     seconds: float | None = None,
     lowest_only: bool = False,
+    start: float | None = None,
 ) -> float:
     """The equivalent work without vidhost: one ffmpeg process for the whole ladder (or its
-    first ``seconds`` only, or only its lowest rung). Seconds of wall time."""
+    first ``seconds`` only, or the ``seconds`` from ``start``, or only its lowest rung).
+    Seconds of wall time."""
     info = probe(source)
     assert info.video is not None
     ladder = select_ladder(
@@ -70,9 +72,12 @@ def bare_ladder(
         segment_seconds=settings.segment_seconds,
         preset=settings.x264_preset,
     )
-    if seconds is not None:  # read only the first seconds of the input
+    if seconds is not None:  # read only the first seconds of the input (from ``start``)
         at = cmd.index("-i")
         cmd[at:at] = ["-t", f"{seconds:g}"]
+    if start is not None:  # an input seek: decoding starts at ``start``, frame-accurate
+        at = cmd.index("-i")
+        cmd[at:at] = ["-ss", f"{start:g}"]
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start

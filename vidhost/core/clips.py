@@ -11,15 +11,22 @@ ladder (planned on the same rate) shows the source's frames one for one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Protocol
 
 from vidhost.core.errors import InvalidInput, NotFound
 from vidhost.core.lifecycle import VideoState
 from vidhost.core.models import Video, present
-from vidhost.core.segments import AUDIO_ONLY_RATE, output_rate
+from vidhost.core.segments import AUDIO_ONLY_RATE, Chunk, Segment, SegmentPlan, output_rate
 
+REUSE_KEY = "reuse"
+"""``SegmentPlan.extra`` key of a clip's plan whose inner segments are the source's
+(``reuse_plan``): ``{"video": source id, "offset": source index - clip index, "chunks":
+[the copied chunks]}``."""
+MIN_EDGE_SECONDS = 0.5
+"""An edge of a clip shorter than this is encoded together with the source segment next to
+it (no segment of a few frames at either end of the clip)."""
 CLIP_OPTION = "clip"
 """``Video.options`` key of a clip: ``{"source": id, "start": s, "end": s}`` (seconds, as
 cut: on the source's frame grid)."""
@@ -132,3 +139,60 @@ def clip_of(video: Video) -> dict[str, Any] | None:
     """What a clip records of its source (``CLIP_OPTION``); None for any other video."""
     value = video.options.get(CLIP_OPTION)
     return value if isinstance(value, dict) and isinstance(value.get("source"), str) else None
+
+
+def reuse_plan(
+    plan: SegmentPlan, source: SegmentPlan, *, source_id: str, first: int
+) -> SegmentPlan | None:
+    """The clip's ``plan`` with the source's segments for the whole segments of the source
+    inside the clip (the clip's frames are the source's from ``first``), ADR 0067: an edge
+    segment up to the source's first boundary after ``first`` (encoded: chunk 0, the start of
+    the video), the source's segments (one chunk, copied: ``REUSE_KEY``), and an edge
+    segment from the source's last boundary before the end (encoded). ``None`` when nothing
+    can be reused: another frame rate, rungs, quality or packaging than the source's, or no
+    whole source segment inside the clip past its edges."""
+    same = (
+        plan.cmaf
+        and source.cmaf
+        and plan.renditions
+        and plan.renditions == source.renditions
+        and plan.fps == source.fps
+        and plan.extra == {k: v for k, v in source.extra.items() if k != REUSE_KEY}
+    )
+    last = first + plan.total_frames
+    if not same or first < 0 or last > source.total_frames:
+        return None
+    inner = [
+        s for s in source.segments if s.start_frame >= first and s.start_frame + s.frames <= last
+    ]
+    edge = max(1, round(MIN_EDGE_SECONDS * plan.fps))
+    if inner and inner[0].start_frame - first < edge:  # also: no edge at all (chunk 0 encodes)
+        inner = inner[1:]
+    if inner and 0 < last - (inner[-1].start_frame + inner[-1].frames) < edge:
+        inner = inner[:-1]
+    if not inner:
+        return None
+    starts = [0, *(s.start_frame - first for s in inner)]
+    tail = inner[-1].start_frame + inner[-1].frames - first
+    if tail < plan.total_frames:
+        starts.append(tail)
+    ends = [*starts[1:], plan.total_frames]
+    segments = tuple(
+        Segment(i, a, b - a) for i, (a, b) in enumerate(zip(starts, ends, strict=True))
+    )
+    chunks = [Chunk(0, 0, 1), Chunk(1, 1, len(inner))]
+    if tail < plan.total_frames:
+        chunks.append(Chunk(2, len(inner) + 1, 1))
+    reuse = {"video": source_id, "offset": inner[0].index - 1, "chunks": [1]}
+    return replace(
+        plan, segments=segments, chunks=tuple(chunks), extra={**plan.extra, REUSE_KEY: reuse}
+    )
+
+
+def reused(plan: SegmentPlan, chunk: int) -> tuple[str, int] | None:
+    """Chunk ``chunk`` of a clip's plan copies the source's segments (``reuse_plan``): the
+    source video's id and its segment index minus the clip's; else None."""
+    reuse = plan.extra.get(REUSE_KEY)
+    if not isinstance(reuse, dict) or chunk not in reuse.get("chunks", ()):
+        return None
+    return str(reuse["video"]), int(reuse["offset"])

@@ -4,9 +4,9 @@ The cut decodes the source from a second before the clip, with the ladder chunks
 (``-copyts -start_at_zero``, the ``fps`` filter on the source's plan rate, ``trim`` in
 frames: ``vidhost.media.chunks``), so the clip's first frame is exactly the frame the
 source's ladder shows at that number, and encodes it once more at a near-lossless quality
-(x264 CRF ``CLIP_CRF``) with lossless audio (ALAC) into an MP4. That file is the clip's
-source: it enters through ``VideoService.accept_source`` like any upload and gets its own
-ladder, on the same frame rate.
+(x264 CRF ``CLIP_CRF``, preset ``CLIP_PRESET``) with lossless audio (ALAC) into an MP4.
+That file is the clip's source: it enters through ``VideoService.accept_source`` like any
+upload and gets its own ladder, on the same frame rate.
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ from vidhost.media.hls import _num
 
 CLIP_CRF = 10
 """x264 quality of a clip's source: visually lossless (the ladder encodes it again)."""
-CLIP_PRESET = "veryfast"
+CLIP_PRESET = "ultrafast"
+"""The cut is on a clip's critical path (its ladder's inner chunk is copied from the source's
+segments, ADR 0067): ``ultrafast`` encodes it about 3x sooner than ``veryfast`` (on 1080p,
+about a third of the time bare ffmpeg takes to encode the same span into the whole ladder,
+against about as long), at about twice the bytes; at CRF 10 both are near-lossless (49 dB
+against the original on testsrc2 1080p, far above what the ladder keeps)."""
 
 
 def clip_command(

@@ -240,3 +240,29 @@ def with_edit_list(init: bytes, media_time: int) -> bytes:
         (size,) = struct.unpack_from(">I", out, box.start)
         struct.pack_into(">I", out, box.start, size + grown)
     return bytes(out)
+
+
+def fragment(segment: bytes) -> bytes:
+    """A stored media segment's ``moof``/``mdat`` pairs (its ``styp`` dropped): what
+    ``media_segment`` places again, e.g. on a clip's timeline (ADR 0067)."""
+    out = b"".join(segment[b.start : b.end] for b in boxes(segment) if b.kind in (b"moof", b"mdat"))
+    if find(out, (b"moof",)) is None:
+        raise CmafError("no moof: the segment holds no samples")
+    return out
+
+
+def same_decoding(a: bytes, b: bytes) -> bool:
+    """Do two init segments decode the same fragments alike: the same ``moov`` but for its
+    ``udta`` (the metadata the muxer copies from its input: a title, the muxer's name)?
+    The sample description (codec configuration: SPS/PPS), the timescale and the fragment
+    defaults are all in what is compared."""
+
+    def decoding(init: bytes) -> list[bytes]:
+        moov = find(init, (b"moov",))
+        if moov is None:
+            raise CmafError("no moov in the init segment")
+        return [
+            init[c.start : c.end] for c in boxes(init, moov.body, moov.end) if c.kind != b"udta"
+        ]
+
+    return decoding(a) == decoding(b)

@@ -101,3 +101,26 @@ def test_bytes_that_are_not_fragmented_mp4_are_refused() -> None:
         cmaf.split(_init())  # no fragment
     with pytest.raises(cmaf.CmafError):
         cmaf.split(_fragment(1, [1, 2, 3]))  # no init
+
+
+def test_a_stored_segment_is_placed_again_on_another_timeline() -> None:
+    fragment = _fragment(0, [1000, 1024, 1048])
+    stored = cmaf.media_segment(fragment, decode_time=90_000, sequence=7)
+    assert cmaf.fragment(stored) != fragment  # its tfdt widened and set
+    moved = cmaf.media_segment(cmaf.fragment(stored), decode_time=1_000, sequence=2)
+    assert cmaf.decode_time(moved) == 1_000
+    assert _payload(moved) == _payload(stored) == b"\xaa" * 30
+    with pytest.raises(cmaf.CmafError):
+        cmaf.fragment(_init())  # no samples
+
+
+def test_inits_that_differ_only_in_metadata_decode_alike() -> None:
+    init = _init()
+    udta = _box(b"udta", _box(b"meta", b"\0" * 12 + b"a title"))
+    moov = cmaf.find(init, (b"moov",))
+    assert moov is not None
+    grown = bytearray(init + udta)
+    struct.pack_into(">I", grown, moov.start, moov.size + len(udta))
+    assert cmaf.same_decoding(init, bytes(grown))
+    assert not cmaf.same_decoding(init, _init(scale=90_000))  # another timescale
+    assert not cmaf.same_decoding(init, _init(default_duration=512))  # other defaults

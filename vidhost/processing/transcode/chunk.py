@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from vidhost.core import layout
+from vidhost.core.clips import reused
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import utcnow
 from vidhost.core.quality import (
@@ -51,6 +52,7 @@ from vidhost.processing.transcode.config import (
     START_WAIT,
 )
 from vidhost.processing.transcode.parts import PartEncoder
+from vidhost.processing.transcode.reuse import copy_rungs
 from vidhost.processing.transcode.sources import load_plan
 from vidhost.processing.transcode.watch import Asked, Watch
 
@@ -88,7 +90,12 @@ class ChunkEncoder(PartEncoder):
             if chunk.index == 0:
                 self._first_chunk(pass_, plan.rung_order())
                 return
-            self._rungs(pass_, list(plan.renditions))
+            todo = list(plan.renditions)
+            if (copied := reused(plan, chunk.index)) is not None:  # a clip's inner chunk
+                stored = functools.partial(self._stored, pass_)
+                todo = copy_rungs(self, pass_, *copied, stored=stored)
+            if todo:
+                self._rungs(pass_, todo)
 
     def _decide(self, pass_: _Pass, since: datetime | None = None) -> None:
         """A content-aware tier (ADR 0046): this chunk's CRF, from probes of a sample of it

@@ -37,6 +37,7 @@ from vidhost.processing.transcode.config import (
     TranscodeConfig,
 )
 from vidhost.processing.transcode.ladder import LadderProgress, fail_video
+from vidhost.processing.transcode.reuse import clip_plan
 from vidhost.processing.transcode.sources import SourceFiles, load_plan
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class Transcoder:
             duration = kept_duration(video, info.duration)  # a test asset: its first 10 s
             quality = tier_settings(video_tier(video), cfg.quality_target)
             plan = self._make_plan(info, source_key, max_short_side(video), duration, quality)
+            plan = clip_plan(self.storage, video, plan)  # a clip: its source's segments
         # The playlists and the plan name segments that do not exist yet: nothing serves them
         # before the video is ready (ADR 0060), and re-runs write the same bytes.
         for rung in plan.renditions:
