@@ -39,6 +39,12 @@ class ChunkPoster:
     path: str
 
 
+NO_SOURCE_METADATA = ("-map_metadata", "-1", "-map_chapters", "-1")
+"""The upload's own tags (title, a phone's location, device, chapters) stay out of what every
+viewer downloads: ffmpeg copies the first input's global metadata into each output (the init
+segment's ``udta``/``meta``) unless told not to. Mux and YouTube serve none of it either."""
+
+
 def build_chunk_command(
     ffmpeg: str,
     input_args: Sequence[str],
@@ -120,6 +126,7 @@ def build_chunk_command(
         args += [
             "-an",
             "-sn",
+            *NO_SOURCE_METADATA,
             "-c:v",
             "libx264",
             "-preset",
@@ -196,6 +203,7 @@ def build_audio_command(
         "0:a:0",
         "-vn",
         "-sn",
+        *NO_SOURCE_METADATA,
         "-af",
         f"aresample={AUDIO_SAMPLE_RATE}:async=1,{level}apad=whole_dur={_num(duration)},"
         f"atrim=end={_num(duration)}",

@@ -21,7 +21,7 @@ from tests.clips import AUDIO_FORMATS, make_audio, make_clip
 from vidhost.core.segments import PlannedRendition
 from vidhost.media import cmaf
 from vidhost.media.binaries import ffmpeg_path
-from vidhost.media.chunks import ChunkPoster, build_chunk_command
+from vidhost.media.chunks import ChunkPoster, build_audio_command, build_chunk_command
 from vidhost.media.errors import MediaError
 from vidhost.media.hls import build_hls_command, build_poster_command
 from vidhost.media.ladder import Rung, select_ladder
@@ -582,3 +582,34 @@ def test_the_init_segment_from_a_rungs_first_frame_is_the_one_every_chunk_writes
         assert cmaf.split((tmp_path / out / "240p_00000.mp4").read_bytes()).init == init, out
     with pytest.raises(ValueError, match="CMAF"):
         chunk_command(clip, tmp_path, [other], 0, 25, inits=[RUNG])
+
+
+def test_the_uploads_own_tags_stay_out_of_every_segment(tmp_path: Path) -> None:
+    """An upload's global tags (its title, a phone's location, chapters) are not copied into
+    the rungs' or the audio's segments: every viewer downloads those, the owner's tags are
+    the owner's (ffmpeg copies them into each output's ``udta`` unless told not to)."""
+    plain = make_clip(tmp_path / "plain.mp4", width=320, height=240, duration=3.0)
+    tagged = tmp_path / "tagged.mov"
+    subprocess.run(
+        [FFMPEG, "-v", "error", "-y", "-i", str(plain), "-c", "copy",
+         "-metadata", "title=Owner-only title", "-metadata", "location=+48.8584+002.2945/",
+         "-metadata", "comment=Owner-only comment", str(tagged)],
+        check=True,
+    )  # fmt: skip
+    assert b"Owner-only title" in tagged.read_bytes()
+    video = tmp_path / "video"
+    video.mkdir()
+    run_ffmpeg(chunk_command(tagged, video, [RUNG], 0, 75, timescale=12_800), duration=3.0)
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    command = build_audio_command(
+        FFMPEG, ["-i", str(tagged)], str(audio), "audio",
+        duration=3.0, boundaries=[1.0, 2.0], bitrate=128_000, ts_offset=10.0, cmaf=True,
+    )  # fmt: skip
+    run_ffmpeg(command, duration=3.0)
+    written = sorted([*video.iterdir(), *audio.iterdir()])
+    assert len([p for p in written if p.name.startswith("240p_")]) == 3, written
+    assert len([p for p in written if p.name.startswith("audio_")]) == 3, written
+    for path in written:
+        body = path.read_bytes()
+        assert b"Owner-only" not in body and b"+48.8584" not in body, path.name
