@@ -292,20 +292,22 @@ class Captions:
         for track in tracks:
             key = layout.playlist_key(video_id, layout.text_rendition(track.track_id))
             self._put_if_changed(key, text_playlist(plan, track.track_id), HLS_TYPE)
+        measured = self._measured(video_id, plan)
         wrote = self._put_if_changed(
-            layout.master_key(video_id),
-            master_playlist(plan, self._measured(video_id, plan), tracks),
-            HLS_TYPE,
+            layout.master_key(video_id), master_playlist(plan, measured, tracks), HLS_TYPE
         )
         if plan.cmaf:
             wrote |= self._put_if_changed(
-                layout.dash_key(video_id), dash_manifest(plan, tracks), "application/dash+xml"
+                layout.dash_key(video_id),
+                dash_manifest(plan, tracks, measured=measured),
+                "application/dash+xml",
             )
         return wrote
 
     def _measured(self, video_id: str, plan: SegmentPlan) -> dict[str, Rates] | None:
         """The ladder's measured rates once every segment is stored (ADR 0045), so a master
-        written for its text tracks keeps the figures the transcode wrote; else None."""
+        (and MPD) written for its text tracks keeps the figures the transcode wrote; else
+        None."""
         prefix = layout.hls_prefix(video_id)
         sizes = {info.key[len(prefix) :]: info.size for info in self.storage.list(prefix)}
         measured = measured_rates(plan, sizes)

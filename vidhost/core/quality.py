@@ -34,28 +34,32 @@ PREMIUM_PRESET = "medium"
 """x264 preset of the ``premium`` tier; the others use the server's (``veryfast``)."""
 
 DEFAULT_CRF = 23.0
-"""The CRF of a content-aware rung before its chunk is measured (or when the probe fails)."""
+"""The CRF of a content-aware rung before the title is measured (or when the probe fails)."""
 PREMIUM_DEFAULT_CRF = 21.0
 CRF_MIN = 16.0
-CRF_MAX = 28.0
-"""The CRFs a decision may give: below 16 the cap decides anyway; above 28 the probe's
-optimism (below) cost simple content (a slide, a zoom over a still, upscaled low-resolution
-footage) 2-3 VMAF points at full size in the benchmark."""
-PROBE_MARGIN = 2.0
-"""The probe aims this much above the target: a 360p sample scores higher than the full-size
-rung at the same CRF (recorded: 1 point for a Mandelbrot zoom, 4 for film grain)."""
-PROBE_CRFS = (22.0, 30.0)
-"""The two CRFs each probe sample is encoded at."""
+CRF_MAX = 30.0
+"""The CRFs a decision may give: below 16 the cap decides anyway; above 30 a probe's small
+sample is the only evidence for a large saving."""
+PROBE_CRFS = (20.0, 28.0)
+"""The two CRFs each probe sample is encoded at (at the top rung's own size)."""
+FIXED_LOSS = 0.5
+"""The most VMAF the top rung may give up against the fixed ladder's rate on the same
+sample: the target rises to the fixed encode's score less this (simple content, which the
+fixed rate already serves near-perfectly, keeps that quality in far fewer bytes)."""
+MAX_EFFECTIVE_TARGET = 99.0
 
 CAP_FACTOR = 1.6
-"""A content-aware rung's maxrate: this times the fixed ladder's average rate at its size
-(1080p: 8 Mb/s where the fixed ladder averages 5), so complex content gets the rate it needs
-and the worst case stays bounded."""
+"""The top content-aware rung's maxrate: this times the fixed ladder's average rate at its
+size (1080p: 8 Mb/s where the fixed ladder averages 5), so complex content gets the rate it
+needs and the worst case stays bounded."""
 CAP_BUFFER_FACTOR = 1.0
 """Its VBV buffer: one second at the cap. Each chunk starts with a nearly full buffer, so a
 larger one lets short chunks (the 1 s opening ones) overshoot the cap."""
 FIXED_MAXRATE_FACTOR = 1.07
 FIXED_BUFFER_FACTOR = 1.5
+"""The fixed ladder's maxrate and buffer, which are also the cap of every content-aware rung
+below the top: those encode at the top rung's CRF but never above the fixed ladder's peak,
+so complex content spends its extra bytes where the issue's bar is (the top rung)."""
 
 PRUNE_VMAF = 1.0
 """Two adjacent rungs closer than this in VMAF ..."""
@@ -155,14 +159,18 @@ def fixed_encoding(bitrate: int) -> RungEncoding:
     )
 
 
-def capped_encoding(bitrate: int, crf: float) -> RungEncoding:
-    """A content-aware rung whose fixed-ladder rate is ``bitrate``: ``crf`` under the cap."""
+def capped_encoding(bitrate: int, crf: float, *, top: bool = True) -> RungEncoding:
+    """A content-aware rung whose fixed-ladder rate is ``bitrate``: ``crf`` under its cap
+    (the top rung: ``rung_cap``; a lower one: the fixed ladder's maxrate and buffer)."""
+    if not top:
+        fixed = fixed_encoding(bitrate)
+        return RungEncoding(crf, bitrate, fixed.max_bitrate, fixed.buffer_size)
     cap = rung_cap(bitrate)
     return RungEncoding(crf, bitrate, cap, round(cap * CAP_BUFFER_FACTOR))
 
 
 def rung_cap(bitrate: int) -> int:
-    """The maxrate of a content-aware rung whose fixed-ladder rate is ``bitrate``."""
+    """The maxrate of a top content-aware rung whose fixed-ladder rate is ``bitrate``."""
     return round(bitrate * CAP_FACTOR)
 
 
@@ -202,6 +210,63 @@ def crf_for_target(probes: Sequence[Probe], target: float) -> float:
         return _clamp(CRF_MAX if min(a.vmaf, b.vmaf) >= target else CRF_MIN)
     crf = a.crf + (target - a.vmaf) / slope
     return _clamp(math.floor(crf * 2) / 2)
+
+
+def effective_target(target: float, fixed: Probe | None) -> float:
+    """The VMAF the top rung aims at: ``target``, raised to the fixed ladder's score on the
+    same sample less ``FIXED_LOSS`` (``fixed``: the sample encoded at the fixed rate), at
+    most ``MAX_EFFECTIVE_TARGET``; never below ``target``."""
+    if fixed is None:
+        return target
+    return max(target, min(MAX_EFFECTIVE_TARGET, fixed.vmaf - FIXED_LOSS))
+
+
+@dataclass(frozen=True)
+class TitleDecision:
+    """The content-aware encoding of a whole title (ADR 0046): the CRF every rung of every
+    chunk (but the first chunk's start rungs) is encoded at, and the figures it came from.
+    ``probes`` empty: not measured (a failed probe), the tier's default CRF."""
+
+    source_key: str
+    crf: float
+    target: float
+    probes: tuple[Probe, ...] = ()
+    fixed: Probe | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def probe(p: Probe) -> dict[str, float]:
+            return {"crf": p.crf, "vmaf": p.vmaf, "bitrate": p.bitrate}
+
+        return {
+            "source_key": self.source_key,
+            "crf": self.crf,
+            "target": self.target,
+            "probes": [probe(p) for p in self.probes],
+            "fixed": probe(self.fixed) if self.fixed else None,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TitleDecision:
+        def probe(p: Mapping[str, Any]) -> Probe:
+            return Probe(float(p["crf"]), float(p["vmaf"]), float(p.get("bitrate", 0.0)))
+
+        fixed = raw.get("fixed")
+        return cls(
+            source_key=str(raw["source_key"]),
+            crf=float(raw["crf"]),
+            target=float(raw["target"]),
+            probes=tuple(probe(p) for p in raw.get("probes") or ()),
+            fixed=probe(fixed) if fixed else None,
+        )
+
+
+def decide_title(
+    source_key: str, probes: Sequence[Probe], fixed: Probe | None, target: float
+) -> TitleDecision:
+    """The title's CRF from its probes at the top rung's size: the CRF that reaches the
+    target (``effective_target``: never much below what the fixed rate gives)."""
+    aim = effective_target(target, fixed)
+    return TitleDecision(source_key, crf_for_target(probes, aim), aim, tuple(probes), fixed)
 
 
 def _clamp(crf: float) -> float:

@@ -2,7 +2,8 @@
 
 Once every segment of the ladder is stored, ``store_measured`` lists them (one listing of the
 video's ``hls/``), measures each rendition (``core.segments.measured_rates``), rewrites the
-master playlist with the measured ``BANDWIDTH``/``AVERAGE-BANDWIDTH`` and writes the same
+master playlist with the measured ``BANDWIDTH``/``AVERAGE-BANDWIDTH`` (and the MPD's
+``bandwidth``: the measured peak) and writes the same
 figures on the video's renditions. The master is one stored object rewritten in place: its
 ``ETag``/``Last-Modified`` change with it (``http.hls`` serves it like any object). Idempotent:
 parts that finish at once may both call it, and they write the same bytes.
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from vidhost.core import layout
 from vidhost.core.bitrates import Rates
+from vidhost.core.dash import dash_manifest
 from vidhost.core.models import Rendition
 from vidhost.core.ports import Storage
 from vidhost.core.segments import SegmentPlan, master_playlist, measured_rates, variant_rates
@@ -79,6 +81,12 @@ def store_measured(
         master_playlist(plan, measured).encode(),
         content_type="application/vnd.apple.mpegurl",
     )
+    if plan.cmaf:  # the MPD's bandwidth too
+        storage.put_bytes(
+            layout.dash_key(video_id),
+            dash_manifest(plan, measured=measured).encode(),
+            content_type="application/dash+xml",
+        )
     renditions = renditions_of(plan, measured, video.renditions)
     service.update(video_id, renditions=renditions)
     log.info(
