@@ -267,9 +267,10 @@ def main() -> None:
         ours = vidhost_ladder(source, run, settings, root / "clips", args.tier)
         bare = bare_ladder(source, run, settings, width, height)
         if args.vs_tier:  # the same server at another tier, right after: the probe's cost
-            other = vidhost_ladder(source, run, settings, root / "clips", args.vs_tier)
+            (run / "vs").mkdir()
+            other = vidhost_ladder(source, run / "vs", settings, root / "clips", args.vs_tier)
             versus.append((ours.seconds / other.seconds, ours.total / other.total))
-            print(f"  ({args.vs_tier}: {other.seconds:.1f} s, {other.total / 1000:.0f} kB)")
+            vs_note = f"  ({args.vs_tier}: {other.seconds:.1f} s, {other.total / 1000:.0f} kB)"
         top, bottom = next(iter(bare.rungs)), list(bare.rungs)[-1]
         scores = {
             (who, rung): vmaf(ladder.files[rung], source, width, height, args.subsample)
@@ -278,6 +279,8 @@ def main() -> None:
         }
         rows.append((name, ours, bare, scores, top, bottom))
         print(f"== {name}")
+        if args.vs_tier:
+            print(vs_note)
         for who, ladder in (("vidhost", ours), ("bare", bare)):
             sizes = " ".join(f"{r}={b / 1000:.0f}kB" for r, b in ladder.rungs.items())
             print(

@@ -56,10 +56,10 @@ CAP_BUFFER_FACTOR = 1.0
 """Its VBV buffer: one second at the cap. Each chunk starts with a nearly full buffer, so a
 larger one lets short chunks (the 1 s opening ones) overshoot the cap."""
 FIXED_MAXRATE_FACTOR = 1.07
+"""The fixed ladder's maxrate, which is also the cap of every content-aware rung below the
+top: those encode at the top rung's CRF but never above the fixed ladder's peak, so complex
+content spends its extra bytes where the issue's bar is (the top rung)."""
 FIXED_BUFFER_FACTOR = 1.5
-"""The fixed ladder's maxrate and buffer, which are also the cap of every content-aware rung
-below the top: those encode at the top rung's CRF but never above the fixed ladder's peak,
-so complex content spends its extra bytes where the issue's bar is (the top rung)."""
 
 PRUNE_VMAF = 1.0
 """Two adjacent rungs closer than this in VMAF ..."""
@@ -161,11 +161,9 @@ def fixed_encoding(bitrate: int) -> RungEncoding:
 
 def capped_encoding(bitrate: int, crf: float, *, top: bool = True) -> RungEncoding:
     """A content-aware rung whose fixed-ladder rate is ``bitrate``: ``crf`` under its cap
-    (the top rung: ``rung_cap``; a lower one: the fixed ladder's maxrate and buffer)."""
-    if not top:
-        fixed = fixed_encoding(bitrate)
-        return RungEncoding(crf, bitrate, fixed.max_bitrate, fixed.buffer_size)
-    cap = rung_cap(bitrate)
+    (the top rung: ``rung_cap``; a lower one: the fixed ladder's maxrate), with one second
+    of buffer at the cap."""
+    cap = rung_cap(bitrate) if top else fixed_encoding(bitrate).max_bitrate
     return RungEncoding(crf, bitrate, cap, round(cap * CAP_BUFFER_FACTOR))
 
 

@@ -20,13 +20,13 @@ from vidhost.media.hls import _num
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import ProcessLimits
 
-SAMPLE_SECONDS = 1.5
+SAMPLE_SECONDS = 1.0
 """Each sample's length."""
 SAMPLE_EVERY = 20.0
 """One sample per this many seconds of the title ..."""
 MAX_SAMPLES = 3
 """... at most this many (at least one), spread evenly over it."""
-VMAF_SUBSAMPLE = 2
+VMAF_SUBSAMPLE = 3
 """libvmaf scores every this many frames."""
 VMAF_MODEL = "version=vmaf_v0.6.1"
 

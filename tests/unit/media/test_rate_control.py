@@ -64,11 +64,11 @@ def test_the_chunk_command_takes_each_rungs_encoding_and_the_tiers_preset() -> N
 
 
 def test_the_title_samples() -> None:
-    assert title_samples(5.0) == [(1.75, 1.5)]  # one, in the middle
-    assert title_samples(1.0) == [(0.0, 1.0)]  # a short title: all of it
-    assert title_samples(40.0) == [(9.25, 1.5), (29.25, 1.5)]  # one per 20 s
+    assert title_samples(5.0) == [(2.0, 1.0)]  # one, in the middle
+    assert title_samples(0.5) == [(0.0, 0.5)]  # a short title: all of it
+    assert title_samples(40.0) == [(9.5, 1.0), (29.5, 1.0)]  # one per 20 s
     assert len(title_samples(3600.0)) == 3  # at most three
-    assert title_samples(3600.0)[0] == (599.25, 1.5)
+    assert title_samples(3600.0)[0] == (599.5, 1.0)
 
 
 def test_the_probe_encodes_each_sample_once_at_the_top_rungs_size() -> None:
@@ -96,4 +96,4 @@ def test_the_vmaf_command() -> None:
                              [Path("/t/a:1.json"), Path("/t/b.json")])  # fmt: skip
     graph = _value(cmd, "-filter_complex")
     assert graph.startswith("[2:v]split=2[r0][r1];[0:v][r0]libvmaf=")
-    assert "log_path=/t/a\\:1.json" in graph and "n_subsample=2" in graph
+    assert "log_path=/t/a\\:1.json" in graph and "n_subsample=3" in graph
