@@ -231,6 +231,12 @@ class TitleDecision:
     probes: tuple[Probe, ...] = ()
     fixed: Probe | None = None
 
+    @property
+    def under_served(self) -> bool:
+        """Does the fixed rate miss the target on the samples? Then the rungs below the top
+        keep the fixed ladder's encoding (``title_encoding``)."""
+        return self.fixed is not None and self.fixed.vmaf < self.target
+
     def to_dict(self) -> dict[str, Any]:
         def probe(p: Probe) -> dict[str, float]:
             return {"crf": p.crf, "vmaf": p.vmaf, "bitrate": p.bitrate}
@@ -256,6 +262,18 @@ class TitleDecision:
             probes=tuple(probe(p) for p in raw.get("probes") or ()),
             fixed=probe(fixed) if fixed else None,
         )
+
+
+def title_encoding(
+    bitrate: int, crf: float, *, top: bool, under_served: bool = False
+) -> RungEncoding:
+    """A content-aware rung's encoding once the title is decided: ``crf`` under its cap
+    (``capped_encoding``), but a rung below the top of content the fixed rate under-serves
+    keeps the fixed ladder's encoding (its CRF would sit at the cap: more bytes for a rung the
+    cap keeps near the fixed quality anyway; the extra bytes go to the top rung)."""
+    if under_served and not top:
+        return fixed_encoding(bitrate)
+    return capped_encoding(bitrate, crf, top=top)
 
 
 def decide_title(

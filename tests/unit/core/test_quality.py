@@ -29,6 +29,7 @@ from vidhost.core.quality import (
     quality_options,
     rung_cap,
     tier_settings,
+    title_encoding,
     video_tier,
 )
 
@@ -171,6 +172,7 @@ def test_the_title_decision_from_recorded_probes() -> None:
     assert slide.crf == 22.0 and slide.target == pytest.approx(96.35)
     # far below at both: extrapolated (17.6, rounded down); the cap decides its rate
     assert mandelbrot.crf == 17.5 and mandelbrot.target == 95.0
+    assert mandelbrot.under_served and not slide.under_served
     assert TitleDecision.from_dict(slide.to_dict()) == slide
     failed = TitleDecision("src", 23.0, 95.0)
     assert TitleDecision.from_dict(failed.to_dict()) == failed
@@ -183,3 +185,12 @@ def test_rungs_below_the_top_keep_the_fixed_ladders_peak() -> None:
     # the fixed peak, one second of buffer at it (a chunk starts with its buffer nearly full)
     assert lower.max_bitrate == lower.buffer_size == fixed.max_bitrate
     assert capped_encoding(2_800_000, 24.0).max_bitrate == rung_cap(2_800_000) > lower.max_bitrate
+
+
+def test_lower_rungs_of_under_served_content_keep_the_fixed_encoding() -> None:
+    assert title_encoding(1_400_000, 17.5, top=False, under_served=True) == fixed_encoding(
+        1_400_000
+    )
+    top = title_encoding(1_400_000, 17.5, top=True, under_served=True)
+    assert top == capped_encoding(1_400_000, 17.5)  # the top rung gets the cap's rate
+    assert title_encoding(1_400_000, 22.0, top=False) == capped_encoding(1_400_000, 22.0, top=False)

@@ -108,7 +108,7 @@ class ChunkEncoder(PartEncoder):
             if row is not None and row.requested_at not in (None, since):
                 raise _ProbeStopped
 
-        crf = quality.default_crf
+        crf, under_served = quality.default_crf, False
         try:
             found = load_decision(self.storage, video_id, plan)
             if found is None and chunk.index != prober_chunk(plan):
@@ -127,10 +127,10 @@ class ChunkEncoder(PartEncoder):
                 ctx.check_claim()
                 store_decision(self.storage, video_id, found)
                 log.info("quality of %s: %s", video_id, describe(found))
-            crf = found.crf
+            crf, under_served = found.crf, found.under_served
         except _ProbeStopped:
             log.info("chunk %s of %s: a player asked; the default crf", chunk.index, video_id)
-        pass_.encodings = rung_encodings(plan, crf)
+        pass_.encodings = rung_encodings(plan, crf, under_served=under_served)
 
     def _undecided(self, pass_: _Pass) -> None:
         """A content-aware pass a player waits for, before the decision: the default CRF."""

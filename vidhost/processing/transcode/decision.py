@@ -27,9 +27,9 @@ from vidhost.core.quality import (
     RungEncoding,
     TierSettings,
     TitleDecision,
-    capped_encoding,
     decide_title,
     fixed_encoding,
+    title_encoding,
 )
 from vidhost.core.scheduling import BACKGROUND_NICE
 from vidhost.core.segments import SegmentPlan
@@ -51,10 +51,13 @@ def prober_chunk(plan: SegmentPlan) -> int:
     return 1 if len(plan.chunks) > 1 else 0
 
 
-def rung_encodings(plan: SegmentPlan, crf: float) -> dict[str, RungEncoding]:
-    """Every rung at ``crf``: the top under its cap, the others under the fixed peak."""
+def rung_encodings(
+    plan: SegmentPlan, crf: float, *, under_served: bool = False
+) -> dict[str, RungEncoding]:
+    """Every rung at ``crf``: the top under its cap, the others under the fixed peak (or,
+    ``under_served``, the others at the fixed ladder's rate: ``title_encoding``)."""
     return {
-        r.name: capped_encoding(r.video_bitrate, crf, top=i == 0)
+        r.name: title_encoding(r.video_bitrate, crf, top=i == 0, under_served=under_served)
         for i, r in enumerate(plan.renditions)
     }
 
