@@ -114,11 +114,13 @@ def measure_probes(
     fixed: RungEncoding | None = None,
     limits: ProcessLimits | None = None,
     on_tick: Callable[[], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> tuple[list[Probe], Probe | None]:
     """Encode the samples at each of ``crfs`` (and at ``fixed``'s rate) and score them: one
     ``Probe`` per CRF (its VMAF mean and bits/s), and the fixed encode's (its ``crf`` 0).
     ``MediaError`` when ffmpeg fails or libvmaf writes no score. ``on_tick``: called about
-    every 0.1 s while ffmpeg runs; what it raises stops the probe."""
+    every 0.1 s while ffmpeg runs; what it raises stops the probe. ``on_start``: each ffmpeg's
+    process id (to renice it)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     seconds = sum(length for _, length in samples)
     encode = build_probe_encode_command(
@@ -132,7 +134,7 @@ def measure_probes(
         preset=preset,
         fixed=fixed,
     )
-    run_ffmpeg(encode, duration=seconds, limits=limits, on_tick=on_tick)
+    run_ffmpeg(encode, duration=seconds, limits=limits, on_tick=on_tick, on_start=on_start)
     encodes = [out_dir / f"crf-{i}.mp4" for i in range(1, len(crfs) + 1)]
     if fixed is not None:
         encodes.append(out_dir / "fixed.mp4")
@@ -142,6 +144,7 @@ def measure_probes(
         duration=seconds,
         limits=limits,
         on_tick=on_tick,
+        on_start=on_start,
     )
     scored = [
         Probe(crf=crf, vmaf=vmaf_mean(log), bitrate=path.stat().st_size * 8 / seconds)

@@ -40,6 +40,7 @@ from vidhost.processing.transcode.config import (
     START_WAIT,
 )
 from vidhost.processing.transcode.decision import (
+    RaiseWhenReady,
     describe,
     load_decision,
     measure_title,
@@ -114,6 +115,12 @@ class ChunkEncoder(PartEncoder):
             if found is None and chunk.index != prober_chunk(plan):
                 found = wait_decision(self.storage, self.tasks, video_id, plan, on_tick=asked)
             if found is None:  # the prober, or it is not running: measure here
+                nice = RaiseWhenReady(functools.partial(self._is_ready, video_id))
+
+                def tick() -> None:
+                    asked()
+                    nice.tick()
+
                 found = measure_title(
                     cfg.ffmpeg,
                     pass_.source,
@@ -122,7 +129,8 @@ class ChunkEncoder(PartEncoder):
                     quality,
                     preset=pass_.preset,
                     timeout=cfg.timeout,
-                    on_tick=asked,
+                    on_tick=tick,
+                    on_start=nice.started,
                 )
                 ctx.check_claim()
                 store_decision(self.storage, video_id, found)
@@ -131,6 +139,10 @@ class ChunkEncoder(PartEncoder):
         except _ProbeStopped:
             log.info("chunk %s of %s: a player asked; the default crf", chunk.index, video_id)
         pass_.encodings = rung_encodings(plan, crf, under_served=under_served)
+
+    def _is_ready(self, video_id: str) -> bool:
+        video = self.service.find(video_id)
+        return video is not None and video.state is VideoState.READY
 
     def _undecided(self, pass_: _Pass) -> None:
         """A content-aware pass a player waits for, before the decision: the default CRF."""

@@ -1,7 +1,8 @@
 """The content-aware ladder's decision, once per title (ADR 0046).
 
 One chunk task measures the title (``prober_chunk``: the second chunk's, which starts beside
-the first chunk's start rungs at the background nice, so ``ready`` does not wait for it): a
+the first chunk's start rungs at the background nice, so ``ready`` does not wait for it; at
+nice 0 once the video is ready, as the whole ladder waits for it): a
 few short samples at the top rung's own size, at two CRFs and at the fixed ladder's rate
 (``vidhost.media.quality_probe``), scored with libvmaf; the CRF comes from
 ``vidhost.core.quality.decide_title``. The decision is stored with the video
@@ -34,6 +35,7 @@ from vidhost.core.quality import (
 from vidhost.core.scheduling import BACKGROUND_NICE
 from vidhost.core.segments import SegmentPlan
 from vidhost.media.errors import INTERRUPTIONS, MediaError
+from vidhost.media.process import renice
 from vidhost.media.quality_probe import measure_probes, title_samples
 from vidhost.media.sandbox import task_limits
 
@@ -85,6 +87,7 @@ def measure_title(
     preset: str,
     timeout: float,
     on_tick: Callable[[], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> TitleDecision:
     """Probe the title and decide its CRF (the default one when the probe fails)."""
     top = plan.renditions[0]
@@ -101,6 +104,7 @@ def measure_title(
             fixed=fixed_encoding(top.video_bitrate),
             limits=task_limits(timeout, nice=BACKGROUND_NICE),
             on_tick=on_tick,
+            on_start=on_start,
         )
     except MediaError as exc:
         if exc.code in INTERRUPTIONS:
@@ -108,6 +112,33 @@ def measure_title(
         log.warning("the quality probe of %s failed: %s", plan.source_key, exc)
         return TitleDecision(plan.source_key, quality.default_crf, quality.target_vmaf)
     return decide_title(plan.source_key, probes, fixed, quality.target_vmaf)
+
+
+class RaiseWhenReady:
+    """The probe runs at the background nice until the video is ready (the start goes
+    first), then at nice 0: every chunk's background rungs wait for it. ``ready`` is asked
+    at most every ``every`` s, from ``tick`` (the probe's ``on_tick``)."""
+
+    def __init__(self, ready: Callable[[], bool], every: float = 0.5) -> None:
+        self.ready, self.every = ready, every
+        self.pids: list[int] = []
+        self.raised = False
+        self._asked = 0.0
+
+    def started(self, pid: int) -> None:
+        self.pids.append(pid)
+        if self.raised:
+            renice(pid, 0)
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if self.raised or now - self._asked < self.every:
+            return
+        self._asked = now
+        if self.ready():
+            self.raised = True
+            for pid in self.pids:
+                renice(pid, 0)
 
 
 def wait_decision(
