@@ -47,6 +47,10 @@ FIXED_LOSS = 0.5
 sample: the target rises to the fixed encode's score less this (simple content, which the
 fixed rate already serves near-perfectly, keeps that quality in far fewer bytes)."""
 MAX_EFFECTIVE_TARGET = 99.0
+BOOST_GAIN = 2.0
+"""Content the fixed rate under-serves gets a top rung above the fixed rate (up to its cap)
+only when the probes estimate at least this many VMAF points more at the cap than at the
+fixed rate; otherwise (film grain: +1 for 1.7x the bytes) it keeps the fixed encoding."""
 
 CAP_FACTOR = 1.6
 """The top content-aware rung's maxrate: this times the fixed ladder's average rate at its
@@ -230,11 +234,14 @@ class TitleDecision:
     target: float
     probes: tuple[Probe, ...] = ()
     fixed: Probe | None = None
+    boost: bool = True
+    """Under-served content: does the top rung go above the fixed rate (``BOOST_GAIN``)?"""
 
     @property
     def under_served(self) -> bool:
         """Does the fixed rate miss the target on the samples? Then the rungs below the top
-        keep the fixed ladder's encoding (``title_encoding``)."""
+        keep the fixed ladder's encoding (``title_encoding``), and the top too unless
+        ``boost``."""
         return self.fixed is not None and self.fixed.vmaf < self.target
 
     def to_dict(self) -> dict[str, Any]:
@@ -247,6 +254,7 @@ class TitleDecision:
             "target": self.target,
             "probes": [probe(p) for p in self.probes],
             "fixed": probe(self.fixed) if self.fixed else None,
+            "boost": self.boost,
         }
 
     @classmethod
@@ -261,28 +269,61 @@ class TitleDecision:
             target=float(raw["target"]),
             probes=tuple(probe(p) for p in raw.get("probes") or ()),
             fixed=probe(fixed) if fixed else None,
+            boost=bool(raw.get("boost", True)),
         )
 
 
 def title_encoding(
-    bitrate: int, crf: float, *, top: bool, under_served: bool = False
+    bitrate: int, crf: float, *, top: bool, under_served: bool = False, boost: bool = True
 ) -> RungEncoding:
     """A content-aware rung's encoding once the title is decided: ``crf`` under its cap
     (``capped_encoding``), but a rung below the top of content the fixed rate under-serves
     keeps the fixed ladder's encoding (its CRF would sit at the cap: more bytes for a rung the
-    cap keeps near the fixed quality anyway; the extra bytes go to the top rung)."""
-    if under_served and not top:
+    cap keeps near the fixed quality anyway; the extra bytes go to the top rung), and so does
+    the top rung when a boost buys little (``boost`` False)."""
+    if under_served and (not top or not boost):
         return fixed_encoding(bitrate)
     return capped_encoding(bitrate, crf, top=top)
 
 
+def vmaf_at_rate(points: Sequence[Probe], bitrate: float) -> float | None:
+    """The VMAF at ``bitrate`` bits/s, interpolated linearly in log(rate) between the encodes
+    of the samples (``points``: probes and the fixed encode) that bracket it, extrapolated
+    from the two nearest beyond them; None without two distinct rates."""
+    known = sorted((p for p in points if p.bitrate > 0), key=lambda p: p.bitrate)
+    if len({p.bitrate for p in known}) < 2 or bitrate <= 0:
+        return None
+    pair = (known[-2], known[-1]) if bitrate >= known[-1].bitrate else (known[0], known[1])
+    for a, b in itertools.pairwise(known):
+        if a.bitrate <= bitrate <= b.bitrate and a.bitrate < b.bitrate:
+            pair = (a, b)
+            break
+    a, b = pair
+    if a.bitrate == b.bitrate:
+        return None
+    share = math.log(bitrate / a.bitrate) / math.log(b.bitrate / a.bitrate)
+    return min(100.0, a.vmaf + share * (b.vmaf - a.vmaf))
+
+
 def decide_title(
-    source_key: str, probes: Sequence[Probe], fixed: Probe | None, target: float
+    source_key: str,
+    probes: Sequence[Probe],
+    fixed: Probe | None,
+    target: float,
+    cap: int | None = None,
 ) -> TitleDecision:
     """The title's CRF from its probes at the top rung's size: the CRF that reaches the
-    target (``effective_target``: never much below what the fixed rate gives)."""
+    target (``effective_target``: never much below what the fixed rate gives). Content the
+    fixed rate under-serves is boosted (the top rung above the fixed rate, up to ``cap``
+    bits/s) only when that is estimated to gain ``BOOST_GAIN`` (``vmaf_at_rate``)."""
     aim = effective_target(target, fixed)
-    return TitleDecision(source_key, crf_for_target(probes, aim), aim, tuple(probes), fixed)
+    boost = True
+    if fixed is not None and fixed.vmaf < aim and cap is not None:
+        at_cap = vmaf_at_rate([*probes, fixed], cap)
+        boost = at_cap is None or at_cap - fixed.vmaf >= BOOST_GAIN
+    return TitleDecision(
+        source_key, crf_for_target(probes, aim), aim, tuple(probes), fixed, boost=boost
+    )
 
 
 def _clamp(crf: float) -> float:

@@ -31,6 +31,7 @@ from vidhost.core.quality import (
     tier_settings,
     title_encoding,
     video_tier,
+    vmaf_at_rate,
 )
 
 # Recorded: 2-second probes at 640x360 of 1080p lavfi sources, libx264 veryfast, libvmaf
@@ -156,6 +157,10 @@ SLIDE_TOP = [Probe(20.0, 97.20, 35_952), Probe(28.0, 93.81, 32_552)]
 SLIDE_FIXED = Probe(0.0, 96.85, 115_272)
 MANDELBROT_TOP = [Probe(20.0, 90.47, 2_517_176), Probe(28.0, 75.70, 649_840)]
 MANDELBROT_FIXED = Probe(0.0, 83.41, 1_356_992)
+# testsrc2 under temporal noise: below the target at the fixed rate, but the cap buys little
+GRAIN_TOP = [Probe(20.0, 96.24, 6_488_520), Probe(28.0, 87.61, 528_256)]
+GRAIN_FIXED = Probe(0.0, 93.03, 1_332_704)
+CAP_480P = 2_240_000  # rung_cap of the 480p rung's 1.4 Mb/s
 
 
 def test_the_target_never_falls_far_below_the_fixed_rates_quality() -> None:
@@ -194,3 +199,24 @@ def test_lower_rungs_of_under_served_content_keep_the_fixed_encoding() -> None:
     top = title_encoding(1_400_000, 17.5, top=True, under_served=True)
     assert top == capped_encoding(1_400_000, 17.5)  # the top rung gets the cap's rate
     assert title_encoding(1_400_000, 22.0, top=False) == capped_encoding(1_400_000, 22.0, top=False)
+
+
+def test_vmaf_at_a_rate_interpolates_in_log_rate() -> None:
+    points = [*MANDELBROT_TOP, MANDELBROT_FIXED]
+    assert vmaf_at_rate(points, 1_356_992) == pytest.approx(83.41)
+    # between the fixed encode (1.36 Mb/s) and CRF 20 (2.52 Mb/s): 81 % of the way in log rate
+    assert vmaf_at_rate(points, CAP_480P) == pytest.approx(89.14, abs=0.01)
+    assert vmaf_at_rate(points, 10_000_000) == pytest.approx(100.0)  # extrapolated, at most 100
+    assert vmaf_at_rate([Probe(20.0, 90.0)], 1_000) is None  # no rates to go by
+
+
+def test_under_served_content_is_boosted_only_where_the_cap_buys_enough() -> None:
+    mandelbrot = decide_title("s", MANDELBROT_TOP, MANDELBROT_FIXED, 95.0, cap=CAP_480P)
+    grain = decide_title("s", GRAIN_TOP, GRAIN_FIXED, 95.0, cap=CAP_480P)
+    assert mandelbrot.under_served and mandelbrot.boost  # +5.7 estimated at the cap
+    assert grain.under_served and not grain.boost  # +1.1 estimated: not worth 1.6x the rate
+    assert TitleDecision.from_dict(grain.to_dict()) == grain
+    top = title_encoding(1_400_000, grain.crf, top=True, under_served=True, boost=False)
+    assert top == fixed_encoding(1_400_000)
+    slide = decide_title("s", SLIDE_TOP, SLIDE_FIXED, 95.0, cap=CAP_480P)
+    assert not slide.under_served and slide.boost

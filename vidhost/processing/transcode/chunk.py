@@ -109,7 +109,7 @@ class ChunkEncoder(PartEncoder):
             if row is not None and row.requested_at not in (None, since):
                 raise _ProbeStopped
 
-        crf, under_served = quality.default_crf, False
+        crf, decision = quality.default_crf, None
         try:
             found = load_decision(self.storage, video_id, plan)
             if found is None and chunk.index != prober_chunk(plan):
@@ -135,10 +135,10 @@ class ChunkEncoder(PartEncoder):
                 ctx.check_claim()
                 store_decision(self.storage, video_id, found)
                 log.info("quality of %s: %s", video_id, describe(found))
-            crf, under_served = found.crf, found.under_served
+            crf, decision = found.crf, found
         except _ProbeStopped:
             log.info("chunk %s of %s: a player asked; the default crf", chunk.index, video_id)
-        pass_.encodings = rung_encodings(plan, crf, under_served=under_served)
+        pass_.encodings = rung_encodings(plan, crf, decision)
 
     def _is_ready(self, video_id: str) -> bool:
         video = self.service.find(video_id)

@@ -30,6 +30,7 @@ from vidhost.core.quality import (
     TitleDecision,
     decide_title,
     fixed_encoding,
+    rung_cap,
     title_encoding,
 )
 from vidhost.core.scheduling import BACKGROUND_NICE
@@ -54,12 +55,13 @@ def prober_chunk(plan: SegmentPlan) -> int:
 
 
 def rung_encodings(
-    plan: SegmentPlan, crf: float, *, under_served: bool = False
+    plan: SegmentPlan, crf: float, decision: TitleDecision | None = None
 ) -> dict[str, RungEncoding]:
-    """Every rung at ``crf``: the top under its cap, the others under the fixed peak (or,
-    ``under_served``, the others at the fixed ladder's rate: ``title_encoding``)."""
+    """Every rung at ``crf``: the top under its cap, the others under the fixed peak (or, as
+    ``decision`` says, at the fixed ladder's rate: ``title_encoding``)."""
+    under, boost = (decision.under_served, decision.boost) if decision else (False, True)
     return {
-        r.name: title_encoding(r.video_bitrate, crf, top=i == 0, under_served=under_served)
+        r.name: title_encoding(r.video_bitrate, crf, top=i == 0, under_served=under, boost=boost)
         for i, r in enumerate(plan.renditions)
     }
 
@@ -111,7 +113,9 @@ def measure_title(
             raise
         log.warning("the quality probe of %s failed: %s", plan.source_key, exc)
         return TitleDecision(plan.source_key, quality.default_crf, quality.target_vmaf)
-    return decide_title(plan.source_key, probes, fixed, quality.target_vmaf)
+    return decide_title(
+        plan.source_key, probes, fixed, quality.target_vmaf, cap=rung_cap(top.video_bitrate)
+    )
 
 
 class RaiseWhenReady:
@@ -169,7 +173,9 @@ def wait_decision(
 def describe(decision: TitleDecision) -> str:
     probes = ", ".join(f"crf {p.crf:g} vmaf {p.vmaf:.1f}" for p in decision.probes)
     fixed = f", fixed rate vmaf {decision.fixed.vmaf:.1f}" if decision.fixed else ""
-    return f"{probes or 'not measured'}{fixed}: crf {decision.crf:g} for vmaf {decision.target:g}"
+    boost = "" if decision.boost else " (under-served, no boost: the fixed encoding)"
+    crf = f"crf {decision.crf:g} for vmaf {decision.target:g}"
+    return f"{probes or 'not measured'}{fixed}: {crf}{boost}"
 
 
 def store_decision(storage: Storage, video_id: str, decision: TitleDecision) -> None:
