@@ -163,11 +163,14 @@ def test_the_complex_clip_gets_a_higher_top_rung_rate_than_the_slide(
     assert basic.decision is None
     assert plus.decision is not None and plus_complex.decision is not None
     assert len(plus.decision.probes) == 2 and plus.decision.fixed is not None
-    # the complex clip is below the target at the fixed rate: a lower CRF than the slide's
+    # the complex clip is below the target at the fixed rate (its top rung gets the cap's
+    # rate: boosted); the slide is not: it aims at what the fixed rate scores
     assert plus_complex.decision.fixed is not None and plus_complex.decision.fixed.vmaf < 95
-    assert plus_complex.decision.crf < plus.decision.crf
-    # the slide is near-perfect at the fixed rate: its target is that, less half a point
-    assert plus.decision.target == pytest.approx(max(95.0, plus.decision.fixed.vmaf - 0.5))
+    assert plus_complex.decision.under_served and plus_complex.decision.boost
+    assert not plus.decision.under_served
+    # the slide is near-perfect at the fixed rate: its target is that, plus half a point
+    fixed_slide = plus.decision.fixed.vmaf
+    assert plus.decision.target == pytest.approx(max(95.0, min(99.0, fixed_slide + 0.5)))
     # every rung of every ladder reports its measured VMAF
     for ladder in (plus, plus_complex, basic):
         assert all(v is not None and 0 < v <= 100 for v in ladder.vmaf.values())

@@ -64,11 +64,11 @@ def test_the_chunk_command_takes_each_rungs_encoding_and_the_tiers_preset() -> N
 
 
 def test_the_title_samples() -> None:
-    assert title_samples(5.0) == [(2.0, 1.0)]  # one, in the middle
+    assert title_samples(5.0) == [(1.5, 2.0)]  # one, in the middle
     assert title_samples(0.5) == [(0.0, 0.5)]  # a short title: all of it
-    assert title_samples(40.0) == [(9.5, 1.0), (29.5, 1.0)]  # one per 20 s
+    assert title_samples(40.0) == [(9.0, 2.0), (29.0, 2.0)]  # one per 20 s
     assert len(title_samples(3600.0)) == 3  # at most three
-    assert title_samples(3600.0)[0] == (599.5, 1.0)
+    assert title_samples(3600.0)[0] == (599.0, 2.0)
 
 
 def test_the_probe_encodes_each_sample_once_at_the_top_rungs_size() -> None:
