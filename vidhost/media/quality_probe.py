@@ -54,11 +54,13 @@ def build_probe_encode_command(
     crfs: Sequence[float],
     preset: str,
     fixed: RungEncoding | None = None,
+    cap: RungEncoding | None = None,
 ) -> list[str]:
     """Decode each sample ``(start, seconds)`` of the source once (``input_args`` ends with
     ``-i <source>``), joined and scaled to ``width`` x ``height``: ``ref.nut`` (lossless),
-    ``crf-<i>.mp4`` per CRF and, with ``fixed``, ``fixed.mp4`` (ABR at its rate, maxrate and
-    buffer: the fixed ladder's encode of the same frames)."""
+    ``crf-<i>.mp4`` per CRF (under ``cap``'s maxrate and buffer, as the rung is encoded) and,
+    with ``fixed``, ``fixed.mp4`` (ABR at its rate, maxrate and buffer: the fixed ladder's
+    encode of the same frames)."""
     count = len(crfs) + 1 + (fixed is not None)
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
     for start, seconds in samples:
@@ -71,8 +73,10 @@ def build_probe_encode_command(
     args += ["-filter_complex", chain, "-progress", "pipe:1", "-nostats"]
     args += ["-map", "[p0]", "-an", "-sn", "-c:v", "ffv1", str(out_dir / "ref.nut")]
     x264 = ["-an", "-sn", "-c:v", "libx264", "-preset", preset, "-threads", "1"]
+    capped = ["-maxrate", str(cap.max_bitrate), "-bufsize", str(cap.buffer_size)] if cap else []
     for i, crf in enumerate(crfs, start=1):
-        args += ["-map", f"[p{i}]", *x264, "-crf", _num(crf), str(out_dir / f"crf-{i}.mp4")]
+        args += ["-map", f"[p{i}]", *x264, "-crf", _num(crf), *capped]
+        args += [str(out_dir / f"crf-{i}.mp4")]
     if fixed is not None:
         args += ["-map", f"[p{count - 1}]", *x264, "-b:v", str(fixed.bitrate)]
         args += ["-maxrate", str(fixed.max_bitrate), "-bufsize", str(fixed.buffer_size)]
@@ -113,6 +117,7 @@ def measure_probes(
     crfs: Sequence[float],
     preset: str,
     fixed: RungEncoding | None = None,
+    cap: RungEncoding | None = None,
     limits: ProcessLimits | None = None,
     on_tick: Callable[[], None] | None = None,
     on_start: Callable[[int], None] | None = None,
@@ -134,6 +139,7 @@ def measure_probes(
         crfs=crfs,
         preset=preset,
         fixed=fixed,
+        cap=cap,
     )
     run_ffmpeg(encode, duration=seconds, limits=limits, on_tick=on_tick, on_start=on_start)
     encodes = [out_dir / f"crf-{i}.mp4" for i in range(1, len(crfs) + 1)]

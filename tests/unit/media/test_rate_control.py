@@ -77,13 +77,14 @@ def test_the_probe_encodes_each_sample_once_at_the_top_rungs_size() -> None:
     cmd = build_probe_encode_command(
         "ffmpeg", ["-i", "s.mp4"], Path("/t"), samples=[(1.0, 1.5), (9.0, 1.5)],
         width=1920, height=1080, crfs=(20.0, 28.0), preset="veryfast",
-        fixed=fixed_encoding(5_000_000),
+        fixed=fixed_encoding(5_000_000), cap=capped_encoding(5_000_000, 23.0),
     )  # fmt: skip
     assert cmd.count("-i") == 2 and cmd.count("-ss") == 2
     graph = _value(cmd, "-filter_complex")
     assert graph.startswith("[0:v:0][1:v:0]concat=n=2:v=1:a=0,scale=1920:1080,")
     assert graph.endswith("split=4[p0][p1][p2][p3]")
     assert _value(cmd, "-crf") == "20"
+    assert _value(cmd, "-maxrate") == "8000000"  # the CRF probes under the top rung's cap
     fixed = cmd[cmd.index("[p3]") :]
     assert _value(fixed, "-b:v") == "5000000" and _value(fixed, "-maxrate") == "5350000"
     assert cmd[-1] == "/t/fixed.mp4"

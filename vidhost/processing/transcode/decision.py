@@ -3,7 +3,8 @@
 One chunk task measures the title (``prober_chunk``: the second chunk's, which starts beside
 the first chunk's start rungs at the background nice, so ``ready`` does not wait for it; at
 nice 0 once the video is ready, as the whole ladder waits for it): a
-few short samples at the top rung's own size, at two CRFs and at the fixed ladder's rate
+few short samples at the top rung's own size, at two CRFs (under the top rung's cap) and at
+the fixed ladder's rate
 (``vidhost.media.quality_probe``), scored with libvmaf; the CRF comes from
 ``vidhost.core.quality.decide_title``. The decision is stored with the video
 (``quality.json``); every other chunk's background rungs wait for it while that task runs (a
@@ -28,6 +29,7 @@ from vidhost.core.quality import (
     RungEncoding,
     TierSettings,
     TitleDecision,
+    capped_encoding,
     decide_title,
     fixed_encoding,
     rung_cap,
@@ -104,6 +106,7 @@ def measure_title(
             crfs=PROBE_CRFS,
             preset=preset,
             fixed=fixed_encoding(top.video_bitrate),
+            cap=capped_encoding(top.video_bitrate, quality.default_crf),
             limits=task_limits(timeout, nice=BACKGROUND_NICE),
             on_tick=on_tick,
             on_start=on_start,
