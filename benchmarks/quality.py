@@ -1,8 +1,10 @@
-"""Quality per byte: vidhost's ladder (its default tier, ``plus``: content-aware capped CRF,
-ADR 0046) vs a bare ffmpeg fixed ladder with vidhost's former settings, on a varied lavfi
-corpus built here, each item measured in the same run (vidhost, then the baseline).
+"""Quality per byte: vidhost's ladder (``--tier``, default ``plus``: content-aware capped
+CRF, ADR 0046) vs a bare ffmpeg fixed ladder with vidhost's former settings, on a varied
+lavfi corpus built here, each item measured in the same run (vidhost, then the baseline;
+with ``--vs-tier basic`` vidhost at that tier too, right after: the ratios between tiers).
 
     python benchmarks/quality.py [--seconds 10] [--size 1920x1080] [--quick] [--items a,b]
+        [--tier plus] [--vs-tier basic]
     python benchmarks/quality.py --tier-cost grain [--seconds 6]   # CPU s per tier
 
 The corpus (mezzanines at libx264 CRF 12): a Mandelbrot zoom, testsrc2 with temporal film
