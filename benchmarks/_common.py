@@ -111,12 +111,16 @@ class Uploaded:
     """``time.time()`` right after the response."""
 
 
-def upload(base: str, source: Path) -> Uploaded:
-    """``POST /upload`` of ``source`` (multipart), timed on the wall clock."""
+def upload(base: str, source: Path, fields: dict[str, str] | None = None) -> Uploaded:
+    """``POST /upload`` of ``source`` (multipart, with form ``fields``), timed on the wall
+    clock."""
     with open(source, "rb") as fh:
         started = time.time()
         r = httpx.post(
-            base + "/upload", files={"file": (source.name, fh, "video/mp4")}, timeout=900
+            base + "/upload",
+            files={"file": (source.name, fh, "video/mp4")},
+            data=fields or {},
+            timeout=900,
         )
         answered = time.time()
     r.raise_for_status()

@@ -1,8 +1,10 @@
-"""Quality per byte: vidhost's ladder (its default tier, ``plus``: content-aware capped CRF,
-ADR 0046) vs a bare ffmpeg fixed ladder with vidhost's former settings, on a varied lavfi
-corpus built here, each item measured in the same run (vidhost, then the baseline).
+"""Quality per byte: vidhost's ladder (``--tier``, default ``plus``: content-aware capped
+CRF, ADR 0046) vs a bare ffmpeg fixed ladder with vidhost's former settings, on a varied
+lavfi corpus built here, each item measured in the same run (vidhost, then the baseline;
+with ``--vs-tier basic`` vidhost at that tier too, right after: the ratios between tiers).
 
     python benchmarks/quality.py [--seconds 10] [--size 1920x1080] [--quick] [--items a,b]
+        [--tier plus] [--vs-tier basic]
     python benchmarks/quality.py --tier-cost grain [--seconds 6]   # CPU s per tier
 
 The corpus (mezzanines at libx264 CRF 12): a Mandelbrot zoom, testsrc2 with temporal film
@@ -105,12 +107,15 @@ class Ladder:
         return sum(self.rungs.values())
 
 
-def vidhost_ladder(source: Path, run_dir: Path, settings: Settings, cache: Path) -> Ladder:
-    """Upload to a fresh vidhost serve, wait for the whole ladder, download every rung."""
+def vidhost_ladder(
+    source: Path, run_dir: Path, settings: Settings, cache: Path, tier: str
+) -> Ladder:
+    """Upload to a fresh vidhost serve (``video_quality=tier``), wait for the whole ladder,
+    download every rung."""
     server = ServerProcess(run_dir / "server", bench_env(settings)).start()
     try:
         warm_up(server.url, cache)
-        sent = upload(server.url, source)
+        sent = upload(server.url, source, {"video_quality": tier})
         stored = wait_stored(server.url, sent.video_id)
         ladder = Ladder(
             stored.stored - sent.started, note=f"ready {stored.ready - sent.started:.1f} s"
@@ -232,12 +237,16 @@ def main() -> None:
         "--tier-cost", metavar="ITEM", help="only: each tier's CPU seconds on this item"
     )
     parser.add_argument("--tiers", default="basic,plus,premium", help="with --tier-cost")
+    parser.add_argument("--tier", default="plus", help="vidhost's tier (video_quality)")
+    parser.add_argument(
+        "--vs-tier", help="also vidhost at this tier (e.g. basic): time and bytes ratios to it"
+    )
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.size = 3, "640x360"
         args.items = args.items or "mandelbrot,grain,slide"
     width, height = (int(v) for v in args.size.split("x"))
-    settings = Settings()  # the defaults vidhost serve uses (tier plus)
+    settings = Settings()  # the defaults vidhost serve uses; the tier is --tier's
     root = bench_dir(args.tmp)
     items = corpus(width, height)
     if args.tier_cost:
@@ -246,15 +255,24 @@ def main() -> None:
         tier_cost(source, root / "runs" / "tiers", args.seconds, args.tiers.split(","))
         return
     names = args.items.split(",") if args.items else list(items)
-    print(f"corpus: {', '.join(names)}; {args.seconds:g} s {args.size}; {describe(settings)}")
+    print(
+        f"corpus: {', '.join(names)}; {args.seconds:g} s {args.size}; tier {args.tier}; "
+        f"{describe(settings)}"
+    )
     rows = []
+    versus: list[tuple[float, float]] = []
     for name in names:
         source = make_item(root / "clips", name, items[name], args.seconds, args.size)
         run = root / "runs" / f"quality-{name}"
         shutil.rmtree(run, ignore_errors=True)
         run.mkdir(parents=True)
-        ours = vidhost_ladder(source, run, settings, root / "clips")
+        ours = vidhost_ladder(source, run, settings, root / "clips", args.tier)
         bare = bare_ladder(source, run, settings, width, height)
+        if args.vs_tier:  # the same server at another tier, right after: the probe's cost
+            (run / "vs").mkdir()
+            other = vidhost_ladder(source, run / "vs", settings, root / "clips", args.vs_tier)
+            versus.append((ours.seconds / other.seconds, ours.total / other.total))
+            vs_note = f"  ({args.vs_tier}: {other.seconds:.1f} s, {other.total / 1000:.0f} kB)"
         top, bottom = next(iter(bare.rungs)), list(bare.rungs)[-1]
         scores = {
             (who, rung): vmaf(ladder.files[rung], source, width, height, args.subsample)
@@ -263,6 +281,8 @@ def main() -> None:
         }
         rows.append((name, ours, bare, scores, top, bottom))
         print(f"== {name}")
+        if args.vs_tier:
+            print(vs_note)
         for who, ladder in (("vidhost", ours), ("bare", bare)):
             sizes = " ".join(f"{r}={b / 1000:.0f}kB" for r, b in ladder.rungs.items())
             print(
@@ -292,6 +312,9 @@ def main() -> None:
               f"{verdict(all(d >= GAIN for _, d in under))}")  # fmt: skip
     print(f"  time to the whole ladder (geomean): {time_ratio:.3f}  (goal <= {TIME_GOAL})  "
           f"{verdict(time_ratio <= TIME_GOAL)}")  # fmt: skip
+    if versus:
+        t_ratio, b_ratio = geomean([t for t, _ in versus]), geomean([b for _, b in versus])
+        print(f"  {args.tier} / {args.vs_tier} (geomean): time {t_ratio:.3f}, bytes {b_ratio:.3f}")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ serves from any surface whose segment route sits beside it. Pure: a function of 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from vidhost.core.bitrates import Rates
 from vidhost.core.layout import AUDIO_RENDITION, SEGMENT_EXTENSIONS, text_rendition
 from vidhost.core.segments import AAC_FRAME, AUDIO_SAMPLE_RATE, SegmentPlan, SubtitleRendition
 
@@ -70,9 +71,15 @@ def dash_manifest(
     subtitles: Sequence[SubtitleRendition] = (),
     *,
     uri_prefix: str = "segment/",
+    measured: Mapping[str, Rates] | None = None,
 ) -> str:
     """The MPD; an audio-only plan (ADR 0066) has the audio adaptation set alone. Each ready
-    text track is a text adaptation set: its whole WebVTT file (ADR 0068)."""
+    text track is a text adaptation set: its whole WebVTT file (ADR 0068). ``measured``:
+    the stored renditions' rates (``segments.measured_rates``): a representation they cover
+    advertises its measured peak as ``bandwidth`` (the rate that delivers any segment within
+    its duration: what ``minBufferTime``, the longest segment, assumes), the planned maxrate
+    otherwise (ADR 0045)."""
+    measured = measured or {}
     if not plan.cmaf:
         raise ValueError("a DASH manifest needs CMAF segments")
     longest = max(s.frames for s in plan.segments) / float(plan.fps)
@@ -84,16 +91,16 @@ def dash_manifest(
         '<Period id="0" start="PT0S">',
     ]
     if plan.renditions:
-        lines += _video_set(plan, uri_prefix)
+        lines += _video_set(plan, uri_prefix, measured)
     if plan.has_audio:
-        lines += _audio_set(plan, uri_prefix)
+        lines += _audio_set(plan, uri_prefix, measured.get(AUDIO_RENDITION))
     for n, track in enumerate(subtitles):
         lines += _text_set(2 + n, track, uri_prefix)
     lines += ["</Period>", "</MPD>"]
     return "\n".join(lines) + "\n"
 
 
-def _video_set(plan: SegmentPlan, uri_prefix: str) -> list[str]:
+def _video_set(plan: SegmentPlan, uri_prefix: str, measured: Mapping[str, Rates]) -> list[str]:
     widest = max(plan.renditions, key=lambda r: r.width * r.height)
     rate = f"{plan.fps_num}/{plan.fps_den}" if plan.fps_den != 1 else str(plan.fps_num)
     lines = [
@@ -104,15 +111,17 @@ def _video_set(plan: SegmentPlan, uri_prefix: str) -> list[str]:
     lines += _template(plan.video_timescale, video_durations(plan), uri_prefix)
     for r in sorted(plan.renditions, key=lambda r: r.video_bitrate):
         codec = r.codecs.split(",")[0]
+        rates = measured.get(r.name)
+        bandwidth = rates.peak if rates else r.max_bitrate
         lines.append(
-            f'<Representation id="{r.name}" bandwidth="{r.max_bitrate}" width="{r.width}" '
+            f'<Representation id="{r.name}" bandwidth="{bandwidth}" width="{r.width}" '
             f'height="{r.height}" sar="1:1" codecs="{codec}"/>'
         )
     lines.append("</AdaptationSet>")
     return lines
 
 
-def _audio_set(plan: SegmentPlan, uri_prefix: str) -> list[str]:
+def _audio_set(plan: SegmentPlan, uri_prefix: str, measured: Rates | None) -> list[str]:
     lines = [
         '<AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" '
         'segmentAlignment="true" startWithSAP="1">',
@@ -121,7 +130,8 @@ def _audio_set(plan: SegmentPlan, uri_prefix: str) -> list[str]:
     ]
     lines += _template(AUDIO_SAMPLE_RATE, audio_durations(plan), uri_prefix)
     lines.append(
-        f'<Representation id="{AUDIO_RENDITION}" bandwidth="{plan.audio_bitrate}" '
+        f'<Representation id="{AUDIO_RENDITION}" '
+        f'bandwidth="{measured.peak if measured else plan.audio_bitrate}" '
         f'codecs="mp4a.40.2" audioSamplingRate="{AUDIO_SAMPLE_RATE}"/>'
     )
     lines.append("</AdaptationSet>")

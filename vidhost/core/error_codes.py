@@ -217,7 +217,7 @@ CATALOGUE: Final = _catalogue(
     ("source_missing", 500, "The uploaded source is no longer in storage"),
     ("render_failed", 500, "Rendering a thumbnail, storyboard or preview failed"),
     ("ffmpeg_failed", 500, "ffmpeg failed on the video"),
-    ("vmaf_failed", 500, "A quality probe got no VMAF score (its chunk keeps the default CRF)"),
+    ("vmaf_failed", 500, "A quality probe got no VMAF score (the title keeps the default CRF)"),
     ("ffmpeg_timeout", 500, "ffmpeg took longer than its time limit"),
     ("ffmpeg_killed", 500, "ffmpeg was killed from outside (memory, operator) on every attempt"),
     ("task_failed", 500, "A processing task failed"),

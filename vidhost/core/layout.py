@@ -54,6 +54,11 @@ def plan_key(video_id: str) -> str:
     return f"{video_prefix(video_id)}plan.json"
 
 
+def quality_decision_key(video_id: str) -> str:
+    """The content-aware ladder's decision for the title (ADR 0046)."""
+    return f"{video_prefix(video_id)}quality.json"
+
+
 def hls_prefix(video_id: str) -> str:
     return f"{video_prefix(video_id)}hls/"
 

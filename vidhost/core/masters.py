@@ -2,8 +2,9 @@
 
 ``write_master`` composes the plan, the rates the master advertises and the ready text
 tracks, and writes the master playlist, the MPD (CMAF plans) and each track's WebVTT media
-playlist, each only when its bytes differ from the stored ones. Every writer of the master
-calls it: the plan stage (no tracks yet, planned rates), ``Captions.publish`` (a track
+playlist, each only when its bytes differ from the stored ones. The MPD's ``bandwidth`` is
+each representation's own measured peak once the whole ladder is measured. Every writer of
+the master calls it: the plan stage (no tracks yet, planned rates), ``Captions.publish`` (a track
 became ready or was removed, or a ladder part was stored) and the ladder's measurement
 (``processing.transcode.measured.store_measured``, through ``Captions.publish`` when the
 captions feature is installed), so no writer drops what another wrote.
@@ -80,9 +81,23 @@ def write_master(
     text = master_playlist(plan, subtitles=tracks, advertised=advertised)
     wrote = put_if_changed(storage, layout.master_key(video_id), text, HLS_TYPE)
     if plan.cmaf:
-        mpd = dash_manifest(plan, tracks)
+        measured = _measured_ladder(storage, video_id, plan, advertised)
+        mpd = dash_manifest(plan, tracks, measured=measured)
         wrote |= put_if_changed(storage, layout.dash_key(video_id), mpd, DASH_TYPE)
     return wrote
+
+
+def _measured_ladder(
+    storage: Storage, video_id: str, plan: SegmentPlan, advertised: Mapping[str, Rates] | None
+) -> dict[str, Rates] | None:
+    """Each rendition's own measured rates for the MPD (a representation's ``bandwidth`` is
+    its own peak, not its variant's sum with the audio), once the master advertises a measured
+    rate for every variant (the whole ladder is stored): one listing of ``hls/`` then, none
+    while the ladder encodes."""
+    if not advertised or set(advertised) != set(variant_rates(plan, {})):
+        return None
+    measured = stored_measured(storage, video_id, plan)
+    return measured if complete(plan, measured) else None
 
 
 def put_if_changed(storage: Storage, key: str, text: str, content_type: str) -> bool:

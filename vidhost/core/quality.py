@@ -34,27 +34,36 @@ PREMIUM_PRESET = "medium"
 """x264 preset of the ``premium`` tier; the others use the server's (``veryfast``)."""
 
 DEFAULT_CRF = 23.0
-"""The CRF of a content-aware rung before its chunk is measured (or when the probe fails)."""
+"""The CRF of a content-aware rung before the title is measured (or when the probe fails)."""
 PREMIUM_DEFAULT_CRF = 21.0
 CRF_MIN = 16.0
-CRF_MAX = 28.0
-"""The CRFs a decision may give: below 16 the cap decides anyway; above 28 the probe's
-optimism (below) cost simple content (a slide, a zoom over a still, upscaled low-resolution
-footage) 2-3 VMAF points at full size in the benchmark."""
-PROBE_MARGIN = 2.0
-"""The probe aims this much above the target: a 360p sample scores higher than the full-size
-rung at the same CRF (recorded: 1 point for a Mandelbrot zoom, 4 for film grain)."""
-PROBE_CRFS = (22.0, 30.0)
-"""The two CRFs each probe sample is encoded at."""
+CRF_MAX = 30.0
+"""The CRFs a decision may give: below 16 the cap decides anyway; above 30 a probe's small
+sample is the only evidence for a large saving."""
+PROBE_CRFS = (20.0, 28.0)
+"""The two CRFs each probe sample is encoded at (at the top rung's own size)."""
+FIXED_MARGIN = 0.5
+"""The top rung aims at least this far above the fixed ladder's score on the same samples
+(the target rises to it): the whole title, in chunks, scored up to 1-2 VMAF below its samples
+in the benchmark (a zoom over a still, upscaled footage), so simple content, which the fixed
+rate already serves near-perfectly, keeps that quality, in the bytes its CRF needs."""
+MAX_EFFECTIVE_TARGET = 99.0
+BOOST_GAIN = 2.0
+"""Content the fixed rate under-serves gets a top rung above the fixed rate (up to its cap)
+only when the probes estimate at least this many VMAF points more at the cap than at the
+fixed rate; otherwise (film grain: +1 for 1.7x the bytes) it keeps the fixed encoding."""
 
 CAP_FACTOR = 1.6
-"""A content-aware rung's maxrate: this times the fixed ladder's average rate at its size
-(1080p: 8 Mb/s where the fixed ladder averages 5), so complex content gets the rate it needs
-and the worst case stays bounded."""
+"""The top content-aware rung's maxrate: this times the fixed ladder's average rate at its
+size (1080p: 8 Mb/s where the fixed ladder averages 5), so complex content gets the rate it
+needs and the worst case stays bounded."""
 CAP_BUFFER_FACTOR = 1.0
 """Its VBV buffer: one second at the cap. Each chunk starts with a nearly full buffer, so a
 larger one lets short chunks (the 1 s opening ones) overshoot the cap."""
 FIXED_MAXRATE_FACTOR = 1.07
+"""The fixed ladder's maxrate, which is also the cap of every content-aware rung below the
+top: those encode at the top rung's CRF but never above the fixed ladder's peak, so complex
+content spends its extra bytes where the issue's bar is (the top rung)."""
 FIXED_BUFFER_FACTOR = 1.5
 
 PRUNE_VMAF = 1.0
@@ -155,14 +164,16 @@ def fixed_encoding(bitrate: int) -> RungEncoding:
     )
 
 
-def capped_encoding(bitrate: int, crf: float) -> RungEncoding:
-    """A content-aware rung whose fixed-ladder rate is ``bitrate``: ``crf`` under the cap."""
-    cap = rung_cap(bitrate)
+def capped_encoding(bitrate: int, crf: float, *, top: bool = True) -> RungEncoding:
+    """A content-aware rung whose fixed-ladder rate is ``bitrate``: ``crf`` under its cap
+    (the top rung: ``rung_cap``; a lower one: the fixed ladder's maxrate), with one second
+    of buffer at the cap."""
+    cap = rung_cap(bitrate) if top else fixed_encoding(bitrate).max_bitrate
     return RungEncoding(crf, bitrate, cap, round(cap * CAP_BUFFER_FACTOR))
 
 
 def rung_cap(bitrate: int) -> int:
-    """The maxrate of a content-aware rung whose fixed-ladder rate is ``bitrate``."""
+    """The maxrate of a top content-aware rung whose fixed-ladder rate is ``bitrate``."""
     return round(bitrate * CAP_FACTOR)
 
 
@@ -202,6 +213,123 @@ def crf_for_target(probes: Sequence[Probe], target: float) -> float:
         return _clamp(CRF_MAX if min(a.vmaf, b.vmaf) >= target else CRF_MIN)
     crf = a.crf + (target - a.vmaf) / slope
     return _clamp(math.floor(crf * 2) / 2)
+
+
+def effective_target(target: float, fixed: Probe | None) -> float:
+    """The VMAF the top rung aims at: ``target``, raised to the fixed ladder's score on the
+    same samples plus ``FIXED_MARGIN`` (``fixed``: the samples encoded at the fixed rate), at
+    most ``MAX_EFFECTIVE_TARGET``; never below ``target``."""
+    if fixed is None:
+        return target
+    return max(target, min(MAX_EFFECTIVE_TARGET, fixed.vmaf + FIXED_MARGIN))
+
+
+@dataclass(frozen=True)
+class TitleDecision:
+    """The content-aware encoding of a whole title (ADR 0046): the CRF every rung of every
+    chunk (but the first chunk's start rungs) is encoded at, and the figures it came from.
+    ``probes`` empty: not measured (a failed probe), the tier's default CRF."""
+
+    source_key: str
+    crf: float
+    target: float
+    probes: tuple[Probe, ...] = ()
+    fixed: Probe | None = None
+    boost: bool = True
+    """Under-served content: does the top rung go above the fixed rate (``BOOST_GAIN``)?"""
+
+    @property
+    def under_served(self) -> bool:
+        """Does the fixed rate miss the target on the samples? Then the rungs below the top
+        keep the fixed ladder's encoding (``title_encoding``), and the top too unless
+        ``boost``."""
+        return _under_served(self.fixed, self.target)
+
+    def to_dict(self) -> dict[str, Any]:
+        def probe(p: Probe) -> dict[str, float]:
+            return {"crf": p.crf, "vmaf": p.vmaf, "bitrate": p.bitrate}
+
+        return {
+            "source_key": self.source_key,
+            "crf": self.crf,
+            "target": self.target,
+            "probes": [probe(p) for p in self.probes],
+            "fixed": probe(self.fixed) if self.fixed else None,
+            "boost": self.boost,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TitleDecision:
+        def probe(p: Mapping[str, Any]) -> Probe:
+            return Probe(float(p["crf"]), float(p["vmaf"]), float(p.get("bitrate", 0.0)))
+
+        fixed = raw.get("fixed")
+        return cls(
+            source_key=str(raw["source_key"]),
+            crf=float(raw["crf"]),
+            target=float(raw["target"]),
+            probes=tuple(probe(p) for p in raw.get("probes") or ()),
+            fixed=probe(fixed) if fixed else None,
+            boost=bool(raw.get("boost", True)),
+        )
+
+
+def title_encoding(
+    bitrate: int, crf: float, *, top: bool, under_served: bool = False, boost: bool = True
+) -> RungEncoding:
+    """A content-aware rung's encoding once the title is decided: ``crf`` under its cap
+    (``capped_encoding``), but a rung below the top of content the fixed rate under-serves
+    keeps the fixed ladder's encoding (its CRF would sit at the cap: more bytes for a rung the
+    cap keeps near the fixed quality anyway; the extra bytes go to the top rung), and so does
+    the top rung when a boost buys little (``boost`` False)."""
+    if under_served and (not top or not boost):
+        return fixed_encoding(bitrate)
+    return capped_encoding(bitrate, crf, top=top)
+
+
+def vmaf_at_rate(points: Sequence[Probe], bitrate: float) -> float | None:
+    """The VMAF at ``bitrate`` bits/s, interpolated linearly in log(rate) between the encodes
+    of the samples (``points``: probes and the fixed encode) that bracket it, extrapolated
+    from the two nearest beyond them; None without two distinct rates."""
+    known = sorted((p for p in points if p.bitrate > 0), key=lambda p: p.bitrate)
+    if len({p.bitrate for p in known}) < 2 or bitrate <= 0:
+        return None
+    pair = (known[-2], known[-1]) if bitrate >= known[-1].bitrate else (known[0], known[1])
+    for a, b in itertools.pairwise(known):
+        if a.bitrate <= bitrate <= b.bitrate and a.bitrate < b.bitrate:
+            pair = (a, b)
+            break
+    a, b = pair
+    if a.bitrate == b.bitrate:
+        return None
+    share = math.log(bitrate / a.bitrate) / math.log(b.bitrate / a.bitrate)
+    return min(100.0, a.vmaf + share * (b.vmaf - a.vmaf))
+
+
+def decide_title(
+    source_key: str,
+    probes: Sequence[Probe],
+    fixed: Probe | None,
+    target: float,
+    cap: int | None = None,
+) -> TitleDecision:
+    """The title's CRF from its probes at the top rung's size: the CRF that reaches the
+    target (``effective_target``: never much below what the fixed rate gives). Content the
+    fixed rate under-serves is boosted (the top rung above the fixed rate, up to ``cap``
+    bits/s) only when that is estimated to gain ``BOOST_GAIN`` (``vmaf_at_rate``)."""
+    aim = effective_target(target, fixed)
+    boost = True
+    if fixed is not None and _under_served(fixed, aim) and cap is not None:
+        at_cap = vmaf_at_rate([*probes, fixed], cap)
+        boost = at_cap is None or at_cap - fixed.vmaf >= BOOST_GAIN
+    return TitleDecision(
+        source_key, crf_for_target(probes, aim), aim, tuple(probes), fixed, boost=boost
+    )
+
+
+def _under_served(fixed: Probe | None, aim: float) -> bool:
+    """Is the fixed encode below the aim by more than the margin (the aim is the target)?"""
+    return fixed is not None and fixed.vmaf + FIXED_MARGIN < aim
 
 
 def _clamp(crf: float) -> float:

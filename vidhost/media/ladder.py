@@ -122,11 +122,12 @@ def _make_rung(name: str, width: int, height: int, short_px: int) -> Rung:
     )
 
 
-def with_cap(rung: Rung) -> Rung:
+def with_cap(rung: Rung, *, top: bool = True) -> Rung:
     """``rung`` of a content-aware ladder (ADR 0046): its maxrate and buffer are the cap a
-    capped-CRF encode of it may reach (``vidhost.core.quality.capped_encoding``); its
-    average rate stays the fixed ladder's (the first chunk's start rungs use it)."""
-    cap = capped_encoding(rung.video_bitrate, DEFAULT_CRF)
+    capped-CRF encode of it may reach (``vidhost.core.quality.capped_encoding``; ``top``:
+    the ladder's top rung, the others keep the fixed ladder's peak); its average rate stays
+    the fixed ladder's (the first chunk's start rungs use it)."""
+    cap = capped_encoding(rung.video_bitrate, DEFAULT_CRF, top=top)
     return replace(rung, max_bitrate=cap.max_bitrate, buffer_size=cap.buffer_size)
 
 

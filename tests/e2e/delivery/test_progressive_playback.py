@@ -32,6 +32,8 @@ from vidhost.core import layout
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.media.binaries import ffmpeg_path
 from vidhost.processing.runner import TaskRunner
+from vidhost.processing.transcode import load_plan
+from vidhost.processing.transcode.config import QUALITY_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -73,13 +75,17 @@ def timed_clip(path: Path, duration: float) -> Path:
 class Split:
     server: ServerProcess
     worker: Container
+    tier: str = "basic"
+    """The uploads' quality tier (ADR 0046)."""
 
     def ready_early(self, clip: Path) -> str:
         """Upload, plan, encode the first chunk and the audio: ``ready``, the rest not."""
         c = self.worker
-        video_id = upload(c, clip)
+        video_id = upload(c, clip, video_quality=self.tier)
         runner = c.task_runner()
         assert runner.run(video_id, "transcode") is TaskStatus.PROCESSING
+        quality = load_plan(c.storage, video_id).extra[QUALITY_KEY]
+        assert quality["tier"] == self.tier
         assert runner.run(video_id, "transcode_chunk", 0) is TaskStatus.COMPLETED
         assert runner.run(video_id, "transcode_audio") is TaskStatus.COMPLETED
         assert c.repo.get_video(video_id).state is VideoState.READY
@@ -230,14 +236,17 @@ def test_a_segment_not_encoded_yet_is_encoded_next_and_served(split: Split, clip
 # --- a real player (hls.js in Debian's Chromium) ---------------------------------------------
 
 
-@pytest.fixture
-def browser_site(tmp_path: Path) -> Iterator[tuple[Split, str]]:
+@pytest.fixture(params=["basic", "plus"])
+def browser_site(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Split, str]]:
+    """The API process and a worker of this test; the worker's tier (``video_quality``) is
+    the parameter: ``plus`` chunks differ in rate control (capped CRF after the title's
+    probe, ADR 0046) and must play through as seamlessly."""
     pages = static_files(JS)
     data = tmp_path / "data"
     with container(data, **WORKER) as worker:
         server = ServerProcess(data, env=SERVER_ENV).start()
         try:
-            yield Split(server, worker), f"{pages.base_url}/player.html"
+            yield Split(server, worker, request.param), f"{pages.base_url}/player.html"
         finally:
             server.stop()
             pages.close()

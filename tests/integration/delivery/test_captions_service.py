@@ -111,7 +111,7 @@ def test_a_track_added_before_the_ladder_keeps_its_group_and_the_measured_rates(
 ) -> None:
     """The ladder's last part writes the measured master through the one writer: its text
     tracks stay (ADR 0045, 0068); a later publish keeps the measured rates, read from the
-    video's renditions, not from a listing of its segments."""
+    video's renditions (the MPD's own peaks from one listing of the whole ladder)."""
     clip = make_clip(tmp_path / "clip.mp4", duration=3.0, width=320, height=240)
     with container(tmp_path / "data", ladder_heights=[240, 120]) as c:
         video_id = upload(c, clip)
@@ -140,7 +140,16 @@ def test_a_track_added_before_the_ladder_keeps_its_group_and_the_measured_rates(
         assert text.count("TYPE=SUBTITLES") == 2 and f"subs-{later.id}.m3u8" in text
         for r in renditions:
             assert f"BANDWIDTH={r.peak_bitrate},AVERAGE-BANDWIDTH={r.average_bitrate}," in text
-        assert counting.listed == []
+        # The master's rates come from the renditions; only the MPD's per-representation
+        # peaks (a variant's figure is the rung's and the audio's sum) take one listing, and
+        # only once the whole ladder is measured (none per part while it encodes).
+        assert counting.listed == ([layout.hls_prefix(video_id)] if plan.cmaf else [])
+        if plan.cmaf:  # the MPD written for the track keeps each representation's own peak
+            mpd = c.storage.get_bytes(layout.dash_key(video_id)).decode()
+            own = stored_measured(c.storage, video_id, plan)
+            for r in renditions:
+                assert f'id="{r.name}"' in mpd
+                assert f'bandwidth="{own[r.name].peak}"' in mpd, (r.name, mpd)
 
 
 def test_an_audio_only_master_keeps_its_track_and_measured_rate(tmp_path: Path) -> None:

@@ -11,21 +11,27 @@ from vidhost.core.quality import (
     CRF_MAX,
     CRF_MIN,
     DEFAULT_TIER,
+    MAX_EFFECTIVE_TARGET,
     PLUS,
     PREMIUM,
     PREMIUM_PRESET,
     Probe,
     RungFigure,
     TierSettings,
+    TitleDecision,
     capped_encoding,
     check_tier,
     crf_for_target,
+    decide_title,
+    effective_target,
     fixed_encoding,
     prune_rungs,
     quality_options,
     rung_cap,
     tier_settings,
+    title_encoding,
     video_tier,
+    vmaf_at_rate,
 )
 
 # Recorded: 2-second probes at 640x360 of 1080p lavfi sources, libx264 veryfast, libvmaf
@@ -141,3 +147,76 @@ def test_rung_rate_controls() -> None:
     assert capped.crf == 21.5
     assert capped.max_bitrate == rung_cap(5_000_000) == 8_000_000
     assert capped.buffer_size == 8_000_000
+
+
+# Recorded (benchmarks/quality.py corpus, 5 s 960x540 clips; the title's sample (1 s) at the
+# top rung's own size, 854x480, libx264 veryfast; the fixed encode is ABR at the fixed 480p
+# rate, 1.4 Mb/s): the slide is near-perfect at the fixed rate, so the target rises to its
+# score plus FIXED_MARGIN; the Mandelbrot zoom is far below the target even at CRF 20.
+SLIDE_TOP = [Probe(20.0, 97.20, 35_952), Probe(28.0, 93.81, 32_552)]
+SLIDE_FIXED = Probe(0.0, 96.85, 115_272)
+MANDELBROT_TOP = [Probe(20.0, 90.47, 2_517_176), Probe(28.0, 75.70, 649_840)]
+MANDELBROT_FIXED = Probe(0.0, 83.41, 1_356_992)
+# testsrc2 under temporal noise: below the target at the fixed rate, but the cap buys little
+GRAIN_TOP = [Probe(20.0, 96.24, 6_488_520), Probe(28.0, 87.61, 528_256)]
+GRAIN_FIXED = Probe(0.0, 93.03, 1_332_704)
+CAP_480P = 2_240_000  # rung_cap of the 480p rung's 1.4 Mb/s
+
+
+def test_the_target_never_falls_far_below_the_fixed_rates_quality() -> None:
+    assert effective_target(95.0, None) == 95.0
+    assert effective_target(95.0, MANDELBROT_FIXED) == 95.0  # under-served: the target
+    assert effective_target(95.0, SLIDE_FIXED) == pytest.approx(97.35)
+    assert effective_target(95.0, Probe(0.0, 100.0)) == MAX_EFFECTIVE_TARGET
+
+
+def test_the_title_decision_from_recorded_probes() -> None:
+    slide = decide_title("src", SLIDE_TOP, SLIDE_FIXED, 95.0)
+    mandelbrot = decide_title("src", MANDELBROT_TOP, MANDELBROT_FIXED, 95.0)
+    # the slide: 97.35 lies above both probes (97.2 at 20, 93.8 at 28): extrapolated, 19.5
+    assert slide.crf == 19.5 and slide.target == pytest.approx(97.35)
+    # far below at both: extrapolated (17.6, rounded down); the cap decides its rate
+    assert mandelbrot.crf == 17.5 and mandelbrot.target == 95.0
+    assert mandelbrot.under_served and not slide.under_served
+    assert TitleDecision.from_dict(slide.to_dict()) == slide
+    failed = TitleDecision("src", 23.0, 95.0)
+    assert TitleDecision.from_dict(failed.to_dict()) == failed
+
+
+def test_rungs_below_the_top_keep_the_fixed_ladders_peak() -> None:
+    lower = capped_encoding(2_800_000, 24.0, top=False)
+    fixed = fixed_encoding(2_800_000)
+    assert lower.crf == 24.0
+    # the fixed peak, one second of buffer at it (a chunk starts with its buffer nearly full)
+    assert lower.max_bitrate == lower.buffer_size == fixed.max_bitrate
+    assert capped_encoding(2_800_000, 24.0).max_bitrate == rung_cap(2_800_000) > lower.max_bitrate
+
+
+def test_lower_rungs_of_under_served_content_keep_the_fixed_encoding() -> None:
+    assert title_encoding(1_400_000, 17.5, top=False, under_served=True) == fixed_encoding(
+        1_400_000
+    )
+    top = title_encoding(1_400_000, 17.5, top=True, under_served=True)
+    assert top == capped_encoding(1_400_000, 17.5)  # the top rung gets the cap's rate
+    assert title_encoding(1_400_000, 22.0, top=False) == capped_encoding(1_400_000, 22.0, top=False)
+
+
+def test_vmaf_at_a_rate_interpolates_in_log_rate() -> None:
+    points = [*MANDELBROT_TOP, MANDELBROT_FIXED]
+    assert vmaf_at_rate(points, 1_356_992) == pytest.approx(83.41)
+    # between the fixed encode (1.36 Mb/s) and CRF 20 (2.52 Mb/s): 81 % of the way in log rate
+    assert vmaf_at_rate(points, CAP_480P) == pytest.approx(89.14, abs=0.01)
+    assert vmaf_at_rate(points, 10_000_000) == pytest.approx(100.0)  # extrapolated, at most 100
+    assert vmaf_at_rate([Probe(20.0, 90.0)], 1_000) is None  # no rates to go by
+
+
+def test_under_served_content_is_boosted_only_where_the_cap_buys_enough() -> None:
+    mandelbrot = decide_title("s", MANDELBROT_TOP, MANDELBROT_FIXED, 95.0, cap=CAP_480P)
+    grain = decide_title("s", GRAIN_TOP, GRAIN_FIXED, 95.0, cap=CAP_480P)
+    assert mandelbrot.under_served and mandelbrot.boost  # +5.7 estimated at the cap
+    assert grain.under_served and not grain.boost  # +1.1 estimated: not worth 1.6x the rate
+    assert TitleDecision.from_dict(grain.to_dict()) == grain
+    top = title_encoding(1_400_000, grain.crf, top=True, under_served=True, boost=False)
+    assert top == fixed_encoding(1_400_000)
+    slide = decide_title("s", SLIDE_TOP, SLIDE_FIXED, 95.0, cap=CAP_480P)
+    assert not slide.under_served and slide.boost

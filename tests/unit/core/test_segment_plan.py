@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 import pytest
 
+from vidhost.core.bitrates import Rates
 from vidhost.core.dash import dash_manifest
 from vidhost.core.segments import (
     AUDIO_ONLY_RATE,
@@ -301,3 +303,17 @@ def test_an_audio_only_plan_round_trips_through_json() -> None:
     plan = _audio_only(7.5)
     again = SegmentPlan.from_json(plan.to_json())
     assert again == plan and again.audio_only
+
+
+def test_the_mpd_advertises_the_measured_peaks_once_the_ladder_is_measured() -> None:
+    plan = _plan(10.0)
+    planned = dash_manifest(plan)
+    assert f'<Representation id="240p" bandwidth="{RUNG.max_bitrate}"' in planned
+    assert '<Representation id="audio" bandwidth="96000"' in planned
+    measured = {"240p": Rates(average=310_000, peak=455_000), "audio": Rates(129_000, 131_000)}
+    mpd = dash_manifest(plan, measured=measured)
+    assert '<Representation id="240p" bandwidth="455000"' in mpd
+    assert '<Representation id="audio" bandwidth="131000"' in mpd
+    # only the bandwidths change: the timelines and templates are the planned ones
+    strip = r'bandwidth="\d+"'
+    assert re.sub(strip, "", mpd) == re.sub(strip, "", planned)

@@ -7,7 +7,11 @@ from fractions import Fraction
 from vidhost.core.quality import capped_encoding, fixed_encoding
 from vidhost.core.segments import PlannedRendition
 from vidhost.media.chunks import build_chunk_command, rate_args
-from vidhost.media.quality_probe import build_vmaf_command, probe_size
+from vidhost.media.quality_probe import (
+    build_probe_encode_command,
+    build_vmaf_command,
+    title_samples,
+)
 
 RUNG = PlannedRendition("720p", 1280, 720, 4_608_000, 2_800_000, 4_480_000, 6_720_000, "avc1")
 
@@ -59,15 +63,38 @@ def test_the_chunk_command_takes_each_rungs_encoding_and_the_tiers_preset() -> N
     assert "-x264-params" not in plain and "-crf" not in plain
 
 
-def test_the_probe_size_and_the_vmaf_command() -> None:
-    assert probe_size(1920, 1080) == (640, 360)
-    assert probe_size(1080, 1920) == (360, 640)
-    assert probe_size(320, 180) == (320, 180)
-    assert probe_size(321, 181) == (320, 180)
+def test_the_title_samples() -> None:
+    assert title_samples(5.0) == [(1.5, 2.0)]  # one, in the middle
+    assert title_samples(0.5) == [(0.0, 0.5)]  # a short title: all of it
+    assert title_samples(40.0) == [(9.0, 2.0), (29.0, 2.0)]  # one per 20 s
+    assert len(title_samples(3600.0)) == 3  # at most three
+    assert title_samples(3600.0)[0] == (599.0, 2.0)
+
+
+def test_the_probe_encodes_each_sample_once_at_the_top_rungs_size() -> None:
+    from pathlib import Path
+
+    cmd = build_probe_encode_command(
+        "ffmpeg", ["-i", "s.mp4"], Path("/t"), samples=[(1.0, 1.5), (9.0, 1.5)],
+        width=1920, height=1080, crfs=(20.0, 28.0), preset="veryfast",
+        fixed=fixed_encoding(5_000_000), cap=capped_encoding(5_000_000, 23.0),
+    )  # fmt: skip
+    assert cmd.count("-i") == 2 and cmd.count("-ss") == 2
+    graph = _value(cmd, "-filter_complex")
+    assert graph.startswith("[0:v:0][1:v:0]concat=n=2:v=1:a=0,scale=1920:1080,")
+    assert graph.endswith("split=4[p0][p1][p2][p3]")
+    assert _value(cmd, "-crf") == "20"
+    assert _value(cmd, "-maxrate") == "8000000"  # the CRF probes under the top rung's cap
+    fixed = cmd[cmd.index("[p3]") :]
+    assert _value(fixed, "-b:v") == "5000000" and _value(fixed, "-maxrate") == "5350000"
+    assert cmd[-1] == "/t/fixed.mp4"
+
+
+def test_the_vmaf_command() -> None:
     from pathlib import Path
 
     cmd = build_vmaf_command("ffmpeg", [Path("a.mp4"), Path("b.mp4")], Path("r.nut"),
                              [Path("/t/a:1.json"), Path("/t/b.json")])  # fmt: skip
     graph = _value(cmd, "-filter_complex")
     assert graph.startswith("[2:v]split=2[r0][r1];[0:v][r0]libvmaf=")
-    assert "log_path=/t/a\\:1.json" in graph and "n_subsample=2" in graph
+    assert "log_path=/t/a\\:1.json" in graph and "n_subsample=3" in graph

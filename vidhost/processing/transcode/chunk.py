@@ -14,14 +14,7 @@ from vidhost.core import layout
 from vidhost.core.clips import reused
 from vidhost.core.lifecycle import TaskKind, TaskStatus, VideoState
 from vidhost.core.models import utcnow
-from vidhost.core.quality import (
-    PROBE_CRFS,
-    PROBE_MARGIN,
-    RungEncoding,
-    TierSettings,
-    capped_encoding,
-    crf_for_target,
-)
+from vidhost.core.quality import RungEncoding, TierSettings
 from vidhost.core.scheduling import (
     BACKGROUND_NICE,
     PartRow,
@@ -33,11 +26,7 @@ from vidhost.core.segments import (
     SegmentPlan,
 )
 from vidhost.media.chunks import ChunkPoster, build_chunk_command
-from vidhost.media.errors import (
-    INTERRUPTIONS,
-    MediaError,
-)
-from vidhost.media.quality_probe import SAMPLE_SECONDS, measure_probes, probe_size
+from vidhost.media.errors import MediaError
 from vidhost.media.runner import run_ffmpeg
 from vidhost.media.sandbox import task_limits
 from vidhost.processing.runner import (
@@ -50,6 +39,16 @@ from vidhost.processing.transcode.config import (
     LIKELY_START_HEIGHT,
     QUALITY_KEY,
     START_WAIT,
+)
+from vidhost.processing.transcode.decision import (
+    RaiseWhenReady,
+    describe,
+    load_decision,
+    measure_title,
+    prober_chunk,
+    rung_encodings,
+    store_decision,
+    wait_decision,
 )
 from vidhost.processing.transcode.parts import PartEncoder
 from vidhost.processing.transcode.reuse import copy_rungs
@@ -98,69 +97,65 @@ class ChunkEncoder(PartEncoder):
                 self._rungs(pass_, todo)
 
     def _decide(self, pass_: _Pass, since: datetime | None = None) -> None:
-        """A content-aware tier (ADR 0046): this chunk's CRF, from probes of a sample of it
-        (its middle ``SAMPLE_SECONDS``, at 360p, at the ``PROBE_CRFS``): the CRF whose VMAF
-        reaches the tier's target; every rung is encoded at it under its cap. A failed probe
-        leaves the tier's default CRF. Run below the work a viewer waits for, before the
-        background pass only: a rung a player waits for is encoded at once, at the default
-        CRF (``_undecided``); a request that comes while the probe runs (newer than
-        ``since``) stops it, and the chunk keeps the default CRF."""
+        """A content-aware tier (ADR 0046): the title's CRF (``decision``), measured once per
+        title, by the prober chunk's task (``prober_chunk``) or, when that one does not run,
+        by the first chunk that needs it, and stored; every rung is encoded at it under its
+        cap. Run below the work a viewer waits for, before the background
+        pass only: a rung a player waits for is encoded at once, at the default CRF
+        (``_undecided``); a request that comes while the probe runs or the pass waits for it
+        (newer than ``since``) stops that, and the chunk keeps the default CRF."""
         quality, plan, chunk, cfg = pass_.quality, pass_.plan, pass_.chunk, self.config
         if not quality.content_aware or not plan.renditions or pass_.decided:
             return
         pass_.decided = True
-        start, end = plan.chunk_frames(chunk)
-        begin, length = plan.seconds(start), plan.seconds(end - start)
-        seconds = min(SAMPLE_SECONDS, length)
-        top = plan.renditions[0]
-        width, height = probe_size(top.width, top.height)
-        crf = quality.default_crf
         ctx = pass_.ctx
+        video_id = ctx.video.id
 
         def asked() -> None:
-            row = self.tasks.get_task(ctx.video.id, TaskKind.TRANSCODE_CHUNK, part=ctx.part)
+            row = self.tasks.get_task(video_id, TaskKind.TRANSCODE_CHUNK, part=ctx.part)
             if row is not None and row.requested_at not in (None, since):
                 raise _ProbeStopped
 
+        crf, decision = quality.default_crf, None
         try:
-            probes = measure_probes(
-                cfg.ffmpeg,
-                pass_.source,
-                pass_.out / "probe",
-                start=begin + (length - seconds) / 2,
-                seconds=seconds,
-                width=width,
-                height=height,
-                crfs=PROBE_CRFS,
-                preset=pass_.preset,
-                limits=task_limits(cfg.timeout, nice=BACKGROUND_NICE),
-                on_tick=asked,
-            )
-            crf = crf_for_target(probes, quality.target_vmaf + PROBE_MARGIN)
-            log.info(
-                "probes of chunk %s of %s: %s: crf %s for vmaf %s",
-                chunk.index,
-                pass_.ctx.video.id,
-                ", ".join(f"crf {p.crf} vmaf {p.vmaf:.1f}" for p in probes),
-                crf,
-                quality.target_vmaf,
-            )
+            found = load_decision(self.storage, video_id, plan)
+            if found is None and chunk.index != prober_chunk(plan):
+                found = wait_decision(self.storage, self.tasks, video_id, plan, on_tick=asked)
+            if found is None:  # the prober, or it is not running: measure here
+                nice = RaiseWhenReady(functools.partial(self._is_ready, video_id))
+
+                def tick() -> None:
+                    asked()
+                    nice.tick()
+
+                found = measure_title(
+                    cfg.ffmpeg,
+                    pass_.source,
+                    pass_.out / "probe",
+                    plan,
+                    quality,
+                    preset=pass_.preset,
+                    timeout=cfg.timeout,
+                    on_tick=tick,
+                    on_start=nice.started,
+                )
+                ctx.check_claim()
+                store_decision(self.storage, video_id, found)
+                log.info("quality of %s: %s", video_id, describe(found))
+            crf, decision = found.crf, found
         except _ProbeStopped:
-            log.info("probes of chunk %s of %s: a player asked; stopped", chunk.index, ctx.video.id)
-        except MediaError as exc:
-            if exc.code in INTERRUPTIONS:
-                raise
-            log.warning("probes of chunk %s of %s failed: %s", chunk.index, pass_.ctx.video.id, exc)
-        pass_.encodings = {r.name: capped_encoding(r.video_bitrate, crf) for r in plan.renditions}
+            log.info("chunk %s of %s: a player asked; the default crf", chunk.index, video_id)
+        pass_.encodings = rung_encodings(plan, crf, decision)
+
+    def _is_ready(self, video_id: str) -> bool:
+        video = self.service.find(video_id)
+        return video is not None and video.state is VideoState.READY
 
     def _undecided(self, pass_: _Pass) -> None:
-        """A content-aware pass a player waits for, before any probe: the default CRF."""
+        """A content-aware pass a player waits for, before the decision: the default CRF."""
         quality, plan = pass_.quality, pass_.plan
         if quality.content_aware and not pass_.decided:
-            crf = quality.default_crf
-            pass_.encodings = {
-                r.name: capped_encoding(r.video_bitrate, crf) for r in plan.renditions
-            }
+            pass_.encodings = rung_encodings(plan, quality.default_crf)
 
     def _rungs(self, pass_: _Pass, todo: list[PlannedRendition]) -> None:
         """Encode ``todo``: the rung a player asked for alone first, at nice 0 (a fraction of
@@ -327,9 +322,9 @@ class _Pass:
     rungs_done: int = 0
     quality: TierSettings = field(default_factory=lambda: TierSettings.from_dict(None))
     encodings: dict[str, RungEncoding] = field(default_factory=dict)
-    decided: bool = False
-    """Has the chunk been probed (``ChunkEncoder._decide``)?"""
     """The rungs' rate control (``_decide``); a rung not named: its planned average rate."""
+    decided: bool = False
+    """Has the chunk's CRF been decided (``ChunkEncoder._decide``)?"""
 
     @property
     def preset(self) -> str:

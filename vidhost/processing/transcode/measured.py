@@ -3,7 +3,8 @@
 Once every segment of the ladder is stored, ``store_measured`` lists them (one listing of the
 video's ``hls/``, ``core.masters.stored_measured``), measures each rendition, writes the
 figures on the video's renditions and rewrites the master playlist with the measured
-``BANDWIDTH``/``AVERAGE-BANDWIDTH`` through the one master writer (``core.masters``), with
+``BANDWIDTH``/``AVERAGE-BANDWIDTH`` (and the MPD's ``bandwidth``: each representation's
+measured peak) through the one master writer (``core.masters``), with
 the video's text tracks when the captions feature is installed. The master is one stored
 object rewritten in place: its ``ETag``/``Last-Modified`` change with it (``http.hls``
 serves it like any object). Idempotent: parts that finish at once may both call it, and they

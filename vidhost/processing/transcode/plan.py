@@ -154,7 +154,7 @@ class Transcoder:
         ladder = select_ladder(v.display_width, v.display_height, heights)
         audio_bitrate = ladder[0].audio_bitrate if has_audio else None
         if quality.content_aware:
-            ladder = [with_cap(r) for r in ladder]
+            ladder = [with_cap(r, top=i == 0) for i, r in enumerate(ladder)]
         renditions = tuple(
             PlannedRendition(
                 name=r.name,
