@@ -10,7 +10,9 @@ import { VISIBILITY } from "./library.js";
 const tagsOf = (text) => text.split(",").map((t) => t.trim()).filter(Boolean);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-export function editForm(video, onSaved) {
+// onSaved(fresh, { visibilityChanged }) after a save; beforeSave(changed) just before it,
+// returning what undoes it if the save fails (or nothing).
+export function editForm(video, onSaved, { beforeSave } = {}) {
   const title = h("input", { id: "edit-title", name: "title", maxlength: "200", autocomplete: "off" });
   const description = h("textarea", { id: "edit-description", name: "description", rows: "4", maxlength: "5000" });
   const tags = h("input", { id: "edit-tags", name: "tags", autocomplete: "off", "aria-describedby": "edit-tags-help" });
@@ -89,6 +91,7 @@ export function editForm(video, onSaved) {
     }
     save.disabled = true;
     message.textContent = "Saving…";
+    const undo = beforeSave ? beforeSave(changed) : null;
     try {
       const fresh = await api(`/api/videos/${encodeURIComponent(current.id)}`, { method: "PATCH", body: changed });
       const visibilityChanged = fresh.visibility !== current.visibility;
@@ -97,6 +100,7 @@ export function editForm(video, onSaved) {
       show(false);
       await onSaved(fresh, { visibilityChanged });
     } catch (error) {
+      if (undo) undo();
       message.textContent = `Not saved: ${errorText(error)}`;
     }
     save.disabled = false;

@@ -86,6 +86,14 @@ export async function mount(main, videoId) {
     followAnalysis(video, side); // it completes after ready: shown when it does
   }
   let share = side.querySelector(".share");
+  // Made private, the player's unsigned URLs answer 403 from the save on: it stops loading
+  // first (a rung the ladder is still encoding, a level switch) and is rebuilt on signed URLs.
+  const stopUnsigned = (changed) => {
+    const hls = player?.hls;
+    if (changed.visibility !== "private" || !hls) return null;
+    hls.stopLoad();
+    return () => hls.startLoad();
+  };
   const edit = editForm(video, async (fresh, { visibilityChanged }) => {
     title = fresh.displayTitle;
     heading.textContent = title;
@@ -99,7 +107,7 @@ export async function mount(main, videoId) {
       share?.replaceWith(box);
       share = box;
     }
-  });
+  }, { beforeSave: stopUnsigned });
   manage.append(
     h("h2", { id: "manage-title", text: "Manage" }),
     h(
