@@ -63,7 +63,7 @@ run: $(STAMP) ## Start vidhost on http://127.0.0.1:8000 (make run PORT=9000 HOST
 test: install-test ## Install what tests need and run the whole suite (two pytest-xdist workers; TEST_WORKERS=0 for one process)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
-test-fast: $(TSTAMP) ## Unit and integration tests only: no browsers, no end-to-end servers (~4 min)
+test-fast: $(TSTAMP) ## Unit and integration tests only: no browsers, no end-to-end servers (~3 min)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile tests/unit tests/integration
 
 lock: ## Resolve the newest versions pyproject.toml allows and pin them all in constraints.txt
