@@ -65,6 +65,23 @@ def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(metadata)
 
 
+SURFACE_METADATA_KEYS = frozenset({"mux"})
+"""Keys of ``Video.metadata`` a surface keeps its own settings under (the Mux asset's
+``mp4_support``, ``passthrough``, ``meta``...): another surface's edit of the user's metadata
+(Cloudflare's ``meta``) replaces the rest and keeps these (``replace_user_metadata``)."""
+
+
+def user_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """``metadata`` without the surfaces' own settings."""
+    return {k: v for k, v in metadata.items() if k not in SURFACE_METADATA_KEYS}
+
+
+def replace_user_metadata(current: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """``given`` (checked) as the user's metadata, the surfaces' settings of ``current`` kept."""
+    kept = {k: v for k, v in current.items() if k in SURFACE_METADATA_KEYS}
+    return {**check_metadata(user_metadata(given)), **kept}
+
+
 MAX_RESOLUTION_OPTION = "max_resolution"
 """``Video.options`` key: the highest rung a video's ladder may have (its short side in
 pixels; Mux's ``max_resolution_tier``)."""

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from vidhost.core.errors import InvalidInput
-from vidhost.core.limits import check_metadata
+from vidhost.core.limits import check_metadata, replace_user_metadata
 from vidhost.core.models import EDITED
 from vidhost.http.deps import ContainerDep
 from vidhost.providers.cloudflare import scheduled_deletion
@@ -68,7 +68,7 @@ async def edit_video(
         fields: dict[str, Any] = {}
         if "meta" in sent:
             meta = check_metadata(body.meta or {})
-            fields["metadata"] = meta
+            fields["metadata"] = replace_user_metadata(video.metadata, meta)
             name = meta.get("name")
             fields["title"] = name[:500] if isinstance(name, str) and name else None
         if "scheduledDeletion" in sent:

@@ -17,6 +17,7 @@ from typing import Any
 from vidhost.core.access import PRIVATE, UNLISTED
 from vidhost.core.clips import clip_of
 from vidhost.core.lifecycle import VideoState
+from vidhost.core.limits import user_metadata
 from vidhost.core.models import Task, Video
 from vidhost.core.videos import MAX_DURATION_OPTION
 from vidhost.http.views import progress_of
@@ -120,7 +121,7 @@ def video_object(base: str, video: Video, tasks: list[Task]) -> dict[str, Any]:
         "readyToStream": ready,
         "readyToStreamAt": _time(video.ready_at) if ready else None,
         "status": status,
-        "meta": dict(video.metadata),
+        "meta": user_metadata(video.metadata),
         "created": _time(video.created_at),
         "modified": _time(video.updated_at),
         "scheduledDeletion": _time(video.delete_at),

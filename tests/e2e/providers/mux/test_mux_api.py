@@ -459,3 +459,21 @@ def test_playback_routes_leave_the_web_app_alone(site):
     for path in ("/upload.m3u8", "/static/storyboard.vtt", "/api/thumbnail.jpg"):
         r = httpx.get(site["url"] + path)
         assert r.status_code == 404, path
+
+
+def test_a_cloudflare_edit_of_a_mux_asset_keeps_its_mux_settings(site):
+    """One video, two vendors' APIs: Cloudflare's edit replaces the user's ``meta``, and the
+    Mux asset's own settings (passthrough, mp4_support) survive it, unseen in that ``meta``."""
+    asset = _ready_asset(site)
+    assets = mux_python.AssetsApi(sdk(site["url"], site["alice"]))
+    assets.update_asset(asset.id, mux_python.UpdateAssetRequest(passthrough="order-43"))
+    r = httpx.post(
+        f"{site['url']}/client/v4/accounts/alice/stream/{asset.id}",
+        json={"meta": {"name": "renamed.mp4", "userId": "u1"}},
+        headers=auth("alice"),
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["result"]["meta"] == {"name": "renamed.mp4", "userId": "u1"}
+    again = assets.get_asset(asset.id).data
+    assert again.passthrough == "order-43" and again.mp4_support == "standard"
