@@ -22,7 +22,7 @@ def install(c: Container) -> None:
     c.captions = Captions(c.videos, SqlTextTrackStore(c.repo), c.storage, c.plans.get)
     c.caption_generation = CaptionGeneration(c.captions)
     s = c.settings
-    c.caption_pulls = CaptionPulls(c.captions, c.url_guard, s.tmp_dir, s.mux_pull_timeout)
+    c.caption_pulls = CaptionPulls(c.captions, c.url_fetcher, s.tmp_dir, s.mux_pull_timeout)
 
 
 def routers() -> Sequence[APIRouter]:

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from vidhost.adapters.net.download import download
-from vidhost.adapters.net.url_guard import UrlGuard
 from vidhost.core.captions import Captions
 from vidhost.core.ingest import KIND, file_part
 from vidhost.core.models import Video
+from vidhost.core.ports import UrlFetcher
 from vidhost.core.text_tracks import PREPARING, TextTrack
 from vidhost.core.webvtt import MAX_CAPTION_BYTES
 
@@ -24,7 +23,7 @@ from vidhost.core.webvtt import MAX_CAPTION_BYTES
 @dataclass(frozen=True)
 class CaptionPulls:
     captions: Captions
-    url_guard: UrlGuard
+    fetcher: UrlFetcher
     tmp_dir: Path
     timeout: float
     crashed: ClassVar[tuple[str, str]] = ("download_failed", "the text track could not be read")
@@ -41,7 +40,7 @@ class CaptionPulls:
     ) -> TextTrack:
         """A ``preparing`` track now; its file pulled, checked and stored by a worker.
         A local or private URL is refused before anything is created."""
-        self.url_guard.check(url)
+        self.fetcher.check(url)
         record = self.captions.create_pending(
             video,
             language=language,
@@ -66,7 +65,7 @@ class CaptionPulls:
         track = self.waiting(video.id, part)
         if track is None or track.url is None:
             return False
-        download(self.url_guard, track.url, path, max_bytes=MAX_CAPTION_BYTES, timeout=self.timeout)
+        self.fetcher.fetch(track.url, path, max_bytes=MAX_CAPTION_BYTES, timeout=self.timeout)
         return True
 
     def take(self, video: Video, part: int, path: Path) -> None:
