@@ -77,9 +77,10 @@ def user_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def replace_user_metadata(current: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
-    """``given`` (checked) as the user's metadata, the surfaces' settings of ``current`` kept."""
+    """``given`` (already ``check_metadata``-ed) as the user's metadata, the surfaces'
+    settings of ``current`` kept."""
     kept = {k: v for k, v in current.items() if k in SURFACE_METADATA_KEYS}
-    return {**check_metadata(user_metadata(given)), **kept}
+    return {**user_metadata(given), **kept}
 
 
 MAX_RESOLUTION_OPTION = "max_resolution"

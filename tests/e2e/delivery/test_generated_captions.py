@@ -19,11 +19,11 @@ from tests.e2e.client.test_cli import client_env, vidhost
 from tests.e2e.helpers import AUTH_ENV, auth, wait_for_state
 from tests.realtime import recv_json, ws_url
 from tests.server import ServerProcess
-from tests.speech import SENTENCES, espeak, silent_clip, speech_clip, words_of
+from tests.speech import SENTENCES, needs_espeak, silent_clip, speech_clip, words_of
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(espeak() is None, reason="espeak-ng missing (make test installs it)"),
+    needs_espeak,
 ]
 
 get = functools.partial(httpx.get, timeout=60)
@@ -161,20 +161,21 @@ def test_silence_and_no_audio_fail_with_codes(site: dict[str, Any]) -> None:
 
 def test_the_cli_generates_and_saves_the_webvtt(site: dict[str, Any], tmp_path: Path) -> None:
     base = site["url"]
-    video_id = site.get("speech")
-    if video_id is None:
-        pytest.skip("needs the speech video of the first test")
+    video_id = site.get("speech") or upload(
+        base, speech_clip(site["data"] / "speech3.mp4", SPOKEN), ALICE
+    )
+    wait_for_state(base, video_id, ALICE, {"ready"})
     env = client_env(tmp_path, base)
     out = tmp_path / "en.vtt"
     r = vidhost(env, "captions", "generate", video_id, "--language", "en", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[1:3] == ["en", "ready"]
     assert recognized_share(out.read_text(), SPOKEN) >= 0.7
-    # silence: the errored track is asked again, runs again, and fails with its code
-    quiet = site.get("quiet")
-    if quiet is not None:
-        r = vidhost(env, "captions", "generate", quiet, "--json", timeout=400)
-        assert r.returncode == 1 and "no_speech" in r.stderr, (r.stdout, r.stderr)
+    # silence fails with its code (after the silence test: its errored track runs again)
+    quiet = site.get("quiet") or upload(base, silent_clip(site["data"] / "quiet2.mp4"), ALICE)
+    wait_for_state(base, quiet, ALICE, {"ready"})
+    r = vidhost(env, "captions", "generate", quiet, "--json", timeout=400)
+    assert r.returncode == 1 and "no_speech" in r.stderr, (r.stdout, r.stderr)
 
 
 async def _generate_watching(

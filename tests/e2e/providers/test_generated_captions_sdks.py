@@ -23,12 +23,12 @@ from tests.e2e.ingest.conftest import run_node
 from tests.e2e.mux_helpers import access_token, sdk, wait_asset
 from tests.http_server import static_files
 from tests.server import ServerProcess
-from tests.speech import SENTENCES, espeak, speech_clip
+from tests.speech import SENTENCES, needs_espeak, speech_clip
 from vidhost.http.auth.tokens import issue_token
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(espeak() is None, reason="espeak-ng missing (make test installs it)"),
+    needs_espeak,
 ]
 
 get = functools.partial(httpx.get, timeout=60)
